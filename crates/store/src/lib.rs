@@ -1,0 +1,11 @@
+//! Embedded SQLite persistence for the directory: `Store` (schema migrations, `load`, one-transaction
+//! `commit`) and `DirectoryStore`, the service that runs plan → durable commit → apply under one lock and
+//! answers reads from memory.
+
+mod error;
+mod service;
+mod sqlite;
+
+pub use error::{ExecError, StoreError};
+pub use service::DirectoryStore;
+pub use sqlite::{Store, MIGRATIONS, SCHEMA_VERSION};
