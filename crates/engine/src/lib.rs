@@ -1,1 +1,65 @@
-//! Sans-IO call engine: conversations, legs, routing and timers driven on explicit time (being built).
+//! Sans-IO call engine: conversations, legs, routing, operations and timers on explicit time.
+//!
+//! One [`Engine`] owns every conversation. A **conversation** (Graph `callChainId`, ACS
+//! `serverCallId`) holds **legs**, one per endpoint — a bot, a directory user, a phone number, an
+//! ACS identity — and one media mix. A Graph `call` and an ACS `callConnection` are a bot's leg.
+//! The engine knows nothing of JSON, HTTP, sockets or clocks.
+//!
+//! # Driving contract
+//!
+//! The shell (the server) owns the engine and repeats, on one task:
+//!
+//! 1. **Mutate** with exactly one input, always passing the current time:
+//!    - [`Engine::handle_command`] — a front door's request or a simulated endpoint dialling,
+//!      with a [`Directory`] (pure routing lookup) and an [`IdSource`] (ids for anything created);
+//!    - [`Engine::handle_endpoint`] — a simulated user/phone answered, refused, hung up, pressed keys;
+//!    - [`Engine::handle_media`] — the audio engine finished a prompt, ended a recording, heard a tone;
+//!    - [`Engine::handle_timeout`] — the deadline from `poll_timeout` has passed.
+//!
+//!    Every `handle_*` first fires timers due at `now`, so a late timer never lets a stale
+//!    command through. Refused inputs return an [`EngineError`] and change nothing.
+//! 2. **Drain** the outputs until they return `None`: [`Engine::poll_event`] (render as Graph
+//!    notifications / ACS CloudEvents into the outbox, for bot legs of that dialect) and
+//!    [`Engine::poll_action`] (tell the media clock and the simulated endpoints what to do).
+//! 3. **Sleep** until [`Engine::poll_timeout`] or the next input, whichever comes first.
+//!
+//! Nothing inside reads a clock, draws randomness or invents ids, so tests jump virtual time to
+//! `poll_timeout()`: a 45-minute keepAlive expiry is a microsecond test.
+//!
+//! # Semantics in brief
+//!
+//! - Routing: each new leg's party is routed once with [`Directory::route`] → [`Route`]; bots are
+//!   offered the call ([`Event::CallOffered`], answer deadline 15 s), simulated endpoints are rung
+//!   ([`Action::RingEndpoint`], ring timeout 60 s), unroutable targets fail with
+//!   [`EndReason::Unreachable`].
+//! - Leg states map to Graph `callState` and ACS `callConnectionState` through [`LegState`];
+//!   reasons are neutral ([`EndReason`], [`Outcome`], [`TransferFailure`]) with
+//!   `graph_result_info()` / `acs_result_info()`.
+//! - Two-party calls end for the other side when one side leaves; group calls continue until one
+//!   participant is left alone with nobody ringing.
+//! - Operations (media and participant) carry an id, a client context and a status, and end with
+//!   exactly one [`Event::OperationCompleted`]. playPrompt/recordResponse are queued per bot leg;
+//!   cancelMediaProcessing fails the running and queued ones with `400/8508`.
+//! - keepAlive applies to Graph bot legs only (45 min, reset by each keepAlive).
+
+mod command;
+mod config;
+mod directory;
+mod engine;
+mod error;
+mod ids;
+mod output;
+mod reason;
+mod signal;
+mod state;
+
+pub use command::{Ack, Command, MediaRef, OperationInfo, OperationKind, RecordOptions, Target};
+pub use config::{limits, EngineConfig};
+pub use directory::{Directory, Route};
+pub use engine::{ConversationInfo, Engine, LegInfo};
+pub use error::EngineError;
+pub use ids::{ConversationId, IdSource, LegId, OperationId, SequentialIds};
+pub use output::{Action, Audience, Event, OfferKind, Participant};
+pub use reason::{EndReason, OperationStatus, Outcome, RejectReason, ResultInfo, TransferFailure};
+pub use signal::{EndpointSignal, MediaSignal, RecordingEnd, Refusal};
+pub use state::{BotIdentity, Dialect, Direction, Endpoint, LegState};

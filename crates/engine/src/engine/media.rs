@@ -1,0 +1,415 @@
+//! Media operations of bot legs: the per-leg playPrompt/recordResponse queue, cancellation,
+//! tone subscription and delivery, DTMF sending, and the audio engine's reports.
+
+use std::time::{Duration, Instant};
+
+use ringside_model::Tone;
+
+use super::{Engine, OpDetail};
+use crate::command::{Ack, MediaRef, OperationKind, RecordOptions};
+use crate::config::limits;
+use crate::error::EngineError;
+use crate::ids::{ConversationId, IdSource, LegId, OperationId};
+use crate::output::{Action, Audience, Event};
+use crate::reason::{OperationStatus, Outcome};
+use crate::signal::{MediaSignal, RecordingEnd};
+use crate::state::LegState;
+
+fn media_ready(state: LegState) -> bool {
+    matches!(state, LegState::Established | LegState::OnHold)
+}
+
+impl Engine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn play_prompt(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        prompts: Vec<MediaRef>,
+        audience: Vec<LegId>,
+        looped: bool,
+        barge_in: bool,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        self.bot_leg_in(leg, "play a prompt", media_ready)?;
+        if prompts.is_empty() || prompts.len() > limits::MAX_PROMPTS {
+            return Err(EngineError::InvalidArgument(
+                "playPrompt takes 1 to 20 prompts",
+            ));
+        }
+        for participant in &audience {
+            self.participant_of(leg, *participant)?;
+        }
+        let audience = if audience.is_empty() {
+            Audience::Conversation
+        } else {
+            Audience::Legs(audience)
+        };
+        if barge_in {
+            self.cancel_media(leg);
+        }
+        let detail = OpDetail::Play {
+            prompts,
+            audience,
+            looped,
+        };
+        let operation =
+            self.new_operation(ids, leg, OperationKind::PlayPrompt, client_context, detail);
+        self.enqueue_media(leg, operation);
+        Ok(self.op_ack(operation, Vec::new()))
+    }
+
+    pub(super) fn record_response(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        options: RecordOptions,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        self.bot_leg_in(leg, "record", media_ready)?;
+        let (min, max) = limits::RECORD_TIMEOUT_SECS;
+        let in_range = |v: u32| (min..=max).contains(&v);
+        if !in_range(options.initial_silence_secs)
+            || !in_range(options.max_silence_secs)
+            || !in_range(options.max_duration_secs)
+        {
+            return Err(EngineError::InvalidArgument(
+                "record timeouts must be 1 to 120 seconds",
+            ));
+        }
+        if options.barge_in {
+            self.cancel_media(leg);
+        }
+        let detail = OpDetail::Record {
+            options,
+            stop: None,
+        };
+        let operation = self.new_operation(
+            ids,
+            leg,
+            OperationKind::RecordResponse,
+            client_context,
+            detail,
+        );
+        self.enqueue_media(leg, operation);
+        Ok(self.op_ack(operation, Vec::new()))
+    }
+
+    pub(super) fn cancel_media_processing(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        self.live_bot_leg(leg, "cancel media processing")?;
+        self.cancel_media(leg);
+        Ok(self.instant_operation(
+            ids,
+            leg,
+            OperationKind::CancelMediaProcessing,
+            client_context,
+        ))
+    }
+
+    pub(super) fn subscribe_to_tone(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        source: Option<LegId>,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        let l = self.bot_leg_in(leg, "subscribe to tones", LegState::is_connected)?;
+        let (conversation, already) = (l.conversation, l.tone_subscription.is_some());
+        if let Some(source) = source {
+            self.participant_of(leg, source)?;
+        }
+        if let Some(l) = self.legs.get_mut(&leg) {
+            l.tone_subscription = Some(source);
+        }
+        if !already {
+            self.act(Action::StartToneDetection { conversation, leg });
+        }
+        Ok(self.instant_operation(ids, leg, OperationKind::SubscribeToTone, client_context))
+    }
+
+    pub(super) fn unsubscribe_from_tone(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        let l = self.live_bot_leg(leg, "unsubscribe from tones")?;
+        let conversation = l.conversation;
+        let was = self
+            .legs
+            .get_mut(&leg)
+            .and_then(|l| l.tone_subscription.take());
+        if was.is_some() {
+            self.act(Action::StopToneDetection { conversation, leg });
+        }
+        Ok(self.instant_operation(ids, leg, OperationKind::UnsubscribeFromTone, client_context))
+    }
+
+    pub(super) fn send_dtmf(
+        &mut self,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        tones: Vec<Tone>,
+        delay_between: Duration,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        let l = self.bot_leg_in(leg, "send DTMF", media_ready)?;
+        let conversation = l.conversation;
+        if tones.is_empty() || tones.len() > limits::MAX_DTMF_TONES {
+            return Err(EngineError::InvalidArgument(
+                "sendDtmfTones takes 1 to 64 tones",
+            ));
+        }
+        let operation = self.new_operation(
+            ids,
+            leg,
+            OperationKind::SendDtmf,
+            client_context,
+            OpDetail::None,
+        );
+        if let Some(op) = self.operations.get_mut(&operation) {
+            op.status = OperationStatus::Running;
+        }
+        self.act(Action::SendDtmf {
+            conversation,
+            leg,
+            operation,
+            tones,
+            delay_between,
+        });
+        Ok(self.op_ack(operation, Vec::new()))
+    }
+
+    // ---- the queue ------------------------------------------------------------------------
+
+    fn enqueue_media(&mut self, leg: LegId, operation: OperationId) {
+        let Some(l) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if l.media_running.is_some() {
+            l.media_queue.push_back(operation);
+        } else {
+            self.start_media(leg, operation);
+        }
+    }
+
+    fn start_media(&mut self, leg: LegId, operation: OperationId) {
+        let Some(l) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        l.media_running = Some(operation);
+        let conversation = l.conversation;
+        let Some(op) = self.operations.get_mut(&operation) else {
+            return;
+        };
+        op.status = OperationStatus::Running;
+        let action = match &op.detail {
+            OpDetail::Play {
+                prompts,
+                audience,
+                looped,
+            } => Action::StartPrompt {
+                conversation,
+                leg,
+                operation,
+                prompts: prompts.clone(),
+                audience: audience.clone(),
+                looped: *looped,
+            },
+            OpDetail::Record { options, .. } => Action::StartRecording {
+                conversation,
+                leg,
+                operation,
+                options: options.clone(),
+            },
+            _ => return,
+        };
+        self.act(action);
+    }
+
+    /// A queued media operation finished: report it and start the next one.
+    fn media_finished(
+        &mut self,
+        operation: OperationId,
+        outcome: Outcome,
+        recording: Option<String>,
+    ) {
+        let Some(leg) = self.operations.get(&operation).map(|op| op.leg) else {
+            return;
+        };
+        self.complete_operation(operation, outcome, recording);
+        let Some(l) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if l.media_running != Some(operation) {
+            return;
+        }
+        l.media_running = None;
+        if !media_ready(l.state) {
+            return;
+        }
+        if let Some(next) = l.media_queue.pop_front() {
+            self.start_media(leg, next);
+        }
+    }
+
+    pub(super) fn stop_media_action(
+        &mut self,
+        conversation: ConversationId,
+        operation: OperationId,
+    ) {
+        match self.operations.get(&operation).map(|op| op.kind) {
+            Some(OperationKind::PlayPrompt) => self.act(Action::StopPrompt {
+                conversation,
+                operation,
+            }),
+            Some(OperationKind::RecordResponse) => self.act(Action::StopRecording {
+                conversation,
+                operation,
+            }),
+            _ => {}
+        }
+    }
+
+    /// Cancels the running and queued playPrompt/recordResponse operations of a leg.
+    fn cancel_media(&mut self, leg: LegId) {
+        let Some(l) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let conversation = l.conversation;
+        let running = l.media_running.take();
+        let queued: Vec<OperationId> = l.media_queue.drain(..).collect();
+        if let Some(operation) = running {
+            self.stop_media_action(conversation, operation);
+            self.complete_operation(operation, Outcome::Cancelled, None);
+        }
+        for operation in queued {
+            self.complete_operation(operation, Outcome::Cancelled, None);
+        }
+    }
+
+    // ---- tones ----------------------------------------------------------------------------
+
+    /// A key pressed on `from` reaches subscribed bot legs and stops recordings with that stop tone.
+    pub(super) fn deliver_tone(&mut self, from: LegId, tone: Tone) {
+        let Some(conversation) = self.conversation_of(from) else {
+            return;
+        };
+        let members: Vec<LegId> = self
+            .conversations
+            .get(&conversation)
+            .map(|c| c.legs.clone())
+            .unwrap_or_default();
+        for leg in members.into_iter().filter(|leg| *leg != from) {
+            let Some(l) = self.legs.get_mut(&leg) else {
+                continue;
+            };
+            if !l.is_bot() || !l.state.is_connected() {
+                continue;
+            }
+            if let Some(source) = l.tone_subscription {
+                if source.is_none_or(|s| s == from) {
+                    l.tone_sequence += 1;
+                    let sequence_id = l.tone_sequence;
+                    self.emit(Event::ToneReceived {
+                        conversation,
+                        leg,
+                        from,
+                        tone,
+                        sequence_id,
+                    });
+                }
+            }
+            let Some(running) = self.legs.get(&leg).and_then(|l| l.media_running) else {
+                continue;
+            };
+            let Some(op) = self.operations.get_mut(&running) else {
+                continue;
+            };
+            if let OpDetail::Record { options, stop } = &mut op.detail {
+                if stop.is_none() && options.stop_tones.contains(&tone) {
+                    *stop = Some(Outcome::RecordStopTone);
+                    self.act(Action::StopRecording {
+                        conversation,
+                        operation: running,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn media_signal(
+        &mut self,
+        _now: Instant,
+        signal: MediaSignal,
+    ) -> Result<(), EngineError> {
+        match signal {
+            MediaSignal::PromptFinished { operation, ok } => {
+                let op = self.expect_operation(operation, OperationKind::PlayPrompt)?;
+                if op == OperationStatus::Running {
+                    let outcome = if ok {
+                        Outcome::Success
+                    } else {
+                        Outcome::MediaFailed
+                    };
+                    self.media_finished(operation, outcome, None);
+                }
+            }
+            MediaSignal::RecordingEnded {
+                operation,
+                reason,
+                recording,
+            } => {
+                let op = self.expect_operation(operation, OperationKind::RecordResponse)?;
+                if op == OperationStatus::Running {
+                    let stop = match self.operations.get(&operation).map(|op| &op.detail) {
+                        Some(OpDetail::Record { stop, .. }) => *stop,
+                        _ => None,
+                    };
+                    let outcome = stop.unwrap_or(match reason {
+                        RecordingEnd::MaxDuration => Outcome::RecordMaxDuration,
+                        RecordingEnd::InitialSilence => Outcome::RecordInitialSilence,
+                        RecordingEnd::MaxSilence => Outcome::RecordMaxSilence,
+                        RecordingEnd::Stopped => Outcome::Cancelled,
+                        RecordingEnd::Failed => Outcome::MediaFailed,
+                    });
+                    let recording = if outcome.status() == OperationStatus::Completed {
+                        recording
+                    } else {
+                        None
+                    };
+                    self.media_finished(operation, outcome, recording);
+                }
+            }
+            MediaSignal::ToneDetected { leg, tone } => {
+                let l = self.live_leg(leg)?;
+                if l.state.is_connected() {
+                    self.deliver_tone(leg, tone);
+                }
+            }
+            MediaSignal::DtmfSent { operation } => {
+                let op = self.expect_operation(operation, OperationKind::SendDtmf)?;
+                if op == OperationStatus::Running {
+                    self.complete_operation(operation, Outcome::Success, None);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn expect_operation(
+        &self,
+        operation: OperationId,
+        kind: OperationKind,
+    ) -> Result<OperationStatus, EngineError> {
+        match self.operations.get(&operation) {
+            Some(op) if op.kind == kind => Ok(op.status),
+            _ => Err(EngineError::UnknownOperation(operation)),
+        }
+    }
+}
