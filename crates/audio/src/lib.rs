@@ -1,1 +1,67 @@
-//! Sans-IO, frame-clocked audio engine: 16 kHz mono s16 in 20 ms frames (being built).
+//! Sans-IO, frame-clocked audio engine: 16 kHz mono s16 in 20 ms frames.
+//!
+//! Everything here is a plain state machine: no threads, no clocks, no I/O, no randomness. Time is
+//! counted in samples at [`SAMPLE_RATE`] (16 kHz); a [`Frame`] is [`FRAME_SAMPLES`] (320) samples =
+//! [`FRAME_MS`] (20 ms). The server's media clock calls each component once per frame; tests drive them
+//! on virtual time by simply calling them in a loop. Components that report something take an
+//! `on_event: impl FnMut(Event)` callback, so nothing allocates per frame on the hot paths.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`mixer`] | [`Mixer`]: conference mix, each leg hears everyone but itself (N-1), mute per leg |
+//! | [`prompt`] | [`Prompt`] (decoded 16 kHz mono, shared as `Arc<[i16]>`) and [`PromptPlayer`] (queue, loop, stop, barge-in) |
+//! | [`recorder`] | [`Recorder`]: mixed or unmixed (one channel per leg), pause/resume, [`SilencePolicy`] ending in [`RecordEnd`] |
+//! | [`dtmf`] | [`DtmfGenerator`] (in-band audio + RFC 4733 style [`DtmfEvent`]s) and [`DtmfDetector`] (Goertzel) |
+//! | [`tones`] | [`Oscillator`], [`ToneGenerator`] (sine, ringback, busy, test tone) and [`hold_music`] |
+//! | [`level`] | dBFS measurement and [`SilenceDetector`] |
+//! | [`wav`] | robust WAV reader (PCM 8/16/24/32, float, A-law/μ-law, extensible) and writer |
+//! | [`resample`] | band-limited windowed-sinc polyphase [`Resampler`], used once when a prompt is loaded |
+//! | [`g711`] | table-based G.711 μ-law / A-law |
+//! | [`testsignal`] | seeded speech-like, music-like and noise test signals |
+//!
+//! Levels are in dBFS where 0 dBFS is a full-scale sine (peak 32767, RMS 32767/√2).
+//!
+//! Per-leg state is small (a mixer slot is two frames, a detector ~150 bytes, a player a few words plus
+//! its queue); decoded prompts are shared between players through `Arc<[i16]>`.
+
+pub mod dtmf;
+pub mod g711;
+pub mod level;
+pub mod mixer;
+pub mod prompt;
+pub mod recorder;
+pub mod resample;
+pub mod testsignal;
+pub mod tones;
+pub mod wav;
+
+pub use dtmf::{
+    DetectorEvent, DtmfDetector, DtmfDetectorConfig, DtmfEvent, DtmfGenerator, DtmfGeneratorConfig,
+    ToneEvent,
+};
+pub use level::{rms_dbfs, SilenceDetector};
+pub use mixer::{MixLeg, Mixer};
+pub use prompt::{PlayOptions, PlayerEvent, Prompt, PromptPlayer};
+pub use recorder::{RecordEnd, RecordMode, Recorder, RecorderState, SilencePolicy};
+pub use resample::Resampler;
+pub use ringside_model::{Tone, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE};
+pub use tones::{hold_music, Oscillator, ToneGenerator};
+pub use wav::{DecodedWav, SampleFormat, WavError, WavLimits, WavSpec};
+
+/// One 20 ms frame of 16 kHz mono signed 16-bit audio.
+pub type Frame = [i16; FRAME_SAMPLES];
+
+/// A frame of silence.
+pub const SILENT_FRAME: Frame = [0; FRAME_SAMPLES];
+
+/// Milliseconds to samples at [`SAMPLE_RATE`].
+pub const fn ms_to_samples(ms: u32) -> u64 {
+    ms as u64 * SAMPLE_RATE as u64 / 1000
+}
+
+/// Saturating conversion of a float sample (already in i16 units) to `i16`, rounding to nearest.
+#[inline]
+pub(crate) fn clamp_i16(x: f32) -> i16 {
+    // `as` saturates and maps NaN to 0.
+    x.round() as i16
+}

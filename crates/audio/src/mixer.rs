@@ -1,0 +1,234 @@
+//! The conference [`Mixer`]: each leg hears the sum of every other unmuted leg (N-1 mix).
+//!
+//! Per tick the caller writes each leg's 20 ms input with [`Mixer::input_mut`], calls
+//! [`Mixer::mix`], then reads each leg's output with [`Mixer::output`]. The mixer sums all unmuted
+//! inputs once (i32) and subtracts each leg's own contribution, so the cost is O(N) per frame, not
+//! O(N²). Legs that supplied no input this tick contribute silence. Results saturate at i16.
+
+use crate::{Frame, FRAME_SAMPLES, SILENT_FRAME};
+
+/// A leg's handle in a [`Mixer`] (slot index plus generation, so stale handles are rejected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MixLeg {
+    index: u32,
+    generation: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Slot {
+    generation: u32,
+    active: bool,
+    muted: bool,
+    has_input: bool,
+    input: Frame,
+    output: Frame,
+}
+
+/// An N-1 conference mixer.
+#[derive(Clone, Debug, Default)]
+pub struct Mixer {
+    slots: Vec<Slot>,
+    active: usize,
+}
+
+impl Mixer {
+    /// An empty mixer.
+    pub fn new() -> Mixer {
+        Mixer::default()
+    }
+
+    /// Adds a leg (unmuted), reusing a free slot if there is one.
+    pub fn add_leg(&mut self) -> MixLeg {
+        self.active += 1;
+        if let Some((index, slot)) = self.slots.iter_mut().enumerate().find(|(_, s)| !s.active) {
+            slot.generation = slot.generation.wrapping_add(1);
+            slot.active = true;
+            slot.muted = false;
+            slot.has_input = false;
+            slot.output = SILENT_FRAME;
+            return MixLeg {
+                index: index as u32,
+                generation: slot.generation,
+            };
+        }
+        self.slots.push(Slot {
+            generation: 0,
+            active: true,
+            muted: false,
+            has_input: false,
+            input: SILENT_FRAME,
+            output: SILENT_FRAME,
+        });
+        MixLeg {
+            index: (self.slots.len() - 1) as u32,
+            generation: 0,
+        }
+    }
+
+    fn slot_mut(&mut self, leg: MixLeg) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(leg.index as usize)
+            .filter(|s| s.active && s.generation == leg.generation)
+    }
+
+    fn slot(&self, leg: MixLeg) -> Option<&Slot> {
+        self.slots
+            .get(leg.index as usize)
+            .filter(|s| s.active && s.generation == leg.generation)
+    }
+
+    /// Removes a leg; false if it was not in the mixer.
+    pub fn remove_leg(&mut self, leg: MixLeg) -> bool {
+        match self.slot_mut(leg) {
+            Some(slot) => {
+                slot.active = false;
+                self.active -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Mutes or unmutes a leg (a muted leg still hears the others); false if unknown.
+    pub fn set_muted(&mut self, leg: MixLeg, muted: bool) -> bool {
+        self.slot_mut(leg).map(|s| s.muted = muted).is_some()
+    }
+
+    /// Whether a leg is muted (`None` if unknown).
+    pub fn is_muted(&self, leg: MixLeg) -> Option<bool> {
+        self.slot(leg).map(|s| s.muted)
+    }
+
+    /// Legs in the mixer.
+    pub fn leg_count(&self) -> usize {
+        self.active
+    }
+
+    /// The leg's input buffer for this tick; writing through it marks the leg as having input.
+    pub fn input_mut(&mut self, leg: MixLeg) -> Option<&mut Frame> {
+        self.slot_mut(leg).map(|s| {
+            s.has_input = true;
+            &mut s.input
+        })
+    }
+
+    /// Copies `frame` in as the leg's input for this tick; false if unknown.
+    pub fn set_input(&mut self, leg: MixLeg, frame: &Frame) -> bool {
+        self.input_mut(leg).map(|input| *input = *frame).is_some()
+    }
+
+    /// Mixes this tick: every leg's output becomes the sum of the other legs' unmuted inputs.
+    /// Inputs are consumed (a leg that supplies none next tick is silent).
+    pub fn mix(&mut self) {
+        let mut sum = [0i32; FRAME_SAMPLES];
+        for slot in self
+            .slots
+            .iter()
+            .filter(|s| s.active && s.has_input && !s.muted)
+        {
+            for (acc, &x) in sum.iter_mut().zip(slot.input.iter()) {
+                *acc += i32::from(x);
+            }
+        }
+        for slot in self.slots.iter_mut().filter(|s| s.active) {
+            if slot.has_input && !slot.muted {
+                for ((out, &acc), &own) in slot
+                    .output
+                    .iter_mut()
+                    .zip(sum.iter())
+                    .zip(slot.input.iter())
+                {
+                    *out = (acc - i32::from(own)).clamp(i32::from(i16::MIN), i32::from(i16::MAX))
+                        as i16;
+                }
+            } else {
+                for (out, &acc) in slot.output.iter_mut().zip(sum.iter()) {
+                    *out = acc.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+                }
+            }
+            slot.has_input = false;
+        }
+    }
+
+    /// The leg's output from the last [`mix`](Self::mix).
+    pub fn output(&self, leg: MixLeg) -> Option<&Frame> {
+        self.slot(leg).map(|s| &s.output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constant(v: i16) -> Frame {
+        [v; FRAME_SAMPLES]
+    }
+
+    #[test]
+    fn each_leg_hears_everyone_but_itself() {
+        let mut mixer = Mixer::new();
+        let legs: Vec<MixLeg> = (0..4).map(|_| mixer.add_leg()).collect();
+        for (i, &leg) in legs.iter().enumerate() {
+            assert!(mixer.set_input(leg, &constant(10i16.pow(i as u32))));
+        }
+        mixer.mix();
+        assert_eq!(mixer.output(legs[0]).unwrap()[5], 1110);
+        assert_eq!(mixer.output(legs[1]).unwrap()[5], 1101);
+        assert_eq!(mixer.output(legs[2]).unwrap()[5], 1011);
+        assert_eq!(mixer.output(legs[3]).unwrap()[5], 111);
+    }
+
+    #[test]
+    fn muted_leg_is_not_heard_but_still_hears() {
+        let mut mixer = Mixer::new();
+        let a = mixer.add_leg();
+        let b = mixer.add_leg();
+        let c = mixer.add_leg();
+        mixer.set_muted(b, true);
+        assert_eq!(mixer.is_muted(b), Some(true));
+        for (leg, v) in [(a, 1), (b, 20), (c, 300)] {
+            mixer.set_input(leg, &constant(v));
+        }
+        mixer.mix();
+        assert_eq!(mixer.output(a).unwrap()[0], 300);
+        assert_eq!(mixer.output(b).unwrap()[0], 301);
+        assert_eq!(mixer.output(c).unwrap()[0], 1);
+    }
+
+    #[test]
+    fn inputs_are_consumed_and_missing_input_is_silence() {
+        let mut mixer = Mixer::new();
+        let a = mixer.add_leg();
+        let b = mixer.add_leg();
+        mixer.set_input(a, &constant(5));
+        mixer.mix();
+        assert_eq!(mixer.output(b).unwrap()[0], 5);
+        mixer.mix();
+        assert_eq!(mixer.output(b).unwrap()[0], 0);
+    }
+
+    #[test]
+    fn saturates_and_rejects_stale_handles() {
+        let mut mixer = Mixer::new();
+        let a = mixer.add_leg();
+        let b = mixer.add_leg();
+        let c = mixer.add_leg();
+        mixer.set_input(a, &constant(30_000));
+        mixer.set_input(b, &constant(30_000));
+        mixer.set_input(c, &constant(-30_000));
+        mixer.mix();
+        assert_eq!(mixer.output(c).unwrap()[0], i16::MAX);
+        assert_eq!(mixer.output(a).unwrap()[0], 0);
+        assert!(mixer.remove_leg(b));
+        assert!(!mixer.remove_leg(b));
+        let d = mixer.add_leg(); // reuses b's slot
+        assert_ne!(b, d);
+        assert!(mixer.output(b).is_none());
+        assert!(!mixer.set_muted(b, true));
+        assert_eq!(mixer.leg_count(), 3);
+        mixer.set_input(a, &constant(-30_000));
+        mixer.set_input(c, &constant(-30_000));
+        mixer.mix();
+        assert_eq!(mixer.output(d).unwrap()[0], i16::MIN);
+    }
+}
