@@ -281,7 +281,11 @@ impl Engine {
         match pending {
             None => {}
             Some(Pending::Call { originator }) => {
-                let Some(state) = self.state_of(originator) else {
+                let ending = self
+                    .conversations
+                    .get(&conversation)
+                    .is_none_or(|c| c.ending);
+                let Some(state) = self.state_of(originator).filter(|_| !ending) else {
                     return;
                 };
                 let waiting_for_others = self.legs.values().any(|other| {

@@ -196,7 +196,7 @@ impl Engine {
         directory: &dyn Directory,
         ids: &mut dyn IdSource,
     ) -> Result<Ack, EngineError> {
-        self.run_timers(now);
+        self.handle_timeout(now);
         let result = self.command(now, command, directory, ids);
         self.finish();
         result
@@ -208,7 +208,7 @@ impl Engine {
         now: Instant,
         signal: EndpointSignal,
     ) -> Result<(), EngineError> {
-        self.run_timers(now);
+        self.handle_timeout(now);
         let result = self.endpoint_signal(now, signal);
         self.finish();
         result
@@ -217,7 +217,7 @@ impl Engine {
     /// Applies what the audio engine reported. Timers due at `now` fire first. Signals for
     /// operations that already finished (a cancelled recording's late end) are ignored.
     pub fn handle_media(&mut self, now: Instant, signal: MediaSignal) -> Result<(), EngineError> {
-        self.run_timers(now);
+        self.handle_timeout(now);
         let result = self.media_signal(now, signal);
         self.finish();
         result
