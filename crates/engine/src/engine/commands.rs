@@ -568,9 +568,11 @@ impl Engine {
                 "the invitation has already completed",
             ));
         }
+        let conversation = self
+            .conversation_of(leg)
+            .ok_or(EngineError::UnknownLeg(leg))?;
         let ringing: Vec<LegId> = self
-            .legs
-            .values()
+            .conversation_legs(conversation)
             .filter(|l| l.state.is_offered())
             .filter(|l| matches!(l.pending, Some(Pending::Invite { operation: o, .. }) if o == operation))
             .map(|l| l.id)

@@ -288,9 +288,8 @@ impl Engine {
                 let Some(state) = self.state_of(originator).filter(|_| !ending) else {
                     return;
                 };
-                let waiting_for_others = self.legs.values().any(|other| {
-                    other.conversation == conversation
-                        && other.state.is_offered()
+                let waiting_for_others = self.conversation_legs(conversation).any(|other| {
+                    other.state.is_offered()
                         && matches!(other.pending, Some(Pending::Call { originator: o }) if o == originator)
                 });
                 if state == LegState::Establishing && !waiting_for_others {
@@ -365,11 +364,9 @@ impl Engine {
         }
         // Targets this leg was calling are cancelled.
         let targets: Vec<LegId> = self
-            .legs
-            .values()
+            .conversation_legs(conversation)
             .filter(|other| {
-                other.conversation == conversation
-                    && other.state.is_offered()
+                other.state.is_offered()
                     && matches!(other.pending, Some(Pending::Call { originator }) if originator == leg)
             })
             .map(|other| other.id)
@@ -417,6 +414,7 @@ impl Engine {
             }
         }
         self.set_state(leg, LegState::Terminated(reason));
+        self.touched.insert(conversation);
         let Some(l) = self.legs.get_mut(&leg) else {
             return;
         };

@@ -159,6 +159,8 @@ pub struct Engine {
     events: VecDeque<Event>,
     actions: VecDeque<Action>,
     dirty_rosters: BTreeSet<ConversationId>,
+    /// Conversations in which a leg ended since the last `finish`: candidates for release.
+    touched: BTreeSet<ConversationId>,
 }
 
 impl Default for Engine {
@@ -179,6 +181,7 @@ impl Engine {
             events: VecDeque::new(),
             actions: VecDeque::new(),
             dirty_rosters: BTreeSet::new(),
+            touched: BTreeSet::new(),
         }
     }
 
@@ -331,6 +334,15 @@ impl Engine {
         self.dirty_rosters.insert(conversation);
     }
 
+    /// The legs of a conversation, in join order.
+    fn conversation_legs(&self, id: ConversationId) -> impl Iterator<Item = &Leg> {
+        self.conversations
+            .get(&id)
+            .into_iter()
+            .flat_map(|c| c.legs.iter())
+            .filter_map(|leg| self.legs.get(leg))
+    }
+
     fn roster(&self, id: ConversationId) -> Vec<Participant> {
         let Some(conversation) = self.conversations.get(&id) else {
             return Vec::new();
@@ -402,15 +414,16 @@ impl Engine {
 
     /// End-of-input housekeeping: release finished conversations, then emit pending rosters.
     fn finish(&mut self) {
-        let finished: Vec<ConversationId> = self
-            .conversations
-            .iter()
-            .filter(|(_, c)| {
-                c.legs
-                    .iter()
-                    .all(|leg| self.legs.get(leg).is_none_or(|l| l.state.is_terminated()))
+        let touched = std::mem::take(&mut self.touched);
+        let finished: Vec<ConversationId> = touched
+            .into_iter()
+            .filter(|id| {
+                self.conversations.get(id).is_some_and(|c| {
+                    c.legs
+                        .iter()
+                        .all(|leg| self.legs.get(leg).is_none_or(|l| l.state.is_terminated()))
+                })
             })
-            .map(|(id, _)| *id)
             .collect();
         for id in finished {
             self.release(id);
