@@ -12,7 +12,9 @@
 //!   DTMF key is two pure sines.
 //!
 //! A key starts after `min_blocks` consecutive hits (≥ 25.5 ms by default, so 40 ms keys are always
-//! caught) and ends after `end_blocks` consecutive blocks without it; a repeated key therefore needs a
+//! caught) and ends after `end_blocks` consecutive blocks without it. Once started, a block also
+//! counts as "still there" if both of the key's tones keep at least a quarter of their onset power
+//! (hysteresis), so speech on top of a key cannot split it in two; a repeated key therefore needs a
 //! pause of at least `end_blocks` blocks in between.
 
 use ringside_model::Tone;
@@ -50,7 +52,7 @@ impl Default for DtmfDetectorConfig {
             max_normal_twist_db: 8.0,
             max_reverse_twist_db: 4.0,
             min_dominance_db: 8.0,
-            min_tone_to_total: 0.8,
+            min_tone_to_total: 0.6,
             min_blocks: 2,
             end_blocks: 2,
         }
@@ -82,9 +84,15 @@ pub enum DetectorEvent {
     ToneEnded(ToneEvent),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Active {
     tone: Tone,
+    row: usize,
+    column: usize,
+    /// A later block still carries the key if both its tones keep this much power (hysteresis: a
+    /// quarter of the power at onset), even when speech on top fails the stricter onset checks.
+    row_hold: f32,
+    column_hold: f32,
     start: u64,
     last_end: u64,
 }
@@ -184,12 +192,19 @@ impl DtmfDetector {
             self.filled += n;
             self.now += n as u64;
             if self.filled == self.block {
-                let hit = self.classify();
+                let power = self.powers();
+                let hit = self.classify(&power);
                 self.s1 = [0.0; 8];
                 self.s2 = [0.0; 8];
                 self.energy = 0.0;
                 self.filled = 0;
-                self.debounce(hit, self.now - self.block as u64, self.now, &mut on_event);
+                self.debounce(
+                    hit,
+                    &power,
+                    self.now - self.block as u64,
+                    self.now,
+                    &mut on_event,
+                );
             }
         }
     }
@@ -229,7 +244,7 @@ impl DtmfDetector {
         self.energy = energy;
     }
 
-    fn classify(&self) -> Option<Tone> {
+    fn powers(&self) -> [f32; 8] {
         let mut power = [0f32; 8];
         for (((p, &k), &a), &b) in power
             .iter_mut()
@@ -239,6 +254,11 @@ impl DtmfDetector {
         {
             *p = (a * a + b * b - k * a * b).max(0.0);
         }
+        power
+    }
+
+    /// The (row, column) of a valid key in this block, if any.
+    fn classify(&self, power: &[f32; 8]) -> Option<(usize, usize)> {
         let (rows, columns) = power.split_at(4);
         let (row, row_power, row_second) = best_two(rows);
         let (column, column_power, column_second) = best_two(columns);
@@ -249,29 +269,30 @@ impl DtmfDetector {
             && row_power >= row_second * self.dominance
             && column_power >= column_second * self.dominance
             && row_power + column_power >= self.tone_to_total * self.energy;
-        if hit {
-            key_at(row, column)
-        } else {
-            None
-        }
+        hit.then_some((row, column))
     }
 
     fn debounce(
         &mut self,
-        hit: Option<Tone>,
+        hit: Option<(usize, usize)>,
+        power: &[f32; 8],
         block_start: u64,
         block_end: u64,
         on_event: &mut impl FnMut(DetectorEvent),
     ) {
-        if hit == self.last_hit {
+        let tone = hit.and_then(|(row, column)| key_at(row, column));
+        if tone == self.last_hit {
             self.run = self.run.saturating_add(1);
         } else {
-            self.last_hit = hit;
+            self.last_hit = tone;
             self.run = 1;
             self.run_start = block_start;
         }
         if let Some(active) = self.active.as_mut() {
-            if hit == Some(active.tone) {
+            let held = power[active.row] >= active.row_hold
+                && power[4 + active.column] >= active.column_hold;
+            let other = tone.is_some_and(|t| t != active.tone);
+            if tone == Some(active.tone) || (held && !other) {
                 active.last_end = block_end;
                 self.misses = 0;
             } else {
@@ -287,10 +308,14 @@ impl DtmfDetector {
             }
         }
         if self.active.is_none() {
-            if let Some(tone) = hit {
+            if let (Some(tone), Some((row, column))) = (tone, hit) {
                 if self.run >= self.min_blocks {
                     self.active = Some(Active {
                         tone,
+                        row,
+                        column,
+                        row_hold: power[row] * HOLD_FRACTION,
+                        column_hold: power[4 + column] * HOLD_FRACTION,
                         start: self.run_start,
                         last_end: block_end,
                     });
@@ -304,6 +329,9 @@ impl DtmfDetector {
         }
     }
 }
+
+/// Power fraction (-6 dB) of the onset level that keeps a started key alive.
+const HOLD_FRACTION: f32 = 0.25;
 
 /// Index and power of the strongest entry, and the power of the runner-up.
 fn best_two(powers: &[f32]) -> (usize, f32, f32) {
