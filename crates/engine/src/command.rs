@@ -104,6 +104,16 @@ pub enum Command {
         /// Overrides the ring timeout for the targets (Graph beta `ringingTimeoutInSeconds`).
         ring_timeout: Option<Duration>,
     },
+    /// A bot joins an existing conversation directly (ACS `connect` by server call id, Graph
+    /// meeting join): its leg is established at once and the call becomes a group call.
+    Join {
+        /// The conversation to join.
+        conversation: ConversationId,
+        /// The joining bot.
+        bot: BotIdentity,
+        /// The bot's identity as shown to the others.
+        source: Party,
+    },
     /// A simulated user or phone dials `target` (how incoming calls to bots begin).
     PlaceCall {
         /// Tenant used for routing.

@@ -479,3 +479,49 @@ fn invitee_can_be_a_bot() {
         }
     ));
 }
+
+#[test]
+fn a_second_bot_joins_an_existing_conversation() {
+    let mut h = Harness::default();
+    let (conversation, caller, bot) = h.answered_incoming();
+    let ack = h
+        .cmd(Command::Join {
+            conversation,
+            bot: acs_bot(),
+            source: app(ACS_APP),
+        })
+        .unwrap();
+    let Ack::Call {
+        leg: joined,
+        targets,
+        ..
+    } = ack
+    else {
+        panic!("call ack")
+    };
+    assert!(targets.is_empty());
+    assert_eq!(
+        h.states(joined),
+        vec![LegState::Establishing, LegState::Established]
+    );
+    assert_eq!(
+        h.rosters(conversation).last().map(|r| r.1.clone()),
+        Some(vec![caller, bot, joined])
+    );
+    assert_eq!(
+        h.engine.conversation(conversation).map(|c| c.group),
+        Some(true)
+    );
+    // The first bot leaves; the caller and the joined bot stay.
+    h.cmd(Command::HangUp { leg: bot }).unwrap();
+    assert_eq!(h.state(joined), Some(LegState::Established));
+    let stranger = ringside_engine::ConversationId(ringside_model::Guid::from_u128(5));
+    assert_eq!(
+        h.cmd(Command::Join {
+            conversation: stranger,
+            bot: acs_bot(),
+            source: app(ACS_APP)
+        }),
+        Err(EngineError::UnknownConversation(stranger))
+    );
+}

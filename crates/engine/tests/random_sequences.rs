@@ -61,6 +61,7 @@ struct World {
     rng: Rng,
     legs: Vec<LegId>,
     operations: Vec<OperationId>,
+    conversations: Vec<ringside_engine::ConversationId>,
     seen_actions: usize,
     seen_events: usize,
 }
@@ -183,6 +184,17 @@ impl World {
                 group: self.rng.chance(30),
                 ring_timeout: self.duration(),
             },
+            2 if self.rng.chance(20) && !self.conversations.is_empty() => {
+                let conversation = self
+                    .rng
+                    .pick(&self.conversations)
+                    .unwrap_or(ringside_engine::ConversationId(Guid::from_u128(1)));
+                Command::Join {
+                    conversation,
+                    bot: acs_bot(),
+                    source: app(ACS_APP),
+                }
+            }
             2 | 3 => Command::PlaceCall {
                 tenant: TENANT,
                 caller: self.party(),
@@ -335,7 +347,12 @@ impl World {
                 let command = self.command();
                 if let Ok(ack) = self.h.cmd(command) {
                     match ack {
-                        Ack::Call { leg, targets, .. } => {
+                        Ack::Call {
+                            conversation,
+                            leg,
+                            targets,
+                        } => {
+                            self.conversations.push(conversation);
                             self.legs.push(leg);
                             self.legs.extend(targets);
                         }
@@ -485,6 +502,7 @@ fn random_sequences_never_panic_and_keep_invariants() {
             rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
             legs: Vec::new(),
             operations: Vec::new(),
+            conversations: Vec::new(),
             seen_actions: 0,
             seen_events: 0,
         };

@@ -169,6 +169,48 @@ impl Engine {
         })
     }
 
+    pub(super) fn join(
+        &mut self,
+        now: Instant,
+        ids: &mut dyn IdSource,
+        conversation: ConversationId,
+        bot: BotIdentity,
+        source: Party,
+    ) -> Result<Ack, EngineError> {
+        let c = self
+            .conversations
+            .get(&conversation)
+            .ok_or(EngineError::UnknownConversation(conversation))?;
+        if c.ending {
+            return Err(EngineError::UnknownConversation(conversation));
+        }
+        let leg = ids.leg_id();
+        self.make_group(conversation);
+        self.insert_leg(
+            conversation,
+            leg,
+            source.clone(),
+            source,
+            Endpoint::Bot(bot),
+            Direction::Outgoing,
+            LegState::Establishing,
+            None,
+        );
+        self.emit(Event::LegStateChanged {
+            conversation,
+            leg,
+            state: LegState::Establishing,
+            transfer_failed: None,
+        });
+        self.arm_keep_alive(now, leg);
+        self.establish(leg);
+        Ok(Ack::Call {
+            conversation,
+            leg,
+            targets: Vec::new(),
+        })
+    }
+
     pub(super) fn place_call(
         &mut self,
         now: Instant,

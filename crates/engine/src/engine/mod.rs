@@ -486,6 +486,11 @@ impl Engine {
                 group,
                 ring_timeout,
             ),
+            Command::Join {
+                conversation,
+                bot,
+                source,
+            } => self.join(now, ids, conversation, bot, source),
             Command::PlaceCall {
                 tenant,
                 caller,
