@@ -82,6 +82,36 @@ impl Default for RecordOptions {
     }
 }
 
+/// DTMF recognize options (ACS `recognize` with `recognizeInputType: dtmf`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecognizeOptions {
+    /// Played to the target first.
+    pub prompts: Vec<MediaRef>,
+    /// A key press stops the prompt.
+    pub interrupt_prompt: bool,
+    /// How long to wait for the first key after the prompt (≤ 300 s).
+    pub initial_silence: Duration,
+    /// How long to wait between keys (1–60 s).
+    pub inter_tone: Duration,
+    /// Keys to collect (1–64).
+    pub max_tones: usize,
+    /// Keys that end collection (not included in the result).
+    pub stop_tones: Vec<Tone>,
+}
+
+impl Default for RecognizeOptions {
+    fn default() -> RecognizeOptions {
+        RecognizeOptions {
+            prompts: Vec::new(),
+            interrupt_prompt: true,
+            initial_silence: Duration::from_secs(5),
+            inter_tone: Duration::from_secs(2),
+            max_tones: 1,
+            stop_tones: Vec::new(),
+        }
+    }
+}
+
 /// Everything a front door or the endpoint runtime can ask of the engine. `leg` is always the
 /// acting bot's own leg (Graph call id / ACS call connection id); `participant` another leg in the
 /// same conversation; `client_context` is echoed in the operation's completion event.
@@ -254,7 +284,20 @@ pub enum Command {
         /// Echoed in the completion event.
         client_context: String,
     },
-    /// Cancel the running and queued playPrompt/recordResponse operations of the leg.
+    /// Queue a DTMF recognize on one participant (ACS `recognize`).
+    Recognize {
+        /// The bot leg.
+        leg: LegId,
+        /// Whose keys to collect.
+        target: LegId,
+        /// Prompt and collection options.
+        options: RecognizeOptions,
+        /// Cancel running and queued media operations first.
+        barge_in: bool,
+        /// Echoed in the completion event.
+        client_context: String,
+    },
+    /// Cancel the running and queued playPrompt/recordResponse/recognize operations of the leg.
     CancelMediaProcessing {
         /// The bot leg.
         leg: LegId,
@@ -307,6 +350,8 @@ pub enum OperationKind {
     PlayPrompt,
     /// recordResponse.
     RecordResponse,
+    /// recognize (DTMF).
+    Recognize,
     /// cancelMediaProcessing / cancelAllMediaOperations.
     CancelMediaProcessing,
     /// subscribeToTone / startContinuousDtmfRecognition.

@@ -53,7 +53,9 @@ mod reason;
 mod signal;
 mod state;
 
-pub use command::{Ack, Command, MediaRef, OperationInfo, OperationKind, RecordOptions, Target};
+pub use command::{
+    Ack, Command, MediaRef, OperationInfo, OperationKind, RecognizeOptions, RecordOptions, Target,
+};
 pub use config::{limits, EngineConfig};
 pub use directory::{Directory, Route};
 pub use engine::{ConversationInfo, Engine, LegInfo};

@@ -103,6 +103,8 @@ pub enum Event {
         outcome: Outcome,
         /// recordResponse: the recording handle.
         recording: Option<String>,
+        /// recognize: the collected keys.
+        tones: Vec<Tone>,
     },
     /// A DTMF key reached a subscribed bot leg (Graph `toneInfo`, ACS
     /// `ContinuousDtmfRecognitionToneReceived`).

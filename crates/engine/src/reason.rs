@@ -231,6 +231,14 @@ pub enum Outcome {
     RecordInitialSilence,
     /// Record: silence after speech exceeded the maximum silence timeout.
     RecordMaxSilence,
+    /// Recognize: the maximum number of keys was collected.
+    RecognizeMaxTones,
+    /// Recognize: a stop key was pressed.
+    RecognizeStopTone,
+    /// Recognize: keys were collected and then the inter-key timeout passed.
+    RecognizeInterToneTimeout,
+    /// Recognize: no key before the initial silence timeout.
+    RecognizeInitialSilence,
     /// Cancelled (cancelMediaProcessing, barge-in, cancelAddParticipant).
     Cancelled,
     /// The leg or call ended while the operation was pending.
@@ -249,8 +257,12 @@ impl Outcome {
             | Outcome::RecordMaxDuration
             | Outcome::RecordStopTone
             | Outcome::RecordInitialSilence
-            | Outcome::RecordMaxSilence => OperationStatus::Completed,
+            | Outcome::RecordMaxSilence
+            | Outcome::RecognizeMaxTones
+            | Outcome::RecognizeStopTone
+            | Outcome::RecognizeInterToneTimeout => OperationStatus::Completed,
             Outcome::Cancelled
+            | Outcome::RecognizeInitialSilence
             | Outcome::CallEnded
             | Outcome::MediaFailed
             | Outcome::Participant(_) => OperationStatus::Failed,
@@ -287,6 +299,16 @@ impl Outcome {
             ),
             Outcome::RecordMaxSilence => {
                 (200, 8516, "Action completed, max silence timeout reached.")
+            }
+            Outcome::RecognizeMaxTones => (200, 8531, "Action completed, max digits received."),
+            Outcome::RecognizeStopTone => (200, 8514, "Action completed, stop tone detected."),
+            Outcome::RecognizeInterToneTimeout => (
+                200,
+                8532,
+                "Action completed, inter-digit silence timeout reached.",
+            ),
+            Outcome::RecognizeInitialSilence => {
+                (400, 8510, "Action failed, initial silence timeout reached.")
             }
             Outcome::Cancelled => (400, 8508, "Action failed, the operation was cancelled."),
             Outcome::CallEnded => (400, 8528, "Action failed, the call was terminated."),

@@ -301,6 +301,19 @@ impl World {
                 },
                 client_context: context,
             },
+            18 if self.rng.chance(40) => Command::Recognize {
+                leg: self.leg(),
+                target: self.any_leg(),
+                options: ringside_engine::RecognizeOptions {
+                    prompts: vec![MediaRef::uri("menu.wav"); self.rng.below(2)],
+                    interrupt_prompt: self.rng.chance(50),
+                    max_tones: 1 + self.rng.below(3),
+                    stop_tones: vec![Tone::Pound],
+                    ..Default::default()
+                },
+                barge_in: self.rng.chance(20),
+                client_context: context,
+            },
             18 => Command::CancelMediaProcessing {
                 leg: self.leg(),
                 client_context: context,
@@ -415,10 +428,13 @@ impl World {
                 let operation = self.rng.pick(&self.operations);
                 if let Some(info) = operation.and_then(|op| self.h.engine.operation(op)) {
                     let signal = match info.kind {
-                        ringside_engine::OperationKind::PlayPrompt => MediaSignal::PromptFinished {
-                            operation: info.id,
-                            ok: true,
-                        },
+                        ringside_engine::OperationKind::PlayPrompt
+                        | ringside_engine::OperationKind::Recognize => {
+                            MediaSignal::PromptFinished {
+                                operation: info.id,
+                                ok: true,
+                            }
+                        }
                         ringside_engine::OperationKind::RecordResponse => {
                             MediaSignal::RecordingEnded {
                                 operation: info.id,

@@ -694,6 +694,10 @@ impl Engine {
         op.status = outcome.status();
         let (leg, kind, client_context, status) =
             (op.leg, op.kind, op.client_context.clone(), op.status);
+        let tones = match &mut op.detail {
+            OpDetail::Recognize { tones, .. } => tones.clone(),
+            _ => Vec::new(),
+        };
         let Some(conversation) = self.conversation_of(leg) else {
             return;
         };
@@ -706,6 +710,7 @@ impl Engine {
             status,
             outcome,
             recording,
+            tones,
         });
     }
 

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use ringside_model::Tone;
 
+use super::timers::TimerKind;
 use super::{Engine, OpDetail};
-use crate::command::{Ack, MediaRef, OperationKind, RecordOptions};
+use crate::command::{Ack, MediaRef, OperationKind, RecognizeOptions, RecordOptions};
 use crate::config::limits;
 use crate::error::EngineError;
 use crate::ids::{ConversationId, IdSource, LegId, OperationId};
@@ -23,6 +24,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn play_prompt(
         &mut self,
+        now: Instant,
         ids: &mut dyn IdSource,
         leg: LegId,
         prompts: Vec<MediaRef>,
@@ -55,12 +57,13 @@ impl Engine {
         };
         let operation =
             self.new_operation(ids, leg, OperationKind::PlayPrompt, client_context, detail);
-        self.enqueue_media(leg, operation);
+        self.enqueue_media(now, leg, operation);
         Ok(self.op_ack(operation, Vec::new()))
     }
 
     pub(super) fn record_response(
         &mut self,
+        now: Instant,
         ids: &mut dyn IdSource,
         leg: LegId,
         options: RecordOptions,
@@ -91,7 +94,60 @@ impl Engine {
             client_context,
             detail,
         );
-        self.enqueue_media(leg, operation);
+        self.enqueue_media(now, leg, operation);
+        Ok(self.op_ack(operation, Vec::new()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn recognize(
+        &mut self,
+        now: Instant,
+        ids: &mut dyn IdSource,
+        leg: LegId,
+        target: LegId,
+        options: RecognizeOptions,
+        barge_in: bool,
+        client_context: String,
+    ) -> Result<Ack, EngineError> {
+        self.bot_leg_in(leg, "recognize", media_ready)?;
+        let t = self.participant_of(leg, target)?;
+        if !t.state.is_connected() || target == leg {
+            return Err(EngineError::InvalidState {
+                leg: target,
+                state: t.state,
+                action: "recognize tones from",
+            });
+        }
+        if options.prompts.len() > limits::MAX_PROMPTS {
+            return Err(EngineError::InvalidArgument(
+                "recognize takes at most 20 prompts",
+            ));
+        }
+        if options.initial_silence.is_zero() || options.initial_silence > Duration::from_secs(300) {
+            return Err(EngineError::InvalidArgument(
+                "initial silence timeout must be 1 to 300 seconds",
+            ));
+        }
+        if options.inter_tone.is_zero() || options.inter_tone > Duration::from_secs(60) {
+            return Err(EngineError::InvalidArgument(
+                "inter-tone timeout must be 1 to 60 seconds",
+            ));
+        }
+        if options.max_tones == 0 || options.max_tones > limits::MAX_DTMF_TONES {
+            return Err(EngineError::InvalidArgument("max tones must be 1 to 64"));
+        }
+        if barge_in {
+            self.cancel_media(leg);
+        }
+        let detail = OpDetail::Recognize {
+            target,
+            options,
+            tones: Vec::new(),
+            prompting: false,
+        };
+        let operation =
+            self.new_operation(ids, leg, OperationKind::Recognize, client_context, detail);
+        self.enqueue_media(now, leg, operation);
         Ok(self.op_ack(operation, Vec::new()))
     }
 
@@ -187,18 +243,18 @@ impl Engine {
 
     // ---- the queue ------------------------------------------------------------------------
 
-    fn enqueue_media(&mut self, leg: LegId, operation: OperationId) {
+    fn enqueue_media(&mut self, now: Instant, leg: LegId, operation: OperationId) {
         let Some(l) = self.legs.get_mut(&leg) else {
             return;
         };
         if l.media_running.is_some() {
             l.media_queue.push_back(operation);
         } else {
-            self.start_media(leg, operation);
+            self.start_media(now, leg, operation);
         }
     }
 
-    fn start_media(&mut self, leg: LegId, operation: OperationId) {
+    fn start_media(&mut self, now: Instant, leg: LegId, operation: OperationId) {
         let Some(l) = self.legs.get_mut(&leg) else {
             return;
         };
@@ -208,7 +264,7 @@ impl Engine {
             return;
         };
         op.status = OperationStatus::Running;
-        let action = match &op.detail {
+        let action = match &mut op.detail {
             OpDetail::Play {
                 prompts,
                 audience,
@@ -227,6 +283,27 @@ impl Engine {
                 operation,
                 options: options.clone(),
             },
+            OpDetail::Recognize {
+                target,
+                options,
+                prompting,
+                ..
+            } => {
+                if options.prompts.is_empty() {
+                    let at = now + options.initial_silence;
+                    self.set_timer(leg, TimerKind::Recognize, Some(at));
+                    return;
+                }
+                *prompting = true;
+                Action::StartPrompt {
+                    conversation,
+                    leg,
+                    operation,
+                    prompts: options.prompts.clone(),
+                    audience: Audience::Legs(vec![*target]),
+                    looped: false,
+                }
+            }
             _ => return,
         };
         self.act(action);
@@ -235,6 +312,7 @@ impl Engine {
     /// A queued media operation finished: report it and start the next one.
     fn media_finished(
         &mut self,
+        now: Instant,
         operation: OperationId,
         outcome: Outcome,
         recording: Option<String>,
@@ -250,11 +328,14 @@ impl Engine {
             return;
         }
         l.media_running = None;
-        if !media_ready(l.state) {
-            return;
-        }
-        if let Some(next) = l.media_queue.pop_front() {
-            self.start_media(leg, next);
+        let next = if media_ready(l.state) {
+            l.media_queue.pop_front()
+        } else {
+            None
+        };
+        self.set_timer(leg, TimerKind::Recognize, None);
+        if let Some(next) = next {
+            self.start_media(now, leg, next);
         }
     }
 
@@ -263,6 +344,20 @@ impl Engine {
         conversation: ConversationId,
         operation: OperationId,
     ) {
+        let prompting = matches!(
+            self.operations.get(&operation).map(|op| &op.detail),
+            Some(OpDetail::Recognize {
+                prompting: true,
+                ..
+            })
+        );
+        if prompting {
+            self.act(Action::StopPrompt {
+                conversation,
+                operation,
+            });
+            return;
+        }
         match self.operations.get(&operation).map(|op| op.kind) {
             Some(OperationKind::PlayPrompt) => self.act(Action::StopPrompt {
                 conversation,
@@ -284,6 +379,7 @@ impl Engine {
         let conversation = l.conversation;
         let running = l.media_running.take();
         let queued: Vec<OperationId> = l.media_queue.drain(..).collect();
+        self.set_timer(leg, TimerKind::Recognize, None);
         if let Some(operation) = running {
             self.stop_media_action(conversation, operation);
             self.complete_operation(operation, Outcome::Cancelled, None);
@@ -296,7 +392,7 @@ impl Engine {
     // ---- tones ----------------------------------------------------------------------------
 
     /// A key pressed on `from` reaches subscribed bot legs and stops recordings with that stop tone.
-    pub(super) fn deliver_tone(&mut self, from: LegId, tone: Tone) {
+    pub(super) fn deliver_tone(&mut self, now: Instant, from: LegId, tone: Tone) {
         let Some(conversation) = self.conversation_of(from) else {
             return;
         };
@@ -331,25 +427,146 @@ impl Engine {
             let Some(op) = self.operations.get_mut(&running) else {
                 continue;
             };
-            if let OpDetail::Record { options, stop } = &mut op.detail {
-                if stop.is_none() && options.stop_tones.contains(&tone) {
+            match &mut op.detail {
+                OpDetail::Record { options, stop }
+                    if stop.is_none() && options.stop_tones.contains(&tone) =>
+                {
                     *stop = Some(Outcome::RecordStopTone);
                     self.act(Action::StopRecording {
                         conversation,
                         operation: running,
                     });
                 }
+                OpDetail::Recognize { target, .. } if *target == from => {
+                    self.recognize_tone(now, leg, running, tone);
+                }
+                _ => {}
             }
         }
     }
 
+    /// A key from the recognize target: stop the prompt if allowed, collect, maybe finish.
+    fn recognize_tone(&mut self, now: Instant, leg: LegId, operation: OperationId, tone: Tone) {
+        let Some(conversation) = self.conversation_of(leg) else {
+            return;
+        };
+        let Some(op) = self.operations.get_mut(&operation) else {
+            return;
+        };
+        let OpDetail::Recognize {
+            options,
+            tones,
+            prompting,
+            ..
+        } = &mut op.detail
+        else {
+            return;
+        };
+        let was_prompting = *prompting;
+        if *prompting && options.interrupt_prompt {
+            *prompting = false;
+        }
+        let outcome = if options.stop_tones.contains(&tone) {
+            Some(Outcome::RecognizeStopTone)
+        } else {
+            tones.push(tone);
+            (tones.len() >= options.max_tones).then_some(Outcome::RecognizeMaxTones)
+        };
+        let still_prompting = *prompting;
+        let inter_tone = options.inter_tone;
+        if was_prompting && (!still_prompting || outcome.is_some()) {
+            self.act(Action::StopPrompt {
+                conversation,
+                operation,
+            });
+        }
+        match outcome {
+            Some(outcome) => self.media_finished(now, operation, outcome, None),
+            None if !still_prompting => {
+                self.set_timer(leg, TimerKind::Recognize, Some(now + inter_tone));
+            }
+            None => {}
+        }
+    }
+
+    /// The recognize prompt ended: start waiting for keys.
+    fn recognize_prompt_finished(
+        &mut self,
+        now: Instant,
+        leg: LegId,
+        operation: OperationId,
+        ok: bool,
+    ) {
+        if !ok {
+            self.media_finished(now, operation, Outcome::MediaFailed, None);
+            return;
+        }
+        let Some(op) = self.operations.get_mut(&operation) else {
+            return;
+        };
+        let OpDetail::Recognize {
+            options,
+            tones,
+            prompting,
+            ..
+        } = &mut op.detail
+        else {
+            return;
+        };
+        if !*prompting {
+            return;
+        }
+        *prompting = false;
+        let wait = if tones.is_empty() {
+            options.initial_silence
+        } else {
+            options.inter_tone
+        };
+        self.set_timer(leg, TimerKind::Recognize, Some(now + wait));
+    }
+
+    /// The running recognize waited long enough.
+    pub(super) fn recognize_timeout(&mut self, now: Instant, leg: LegId) {
+        let Some(operation) = self.legs.get(&leg).and_then(|l| l.media_running) else {
+            return;
+        };
+        let outcome = match self.operations.get(&operation).map(|op| &op.detail) {
+            Some(OpDetail::Recognize {
+                tones,
+                prompting: false,
+                ..
+            }) => {
+                if tones.is_empty() {
+                    Outcome::RecognizeInitialSilence
+                } else {
+                    Outcome::RecognizeInterToneTimeout
+                }
+            }
+            _ => return,
+        };
+        self.media_finished(now, operation, outcome, None);
+    }
+
     pub(super) fn media_signal(
         &mut self,
-        _now: Instant,
+        now: Instant,
         signal: MediaSignal,
     ) -> Result<(), EngineError> {
         match signal {
             MediaSignal::PromptFinished { operation, ok } => {
+                let recognize = self.operations.get(&operation).and_then(|op| {
+                    (op.kind == OperationKind::Recognize && op.status == OperationStatus::Running)
+                        .then_some(op.leg)
+                });
+                if let Some(leg) = recognize {
+                    self.recognize_prompt_finished(now, leg, operation, ok);
+                    return Ok(());
+                }
+                if self.operations.get(&operation).map(|op| op.kind)
+                    == Some(OperationKind::Recognize)
+                {
+                    return Ok(());
+                }
                 let op = self.expect_operation(operation, OperationKind::PlayPrompt)?;
                 if op == OperationStatus::Running {
                     let outcome = if ok {
@@ -357,7 +574,7 @@ impl Engine {
                     } else {
                         Outcome::MediaFailed
                     };
-                    self.media_finished(operation, outcome, None);
+                    self.media_finished(now, operation, outcome, None);
                 }
             }
             MediaSignal::RecordingEnded {
@@ -383,13 +600,13 @@ impl Engine {
                     } else {
                         None
                     };
-                    self.media_finished(operation, outcome, recording);
+                    self.media_finished(now, operation, outcome, recording);
                 }
             }
             MediaSignal::ToneDetected { leg, tone } => {
                 let l = self.live_leg(leg)?;
                 if l.state.is_connected() {
-                    self.deliver_tone(leg, tone);
+                    self.deliver_tone(now, leg, tone);
                 }
             }
             MediaSignal::DtmfSent { operation } => {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use ringside_model::{Party, TenantId};
 
-use crate::command::{Ack, Command, OperationInfo, OperationKind, RecordOptions};
+use crate::command::{Ack, Command, OperationInfo, OperationKind, RecognizeOptions, RecordOptions};
 use crate::config::EngineConfig;
 use crate::directory::Directory;
 use crate::error::EngineError;
@@ -91,6 +91,12 @@ enum OpDetail {
     Record {
         options: RecordOptions,
         stop: Option<Outcome>,
+    },
+    Recognize {
+        target: LegId,
+        options: RecognizeOptions,
+        tones: Vec<ringside_model::Tone>,
+        prompting: bool,
     },
     Invite {
         remaining: usize,
@@ -555,6 +561,7 @@ impl Engine {
                 barge_in,
                 client_context,
             } => self.play_prompt(
+                now,
                 ids,
                 leg,
                 prompts,
@@ -567,7 +574,14 @@ impl Engine {
                 leg,
                 options,
                 client_context,
-            } => self.record_response(ids, leg, options, client_context),
+            } => self.record_response(now, ids, leg, options, client_context),
+            Command::Recognize {
+                leg,
+                target,
+                options,
+                barge_in,
+                client_context,
+            } => self.recognize(now, ids, leg, target, options, barge_in, client_context),
             Command::CancelMediaProcessing {
                 leg,
                 client_context,
@@ -641,7 +655,7 @@ impl Engine {
                     });
                 }
                 for tone in tones {
-                    self.deliver_tone(leg, tone);
+                    self.deliver_tone(now, leg, tone);
                 }
             }
         }

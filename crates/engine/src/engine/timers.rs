@@ -18,6 +18,8 @@ pub(super) enum TimerKind {
     Redirect,
     /// Graph keepAlive expiry.
     KeepAlive,
+    /// Recognize: initial silence or inter-key timeout of the running recognize.
+    Recognize,
 }
 
 /// A leg's armed deadlines.
@@ -26,6 +28,7 @@ pub(super) struct LegTimers {
     ring: Option<Instant>,
     redirect: Option<Instant>,
     keep_alive: Option<Instant>,
+    recognize: Option<Instant>,
 }
 
 impl LegTimers {
@@ -34,6 +37,7 @@ impl LegTimers {
             TimerKind::Ring => &mut self.ring,
             TimerKind::Redirect => &mut self.redirect,
             TimerKind::KeepAlive => &mut self.keep_alive,
+            TimerKind::Recognize => &mut self.recognize,
         }
     }
 }
@@ -55,7 +59,12 @@ impl Engine {
     }
 
     pub(super) fn clear_timers(&mut self, leg: LegId) {
-        for kind in [TimerKind::Ring, TimerKind::Redirect, TimerKind::KeepAlive] {
+        for kind in [
+            TimerKind::Ring,
+            TimerKind::Redirect,
+            TimerKind::KeepAlive,
+            TimerKind::Recognize,
+        ] {
             self.set_timer(leg, kind, None);
         }
     }
@@ -99,6 +108,7 @@ impl Engine {
             TimerKind::KeepAlive if !state.is_terminated() => {
                 self.end_leg(now, leg, EndReason::KeepAliveTimeout, false);
             }
+            TimerKind::Recognize => self.recognize_timeout(now, leg),
             _ => {}
         }
     }
