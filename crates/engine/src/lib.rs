@@ -41,6 +41,31 @@
 //!   exactly one [`Event::OperationCompleted`]. playPrompt/recordResponse are queued per bot leg;
 //!   cancelMediaProcessing fails the running and queued ones with `400/8508`.
 //! - keepAlive applies to Graph bot legs only (45 min, reset by each keepAlive).
+//! - Redirect keeps the bot's leg `redirecting` while the targets ring (first answer wins); the
+//!   redirect timeout (15–90 s) ends it with [`EndReason::RedirectTimeout`].
+//! - Transfer: `transferring` → `transferAccepted` → `terminated` ([`EndReason::Transferred`]),
+//!   or back to `established` with [`Event::LegStateChanged::transfer_failed`] set. A target
+//!   with `replaces` (consultative transfer, invite with `replacesCallId`) moves the other call's
+//!   participant in and ends that call with [`EndReason::Replaced`].
+//!
+//! # Outputs at a glance
+//!
+//! Events: [`Event::CallOffered`], [`Event::LegStateChanged`], [`Event::RosterChanged`],
+//! [`Event::OperationCompleted`], [`Event::ToneReceived`], [`Event::TransferAccepted`],
+//! [`Event::TransferFailed`], [`Event::ParticipantAdded`], [`Event::ParticipantAddFailed`],
+//! [`Event::ParticipantRemoved`].
+//!
+//! Actions: mix lifecycle ([`Action::CreateMix`], [`Action::DestroyMix`]), simulated endpoints
+//! ([`Action::RingEndpoint`], [`Action::DisconnectEndpoint`]), leg media
+//! ([`Action::ConnectMedia`], [`Action::DisconnectMedia`], [`Action::SetMuted`]), prompts and
+//! recordings ([`Action::StartPrompt`], [`Action::StopPrompt`], [`Action::StartRecording`],
+//! [`Action::StopRecording`]), DTMF ([`Action::StartToneDetection`],
+//! [`Action::StopToneDetection`], [`Action::SendDtmf`]) and hold music
+//! ([`Action::StartHoldMusic`], [`Action::StopHoldMusic`]).
+//!
+//! Offering a call to a bot is an event, not an action: everything addressed to a bot goes
+//! through the notification outbox; actions are only for the media clock and the simulated
+//! endpoints.
 
 mod command;
 mod config;

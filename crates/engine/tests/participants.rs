@@ -525,3 +525,27 @@ fn a_second_bot_joins_an_existing_conversation() {
         Err(EngineError::UnknownConversation(stranger))
     );
 }
+
+#[test]
+fn a_bot_left_alone_ends_when_its_last_invitation_fails() {
+    let mut h = Harness::default();
+    let (_, bot, targets) = h.bot_calls_group(acs_bot(), vec![user(1)]);
+    h.answer(targets[0]);
+    let (operation, invitees) = invite(&mut h, bot, vec![user(2)], None);
+    h.hang_up(targets[0]);
+    assert_eq!(
+        h.state(bot),
+        Some(LegState::Established),
+        "an invitation is still ringing"
+    );
+    h.refuse(invitees[0], Refusal::Declined);
+    assert!(matches!(
+        h.completions(operation)[0],
+        Event::OperationCompleted {
+            status: OperationStatus::Failed,
+            ..
+        }
+    ));
+    assert_eq!(h.ended(bot).map(|e| e.1), Some(EndReason::AllOthersLeft));
+    assert_eq!(h.engine.conversation_count(), 0);
+}

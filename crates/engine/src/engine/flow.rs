@@ -330,6 +330,28 @@ impl Engine {
                 }
             }
         }
+        self.settle_group_after_offer(now, conversation);
+    }
+
+    /// A group call whose last pending offer failed while one participant waited alone ends.
+    fn settle_group_after_offer(&mut self, now: Instant, conversation: ConversationId) {
+        let Some(c) = self.conversations.get(&conversation) else {
+            return;
+        };
+        if !c.group || c.ending {
+            return;
+        }
+        let mut connected = Vec::new();
+        let mut offered = false;
+        for l in self.conversation_legs(conversation) {
+            if l.state.is_connected() {
+                connected.push(l.id);
+            }
+            offered |= l.state.is_offered() || l.state == LegState::Establishing;
+        }
+        if let ([last], false) = (connected.as_slice(), offered) {
+            self.end_leg(now, *last, EndReason::AllOthersLeft, true);
+        }
     }
 
     /// True when a leg other than `except` in the conversation is not yet terminated.
