@@ -185,3 +185,31 @@ fn timers_fire_in_deadline_order_across_many_calls() {
     assert_eq!(ends[0], SECOND + 45 * MINUTE);
     assert_eq!(h.engine.conversation_count(), 0);
 }
+
+#[test]
+fn five_thousand_calls_expire_on_virtual_time() {
+    let mut h = Harness::default();
+    for n in 0..5_000u32 {
+        let (_, _, target) = h.bot_calls(graph_bot(), user(10_000 + u128::from(n)));
+        h.answer(target);
+    }
+    assert_eq!(h.engine.conversation_count(), 5_000);
+    h.advance(45 * MINUTE);
+    assert_eq!(h.engine.conversation_count(), 0);
+    assert_eq!(h.engine.leg_count(), 0);
+    let expired = h
+        .events
+        .iter()
+        .filter(|(at, e)| {
+            *at == 45 * MINUTE
+                && matches!(
+                    e,
+                    ringside_engine::Event::LegStateChanged {
+                        state: LegState::Terminated(EndReason::KeepAliveTimeout),
+                        ..
+                    }
+                )
+        })
+        .count();
+    assert_eq!(expired, 5_000);
+}

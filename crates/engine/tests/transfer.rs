@@ -289,3 +289,44 @@ fn a_second_transfer_while_transferring_is_refused() {
         })
     ));
 }
+
+#[test]
+fn transfer_to_a_bot_offers_it_the_call() {
+    let mut h = Harness::default();
+    let (conversation, caller, bot) = h.answered_incoming();
+    h.cmd(Command::Transfer {
+        leg: bot,
+        target: Target::party(app(OTHER_APP)),
+        transferee: None,
+        client_context: String::new(),
+    })
+    .unwrap();
+    let offer = h.events.iter().rev().find_map(|(_, e)| match e {
+        Event::CallOffered {
+            leg,
+            kind,
+            caller: from,
+            ..
+        } => Some((*leg, *kind, from.clone())),
+        _ => None,
+    });
+    let (target, kind, from) = offer.expect("offered to the other bot");
+    assert_eq!(kind, ringside_engine::OfferKind::Transfer);
+    assert_eq!(
+        from,
+        phone("+14255550123"),
+        "the transferee is the caller the target sees"
+    );
+    assert_eq!(h.engine.bot_legs(conversation).len(), 2);
+    h.cmd(Command::Answer { leg: target }).unwrap();
+    assert_eq!(h.ended(bot).map(|e| e.1), Some(EndReason::Transferred));
+    assert_eq!(
+        h.engine
+            .bot_legs(conversation)
+            .iter()
+            .map(|b| b.0)
+            .collect::<Vec<_>>(),
+        vec![target]
+    );
+    assert_eq!(h.state(caller), Some(LegState::Established));
+}

@@ -288,6 +288,14 @@ impl Engine {
         Ok(self.roster(id))
     }
 
+    /// The live (not terminated) bot legs of a conversation: who a roster change is rendered for.
+    pub fn bot_legs(&self, id: ConversationId) -> Vec<(LegId, crate::state::BotIdentity)> {
+        self.conversation_legs(id)
+            .filter(|leg| !leg.state.is_terminated())
+            .filter_map(|leg| leg.endpoint.bot().map(|bot| (leg.id, bot)))
+            .collect()
+    }
+
     /// An operation, while its leg's conversation lasts.
     pub fn operation(&self, id: OperationId) -> Option<OperationInfo> {
         self.operations.get(&id).map(|op| op_info(id, op))
