@@ -587,7 +587,7 @@ impl WavSpec {
 /// Writes interleaved samples in [-1, 1] (clamped) as a complete WAV file.
 pub fn encode(spec: WavSpec, interleaved: &[f32]) -> Result<Vec<u8>, WavError> {
     let channels = usize::from(spec.channels.max(1));
-    if interleaved.len() % channels != 0 {
+    if !interleaved.len().is_multiple_of(channels) {
         return Err(WavError::CannotWrite {
             reason: "sample count is not a multiple of the channel count",
         });
@@ -633,7 +633,7 @@ pub fn encode_pcm16(
         extensible: false,
     };
     let channel_count = usize::from(channels.max(1));
-    if interleaved.len() % channel_count != 0 {
+    if !interleaved.len().is_multiple_of(channel_count) {
         return Err(WavError::CannotWrite {
             reason: "sample count is not a multiple of the channel count",
         });

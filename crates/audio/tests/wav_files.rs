@@ -249,7 +249,7 @@ fn seed_file(choice: u8) -> Vec<u8> {
         sample_rate: rate,
         channels,
         format,
-        extensible: choice % 3 == 0,
+        extensible: choice.is_multiple_of(3),
     };
     wav::encode(spec, &sine_1k(rate, channels, 0.01)).unwrap_or_default()
 }

@@ -12,6 +12,8 @@ use crate::{ms_to_samples, FRAME_SAMPLES};
 pub const MIN_DURATION_MS: u32 = 40;
 /// Edge ramp length in samples (2 ms raised linearly), which keeps the spectrum clean.
 const RAMP: f32 = 32.0;
+/// 0 dBm0 is a sine this many dB below full scale (G.711 digital milliwatt).
+const DBM0_BELOW_FULL_SCALE: f32 = 3.17;
 /// Most keys waiting in the queue; further keys are refused.
 pub const MAX_QUEUED: usize = 256;
 
@@ -87,8 +89,7 @@ impl DtmfGenerator {
     /// A generator with `config`.
     pub fn new(config: DtmfGeneratorConfig) -> DtmfGenerator {
         let power = 10f32.powf(config.low_dbfs / 10.0) + 10f32.powf(config.high_dbfs / 10.0);
-        // 0 dBm0 is a sine 3.14 dB below full scale (G.711).
-        let dbm0 = 10.0 * power.log10() + 3.14;
+        let dbm0 = 10.0 * power.log10() + DBM0_BELOW_FULL_SCALE;
         DtmfGenerator {
             low_amplitude: crate::level::dbfs_to_amplitude(config.low_dbfs),
             high_amplitude: crate::level::dbfs_to_amplitude(config.high_dbfs),

@@ -30,13 +30,10 @@ mod tests {
 
     #[test]
     fn matrix_agrees_with_the_model() {
-        for row in 0..4 {
-            for column in 0..4 {
+        for (row, &low) in ROW_FREQS.iter().enumerate() {
+            for (column, &high) in COLUMN_FREQS.iter().enumerate() {
                 let key = key_at(row, column).unwrap();
-                assert_eq!(
-                    key.frequencies(),
-                    Some((ROW_FREQS[row], COLUMN_FREQS[column]))
-                );
+                assert_eq!(key.frequencies(), Some((low, high)));
             }
         }
         assert_eq!(key_at(4, 0), None);
