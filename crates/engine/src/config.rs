@@ -47,6 +47,8 @@ pub mod limits {
     /// Redirect timeout range.
     pub const REDIRECT_TIMEOUT: (Duration, Duration) =
         (Duration::from_secs(15), Duration::from_secs(90));
+    /// Longest ring timeout a call may ask for.
+    pub const MAX_RING_TIMEOUT: Duration = Duration::from_secs(600);
     /// Invitation timeout range (ACS `invitationTimeoutInSeconds`, 0 meaning default).
     pub const MAX_INVITATION_TIMEOUT: Duration = Duration::from_secs(180);
     /// recordResponse timeouts range (seconds).

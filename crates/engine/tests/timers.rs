@@ -213,3 +213,32 @@ fn five_thousand_calls_expire_on_virtual_time() {
         .count();
     assert_eq!(expired, 5_000);
 }
+
+#[test]
+fn absurd_durations_are_refused_or_survived_without_panicking() {
+    let mut h = Harness::default();
+    let result = h.cmd(Command::CreateCall {
+        tenant: TENANT,
+        bot: graph_bot(),
+        source: app(GRAPH_APP),
+        targets: vec![Target::party(user(1))],
+        group: false,
+        ring_timeout: Some(Duration::MAX),
+    });
+    assert!(matches!(result, Err(EngineError::InvalidArgument(_))));
+
+    let config = EngineConfig {
+        ring_timeout: Duration::MAX,
+        bot_answer_deadline: Duration::MAX,
+        keep_alive_interval: Duration::MAX,
+        invitation_timeout: Duration::MAX,
+        ..EngineConfig::default()
+    };
+    let mut h = Harness::new(Engine::new(config));
+    let (_, bot, user_leg) = h.bot_calls(graph_bot(), user(1));
+    h.advance(SECOND);
+    h.answer(user_leg);
+    h.dial(phone("+14255550123"), phone(GRAPH_NUMBER));
+    h.advance(SECOND);
+    assert!(h.engine.leg(bot).is_some() || h.ended(bot).is_some());
+}

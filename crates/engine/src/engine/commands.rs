@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use ringside_model::{Party, TenantId};
 
 use super::flow::{endpoint_for, Ring};
-use super::timers::TimerKind;
+use super::timers::{later, TimerKind};
 use super::{op_info, Conversation, Engine, OpDetail, Operation, Pending};
 use crate::command::{Ack, MediaRef, OperationKind, Target};
 use crate::config::limits;
@@ -109,9 +109,9 @@ impl Engine {
                 "replacesCallId is not allowed on a new call",
             ));
         }
-        if ring_timeout.is_some_and(|d| d.is_zero()) {
+        if ring_timeout.is_some_and(|d| d.is_zero() || d > limits::MAX_RING_TIMEOUT) {
             return Err(EngineError::InvalidArgument(
-                "ring timeout must be positive",
+                "ring timeout must be 1 to 600 seconds",
             ));
         }
         let group = group || targets.len() > 1;
@@ -324,7 +324,7 @@ impl Engine {
             .ok_or(EngineError::UnknownConversation(conversation))?;
         self.set_timer(leg, TimerKind::Ring, None);
         self.set_state(leg, LegState::Redirecting);
-        self.set_timer(leg, TimerKind::Redirect, Some(now + timeout));
+        self.set_timer(leg, TimerKind::Redirect, later(now, timeout));
         let mut created = Vec::new();
         let mut unroutable = Vec::new();
         for party in targets {
@@ -798,11 +798,7 @@ impl Engine {
             self.offer_failed(now, leg, EndReason::Rejected(RejectReason::None), false);
             return Ok(Ack::Done);
         }
-        self.set_state(leg, LegState::Terminating);
-        if let Some(l) = self.legs.get_mut(&leg) {
-            // Keep the pre-terminating state's meaning for the conversation.
-            l.state = state;
-        }
+        self.announce_terminating(leg);
         self.end_leg(now, leg, EndReason::HungUp, false);
         Ok(Ack::Done)
     }
@@ -817,10 +813,7 @@ impl Engine {
                 action: "terminate",
             });
         }
-        self.set_state(leg, LegState::Terminating);
-        if let Some(l) = self.legs.get_mut(&leg) {
-            l.state = state;
-        }
+        self.announce_terminating(leg);
         if let Some(c) = self.conversations.get_mut(&conversation) {
             c.ending = true;
         }

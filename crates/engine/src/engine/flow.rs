@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ringside_model::Party;
 
-use super::timers::{LegTimers, TimerKind};
+use super::timers::{later, LegTimers, TimerKind};
 use super::{Engine, Leg, OpDetail, Pending};
 use crate::command::OperationKind;
 use crate::directory::Route;
@@ -103,8 +103,8 @@ impl Engine {
             .and_then(|l| l.endpoint.bot())
             .is_some_and(|bot| bot.dialect == Dialect::Graph);
         if graph {
-            let at = now + self.config.keep_alive_interval;
-            self.set_timer(leg, TimerKind::KeepAlive, Some(at));
+            let at = later(now, self.config.keep_alive_interval);
+            self.set_timer(leg, TimerKind::KeepAlive, at);
         }
     }
 
@@ -139,8 +139,9 @@ impl Engine {
         }
         match endpoint {
             Endpoint::Bot(bot) => {
-                let deadline = now + self.config.bot_answer_deadline;
-                self.set_timer(id, TimerKind::Ring, Some(deadline));
+                let deadline = later(now, self.config.bot_answer_deadline);
+                self.set_timer(id, TimerKind::Ring, deadline);
+                let deadline = deadline.unwrap_or(now);
                 self.arm_keep_alive(now, id);
                 let tenant = self.conversations.get(&conversation).map(|c| c.tenant);
                 let kind = match pending {
@@ -169,7 +170,7 @@ impl Engine {
                     Ring::Parent => None,
                 };
                 if let Some(after) = after {
-                    self.set_timer(id, TimerKind::Ring, Some(now + after));
+                    self.set_timer(id, TimerKind::Ring, later(now, after));
                 }
                 self.act(Action::RingEndpoint {
                     conversation,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use ringside_model::Tone;
 
-use super::timers::TimerKind;
+use super::timers::{later, TimerKind};
 use super::{Engine, OpDetail};
 use crate::command::{Ack, MediaRef, OperationKind, RecognizeOptions, RecordOptions};
 use crate::config::limits;
@@ -290,8 +290,8 @@ impl Engine {
                 ..
             } => {
                 if options.prompts.is_empty() {
-                    let at = now + options.initial_silence;
-                    self.set_timer(leg, TimerKind::Recognize, Some(at));
+                    let at = later(now, options.initial_silence);
+                    self.set_timer(leg, TimerKind::Recognize, at);
                     return;
                 }
                 *prompting = true;
@@ -483,7 +483,7 @@ impl Engine {
         match outcome {
             Some(outcome) => self.media_finished(now, operation, outcome, None),
             None if !still_prompting => {
-                self.set_timer(leg, TimerKind::Recognize, Some(now + inter_tone));
+                self.set_timer(leg, TimerKind::Recognize, later(now, inter_tone));
             }
             None => {}
         }
@@ -522,7 +522,7 @@ impl Engine {
         } else {
             options.inter_tone
         };
-        self.set_timer(leg, TimerKind::Recognize, Some(now + wait));
+        self.set_timer(leg, TimerKind::Recognize, later(now, wait));
     }
 
     /// The running recognize waited long enough.

@@ -344,6 +344,20 @@ impl Engine {
         });
     }
 
+    /// Emits `terminating` for a leg its owner is hanging up. The leg keeps its state until
+    /// `terminated` a moment later, so the conversation still sees what it was (connected or not).
+    fn announce_terminating(&mut self, leg: LegId) {
+        let Some(conversation) = self.conversation_of(leg) else {
+            return;
+        };
+        self.emit(Event::LegStateChanged {
+            conversation,
+            leg,
+            state: LegState::Terminating,
+            transfer_failed: None,
+        });
+    }
+
     fn mark_roster(&mut self, conversation: ConversationId) {
         self.dirty_rosters.insert(conversation);
     }

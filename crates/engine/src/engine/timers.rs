@@ -42,6 +42,11 @@ impl LegTimers {
     }
 }
 
+/// `now + duration`, never panicking: an unrepresentable deadline is `None` (never).
+pub(super) fn later(now: Instant, duration: std::time::Duration) -> Option<Instant> {
+    now.checked_add(duration)
+}
+
 impl Engine {
     /// Arms (`Some`) or disarms (`None`) one of a leg's timers.
     pub(super) fn set_timer(&mut self, leg: LegId, kind: TimerKind, at: Option<Instant>) {
