@@ -60,7 +60,8 @@ pub struct Resampler {
     half: u64,
     /// Taps per phase K.
     taps: usize,
-    /// `up` phases of `taps` coefficients each.
+    /// `up` phases of `taps` coefficients each, stored oldest-input-first (tap K-1 .. tap 0) so that
+    /// each output is a forward dot product with a contiguous input window.
     table: Vec<f32>,
 }
 
@@ -129,7 +130,7 @@ impl Resampler {
             // Normalise each branch to unity DC gain.
             let sum: f64 = values.iter().sum();
             let norm = if sum.abs() > 1e-12 { 1.0 / sum } else { 0.0 };
-            for (dst, v) in row.iter_mut().zip(&values) {
+            for (dst, v) in row.iter_mut().zip(values.iter().rev()) {
                 *dst = (v * norm) as f32;
             }
         }
@@ -182,15 +183,30 @@ impl Resampler {
             // Tap k multiplies input[newest - k]; in `padded` that is index newest + pad - k.
             let top = newest as usize + pad;
             let window = &padded[top + 1 - self.taps..=top];
-            let acc: f32 = coefficients
-                .iter()
-                .zip(window.iter().rev())
-                .map(|(c, x)| c * x)
-                .sum();
-            out.push(acc);
+            out.push(dot(coefficients, window));
         }
         out
     }
+}
+
+/// Dot product with eight independent accumulators (lets the compiler vectorise).
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let a_chunks = a.chunks_exact(8);
+    let b_chunks = b.chunks_exact(8);
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (ca, cb) in a_chunks.zip(b_chunks) {
+        for ((lane, x), y) in lanes.iter_mut().zip(ca).zip(cb) {
+            *lane += x * y;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Resamples `input` at `in_rate` to the engine's 16 kHz.
