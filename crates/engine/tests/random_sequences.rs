@@ -512,7 +512,12 @@ fn check_invariants(h: &Harness, seed: u64) {
 
 #[test]
 fn random_sequences_never_panic_and_keep_invariants() {
-    for seed in 1..=300u64 {
+    // RINGSIDE_ENGINE_SEEDS=5000 cargo test … runs a longer hunt.
+    let seeds: u64 = std::env::var("RINGSIDE_ENGINE_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    for seed in 1..=seeds {
         let mut world = World {
             h: Harness::default(),
             rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),

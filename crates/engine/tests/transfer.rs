@@ -330,3 +330,33 @@ fn transfer_to_a_bot_offers_it_the_call() {
     );
     assert_eq!(h.state(caller), Some(LegState::Established));
 }
+
+#[test]
+fn hanging_up_mid_transfer_in_a_group_call_ends_the_leg_once() {
+    // Found by the random-sequence test: cancelling the transfer target used to let the group
+    // call "settle" and end the transferor a second time.
+    let mut h = Harness::default();
+    let (_, bot, targets) = h.bot_calls_group(graph_bot(), vec![user(1)]);
+    h.answer(targets[0]);
+    h.cmd(Command::Transfer {
+        leg: bot,
+        target: Target::party(app(OTHER_APP)),
+        transferee: None,
+        client_context: String::new(),
+    })
+    .unwrap();
+    h.hang_up(targets[0]);
+    assert_eq!(
+        h.state(bot),
+        Some(LegState::Transferring),
+        "the transfer target is still being offered"
+    );
+    h.cmd(Command::HangUp { leg: bot }).unwrap();
+    let ends: Vec<LegState> = h
+        .states(bot)
+        .into_iter()
+        .filter(|s| s.is_terminated())
+        .collect();
+    assert_eq!(ends, vec![LegState::Terminated(EndReason::HungUp)]);
+    assert_eq!(h.engine.conversation_count(), 0);
+}

@@ -414,6 +414,10 @@ impl Engine {
         let conversation = l.conversation;
         let was_connected = l.state.is_connected();
         let is_bot = l.is_bot();
+        // Terminated from here on, so that whatever the cleanup below sets off (a cancelled
+        // transfer target, a failed invitation) sees this leg as gone; the event follows the
+        // cleanup's own events.
+        l.state = LegState::Terminated(reason);
         let redirect_targets = std::mem::take(&mut l.redirect_targets);
         let transfer = l.transfer.take();
         let tones = l.tone_subscription.take();
@@ -436,7 +440,12 @@ impl Engine {
                 self.act(Action::StopHoldMusic { conversation, leg });
             }
         }
-        self.set_state(leg, LegState::Terminated(reason));
+        self.emit(Event::LegStateChanged {
+            conversation,
+            leg,
+            state: LegState::Terminated(reason),
+            transfer_failed: None,
+        });
         self.touched.insert(conversation);
         let Some(l) = self.legs.get_mut(&leg) else {
             return;
