@@ -22,7 +22,47 @@
 //! Levels are in dBFS where 0 dBFS is a full-scale sine (peak 32767, RMS 32767/√2).
 //!
 //! Per-leg state is small (a mixer slot is two frames, a detector ~150 bytes, a player a few words plus
-//! its queue); decoded prompts are shared between players through `Arc<[i16]>`.
+//! its queue); decoded prompts are shared between players through `Arc<[i16]>`. The per-frame paths
+//! (mixer, player, detector, generators) do not allocate; a [`Recorder`] grows its buffer, which the
+//! caller drains with [`Recorder::take_samples`].
+//!
+//! One media-clock tick of a two-party conversation where the bot plays a prompt and listens for keys:
+//!
+//! ```
+//! use ringside_audio::*;
+//!
+//! let mut mixer = Mixer::new();
+//! let (bot, caller) = (mixer.add_leg(), mixer.add_leg());
+//! let mut player = PromptPlayer::new();
+//! player.enqueue(hold_music(), PlayOptions { looped: true, barge_in: true }, 1);
+//! let mut detector = DtmfDetector::default();
+//! let mut phone = DtmfGenerator::default();
+//! phone.send(&[Tone::Digit(5)]);
+//!
+//! let mut pressed = Vec::new();
+//! for _tick in 0..25 {
+//!     // Inputs: the bot's leg plays the prompt, the caller's phone sends a key.
+//!     player.next_frame(mixer.input_mut(bot).unwrap(), |_event| {});
+//!     phone.next_frame(mixer.input_mut(caller).unwrap(), |_rfc4733_event| {});
+//!     mixer.mix();
+//!     // The bot hears the caller (N-1 mix) and detects the key; barge-in stops the prompt.
+//!     detector.process(mixer.output(bot).unwrap(), |event| {
+//!         if let DetectorEvent::ToneStarted { tone, .. } = event {
+//!             pressed.push(tone);
+//!         }
+//!     });
+//!     for &tone in &pressed {
+//!         player.barge_in(tone, |_event| {});
+//!     }
+//! }
+//! assert_eq!(pressed, vec![Tone::Digit(5)]);
+//! assert!(!player.is_playing());
+//! ```
+//!
+//! Loading a prompt: `Prompt::from_wav(&bytes)` decodes PCM 8/16/24/32-bit, float, A-law/μ-law, plain
+//! or extensible, 1–8 channels at 4–192 kHz, downmixes and resamples once; bad files give a
+//! [`WavError`] that says what is wrong. `fuzz/` at the repository root holds the cargo-fuzz target
+//! `wav_reader` (`cargo +nightly fuzz run wav_reader`).
 
 pub mod dtmf;
 pub mod g711;
