@@ -463,6 +463,22 @@ fn check_invariants(h: &Harness, seed: u64) {
     let mut offered: BTreeSet<LegId> = BTreeSet::new();
     let mut sequences: BTreeMap<ringside_engine::ConversationId, u64> = BTreeMap::new();
     for (_, event) in &h.events {
+        let bot_leg = match event {
+            Event::OperationCompleted { leg, .. }
+            | Event::ToneReceived { leg, .. }
+            | Event::TransferAccepted { leg, .. }
+            | Event::TransferFailed { leg, .. }
+            | Event::ParticipantAdded { leg, .. }
+            | Event::ParticipantAddFailed { leg, .. }
+            | Event::ParticipantRemoved { leg, .. } => Some(*leg),
+            _ => None,
+        };
+        if let Some(leg) = bot_leg {
+            assert!(
+                !terminated.contains(&leg),
+                "seed {seed}: {event:?} names leg {leg} after it terminated"
+            );
+        }
         match event {
             Event::OperationCompleted {
                 operation, status, ..

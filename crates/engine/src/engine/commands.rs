@@ -655,11 +655,7 @@ impl Engine {
             client_context,
             OpDetail::None,
         );
-        if offered {
-            self.offer_failed(now, participant, EndReason::Cancelled, true);
-        } else {
-            self.end_leg(now, participant, EndReason::Removed, true);
-        }
+        // Reported first: removing the last other party of a two-party call ends the bot's leg.
         self.emit(Event::ParticipantRemoved {
             conversation,
             leg,
@@ -668,7 +664,13 @@ impl Engine {
             party,
         });
         self.complete_operation(operation, Outcome::Success, None);
-        Ok(self.op_ack(operation, Vec::new()))
+        let ack = self.op_ack(operation, Vec::new());
+        if offered {
+            self.offer_failed(now, participant, EndReason::Cancelled, true);
+        } else {
+            self.end_leg(now, participant, EndReason::Removed, true);
+        }
+        Ok(ack)
     }
 
     pub(super) fn set_mute(

@@ -9,7 +9,6 @@ use ringside_model::Party;
 
 use super::timers::{later, LegTimers, TimerKind};
 use super::{Engine, Leg, OpDetail, Pending};
-use crate::command::OperationKind;
 use crate::directory::Route;
 use crate::error::EngineError;
 use crate::ids::{ConversationId, LegId, OperationId};
@@ -758,12 +757,9 @@ impl Engine {
         if let Some(operation) = running {
             self.stop_media_action(conversation, operation);
         }
+        // Invitations belong to the conversation and keep ringing, but their operation ends
+        // here: nothing more is reported to a leg that has ended.
         for operation in operations {
-            let kind = self.operations.get(&operation).map(|op| op.kind);
-            if kind == Some(OperationKind::AddParticipants) {
-                // Invitations belong to the conversation; they keep ringing.
-                continue;
-            }
             self.complete_operation(operation, Outcome::CallEnded, None);
         }
     }
