@@ -434,17 +434,16 @@ pub fn decode_with_limits(bytes: &[u8], limits: WavLimits) -> Result<DecodedWav,
         let declared = u64::from(u32_at(bytes, at + 4).unwrap_or(0));
         let body_start = at + 8;
         let available = (end - body_start) as u64;
-        let is_wanted =
-            (&chunk == b"fmt " && format.is_none()) || (&chunk == b"data" && data.is_none());
         if declared > available {
-            if is_wanted {
+            // Before the audio, any chunk running past the end means the file is cut short.
+            if data.is_none() {
                 return Err(WavError::Truncated {
                     chunk,
                     declared,
                     available,
                 });
             }
-            // A truncated trailing chunk we do not need (LIST, id3 ...): stop walking.
+            // A truncated chunk after the audio (LIST, id3 ...) is not needed: stop walking.
             break;
         }
         let body_end = body_start + declared as usize;
