@@ -119,7 +119,11 @@ impl Default for Harness {
 
 impl Harness {
     pub fn new(engine: Engine) -> Harness {
-        let start = Instant::now();
+        Harness::starting_at(engine, Instant::now())
+    }
+
+    /// A harness whose virtual clock starts at `start` (two runs can then be compared exactly).
+    pub fn starting_at(engine: Engine, start: Instant) -> Harness {
         Harness {
             engine,
             ids: SequentialIds::new(),
