@@ -35,11 +35,15 @@
 //! - Leg states map to Graph `callState` and ACS `callConnectionState` through [`LegState`];
 //!   reasons are neutral ([`EndReason`], [`Outcome`], [`TransferFailure`]) with
 //!   `graph_result_info()` / `acs_result_info()`.
-//! - Two-party calls end for the other side when one side leaves; group calls continue until one
-//!   participant is left alone with nobody ringing.
+//! - Two-party calls end for the other side when one side leaves; group calls (several targets,
+//!   an invite, or a bot joining with [`Command::Join`]) continue until one participant is left
+//!   alone with nobody ringing. Nothing is reported to a bot leg after its `terminated` event.
 //! - Operations (media and participant) carry an id, a client context and a status, and end with
-//!   exactly one [`Event::OperationCompleted`]. playPrompt/recordResponse are queued per bot leg;
-//!   cancelMediaProcessing fails the running and queued ones with `400/8508`.
+//!   exactly one [`Event::OperationCompleted`].
+//! - playPrompt, recordResponse and (ACS) DTMF recognize share one queue per bot leg;
+//!   cancelMediaProcessing fails the running and queued ones with `400/8508`; subscribeToTone
+//!   and sendDtmf run beside the queue. The recognize timers (initial silence, inter-key)
+//!   are engine timers; recording silence limits are the audio engine's.
 //! - keepAlive applies to Graph bot legs only (45 min, reset by each keepAlive).
 //! - Redirect keeps the bot's leg `redirecting` while the targets ring (first answer wins); the
 //!   redirect timeout (15–90 s) ends it with [`EndReason::RedirectTimeout`].
