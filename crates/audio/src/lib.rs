@@ -59,6 +59,16 @@
 //! assert!(!player.is_playing());
 //! ```
 //!
+//! API notes:
+//! - Each component keeps its own sample clock (samples it has processed); event times are on that
+//!   clock. The [`Recorder`]'s policy times count recorded samples only (pauses excluded).
+//! - The [`Mixer`] keeps each leg's input and output frame in its slot: write with
+//!   [`Mixer::input_mut`], read with [`Mixer::output`]. That avoids per-tick slices of references.
+//! - DTMF detection ([`DtmfDetector`]) reports [`DetectorEvent::ToneStarted`] as soon as a key is
+//!   confirmed (use it for barge-in and stop tones) and [`DetectorEvent::ToneEnded`] with the key's
+//!   [`ToneEvent`] span. [`DtmfGenerator`] reports RFC 4733 style [`DtmfEvent`]s on the same timeline
+//!   as the in-band audio, so the same keys can go out in-band or out-of-band.
+//!
 //! Loading a prompt: `Prompt::from_wav(&bytes)` decodes PCM 8/16/24/32-bit, float, A-law/μ-law, plain
 //! or extensible, 1–8 channels at 4–192 kHz, downmixes and resamples once; bad files give a
 //! [`WavError`] that says what is wrong. `fuzz/` at the repository root holds the cargo-fuzz target

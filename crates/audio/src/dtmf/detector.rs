@@ -429,6 +429,32 @@ mod tests {
     }
 
     #[test]
+    fn accepts_the_itu_frequency_tolerance_and_rejects_tones_between_keys() {
+        for key in Tone::KEYS {
+            let Some((low, high)) = key.frequencies() else {
+                continue;
+            };
+            // Q.24: ±1.5 % must be accepted (both tones off in the same or opposite directions).
+            for (dl, dh) in [
+                (1.015, 1.015),
+                (0.985, 0.985),
+                (1.015, 0.985),
+                (0.985, 1.015),
+            ] {
+                let events = detect(&dual(low * dl, high * dh, -8.0, -6.0, 1600));
+                assert_eq!(
+                    events.iter().map(|e| e.tone).collect::<Vec<_>>(),
+                    vec![key],
+                    "{key} x{dl} x{dh}"
+                );
+            }
+        }
+        // Halfway between two rows (or two columns) is no key at all.
+        assert!(detect(&dual(733.0, 1209.0, -8.0, -6.0, 3200)).is_empty());
+        assert!(detect(&dual(697.0, 1272.0, -8.0, -6.0, 3200)).is_empty());
+    }
+
+    #[test]
     fn repeated_key_needs_a_pause() {
         let config = DtmfGeneratorConfig {
             on_ms: 60,
