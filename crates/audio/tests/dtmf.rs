@@ -194,3 +194,33 @@ fn noise_and_silence_produce_no_false_digits() {
     assert!(false_digits(&white_noise(6, -40.0, 10 * SECOND)).is_empty());
     assert!(false_digits(&vec![0; 10 * SECOND]).is_empty());
 }
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = Tone> {
+        (0..16usize).prop_map(|i| Tone::KEYS[i])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Any key sequence at any level in range, with any twist in range and any timing at or above
+        /// the minimums, is detected exactly.
+        #[test]
+        fn any_valid_sequence_is_detected_exactly(
+            keys in proptest::collection::vec(key(), 1..12),
+            low_dbfs in -30.0f32..-10.0,
+            twist_db in -3.0f32..4.0,
+            on_ms in 40u32..150,
+            off_ms in 40u32..120,
+        ) {
+            let digits: String = keys.iter().map(|k| k.as_char()).collect();
+            let config = DtmfGeneratorConfig { low_dbfs, high_dbfs: low_dbfs + twist_db, on_ms, off_ms };
+            let outcome = send_and_detect(&digits, config, None);
+            let detected: String = outcome.detected.iter().map(|e| e.tone.as_char()).collect();
+            prop_assert_eq!(detected, digits);
+        }
+    }
+}
