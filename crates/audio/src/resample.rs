@@ -117,6 +117,8 @@ impl Resampler {
             let window = bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0_beta;
             sinc * window
         };
+        // The prototype is symmetric: evaluate one half.
+        let half_prototype: Vec<f64> = (0..=half as i64).map(prototype).collect();
         let mut table = vec![0f32; up as usize * taps];
         for (phase, row) in table.chunks_exact_mut(taps).enumerate() {
             // Coefficient k of phase o is g(o + k*L - H).
@@ -124,7 +126,8 @@ impl Resampler {
             for (k, v) in values.iter_mut().enumerate() {
                 let index = phase as u64 + k as u64 * up;
                 if index <= 2 * half {
-                    *v = prototype(index as i64 - half as i64);
+                    let distance = (index as i64 - half as i64).unsigned_abs() as usize;
+                    *v = half_prototype.get(distance).copied().unwrap_or(0.0);
                 }
             }
             // Normalise each branch to unity DC gain.
