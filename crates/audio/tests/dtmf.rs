@@ -204,7 +204,13 @@ mod property {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        // Fixed seed: the suite is deterministic (no randomness outside seeded generators).
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED_A0D1),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         /// Any key sequence at any level in range, with any twist in range and any timing at or above
         /// the minimums, is detected exactly.

@@ -255,7 +255,13 @@ fn seed_file(choice: u8) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    // Fixed seed: the suite is deterministic (no randomness outside seeded generators).
+        #![proptest_config(ProptestConfig {
+            cases: 400,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED_A0D1),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
@@ -285,9 +291,14 @@ proptest! {
     #[test]
     fn truncated_valid_files_are_errors_not_panics(choice in any::<u8>(), cut in any::<usize>()) {
         let file = seed_file(choice);
-        prop_assume!(file.len() > 1);
-        let keep = cut % file.len();
-        // Every strict prefix of a well-formed file is missing bytes the headers promise.
+        // The file ends with the data chunk (plus a pad byte if its length is odd).
+        let data_at = file.windows(4).position(|w| w == b"data");
+        prop_assume!(data_at.is_some());
+        let data_at = data_at.unwrap_or_default();
+        let data_len = u32::from_le_bytes([file[data_at + 4], file[data_at + 5], file[data_at + 6], file[data_at + 7]]);
+        let needed = data_at + 8 + data_len as usize;
+        let keep = cut % needed;
+        // Every prefix shorter than the data chunk's end is missing bytes the headers promise.
         prop_assert!(Prompt::from_wav_with_limits(&file[..keep], small_limits()).is_err());
         prop_assert!(Prompt::from_wav_with_limits(&file, small_limits()).is_ok());
     }
