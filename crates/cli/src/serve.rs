@@ -1,0 +1,150 @@
+//! `ringside serve`: starts the server, prints where it listens and how to trust its CA, and stops
+//! gracefully on SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use ringside_server::{Config, ServeOptions, Server};
+
+/// `ringside serve` options.
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Data directory: SQLite store, keys, TLS material, dev.json.
+    #[arg(long, env = "RINGSIDE_DATA_DIR", default_value = ".ringside")]
+    data_dir: PathBuf,
+    /// HTTPS listen address (port 0 picks a free port).
+    #[arg(long, env = "RINGSIDE_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Also serve plain HTTP on this address (for tools that want it; official identity clients refuse
+    /// http).
+    #[arg(long, value_name = "ADDR")]
+    insecure_http: Option<SocketAddr>,
+    /// TOML config file: selects production mode (nothing seeded; admin token from the file or
+    /// RINGSIDE_ADMIN_TOKEN).
+    #[arg(long, env = "RINGSIDE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print one JSON line describing the running server instead of the human summary.
+    #[arg(long)]
+    json: bool,
+    /// Log filter, e.g. `info` or `ringside_server=debug`.
+    #[arg(long, env = "RINGSIDE_LOG", default_value = "warn")]
+    log: String,
+}
+
+pub(crate) async fn run(args: ServeArgs) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+
+    let config = match &args.config {
+        Some(path) => Some(Config::load(path)?),
+        None => None,
+    };
+    let data_dir = match config.as_ref().and_then(|c| c.data_dir.clone()) {
+        Some(dir)
+            if std::env::var_os("RINGSIDE_DATA_DIR").is_none()
+                && args.data_dir == PathBuf::from(".ringside") =>
+        {
+            dir
+        }
+        _ => args.data_dir.clone(),
+    };
+    let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
+    let listen = args
+        .listen
+        .or(config.as_ref().and_then(|c| c.listen))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443)));
+    let insecure_http = args
+        .insecure_http
+        .or(config.as_ref().and_then(|c| c.insecure_http));
+    let server = Server::start(ServeOptions {
+        data_dir: data_dir.clone(),
+        listen,
+        insecure_http,
+        config,
+    })
+    .await
+    .context("starting the server")?;
+
+    let ca = server.ca_cert_path().display().to_string();
+    if args.json {
+        let line = serde_json::json!({
+            "url": server.base_url(),
+            "insecureHttp": server.insecure_addr().map(|a| format!("http://{a}")),
+            "dataDir": data_dir.display().to_string(),
+            "devJson": server.dev_info().map(|_| data_dir.join("dev.json").display().to_string()),
+            "caCertPath": ca,
+        });
+        println!("{line}");
+    } else {
+        println!(
+            "Ringside {} — {} mode",
+            env!("CARGO_PKG_VERSION"),
+            if server.dev_info().is_some() {
+                "dev"
+            } else {
+                "production"
+            }
+        );
+        println!("  listening        {}", server.base_url());
+        if let Some(addr) = server.insecure_addr() {
+            println!("  plain http       http://{addr}");
+        }
+        println!("  data dir         {}", data_dir.display());
+        if let Some(info) = server.dev_info() {
+            println!("  dev.json         {}", data_dir.join("dev.json").display());
+            println!(
+                "  tenant           {} ({})",
+                info.tenant_id, info.tenant_domain
+            );
+            println!(
+                "  bot app          {} ({})",
+                info.app.client_id, info.app.display_name
+            );
+            for account in &info.resource_accounts {
+                println!(
+                    "  resource account {} {}",
+                    account.user_principal_name,
+                    account.phone_number.as_deref().unwrap_or("(no number)")
+                );
+            }
+            println!("  graph            {}", info.graph_base_url);
+            println!("  authority        {}", info.authority);
+        }
+        println!("Trust the local CA in your clients:");
+        println!("  export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca} NODE_EXTRA_CA_CERTS={ca}");
+        println!("Press Ctrl-C to stop.");
+    }
+
+    wait_for_signal().await;
+    eprintln!("ringside: shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = match signal(SignalKind::terminate()) {
+            Ok(stream) => stream,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,187 @@
+//! Server configuration: the TOML file that selects production mode, and the dev-mode defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Default request body limit (1 MiB): larger than any Graph/ACS control request.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Server settings. A config file selects production mode (nothing seeded); without one the server runs
+/// in dev mode with these defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the HTTPS listener (`--listen` overrides).
+    pub listen: Option<SocketAddr>,
+    /// Optional plain-HTTP listener for tools that want one (`--insecure-http` overrides).
+    pub insecure_http: Option<SocketAddr>,
+    /// Data directory (`--data-dir` overrides).
+    pub data_dir: Option<PathBuf>,
+    /// Admin token guarding `/ringside/v1`; `RINGSIDE_ADMIN_TOKEN` overrides. Required in production mode.
+    pub admin_token: Option<String>,
+    /// Public base URL when the server sits behind a proxy, e.g. `https://ringside.example.com`.
+    pub public_url: Option<String>,
+    /// Extra DNS names for the generated server certificate.
+    pub extra_hostnames: Vec<String>,
+    /// Your own certificate chain and key (PEM) instead of the generated local CA.
+    pub tls: Option<TlsFiles>,
+    /// Lifetime of issued access tokens, seconds.
+    pub token_lifetime_secs: u64,
+    /// Maximum request body size, bytes.
+    pub max_body_bytes: usize,
+    /// Per-client request rate limit.
+    pub rate_limit: RateLimitConfig,
+}
+
+/// PEM files for a certificate the operator brings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PKCS#8, PKCS#1 or SEC1 private key.
+    pub key: PathBuf,
+}
+
+/// Token-bucket limit applied per client (tenant + app for Graph, client id for the token endpoint).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Sustained requests per second; 0 disables limiting.
+    pub requests_per_second: f64,
+    /// Bucket size: how many requests may arrive at once.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    /// Graph's documented calls limit: 50,000 requests per 15 s per app per tenant.
+    fn default() -> RateLimitConfig {
+        RateLimitConfig {
+            requests_per_second: 50_000.0 / 15.0,
+            burst: 50_000,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: None,
+            insecure_http: None,
+            data_dir: None,
+            admin_token: None,
+            public_url: None,
+            extra_hostnames: Vec::new(),
+            tls: None,
+            token_lifetime_secs: 3599,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            rate_limit: RateLimitConfig::default(),
+        }
+    }
+}
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid or has unknown keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid config file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates a TOML config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses TOML text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        })?;
+        let invalid = |message: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        if config.token_lifetime_secs < 60 || config.token_lifetime_secs > 86_400 {
+            return Err(invalid("token_lifetime_secs must be between 60 and 86400"));
+        }
+        if config.max_body_bytes < 1024 {
+            return Err(invalid("max_body_bytes must be at least 1024"));
+        }
+        if !config.rate_limit.requests_per_second.is_finite()
+            || config.rate_limit.requests_per_second < 0.0
+        {
+            return Err(invalid(
+                "rate_limit.requests_per_second must be a non-negative number",
+            ));
+        }
+        if let Some(url) = &config.public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid("public_url must start with https:// or http://"));
+            }
+        }
+        if matches!(&config.admin_token, Some(token) if token.len() < 16) {
+            return Err(invalid("admin_token must be at least 16 characters"));
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_file_and_rejects_unknown_keys() {
+        let path = Path::new("ringside.toml");
+        let config = Config::parse(
+            "listen = \"127.0.0.1:9443\"\nadmin_token = \"0123456789abcdef\"\n[rate_limit]\nrequests_per_second = 5.0\nburst = 10\n",
+            path,
+        )
+        .unwrap();
+        assert_eq!(config.listen.unwrap().port(), 9443);
+        assert_eq!(config.rate_limit.burst, 10);
+        assert_eq!(config.token_lifetime_secs, 3599);
+        assert!(matches!(
+            Config::parse("lisen = 1", path),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            Config::parse("admin_token = \"short\"", path),
+            Err(ConfigError::Invalid { .. })
+        ));
+        assert!(matches!(
+            Config::parse("token_lifetime_secs = 5", path),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+}

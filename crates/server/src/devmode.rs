@@ -1,0 +1,505 @@
+//! Dev mode, the embedded default: on first start, seed a ready-to-use tenant (three Teams users, a bot
+//! app with a secret and every calling permission consented, a licensed resource account with a number,
+//! an ACS resource bound to it, spare numbers), and on every start write `<data-dir>/dev.json` (0600) with
+//! everything a client needs, carrying the real port.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use base64::Engine;
+use ringside_directory::{BotRegistration, Command, Directory};
+use ringside_model::{
+    AcsResourceId, AppId, Guid, InstanceId, Licence, NumberType, Permission, SecretId, TenantId,
+    UserId, E164,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+use crate::tls::write_private;
+
+/// The dev tenant's domain.
+const DEV_DOMAIN: &str = "dev.ringside.test";
+/// The resource account's number.
+const DEV_NUMBER: &str = "+14255550100";
+/// Numbers in the inventory, unassigned, for tests and experiments.
+const SPARE_NUMBERS: [&str; 5] = [
+    "+14255550101",
+    "+14255550102",
+    "+14255550103",
+    "+14255550104",
+    "+14255550105",
+];
+/// Directory users: (local part, display name).
+const DEV_USERS: [(&str, &str); 3] = [
+    ("adele", "Adele Vance"),
+    ("alex", "Alex Wilber"),
+    ("megan", "Megan Bowen"),
+];
+/// Redirect URI registered on the dev app for the admin-consent URL flow.
+const DEV_REDIRECT_URI: &str = "https://localhost/ringside/consent-callback";
+
+/// Ids and secrets chosen when the dev tenant was first seeded, kept in `<data-dir>/dev-state.json`
+/// (0600) so that dev.json can show the client secret again on every start; the directory itself keeps
+/// only the secret's hash.
+#[derive(Debug, Clone)]
+struct DevState {
+    tenant_id: TenantId,
+    app_id: AppId,
+    service_principal_id: Guid,
+    secret_key_id: SecretId,
+    client_secret: String,
+    instance_id: InstanceId,
+    acs_resource_id: AcsResourceId,
+    user_ids: Vec<UserId>,
+}
+
+/// The file form of [`DevState`] (the model's ids have no serde by design).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DevStateFile {
+    tenant_id: String,
+    app_id: String,
+    service_principal_id: String,
+    secret_key_id: String,
+    client_secret: String,
+    instance_id: String,
+    acs_resource_id: String,
+    user_ids: Vec<String>,
+}
+
+impl DevState {
+    fn to_file(&self) -> DevStateFile {
+        DevStateFile {
+            tenant_id: self.tenant_id.to_string(),
+            app_id: self.app_id.to_string(),
+            service_principal_id: self.service_principal_id.to_string(),
+            secret_key_id: self.secret_key_id.to_string(),
+            client_secret: self.client_secret.clone(),
+            instance_id: self.instance_id.to_string(),
+            acs_resource_id: self.acs_resource_id.to_string(),
+            user_ids: self.user_ids.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn from_file(file: DevStateFile) -> Result<DevState> {
+        let guid = |text: &str| Guid::parse(text).map_err(|e| anyhow!("dev-state.json: {e}"));
+        Ok(DevState {
+            tenant_id: TenantId(guid(&file.tenant_id)?),
+            app_id: AppId(guid(&file.app_id)?),
+            service_principal_id: guid(&file.service_principal_id)?,
+            secret_key_id: SecretId(guid(&file.secret_key_id)?),
+            client_secret: file.client_secret,
+            instance_id: InstanceId(guid(&file.instance_id)?),
+            acs_resource_id: AcsResourceId(guid(&file.acs_resource_id)?),
+            user_ids: file
+                .user_ids
+                .iter()
+                .map(|id| guid(id).map(UserId))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// What dev.json holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevInfo {
+    /// The dev tenant.
+    pub tenant_id: String,
+    /// Its domain.
+    pub tenant_domain: String,
+    /// Server base URL.
+    pub url: String,
+    /// MSAL authority: `https://127.0.0.1:PORT/<tenantId>`.
+    pub authority: String,
+    /// azure-identity `authority` / `AZURE_AUTHORITY_HOST`.
+    pub authority_host: String,
+    /// Graph v1.0 base URL.
+    pub graph_base_url: String,
+    /// Graph beta base URL.
+    pub graph_beta_url: String,
+    /// OpenID configuration document.
+    pub openid_configuration_url: String,
+    /// JWKS of the token signing keys.
+    pub jwks_uri: String,
+    /// Token endpoint.
+    pub token_endpoint: String,
+    /// The CA certificate to trust.
+    pub ca_cert_path: String,
+    /// Token for `/ringside/v1`.
+    pub admin_token: String,
+    /// The bot application.
+    pub app: DevApp,
+    /// The ACS resource.
+    pub acs: DevAcs,
+    /// Directory users.
+    pub users: Vec<DevUser>,
+    /// Resource accounts (application instances).
+    pub resource_accounts: Vec<DevResourceAccount>,
+    /// Unassigned numbers in the tenant's inventory.
+    pub spare_numbers: Vec<String>,
+}
+
+/// dev.json `app`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevApp {
+    /// Client (app) id, also the bot id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// Display name.
+    pub display_name: String,
+    /// Consented application permissions.
+    pub permissions: Vec<String>,
+    /// Redirect URI registered for the admin-consent flow.
+    pub redirect_uri: String,
+}
+
+/// dev.json `acs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevAcs {
+    /// `endpoint=https://…/;accesskey=…`.
+    pub connection_string: String,
+    /// Immutable resource id.
+    pub resource_id: String,
+    /// Endpoint URL with a trailing slash.
+    pub endpoint: String,
+    /// Resource name.
+    pub name: String,
+    /// Primary access key (base64).
+    pub access_key: String,
+}
+
+/// dev.json `users[]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevUser {
+    /// Object id.
+    pub id: String,
+    /// UPN.
+    pub user_principal_name: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+/// dev.json `resourceAccounts[]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevResourceAccount {
+    /// Application instance object id.
+    pub id: String,
+    /// UPN.
+    pub user_principal_name: String,
+    /// Display name.
+    pub display_name: String,
+    /// E.164 number, if assigned.
+    pub phone_number: Option<String>,
+    /// Bound ACS resource, if any.
+    pub acs_resource_id: Option<String>,
+    /// The bot application.
+    pub app_id: String,
+}
+
+/// Seeds the dev tenant when needed and builds the dev.json content.
+pub(crate) fn prepare(state: &AppState, ca_cert_path: &Path) -> Result<DevInfo> {
+    let state_path = state.data_dir().join("dev-state.json");
+    let dev_state = match std::fs::read_to_string(&state_path) {
+        Ok(text) => DevState::from_file(
+            serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", state_path.display()))?,
+        )?,
+        Err(_) => {
+            let fresh = fresh_dev_state(state);
+            // Written before seeding: a crash half-way resumes with the same ids.
+            write_private(
+                &state_path,
+                serde_json::to_string_pretty(&fresh.to_file())?.as_bytes(),
+            )?;
+            fresh
+        }
+    };
+    seed(state, &dev_state)?;
+    Ok(render(state, &dev_state, ca_cert_path))
+}
+
+fn fresh_dev_state(state: &AppState) -> DevState {
+    DevState {
+        tenant_id: TenantId(state.new_guid()),
+        app_id: AppId(state.new_guid()),
+        service_principal_id: state.new_guid(),
+        secret_key_id: SecretId(state.new_guid()),
+        client_secret: state.new_client_secret(),
+        instance_id: InstanceId(state.new_guid()),
+        acs_resource_id: AcsResourceId(state.new_guid()),
+        user_ids: DEV_USERS.iter().map(|_| UserId(state.new_guid())).collect(),
+    }
+}
+
+/// Runs each seeding command whose effect is not yet present, so an interrupted seed resumes.
+fn seed(state: &AppState, dev: &DevState) -> Result<()> {
+    let tenant = dev.tenant_id;
+    let execute = |command: Command| -> Result<()> {
+        let name = command.name();
+        state
+            .directory()
+            .execute(state.now(), command)
+            .map(|_| ())
+            .map_err(|e| anyhow!("seeding ({name}): {e}"))
+    };
+    let read = |f: &dyn Fn(&Directory) -> bool| state.directory().read(|d| f(d));
+
+    if !read(&|d| d.tenant(tenant).is_some()) {
+        let domain = if read(&|d| d.tenant_by_domain(DEV_DOMAIN).is_some()) {
+            format!("dev-{}.ringside.test", &tenant.to_string()[..8])
+        } else {
+            DEV_DOMAIN.to_string()
+        };
+        execute(Command::CreateTenant {
+            id: tenant,
+            display_name: "Ringside Dev".into(),
+            domain,
+        })?;
+    }
+    let domain = state
+        .directory()
+        .read(|d| d.tenant(tenant).map(|t| t.domain.clone()))
+        .unwrap_or_default();
+    for ((local, display), id) in DEV_USERS.iter().zip(&dev.user_ids) {
+        if !read(&|d| d.user(tenant, *id).is_some()) {
+            execute(Command::CreateUser {
+                tenant,
+                id: *id,
+                upn: format!("{local}@{domain}"),
+                display_name: display.to_string(),
+            })?;
+        }
+        ensure_licence(state, tenant, id.guid(), Licence::TeamsPhone)?;
+    }
+    if !read(&|d| d.application(dev.app_id).is_some()) {
+        execute(Command::CreateApplication {
+            app_id: dev.app_id,
+            home_tenant: tenant,
+            display_name: "Ringside Dev Bot".into(),
+            service_principal_id: dev.service_principal_id,
+            requested: Permission::ALL.into_iter().collect::<BTreeSet<_>>(),
+            redirect_uris: vec![DEV_REDIRECT_URI.into()],
+            bot: BotRegistration {
+                calling_webhook: None,
+                calling_enabled: true,
+                real_time_media_enabled: true,
+            },
+        })?;
+    }
+    if !read(&|d| {
+        d.application(dev.app_id)
+            .is_some_and(|a| a.secret(dev.secret_key_id).is_some())
+    }) {
+        execute(Command::AddSecret {
+            app_id: dev.app_id,
+            key_id: dev.secret_key_id,
+            display_name: "dev".into(),
+            hint: dev.client_secret.chars().take(3).collect(),
+            hash: state.hash_secret(&dev.client_secret),
+            expires_at: state.now() + 2 * 365 * 86_400,
+        })?;
+    }
+    if !read(&|d| d.consent(tenant, dev.app_id).is_some()) {
+        execute(Command::GrantConsent {
+            tenant,
+            app_id: dev.app_id,
+        })?;
+    }
+    if !read(&|d| d.acs_resource(dev.acs_resource_id).is_some()) {
+        let name = if read(&|d| d.acs_resource_by_name("ringside-dev").is_some()) {
+            format!("ringside-dev-{}", &dev.acs_resource_id.to_string()[..8])
+        } else {
+            "ringside-dev".to_string()
+        };
+        execute(Command::CreateAcsResource {
+            id: dev.acs_resource_id,
+            tenant,
+            name,
+            display_name: "Ringside Dev ACS".into(),
+            primary_key: base64::engine::general_purpose::STANDARD
+                .encode(state.random_bytes::<32>()),
+            secondary_key: base64::engine::general_purpose::STANDARD
+                .encode(state.random_bytes::<32>()),
+        })?;
+    }
+    if !read(&|d| d.instance(tenant, dev.instance_id).is_some()) {
+        execute(Command::CreateApplicationInstance {
+            tenant,
+            id: dev.instance_id,
+            upn: format!("bot@{domain}"),
+            app_id: dev.app_id,
+            display_name: "Ringside Dev Bot".into(),
+        })?;
+    }
+    if !read(&|d| {
+        d.instance(tenant, dev.instance_id)
+            .is_some_and(|i| i.acs_resource == Some(dev.acs_resource_id))
+    }) {
+        execute(Command::SetApplicationInstance {
+            tenant,
+            id: dev.instance_id,
+            app_id: None,
+            display_name: None,
+            acs_resource: Some(Some(dev.acs_resource_id)),
+        })?;
+    }
+    ensure_licence(
+        state,
+        tenant,
+        dev.instance_id.guid(),
+        Licence::TeamsPhoneResourceAccount,
+    )?;
+    ensure_licence(state, tenant, dev.instance_id.guid(), Licence::CallingPlan)?;
+    for number in std::iter::once(&DEV_NUMBER).chain(SPARE_NUMBERS.iter()) {
+        let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
+        let held = number.clone();
+        if !read(&move |d| d.number(&held).is_some()) {
+            execute(Command::AcquireNumber {
+                tenant,
+                number,
+                number_type: NumberType::CallingPlan,
+            })?;
+        }
+    }
+    let main_number = E164::parse(DEV_NUMBER).map_err(|e| anyhow!("{e}"))?;
+    let owned = main_number.clone();
+    if !read(&move |d| d.number(&owned).is_some_and(|n| n.assigned_to.is_some())) {
+        execute(Command::AssignNumber {
+            tenant,
+            number: main_number,
+            account: dev.instance_id.guid(),
+            number_type: NumberType::CallingPlan,
+        })?;
+    }
+    if !read(&|d| {
+        d.instance(tenant, dev.instance_id)
+            .is_some_and(|i| i.synced_at.is_some())
+    }) {
+        execute(Command::SyncApplicationInstance {
+            tenant,
+            id: dev.instance_id,
+        })?;
+    }
+    Ok(())
+}
+
+fn ensure_licence(
+    state: &AppState,
+    tenant: TenantId,
+    account: Guid,
+    licence: Licence,
+) -> Result<()> {
+    let present = state.directory().read(|d| {
+        d.account(tenant, account).is_some_and(|a| match a {
+            ringside_directory::Account::User(u) => u.licences.contains(&licence),
+            ringside_directory::Account::Instance(i) => i.licences.contains(&licence),
+        })
+    });
+    if present {
+        return Ok(());
+    }
+    state
+        .directory()
+        .execute(
+            state.now(),
+            Command::AssignLicence {
+                tenant,
+                account,
+                licence,
+            },
+        )
+        .map(|_| ())
+        .map_err(|e| anyhow!("seeding (assignLicence): {e}"))
+}
+
+/// Renders dev.json from the directory's current state (users or accounts added later show up too).
+fn render(state: &AppState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
+    let base = state.base_url().to_string();
+    let tenant = dev.tenant_id.to_string();
+    state.directory().read(|d| {
+        let app = d.application(dev.app_id);
+        let acs = d.acs_resource(dev.acs_resource_id);
+        let endpoint = format!("{base}/");
+        DevInfo {
+            tenant_id: tenant.clone(),
+            tenant_domain: d
+                .tenant(dev.tenant_id)
+                .map(|t| t.domain.clone())
+                .unwrap_or_default(),
+            url: base.clone(),
+            authority: format!("{base}/{tenant}"),
+            authority_host: base.clone(),
+            graph_base_url: format!("{base}/v1.0"),
+            graph_beta_url: format!("{base}/beta"),
+            openid_configuration_url: format!(
+                "{base}/{tenant}/v2.0/.well-known/openid-configuration"
+            ),
+            jwks_uri: format!("{base}/{tenant}/discovery/v2.0/keys"),
+            token_endpoint: format!("{base}/{tenant}/oauth2/v2.0/token"),
+            ca_cert_path: ca_cert_path.display().to_string(),
+            admin_token: state.admin_token().to_string(),
+            app: DevApp {
+                client_id: dev.app_id.to_string(),
+                client_secret: dev.client_secret.clone(),
+                display_name: app.map(|a| a.display_name.clone()).unwrap_or_default(),
+                permissions: d
+                    .roles_for(dev.tenant_id, dev.app_id)
+                    .iter()
+                    .map(|p| p.as_str().to_string())
+                    .collect(),
+                redirect_uri: DEV_REDIRECT_URI.to_string(),
+            },
+            acs: DevAcs {
+                connection_string: acs
+                    .map(|a| format!("endpoint={endpoint};accesskey={}", a.primary_key))
+                    .unwrap_or_default(),
+                resource_id: dev.acs_resource_id.to_string(),
+                endpoint: endpoint.clone(),
+                name: acs.map(|a| a.name.clone()).unwrap_or_default(),
+                access_key: acs.map(|a| a.primary_key.clone()).unwrap_or_default(),
+            },
+            users: d
+                .users(dev.tenant_id)
+                .map(|u| DevUser {
+                    id: u.id.to_string(),
+                    user_principal_name: u.upn.clone(),
+                    display_name: u.display_name.clone(),
+                })
+                .collect(),
+            resource_accounts: d
+                .instances(dev.tenant_id)
+                .map(|i| DevResourceAccount {
+                    id: i.id.to_string(),
+                    user_principal_name: i.upn.clone(),
+                    display_name: i.display_name.clone(),
+                    phone_number: d.number_of(i.id.guid()).map(|n| n.number.to_string()),
+                    acs_resource_id: i.acs_resource.map(|r| r.to_string()),
+                    app_id: i.app_id.to_string(),
+                })
+                .collect(),
+            spare_numbers: d
+                .numbers(dev.tenant_id)
+                .filter(|n| n.assigned_to.is_none())
+                .map(|n| n.number.to_string())
+                .collect(),
+        }
+    })
+}
+
+/// Writes dev.json atomically (temporary file, then rename) with mode 0600.
+pub(crate) fn write_dev_json(data_dir: &Path, info: &DevInfo) -> Result<()> {
+    let path = data_dir.join("dev.json");
+    let temporary = data_dir.join(".dev.json.tmp");
+    let text = serde_json::to_string_pretty(info)?;
+    write_private(&temporary, text.as_bytes())?;
+    std::fs::rename(&temporary, &path)
+        .with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}

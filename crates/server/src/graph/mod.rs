@@ -1,0 +1,20 @@
+//! The Microsoft Graph front door: bearer-token authentication (audience, issuer, tenant, roles,
+//! throttling) and the Graph routes Ringside serves under `/v1.0` and `/beta`.
+
+mod auth;
+mod resource_accounts;
+
+pub(crate) use auth::GraphCaller;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Graph routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/beta/admin/teams/resourceAccounts",
+        get(resource_accounts::list),
+    )
+}

@@ -1,0 +1,53 @@
+//! Ringside's IO shell: the one HTTPS listener serving every front door (identity, Graph, the platform's
+//! own `/ringside/v1` API), TLS material, dev-mode seeding and the wire ⇄ domain translation.
+//!
+//! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
+
+mod admin;
+mod config;
+mod devmode;
+mod error;
+mod graph;
+mod http;
+mod oauth;
+mod ratelimit;
+mod serve;
+mod state;
+mod tls;
+
+pub use config::{Config, ConfigError, RateLimitConfig};
+pub use devmode::DevInfo;
+pub use serve::{RunningServer, ServeOptions, Server};
+pub use state::AppState;
+
+use axum::Router;
+
+/// Every front door on one router.
+pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/", axum::routing::get(root))
+        .nest("/ringside/v1", admin::routes())
+        .merge(graph::routes())
+        .merge(oauth::routes())
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(serve::body_limit_layer(max_body_bytes))
+        .layer(axum::middleware::from_fn(http::request_context))
+        .with_state(state)
+}
+
+/// `GET /`: what this server is and where its front doors are.
+async fn root(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    let base = state.base_url();
+    axum::Json(serde_json::json!({
+        "name": "Ringside",
+        "version": env!("CARGO_PKG_VERSION"),
+        "mode": if state.dev_mode() { "dev" } else { "production" },
+        "graph": format!("{base}/v1.0"),
+        "graphBeta": format!("{base}/beta"),
+        "platformApi": format!("{base}/ringside/v1"),
+        "openapi": format!("{base}/ringside/v1/openapi.json"),
+    }))
+}

@@ -1,0 +1,316 @@
+//! Starting and stopping the server: data dir, TLS, store, keys, dev-mode seeding, the router, and the
+//! accept loops (HTTPS with ALPN h2/http1.1, optional plain HTTP) with graceful shutdown.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use rand::RngCore;
+use ringside_identity::SigningKey;
+use ringside_store::DirectoryStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::devmode::{self, DevInfo};
+use crate::state::{AppState, StateParts};
+use crate::tls::{self, write_private};
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Data directory (SQLite file, keys, TLS material, dev.json).
+    pub data_dir: PathBuf,
+    /// HTTPS listen address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Optional plain-HTTP listener.
+    pub insecure_http: Option<SocketAddr>,
+    /// `Some` selects production mode (nothing seeded); `None` is dev mode.
+    pub config: Option<Config>,
+}
+
+/// Entry point.
+pub struct Server;
+
+/// A started server. Dropping it does not stop the server; call [`RunningServer::shutdown`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    insecure_addr: Option<SocketAddr>,
+    base_url: String,
+    ca_cert_path: PathBuf,
+    dev_info: Option<DevInfo>,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Prepares everything and starts serving; returns once the listeners are bound and, in dev mode,
+    /// dev.json is written.
+    pub async fn start(options: ServeOptions) -> Result<RunningServer> {
+        let dev_mode = options.config.is_none();
+        let config = options.config.clone().unwrap_or_default();
+        crate::http::set_body_limit(config.max_body_bytes);
+        let data_dir = options.data_dir.clone();
+        create_private_dir(&data_dir)?;
+
+        let tls = tls::load_or_create(&data_dir, config.tls.as_ref(), &config.extra_hostnames)?;
+        let directory = Arc::new(
+            DirectoryStore::open(&data_dir.join("ringside.db"))
+                .with_context(|| format!("opening the store in {}", data_dir.display()))?,
+        );
+        let signing_key = load_or_create_signing_key(&data_dir)?;
+
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("binding {}", options.listen))?;
+        let local_addr = listener.local_addr()?;
+        let insecure_listener = match options.insecure_http {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?,
+            ),
+            None => None,
+        };
+        let insecure_addr = match &insecure_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        };
+        let base_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("https://{}", client_visible(local_addr)),
+        };
+
+        let admin_token = if dev_mode {
+            load_or_create_admin_token(&data_dir)?
+        } else {
+            std::env::var("RINGSIDE_ADMIN_TOKEN")
+                .ok()
+                .filter(|token| !token.is_empty())
+                .or_else(|| config.admin_token.clone())
+                .ok_or_else(|| {
+                    anyhow!("production mode needs an admin token: set admin_token in the config file or RINGSIDE_ADMIN_TOKEN")
+                })?
+        };
+
+        let state = AppState::new(StateParts {
+            directory,
+            admin_token,
+            signing_key,
+            base_url: base_url.clone(),
+            config: config.clone(),
+            data_dir: data_dir.clone(),
+            dev_mode,
+        });
+
+        let dev_info = if dev_mode {
+            let info =
+                devmode::prepare(&state, &tls.ca_cert_path).context("preparing the dev tenant")?;
+            Some(info)
+        } else {
+            None
+        };
+
+        let router = crate::routes(state.clone(), config.max_body_bytes);
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());
+        tasks.push(tokio::spawn(accept_loop(
+            listener,
+            Some(acceptor),
+            router.clone(),
+            stop_rx.clone(),
+        )));
+        if let Some(listener) = insecure_listener {
+            tasks.push(tokio::spawn(accept_loop(listener, None, router, stop_rx)));
+        }
+
+        if let Some(info) = &dev_info {
+            devmode::write_dev_json(&data_dir, info).context("writing dev.json")?;
+        }
+        tracing::info!(%base_url, "ringside listening");
+        Ok(RunningServer {
+            local_addr,
+            insecure_addr,
+            base_url,
+            ca_cert_path: tls.ca_cert_path,
+            dev_info,
+            state,
+            stop,
+            tasks,
+        })
+    }
+}
+
+impl RunningServer {
+    /// The bound HTTPS address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The bound plain-HTTP address, if any.
+    pub fn insecure_addr(&self) -> Option<SocketAddr> {
+        self.insecure_addr
+    }
+
+    /// Base URL clients use, e.g. `https://127.0.0.1:8443`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The PEM file clients must trust.
+    pub fn ca_cert_path(&self) -> &Path {
+        &self.ca_cert_path
+    }
+
+    /// What dev mode seeded (None in production mode).
+    pub fn dev_info(&self) -> Option<&DevInfo> {
+        self.dev_info.as_ref()
+    }
+
+    /// The shared state (for tests that drive the directory directly).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 10 s), and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let router = router.clone();
+                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(axum::body::Body::new);
+                    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    let request = crate::http::normalize_request(request);
+                    let router = router.clone();
+                    async move { Ok::<_, Infallible>(router.oneshot(request).await.unwrap_or_else(|never| match never {})) }
+                });
+                let watcher = graceful.watcher();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        Some(acceptor) => {
+                            let stream = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(error)) => {
+                                    tracing::debug!(%peer, %error, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => return,
+                            };
+                            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                            let _ = watcher.watch(connection.into_owned()).await;
+                        }
+                        None => {
+                            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                            let _ = watcher.watch(connection.into_owned()).await;
+                        }
+                    }
+                });
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+}
+
+/// The address a local client should use for a listen address (unspecified → loopback).
+fn client_visible(addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()).to_string()
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()).to_string()
+        }
+        _ => addr.to_string(),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+/// The token-signing key, generated once and kept in `<data-dir>/keys/signing-key.pem`.
+fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
+    let dir = data_dir.join("keys");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("signing-key.pem");
+    if path.exists() {
+        let pem = std::fs::read_to_string(&path)?;
+        return SigningKey::from_pkcs8_pem(&pem)
+            .map_err(|error| anyhow!("{}: {error}", path.display()));
+    }
+    let key = SigningKey::generate(&mut rand::rngs::OsRng)
+        .map_err(|error| anyhow!("generating the signing key: {error}"))?;
+    let pem = key.to_pkcs8_pem();
+    write_private(&path, pem.as_bytes())?;
+    Ok(key)
+}
+
+/// The dev-mode admin token, generated once and kept in `<data-dir>/admin-token`.
+fn load_or_create_admin_token(data_dir: &Path) -> Result<String> {
+    let path = data_dir.join("admin-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        let token = token.trim().to_string();
+        if token.len() >= 16 {
+            return Ok(token);
+        }
+    }
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = format!(
+        "rs_admin_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    write_private(&path, token.as_bytes())?;
+    Ok(token)
+}
+
+/// Keeps `DefaultBodyLimit` in one place.
+pub(crate) fn body_limit_layer(limit: usize) -> DefaultBodyLimit {
+    DefaultBodyLimit::max(limit)
+}

@@ -1,0 +1,195 @@
+//! Shared state handed to every route: the directory service, signing keys, the admin token, the public
+//! base URL, limits, and the edge helpers that produce time, ids and randomness for the sans-IO cores.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use rand::RngCore;
+use ringside_identity::{KeySet, SigningKey};
+use ringside_model::Guid;
+use ringside_store::DirectoryStore;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::ratelimit::RateLimiter;
+
+/// Everything a request handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    directory: Arc<DirectoryStore>,
+    admin_token: String,
+    signing_key: SigningKey,
+    key_set: KeySet,
+    base_url: String,
+    config: Config,
+    rate_limiter: Mutex<RateLimiter>,
+    data_dir: PathBuf,
+    dev_mode: bool,
+}
+
+/// What [`AppState::new`] needs.
+pub(crate) struct StateParts {
+    pub(crate) directory: Arc<DirectoryStore>,
+    pub(crate) admin_token: String,
+    pub(crate) signing_key: SigningKey,
+    pub(crate) base_url: String,
+    pub(crate) config: Config,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) dev_mode: bool,
+}
+
+impl AppState {
+    pub(crate) fn new(parts: StateParts) -> AppState {
+        let key_set = KeySet::from_signing_keys([&parts.signing_key]);
+        let rate_limiter = RateLimiter::new(parts.config.rate_limit.clone());
+        AppState {
+            inner: Arc::new(Inner {
+                directory: parts.directory,
+                admin_token: parts.admin_token,
+                signing_key: parts.signing_key,
+                key_set,
+                base_url: parts.base_url,
+                config: parts.config,
+                rate_limiter: Mutex::new(rate_limiter),
+                data_dir: parts.data_dir,
+                dev_mode: parts.dev_mode,
+            }),
+        }
+    }
+
+    /// The directory service (in-memory rules over the SQLite store).
+    pub fn directory(&self) -> &DirectoryStore {
+        &self.inner.directory
+    }
+
+    /// The platform admin token that guards `/ringside/v1`.
+    pub fn admin_token(&self) -> &str {
+        &self.inner.admin_token
+    }
+
+    /// Public base URL without a trailing slash, e.g. `https://127.0.0.1:8443`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The server configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Whether the server runs in dev mode (no config file).
+    pub fn dev_mode(&self) -> bool {
+        self.inner.dev_mode
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.inner.signing_key
+    }
+
+    pub(crate) fn key_set(&self) -> &KeySet {
+        &self.inner.key_set
+    }
+
+    /// Wall-clock time in unix seconds: the one place the shell reads the clock for directory commands.
+    pub fn now(&self) -> i64 {
+        unix_now()
+    }
+
+    /// A fresh random GUID.
+    pub fn new_guid(&self) -> Guid {
+        new_guid()
+    }
+
+    /// `N` random bytes from the OS generator.
+    pub fn random_bytes<const N: usize>(&self) -> [u8; N] {
+        let mut bytes = [0u8; N];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        bytes
+    }
+
+    /// Hashes a client secret with a fresh salt, for storage.
+    pub fn hash_secret(&self, secret: &str) -> String {
+        let salt: [u8; 16] = self.random_bytes();
+        ringside_identity::hash_secret(&salt, secret)
+    }
+
+    /// A new client secret in Entra's alphabet.
+    pub fn new_client_secret(&self) -> String {
+        ringside_identity::new_client_secret(&mut rand::rngs::OsRng)
+    }
+
+    /// Checks `Authorization: Bearer <admin token>`; 401 in the platform envelope otherwise.
+    pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let presented = bearer_token(headers).ok_or_else(|| {
+            ApiError::unauthorized(
+                "InvalidAuthenticationToken",
+                "Missing admin token: send 'Authorization: Bearer <adminToken>' (see dev.json or RINGSIDE_ADMIN_TOKEN).",
+            )
+        })?;
+        if constant_time_eq(presented.as_bytes(), self.inner.admin_token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized(
+                "InvalidAuthenticationToken",
+                "The admin token is not valid.",
+            ))
+        }
+    }
+
+    /// Takes one request from `key`'s budget; `Err(retry_after_secs)` when it is exhausted.
+    pub(crate) fn rate_limit(&self, key: &str) -> Result<(), u64> {
+        let mut limiter = match self.inner.rate_limiter.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        limiter.check(key, std::time::Instant::now())
+    }
+}
+
+/// Unix seconds now.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A fresh random GUID.
+pub(crate) fn new_guid() -> Guid {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    Guid::from_random_bytes(bytes)
+}
+
+/// The token of an `Authorization: Bearer …` header, if any.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+        Some(token.trim())
+    } else {
+        None
+    }
+}
+
+/// Compares two byte strings in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
