@@ -79,7 +79,8 @@ show_server_log() {
 }
 
 log "starting $RINGSIDE_BIN serve --data-dir $DATA --listen 127.0.0.1:0 --json"
-"$RINGSIDE_BIN" serve --data-dir "$DATA" --listen 127.0.0.1:0 --json >"$WORK/server.out" 2>"$WORK/server.err" &
+# Dev mode: a RINGSIDE_CONFIG from the environment would select production mode (nothing seeded).
+env -u RINGSIDE_CONFIG "$RINGSIDE_BIN" serve --data-dir "$DATA" --listen 127.0.0.1:0 --json >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 
 # Bounded readiness polling: dev.json appears (atomically) once the server listens.
@@ -114,7 +115,7 @@ export RINGSIDE_SERVER_STDOUT="$WORK/server.out"
 unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE
 
 py_rc=0
-(cd "$HERE/python" && "$RINGSIDE_INTEROP_PYTHON" -m pytest -p no:cacheprovider -q -rfEs \
+(cd "$HERE/python" && "$RINGSIDE_INTEROP_PYTHON" -m pytest -p no:cacheprovider -q -rfEs -W ignore::DeprecationWarning \
   --junitxml="$WORK/pytest.xml" "$@") || py_rc=$?
 
 # The Graph JS client uses Node's global fetch, which can only be told about the CA this way.

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import ssl
+
+import httpx
 import jwt
 import pytest
 
@@ -35,6 +40,36 @@ def test_dev_json_describes_the_dev_tenant(dev):
     assert account["phoneNumber"] == "+14255550100"
     assert account["appId"] == dev.client_id
     assert account["acsResourceId"] == dev["acs"]["resourceId"]
+
+
+def test_dev_json_is_private_and_announced(dev):
+    mode = os.stat(dev.path).st_mode & 0o777
+    assert mode & 0o077 == 0, f"dev.json holds secrets but has mode {mode:o}"
+    stdout = os.environ.get("RINGSIDE_SERVER_STDOUT")
+    if not stdout:
+        pytest.skip("not started by run.sh: the --json ready line is not available")
+    with open(stdout, encoding="utf-8") as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    assert lines, "`ringside serve --json` printed nothing on stdout"
+    ready = json.loads(lines[0])
+    assert ready["url"].rstrip("/") == dev.url, ready
+    assert os.path.samefile(ready["devJson"], dev.path), ready
+    assert os.path.samefile(ready["caCertPath"], dev.ca), ready
+
+
+def test_http2_is_offered(dev):
+    """kiota's default httpx client negotiates h2 when offered (official-clients.md §3.1)."""
+    token = msal_app(dev).acquire_token_for_client(scopes=[GRAPH_SCOPE])["access_token"]
+    with httpx.Client(http2=True, verify=ssl.create_default_context(cafile=dev.ca), trust_env=False) as client:
+        r = client.get(
+            f"{dev['graphBetaUrl']}/admin/teams/resourceAccounts",
+            params={"$filter": f"appId eq '{dev.client_id}'"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=HTTP_TIMEOUT,
+        )
+    assert r.http_version == "HTTP/2", r.http_version
+    assert r.status_code == 200, r.text
+    assert r.json()["value"][0]["phoneNumber"] == "tel:+14255550100"
 
 
 def test_openid_configuration_and_jwks(dev):

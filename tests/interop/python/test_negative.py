@@ -3,7 +3,9 @@ dict, consent rules (seed 000 "Important"), missing roles and tenant isolation o
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,19 +112,32 @@ def test_admin_consent_url_flow(dev, admin):
 
 
 def test_expired_secret(dev, admin):
+    """The admin API only creates secrets that expire in the future, so this one expires 2 s from now and
+    the test polls (bounded) until the token endpoint says AADSTS7000222."""
     app = admin.app("expired", [INITIATE], consent=True)
-    for days in (-1, 0):
-        response = admin.add_secret(app.app_id, expires_in_days=days, expect=(200, 201, 400, 422))
-        if response and response.get("secretText"):
+    expires_at = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    created = admin.call(
+        "POST", f"/applications/{app.app_id}/secrets",
+        {"displayName": "short-lived", "expiresAt": expires_at.isoformat().replace("+00:00", "Z")},
+    )
+    secret = created["secretText"]
+    deadline = time.monotonic() + 15
+    while True:
+        r = raw_token_request(dev, client_id=app.app_id, secret=secret)
+        if r.status_code != 200 or time.monotonic() > deadline:
             break
-    else:
-        pytest.fail("the admin API refuses to create a secret that is already expired (expiresInDays -1 or 0): "
-                    "AADSTS7000222 cannot be tested")
-    result = msal_token(dev, client_id=app.app_id, secret=response["secretText"])
+        time.sleep(0.25)  # bounded: the secret expires 2 s after creation
+    assert r.status_code == 401, f"secret still accepted 15 s after its expiry {expires_at}: {r.status_code} {r.text[:300]}"
+    assert_oauth_error(r.json(), 7000222, "invalid_client")
+    result = msal_token(dev, client_id=app.app_id, secret=secret)
     assert "access_token" not in result, result
     assert_oauth_error(result, 7000222, "invalid_client")
     # The app's other, valid secret still works.
     assert "access_token" in msal_token(dev, client_id=app.app_id, secret=app.secret)
+
+    # Secrets that are already expired are refused at creation.
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    admin.call("POST", f"/applications/{app.app_id}/secrets", {"expiresAt": past}, expect=(400,))
 
 
 # --- consent snapshot (seed 000 "Important") -----------------------------------------------------------
