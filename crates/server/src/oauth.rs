@@ -149,8 +149,21 @@ async fn token(
     State(state): State<AppState>,
     Path(tenant_segment): Path<String>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let trace = Trace::current();
+            let error = OAuthError::new(
+                "invalid_request",
+                900_144,
+                &format!("The request body could not be read: {rejection}"),
+                &trace.context(),
+            );
+            return OAuthFailure(rejection.status(), error).into_response();
+        }
+    };
     match issue_token(&state, &tenant_segment, &headers, &body) {
         Ok(response) => response,
         Err(failure) => failure.into_response(),

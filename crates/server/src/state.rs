@@ -31,6 +31,8 @@ struct Inner {
     rate_limiter: Mutex<RateLimiter>,
     data_dir: PathBuf,
     dev_mode: bool,
+    /// Seconds added to the wall clock; only tests move it (see [`AppState::advance_clock_for_tests`]).
+    clock_skew: std::sync::atomic::AtomicI64,
 }
 
 /// What [`AppState::new`] needs.
@@ -59,6 +61,7 @@ impl AppState {
                 rate_limiter: Mutex::new(rate_limiter),
                 data_dir: parts.data_dir,
                 dev_mode: parts.dev_mode,
+                clock_skew: std::sync::atomic::AtomicI64::new(0),
             }),
         }
     }
@@ -104,6 +107,19 @@ impl AppState {
     /// Wall-clock time in unix seconds: the one place the shell reads the clock for directory commands.
     pub fn now(&self) -> i64 {
         unix_now()
+            + self
+                .inner
+                .clock_skew
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this server's wall clock forward, so tests can see secrets and tokens expire without
+    /// waiting. Not reachable over the network.
+    #[doc(hidden)]
+    pub fn advance_clock_for_tests(&self, seconds: i64) {
+        self.inner
+            .clock_skew
+            .fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// A fresh random GUID.
