@@ -37,9 +37,10 @@ stop_server() {
   # SIGTERM, then a bounded wait for a graceful exit; SIGKILL only if it hangs. Returns non-zero if the
   # server did not stop by itself in time or exited with an error.
   [[ -n "$SERVER_PID" ]] || return 0
-  local pid="$SERVER_PID" status=0 waited=0
+  local pid="$SERVER_PID" status=0 waited=0 was_running=0
   SERVER_PID=""
   if kill -0 "$pid" 2>/dev/null; then
+    was_running=1
     kill -TERM "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null && (( waited < STOP_TIMEOUT * 10 )); do
       sleep 0.1
@@ -54,7 +55,11 @@ stop_server() {
   fi
   wait "$pid" 2>/dev/null || status=$?
   if (( status != 0 )); then
-    log "server exited with status $status after SIGTERM"
+    if (( was_running )); then
+      log "server exited with status $status after SIGTERM"
+    else
+      log "server had already exited with status $status"
+    fi
     return 1
   fi
   return 0
@@ -111,6 +116,8 @@ PY
 
 export RINGSIDE_DEV_JSON="$DEV_JSON"
 export RINGSIDE_SERVER_STDOUT="$WORK/server.out"
+# Everything is on loopback: never through a proxy from the environment.
+export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost,::1${no_proxy:+,$no_proxy}"
 # requests lets these override msal's verify=; the tests pass the CA explicitly.
 unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE
 

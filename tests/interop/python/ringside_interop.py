@@ -223,7 +223,9 @@ def assert_oauth_error(body: dict[str, Any], code: int, error: str | None = None
 
 
 def resource_accounts(dev: Dev, token: str | None, app_id: str | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    headers = {"client-request-id": str(uuid.uuid4())}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     params = {"$filter": f"appId eq '{app_id}'"} if app_id else None
     return dev.session().get(
         f"{dev.raw['graphBetaUrl']}/admin/teams/resourceAccounts", params=params, headers=headers,
@@ -243,6 +245,11 @@ def assert_graph_error(response: requests.Response, status: int) -> dict[str, An
     assert isinstance(inner, dict), f"no innerError: {body}"
     assert inner.get("request-id"), f"innerError lacks request-id: {body}"
     assert inner.get("date"), f"innerError lacks date: {body}"
+    assert response.headers.get("request-id") == inner["request-id"], (dict(response.headers), body)
+    sent = response.request.headers.get("client-request-id")
+    if sent:
+        assert response.headers.get("client-request-id") == sent, dict(response.headers)
+        assert inner.get("client-request-id") == sent, body
     return error
 
 

@@ -108,6 +108,19 @@ def test_beta_sdk_recipe_b_default_client(dev, monkeypatch):
     _check_collection(dev, asyncio.run(run()))
 
 
+def test_beta_sdk_default_scopes(dev, monkeypatch):
+    """GraphServiceClient(credentials) without scopes: kiota derives https://127.0.0.1/.default."""
+
+    async def run():
+        async with _credential(dev) as credential:
+            monkeypatch.setenv("SSL_CERT_FILE", dev.ca)
+            client = msgraph_beta.GraphServiceClient(credentials=credential)
+            client.request_adapter.base_url = dev["graphBetaUrl"]
+            return await _raw_resource_accounts(client, dev.client_id)
+
+    _check_collection(dev, asyncio.run(run()))
+
+
 def test_v1_sdk_with_beta_base_url(dev):
     """msgraph-sdk (v1.0 package) pointed at /beta, as bots that only install msgraph-sdk do."""
 
