@@ -115,6 +115,7 @@ print(f"interop: server ready at {dev['url']} (tenant {dev['tenantId']}, dev.jso
 PY
 
 export RINGSIDE_DEV_JSON="$DEV_JSON"
+export PYTHONDONTWRITEBYTECODE=1
 export RINGSIDE_SERVER_STDOUT="$WORK/server.out"
 # Everything is on loopback: never through a proxy from the environment.
 export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost,::1${no_proxy:+,$no_proxy}"
@@ -141,7 +142,8 @@ stop_server || stop_rc=$?
 server_stopped=1
 if (( py_rc != 0 || js_rc != 0 || alive == 0 || stop_rc != 0 )); then show_server_log; fi
 
-"$RINGSIDE_INTEROP_PYTHON" - "$WORK/pytest.xml" "$WORK/node.xml" "$alive" "$stop_rc" <<'PY'
+summary_rc=0
+"$RINGSIDE_INTEROP_PYTHON" - "$WORK/pytest.xml" "$WORK/node.xml" "$alive" "$stop_rc" <<'PY' || summary_rc=$?
 import sys
 import xml.etree.ElementTree as ET
 
@@ -178,9 +180,12 @@ print(f"interop: python {py[0]} passed, {py[1]} failed, {py[2]} skipped; "
       f"js {js[0]} passed, {js[1]} failed, {js[2]} skipped; "
       f"server {'ran and stopped on SIGTERM' if server[0] else 'crashed or did not stop on SIGTERM'}")
 print(f"interop: {passed} passed, {failed} failed, {skipped} skipped")
+if py[0] + py[1] == 0 or js[0] + js[1] == 0:
+    print("interop: ERROR: a runner executed no test", file=sys.stderr)
+    sys.exit(1)
 PY
 
-if (( py_rc != 0 || js_rc != 0 || alive == 0 || stop_rc != 0 )); then
+if (( py_rc != 0 || js_rc != 0 || alive == 0 || stop_rc != 0 || summary_rc != 0 )); then
   log "FAILED (pytest exit $py_rc, node --test exit $js_rc, server alive at end: $alive, stop status $stop_rc)"
   exit 1
 fi
