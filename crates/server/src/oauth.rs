@@ -40,18 +40,18 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// An OAuth failure rendered with Entra's status for it (401 for `invalid_client`, else 400) or an
 /// explicit one (429, 500).
-struct OAuthFailure(StatusCode, OAuthError);
+struct OAuthFailure(StatusCode, Box<OAuthError>);
 
 impl OAuthFailure {
     fn from(error: OAuthError) -> OAuthFailure {
         let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-        OAuthFailure(status, error)
+        OAuthFailure(status, Box::new(error))
     }
 }
 
 impl IntoResponse for OAuthFailure {
     fn into_response(self) -> Response {
-        let mut response = (self.0, Json(self.1)).into_response();
+        let mut response = (self.0, Json(*self.1)).into_response();
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
@@ -161,7 +161,7 @@ async fn token(
                 &format!("The request body could not be read: {rejection}"),
                 &trace.context(),
             );
-            return OAuthFailure(rejection.status(), error).into_response();
+            return OAuthFailure(rejection.status(), Box::new(error)).into_response();
         }
     };
     match issue_token(&state, &tenant_segment, &headers, &body) {
@@ -224,7 +224,8 @@ fn issue_token(
             "The request was throttled: too many token requests from this client. Retry later.",
             &trace.context(),
         );
-        let mut response = OAuthFailure(StatusCode::TOO_MANY_REQUESTS, error).into_response();
+        let mut response =
+            OAuthFailure(StatusCode::TOO_MANY_REQUESTS, Box::new(error)).into_response();
         if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -292,12 +293,12 @@ fn issue_token(
         let trace = Trace::current();
         OAuthFailure(
             StatusCode::INTERNAL_SERVER_ERROR,
-            OAuthError::new(
+            Box::new(OAuthError::new(
                 "server_error",
                 50_000,
                 "There was an error issuing a token.",
                 &trace.context(),
-            ),
+            )),
         )
     })?;
     let lifetime = state.config().token_lifetime_secs;

@@ -66,7 +66,7 @@ impl Server {
 
         let tls = tls::load_or_create(&data_dir, config.tls.as_ref(), &config.extra_hostnames)?;
         let directory = Arc::new(
-            DirectoryStore::open(&data_dir.join("ringside.db"))
+            DirectoryStore::open(data_dir.join("ringside.db"))
                 .with_context(|| format!("opening the store in {}", data_dir.display()))?,
         );
         let signing_key = load_or_create_signing_key(&data_dir)?;
