@@ -32,7 +32,7 @@ const FORBIDDEN: [&str; 7] = [
 #[test]
 fn core_crates_do_not_depend_on_io_frameworks() {
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(workspace_root())
         .output()
         .expect("cargo metadata runs");
