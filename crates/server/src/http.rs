@@ -218,4 +218,22 @@ mod tests {
             assert_eq!(normalize_path(input), expected, "{input}");
         }
     }
+
+    #[test]
+    fn never_panics_on_arbitrary_paths() {
+        let alphabet: Vec<char> = "/aZ.9%-_~:é漢 microsoftgraphv1.0beta".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let length = (seed % 40) as usize;
+            let path: String = (0..length)
+                .map(|i| alphabet[((seed >> (i % 50)) as usize + i * 7) % alphabet.len()])
+                .collect();
+            let normalized = normalize_path(&path);
+            assert!(normalized.starts_with('/'));
+            assert!(!normalized.contains("//"), "{path:?} -> {normalized:?}");
+        }
+    }
 }

@@ -164,4 +164,31 @@ mod tests {
             assert!(parse_filter(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn never_panics_on_arbitrary_filters() {
+        let pieces = [
+            "appId",
+            "acsResourceId",
+            " eq ",
+            " and ",
+            "'",
+            "x",
+            "11111111-1111-1111-1111-111111111111",
+            " ",
+            "é",
+            "''",
+        ];
+        let mut seed: u64 = 42;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let count = (seed >> 60) as usize;
+            let text: String = (0..count)
+                .map(|i| pieces[((seed >> (i * 4)) & 0xF) as usize % pieces.len()])
+                .collect();
+            let _ = parse_filter(&text);
+        }
+    }
 }
