@@ -1435,3 +1435,155 @@ fn validators() {
     assert!(validate::upn("o'brien+x@sub.contoso.com").is_ok());
     assert_eq!(validate::clip(&"x".repeat(100)).chars().count(), 81);
 }
+
+/// A tiny deterministic generator (xorshift64*), so the random walk below needs no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize].clone()
+    }
+}
+
+/// Random command sequences over small pools of ids, numbers and licences: no command panics, a
+/// refused command changes nothing, and the cross-record invariants hold after every accepted one.
+#[test]
+fn random_walks_keep_every_invariant() {
+    let tenants = [T, T2, TenantId(MISSING)];
+    let accounts: Vec<Guid> = (0..6)
+        .map(|i| g(0x500 + i))
+        .chain([U1.guid(), I1.guid(), MISSING])
+        .collect();
+    let numbers = [
+        "+14255550101",
+        "+14255550102",
+        "+14255550177",
+        "+442071230001",
+    ]
+    .map(n);
+    let licences = Licence::ALL;
+    let types = NumberType::ALL;
+    let apps = [APP, APP2];
+    let acs = [Some(ACS), None, Some(AcsResourceId(MISSING))];
+    let mut accepted = 0;
+    for seed in 1..=20u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut d = fixture();
+        for step in 0..600 {
+            let tenant = rng.pick(&tenants);
+            let account = rng.pick(&accounts);
+            let number = rng.pick(&numbers);
+            let command = match rng.next() % 14 {
+                0 => Command::CreateUser {
+                    tenant,
+                    id: UserId(account),
+                    upn: format!("u{}@contoso.com", rng.next() % 8),
+                    display_name: "U".into(),
+                },
+                1 => Command::DeleteUser {
+                    tenant,
+                    id: UserId(account),
+                },
+                2 => Command::CreateApplicationInstance {
+                    tenant,
+                    id: InstanceId(account),
+                    upn: format!("ra{}@contoso.com", rng.next() % 8),
+                    app_id: rng.pick(&apps),
+                    display_name: "RA".into(),
+                },
+                3 => Command::AssignLicence {
+                    tenant,
+                    account,
+                    licence: rng.pick(&licences),
+                },
+                4 => Command::RemoveLicence {
+                    tenant,
+                    account,
+                    licence: rng.pick(&licences),
+                },
+                5 => Command::AcquireNumber {
+                    tenant,
+                    number,
+                    number_type: rng.pick(&types),
+                },
+                6 => Command::ReleaseNumber { tenant, number },
+                7 => Command::AssignNumber {
+                    tenant,
+                    number,
+                    account,
+                    number_type: rng.pick(&types),
+                },
+                8 => Command::UnassignNumber { tenant, number },
+                9 => Command::SetInstanceTelephoneNumber {
+                    tenant,
+                    id: InstanceId(account),
+                    number: (rng.next() % 3 > 0).then_some(number),
+                },
+                10 => Command::SetApplicationInstance {
+                    tenant,
+                    id: InstanceId(account),
+                    app_id: None,
+                    display_name: None,
+                    acs_resource: Some(rng.pick(&acs)),
+                },
+                11 => Command::GrantConsent {
+                    tenant,
+                    app_id: rng.pick(&apps),
+                },
+                12 => Command::RevokeConsent {
+                    tenant,
+                    app_id: rng.pick(&apps),
+                },
+                _ => Command::UpdateApplication {
+                    app_id: APP,
+                    display_name: None,
+                    requested: Some(
+                        Permission::ALL
+                            .into_iter()
+                            .filter(|_| rng.next() & 1 == 0)
+                            .collect(),
+                    ),
+                    redirect_uris: None,
+                    bot: None,
+                },
+            };
+            let before = d.clone();
+            match d.plan(NOW + step, &command) {
+                Ok(changes) => {
+                    d.apply(&changes);
+                    accepted += 1;
+                    if let Err(violation) = d.check_invariants() {
+                        panic!("seed {seed} step {step} {command:?}: {violation}");
+                    }
+                    // Re-planning an accepted assignment is a no-op, never an error.
+                    if matches!(
+                        command,
+                        Command::AssignNumber { .. } | Command::AssignLicence { .. }
+                    ) {
+                        assert_eq!(d.plan(NOW, &command), Ok(vec![]), "seed {seed} step {step}");
+                    }
+                }
+                Err(_) => assert_eq!(
+                    d, before,
+                    "seed {seed} step {step}: refused {command:?} mutated"
+                ),
+            }
+            let mut rebuilt = Directory::new();
+            rebuilt.apply(&d.snapshot());
+            assert_eq!(
+                rebuilt, d,
+                "seed {seed} step {step}: snapshot does not rebuild the directory"
+            );
+        }
+    }
+    assert!(
+        accepted > 2_000,
+        "the walk accepted only {accepted} commands"
+    );
+}
