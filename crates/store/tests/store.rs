@@ -527,3 +527,34 @@ fn concurrent_writers_are_serialised_and_all_persist() {
     let loaded = DirectoryStore::open(&path).expect("reopen");
     assert_eq!(snapshot(&loaded), expected);
 }
+
+#[test]
+fn corrupt_rows_are_reported_not_panicked_on() {
+    for (table, insert) in [
+        (
+            "tenants",
+            "INSERT INTO tenants (id, display_name, domain) VALUES ('not-a-guid', 'X', 'x.com')",
+        ),
+        (
+            "phone_numbers",
+            "INSERT INTO phone_numbers (number, tenant_id, number_type, assigned_to, acquired_at) \
+             VALUES ('12345', '00000000-0000-0000-0000-000000000001', 'CallingPlan', NULL, 0)",
+        ),
+        (
+            "application_permissions",
+            "INSERT INTO application_permissions (app_id, permission) \
+             VALUES ('00000000-0000-0000-0000-00000000000a', 'Calls.MakeCoffee.All')",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ringside.db");
+        drop(populated(&path));
+        let raw = rusqlite::Connection::open(&path).expect("raw");
+        raw.execute_batch(insert).expect(table);
+        drop(raw);
+        match DirectoryStore::open(&path) {
+            Err(StoreError::Corrupt(message)) => assert!(!message.is_empty(), "{table}"),
+            other => panic!("{table}: expected Corrupt, got {:?}", other.map(|_| ())),
+        }
+    }
+}
