@@ -1,0 +1,320 @@
+//! The [`MediaClock`]: one std thread per shard, each owning a [`MediaPlane`] and ticking it every
+//! 20 ms on absolute deadlines, with commands routed to shards by conversation id.
+//!
+//! Each shard thread repeats: sleep until `start + n·20 ms`; measure lateness (wake − deadline);
+//! if more than [`MAX_CATCH_UP`] frames behind, skip the excess frames (counted in
+//! [`ShardStats::skipped_frames`]) so that a stall never turns into a long burst; otherwise the
+//! missed frames run back to back. Then swap the shard's inbox (a `Mutex<Vec>` double buffer),
+//! apply the commands, tick the plane, publish finished recordings and hand every output to the
+//! sink. Deadlines are absolute, so the clock does not drift.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ringside_engine::ConversationId;
+
+use crate::command::{MediaCommand, MediaOutput};
+use crate::histogram::Histogram;
+use crate::plane::MediaPlane;
+use crate::procfs;
+
+/// The tick period.
+pub const TICK: Duration = Duration::from_millis(20);
+/// Most missed frames a shard runs back to back after a stall; older ones are skipped.
+pub const MAX_CATCH_UP: u64 = 5;
+/// Ticks between two readings of a shard thread's CPU time.
+const CPU_READ_EVERY: u64 = 50;
+
+type Sink = Arc<dyn Fn(MediaOutput) + Send + Sync + 'static>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The shard (0..shards) a conversation lives on: a fixed-key hash of its id, stable across runs.
+pub fn shard_of(conversation: ConversationId, shards: usize) -> usize {
+    let mut h = DefaultHasher::new();
+    conversation.hash(&mut h);
+    (h.finish() % shards.max(1) as u64) as usize
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    ticks: u64,
+    skipped: u64,
+    commands: u64,
+    lateness: Histogram,
+    work: Histogram,
+    conversations: usize,
+    legs: usize,
+    cpu: Option<Duration>,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    inbox: Mutex<Vec<MediaCommand>>,
+    stop: AtomicBool,
+    counters: Mutex<Counters>,
+}
+
+/// One shard's figures since start (or the last [`MediaClock::reset_stats`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShardStats {
+    /// Ticks run.
+    pub ticks: u64,
+    /// Frames skipped after stalls longer than [`MAX_CATCH_UP`] frames.
+    pub skipped_frames: u64,
+    /// Commands applied.
+    pub commands: u64,
+    /// Median lateness (wake − deadline).
+    pub lateness_p50: Duration,
+    /// 99th percentile lateness.
+    pub lateness_p99: Duration,
+    /// Largest lateness.
+    pub lateness_max: Duration,
+    /// Median work per tick (commands, tick, sink).
+    pub work_p50: Duration,
+    /// 99th percentile work per tick.
+    pub work_p99: Duration,
+    /// Largest work per tick.
+    pub work_max: Duration,
+    /// Conversations on the shard.
+    pub conversations: usize,
+    /// Legs on the shard.
+    pub legs: usize,
+    /// CPU time of the shard thread since it started (from `/proc/thread-self/stat`, refreshed
+    /// every second; `None` without `/proc`).
+    pub cpu_time: Option<Duration>,
+}
+
+/// Figures of every shard, and lateness over all of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClockStats {
+    /// Per shard.
+    pub shards: Vec<ShardStats>,
+    /// Ticks over all shards.
+    pub ticks: u64,
+    /// Median lateness over all shards.
+    pub lateness_p50: Duration,
+    /// 99th percentile lateness over all shards.
+    pub lateness_p99: Duration,
+    /// Largest lateness.
+    pub lateness_max: Duration,
+    /// 99th percentile work per tick over all shards.
+    pub work_p99: Duration,
+    /// Conversations over all shards.
+    pub conversations: usize,
+}
+
+/// A cheap, cloneable handle for sending commands to a running [`MediaClock`] from any thread.
+#[derive(Clone, Debug)]
+pub struct MediaSender {
+    shards: Arc<[Arc<Shard>]>,
+}
+
+impl MediaSender {
+    /// Queues a command for the shard of its conversation; applied before that shard's next tick.
+    pub fn send(&self, command: MediaCommand) {
+        let shard = shard_of(command.conversation(), self.shards.len());
+        if let Some(s) = self.shards.get(shard) {
+            lock(&s.inbox).push(command);
+        }
+    }
+}
+
+/// The media clock: one thread per shard ticking its [`MediaPlane`] every 20 ms.
+pub struct MediaClock {
+    sender: MediaSender,
+    threads: Vec<JoinHandle<()>>,
+    recordings: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+}
+
+impl std::fmt::Debug for MediaClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaClock")
+            .field("shards", &self.sender.shards.len())
+            .finish()
+    }
+}
+
+impl MediaClock {
+    /// Starts `shards` threads (at least one). `sink` receives every output, on the shard
+    /// threads, in order per conversation; keep it short (push into a channel). A panicking sink
+    /// loses that output but not the shard.
+    pub fn start(shards: usize, sink: impl Fn(MediaOutput) + Send + Sync + 'static) -> MediaClock {
+        let sink: Sink = Arc::new(sink);
+        let shards: Arc<[Arc<Shard>]> = (0..shards.max(1))
+            .map(|_| Arc::new(Shard::default()))
+            .collect();
+        let recordings = Arc::new(Mutex::new(HashMap::new()));
+        let threads = shards
+            .iter()
+            .enumerate()
+            .filter_map(|(i, shard)| {
+                let shard = Arc::clone(shard);
+                let sink = Arc::clone(&sink);
+                let recordings = Arc::clone(&recordings);
+                std::thread::Builder::new()
+                    .name(format!("media-{i}"))
+                    .spawn(move || run_shard(&shard, &sink, &recordings))
+                    .ok()
+            })
+            .collect();
+        MediaClock {
+            sender: MediaSender { shards },
+            threads,
+            recordings,
+        }
+    }
+
+    /// Number of shards.
+    pub fn shards(&self) -> usize {
+        self.sender.shards.len()
+    }
+
+    /// Queues a command (see [`MediaSender::send`]).
+    pub fn send(&self, command: MediaCommand) {
+        self.sender.send(command);
+    }
+
+    /// A cloneable sender for other threads and tasks.
+    pub fn sender(&self) -> MediaSender {
+        self.sender.clone()
+    }
+
+    /// Takes a finished bot recording by its handle. Published before the sink receives the
+    /// `RecordingEnded` that names it.
+    pub fn take_recording(&self, handle: &str) -> Option<Vec<u8>> {
+        lock(&self.recordings).remove(handle)
+    }
+
+    /// Figures of every shard.
+    pub fn stats(&self) -> ClockStats {
+        let mut all = Histogram::new();
+        let mut work = Histogram::new();
+        let mut stats = ClockStats::default();
+        for shard in self.sender.shards.iter() {
+            let c = lock(&shard.counters);
+            all.merge(&c.lateness);
+            work.merge(&c.work);
+            let us = Duration::from_micros;
+            stats.shards.push(ShardStats {
+                ticks: c.ticks,
+                skipped_frames: c.skipped,
+                commands: c.commands,
+                lateness_p50: us(c.lateness.quantile(0.5)),
+                lateness_p99: us(c.lateness.quantile(0.99)),
+                lateness_max: us(c.lateness.max()),
+                work_p50: us(c.work.quantile(0.5)),
+                work_p99: us(c.work.quantile(0.99)),
+                work_max: us(c.work.max()),
+                conversations: c.conversations,
+                legs: c.legs,
+                cpu_time: c.cpu,
+            });
+            stats.ticks += c.ticks;
+            stats.conversations += c.conversations;
+        }
+        stats.lateness_p50 = Duration::from_micros(all.quantile(0.5));
+        stats.lateness_p99 = Duration::from_micros(all.quantile(0.99));
+        stats.lateness_max = Duration::from_micros(all.max());
+        stats.work_p99 = Duration::from_micros(work.quantile(0.99));
+        stats
+    }
+
+    /// Clears tick counts and histograms (e.g. after a warm-up); CPU times keep counting.
+    pub fn reset_stats(&self) {
+        for shard in self.sender.shards.iter() {
+            let mut c = lock(&shard.counters);
+            c.ticks = 0;
+            c.skipped = 0;
+            c.commands = 0;
+            c.lateness.clear();
+            c.work.clear();
+        }
+    }
+
+    /// Stops and joins every shard thread. Commands still queued are dropped.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        for shard in self.sender.shards.iter() {
+            shard.stop.store(true, Ordering::Release);
+        }
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for MediaClock {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<u8>>>) {
+    let mut plane = MediaPlane::new();
+    let mut commands: Vec<MediaCommand> = Vec::new();
+    let mut outputs: Vec<MediaOutput> = Vec::new();
+    let start = Instant::now();
+    let tick_us = micros(TICK);
+    let mut frame: u64 = 0;
+    loop {
+        frame += 1;
+        let deadline = start + Duration::from_micros(frame.saturating_mul(tick_us));
+        let now = Instant::now();
+        if let Some(wait) = deadline.checked_duration_since(now) {
+            std::thread::sleep(wait);
+        }
+        if shard.stop.load(Ordering::Acquire) {
+            break;
+        }
+        let wake = Instant::now();
+        let late = micros(wake.saturating_duration_since(deadline));
+        let behind = late / tick_us;
+        let skipped = behind.saturating_sub(MAX_CATCH_UP);
+        frame += skipped;
+
+        std::mem::swap(&mut *lock(&shard.inbox), &mut commands);
+        let applied = commands.len() as u64;
+        for command in commands.drain(..) {
+            plane.handle(command);
+        }
+        plane.tick(&mut |o| outputs.push(o));
+        let mut published = false;
+        plane.drain_recordings(|handle, wav| {
+            lock(recordings).insert(handle, wav);
+            published = true;
+        });
+        for output in outputs.drain(..) {
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| sink(output)));
+        }
+        let work = micros(wake.elapsed());
+
+        let cpu = (frame % CPU_READ_EVERY == 0).then(procfs::thread_cpu_time);
+        let mut c = lock(&shard.counters);
+        c.ticks += 1;
+        c.skipped += skipped;
+        c.commands += applied;
+        c.lateness.record(late);
+        c.work.record(work);
+        c.conversations = plane.conversation_count();
+        c.legs = plane.leg_count();
+        if let Some(cpu) = cpu.flatten() {
+            c.cpu = Some(cpu);
+        }
+        let _ = published;
+    }
+}

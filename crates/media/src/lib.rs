@@ -1,0 +1,99 @@
+//! Ringside's media plane: every conversation's audio, mixed and processed in 20 ms batches per
+//! shard ([`MediaPlane`], sans-IO), and the real-time [`MediaClock`] that ticks one plane per thread.
+//!
+//! # Shape
+//!
+//! - [`MediaPlane`] is a plain state machine for the conversations of one shard: feed it
+//!   [`MediaCommand`]s with [`MediaPlane::handle`], call [`MediaPlane::tick`] once per 20 ms frame
+//!   and it reports [`MediaOutput`]s. It never reads a clock; tests drive it on virtual time by
+//!   calling `tick` N times. Per frame it does not allocate (buffers live in the conversation and
+//!   are reused); memory per two-party conversation is a few KiB (see [`MediaPlane::footprint`]).
+//! - [`MediaClock`] (module [`clock`]) is the one place with real time: one std thread per shard,
+//!   ticking on absolute 20 ms deadlines, with conversations assigned to shards by a hash of their
+//!   id ([`shard_of`]). The server starts it once with `shards = available cores`, sends commands
+//!   with [`MediaClock::send`] (or a cloned [`MediaSender`]) and receives outputs in the sink
+//!   closure, on the shard threads (keep the sink short: push into a channel).
+//!
+//! # Commands
+//!
+//! Engine media actions translate one to one ([`MediaCommand::from_action`] does it, resolving
+//! `MediaRef`s through the server's cache): `CreateMix`, `DestroyMix`, `ConnectMedia`,
+//! `DisconnectMedia`, `SetMuted`, `StartPrompt` / `StopPrompt`, `StartRecording` / `StopRecording`,
+//! `StartToneDetection` / `StopToneDetection`, `SendDtmf`, `StartHoldMusic` / `StopHoldMusic`.
+//! Simulated endpoints (phones, users, the echo responder) drive their own leg with
+//! `EndpointPlay`, `EndpointPress` (in-band or out-of-band keys), `EndpointTestTone`,
+//! `EndpointSilence`, `EndpointRecord`, `EndpointDetect` and `EndpointEcho`.
+//!
+//! # Semantics
+//!
+//! - **Mix**: each connected leg hears every other connected, unmuted, not-held leg (N-1). A held
+//!   leg leaves the mix and hears hold music (default [`ringside_audio::hold_music`]).
+//! - **Prompts**: a bot leg's prompt with `Audience::Conversation` goes into the mix as the bot's
+//!   voice (everyone but the bot hears it); with `Audience::Legs` only the listed legs hear it.
+//!   `PromptFinished { ok: true }` after the last prompt (looped prompts play until stopped).
+//! - **Recording** (recordResponse): what the bot leg hears, after the optional prompt and beep,
+//!   with the engine's `RecordOptions` (initial silence, max silence, max duration, stop tones).
+//!   `RecordingEnded { recording: Some(handle) }` where the handle is the operation id as a
+//!   string; the WAV waits in an outbox: [`MediaPlane::take_recording`] /
+//!   [`MediaClock::take_recording`] (the clock publishes it before the sink sees the signal).
+//! - **DTMF detection** runs on every mixed leg's inbound audio, always (recognize and stop tones
+//!   need it even without a subscription); `ToneDetected { leg }` names the leg the key came from,
+//!   and the engine decides who is told. Muted and held legs are not heard, so not detected.
+//! - **SendDtmf** renders the keys in-band into the bot's voice and reports `DtmfSent` after the
+//!   last key's pause.
+//! - **Endpoints**: times in [`EndpointEvent`] are the leg's media time in ms (since the plane
+//!   first saw the leg). Their recordings come back as [`EndpointEvent::Recording`] when stopped,
+//!   when the leg disconnects or when the mix is destroyed.
+//! - Unknown conversations, legs and operations are ignored (never a panic); an operation started
+//!   on an unknown conversation reports failure so the engine never waits forever.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ringside_audio::{testsignal, Prompt};
+//! use ringside_engine::{Audience, ConversationId, LegId, MediaSignal, OperationId};
+//! use ringside_media::{MediaCommand, MediaOutput, MediaPlane};
+//! use ringside_model::Guid;
+//!
+//! let (conversation, bot, phone, op) = (
+//!     ConversationId(Guid::from_u128(1)),
+//!     LegId(Guid::from_u128(2)),
+//!     LegId(Guid::from_u128(3)),
+//!     OperationId(Guid::from_u128(4)),
+//! );
+//! let mut plane = MediaPlane::new();
+//! plane.handle(MediaCommand::CreateMix { conversation });
+//! plane.handle(MediaCommand::ConnectMedia { conversation, leg: bot });
+//! plane.handle(MediaCommand::ConnectMedia { conversation, leg: phone });
+//! let prompt = Arc::new(Prompt::from_samples(testsignal::sine(440.0, -12.0, 16_000)));
+//! plane.handle(MediaCommand::StartPrompt {
+//!     conversation, leg: bot, operation: op, prompts: vec![prompt],
+//!     audience: Audience::Conversation, looped: false,
+//! });
+//! let mut outputs = Vec::new();
+//! for _ in 0..60 {
+//!     plane.tick(&mut |o| outputs.push(o)); // 60 frames = 1.2 s of virtual time
+//! }
+//! assert!(outputs.contains(&MediaOutput::Engine {
+//!     conversation,
+//!     signal: MediaSignal::PromptFinished { operation: op, ok: true },
+//! }));
+//! ```
+//!
+//! # Invariant
+//!
+//! Depends on `std`, `ringside-model`, `ringside-audio` and `ringside-engine` only: no tokio,
+//! axum, hyper, reqwest or rusqlite. The plane is sans-IO; only [`clock`] touches threads, time
+//! and `/proc` (for its statistics).
+
+pub mod clock;
+mod command;
+pub mod histogram;
+mod plane;
+pub mod procfs;
+
+pub use clock::{shard_of, ClockStats, MediaClock, MediaSender, ShardStats};
+pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
+pub use histogram::Histogram;
+pub use plane::{beep, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
