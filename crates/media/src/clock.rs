@@ -271,6 +271,7 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
     let start = Instant::now();
     let tick_us = micros(TICK);
     let mut frame: u64 = 0;
+    let mut cpu_countdown: u64 = 1;
     loop {
         frame += 1;
         let deadline = start + Duration::from_micros(frame.saturating_mul(tick_us));
@@ -293,17 +294,21 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
             plane.handle(command);
         }
         plane.tick(&mut |o| outputs.push(o));
-        let mut published = false;
         plane.drain_recordings(|handle, wav| {
             lock(recordings).insert(handle, wav);
-            published = true;
         });
         for output in outputs.drain(..) {
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| sink(output)));
         }
         let work = micros(wake.elapsed());
 
-        let cpu = (frame % CPU_READ_EVERY == 0).then(procfs::thread_cpu_time);
+        cpu_countdown = cpu_countdown.saturating_sub(1);
+        let cpu = if cpu_countdown == 0 {
+            cpu_countdown = CPU_READ_EVERY;
+            procfs::thread_cpu_time()
+        } else {
+            None
+        };
         let mut c = lock(&shard.counters);
         c.ticks += 1;
         c.skipped += skipped;
@@ -312,9 +317,8 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         c.work.record(work);
         c.conversations = plane.conversation_count();
         c.legs = plane.leg_count();
-        if let Some(cpu) = cpu.flatten() {
+        if let Some(cpu) = cpu {
             c.cpu = Some(cpu);
         }
-        let _ = published;
     }
 }

@@ -92,6 +92,7 @@ mod command;
 pub mod histogram;
 mod plane;
 pub mod procfs;
+pub mod scenario;
 
 pub use clock::{shard_of, ClockStats, MediaClock, MediaSender, ShardStats};
 pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};

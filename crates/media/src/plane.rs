@@ -267,7 +267,7 @@ impl Endpoint {
             + self
                 .record
                 .as_ref()
-                .map_or(0, |r| r.pending().len() * size_of::<i16>())
+                .map_or(0, |r| std::mem::size_of_val(r.pending()))
     }
 }
 
@@ -392,7 +392,7 @@ impl Conversation {
                 + op.private.as_ref().map_or(0, |_| size_of::<Frame>());
         }
         for op in &self.recordings {
-            bytes += op.recorder.pending().len() * size_of::<i16>();
+            bytes += std::mem::size_of_val(op.recorder.pending());
         }
         bytes
     }
@@ -1157,6 +1157,10 @@ fn tick_conversation(
     // 3. Recording preambles (prompt, beep) from the bot to the conversation.
     for op in recordings.iter_mut() {
         let Some(seq) = op.preamble.as_mut() else {
+            if op.recorder.state() == RecorderState::Idle {
+                // The preamble ended last tick: record from this frame on.
+                op.recorder.start();
+            }
             continue;
         };
         let source = legs
@@ -1176,7 +1180,6 @@ fn tick_conversation(
         if done {
             // Recording starts with the next frame.
             op.preamble = None;
-            op.recorder.start();
         }
     }
 
