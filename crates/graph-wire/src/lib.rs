@@ -1,6 +1,71 @@
 //! Microsoft Graph wire types (serde DTOs) exactly as the digest gives them: shapes only, no engine
 //! dependency, shared by the server and a future Rust bot SDK.
+//!
+//! Reading is tolerant, writing is strict:
+//! - enums parse in any letter case and are written in lower camelCase; unknown values become
+//!   `UnknownFutureValue` where Graph defines it, an error otherwise;
+//! - unknown keys are ignored, except on OData open types (`call`, `identity`, `identitySet`,
+//!   `invitationParticipantInfo`, `organizerMeetingInfo`, `joinMeetingIdMeetingInfo`, `commsOperation`,
+//!   `commsNotification`) where they are kept in `additional` and written back;
+//! - `@odata.type` is optional on input (with or without `#` and namespace, any case) and always written
+//!   on entities and complex types; on abstract types (`mediaConfig`, `meetingInfo`, `prompt`,
+//!   `callOptions`, `commsOperation`) it selects the variant;
+//! - numbers documented as sometimes-strings (`resultInfo.code`, `sequenceId`, …) accept both;
+//! - `None` is omitted on output, except in [`CallCreatedResponse`], which adds the explicit `null`s of
+//!   the documented create-call 201 body.
 
+mod actions;
+mod audio_routing;
+mod call;
+mod enums;
+mod error;
+mod identity;
+mod media;
+mod meeting;
+mod notification;
+mod odata;
+mod operation;
+mod participant;
 mod resource_account;
 
+pub use actions::{
+    AddLargeGalleryViewRequest, AnswerRequest, CancelMediaProcessingRequest,
+    ChangeScreenSharingRoleRequest, ClientContextRequest, CreateAudioRoutingGroupRequest,
+    InviteParticipantsRequest, MuteRequest, PlayPromptRequest, RecordResponseRequest,
+    RedirectRequest, RejectRequest, SendDtmfTonesRequest, StartHoldMusicRequest,
+    StopHoldMusicRequest, SubscribeToToneRequest, TransferRequest, UnmuteRequest,
+    UpdateRecordingStatusRequest,
+};
+pub use audio_routing::AudioRoutingGroup;
+pub use call::{
+    Call, CallCreatedResponse, CallMediaState, CallOptions, CallRoute, CallTranscriptionInfo,
+    IncomingCallOptions, IncomingContext, OutgoingCallOptions, ResultInfo,
+};
+pub use enums::{
+    CallDirection, CallState, CallTranscriptionState, ChangeType, EndpointType, MediaDirection,
+    MediaState, Modality, OperationStatus, RecordingStatus, RejectReason, RoutingMode,
+    RoutingPolicy, RoutingType, ScreenSharingRole, SendDtmfCompletionReason, Tone,
+};
+pub use error::{GraphError, GraphErrorBody, InnerError};
+pub use identity::{Identity, IdentitySet};
+pub use media::{
+    AppHostedMediaConfig, MediaConfig, MediaInfo, MediaPrompt, Prompt, ServiceHostedMediaConfig,
+    ToneInfo,
+};
+pub use meeting::{
+    ChatInfo, JoinMeetingIdMeetingInfo, JoinMeetingIdSettings, MeetingInfo, MeetingParticipantInfo,
+    MeetingParticipants, OnlineMeeting, OrganizerMeetingInfo, TokenMeetingInfo,
+};
+pub use notification::{legacy_resource, CommsNotification, CommsNotifications, ResourceData};
+pub use odata::{short_type_name, AdditionalData, ODataKind, ODataType, NAMESPACE_PREFIX};
+pub use operation::{
+    AddLargeGalleryViewOperation, CancelMediaProcessingOperation, CommsOperation,
+    CommsOperationBase, InviteParticipantsOperation, MuteParticipantOperation, PlayPromptOperation,
+    RecordOperation, SendDtmfTonesOperation, StartHoldMusicOperation, StopHoldMusicOperation,
+    SubscribeToToneOperation, UnmuteParticipantOperation, UpdateRecordingStatusOperation,
+};
+pub use participant::{
+    InvitationParticipantInfo, MediaStream, OnlineMeetingRestricted, Participant, ParticipantInfo,
+    RecordingInfo, RemovedState,
+};
 pub use resource_account::{ResourceAccount, ResourceAccountCollection};
