@@ -1,0 +1,316 @@
+//! Tolerant reader, strict writer: enum letter case, unknown enum values, `@odata.type` spellings and
+//! mismatches, unknown keys, open-type extras, lenient numbers.
+
+mod common;
+
+use ringside_graph_wire::*;
+use serde_json::json;
+
+fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, serde_json::Error> {
+    serde_json::from_value(v)
+}
+
+/// Every value of an enum parses from camelCase, PascalCase, UPPERCASE and lowercase, and is written in
+/// its lowerCamel spelling.
+macro_rules! case_insensitive {
+    ($($ty:ty),+ $(,)?) => {$(
+        for v in <$ty>::ALL {
+            let wire = v.as_str();
+            let mut pascal = wire.to_string();
+            pascal[..1].make_ascii_uppercase();
+            for spelling in [wire.to_string(), pascal, wire.to_ascii_uppercase(), wire.to_ascii_lowercase()] {
+                let parsed: $ty = serde_json::from_value(json!(spelling)).unwrap();
+                assert_eq!(parsed, *v, "{} `{spelling}`", stringify!($ty));
+            }
+            assert_eq!(serde_json::to_value(v).unwrap(), json!(wire));
+            assert_eq!(v.to_string(), wire);
+        }
+    )+};
+}
+
+#[test]
+fn enums_parse_case_insensitively_and_write_lower_camel() {
+    case_insensitive!(
+        CallState,
+        CallDirection,
+        Modality,
+        RejectReason,
+        ScreenSharingRole,
+        RecordingStatus,
+        MediaState,
+        MediaDirection,
+        EndpointType,
+        Tone,
+        OperationStatus,
+        ChangeType,
+        CallTranscriptionState,
+        RoutingType,
+        RoutingMode,
+        SendDtmfCompletionReason,
+        RoutingPolicy,
+    );
+}
+
+#[test]
+fn unknown_enum_values() {
+    // Graph enums with unknownFutureValue absorb new values.
+    assert_eq!(
+        parse::<CallState>(json!("parked")).unwrap(),
+        CallState::UnknownFutureValue
+    );
+    assert_eq!(
+        parse::<Modality>(json!("hologram")).unwrap(),
+        Modality::UnknownFutureValue
+    );
+    assert_eq!(
+        parse::<RejectReason>(json!("declined")).unwrap(),
+        RejectReason::UnknownFutureValue
+    );
+    assert_eq!(
+        parse::<RecordingStatus>(json!("x")).unwrap(),
+        RecordingStatus::UnknownFutureValue
+    );
+    assert_eq!(
+        parse::<MediaState>(json!("x")).unwrap(),
+        MediaState::UnknownFutureValue
+    );
+    // The others refuse them with a message naming the valid values.
+    for err in [
+        parse::<Tone>(json!("tone10")).unwrap_err(),
+        parse::<ChangeType>(json!("patched")).unwrap_err(),
+        parse::<OperationStatus>(json!("paused")).unwrap_err(),
+        parse::<ScreenSharingRole>(json!("owner")).unwrap_err(),
+        parse::<CallDirection>(json!("sideways")).unwrap_err(),
+    ] {
+        assert!(err.to_string().contains("unknown variant"), "{err}");
+    }
+    assert!(
+        parse::<CallState>(json!(3)).is_err(),
+        "numbers are not enum values"
+    );
+}
+
+#[test]
+fn odata_type_spellings() {
+    for spelling in [
+        "#microsoft.graph.identitySet",
+        "#microsoft.graph.communicationsIdentitySet",
+        "microsoft.graph.identitySet",
+        "#Microsoft.Graph.IdentitySet",
+        "identitySet",
+    ] {
+        let set: IdentitySet =
+            parse(json!({"@odata.type": spelling, "phone": {"id": "+1"}})).unwrap();
+        assert_eq!(set.phone.unwrap().id.as_deref(), Some("+1"), "{spelling}");
+    }
+    let set: IdentitySet = parse(json!({"user": {"id": "u"}, "@odata.type": null})).unwrap();
+    assert_eq!(
+        serde_json::to_value(&set).unwrap()["@odata.type"],
+        "#microsoft.graph.identitySet"
+    );
+    // identity accepts its communications subtypes.
+    let i: Identity = parse(
+        json!({"@odata.type": "#microsoft.graph.communicationsUserIdentity", "id": "u", "tenantId": "t"}),
+    )
+    .unwrap();
+    assert_eq!(i.tenant_id.as_deref(), Some("t"));
+}
+
+#[test]
+fn wrong_odata_type_is_an_error() {
+    let err = parse::<Call>(json!({"@odata.type": "#microsoft.graph.participant"})).unwrap_err();
+    assert!(err.to_string().contains("#microsoft.graph.call"), "{err}");
+    assert!(parse::<IdentitySet>(json!({"@odata.type": "#microsoft.graph.identity"})).is_err());
+    assert!(parse::<MediaConfig>(json!({"@odata.type": "#microsoft.graph.mediaConfigX"})).is_err());
+    assert!(
+        parse::<MeetingInfo>(json!({"@odata.type": "#microsoft.graph.fooMeetingInfo"})).is_err()
+    );
+    assert!(parse::<CommsOperation>(json!({"@odata.type": "#microsoft.graph.call"})).is_err());
+    assert!(parse::<Prompt>(json!({"@odata.type": "#microsoft.graph.textPrompt"})).is_err());
+    assert!(parse::<Call>(json!({"@odata.type": 5})).is_err());
+}
+
+#[test]
+fn polymorphic_types_dispatch_case_insensitively_and_infer() {
+    let m: MediaConfig =
+        parse(json!({"@odata.type": "#MICROSOFT.GRAPH.APPHOSTEDMEDIACONFIG", "blob": "b"}))
+            .unwrap();
+    assert!(matches!(m, MediaConfig::AppHosted(ref a) if a.blob.as_deref() == Some("b")));
+    let m: MediaConfig = parse(json!({"blob": "b"})).unwrap();
+    assert!(matches!(m, MediaConfig::AppHosted(_)));
+    let m: MediaConfig = parse(json!({})).unwrap();
+    assert!(matches!(m, MediaConfig::ServiceHosted(_)));
+    assert_eq!(
+        serde_json::to_value(&m).unwrap(),
+        json!({"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"})
+    );
+
+    let mi: MeetingInfo = parse(json!({"joinMeetingId": "123", "passcode": null})).unwrap();
+    assert!(matches!(mi, MeetingInfo::JoinMeetingId(_)));
+    let mi: MeetingInfo = parse(json!({"organizer": {"user": {"id": "o"}}})).unwrap();
+    assert!(matches!(mi, MeetingInfo::Organizer(_)));
+    assert!(parse::<MeetingInfo>(json!({})).is_err());
+
+    let o: CallOptions =
+        parse(json!({"@odata.type": "#microsoft.graph.incomingCallOptions"})).unwrap();
+    assert!(matches!(o, CallOptions::Incoming(_)));
+    let o: CallOptions = parse(json!({"@odata.type": "#microsoft.graph.callOptions"})).unwrap();
+    assert!(matches!(o, CallOptions::Outgoing(_)));
+
+    let op: CommsOperation = parse(
+        json!({"@odata.type": "#microsoft.graph.MuteParticipantOperation", "status": "Running"}),
+    )
+    .unwrap();
+    assert!(matches!(op, CommsOperation::MuteParticipant(_)));
+    assert_eq!(op.status(), Some(OperationStatus::Running));
+    let op: CommsOperation = parse(json!({"id": "x"})).unwrap();
+    assert!(matches!(op, CommsOperation::Base(_)));
+    assert_eq!(op.odata_type(), "#microsoft.graph.commsOperation");
+}
+
+#[test]
+fn every_operation_subtype_round_trips() {
+    for name in [
+        "commsOperation",
+        "playPromptOperation",
+        "recordOperation",
+        "subscribeToToneOperation",
+        "cancelMediaProcessingOperation",
+        "inviteParticipantsOperation",
+        "muteParticipantOperation",
+        "unmuteParticipantOperation",
+        "updateRecordingStatusOperation",
+        "sendDtmfTonesOperation",
+        "startHoldMusicOperation",
+        "stopHoldMusicOperation",
+        "addLargeGalleryViewOperation",
+    ] {
+        let tag = format!("#microsoft.graph.{name}");
+        let op: CommsOperation = parse(
+            json!({"@odata.type": tag, "id": "op", "status": "notStarted", "clientContext": "c"}),
+        )
+        .unwrap();
+        assert_eq!(op.odata_type(), tag);
+        assert_eq!(op.id(), Some("op"));
+        let out = serde_json::to_value(&op).unwrap();
+        assert_eq!(out["@odata.type"], json!(tag));
+        assert_eq!(out["status"], "notStarted");
+        assert_eq!(parse::<CommsOperation>(out).unwrap(), op);
+    }
+}
+
+#[test]
+fn unknown_keys_ignored_open_types_keep_extras() {
+    // Not open: dropped.
+    let info: ParticipantInfo =
+        parse(json!({"identity": {}, "endpointId": "e", "$id": "1"})).unwrap();
+    assert_eq!(
+        serde_json::to_value(&info).unwrap()["endpointId"],
+        json!(null)
+    );
+    // Open: kept and written back.
+    let call: Call = parse(json!({"state": "established", "someFutureThing": {"a": 1}})).unwrap();
+    assert_eq!(call.additional["someFutureThing"], json!({"a": 1}));
+    assert_eq!(
+        serde_json::to_value(&call).unwrap()["someFutureThing"],
+        json!({"a": 1})
+    );
+    let target: InvitationParticipantInfo =
+        parse(json!({"identity": {"user": {"id": "u", "x-extra": true}}, "futureFlag": 1}))
+            .unwrap();
+    assert_eq!(target.additional["futureFlag"], 1);
+    assert_eq!(
+        target.identity.user.as_ref().unwrap().additional["x-extra"],
+        true
+    );
+    // Action bodies ignore unknown keys.
+    let r: RejectRequest = parse(json!({"reason": "Forbidden", "whatever": [1, 2]})).unwrap();
+    assert_eq!(r.reason, Some(RejectReason::Forbidden));
+}
+
+#[test]
+fn result_info_is_lenient() {
+    let r: ResultInfo = parse(json!({"code": "500", "subCode": "7000", "message": "m"})).unwrap();
+    assert_eq!((r.code, r.subcode), (500, 7000));
+    let r: ResultInfo = parse(json!({"code": 200, "subcode": 5001, "subCode": 1})).unwrap();
+    assert_eq!(r.subcode, 5001, "subcode wins over subCode");
+    let r: ResultInfo = parse(json!({"code": "0"})).unwrap();
+    assert_eq!((r.code, r.subcode, r.message), (0, 0, None));
+    assert!(parse::<ResultInfo>(json!({"code": "abc"})).is_err());
+    assert!(parse::<ResultInfo>(json!({"code": 99999999999i64})).is_err());
+    assert_eq!(
+        serde_json::to_value(ResultInfo::new(408, 8537, "Keep Alive timeout")).unwrap(),
+        json!({"@odata.type": "#microsoft.graph.resultInfo", "code": 408, "subcode": 8537, "message": "Keep Alive timeout"})
+    );
+    let t: ToneInfo = parse(json!({"sequenceId": "7", "tone": "Pound"})).unwrap();
+    assert_eq!((t.sequence_id, t.tone), (7, Tone::Pound));
+}
+
+#[test]
+fn change_type_parsed_case_insensitively_written_lowercase() {
+    let n: CommsNotification =
+        parse(json!({"changeType": "Deleted", "resourceUrl": "/communications/calls/1"})).unwrap();
+    assert_eq!(n.change_type, ChangeType::Deleted);
+    assert_eq!(serde_json::to_value(&n).unwrap()["changeType"], "deleted");
+    assert!(
+        parse::<CommsNotification>(json!({"resourceUrl": "/x"})).is_err(),
+        "changeType is NN"
+    );
+}
+
+#[test]
+fn notification_builder_and_legacy_resource() {
+    let call = Call {
+        id: Some("c1".into()),
+        state: Some(CallState::Established),
+        ..Default::default()
+    };
+    let n = CommsNotification::new(
+        ChangeType::Updated,
+        "/communications/calls/c1",
+        ResourceData::Call(Box::new(call)),
+    );
+    let out = serde_json::to_value(CommsNotifications {
+        value: vec![n],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(out["value"][0]["resource"], "/app/calls/c1");
+    assert_eq!(
+        out["value"][0]["resourceData"]["@odata.type"],
+        "#microsoft.graph.call"
+    );
+    assert_eq!(
+        legacy_resource("communications/calls/x/operations/y").as_deref(),
+        Some("/app/calls/x/operations/y")
+    );
+    assert_eq!(legacy_resource("/other"), None);
+}
+
+#[test]
+fn resource_data_falls_back_to_raw() {
+    // A call whose state is not a string cannot be typed; the envelope still parses.
+    let n: CommsNotifications = parse(json!({"value": [{"changeType": "updated",
+        "resourceData": {"@odata.type": "#microsoft.graph.call", "state": 5}}]}))
+    .unwrap();
+    assert!(matches!(
+        n.value[0].resource_data,
+        Some(ResourceData::Other(_))
+    ));
+    let n: CommsNotifications =
+        parse(json!({"value": [{"changeType": "updated", "resourceData": "text"}]})).unwrap();
+    assert!(matches!(
+        n.value[0].resource_data,
+        Some(ResourceData::Other(_))
+    ));
+}
+
+#[test]
+fn identity_set_primary() {
+    let set = IdentitySet::phone("+14255550123");
+    assert_eq!(
+        set.primary().map(|(k, i)| (k, i.id.as_deref())),
+        Some(("phone", Some("+14255550123")))
+    );
+    assert_eq!(IdentitySet::default().primary(), None);
+}
