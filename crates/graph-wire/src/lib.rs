@@ -14,6 +14,8 @@
 //! - `None` is omitted on output, except in [`CallCreatedResponse`], which adds the explicit `null`s of
 //!   the documented create-call 201 body.
 
+#![warn(missing_docs)]
+
 mod actions;
 mod audio_routing;
 mod call;

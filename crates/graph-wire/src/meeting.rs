@@ -14,7 +14,7 @@ use crate::odata::{
 #[serde(untagged)]
 pub enum MeetingInfo {
     /// `#microsoft.graph.organizerMeetingInfo` (join with chatInfo).
-    Organizer(OrganizerMeetingInfo),
+    Organizer(Box<OrganizerMeetingInfo>),
     /// `#microsoft.graph.tokenMeetingInfo` (token from an incoming-call notification).
     Token(TokenMeetingInfo),
     /// `#microsoft.graph.joinMeetingIdMeetingInfo`.
@@ -32,7 +32,9 @@ impl<'de> Deserialize<'de> for MeetingInfo {
             None => String::new(),
         };
         match inferred.as_str() {
-            "organizermeetinginfo" => from_value(value).map(MeetingInfo::Organizer),
+            "organizermeetinginfo" => {
+                from_value(value).map(|m| MeetingInfo::Organizer(Box::new(m)))
+            }
             "tokenmeetinginfo" => from_value(value).map(MeetingInfo::Token),
             "joinmeetingidmeetinginfo" => from_value(value).map(MeetingInfo::JoinMeetingId),
             "" => Err(serde::de::Error::custom(
