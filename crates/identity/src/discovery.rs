@@ -21,7 +21,7 @@ pub fn openid_configuration(issuer_base: &str, tenant: &str) -> Value {
     let tenant_base = format!("{base}/{tenant}");
     json!({
         "token_endpoint": format!("{tenant_base}/oauth2/v2.0/token"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "jwks_uri": format!("{tenant_base}/discovery/v2.0/keys"),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
@@ -103,13 +103,11 @@ mod tests {
         let methods = doc["token_endpoint_auth_methods_supported"]
             .as_array()
             .expect("array");
-        for method in [
-            "client_secret_post",
-            "client_secret_basic",
-            "private_key_jwt",
-        ] {
+        for method in ["client_secret_post", "client_secret_basic"] {
             assert!(methods.iter().any(|m| m == method), "{method}");
         }
+        // Certificate credentials (client_assertion) are refused by the token endpoint, so not advertised.
+        assert!(!methods.iter().any(|m| m == "private_key_jwt"));
         for key in [
             "response_types_supported",
             "scopes_supported",
