@@ -234,3 +234,61 @@ pub struct StartHoldMusicRequest {
 
 /// `POST …/calls/{id}/audioRoutingGroups`: the body is the group itself.
 pub type CreateAudioRoutingGroupRequest = crate::audio_routing::AudioRoutingGroup;
+
+/// An action's request body. Graph treats action parameter names case-insensitively (§1.1), which plain
+/// serde does not: [`ActionBody::from_json`] first renames top-level keys that match a parameter name in
+/// another letter case, then deserializes. Nested objects (model types) keep case-sensitive names.
+pub trait ActionBody: serde::de::DeserializeOwned {
+    /// The parameter names as written on the wire.
+    const PARAMETERS: &'static [&'static str];
+
+    /// Parses a body with case-insensitive parameter names. An exact-case key wins over another
+    /// spelling of the same name; unknown keys are ignored.
+    fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
+        if let serde_json::Value::Object(map) = &mut value {
+            let renames: Vec<(String, &str)> = map
+                .keys()
+                .filter(|k| !Self::PARAMETERS.contains(&k.as_str()))
+                .filter_map(|k| {
+                    Self::PARAMETERS
+                        .iter()
+                        .find(|p| p.eq_ignore_ascii_case(k))
+                        .map(|p| (k.clone(), *p))
+                })
+                .collect();
+            for (from, to) in renames {
+                if let Some(v) = map.remove(&from) {
+                    map.entry(to).or_insert(v);
+                }
+            }
+        }
+        serde_json::from_value(value)
+    }
+}
+
+macro_rules! action_body {
+    ($($ty:ty => [$($p:literal),* $(,)?];)+) => {$(
+        impl ActionBody for $ty {
+            const PARAMETERS: &'static [&'static str] = &[$($p),*];
+        }
+    )+};
+}
+
+action_body! {
+    AnswerRequest => ["callbackUri", "mediaConfig", "acceptedModalities", "participantCapacity", "callOptions"];
+    RejectRequest => ["reason", "callbackUri"];
+    RedirectRequest => ["targets", "timeout", "callbackUri", "routingPolicies"];
+    TransferRequest => ["transferTarget", "transferee", "clientContext"];
+    PlayPromptRequest => ["prompts", "clientContext"];
+    RecordResponseRequest => [
+        "prompts", "bargeInAllowed", "initialSilenceTimeoutInSeconds", "maxSilenceTimeoutInSeconds",
+        "maxRecordDurationInSeconds", "playBeep", "stopTones", "clientContext",
+    ];
+    ClientContextRequest => ["clientContext"];
+    SendDtmfTonesRequest => ["tones", "delayBetweenTonesMs", "clientContext"];
+    ChangeScreenSharingRoleRequest => ["role"];
+    UpdateRecordingStatusRequest => ["status", "clientContext"];
+    InviteParticipantsRequest => ["participants", "clientContext"];
+    StartHoldMusicRequest => ["customPrompt", "clientContext"];
+}

@@ -31,7 +31,7 @@ mod participant;
 mod resource_account;
 
 pub use actions::{
-    AddLargeGalleryViewRequest, AnswerRequest, CancelMediaProcessingRequest,
+    ActionBody, AddLargeGalleryViewRequest, AnswerRequest, CancelMediaProcessingRequest,
     ChangeScreenSharingRoleRequest, ClientContextRequest, CreateAudioRoutingGroupRequest,
     InviteParticipantsRequest, MuteRequest, PlayPromptRequest, RecordResponseRequest,
     RedirectRequest, RejectRequest, SendDtmfTonesRequest, StartHoldMusicRequest,

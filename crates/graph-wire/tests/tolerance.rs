@@ -314,3 +314,113 @@ fn identity_set_primary() {
     );
     assert_eq!(IdentitySet::default().primary(), None);
 }
+
+#[test]
+fn action_parameter_names_are_case_insensitive() {
+    let body = br##"{"CallbackUri": "https://b/cb", "MEDIACONFIG": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+        "acceptedmodalities": ["Audio"], "ParticipantCapacity": "3"}"##;
+    let a = AnswerRequest::from_json(body).unwrap();
+    assert_eq!(a.callback_uri.as_deref(), Some("https://b/cb"));
+    assert_eq!(a.accepted_modalities, vec![Modality::Audio]);
+    assert_eq!(a.participant_capacity, Some(3));
+    // Exact case wins over another spelling.
+    let r = RejectRequest::from_json(br#"{"Reason": "busy", "reason": "forbidden"}"#).unwrap();
+    assert_eq!(r.reason, Some(RejectReason::Forbidden));
+    let c = ClientContextRequest::from_json(br#"{"CLIENTCONTEXT": "x"}"#).unwrap();
+    assert_eq!(c.client_context.as_deref(), Some("x"));
+    assert!(PlayPromptRequest::from_json(b"{").is_err());
+}
+
+/// `PARAMETERS` lists exactly the keys each body writes when every parameter is set.
+#[test]
+fn action_parameters_match_the_serialized_names() {
+    fn keys<T: serde::Serialize>(v: &T) -> Vec<String> {
+        let mut k: Vec<String> = serde_json::to_value(v)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    }
+    fn params<T: ActionBody>() -> Vec<String> {
+        let mut p: Vec<String> = T::PARAMETERS.iter().map(|s| s.to_string()).collect();
+        p.sort();
+        p
+    }
+    let prompt = Prompt::from(MediaInfo::new("https://x/a.wav", None));
+    let target = InvitationParticipantInfo::new(IdentitySet::phone("+1"));
+    let record = RecordResponseRequest {
+        prompts: Some(vec![prompt.clone()]),
+        barge_in_allowed: Some(true),
+        initial_silence_timeout_in_seconds: Some(1),
+        max_silence_timeout_in_seconds: Some(1),
+        max_record_duration_in_seconds: Some(1),
+        play_beep: Some(true),
+        stop_tones: Some(vec!["#".into()]),
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&record), params::<RecordResponseRequest>());
+    let answer = AnswerRequest {
+        callback_uri: Some("u".into()),
+        media_config: MediaConfig::default(),
+        accepted_modalities: vec![Modality::Audio],
+        participant_capacity: Some(1),
+        call_options: Some(IncomingCallOptions::default()),
+    };
+    assert_eq!(keys(&answer), params::<AnswerRequest>());
+    let redirect = RedirectRequest {
+        targets: vec![target.clone()],
+        timeout: Some(20),
+        callback_uri: Some("u".into()),
+        routing_policies: Some(vec![]),
+    };
+    assert_eq!(keys(&redirect), params::<RedirectRequest>());
+    let transfer = TransferRequest {
+        transfer_target: target.clone(),
+        transferee: Some(ParticipantInfo::default()),
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&transfer), params::<TransferRequest>());
+    let reject = RejectRequest {
+        reason: Some(RejectReason::None),
+        callback_uri: Some("u".into()),
+    };
+    assert_eq!(keys(&reject), params::<RejectRequest>());
+    let play = PlayPromptRequest {
+        prompts: vec![prompt.clone()],
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&play), params::<PlayPromptRequest>());
+    let dtmf = SendDtmfTonesRequest {
+        tones: vec![Tone::A],
+        delay_between_tones_ms: Some(1),
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&dtmf), params::<SendDtmfTonesRequest>());
+    let role = ChangeScreenSharingRoleRequest {
+        role: ScreenSharingRole::Sharer,
+    };
+    assert_eq!(keys(&role), params::<ChangeScreenSharingRoleRequest>());
+    let rec = UpdateRecordingStatusRequest {
+        status: RecordingStatus::Failed,
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&rec), params::<UpdateRecordingStatusRequest>());
+    let invite = InviteParticipantsRequest {
+        participants: vec![target],
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&invite), params::<InviteParticipantsRequest>());
+    let hold = StartHoldMusicRequest {
+        custom_prompt: Some(prompt),
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&hold), params::<StartHoldMusicRequest>());
+    let cc = ClientContextRequest {
+        client_context: Some("c".into()),
+    };
+    assert_eq!(keys(&cc), params::<ClientContextRequest>());
+}
