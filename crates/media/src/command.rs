@@ -103,8 +103,9 @@ pub enum MediaCommand {
         operation: OperationId,
     },
     /// A bot leg subscribes to tones. DTMF is detected on every connected leg's inbound audio at
-    /// all times (so recognize and stop tones work without a subscription); this only records the
-    /// subscription for [`crate::MediaPlane`] introspection.
+    /// all times (so recognize and stop tones work without a subscription; prompt files a bot
+    /// plays are not scanned); this only records the subscription for introspection
+    /// ([`crate::MediaPlane::is_subscribed`]).
     StartToneDetection {
         /// The conversation.
         conversation: ConversationId,

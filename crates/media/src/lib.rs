@@ -37,8 +37,10 @@
 //!   string; the WAV waits in an outbox: [`MediaPlane::take_recording`] /
 //!   [`MediaClock::take_recording`] (the clock publishes it before the sink sees the signal).
 //! - **DTMF detection** runs on every mixed leg's inbound audio, always (recognize and stop tones
-//!   need it even without a subscription); `ToneDetected { leg }` names the leg the key came from,
-//!   and the engine decides who is told. Muted and held legs are not heard, so not detected.
+//!   need it even without a subscription): on what the leg's participant sends (a simulated
+//!   endpoint's playback, test tone, echo and in-band keys; a bot's `SendDtmf` keys), not on the
+//!   prompt files a bot plays. `ToneDetected { leg }` names the leg the key came from, and the
+//!   engine decides who is told. Muted and held legs are not heard, so not detected.
 //! - **SendDtmf** renders the keys in-band into the bot's voice and reports `DtmfSent` after the
 //!   last key's pause.
 //! - **Endpoints**: times in [`EndpointEvent`] are the leg's media time in ms (since the plane

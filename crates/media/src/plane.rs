@@ -403,9 +403,9 @@ impl Conversation {
 /// commands handled since the previous tick).
 ///
 /// Per tick and conversation: every connected leg's inbound audio is assembled (its endpoint's
-/// playback / test tone / keys / echo, the bot's prompts to the whole conversation, recording
-/// preambles, the bot's DTMF), DTMF is detected in it (so [`MediaSignal::ToneDetected`] names the
-/// source leg), the [`Mixer`] builds each leg's N-1 mix (muted legs are not heard, held legs are
+/// playback / test tone / keys / echo and the bot's DTMF, in which DTMF is detected so that
+/// [`MediaSignal::ToneDetected`] names the source leg; then the bot's prompts to the whole
+/// conversation and recording preambles), the [`Mixer`] builds each leg's N-1 mix (muted legs are not heard, held legs are
 /// not mixed and hear hold music), private prompts are added for their listed legs, and what each
 /// leg hears feeds its bot recordings and its endpoint's recording, detection log and echo.
 #[derive(Debug, Default)]
@@ -1122,68 +1122,9 @@ fn tick_conversation(
         }
     }
 
-    // 2. Bot prompts: to the conversation through the bot's input, or rendered privately.
-    for op in prompts.iter_mut() {
-        let source = legs
-            .iter()
-            .position(|l| l.id == op.leg)
-            .and_then(|i| legs.get(i).and_then(|l| l.mix).map(|m| (i, m)));
-        let done = match (op.private.as_deref_mut(), source) {
-            (Some(private), _) => op.sequence.render(private),
-            (None, Some((i, mix))) => {
-                let mut wrote = wrote_mask & (1 << i) != 0;
-                let mut done = false;
-                write_source(mixer, mix, &mut wrote, scratch, |f| {
-                    done = op.sequence.render(f)
-                });
-                wrote_mask |= 1 << i;
-                done
-            }
-            (None, None) => op.sequence.render(scratch),
-        };
-        if done {
-            op.done = true;
-            out(MediaOutput::Engine {
-                conversation,
-                signal: MediaSignal::PromptFinished {
-                    operation: op.operation,
-                    ok: true,
-                },
-            });
-        }
-    }
-    prompts.retain(|op| !op.done);
-
-    // 3. Recording preambles (prompt, beep) from the bot to the conversation.
-    for op in recordings.iter_mut() {
-        let Some(seq) = op.preamble.as_mut() else {
-            if op.recorder.state() == RecorderState::Idle {
-                // The preamble ended last tick: record from this frame on.
-                op.recorder.start();
-            }
-            continue;
-        };
-        let source = legs
-            .iter()
-            .position(|l| l.id == op.leg)
-            .and_then(|i| legs.get(i).and_then(|l| l.mix).map(|m| (i, m)));
-        let done = match source {
-            Some((i, mix)) => {
-                let mut wrote = wrote_mask & (1 << i) != 0;
-                let mut done = false;
-                write_source(mixer, mix, &mut wrote, scratch, |f| done = seq.render(f));
-                wrote_mask |= 1 << i;
-                done
-            }
-            None => seq.render(scratch),
-        };
-        if done {
-            // Recording starts with the next frame.
-            op.preamble = None;
-        }
-    }
-
-    // 4. DTMF in each leg's inbound audio (what the others will hear from it).
+    // 2. DTMF in what each leg's participant sends: its endpoint's audio and its own keys, before
+    //    bot prompts join the input (keys are pressed by people and sent with SendDtmf; a prompt
+    //    file is not a key press, and skipping it keeps detection on prompt-playing legs free).
     for (i, leg) in legs.iter_mut().enumerate() {
         let Some(mix) = leg.mix else {
             continue;
@@ -1225,6 +1166,67 @@ fn tick_conversation(
                 }
             }
         });
+    }
+
+    // 3. Bot prompts: to the conversation through the bot's input, or rendered privately.
+    for op in prompts.iter_mut() {
+        let source = legs
+            .iter()
+            .position(|l| l.id == op.leg)
+            .and_then(|i| legs.get(i).and_then(|l| l.mix).map(|m| (i, m)));
+        let done = match (op.private.as_deref_mut(), source) {
+            (Some(private), _) => op.sequence.render(private),
+            (None, Some((i, mix))) => {
+                let mut wrote = wrote_mask & (1 << i) != 0;
+                let mut done = false;
+                write_source(mixer, mix, &mut wrote, scratch, |f| {
+                    done = op.sequence.render(f)
+                });
+                wrote_mask |= 1 << i;
+                done
+            }
+            (None, None) => op.sequence.render(scratch),
+        };
+        if done {
+            op.done = true;
+            out(MediaOutput::Engine {
+                conversation,
+                signal: MediaSignal::PromptFinished {
+                    operation: op.operation,
+                    ok: true,
+                },
+            });
+        }
+    }
+    prompts.retain(|op| !op.done);
+
+    // 4. Recording preambles (prompt, beep) from the bot to the conversation.
+    for op in recordings.iter_mut() {
+        let Some(seq) = op.preamble.as_mut() else {
+            if op.recorder.state() == RecorderState::Idle {
+                // The preamble ended last tick: record from this frame on.
+                op.recorder.start();
+            }
+            continue;
+        };
+        let source = legs
+            .iter()
+            .position(|l| l.id == op.leg)
+            .and_then(|i| legs.get(i).and_then(|l| l.mix).map(|m| (i, m)));
+        let done = match source {
+            Some((i, mix)) => {
+                let mut wrote = wrote_mask & (1 << i) != 0;
+                let mut done = false;
+                write_source(mixer, mix, &mut wrote, scratch, |f| done = seq.render(f));
+                wrote_mask |= 1 << i;
+                done
+            }
+            None => seq.render(scratch),
+        };
+        if done {
+            // Recording starts with the next frame.
+            op.preamble = None;
+        }
     }
 
     // 5. The N-1 mix.
