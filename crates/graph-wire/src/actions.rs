@@ -22,7 +22,13 @@ pub struct AnswerRequest {
     pub callback_uri: Option<String>,
     /// Media configuration (required).
     pub media_config: MediaConfig,
-    /// Accepted modalities (required per the docs).
+    /// Accepted modalities. The docs mark it required; an absent or null value reads as empty so the
+    /// server decides (and an empty list is not written).
+    #[serde(
+        default,
+        deserialize_with = "crate::odata::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub accepted_modalities: Vec<Modality>,
     /// Participants the app can handle (policy-based recording).
     #[serde(

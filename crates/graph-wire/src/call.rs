@@ -122,7 +122,7 @@ pub struct Call {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub termination_reason: Option<String>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 odata_kind!(Call, "call");

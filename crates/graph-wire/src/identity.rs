@@ -40,14 +40,14 @@ pub struct Identity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azure_communication_services_resource_id: Option<String>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 
 impl ODataKind for Identity {
     const ODATA_TYPE: &'static str = "#microsoft.graph.identity";
     fn accepts(short: &str) -> bool {
-        short == "identity" || short.ends_with("identity")
+        short.ends_with("identity")
     }
 }
 
@@ -113,7 +113,7 @@ pub struct IdentitySet {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<EndpointType>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 

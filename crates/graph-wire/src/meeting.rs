@@ -61,7 +61,7 @@ pub struct OrganizerMeetingInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_conversation_without_host: Option<bool>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 odata_kind!(OrganizerMeetingInfo, "organizerMeetingInfo");
@@ -91,7 +91,7 @@ pub struct JoinMeetingIdMeetingInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode: Option<String>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 odata_kind!(JoinMeetingIdMeetingInfo, "joinMeetingIdMeetingInfo");

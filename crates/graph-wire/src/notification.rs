@@ -45,7 +45,7 @@ pub struct CommsNotification {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_data: Option<ResourceData>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 odata_kind!(CommsNotification, "commsNotification");

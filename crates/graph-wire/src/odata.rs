@@ -148,6 +148,16 @@ pub(crate) fn from_value<T: DeserializeOwned, E: de::Error>(value: Value) -> Res
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// The extras of an open type, minus serializer bookkeeping: keys starting with `$` (Newtonsoft's
+/// `"$id": "1"`, `$ref`) are not OData properties and are dropped rather than echoed back.
+pub(crate) fn open_extras<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<AdditionalData, D::Error> {
+    let mut map = AdditionalData::deserialize(deserializer)?;
+    map.retain(|k, _| !k.starts_with('$'));
+    Ok(map)
+}
+
 /// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`; for NN booleans and lists.
 pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -45,7 +45,7 @@ macro_rules! operation {
             pub result_info: Option<ResultInfo>,
             $($extra)*
             /// Open-type extras (commsOperation is open), e.g. `completionReason` on a cancelled record.
-            #[serde(flatten)]
+            #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
             pub additional: AdditionalData,
         }
         odata_kind!($name, $wire);

@@ -77,7 +77,7 @@ pub struct InvitationParticipantInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Open-type extras.
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
     pub additional: AdditionalData,
 }
 odata_kind!(InvitationParticipantInfo, "invitationParticipantInfo");

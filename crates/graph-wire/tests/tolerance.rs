@@ -223,6 +223,10 @@ fn unknown_keys_ignored_open_types_keep_extras() {
         target.identity.user.as_ref().unwrap().additional["x-extra"],
         true
     );
+    // Newtonsoft bookkeeping keys are not properties: dropped even on open types.
+    let call: Call = parse(json!({"$id": "1", "callOptions": {"$id": "2", "@odata.type": "#microsoft.graph.outgoingCallOptions"}})).unwrap();
+    assert!(call.additional.is_empty());
+    assert!(!serde_json::to_string(&call).unwrap().contains("$id"));
     // Action bodies ignore unknown keys.
     let r: RejectRequest = parse(json!({"reason": "Forbidden", "whatever": [1, 2]})).unwrap();
     assert_eq!(r.reason, Some(RejectReason::Forbidden));
