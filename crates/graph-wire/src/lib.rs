@@ -13,6 +13,38 @@
 //! - numbers documented as sometimes-strings (`resultInfo.code`, `sequenceId`, …) accept both;
 //! - `None` is omitted on output, except in [`CallCreatedResponse`], which adds the explicit `null`s of
 //!   the documented create-call 201 body.
+//!
+//! Modules (all re-exported at the root): `call` (call, callOptions, resultInfo, the 201 body),
+//! `participant`, `identity`, `media` (mediaConfig, prompts, toneInfo), `meeting` (meetingInfo,
+//! chatInfo, onlineMeeting), `operation` (commsOperation and subtypes), `actions` (request bodies and
+//! [`ActionBody`]), `notification`, `error`, `audio_routing`, `enums`, `odata` (the `@odata.type` tag and
+//! lenient numbers), `resource_account`.
+//!
+//! ```
+//! use ringside_graph_wire::*;
+//!
+//! // A bot's answer, with PascalCase parameter names and enum values.
+//! let answer = AnswerRequest::from_json(
+//!     br##"{"CallbackUri":"https://bot/cb","acceptedModalities":["Audio"],
+//!          "mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"}}"##,
+//! )
+//! .unwrap();
+//! assert_eq!(answer.accepted_modalities, vec![Modality::Audio]);
+//!
+//! // The platform's notification that the call is established.
+//! let call = Call { state: Some(CallState::Established), ..Default::default() };
+//! let body = CommsNotifications {
+//!     value: vec![CommsNotification::new(
+//!         ChangeType::Updated,
+//!         "/communications/calls/c1",
+//!         ResourceData::Call(Box::new(call)),
+//!     )],
+//!     ..Default::default()
+//! };
+//! let json = serde_json::to_value(&body).unwrap();
+//! assert_eq!(json["value"][0]["resource"], "/app/calls/c1");
+//! assert_eq!(json["value"][0]["resourceData"]["state"], "established");
+//! ```
 
 #![warn(missing_docs)]
 
