@@ -99,7 +99,7 @@ pub use operation::{
     SubscribeToToneOperation, UnmuteParticipantOperation, UpdateRecordingStatusOperation,
 };
 pub use participant::{
-    InvitationParticipantInfo, MediaStream, OnlineMeetingRestricted, Participant, ParticipantInfo,
-    RecordingInfo, RemovedState,
+    InvitationParticipantInfo, MediaStream, OnlineMeetingRestricted, Participant,
+    ParticipantCollection, ParticipantInfo, RecordingInfo, RemovedState,
 };
 pub use resource_account::{ResourceAccount, ResourceAccountCollection};

@@ -213,3 +213,14 @@ pub struct OnlineMeetingRestricted {
     pub video_disabled: Option<String>,
 }
 odata_kind!(OnlineMeetingRestricted, "onlineMeetingRestricted");
+
+/// `GET …/calls/{id}/participants`: `{ "@odata.context", "value": [participant] }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantCollection {
+    /// `…/$metadata#communications/calls('{id}')/participants`.
+    #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
+    pub odata_context: Option<String>,
+    /// The roster.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub value: Vec<Participant>,
+}

@@ -428,3 +428,27 @@ fn action_parameters_match_the_serialized_names() {
     };
     assert_eq!(keys(&cc), params::<ClientContextRequest>());
 }
+
+#[test]
+fn participant_collection_and_defaults() {
+    let list: ParticipantCollection = parse(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#communications/calls('c')/participants",
+        "value": [{"id": "p1", "info": {"identity": {"user": {"id": "u"}}}, "isMuted": null}]
+    }))
+    .unwrap();
+    assert_eq!(list.value[0].id.as_deref(), Some("p1"));
+    assert!(!list.value[0].is_muted, "null NN boolean reads as false");
+    let out = serde_json::to_value(&list).unwrap();
+    assert_eq!(
+        out["value"][0]["@odata.type"],
+        "#microsoft.graph.participant"
+    );
+    assert_eq!(
+        out["value"][0]["isInLobby"], false,
+        "NN members always written"
+    );
+    assert_eq!(
+        serde_json::to_value(Call::default()).unwrap(),
+        json!({"@odata.type": "#microsoft.graph.call"})
+    );
+}
