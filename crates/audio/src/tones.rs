@@ -38,20 +38,40 @@ impl Oscillator {
 
     /// Adds `amplitude * sin(2π f (start + n) / 16000)` to `out[n]`.
     pub fn add_to(&self, start_sample: u64, out: &mut [f32]) {
-        let step = 2.0 * PI * self.freq_hz / f64::from(SAMPLE_RATE);
-        // Reduce the phase exactly with integer arithmetic where possible.
-        let cycles = (start_sample as f64 * self.freq_hz / f64::from(SAMPLE_RATE)).fract();
-        let phase = 2.0 * PI * cycles;
-        let a = f64::from(self.amplitude);
-        let mut previous = a * (phase - step).sin();
-        let mut current = a * phase.sin();
-        let k = 2.0 * step.cos();
+        let (mut previous, mut current, k) = self.seed(start_sample);
         for o in out.iter_mut() {
             *o += current as f32;
             let next = k * current - previous;
             previous = current;
             current = next;
         }
+    }
+
+    /// Adds two oscillators in one pass: exactly `a.add_to(..)` followed by `b.add_to(..)`, about
+    /// twice as fast because the two recurrences overlap instead of running one after the other.
+    pub fn add_pair_to(a: &Oscillator, b: &Oscillator, start_sample: u64, out: &mut [f32]) {
+        let (mut a_previous, mut a_current, a_k) = a.seed(start_sample);
+        let (mut b_previous, mut b_current, b_k) = b.seed(start_sample);
+        for o in out.iter_mut() {
+            *o += a_current as f32;
+            *o += b_current as f32;
+            let a_next = a_k * a_current - a_previous;
+            a_previous = a_current;
+            a_current = a_next;
+            let b_next = b_k * b_current - b_previous;
+            b_previous = b_current;
+            b_current = b_next;
+        }
+    }
+
+    /// (previous, current, recurrence coefficient) at `start_sample`.
+    fn seed(&self, start_sample: u64) -> (f64, f64, f64) {
+        let step = 2.0 * PI * self.freq_hz / f64::from(SAMPLE_RATE);
+        // Reduce the phase exactly with integer arithmetic where possible.
+        let cycles = (start_sample as f64 * self.freq_hz / f64::from(SAMPLE_RATE)).fract();
+        let phase = 2.0 * PI * cycles;
+        let a = f64::from(self.amplitude);
+        (a * (phase - step).sin(), a * phase.sin(), 2.0 * step.cos())
     }
 }
 
@@ -314,6 +334,20 @@ mod tests {
         osc.add_to(start, &mut late);
         let exact = 10_000.0 * (2.0 * PI * 1004.0 * start as f64 / 16_000.0).sin();
         assert!((f64::from(late[0]) - exact).abs() < 1.0);
+    }
+
+    #[test]
+    fn a_pair_of_oscillators_equals_two_passes() {
+        let a = Oscillator::with_amplitude(697.0, 9000.0);
+        let b = Oscillator::with_amplitude(1477.0, 11_000.0);
+        for start in [0u64, 1, 320, 16_000 * 3600 + 7] {
+            let mut two = vec![0.25f32; 333];
+            a.add_to(start, &mut two);
+            b.add_to(start, &mut two);
+            let mut one = vec![0.25f32; 333];
+            Oscillator::add_pair_to(&a, &b, start, &mut one);
+            assert_eq!(one, two);
+        }
     }
 
     #[test]

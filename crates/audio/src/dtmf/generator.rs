@@ -209,17 +209,21 @@ impl DtmfGenerator {
         let Some((low, high)) = tone.frequencies() else {
             return;
         };
-        let oscillators = [
-            Oscillator::with_amplitude(low, self.low_amplitude),
-            Oscillator::with_amplitude(high, self.high_amplitude),
-        ];
+        let low = Oscillator::with_amplitude(low, self.low_amplitude);
+        let high = Oscillator::with_amplitude(high, self.high_amplitude);
         let mut scratch = [0f32; FRAME_SAMPLES];
+        let ramp = RAMP as u64;
         for (c, chunk) in out.chunks_mut(FRAME_SAMPLES).enumerate() {
             let first = offset + (c * FRAME_SAMPLES) as u64;
             let block = &mut scratch[..chunk.len()];
             block.fill(0.0);
-            for osc in &oscillators {
-                osc.add_to(first, block);
+            Oscillator::add_pair_to(&low, &high, first, block);
+            if first >= ramp && first + chunk.len() as u64 + ramp <= self.on {
+                // Between the ramps the gain is exactly 1.
+                for (o, &v) in chunk.iter_mut().zip(block.iter()) {
+                    *o = crate::clamp_i16(f32::from(*o) + v);
+                }
+                continue;
             }
             for (k, (o, &v)) in chunk.iter_mut().zip(block.iter()).enumerate() {
                 let position = first + k as u64;
