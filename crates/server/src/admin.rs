@@ -1620,6 +1620,7 @@ mod tests {
         }
         let served: BTreeSet<(String, String)> = ROUTES
             .iter()
+            .chain(crate::calls::api::ROUTES)
             .map(|(method, path)| (method.to_string(), shape(path)))
             .collect();
         let undocumented: Vec<_> = served.difference(&documented).collect();

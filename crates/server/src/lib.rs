@@ -4,6 +4,7 @@
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
 mod admin;
+mod calls;
 mod config;
 mod devmode;
 mod error;
@@ -15,6 +16,7 @@ mod serve;
 mod state;
 mod tls;
 
+pub use calls::behaviour;
 pub use config::{Config, ConfigError, RateLimitConfig};
 pub use devmode::DevInfo;
 pub use serve::{RunningServer, ServeOptions, Server};
@@ -26,7 +28,7 @@ use axum::Router;
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
-        .nest("/ringside/v1", admin::routes())
+        .nest("/ringside/v1", admin::routes().merge(calls::api::routes()))
         .merge(graph::routes())
         .merge(oauth::routes())
         .fallback(http::not_found)

@@ -104,6 +104,8 @@ impl Server {
                 })?
         };
 
+        let calls = crate::calls::CallRuntime::start(directory.clone(), &data_dir)
+            .context("starting the call runtime")?;
         let state = AppState::new(StateParts {
             directory,
             admin_token,
@@ -112,6 +114,7 @@ impl Server {
             config: config.clone(),
             data_dir: data_dir.clone(),
             dev_mode,
+            calls,
         });
 
         let dev_info = if dev_mode {
@@ -186,6 +189,7 @@ impl RunningServer {
 
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and returns.
     pub async fn shutdown(self) {
+        self.state.calls().shutdown();
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;

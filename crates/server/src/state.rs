@@ -11,6 +11,7 @@ use ringside_identity::{KeySet, SigningKey};
 use ringside_model::Guid;
 use ringside_store::DirectoryStore;
 
+use crate::calls::CallRuntime;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
@@ -31,6 +32,7 @@ struct Inner {
     rate_limiter: Mutex<RateLimiter>,
     data_dir: PathBuf,
     dev_mode: bool,
+    calls: CallRuntime,
     /// Seconds added to the wall clock; only tests move it (see [`AppState::advance_clock_for_tests`]).
     clock_skew: std::sync::atomic::AtomicI64,
 }
@@ -44,6 +46,7 @@ pub(crate) struct StateParts {
     pub(crate) config: Config,
     pub(crate) data_dir: PathBuf,
     pub(crate) dev_mode: bool,
+    pub(crate) calls: CallRuntime,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
                 rate_limiter: Mutex::new(rate_limiter),
                 data_dir: parts.data_dir,
                 dev_mode: parts.dev_mode,
+                calls: parts.calls,
                 clock_skew: std::sync::atomic::AtomicI64::new(0),
             }),
         }
@@ -94,6 +98,11 @@ impl AppState {
     /// Whether the server runs in dev mode (no config file).
     pub fn dev_mode(&self) -> bool {
         self.inner.dev_mode
+    }
+
+    /// The call runtime (engine, media, simulated endpoints).
+    pub(crate) fn calls(&self) -> &CallRuntime {
+        &self.inner.calls
     }
 
     pub(crate) fn signing_key(&self) -> &SigningKey {

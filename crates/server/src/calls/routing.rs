@@ -1,0 +1,221 @@
+//! The engine's routing lookup ([`ringside_engine::Directory`]) over the directory snapshot, the
+//! engine's [`IdSource`] with random GUIDs, and resolution of what the REST API names as an endpoint
+//! (`userIdOrNumber`) into a [`Party`] and its tenant.
+
+use ringside_directory::{Account, Directory};
+use ringside_engine::{ConversationId, IdSource, LegId, OperationId, Route};
+use ringside_model::{AppId, Guid, InstanceId, Party, TenantId, UserId, E164};
+
+/// Routes over a borrowed directory snapshot.
+pub(crate) struct Routing<'a>(pub(crate) &'a Directory);
+
+impl ringside_engine::Directory for Routing<'_> {
+    fn route(&self, _tenant: TenantId, target: &Party) -> Route {
+        let d = self.0;
+        match target {
+            Party::User { tenant, user } => {
+                if d.user(*tenant, *user).is_some() {
+                    Route::SimulatedUser
+                } else {
+                    Route::Unroutable
+                }
+            }
+            Party::Application { app } => {
+                if d.application(*app).is_some() {
+                    Route::Bot {
+                        app: *app,
+                        instance: None,
+                        acs_resource: None,
+                    }
+                } else {
+                    Route::Unroutable
+                }
+            }
+            Party::ApplicationInstance { tenant, instance } => match d.instance(*tenant, *instance)
+            {
+                Some(i) => Route::Bot {
+                    app: i.app_id,
+                    instance: Some(i.id),
+                    acs_resource: i.acs_resource,
+                },
+                None => Route::Unroutable,
+            },
+            Party::Phone(number) => match d.route_number(number) {
+                Some((_, Account::Instance(i))) => Route::Bot {
+                    app: i.app_id,
+                    instance: Some(i.id),
+                    acs_resource: i.acs_resource,
+                },
+                Some((_, Account::User(_))) => Route::SimulatedUser,
+                None => Route::ExternalPhone,
+            },
+            Party::AcsUser(id) => {
+                if id.starts_with("8:") && id.len() <= 256 {
+                    Route::SimulatedUser
+                } else {
+                    Route::Unroutable
+                }
+            }
+        }
+    }
+}
+
+/// Engine ids from the OS random generator.
+pub(crate) struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn conversation_id(&mut self) -> ConversationId {
+        ConversationId(crate::state::new_guid())
+    }
+
+    fn leg_id(&mut self) -> LegId {
+        LegId(crate::state::new_guid())
+    }
+
+    fn operation_id(&mut self) -> OperationId {
+        OperationId(crate::state::new_guid())
+    }
+}
+
+/// Why an endpoint name was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EndpointNameError {
+    /// Not an E.164 number, user id or UPN (400).
+    Invalid(String),
+    /// A well-formed user id or UPN that no tenant has (404).
+    UnknownUser(String),
+}
+
+/// What a REST path or body names as an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NamedEndpoint {
+    /// The party.
+    pub(crate) party: Party,
+    /// The tenant it lives in, when the directory knows it (a user, a number in an inventory).
+    pub(crate) tenant: Option<TenantId>,
+}
+
+/// Resolves `+14255550199` (E.164), a user object id (GUID) or a user principal name.
+pub(crate) fn resolve_endpoint(
+    d: &Directory,
+    raw: &str,
+) -> Result<NamedEndpoint, EndpointNameError> {
+    let text = raw.trim();
+    let shown: String = text.chars().take(40).collect();
+    if let Ok(guid) = Guid::parse(text) {
+        return user_by_id(d, guid)
+            .or_else(|| bot_by_id(d, guid))
+            .ok_or_else(|| {
+                EndpointNameError::UnknownUser(format!(
+                    "No user, application or resource account has the id {guid}."
+                ))
+            });
+    }
+    if text.contains('@') {
+        return d
+            .tenants()
+            .find_map(|t| d.account_by_upn(t.id, text))
+            .and_then(|account| match account {
+                Account::User(u) => Some(NamedEndpoint {
+                    party: Party::User {
+                        tenant: u.tenant,
+                        user: u.id,
+                    },
+                    tenant: Some(u.tenant),
+                }),
+                Account::Instance(_) => None,
+            })
+            .ok_or_else(|| {
+                EndpointNameError::UnknownUser(format!("No user has the principal name '{shown}'."))
+            });
+    }
+    let number = E164::parse(text.strip_prefix("tel:").unwrap_or(text)).map_err(|error| {
+        EndpointNameError::Invalid(format!(
+            "{error}; an endpoint is an E.164 number, a user id or a user principal name."
+        ))
+    })?;
+    let tenant = d.number(&number).map(|n| n.tenant);
+    Ok(NamedEndpoint {
+        party: Party::Phone(number),
+        tenant,
+    })
+}
+
+fn user_by_id(d: &Directory, guid: Guid) -> Option<NamedEndpoint> {
+    d.tenants().find_map(|t| {
+        d.user(t.id, UserId(guid)).map(|u| NamedEndpoint {
+            party: Party::User {
+                tenant: u.tenant,
+                user: u.id,
+            },
+            tenant: Some(u.tenant),
+        })
+    })
+}
+
+fn bot_by_id(d: &Directory, guid: Guid) -> Option<NamedEndpoint> {
+    if let Some(app) = d.application(AppId(guid)) {
+        return Some(NamedEndpoint {
+            party: Party::Application { app: app.app_id },
+            tenant: Some(app.home_tenant),
+        });
+    }
+    d.tenants().find_map(|t| {
+        d.instance(t.id, InstanceId(guid)).map(|i| NamedEndpoint {
+            party: Party::ApplicationInstance {
+                tenant: i.tenant,
+                instance: i.id,
+            },
+            tenant: Some(i.tenant),
+        })
+    })
+}
+
+/// A stable key for per-endpoint behaviours: `+1425…` for numbers, the user id for users.
+pub(crate) fn endpoint_key(party: &Party) -> String {
+    match party {
+        Party::User { user, .. } => user.to_string(),
+        Party::Phone(number) => number.as_str().to_string(),
+        Party::Application { app } => format!("app:{app}"),
+        Party::ApplicationInstance { instance, .. } => format!("instance:{instance}"),
+        Party::AcsUser(id) => id.clone(),
+    }
+}
+
+/// How a party is shown in JSON: `{kind, id|number, displayName?}`.
+pub(crate) fn party_json(d: &Directory, party: &Party) -> serde_json::Value {
+    use serde_json::json;
+    match party {
+        Party::User { tenant, user } => json!({
+            "kind": "user",
+            "id": user.to_string(),
+            "tenantId": tenant.to_string(),
+            "displayName": d.user(*tenant, *user).map(|u| u.display_name.clone()),
+        }),
+        Party::Application { app } => json!({
+            "kind": "application",
+            "id": app.to_string(),
+            "displayName": d.application(*app).map(|a| a.display_name.clone()),
+        }),
+        Party::ApplicationInstance { tenant, instance } => json!({
+            "kind": "applicationInstance",
+            "id": instance.to_string(),
+            "tenantId": tenant.to_string(),
+            "displayName": d.instance(*tenant, *instance).map(|i| i.display_name.clone()),
+        }),
+        Party::Phone(number) => json!({ "kind": "phone", "number": number.as_str() }),
+        Party::AcsUser(id) => json!({ "kind": "acsUser", "id": id }),
+    }
+}
+
+/// The tenant a call from `from` to `to` routes in: the caller's, else the callee's, else the only
+/// (or first) tenant.
+pub(crate) fn call_tenant(
+    d: &Directory,
+    from: &NamedEndpoint,
+    to: &NamedEndpoint,
+) -> Option<TenantId> {
+    from.tenant
+        .or(to.tenant)
+        .or_else(|| d.tenants().next().map(|t| t.id))
+}

@@ -1,0 +1,1212 @@
+//! The runtime task: owns the [`Engine`], the simulated endpoints and the responders; turns REST
+//! requests, media news and timers into engine inputs, and engine outputs into media commands,
+//! endpoint behaviour, logs and broadcast events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ringside_engine::{
+    Ack, Action, Command, ConversationId, Direction, EndReason, Endpoint, EndpointSignal, Engine,
+    EngineError, Event, LegId, LegState, MediaRef, MediaSignal, OperationKind,
+};
+use ringside_media::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
+use ringside_model::{Party, TenantId, Tone};
+use ringside_store::DirectoryStore;
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
+use super::media::MediaPort;
+use super::media_store::MediaStore;
+use super::responder::{self, Responder, ResponderOutput};
+use super::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
+use super::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
+
+/// Ended conversations kept for `GET /calls/{id}`, logs and recordings.
+pub(crate) const HISTORY: usize = 100;
+/// Capacity of the engine event broadcast.
+const EVENT_CAPACITY: usize = 4_096;
+/// Engine inputs processed in one burst before the loop looks at its mailbox again.
+const MAX_CASCADE: usize = 10_000;
+
+/// Why a runtime request failed (mapped to the Graph envelope by the API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CallError {
+    /// 404.
+    NotFound(String),
+    /// 400.
+    BadRequest(String),
+    /// 409.
+    Conflict(String),
+    /// 503: the runtime has stopped.
+    Unavailable,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, CallError>>;
+
+/// A request from the REST API.
+pub(crate) enum Request {
+    Dial {
+        from: NamedEndpoint,
+        to: NamedEndpoint,
+        tenant: TenantId,
+        timeline: Timeline,
+        reply: Reply<Value>,
+    },
+    List {
+        reply: Reply<Value>,
+    },
+    Get {
+        conversation: ConversationId,
+        reply: Reply<Value>,
+    },
+    Press {
+        conversation: ConversationId,
+        leg: LegId,
+        tones: Vec<Tone>,
+        in_band: bool,
+        reply: Reply<()>,
+    },
+    Play {
+        conversation: ConversationId,
+        leg: LegId,
+        media: String,
+        reply: Reply<()>,
+    },
+    HangUp {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<()>,
+    },
+    Recording {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<Arc<Vec<u8>>>,
+    },
+    Log {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<Value>,
+    },
+}
+
+pub(crate) enum Msg {
+    Request(Request),
+    Media(MediaOutput),
+    Shutdown,
+}
+
+/// Behaviours per endpoint key (`+1425…` or a user id), in memory.
+#[derive(Default)]
+pub(crate) struct Behaviours(Mutex<HashMap<String, Behaviour>>);
+
+impl Behaviours {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Behaviour>> {
+        match self.0.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn get(&self, party: &Party) -> Option<Behaviour> {
+        self.lock().get(&endpoint_key(party)).cloned()
+    }
+
+    pub(crate) fn set(&self, party: &Party, behaviour: Behaviour) {
+        self.lock().insert(endpoint_key(party), behaviour);
+    }
+
+    pub(crate) fn remove(&self, party: &Party) -> bool {
+        self.lock().remove(&endpoint_key(party)).is_some()
+    }
+}
+
+/// The handle routes use. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct CallRuntime {
+    tx: mpsc::UnboundedSender<Msg>,
+    events: broadcast::Sender<Event>,
+    behaviours: Arc<Behaviours>,
+    media: Arc<MediaStore>,
+}
+
+impl CallRuntime {
+    /// Starts the runtime task and the media clock. Must run inside a tokio runtime.
+    pub(crate) fn start(
+        directory: Arc<DirectoryStore>,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<CallRuntime> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let behaviours = Arc::new(Behaviours::default());
+        let media = Arc::new(MediaStore::new(data_dir));
+        let sink = tx.clone();
+        let port = MediaPort::start(move |output| {
+            let _ = sink.send(Msg::Media(output));
+        });
+        let runtime = Runtime {
+            engine: Engine::default(),
+            directory,
+            media_store: media.clone(),
+            behaviours: behaviours.clone(),
+            events: events.clone(),
+            media: port,
+            calls: BTreeMap::new(),
+            legs: HashMap::new(),
+            history: VecDeque::new(),
+            inputs: VecDeque::new(),
+            dirty: BTreeSet::new(),
+        };
+        tokio::spawn(runtime.run(rx));
+        Ok(CallRuntime {
+            tx,
+            events,
+            behaviours,
+            media,
+        })
+    }
+
+    /// Engine events, for the Graph and ACS doors.
+    #[allow(dead_code)]
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn behaviours(&self) -> &Behaviours {
+        &self.behaviours
+    }
+
+    pub(crate) fn media(&self) -> &MediaStore {
+        &self.media
+    }
+
+    /// Sends a request and waits for its answer.
+    pub(crate) async fn ask<T>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> Request,
+    ) -> Result<T, CallError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Msg::Request(make(reply)))
+            .map_err(|_| CallError::Unavailable)?;
+        answer.await.map_err(|_| CallError::Unavailable)?
+    }
+
+    /// Stops the runtime task and the media clock.
+    pub(crate) fn shutdown(&self) {
+        let _ = self.tx.send(Msg::Shutdown);
+    }
+}
+
+/// What a leg is driven by.
+enum Driver {
+    /// A simulated user or phone.
+    Sim(Box<SimEndpoint>),
+    /// A bot leg: the built-in responder when it has no webhook (today: always).
+    Bot {
+        log: Log,
+        responder: Option<Responder>,
+    },
+}
+
+struct LegRecord {
+    conversation: ConversationId,
+    party: Party,
+    kind: &'static str,
+    direction: Direction,
+    state: LegState,
+    created_unix_ms: u64,
+    driver: Driver,
+    recording: Option<Arc<Vec<u8>>>,
+}
+
+impl LegRecord {
+    fn log(&self) -> &Log {
+        match &self.driver {
+            Driver::Sim(sim) => sim.log(),
+            Driver::Bot { log, .. } => log,
+        }
+    }
+
+    fn note(&mut self, now: Instant, kind: LogKind) {
+        match &mut self.driver {
+            Driver::Sim(sim) => sim.note(now, kind),
+            Driver::Bot { log, .. } => log.push(now, kind),
+        }
+    }
+}
+
+struct CallRecord {
+    tenant: TenantId,
+    created_unix_ms: u64,
+    legs: Vec<LegId>,
+    ended_unix_ms: Option<u64>,
+}
+
+enum Input {
+    Endpoint(EndpointSignal),
+    Media(MediaSignal),
+    Command(Command, Option<LegId>),
+}
+
+struct Runtime {
+    engine: Engine,
+    directory: Arc<DirectoryStore>,
+    media_store: Arc<MediaStore>,
+    behaviours: Arc<Behaviours>,
+    events: broadcast::Sender<Event>,
+    media: MediaPort,
+    calls: BTreeMap<ConversationId, CallRecord>,
+    legs: HashMap<LegId, LegRecord>,
+    history: VecDeque<ConversationId>,
+    inputs: VecDeque<Input>,
+    /// Legs whose driver may have outputs.
+    dirty: BTreeSet<LegId>,
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl Runtime {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        loop {
+            let deadline = self.next_deadline();
+            let message = match deadline {
+                Some(at) => {
+                    tokio::select! {
+                        message = rx.recv() => message,
+                        () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
+                            self.timeout(Instant::now());
+                            continue;
+                        }
+                    }
+                }
+                None => rx.recv().await,
+            };
+            match message {
+                None | Some(Msg::Shutdown) => break,
+                Some(Msg::Request(request)) => self.request(Instant::now(), request),
+                Some(Msg::Media(news)) => self.media_news(Instant::now(), news),
+            }
+        }
+        self.media.shutdown();
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut next = self.engine.poll_timeout();
+        for record in self.legs.values() {
+            let at = match &record.driver {
+                Driver::Sim(sim) => sim.poll_timeout(),
+                Driver::Bot { responder, .. } => {
+                    responder.as_ref().and_then(Responder::poll_timeout)
+                }
+            };
+            next = match (next, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        next
+    }
+
+    fn timeout(&mut self, now: Instant) {
+        self.engine.handle_timeout(now);
+        let mut due = Vec::new();
+        for (id, record) in &mut self.legs {
+            match &mut record.driver {
+                Driver::Sim(sim) => {
+                    if sim.poll_timeout().is_some_and(|at| at <= now) {
+                        sim.handle_timeout(now);
+                        due.push(*id);
+                    }
+                }
+                Driver::Bot {
+                    responder: Some(responder),
+                    log,
+                } => {
+                    if let Some(ResponderOutput::Answer) = responder.handle_timeout(now) {
+                        log.push(now, LogKind::Responder { what: "answering" });
+                        self.inputs
+                            .push_back(Input::Command(Command::Answer { leg: *id }, Some(*id)));
+                    }
+                }
+                Driver::Bot { .. } => {}
+            }
+        }
+        self.dirty.extend(due);
+        self.pump(now);
+    }
+
+    // ---- the engine loop ------------------------------------------------------------------
+
+    /// Drains engine outputs and driver outputs, feeding resulting inputs back in, until quiet.
+    fn pump(&mut self, now: Instant) {
+        for _ in 0..MAX_CASCADE {
+            while let Some(event) = self.engine.poll_event() {
+                self.event(now, event);
+            }
+            while let Some(action) = self.engine.poll_action() {
+                self.action(now, action);
+            }
+            for leg in std::mem::take(&mut self.dirty) {
+                self.drive(now, leg);
+            }
+            let Some(input) = self.inputs.pop_front() else {
+                return;
+            };
+            self.apply(now, input);
+        }
+        tracing::warn!("call runtime: input cascade cut short");
+    }
+
+    fn apply(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Endpoint(signal) => {
+                let leg = match &signal {
+                    EndpointSignal::Answered { leg }
+                    | EndpointSignal::Refused { leg, .. }
+                    | EndpointSignal::HungUp { leg }
+                    | EndpointSignal::Digits { leg, .. } => *leg,
+                };
+                if let Err(error) = self.engine.handle_endpoint(now, signal) {
+                    self.note(
+                        now,
+                        leg,
+                        format!("engine refused the endpoint signal: {error}"),
+                    );
+                }
+            }
+            Input::Media(signal) => {
+                if let Err(error) = self.engine.handle_media(now, signal) {
+                    tracing::debug!(%error, "media signal refused");
+                }
+            }
+            Input::Command(command, leg) => {
+                let announce = matches!(
+                    &command,
+                    Command::PlayPrompt { client_context, .. } if client_context == responder::CONTEXT
+                );
+                let result = self.directory.read(|d| {
+                    self.engine
+                        .handle_command(now, command, &Routing(d), &mut RandomIds)
+                });
+                match result {
+                    Ok(ack) => {
+                        if announce {
+                            if let (Some(leg), Some(op)) = (leg, ack.operation()) {
+                                if let Some(Driver::Bot {
+                                    responder: Some(r), ..
+                                }) = self.legs.get_mut(&leg).map(|l| &mut l.driver)
+                                {
+                                    r.announcement_started(op.id);
+                                }
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        if let Some(leg) = leg {
+                            self.note(now, leg, format!("engine refused a command: {error}"));
+                            if announce {
+                                self.responder_fallback(now, leg);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, now: Instant, leg: LegId, message: String) {
+        if let Some(record) = self.legs.get_mut(&leg) {
+            record.note(now, LogKind::Note { message });
+        }
+    }
+
+    fn responder_fallback(&mut self, now: Instant, leg: LegId) {
+        let echo = match self.legs.get_mut(&leg).map(|l| &mut l.driver) {
+            Some(Driver::Bot {
+                responder: Some(r), ..
+            }) => r.announcement_failed(),
+            _ => None,
+        };
+        if echo.is_some() {
+            self.start_echo(now, leg);
+        }
+    }
+
+    /// Makes sure a leg the engine mentions has a record.
+    fn ensure_leg(&mut self, now: Instant, leg: LegId) {
+        if self.legs.contains_key(&leg) {
+            return;
+        }
+        let Some(info) = self.engine.leg(leg) else {
+            return;
+        };
+        let kind = match info.endpoint {
+            Endpoint::Bot(_) => "bot",
+            Endpoint::SimulatedUser => "simulatedUser",
+            Endpoint::ExternalPhone => "externalPhone",
+        };
+        let driver = match info.endpoint {
+            Endpoint::Bot(_) => Driver::Bot {
+                log: Log::new(now),
+                responder: None,
+            },
+            // A simulated leg the runtime did not create itself (it placed no call and was not
+            // rung): give it an idle endpoint so it can still be controlled and logged.
+            _ => Driver::Sim(Box::new(SimEndpoint::dialing(
+                now,
+                String::new(),
+                Timeline::default(),
+            ))),
+        };
+        if let Some(call) = self.calls.get_mut(&info.conversation) {
+            if !call.legs.contains(&leg) {
+                call.legs.push(leg);
+            }
+        }
+        self.legs.insert(
+            leg,
+            LegRecord {
+                conversation: info.conversation,
+                party: info.party,
+                kind,
+                direction: info.direction,
+                state: info.state,
+                created_unix_ms: unix_ms(),
+                driver,
+                recording: None,
+            },
+        );
+    }
+
+    fn ensure_call(&mut self, conversation: ConversationId) {
+        if self.calls.contains_key(&conversation) {
+            return;
+        }
+        let Some(info) = self.engine.conversation(conversation) else {
+            return;
+        };
+        self.calls.insert(
+            conversation,
+            CallRecord {
+                tenant: info.tenant,
+                created_unix_ms: unix_ms(),
+                legs: Vec::new(),
+                ended_unix_ms: None,
+            },
+        );
+    }
+
+    fn event(&mut self, now: Instant, event: Event) {
+        match &event {
+            Event::CallOffered {
+                conversation, leg, ..
+            } => {
+                self.ensure_call(*conversation);
+                self.ensure_leg(now, *leg);
+                if let Some(record) = self.legs.get_mut(leg) {
+                    if let Driver::Bot { log, responder } = &mut record.driver {
+                        // No webhook delivery yet: every offered bot leg gets the built-in
+                        // responder.
+                        log.push(now, LogKind::Responder { what: "offered" });
+                        *responder = Some(Responder::offered(now));
+                    }
+                }
+            }
+            Event::LegStateChanged {
+                conversation,
+                leg,
+                state,
+                ..
+            } => {
+                self.ensure_call(*conversation);
+                self.ensure_leg(now, *leg);
+                self.leg_state(now, *leg, *state);
+            }
+            Event::ToneReceived {
+                leg, from, tone, ..
+            } => {
+                if let Some(record) = self.legs.get_mut(leg) {
+                    record.note(
+                        now,
+                        LogKind::ToneReceived {
+                            tone: *tone,
+                            from: from.to_string(),
+                        },
+                    );
+                }
+            }
+            Event::OperationCompleted {
+                leg,
+                operation,
+                kind,
+                outcome,
+                ..
+            } => {
+                let mut echo = false;
+                if let Some(record) = self.legs.get_mut(leg) {
+                    if let Driver::Bot {
+                        responder: Some(r),
+                        log,
+                    } = &mut record.driver
+                    {
+                        if *kind == OperationKind::PlayPrompt {
+                            echo = r.operation_completed(*operation).is_some();
+                            if echo {
+                                log.push(
+                                    now,
+                                    LogKind::Responder {
+                                        what: "announcementFinished",
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    let _ = outcome;
+                }
+                if echo {
+                    self.start_echo(now, *leg);
+                }
+            }
+            _ => {}
+        }
+        let _ = self.events.send(event);
+    }
+
+    fn leg_state(&mut self, now: Instant, leg: LegId, state: LegState) {
+        let mut announce = false;
+        let Some(record) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if state != LegState::Terminating {
+            record.state = state;
+        }
+        let reason = state.end_reason().map(reason_name);
+        record.note(
+            now,
+            LogKind::State {
+                state: state.graph_call_state(),
+                reason,
+            },
+        );
+        match &mut record.driver {
+            Driver::Sim(sim) => {
+                if state == LegState::Established {
+                    sim.connected(now);
+                } else if state.is_terminated() {
+                    sim.ended(now);
+                }
+                self.dirty.insert(leg);
+            }
+            Driver::Bot { responder, log } => {
+                if let Some(r) = responder {
+                    if state == LegState::Established {
+                        announce = r.established().is_some();
+                        if announce {
+                            log.push(now, LogKind::Responder { what: "announcing" });
+                        }
+                    } else if state.is_terminated() {
+                        r.ended();
+                    }
+                }
+            }
+        }
+        if announce {
+            self.inputs.push_back(Input::Command(
+                Command::SubscribeToTone {
+                    leg,
+                    source: None,
+                    client_context: responder::CONTEXT.to_string(),
+                },
+                Some(leg),
+            ));
+            self.inputs.push_back(Input::Command(
+                Command::PlayPrompt {
+                    leg,
+                    prompts: vec![MediaRef::uri(responder::ANNOUNCEMENT_URI)],
+                    audience: Vec::new(),
+                    looped: false,
+                    barge_in: false,
+                    client_context: responder::CONTEXT.to_string(),
+                },
+                Some(leg),
+            ));
+        }
+    }
+
+    fn start_echo(&mut self, now: Instant, leg: LegId) {
+        let Some(record) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        record.note(now, LogKind::Responder { what: "echoing" });
+        let conversation = record.conversation;
+        self.media.send(MediaCommand::EndpointEcho {
+            conversation,
+            leg,
+            enabled: true,
+        });
+    }
+
+    fn resolve(&self, media: &MediaRef) -> Option<Arc<ringside_audio::Prompt>> {
+        if media.uri == responder::ANNOUNCEMENT_URI {
+            return Some(responder::announcement());
+        }
+        self.media_store.resolve(media)
+    }
+
+    fn action(&mut self, now: Instant, action: Action) {
+        match action {
+            Action::RingEndpoint {
+                conversation,
+                leg,
+                party,
+                caller,
+            } => {
+                self.ensure_call(conversation);
+                let default = match &party {
+                    Party::Phone(number)
+                        if self.directory.read(|d| d.route_number(number).is_none()) =>
+                    {
+                        PHONE_ANSWER_AFTER
+                    }
+                    Party::Phone(_) | Party::User { .. } | Party::AcsUser(_) => USER_ANSWER_AFTER,
+                    _ => PHONE_ANSWER_AFTER,
+                };
+                let behaviour = self.behaviour_for(&party).unwrap_or_default();
+                let sim =
+                    SimEndpoint::ringing(now, behaviour.answer_or(default), behaviour.timeline);
+                let _ = caller;
+                self.ensure_leg(now, leg);
+                if let Some(record) = self.legs.get_mut(&leg) {
+                    record.driver = Driver::Sim(Box::new(sim));
+                }
+                self.dirty.insert(leg);
+            }
+            Action::DisconnectEndpoint { leg, .. } => {
+                if let Some(LegRecord {
+                    driver: Driver::Sim(sim),
+                    ..
+                }) = self.legs.get_mut(&leg)
+                {
+                    sim.ended(now);
+                    self.dirty.insert(leg);
+                }
+            }
+            other => {
+                let destroyed = match &other {
+                    Action::DestroyMix { conversation } => Some(*conversation),
+                    _ => None,
+                };
+                let translated = MediaCommand::from_action(&other, |media| self.resolve(media));
+                match translated {
+                    FromAction::Command(command) => self.media.send(command),
+                    FromAction::Signal { signal, .. } => {
+                        if let Action::StartPrompt { leg, .. } = &other {
+                            self.note(
+                                now,
+                                *leg,
+                                "a prompt names media that is not an upload (https media comes \
+                                 with the Graph door): the prompt fails"
+                                    .to_string(),
+                            );
+                        }
+                        self.inputs.push_back(Input::Media(signal));
+                    }
+                    FromAction::NotMedia => {}
+                }
+                if let Some(conversation) = destroyed {
+                    self.conversation_ended(conversation);
+                }
+            }
+        }
+    }
+
+    fn behaviour_for(&self, party: &Party) -> Option<Behaviour> {
+        if let Some(behaviour) = self.behaviours.get(party) {
+            return Some(behaviour);
+        }
+        // A number assigned to a user answers like that user.
+        if let Party::Phone(number) = party {
+            let owner = self.directory.read(|d| match d.route_number(number) {
+                Some((tenant, ringside_directory::Account::User(u))) => {
+                    Some(Party::User { tenant, user: u.id })
+                }
+                _ => None,
+            });
+            return owner.and_then(|p| self.behaviours.get(&p));
+        }
+        None
+    }
+
+    fn conversation_ended(&mut self, conversation: ConversationId) {
+        let Some(call) = self.calls.get_mut(&conversation) else {
+            return;
+        };
+        if call.ended_unix_ms.is_some() {
+            return;
+        }
+        call.ended_unix_ms = Some(unix_ms());
+        self.history.push_back(conversation);
+        while self.history.len() > HISTORY {
+            let Some(old) = self.history.pop_front() else {
+                break;
+            };
+            if let Some(call) = self.calls.remove(&old) {
+                for leg in call.legs {
+                    self.legs.remove(&leg);
+                    self.dirty.remove(&leg);
+                }
+            }
+        }
+    }
+
+    /// Carries out a leg driver's outputs.
+    fn drive(&mut self, now: Instant, leg: LegId) {
+        loop {
+            let Some(record) = self.legs.get_mut(&leg) else {
+                return;
+            };
+            let conversation = record.conversation;
+            let Driver::Sim(sim) = &mut record.driver else {
+                return;
+            };
+            let Some(output) = sim.poll_output() else {
+                return;
+            };
+            match output {
+                SimOutput::Answer => self
+                    .inputs
+                    .push_back(Input::Endpoint(EndpointSignal::Answered { leg })),
+                SimOutput::Refuse(refusal) => self
+                    .inputs
+                    .push_back(Input::Endpoint(EndpointSignal::Refused { leg, refusal })),
+                SimOutput::HangUp => self
+                    .inputs
+                    .push_back(Input::Endpoint(EndpointSignal::HungUp { leg })),
+                SimOutput::Press { tones, in_band } => {
+                    self.media.send(MediaCommand::EndpointPress {
+                        conversation,
+                        leg,
+                        tones,
+                        in_band,
+                    })
+                }
+                SimOutput::Play { media } => match self.media_store.prompt(&media) {
+                    Some(Ok(prompt)) => self.media.send(MediaCommand::EndpointPlay {
+                        conversation,
+                        leg,
+                        prompt,
+                    }),
+                    Some(Err(error)) => {
+                        self.note(now, leg, format!("media {media} cannot be played: {error}"))
+                    }
+                    None => self.note(now, leg, format!("media {media} does not exist")),
+                },
+                SimOutput::Tone { duration } => self.media.send(MediaCommand::EndpointTestTone {
+                    conversation,
+                    leg,
+                    duration,
+                }),
+                SimOutput::StopAudio => self
+                    .media
+                    .send(MediaCommand::EndpointSilence { conversation, leg }),
+                SimOutput::Listen => self.media.send(MediaCommand::EndpointDetect {
+                    conversation,
+                    leg,
+                    enabled: true,
+                }),
+                SimOutput::StartRecording => self.media.send(MediaCommand::EndpointRecord {
+                    conversation,
+                    leg,
+                    enabled: true,
+                }),
+                SimOutput::StopRecording => self.media.send(MediaCommand::EndpointRecord {
+                    conversation,
+                    leg,
+                    enabled: false,
+                }),
+            }
+        }
+    }
+
+    // ---- media news -----------------------------------------------------------------------
+
+    fn media_news(&mut self, now: Instant, output: MediaOutput) {
+        match output {
+            MediaOutput::Engine { signal, .. } => self.inputs.push_back(Input::Media(signal)),
+            MediaOutput::Endpoint { leg, event, .. } => {
+                let Some(record) = self.legs.get_mut(&leg) else {
+                    return;
+                };
+                let kind = match event {
+                    EndpointEvent::ToneHeard { tone, .. } => Some(LogKind::ToneDetected { tone }),
+                    EndpointEvent::AudioStarted { .. } => Some(LogKind::AudioStarted),
+                    EndpointEvent::AudioStopped { .. } => Some(LogKind::AudioStopped),
+                    EndpointEvent::PlayFinished => Some(LogKind::PlayFinished),
+                    EndpointEvent::KeyPressed {
+                        tone,
+                        in_band: false,
+                        ..
+                    } => {
+                        self.inputs
+                            .push_back(Input::Endpoint(EndpointSignal::Digits {
+                                leg,
+                                tones: vec![tone],
+                            }));
+                        None
+                    }
+                    EndpointEvent::KeyPressed { .. } | EndpointEvent::PressFinished => None,
+                    EndpointEvent::Recording { wav } => {
+                        let duration_ms = wav_duration_ms(&wav);
+                        let bytes = wav.len();
+                        record.recording = Some(Arc::new(wav));
+                        Some(LogKind::RecordingSaved { duration_ms, bytes })
+                    }
+                };
+                if let Some(kind) = kind {
+                    record.note(now, kind);
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    // ---- requests -------------------------------------------------------------------------
+
+    fn request(&mut self, now: Instant, request: Request) {
+        match request {
+            Request::Dial {
+                from,
+                to,
+                tenant,
+                timeline,
+                reply,
+            } => {
+                let result = self.dial(now, from, to, tenant, timeline);
+                self.pump(now);
+                let result = result.map(|(conversation, leg, target)| {
+                    let mut view = self.call_view(conversation).unwrap_or(Value::Null);
+                    if let Value::Object(object) = &mut view {
+                        object.insert("callId".into(), json!(conversation.to_string()));
+                        object.insert("legId".into(), json!(leg.to_string()));
+                        object.insert("targetLegId".into(), json!(target.to_string()));
+                    }
+                    view
+                });
+                let _ = reply.send(result);
+            }
+            Request::List { reply } => {
+                let live: Vec<Value> = self
+                    .calls
+                    .iter()
+                    .filter(|(_, call)| call.ended_unix_ms.is_none())
+                    .filter_map(|(id, _)| self.call_view(*id))
+                    .collect();
+                let _ = reply.send(Ok(json!({ "value": live })));
+            }
+            Request::Get {
+                conversation,
+                reply,
+            } => {
+                let _ = reply.send(self.call_view(conversation).ok_or_else(|| {
+                    CallError::NotFound(format!("No call has the id {conversation}."))
+                }));
+            }
+            Request::Press {
+                conversation,
+                leg,
+                tones,
+                in_band,
+                reply,
+            } => {
+                let result = self
+                    .sim_of(conversation, leg)
+                    .and_then(|sim| sim.press_now(now, tones, in_band).map_err(refusal));
+                self.dirty.insert(leg);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
+            Request::Play {
+                conversation,
+                leg,
+                media,
+                reply,
+            } => {
+                let result = self
+                    .sim_of(conversation, leg)
+                    .and_then(|sim| sim.play_now(now, media).map_err(refusal));
+                self.dirty.insert(leg);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
+            Request::HangUp {
+                conversation,
+                leg,
+                reply,
+            } => {
+                let result = self
+                    .sim_of(conversation, leg)
+                    .and_then(|sim| sim.hang_up_now(now).map_err(refusal));
+                self.dirty.insert(leg);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
+            Request::Recording {
+                conversation,
+                leg,
+                reply,
+            } => {
+                let result = self.leg_of(conversation, leg).and_then(|record| {
+                    record.recording.clone().ok_or_else(|| {
+                        CallError::NotFound(format!(
+                            "Leg {leg} has no recording (yet): it is available once the leg has \
+                             ended, for legs that record."
+                        ))
+                    })
+                });
+                let _ = reply.send(result);
+            }
+            Request::Log {
+                conversation,
+                leg,
+                reply,
+            } => {
+                let result = self
+                    .leg_of(conversation, leg)
+                    .map(|record| log_view(leg, record));
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn dial(
+        &mut self,
+        now: Instant,
+        from: NamedEndpoint,
+        to: NamedEndpoint,
+        tenant: TenantId,
+        timeline: Timeline,
+    ) -> Result<(ConversationId, LegId, LegId), CallError> {
+        let shown_to = describe(&to.party);
+        let result = self.directory.read(|d| {
+            self.engine.handle_command(
+                now,
+                Command::PlaceCall {
+                    tenant,
+                    caller: from.party.clone(),
+                    target: to.party.clone(),
+                },
+                &Routing(d),
+                &mut RandomIds,
+            )
+        });
+        let (conversation, leg, target) = match result {
+            Ok(Ack::Call {
+                conversation,
+                leg,
+                targets,
+            }) => (conversation, leg, targets.first().copied()),
+            Ok(_) => {
+                return Err(CallError::Conflict(
+                    "the engine did not place a call".into(),
+                ))
+            }
+            Err(error) => return Err(engine_error(error)),
+        };
+        self.ensure_call(conversation);
+        self.ensure_leg(now, leg);
+        if let Some(record) = self.legs.get_mut(&leg) {
+            record.driver = Driver::Sim(Box::new(SimEndpoint::dialing(now, shown_to, timeline)));
+            // The leg's first state change was emitted before the record existed.
+            record.note(
+                now,
+                LogKind::State {
+                    state: record.state.graph_call_state(),
+                    reason: None,
+                },
+            );
+        }
+        self.dirty.insert(leg);
+        let target = target.ok_or_else(|| CallError::Conflict("no target leg".into()))?;
+        Ok((conversation, leg, target))
+    }
+
+    fn leg_of(&self, conversation: ConversationId, leg: LegId) -> Result<&LegRecord, CallError> {
+        match self.legs.get(&leg) {
+            Some(record) if record.conversation == conversation => Ok(record),
+            _ => Err(CallError::NotFound(format!(
+                "Call {conversation} has no leg {leg}."
+            ))),
+        }
+    }
+
+    fn sim_of(
+        &mut self,
+        conversation: ConversationId,
+        leg: LegId,
+    ) -> Result<&mut SimEndpoint, CallError> {
+        match self.legs.get_mut(&leg) {
+            Some(record) if record.conversation == conversation => match &mut record.driver {
+                Driver::Sim(sim) => Ok(sim),
+                Driver::Bot { .. } => Err(CallError::BadRequest(format!(
+                    "Leg {leg} is a bot's leg; only simulated users and phones can be controlled here."
+                ))),
+            },
+            _ => Err(CallError::NotFound(format!(
+                "Call {conversation} has no leg {leg}."
+            ))),
+        }
+    }
+
+    fn call_view(&self, conversation: ConversationId) -> Option<Value> {
+        let call = self.calls.get(&conversation)?;
+        let legs: Vec<Value> = self.directory.read(|d| {
+            call.legs
+                .iter()
+                .filter_map(|leg| self.legs.get(leg).map(|record| (leg, record)))
+                .map(|(leg, record)| leg_view(d, *leg, record))
+                .collect()
+        });
+        Some(json!({
+            "id": conversation.to_string(),
+            "tenantId": call.tenant.to_string(),
+            "state": if call.ended_unix_ms.is_some() { "ended" } else { "active" },
+            "createdAt": iso_ms(call.created_unix_ms),
+            "endedAt": call.ended_unix_ms.map(iso_ms),
+            "legs": legs,
+        }))
+    }
+}
+
+fn refusal(refusal: SimRefusal) -> CallError {
+    match refusal {
+        SimRefusal::NotConnected => {
+            CallError::Conflict("The leg is not connected yet.".to_string())
+        }
+        SimRefusal::Ended => CallError::Conflict("The leg has ended.".to_string()),
+    }
+}
+
+fn engine_error(error: EngineError) -> CallError {
+    let message = format!("{error}.");
+    match error {
+        EngineError::UnknownConversation(_)
+        | EngineError::UnknownLeg(_)
+        | EngineError::UnknownOperation(_)
+        | EngineError::LegTerminated(_) => CallError::NotFound(message),
+        EngineError::InvalidState { .. } | EngineError::Conflict(_) => CallError::Conflict(message),
+        _ => CallError::BadRequest(message),
+    }
+}
+
+/// How a party is shown in a dialling log line.
+fn describe(party: &Party) -> String {
+    match party {
+        Party::Phone(number) => number.as_str().to_string(),
+        Party::User { user, .. } => user.to_string(),
+        Party::Application { app } => app.to_string(),
+        Party::ApplicationInstance { instance, .. } => instance.to_string(),
+        Party::AcsUser(id) => id.clone(),
+    }
+}
+
+/// `remoteHungUp`, `rejected`, … (lower camelCase of the engine's end reason).
+pub(crate) fn reason_name(reason: EndReason) -> String {
+    let debug = format!("{reason:?}");
+    let head = debug.split('(').next().unwrap_or(&debug);
+    let mut chars = head.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+fn leg_view(d: &ringside_directory::Directory, leg: LegId, record: &LegRecord) -> Value {
+    let reason = record.state.end_reason();
+    json!({
+        "id": leg.to_string(),
+        "kind": record.kind,
+        "party": party_json(d, &record.party),
+        "direction": record.direction.graph_value(),
+        "state": record.state.graph_call_state(),
+        "endReason": reason.map(reason_name),
+        "resultInfo": reason.map(|r| {
+            let (code, subcode, message) = r.graph_result_info();
+            json!({"code": code, "subcode": subcode, "message": message})
+        }),
+        "createdAt": iso_ms(record.created_unix_ms),
+        "hasRecording": record.recording.is_some(),
+        "simulatedRole": match &record.driver {
+            Driver::Sim(sim) => json!(match sim.role() {
+                Role::Caller => "caller",
+                Role::Callee => "callee",
+            }),
+            Driver::Bot { .. } => Value::Null,
+        },
+        "builtInResponder": matches!(record.driver, Driver::Bot { responder: Some(_), .. }),
+    })
+}
+
+fn log_view(leg: LegId, record: &LegRecord) -> Value {
+    let log = record.log();
+    json!({
+        "legId": leg.to_string(),
+        "callId": record.conversation.to_string(),
+        "state": record.state.graph_call_state(),
+        "endReason": record.state.end_reason().map(reason_name),
+        "createdAt": iso_ms(record.created_unix_ms),
+        "entries": log.entries().iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+        "droppedEntries": log.dropped(),
+    })
+}
+
+/// RFC 3339 with milliseconds.
+fn iso_ms(unix_ms: u64) -> String {
+    let nanos = i128::from(unix_ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Duration of a canonical 16-bit WAV (what the recorders write) from its header, best effort.
+fn wav_duration_ms(wav: &[u8]) -> u64 {
+    let u16_at = |at: usize| {
+        wav.get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    let u32_at = |at: usize| {
+        wav.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    match (u16_at(22), u32_at(24), u16_at(34)) {
+        (Some(channels), Some(rate), Some(bits)) if channels > 0 && rate > 0 && bits >= 8 => {
+            let bytes_per_ms = u64::from(rate) * u64::from(channels) * u64::from(bits / 8);
+            (wav.len().saturating_sub(44) as u64 * 1000) / bytes_per_ms.max(1)
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_render_in_lower_camel_case() {
+        assert_eq!(reason_name(EndReason::RemoteHungUp), "remoteHungUp");
+        assert_eq!(
+            reason_name(EndReason::Rejected(ringside_engine::RejectReason::Busy)),
+            "rejected"
+        );
+    }
+}

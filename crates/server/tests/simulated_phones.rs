@@ -1,0 +1,585 @@
+//! Integration tests of simulated phones against a real dev-mode server on 127.0.0.1:0: a PSTN
+//! caller dials the dev resource account's number, hears the built-in announcement (its recording
+//! holds it), presses keys the responder detects, hangs up, and the conversation ends cleanly; plus
+//! media uploads, behaviours and the negative cases (bad numbers, unknown users, corrupt WAVs,
+//! invalid steps). The media clock runs in real time, so calls are kept short; the only waiting is
+//! bounded polling of the REST API.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use ringside_server::{RunningServer, ServeOptions, Server};
+use serde_json::{json, Value};
+
+const CALLER: &str = "+14255550199";
+const RESOURCE_ACCOUNT_NUMBER: &str = "+14255550100";
+
+struct Harness {
+    server: RunningServer,
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    users: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    body: Value,
+    bytes: Vec<u8>,
+    content_type: String,
+}
+
+impl Reply {
+    fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error envelope: {}", self.body))
+    }
+
+    fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+}
+
+async fn start() -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = ServeOptions {
+        data_dir: dir.path().join("data"),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        insecure_http: None,
+        config: None,
+    };
+    let server = Server::start(options).await.expect("server starts");
+    let pem = std::fs::read(server.ca_cert_path()).expect("CA certificate");
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
+        .build()
+        .expect("client");
+    let info = server.dev_info().expect("dev mode");
+    assert_eq!(
+        info.resource_accounts[0].phone_number.as_deref(),
+        Some(RESOURCE_ACCOUNT_NUMBER)
+    );
+    Harness {
+        base: server.base_url().to_string(),
+        token: info.admin_token.clone(),
+        users: info.users.iter().map(|u| u.id.clone()).collect(),
+        server,
+        http,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}/ringside/v1{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response.bytes().await.expect("body").to_vec();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            bytes,
+            content_type,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn json(&self, method: Method, path: &str, body: Value) -> Reply {
+        self.send(method, path, Some(body.to_string().into_bytes()))
+            .await
+    }
+
+    /// Polls `path` until `done` holds (at most `limit`), returning the last reply.
+    async fn poll(&self, path: &str, limit: Duration, done: impl Fn(&Reply) -> bool) -> Reply {
+        let start = Instant::now();
+        loop {
+            let reply = self.get(path).await;
+            if done(&reply) || start.elapsed() > limit {
+                return reply;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn wav(rate: u32, channels: u16, samples: &[f32]) -> Vec<u8> {
+    let spec = ringside_audio::WavSpec {
+        sample_rate: rate,
+        channels,
+        format: ringside_audio::SampleFormat::I16,
+        extensible: false,
+    };
+    ringside_audio::wav::encode(spec, samples).expect("encode")
+}
+
+/// Peak absolute sample of a 16-bit mono WAV between two times.
+fn peak(wav_bytes: &[u8], from_ms: u64, to_ms: u64) -> i32 {
+    let decoded = ringside_audio::wav::decode(wav_bytes).expect("recording decodes");
+    let rate = u64::from(decoded.sample_rate);
+    let from = (from_ms * rate / 1000) as usize;
+    let to = ((to_ms * rate / 1000) as usize).min(decoded.samples.len());
+    decoded.samples[from.min(to)..to]
+        .iter()
+        .map(|s| (s.abs() * 32768.0) as i32)
+        .max()
+        .unwrap_or(0)
+}
+
+fn entries<'a>(log: &'a Value, kind: &str) -> Vec<&'a Value> {
+    log["entries"]
+        .as_array()
+        .map(|entries| entries.iter().filter(|e| e["type"] == kind).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_calls_the_resource_account_hears_the_announcement_and_its_keys_are_detected() {
+    let h = start().await;
+    let dial = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({
+                "to": RESOURCE_ACCOUNT_NUMBER,
+                "press": [{"digits": "123#", "at": "2800ms"}],
+                "hangupAfter": "4500ms",
+                "record": true,
+            }),
+        )
+        .await;
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let call = dial.body["callId"].as_str().expect("callId").to_string();
+    let leg = dial.body["legId"].as_str().expect("legId").to_string();
+    let bot_leg = dial.body["targetLegId"]
+        .as_str()
+        .expect("targetLegId")
+        .to_string();
+    assert_eq!(dial.body["state"], "active");
+
+    // While it runs, the call is listed with both legs.
+    let listed = h.get("/calls").await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let live = listed.body["value"].as_array().expect("value");
+    let ours = live
+        .iter()
+        .find(|c| c["id"] == call.as_str())
+        .expect("listed");
+    assert_eq!(ours["legs"].as_array().map(Vec::len), Some(2));
+
+    // The caller hangs up 4.5 s after the responder answered: the conversation ends.
+    let ended = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(20), |r| {
+            r.body["state"] == "ended"
+        })
+        .await;
+    assert_eq!(ended.body["state"], "ended", "{}", ended.body);
+    for leg in ended.body["legs"].as_array().expect("legs") {
+        assert_eq!(leg["state"], "terminated", "{leg}");
+        assert!(leg["endReason"].is_string(), "{leg}");
+    }
+    let caller = ended.body["legs"]
+        .as_array()
+        .and_then(|legs| legs.iter().find(|l| l["id"] == leg.as_str()))
+        .expect("caller leg");
+    assert_eq!(caller["endReason"], "hungUp");
+    let bot = ended.body["legs"]
+        .as_array()
+        .and_then(|legs| legs.iter().find(|l| l["id"] == bot_leg.as_str()))
+        .expect("bot leg");
+    assert_eq!(bot["endReason"], "remoteHungUp");
+    assert_eq!(bot["builtInResponder"], true);
+    let listed = h.get("/calls").await;
+    assert!(
+        listed.body["value"]
+            .as_array()
+            .expect("value")
+            .iter()
+            .all(|c| c["id"] != call.as_str()),
+        "an ended call is not listed: {}",
+        listed.body
+    );
+
+    // The responder detected the keys.
+    let bot_log = h.get(&format!("/calls/{call}/legs/{bot_leg}/log")).await;
+    assert_eq!(bot_log.status, StatusCode::OK);
+    let keys: String = entries(&bot_log.body, "toneReceived")
+        .iter()
+        .filter_map(|e| e["tone"].as_str())
+        .collect();
+    assert_eq!(keys, "123#", "{}", bot_log.body);
+    assert!(!entries(&bot_log.body, "responder").is_empty());
+
+    // The caller's log has its state changes and what it pressed; its recording holds the
+    // announcement (audible in its first two seconds).
+    let recording = h
+        .poll(
+            &format!("/calls/{call}/legs/{leg}/recording"),
+            Duration::from_secs(5),
+            |r| r.status == StatusCode::OK,
+        )
+        .await;
+    assert_eq!(recording.status, StatusCode::OK, "{}", recording.body);
+    assert_eq!(recording.content_type, "audio/wav");
+    assert!(
+        peak(&recording.bytes, 0, 2_000) > 1_000,
+        "the announcement is in the recording"
+    );
+    let log = h.get(&format!("/calls/{call}/legs/{leg}/log")).await;
+    let states: Vec<&str> = entries(&log.body, "stateChanged")
+        .iter()
+        .filter_map(|e| e["state"].as_str())
+        .collect();
+    assert_eq!(states.first(), Some(&"establishing"), "{}", log.body);
+    assert!(states.contains(&"established"), "{}", log.body);
+    assert_eq!(states.last(), Some(&"terminated"), "{}", log.body);
+    assert_eq!(entries(&log.body, "pressed").len(), 1);
+    assert!(
+        !entries(&log.body, "audioStarted").is_empty(),
+        "{}",
+        log.body
+    );
+    assert_eq!(entries(&log.body, "recordingSaved").len(), 1);
+
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_with_a_behaviour_answers_and_live_control_works() {
+    let h = start().await;
+    let user = h.users[0].clone();
+    // An uploaded 48 kHz stereo WAV is decoded and resampled.
+    let tone: Vec<f32> = (0..48_000 * 2 / 4)
+        .map(|i| ((i / 2) as f32 * 0.06).sin() * 0.4)
+        .collect();
+    let upload = h
+        .send(Method::POST, "/media", Some(wav(48_000, 2, &tone)))
+        .await;
+    assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.body);
+    assert_eq!(upload.body["sampleRate"], 48_000);
+    assert_eq!(upload.body["channels"], 2);
+    assert_eq!(upload.body["durationMs"], 250);
+    let media = upload.body["id"].as_str().expect("id").to_string();
+    let fetched = h.get(&format!("/media/{media}")).await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    assert_eq!(fetched.body["id"], media.as_str());
+
+    let behaviour = h
+        .json(
+            Method::PUT,
+            &format!("/phones/{user}/behaviour"),
+            json!({"answerAfter": "300ms", "play": [{"media": media, "at": "100ms"}], "record": true}),
+        )
+        .await;
+    assert_eq!(behaviour.status, StatusCode::OK, "{}", behaviour.body);
+    assert_eq!(behaviour.body["behaviour"]["answerAfter"], "300ms");
+    let again = h.get(&format!("/phones/{user}/behaviour")).await;
+    assert_eq!(again.body["default"], false);
+
+    let dial = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": user}),
+        )
+        .await;
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let call = dial.body["callId"].as_str().expect("callId").to_string();
+    let leg = dial.body["legId"].as_str().expect("legId").to_string();
+    let user_leg = dial.body["targetLegId"]
+        .as_str()
+        .expect("target")
+        .to_string();
+
+    // Live control before the user answered: pressing is refused, the caller is not connected.
+    let early = h
+        .json(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/press"),
+            json!({"digits": "5"}),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+
+    let connected = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(10), |r| {
+            r.body["legs"]
+                .as_array()
+                .is_some_and(|legs| legs.iter().all(|l| l["state"] == "established"))
+        })
+        .await;
+    assert!(
+        connected.body["legs"]
+            .as_array()
+            .is_some_and(|legs| legs.iter().all(|l| l["state"] == "established")),
+        "{}",
+        connected.body
+    );
+    let pressed = h
+        .json(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/press"),
+            json!({"digits": "5"}),
+        )
+        .await;
+    assert_eq!(pressed.status, StatusCode::ACCEPTED, "{}", pressed.body);
+    // The user hears the key in-band.
+    let user_log = h
+        .poll(
+            &format!("/calls/{call}/legs/{user_leg}/log"),
+            Duration::from_secs(5),
+            |r| !entries(&r.body, "toneDetected").is_empty(),
+        )
+        .await;
+    let heard: Vec<&str> = entries(&user_log.body, "toneDetected")
+        .iter()
+        .filter_map(|e| e["tone"].as_str())
+        .collect();
+    assert_eq!(heard, vec!["5"], "{}", user_log.body);
+    assert_eq!(entries(&user_log.body, "playing").len(), 1);
+
+    // A bot leg cannot be driven; a bad leg id is a 400; an unknown one a 404.
+    let bad = h
+        .send(
+            Method::POST,
+            &format!("/calls/{call}/legs/nope/hangup"),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = h
+        .send(
+            Method::POST,
+            &format!("/calls/{call}/legs/00000000-0000-0000-0000-000000000001/hangup"),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.code(), "itemNotFound");
+    let missing = h
+        .get(&format!("/calls/{call}/legs/{user_leg}/recording"))
+        .await;
+    assert_eq!(
+        missing.status,
+        StatusCode::NOT_FOUND,
+        "no recording while live"
+    );
+
+    let hung_up = h
+        .send(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/hangup"),
+            None,
+        )
+        .await;
+    assert_eq!(hung_up.status, StatusCode::ACCEPTED);
+    let ended = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(10), |r| {
+            r.body["state"] == "ended"
+        })
+        .await;
+    assert_eq!(ended.body["state"], "ended");
+    let recording = h
+        .poll(
+            &format!("/calls/{call}/legs/{user_leg}/recording"),
+            Duration::from_secs(5),
+            |r| r.status == StatusCode::OK,
+        )
+        .await;
+    assert_eq!(recording.status, StatusCode::OK, "the user recorded");
+
+    let deleted = h
+        .send(Method::DELETE, &format!("/phones/{user}/behaviour"), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let default = h.get(&format!("/phones/{user}/behaviour")).await;
+    assert_eq!(default.body["default"], true);
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_number_ends_the_call_with_busy() {
+    let h = start().await;
+    let set = h
+        .json(
+            Method::PUT,
+            "/phones/+14255550777/behaviour",
+            json!({"answer": "busy"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let dial = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": "+14255550777"}),
+        )
+        .await;
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let call = dial.body["callId"].as_str().expect("callId").to_string();
+    let ended = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(5), |r| {
+            r.body["state"] == "ended"
+        })
+        .await;
+    let target = ended.body["legs"]
+        .as_array()
+        .and_then(|legs| {
+            legs.iter()
+                .find(|l| l["kind"] == "externalPhone" && l["direction"] == "incoming")
+        })
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(target["endReason"], "busy", "{}", ended.body);
+    h.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_precise_errors() {
+    let h = start().await;
+    // Non-E.164 numbers.
+    for bad in ["4255550199", "+0123456789", "call-me"] {
+        let reply = h
+            .json(
+                Method::POST,
+                &format!("/phones/{bad}/calls"),
+                json!({"to": RESOURCE_ACCOUNT_NUMBER}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            reply.body
+        );
+        assert!(reply.message().contains("E.164"), "{}", reply.message());
+    }
+    let reply = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": "12345"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // Unknown users.
+    let unknown = "7c1a0d3e-0000-4000-8000-000000000042";
+    let reply = h.get(&format!("/phones/{unknown}/behaviour")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.code(), "itemNotFound");
+    let reply = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": unknown}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // Corrupt and unsupported WAVs.
+    let mut truncated = wav(16_000, 1, &[0.1; 1600]);
+    truncated.truncate(100);
+    for (bytes, what) in [
+        (b"definitely not a wav file".to_vec(), "RIFF"),
+        (truncated, "truncated"),
+        (wav(1_000, 1, &[0.1; 100]), "rate"),
+    ] {
+        let reply = h.send(Method::POST, "/media", Some(bytes)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{what}: {}",
+            reply.body
+        );
+        assert_eq!(reply.code(), "BadRequest");
+        assert!(
+            reply.message().starts_with("The WAV file cannot be used"),
+            "{}",
+            reply.message()
+        );
+    }
+    let reply = h
+        .send(Method::POST, "/media", Some(vec![0u8; 33 << 20]))
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let reply = h.get("/media/0123456789abcdef0123456789abcdef").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // Behaviours with invalid steps.
+    for (body, field) in [
+        (
+            json!({"press": [{"digits": "12x", "at": "1s"}]}),
+            "press[0].digits",
+        ),
+        (json!({"hangupAfter": "99h"}), "hangupAfter"),
+        (
+            json!({"play": [{"media": "0123456789abcdef0123456789abcdef"}]}),
+            "play",
+        ),
+        (json!({"answer": "sometimes"}), "answer"),
+    ] {
+        let reply = h
+            .json(Method::PUT, "/phones/+14255550123/behaviour", body.clone())
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            reply.body
+        );
+        assert!(
+            reply.message().contains(field),
+            "{field}: {}",
+            reply.message()
+        );
+    }
+    let reply = h
+        .json(
+            Method::PUT,
+            &format!("/phones/{RESOURCE_ACCOUNT_NUMBER}/behaviour"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "a bot's number has no behaviour"
+    );
+    let reply = h
+        .send(
+            Method::PUT,
+            "/phones/+14255550123/behaviour",
+            Some(b"{".to_vec()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // Unauthenticated.
+    let response = h
+        .http
+        .get(format!("{}/ringside/v1/calls", h.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let reply = h.get("/calls/not-a-guid").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = h.get("/calls/00000000-0000-0000-0000-000000000001").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    h.server.shutdown().await;
+}
