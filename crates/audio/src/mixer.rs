@@ -20,6 +20,8 @@ struct Slot {
     active: bool,
     muted: bool,
     has_input: bool,
+    /// The output frame is all zeros (lets a two-leg mix skip rewriting silence).
+    output_silent: bool,
     input: Frame,
     output: Frame,
 }
@@ -46,6 +48,7 @@ impl Mixer {
             slot.muted = false;
             slot.has_input = false;
             slot.output = SILENT_FRAME;
+            slot.output_silent = true;
             return MixLeg {
                 index: index as u32,
                 generation: slot.generation,
@@ -56,6 +59,7 @@ impl Mixer {
             active: true,
             muted: false,
             has_input: false,
+            output_silent: true,
             input: SILENT_FRAME,
             output: SILENT_FRAME,
         });
@@ -120,6 +124,9 @@ impl Mixer {
     /// Mixes this tick: every leg's output becomes the sum of the other legs' unmuted inputs.
     /// Inputs are consumed (a leg that supplies none next tick is silent).
     pub fn mix(&mut self) {
+        if self.active == 2 && self.mix_pair() {
+            return;
+        }
         let mut sum = [0i32; FRAME_SAMPLES];
         let mut contributors = 0usize;
         for slot in self
@@ -142,7 +149,31 @@ impl Mixer {
                 saturate(&mut slot.output, &sum);
             }
             slot.has_input = false;
+            slot.output_silent = false;
         }
+    }
+
+    /// The two-leg case (most calls): each leg hears exactly the other's input, so copy it instead
+    /// of summing and subtracting (same result), and leave an already silent output alone.
+    fn mix_pair(&mut self) -> bool {
+        let mut active = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.active)
+            .map(|(i, _)| i);
+        let (Some(a), Some(b)) = (active.next(), active.next()) else {
+            return false;
+        };
+        let (low, high) = self.slots.split_at_mut(b);
+        let (Some(first), Some(second)) = (low.get_mut(a), high.first_mut()) else {
+            return false;
+        };
+        hear(first, second);
+        hear(second, first);
+        first.has_input = false;
+        second.has_input = false;
+        true
     }
 
     /// The leg's output from the last [`mix`](Self::mix).
@@ -152,6 +183,18 @@ impl Mixer {
 }
 
 // Fixed-size loops over whole frames: the compiler vectorises these (SSE2 on baseline x86-64).
+
+/// `listener`'s output becomes what `speaker` says (silence if it said nothing or is muted).
+#[inline]
+fn hear(listener: &mut Slot, speaker: &Slot) {
+    if speaker.has_input && !speaker.muted {
+        listener.output = speaker.input;
+        listener.output_silent = false;
+    } else if !listener.output_silent {
+        listener.output = SILENT_FRAME;
+        listener.output_silent = true;
+    }
+}
 
 #[inline]
 fn add_into(sum: &mut [i32; FRAME_SAMPLES], input: &Frame) {
@@ -185,6 +228,33 @@ mod tests {
 
     fn constant(v: i16) -> Frame {
         [v; FRAME_SAMPLES]
+    }
+
+    #[test]
+    fn two_legs_hear_each_other_exactly() {
+        let mut mixer = Mixer::new();
+        let a = mixer.add_leg();
+        let b = mixer.add_leg();
+        let mut rng = crate::testsignal::SplitMix64::new(9);
+        for tick in 0..200 {
+            let mut expected = [SILENT_FRAME, SILENT_FRAME];
+            let muted = [rng.next_u64() % 4 == 1, rng.next_u64() % 4 == 1];
+            mixer.set_muted(a, muted[0]);
+            mixer.set_muted(b, muted[1]);
+            for (i, leg) in [a, b].into_iter().enumerate() {
+                if rng.next_u64() % 3 != 1 {
+                    let v = (rng.next_u64() % 65_536) as u16 as i16;
+                    let frame = [v; FRAME_SAMPLES];
+                    mixer.set_input(leg, &frame);
+                    if !muted[i] {
+                        expected[1 - i] = frame;
+                    }
+                }
+            }
+            mixer.mix();
+            assert_eq!(mixer.output(a), Some(&expected[0]), "tick {tick}");
+            assert_eq!(mixer.output(b), Some(&expected[1]), "tick {tick}");
+        }
     }
 
     #[test]
