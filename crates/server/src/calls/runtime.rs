@@ -1022,15 +1022,8 @@ impl Runtime {
         self.ensure_call(conversation);
         self.ensure_leg(now, leg);
         if let Some(record) = self.legs.get_mut(&leg) {
+            // Its first state change is still queued in the engine: it lands in this log.
             record.driver = Driver::Sim(Box::new(SimEndpoint::dialing(now, shown_to, timeline)));
-            // The leg's first state change was emitted before the record existed.
-            record.note(
-                now,
-                LogKind::State {
-                    state: record.state.graph_call_state(),
-                    reason: None,
-                },
-            );
         }
         self.dirty.insert(leg);
         let target = target.ok_or_else(|| CallError::Conflict("no target leg".into()))?;
