@@ -172,6 +172,55 @@ impl ApiClient {
         Err(failure.into())
     }
 
+    /// Sends raw bytes (e.g. a WAV upload) to `/ringside/v1{path}`; returns the JSON answer.
+    pub(crate) async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value> {
+        let url = format!("{}/ringside/v1{}", self.base_url, path);
+        let response = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("reading the response")?;
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(value);
+        }
+        Err(failure(&method, &url, status, &value))
+    }
+
+    /// GETs `/ringside/v1{path}` as raw bytes (e.g. a recording); `Ok(None)` on 404.
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let url = format!("{}/ringside/v1{}", self.base_url, path);
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("reading the response")?;
+        if status.is_success() {
+            return Ok(Some(bytes.to_vec()));
+        }
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Err(failure(&Method::GET, &url, status, &value))
+    }
+
     pub(crate) async fn get(&self, path: &str) -> Result<Value> {
         self.send(Method::GET, path, None).await
     }
@@ -191,4 +240,25 @@ impl ApiClient {
     pub(crate) async fn delete(&self, path: &str) -> Result<Value> {
         self.send(Method::DELETE, path, None).await
     }
+}
+
+/// The error for a non-2xx answer: the envelope's code and message, or the bare status.
+fn failure(method: &Method, url: &str, status: StatusCode, value: &Value) -> anyhow::Error {
+    let error = value.get("error");
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let failure = ApiFailure {
+        status,
+        code: field("code"),
+        message: field("message"),
+    };
+    if failure.code.is_empty() && failure.message.is_empty() {
+        return anyhow!("{method} {url}: HTTP {status}");
+    }
+    failure.into()
 }

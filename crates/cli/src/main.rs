@@ -1,7 +1,10 @@
-//! The `ringside` binary: `serve` runs the platform; `admin` drives provisioning on a running server.
+//! The `ringside` binary: `serve` runs the platform; `admin` drives provisioning on a running server;
+//! `phone` and `calls` drive simulated phones and show live calls.
 
 mod admin;
+mod calls;
 mod client;
+mod phone;
 mod serve;
 
 use std::process::ExitCode;
@@ -25,6 +28,11 @@ enum Commands {
     /// Provision tenants, users, apps and consent, resource accounts, licences, numbers and ACS resources
     /// on a running server (commands named after the Teams PowerShell cmdlets they replace).
     Admin(admin::AdminArgs),
+    /// Simulated phones and users: set how an endpoint answers (`behave`), place a call from a
+    /// simulated phone and report what it heard (`dial`).
+    Phone(phone::PhoneArgs),
+    /// Live conversations on a running server.
+    Calls(calls::CallsArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +51,8 @@ fn main() -> ExitCode {
         match cli.command {
             Commands::Serve(args) => serve::run(args).await,
             Commands::Admin(args) => admin::run(args).await,
+            Commands::Phone(args) => phone::run(args).await,
+            Commands::Calls(args) => calls::run(args).await,
         }
     });
     match result {
