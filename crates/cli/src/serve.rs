@@ -48,7 +48,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
     let data_dir = match config.as_ref().and_then(|c| c.data_dir.clone()) {
         Some(dir)
             if std::env::var_os("RINGSIDE_DATA_DIR").is_none()
-                && args.data_dir == PathBuf::from(".ringside") =>
+                && args.data_dir == std::path::Path::new(".ringside") =>
         {
             dir
         }
