@@ -795,6 +795,57 @@ mod tests {
     }
 
     #[test]
+    fn random_valid_behaviours_round_trip() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound.max(1)
+        };
+        for _ in 0..2_000 {
+            let mut body = serde_json::Map::new();
+            let at = |next: &mut dyn FnMut(u64) -> u64| match next(3) {
+                0 => json!(next(20_000)),
+                1 => json!(format!("{}ms", next(20_000))),
+                _ => json!(format!("{}s", next(60))),
+            };
+            let presses: Vec<Value> = (0..next(4))
+                .map(|_| {
+                    let digits: String = (0..=next(6))
+                        .map(|_| char::from(b"0123456789*#ABCDabcd"[next(20) as usize]))
+                        .collect();
+                    json!({"digits": digits, "at": at(&mut next), "inBand": next(2) == 0})
+                })
+                .collect();
+            body.insert("press".into(), json!(presses));
+            let plays: Vec<Value> = (0..next(3))
+                .map(|_| json!({"media": format!("m{}", next(5)), "at": at(&mut next)}))
+                .collect();
+            body.insert("play".into(), json!(plays));
+            body.insert(
+                "tone".into(),
+                json!([{"at": at(&mut next), "duration": at(&mut next)}]),
+            );
+            body.insert("silence".into(), json!([{"at": at(&mut next)}]));
+            body.insert("hold".into(), json!([{"at": at(&mut next)}]));
+            match next(4) {
+                0 => body.insert("answer".into(), json!("busy")),
+                1 => body.insert("answerAfter".into(), at(&mut next)),
+                _ => None,
+            };
+            if next(2) == 0 {
+                body.insert("hangupAfter".into(), at(&mut next));
+            }
+            body.insert("record".into(), json!(next(2) == 0));
+            let parsed = Behaviour::from_json(&Value::Object(body.clone()))
+                .unwrap_or_else(|error| panic!("{error}: {}", Value::Object(body.clone())));
+            assert!(parsed.timeline.steps.windows(2).all(|w| w[0].at <= w[1].at));
+            assert_eq!(Behaviour::from_json(&parsed.to_json()), Ok(parsed));
+        }
+    }
+
+    #[test]
     fn never_panics_on_random_input() {
         // A deterministic xorshift drives random bytes and random JSON-ish text through every
         // entry point; the fuzz target does the same without bounds.
@@ -839,7 +890,11 @@ mod tests {
             let _ = parse_media_id(&text);
             let _ = Behaviour::from_json_bytes(text.as_bytes());
             let wrapped = format!("{{\"press\":[{{\"digits\":\"{text}\",\"at\":\"{text}\"}}]}}");
-            let _ = Behaviour::from_json_bytes(wrapped.as_bytes());
+            for candidate in [text.as_bytes(), wrapped.as_bytes()] {
+                if let Ok(parsed) = Behaviour::from_json_bytes(candidate) {
+                    assert_eq!(Behaviour::from_json(&parsed.to_json()), Ok(parsed));
+                }
+            }
             if round % 10 == 0 {
                 let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
                 let _ = Behaviour::from_json_bytes(&bytes);
