@@ -10,6 +10,9 @@
 //! 2.3 s; no TTS), listens for DTMF from the start (each key lands in the bot leg's log as
 //! `toneReceived`), and once the announcement has finished echoes back whatever it hears.
 //!
+//! A connected simulated endpoint without `hangupAfter` hangs up after one hour
+//! ([`sim::SAFETY_HANGUP`]), so no conversation lasts for ever.
+//!
 //! Behaviours set with `PUT /ringside/v1/phones/{endpoint}/behaviour` live in memory only: a restart
 //! forgets them (uploaded media persists in `<data-dir>/media`). Ended calls stay visible (logs,
 //! recordings) for the last [`runtime::HISTORY`] conversations.

@@ -147,6 +147,10 @@ impl LogEntry {
     }
 }
 
+/// A connected endpoint without `hangupAfter` hangs up after this long, so that no conversation
+/// between simulated endpoints (or with the echo responder) lasts for ever.
+pub(crate) const SAFETY_HANGUP: Duration = Duration::from_secs(3600);
+
 /// Most entries one log keeps (a stuck endpoint must not grow without bound).
 pub(crate) const MAX_LOG_ENTRIES: usize = 2_000;
 
@@ -323,7 +327,10 @@ impl SimEndpoint {
         self.phase = Phase::Connected;
         self.answer_at = None;
         self.connected_at = Some(now);
-        self.hangup_at = self.timeline.hangup_after.map(|after| deadline(now, after));
+        self.hangup_at = Some(deadline(
+            now,
+            self.timeline.hangup_after.unwrap_or(SAFETY_HANGUP),
+        ));
         self.outputs.push_back(SimOutput::Listen);
         if self.timeline.record {
             self.recording = true;
@@ -373,6 +380,17 @@ impl SimEndpoint {
             self.run_step(now, kind);
         }
         if self.hangup_at.is_some_and(|at| at <= now) {
+            if self.timeline.hangup_after.is_none() {
+                self.log.push(
+                    now,
+                    LogKind::Note {
+                        message: format!(
+                            "safety limit: hanging up after {} without a hangupAfter",
+                            format_duration(SAFETY_HANGUP)
+                        ),
+                    },
+                );
+            }
             self.hang_up(now);
         }
     }
@@ -664,6 +682,25 @@ mod tests {
                 in_band: false
             }]
         );
+    }
+
+    #[test]
+    fn an_endpoint_without_hangup_after_hangs_up_at_the_safety_limit() {
+        let t0 = Instant::now();
+        let mut sim = SimEndpoint::dialing(t0, "x".into(), Timeline::default());
+        sim.connected(t0);
+        assert_eq!(drain(&mut sim), vec![SimOutput::Listen]);
+        assert_eq!(sim.poll_timeout(), Some(t0 + SAFETY_HANGUP));
+        let outputs = run(&mut sim, t0, SAFETY_HANGUP);
+        assert_eq!(
+            outputs,
+            vec![(SAFETY_HANGUP.as_millis(), SimOutput::HangUp)]
+        );
+        assert!(sim
+            .log()
+            .entries()
+            .iter()
+            .any(|e| matches!(&e.kind, LogKind::Note { message } if message.contains("safety"))));
     }
 
     #[test]
