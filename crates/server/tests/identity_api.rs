@@ -609,6 +609,16 @@ async fn resource_accounts_query_returns_the_seeded_account_with_its_number() {
 #[tokio::test]
 async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
     let h = start().await;
+    let response = h
+        .http
+        .get(h.url("/beta/admin/teams/resourceAccounts"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer "));
     let (status, body) = h.resource_accounts(None, "").await;
     assert_eq!(
         (status, body["error"]["code"].as_str().unwrap()),
