@@ -160,7 +160,10 @@ async fn a_phone_calls_the_resource_account_hears_the_announcement_and_its_keys_
             &format!("/phones/{CALLER}/calls"),
             json!({
                 "to": RESOURCE_ACCOUNT_NUMBER,
-                "press": [{"digits": "123#", "at": "2800ms"}],
+                "press": [
+                    {"digits": "123#", "at": "2800ms"},
+                    {"digits": "9", "at": "3600ms", "inBand": false},
+                ],
                 "hangupAfter": "4500ms",
                 "record": true,
             }),
@@ -225,7 +228,8 @@ async fn a_phone_calls_the_resource_account_hears_the_announcement_and_its_keys_
         .iter()
         .filter_map(|e| e["tone"].as_str())
         .collect();
-    assert_eq!(keys, "123#", "{}", bot_log.body);
+    // 123# in-band (detected in the audio), 9 out-of-band (signalled to the engine).
+    assert_eq!(keys, "123#9", "{}", bot_log.body);
     assert!(!entries(&bot_log.body, "responder").is_empty());
 
     // The caller's log has its state changes and what it pressed; its recording holds the
@@ -251,7 +255,7 @@ async fn a_phone_calls_the_resource_account_hears_the_announcement_and_its_keys_
     assert_eq!(states.first(), Some(&"establishing"), "{}", log.body);
     assert!(states.contains(&"established"), "{}", log.body);
     assert_eq!(states.last(), Some(&"terminated"), "{}", log.body);
-    assert_eq!(entries(&log.body, "pressed").len(), 1);
+    assert_eq!(entries(&log.body, "pressed").len(), 2);
     assert!(
         !entries(&log.body, "audioStarted").is_empty(),
         "{}",
