@@ -83,6 +83,12 @@
 //! }));
 //! ```
 //!
+//! # Other modules
+//!
+//! [`histogram`] (fixed-bucket lateness histogram), [`procfs`] (thread/process CPU time and RSS
+//! from `/proc`), [`scenario`] (the load scenario shared by `benches/plane.rs` and
+//! `examples/media_soak.rs`; figures in `docs/benchmarks.md`).
+//!
 //! # Invariant
 //!
 //! Depends on `std`, `ringside-model`, `ringside-audio` and `ringside-engine` only: no tokio,

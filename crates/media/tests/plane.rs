@@ -1006,3 +1006,68 @@ fn random_commands_never_panic() {
     assert_eq!(sim.plane.conversation_count(), 0);
     assert_eq!(sim.plane.leg_count(), 0);
 }
+
+#[test]
+fn engine_actions_translate_and_unloadable_prompts_fail() {
+    use ringside_engine::{Action, EndReason, MediaRef};
+    use ringside_media::FromAction;
+    let (c, bot, phone) = (conv(20), leg(1), leg(2));
+    let known = sine_prompt(440.0, -12.0, 100);
+    let resolve = |m: &MediaRef| (m.uri == "https://ok/prompt.wav").then(|| Arc::clone(&known));
+    let play = |uri: &str| Action::StartPrompt {
+        conversation: c,
+        leg: bot,
+        operation: op(1),
+        prompts: vec![MediaRef::uri("https://ok/prompt.wav"), MediaRef::uri(uri)],
+        audience: Audience::Conversation,
+        looped: false,
+    };
+    match MediaCommand::from_action(&play("https://ok/prompt.wav"), resolve) {
+        FromAction::Command(MediaCommand::StartPrompt { prompts, .. }) => {
+            assert_eq!(prompts.len(), 2)
+        }
+        other => panic!("{other:?}"),
+    }
+    match MediaCommand::from_action(&play("https://missing.wav"), resolve) {
+        FromAction::Signal {
+            conversation,
+            signal,
+        } => {
+            assert_eq!(conversation, c);
+            assert_eq!(
+                signal,
+                MediaSignal::PromptFinished {
+                    operation: op(1),
+                    ok: false
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let hold = Action::StartHoldMusic {
+        conversation: c,
+        leg: phone,
+        music: Some(MediaRef::uri("https://missing.wav")),
+    };
+    match MediaCommand::from_action(&hold, resolve) {
+        FromAction::Command(MediaCommand::StartHoldMusic { music, .. }) => assert!(music.is_none()),
+        other => panic!("{other:?}"),
+    }
+    let hang_up = Action::DisconnectEndpoint {
+        conversation: c,
+        leg: phone,
+        reason: EndReason::HungUp,
+    };
+    assert!(matches!(
+        MediaCommand::from_action(&hang_up, resolve),
+        FromAction::NotMedia
+    ));
+    let connect = Action::ConnectMedia {
+        conversation: c,
+        leg: phone,
+    };
+    match MediaCommand::from_action(&connect, resolve) {
+        FromAction::Command(command) => assert_eq!(command.conversation(), c),
+        other => panic!("{other:?}"),
+    }
+}
