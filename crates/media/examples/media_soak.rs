@@ -3,18 +3,20 @@
 //! memory per conversation and digits detected vs sent.
 //!
 //! `cargo run --release -p ringside-media --example media_soak -- --conversations 5000 --seconds 20 --shards 2`
+//! (add `--realtime 10` to run the shard threads at SCHED_FIFO priority 10).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ringside_engine::MediaSignal;
-use ringside_media::{procfs, scenario, EndpointEvent, MediaClock, MediaOutput};
+use ringside_media::{procfs, scenario, ClockOptions, EndpointEvent, MediaClock, MediaOutput};
 
 struct Args {
     conversations: u64,
     seconds: u64,
     shards: usize,
+    realtime: Option<u8>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -22,6 +24,7 @@ fn parse_args() -> Result<Args, String> {
         conversations: 1000,
         seconds: 20,
         shards: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        realtime: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -31,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
             "--conversations" => args.conversations = number(&value)?,
             "--seconds" => args.seconds = number(&value)?.max(1),
             "--shards" => args.shards = number(&value)?.max(1) as usize,
+            "--realtime" => args.realtime = Some(number(&value)?.clamp(1, 99) as u8),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -54,7 +58,7 @@ fn main() {
         Ok(args) => args,
         Err(e) => {
             eprintln!(
-                "media_soak: {e}\nusage: media_soak [--conversations N] [--seconds T] [--shards S]"
+                "media_soak: {e}\nusage: media_soak [--conversations N] [--seconds T] [--shards S] [--realtime PRIORITY]"
             );
             std::process::exit(2);
         }
@@ -65,7 +69,10 @@ fn main() {
     let rss_before = procfs::rss_bytes().unwrap_or(0);
 
     let sink_counts = Arc::clone(&counts);
-    let clock = MediaClock::start(args.shards, move |output| {
+    let options = ClockOptions {
+        realtime_priority: args.realtime,
+    };
+    let clock = MediaClock::start_with(args.shards, options, move |output| {
         sink_counts.outputs.fetch_add(1, Ordering::Relaxed);
         match output {
             MediaOutput::Engine {
@@ -169,7 +176,8 @@ fn main() {
             _ => "n/a".to_string(),
         };
         println!(
-            "  shard {i}: {} conversations, {} ticks, {} skipped, lateness p50 {:.3} / p99 {:.3} / max {:.3} ms, work p50 {:.3} / p99 {:.3} ms, thread cpu {cpu}",
+            "  shard {i}: realtime {}, {} conversations, {} ticks, {} skipped, lateness p50 {:.3} / p99 {:.3} / max {:.3} ms, work p50 {:.3} / p99 {:.3} ms, thread cpu {cpu}",
+            s.realtime,
             s.conversations,
             s.ticks,
             s.skipped_frames,

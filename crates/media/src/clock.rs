@@ -4,15 +4,15 @@
 //! Each shard thread repeats: sleep until `start + n·20 ms`; measure lateness (wake − deadline);
 //! if more than [`MAX_CATCH_UP`] frames behind, skip the excess frames (counted in
 //! [`ShardStats::skipped_frames`]) so that a stall never turns into a long burst; otherwise the
-//! missed frames run back to back. Then swap the shard's inbox (a `Mutex<Vec>` double buffer),
-//! apply the commands, tick the plane, publish finished recordings and hand every output to the
+//! missed frames run back to back. Then swap the shard's inbox (a `Mutex<Vec>` double buffer,
+//! taken with `try_lock` so that a preempted sender never stalls a tick), apply the commands, tick the plane, publish finished recordings and hand every output to the
 //! sink. Deadlines are absolute, so the clock does not drift.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,7 @@ struct Counters {
     conversations: usize,
     legs: usize,
     cpu: Option<Duration>,
+    realtime: bool,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +88,8 @@ pub struct ShardStats {
     pub conversations: usize,
     /// Legs on the shard.
     pub legs: usize,
+    /// Whether the shard thread runs at real-time priority ([`ClockOptions::realtime_priority`]).
+    pub realtime: bool,
     /// CPU time of the shard thread since it started (from `/proc/thread-self/stat`, refreshed
     /// every second; `None` without `/proc`).
     pub cpu_time: Option<Duration>,
@@ -109,6 +112,17 @@ pub struct ClockStats {
     pub work_p99: Duration,
     /// Conversations over all shards.
     pub conversations: usize,
+}
+
+/// How a [`MediaClock`] runs its shard threads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockOptions {
+    /// Run each shard thread at this `SCHED_FIFO` priority (1–99). On a machine shared with other
+    /// work, real-time priority is what keeps p99 tick lateness under 2 ms (see
+    /// docs/benchmarks.md). Without a libc dependency the clock asks the `chrt` utility
+    /// (util-linux) to set it for each thread; that needs `CAP_SYS_NICE` (or root). Failure is
+    /// not an error: the shard runs at normal priority and [`ShardStats::realtime`] says so.
+    pub realtime_priority: Option<u8>,
 }
 
 /// A cheap, cloneable handle for sending commands to a running [`MediaClock`] from any thread.
@@ -147,6 +161,15 @@ impl MediaClock {
     /// threads, in order per conversation; keep it short (push into a channel). A panicking sink
     /// loses that output but not the shard.
     pub fn start(shards: usize, sink: impl Fn(MediaOutput) + Send + Sync + 'static) -> MediaClock {
+        MediaClock::start_with(shards, ClockOptions::default(), sink)
+    }
+
+    /// [`start`](Self::start) with options (e.g. real-time priority for the shard threads).
+    pub fn start_with(
+        shards: usize,
+        options: ClockOptions,
+        sink: impl Fn(MediaOutput) + Send + Sync + 'static,
+    ) -> MediaClock {
         let sink: Sink = Arc::new(sink);
         let shards: Arc<[Arc<Shard>]> = (0..shards.max(1))
             .map(|_| Arc::new(Shard::default()))
@@ -161,7 +184,13 @@ impl MediaClock {
                 let recordings = Arc::clone(&recordings);
                 std::thread::Builder::new()
                     .name(format!("media-{i}"))
-                    .spawn(move || run_shard(&shard, &sink, &recordings))
+                    .spawn(move || {
+                        if let Some(priority) = options.realtime_priority {
+                            let ok = set_realtime(priority);
+                            lock(&shard.counters).realtime = ok;
+                        }
+                        run_shard(&shard, &sink, &recordings)
+                    })
                     .ok()
             })
             .collect();
@@ -216,6 +245,7 @@ impl MediaClock {
                 conversations: c.conversations,
                 legs: c.legs,
                 cpu_time: c.cpu,
+                realtime: c.realtime,
             });
             stats.ticks += c.ticks;
             stats.conversations += c.conversations;
@@ -260,6 +290,23 @@ impl Drop for MediaClock {
     }
 }
 
+/// Puts the calling thread in `SCHED_FIFO` at `priority` with `chrt -f -p` (no libc here).
+fn set_realtime(priority: u8) -> bool {
+    let Ok(link) = std::fs::read_link("/proc/thread-self") else {
+        return false;
+    };
+    let Some(tid) = link.file_name().and_then(|t| t.to_str()) else {
+        return false;
+    };
+    std::process::Command::new("chrt")
+        .args(["-f", "-p", &priority.clamp(1, 99).to_string(), tid])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
@@ -272,6 +319,7 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
     let tick_us = micros(TICK);
     let mut frame: u64 = 0;
     let mut cpu_countdown: u64 = 1;
+    let mut local = Counters::default();
     loop {
         frame += 1;
         let deadline = start + Duration::from_micros(frame.saturating_mul(tick_us));
@@ -288,7 +336,16 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         let skipped = behind.saturating_sub(MAX_CATCH_UP);
         frame += skipped;
 
-        std::mem::swap(&mut *lock(&shard.inbox), &mut commands);
+        // Never wait for the inbox: a sender preempted while holding it (the shard may run at
+        // real-time priority, senders do not) would otherwise stall the tick. Its commands are
+        // applied at the next tick instead.
+        match shard.inbox.try_lock() {
+            Ok(mut inbox) => std::mem::swap(&mut *inbox, &mut commands),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                std::mem::swap(&mut *poisoned.into_inner(), &mut commands)
+            }
+            Err(TryLockError::WouldBlock) => {}
+        }
         let applied = commands.len() as u64;
         for command in commands.drain(..) {
             plane.handle(command);
@@ -309,16 +366,32 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         } else {
             None
         };
-        let mut c = lock(&shard.counters);
-        c.ticks += 1;
-        c.skipped += skipped;
-        c.commands += applied;
-        c.lateness.record(late);
-        c.work.record(work);
-        c.conversations = plane.conversation_count();
-        c.legs = plane.leg_count();
+        // Figures go to a local copy first and are published when the shared one is free, for
+        // the same reason (a `stats()` caller must not stall the tick).
+        local.ticks += 1;
+        local.skipped += skipped;
+        local.commands += applied;
+        local.lateness.record(late);
+        local.work.record(work);
         if let Some(cpu) = cpu {
-            c.cpu = Some(cpu);
+            local.cpu = Some(cpu);
+        }
+        if let Ok(mut c) = shard.counters.try_lock() {
+            c.ticks += local.ticks;
+            c.skipped += local.skipped;
+            c.commands += local.commands;
+            c.lateness.merge(&local.lateness);
+            c.work.merge(&local.work);
+            c.conversations = plane.conversation_count();
+            c.legs = plane.leg_count();
+            if local.cpu.is_some() {
+                c.cpu = local.cpu;
+            }
+            local.ticks = 0;
+            local.skipped = 0;
+            local.commands = 0;
+            local.lateness.clear();
+            local.work.clear();
         }
     }
 }

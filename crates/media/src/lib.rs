@@ -13,6 +13,8 @@
 //!   id ([`shard_of`]). The server starts it once with `shards = available cores`, sends commands
 //!   with [`MediaClock::send`] (or a cloned [`MediaSender`]) and receives outputs in the sink
 //!   closure, on the shard threads (keep the sink short: push into a channel).
+//!   [`MediaClock::start_with`] and [`ClockOptions::realtime_priority`] run the shard threads at
+//!   `SCHED_FIFO` priority, which on a shared machine is what keeps p99 lateness under 2 ms.
 //!
 //! # Commands
 //!
@@ -102,7 +104,7 @@ mod plane;
 pub mod procfs;
 pub mod scenario;
 
-pub use clock::{shard_of, ClockStats, MediaClock, MediaSender, ShardStats};
+pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats};
 pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
 pub use histogram::Histogram;
 pub use plane::{beep, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
