@@ -17,7 +17,11 @@ pub struct GuidParseError {
 
 impl fmt::Display for GuidParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", self.input)
+        write!(
+            f,
+            "'{}' is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+            self.input
+        )
     }
 }
 
@@ -47,7 +51,9 @@ impl Guid {
 
     /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (any hex case) or the same 32 digits without hyphens.
     pub fn parse(input: &str) -> Result<Guid, GuidParseError> {
-        let error = || GuidParseError { input: input.chars().take(64).collect() };
+        let error = || GuidParseError {
+            input: input.chars().take(64).collect(),
+        };
         let bytes = input.as_bytes();
         let hex: Vec<u8> = match bytes.len() {
             36 => {
@@ -76,7 +82,15 @@ impl Guid {
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hex = format!("{:032x}", self.0);
-        write!(f, "{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        write!(
+            f,
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 }
 
@@ -166,14 +180,26 @@ mod tests {
         let text = "aaaaaaaa-0000-4000-8000-00000000beef";
         let guid = Guid::parse(text).unwrap();
         assert_eq!(guid.to_string(), text);
-        assert_eq!(Guid::parse("AAAAAAAA-0000-4000-8000-00000000BEEF").unwrap(), guid);
-        assert_eq!(Guid::parse("aaaaaaaa000040008000" ).ok(), None);
-        assert_eq!(Guid::parse("aaaaaaaa00004000800000000000beef").unwrap(), guid);
+        assert_eq!(
+            Guid::parse("AAAAAAAA-0000-4000-8000-00000000BEEF").unwrap(),
+            guid
+        );
+        assert_eq!(Guid::parse("aaaaaaaa000040008000").ok(), None);
+        assert_eq!(
+            Guid::parse("aaaaaaaa00004000800000000000beef").unwrap(),
+            guid
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "x", "aaaaaaaa-0000-4000-8000-00000000beeg", "aaaaaaaa00000-4000-8000-00000000beef", "é"] {
+        for bad in [
+            "",
+            "x",
+            "aaaaaaaa-0000-4000-8000-00000000beeg",
+            "aaaaaaaa00000-4000-8000-00000000beef",
+            "é",
+        ] {
             assert!(Guid::parse(bad).is_err(), "{bad}");
         }
     }

@@ -9,12 +9,10 @@ mod permission;
 mod phone;
 mod tone;
 
-pub use ids::{
-    AcsResourceId, AppId, Guid, GuidParseError, InstanceId, SecretId, TenantId, UserId,
-};
+pub use ids::{AcsResourceId, AppId, Guid, GuidParseError, InstanceId, SecretId, TenantId, UserId};
 pub use licence::{Licence, LicenceParseError};
 pub use media::{FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE};
 pub use party::Party;
 pub use permission::{Permission, PermissionParseError};
-pub use phone::{E164, E164ParseError, NumberType, NumberTypeParseError};
+pub use phone::{E164ParseError, NumberType, NumberTypeParseError, E164};
 pub use tone::{Tone, ToneParseError};

@@ -35,8 +35,11 @@ impl std::error::Error for LicenceParseError {}
 
 impl Licence {
     /// Every licence.
-    pub const ALL: [Licence; 3] =
-        [Licence::TeamsPhoneResourceAccount, Licence::CallingPlan, Licence::TeamsPhone];
+    pub const ALL: [Licence; 3] = [
+        Licence::TeamsPhoneResourceAccount,
+        Licence::CallingPlan,
+        Licence::TeamsPhone,
+    ];
 
     /// Ringside's camelCase name, used on the wire.
     pub fn as_str(self) -> &'static str {
@@ -68,13 +71,18 @@ impl Licence {
     /// Parses Ringside's name or the SKU part number, ignoring ASCII case and `-`/`_`/spaces.
     pub fn parse(input: &str) -> Result<Licence, LicenceParseError> {
         let squash = |s: &str| -> String {
-            s.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect()
+            s.chars()
+                .filter(|c| !matches!(c, '-' | '_' | ' '))
+                .flat_map(char::to_lowercase)
+                .collect()
         };
         let wanted = squash(input);
         Licence::ALL
             .into_iter()
             .find(|l| squash(l.as_str()) == wanted || squash(l.sku()) == wanted)
-            .ok_or_else(|| LicenceParseError { input: input.chars().take(80).collect() })
+            .ok_or_else(|| LicenceParseError {
+                input: input.chars().take(80).collect(),
+            })
     }
 }
 
@@ -91,8 +99,14 @@ mod tests {
     #[test]
     fn parses_names_and_skus() {
         assert_eq!(Licence::parse("callingPlan").unwrap(), Licence::CallingPlan);
-        assert_eq!(Licence::parse("calling-plan").unwrap(), Licence::CallingPlan);
-        assert_eq!(Licence::parse("PHONESYSTEM_VIRTUALUSER").unwrap(), Licence::TeamsPhoneResourceAccount);
+        assert_eq!(
+            Licence::parse("calling-plan").unwrap(),
+            Licence::CallingPlan
+        );
+        assert_eq!(
+            Licence::parse("PHONESYSTEM_VIRTUALUSER").unwrap(),
+            Licence::TeamsPhoneResourceAccount
+        );
         assert_eq!(Licence::parse("mcoev").unwrap(), Licence::TeamsPhone);
         assert!(Licence::parse("E5").is_err());
     }

@@ -91,7 +91,9 @@ impl Permission {
         Permission::ALL
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(input.trim()))
-            .ok_or_else(|| PermissionParseError { input: input.chars().take(80).collect() })
+            .ok_or_else(|| PermissionParseError {
+                input: input.chars().take(80).collect(),
+            })
     }
 }
 
@@ -118,7 +120,12 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_misspelled_names() {
-        for bad in ["Calls.JoinGroupCalls.All", "User.Read.All", "", "Calls.Initiate"] {
+        for bad in [
+            "Calls.JoinGroupCalls.All",
+            "User.Read.All",
+            "",
+            "Calls.Initiate",
+        ] {
             let error = Permission::parse(bad).unwrap_err();
             assert!(error.to_string().contains("Calls.Initiate.All"));
         }

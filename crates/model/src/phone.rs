@@ -29,7 +29,9 @@ impl E164 {
     /// Parses `+` followed by 8 to 15 digits, the first non-zero. A leading `tel:` is accepted
     /// (Graph renders resource account numbers as `tel:+1…`); nothing else is normalised.
     pub fn parse(input: &str) -> Result<E164, E164ParseError> {
-        let error = || E164ParseError { input: input.chars().take(40).collect() };
+        let error = || E164ParseError {
+            input: input.chars().take(40).collect(),
+        };
         let body = input.strip_prefix("tel:").unwrap_or(input);
         let digits = body.strip_prefix('+').ok_or_else(error)?;
         let valid = (8..=15).contains(&digits.len())
@@ -103,8 +105,11 @@ impl std::error::Error for NumberTypeParseError {}
 
 impl NumberType {
     /// All types, in display order.
-    pub const ALL: [NumberType; 3] =
-        [NumberType::CallingPlan, NumberType::DirectRouting, NumberType::OperatorConnect];
+    pub const ALL: [NumberType; 3] = [
+        NumberType::CallingPlan,
+        NumberType::DirectRouting,
+        NumberType::OperatorConnect,
+    ];
 
     /// The cmdlet spelling.
     pub fn as_str(self) -> &'static str {
@@ -120,7 +125,9 @@ impl NumberType {
         NumberType::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(input))
-            .ok_or_else(|| NumberTypeParseError { input: input.chars().take(40).collect() })
+            .ok_or_else(|| NumberTypeParseError {
+                input: input.chars().take(40).collect(),
+            })
     }
 }
 
@@ -136,16 +143,34 @@ mod tests {
 
     #[test]
     fn parses_e164() {
-        assert_eq!(E164::parse("+14255550100").unwrap().as_str(), "+14255550100");
-        assert_eq!(E164::parse("tel:+14255550100").unwrap().tel_uri(), "tel:+14255550100");
-        for bad in ["14255550100", "+0425555010", "+1425", "+1425555010012345", "+1 425 555 0100", "", "+", "tel:"] {
+        assert_eq!(
+            E164::parse("+14255550100").unwrap().as_str(),
+            "+14255550100"
+        );
+        assert_eq!(
+            E164::parse("tel:+14255550100").unwrap().tel_uri(),
+            "tel:+14255550100"
+        );
+        for bad in [
+            "14255550100",
+            "+0425555010",
+            "+1425",
+            "+1425555010012345",
+            "+1 425 555 0100",
+            "",
+            "+",
+            "tel:",
+        ] {
             assert!(E164::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn parses_number_type() {
-        assert_eq!(NumberType::parse("callingplan").unwrap(), NumberType::CallingPlan);
+        assert_eq!(
+            NumberType::parse("callingplan").unwrap(),
+            NumberType::CallingPlan
+        );
         assert!(NumberType::parse("Mobile").is_err());
     }
 }

@@ -31,7 +31,11 @@ pub struct ToneParseError {
 
 impl fmt::Display for ToneParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' is not a DTMF key (expected 0-9, *, #, A-D)", self.input)
+        write!(
+            f,
+            "'{}' is not a DTMF key (expected 0-9, *, #, A-D)",
+            self.input
+        )
     }
 }
 
@@ -83,7 +87,11 @@ impl Tone {
             'C' | 'c' => Tone::C,
             'D' | 'd' => Tone::D,
             '!' => Tone::Flash,
-            _ => return Err(ToneParseError { input: c.to_string() }),
+            _ => {
+                return Err(ToneParseError {
+                    input: c.to_string(),
+                })
+            }
         })
     }
 
