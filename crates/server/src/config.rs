@@ -33,6 +33,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Per-client request rate limit.
     pub rate_limit: RateLimitConfig,
+    /// Run the media clock's shard threads at this `SCHED_FIFO` priority (1–99); needs root or
+    /// `CAP_SYS_NICE`, falls back to normal priority otherwise. `RINGSIDE_MEDIA_REALTIME_PRIORITY`
+    /// sets it in dev mode. Keeps p99 tick lateness under 2 ms on a busy machine (docs/benchmarks.md).
+    pub media_realtime_priority: Option<u8>,
 }
 
 /// PEM files for a certificate the operator brings.
@@ -78,6 +82,7 @@ impl Default for Config {
             token_lifetime_secs: 3599,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: RateLimitConfig::default(),
+            media_realtime_priority: None,
         }
     }
 }
@@ -143,6 +148,9 @@ impl Config {
             return Err(invalid(
                 "rate_limit.requests_per_second must be a non-negative number",
             ));
+        }
+        if matches!(config.media_realtime_priority, Some(p) if !(1..=99).contains(&p)) {
+            return Err(invalid("media_realtime_priority must be between 1 and 99"));
         }
         if let Some(url) = &config.public_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {

@@ -104,8 +104,14 @@ impl Server {
                 })?
         };
 
-        let calls = crate::calls::CallRuntime::start(directory.clone(), &data_dir)
-            .context("starting the call runtime")?;
+        let realtime_priority = std::env::var("RINGSIDE_MEDIA_REALTIME_PRIORITY")
+            .ok()
+            .and_then(|value| value.parse::<u8>().ok())
+            .filter(|p| (1..=99).contains(p))
+            .or(config.media_realtime_priority);
+        let calls =
+            crate::calls::CallRuntime::start(directory.clone(), &data_dir, realtime_priority)
+                .context("starting the call runtime")?;
         let state = AppState::new(StateParts {
             directory,
             admin_token,

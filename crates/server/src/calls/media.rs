@@ -2,7 +2,7 @@
 //! [`MediaCommand`]s, and stops it when the runtime ends. Outputs arrive in the sink given to
 //! [`MediaPort::start`], on the shard threads.
 
-use ringside_media::{MediaClock, MediaCommand, MediaOutput};
+use ringside_media::{ClockOptions, MediaClock, MediaCommand, MediaOutput};
 
 /// The media clock handle.
 pub(crate) struct MediaPort {
@@ -10,14 +10,22 @@ pub(crate) struct MediaPort {
 }
 
 impl MediaPort {
-    /// Starts one media shard per available core; `sink` receives every output.
-    pub(crate) fn start(sink: impl Fn(MediaOutput) + Send + Sync + 'static) -> MediaPort {
+    /// Starts one media shard per available core, at `SCHED_FIFO` `realtime_priority` when given and
+    /// permitted; `sink` receives every output.
+    pub(crate) fn start(
+        realtime_priority: Option<u8>,
+        sink: impl Fn(MediaOutput) + Send + Sync + 'static,
+    ) -> MediaPort {
         let shards = std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1)
             .clamp(1, 64);
         MediaPort {
-            clock: Some(MediaClock::start(shards, sink)),
+            clock: Some(MediaClock::start_with(
+                shards,
+                ClockOptions { realtime_priority },
+                sink,
+            )),
         }
     }
 

@@ -136,13 +136,14 @@ impl CallRuntime {
     pub(crate) fn start(
         directory: Arc<DirectoryStore>,
         data_dir: &std::path::Path,
+        realtime_priority: Option<u8>,
     ) -> anyhow::Result<CallRuntime> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(data_dir));
         let sink = tx.clone();
-        let port = MediaPort::start(move |output| {
+        let port = MediaPort::start(realtime_priority, move |output| {
             let _ = sink.send(Msg::Media(output));
         });
         let runtime = Runtime {
