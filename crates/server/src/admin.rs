@@ -1621,6 +1621,7 @@ mod tests {
         let served: BTreeSet<(String, String)> = ROUTES
             .iter()
             .chain(crate::calls::api::ROUTES)
+            .chain(crate::calls::recordings::ROUTES)
             .map(|(method, path)| (method.to_string(), shape(path)))
             .collect();
         let undocumented: Vec<_> = served.difference(&documented).collect();

@@ -37,6 +37,45 @@ pub struct Config {
     /// `CAP_SYS_NICE`, falls back to normal priority otherwise. `RINGSIDE_MEDIA_REALTIME_PRIORITY`
     /// sets it in dev mode. Keeps p99 tick lateness under 2 ms on a busy machine (docs/benchmarks.md).
     pub media_realtime_priority: Option<u8>,
+    /// Service-hosted media: prompt fetching and recordResponse recordings (`[media]`).
+    pub media: MediaConfig,
+}
+
+/// `[media]`: how Graph prompts (`mediaInfo.uri`) are fetched and how long recordResponse
+/// recordings are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Fetch prompts from hosts that resolve to private (RFC 1918), unique-local, CGNAT or loopback
+    /// addresses. Off by default (server-side request forgery); dev mode always allows loopback.
+    /// Link-local addresses (cloud metadata services) are only reachable through `prompt_hosts`.
+    pub allow_private_prompt_hosts: bool,
+    /// Host names or IP addresses whose prompts are fetched whatever they resolve to.
+    pub prompt_hosts: Vec<String>,
+    /// Largest prompt file, bytes.
+    pub max_prompt_bytes: usize,
+    /// Time limit for one prompt download (connect, redirects and body), seconds.
+    pub prompt_fetch_timeout_secs: u64,
+    /// Redirects followed per prompt download.
+    pub max_prompt_redirects: usize,
+    /// How long recordResponse recordings stay downloadable, seconds.
+    pub recording_retention_secs: u64,
+    /// Recordings kept at most; the oldest go first.
+    pub max_recordings: usize,
+}
+
+impl Default for MediaConfig {
+    fn default() -> MediaConfig {
+        MediaConfig {
+            allow_private_prompt_hosts: false,
+            prompt_hosts: Vec::new(),
+            max_prompt_bytes: 10 << 20,
+            prompt_fetch_timeout_secs: 10,
+            max_prompt_redirects: 3,
+            recording_retention_secs: 3600,
+            max_recordings: 1000,
+        }
+    }
 }
 
 /// PEM files for a certificate the operator brings.
@@ -83,6 +122,7 @@ impl Default for Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: RateLimitConfig::default(),
             media_realtime_priority: None,
+            media: MediaConfig::default(),
         }
     }
 }
@@ -152,6 +192,31 @@ impl Config {
         if matches!(config.media_realtime_priority, Some(p) if !(1..=99).contains(&p)) {
             return Err(invalid("media_realtime_priority must be between 1 and 99"));
         }
+        let media = &config.media;
+        if media.max_prompt_bytes < 1024 || media.max_prompt_bytes > (256 << 20) {
+            return Err(invalid(
+                "media.max_prompt_bytes must be between 1024 and 268435456",
+            ));
+        }
+        if !(1..=120).contains(&media.prompt_fetch_timeout_secs) {
+            return Err(invalid(
+                "media.prompt_fetch_timeout_secs must be between 1 and 120",
+            ));
+        }
+        if media.max_prompt_redirects > 10 {
+            return Err(invalid("media.max_prompt_redirects must be at most 10"));
+        }
+        if !(60..=30 * 86_400).contains(&media.recording_retention_secs) {
+            return Err(invalid(
+                "media.recording_retention_secs must be between 60 and 2592000",
+            ));
+        }
+        if media.max_recordings == 0 {
+            return Err(invalid("media.max_recordings must be at least 1"));
+        }
+        if media.prompt_hosts.iter().any(|h| h.trim().is_empty()) {
+            return Err(invalid("media.prompt_hosts entries must not be empty"));
+        }
         if let Some(url) = &config.public_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(invalid("public_url must start with https:// or http://"));
@@ -190,6 +255,40 @@ mod tests {
         assert!(matches!(
             Config::parse("token_lifetime_secs = 5", path),
             Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn media_section_has_safe_defaults_and_checked_ranges() {
+        let path = Path::new("ringside.toml");
+        let config = Config::parse("", path).unwrap();
+        assert!(!config.media.allow_private_prompt_hosts);
+        assert_eq!(config.media.max_prompt_bytes, 10 << 20);
+        let config = Config::parse(
+            "[media]\nallow_private_prompt_hosts = true\nprompt_hosts = [\"media.internal\"]\nmax_prompt_bytes = 2048\n",
+            path,
+        )
+        .unwrap();
+        assert!(config.media.allow_private_prompt_hosts);
+        assert_eq!(
+            config.media.prompt_hosts,
+            vec!["media.internal".to_string()]
+        );
+        for bad in [
+            "[media]\nmax_prompt_bytes = 5",
+            "[media]\nprompt_fetch_timeout_secs = 0",
+            "[media]\nrecording_retention_secs = 1",
+            "[media]\nmax_recordings = 0",
+            "[media]\nprompt_hosts = [\" \"]",
+        ] {
+            assert!(
+                matches!(Config::parse(bad, path), Err(ConfigError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            Config::parse("[media]\nallow_private = true", path),
+            Err(ConfigError::Parse { .. })
         ));
     }
 }

@@ -17,7 +17,7 @@ mod state;
 mod tls;
 
 pub use calls::behaviour;
-pub use config::{Config, ConfigError, RateLimitConfig};
+pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
 pub use devmode::DevInfo;
 pub use serve::{RunningServer, ServeOptions, Server};
 pub use state::AppState;
@@ -28,7 +28,12 @@ use axum::Router;
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
-        .nest("/ringside/v1", admin::routes().merge(calls::api::routes()))
+        .nest(
+            "/ringside/v1",
+            admin::routes()
+                .merge(calls::api::routes())
+                .merge(calls::recordings::routes()),
+        )
         .merge(graph::routes())
         .merge(oauth::routes())
         .fallback(http::not_found)

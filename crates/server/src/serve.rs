@@ -109,9 +109,21 @@ impl Server {
             .and_then(|value| value.parse::<u8>().ok())
             .filter(|p| (1..=99).contains(p))
             .or(config.media_realtime_priority);
-        let calls =
-            crate::calls::CallRuntime::start(directory.clone(), &data_dir, realtime_priority)
-                .context("starting the call runtime")?;
+        let local_ca = std::fs::read(&tls.ca_cert_path).ok();
+        let media_services = crate::calls::media_services::MediaServices::new(
+            &config.media,
+            dev_mode,
+            &data_dir,
+            local_ca,
+        )
+        .context("preparing the prompt fetcher")?;
+        let calls = crate::calls::CallRuntime::start(
+            directory.clone(),
+            &data_dir,
+            realtime_priority,
+            media_services,
+        )
+        .context("starting the call runtime")?;
         let state = AppState::new(StateParts {
             directory,
             admin_token,

@@ -35,6 +35,11 @@ impl MediaPort {
         }
     }
 
+    /// Takes a finished bot recording (a recordResponse WAV) by its handle.
+    pub(crate) fn take_recording(&self, handle: &str) -> Option<Vec<u8>> {
+        self.clock.as_ref()?.take_recording(handle)
+    }
+
     /// Stops the shard threads.
     pub(crate) fn shutdown(&mut self) {
         if let Some(clock) = self.clock.take() {

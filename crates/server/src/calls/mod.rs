@@ -19,8 +19,11 @@
 
 pub(crate) mod api;
 pub mod behaviour;
+pub(crate) mod fetch;
 mod media;
+pub(crate) mod media_services;
 pub(crate) mod media_store;
+pub(crate) mod recordings;
 mod responder;
 pub(crate) mod routing;
 mod runtime;

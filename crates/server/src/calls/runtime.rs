@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
 use super::media::MediaPort;
+use super::media_services::MediaServices;
 use super::media_store::MediaStore;
 use super::responder::{self, Responder, ResponderOutput};
 use super::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
@@ -129,6 +130,7 @@ pub(crate) struct CallRuntime {
     events: broadcast::Sender<Event>,
     behaviours: Arc<Behaviours>,
     media: Arc<MediaStore>,
+    services: MediaServices,
 }
 
 impl CallRuntime {
@@ -137,6 +139,7 @@ impl CallRuntime {
         directory: Arc<DirectoryStore>,
         data_dir: &std::path::Path,
         realtime_priority: Option<u8>,
+        services: MediaServices,
     ) -> anyhow::Result<CallRuntime> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
@@ -150,6 +153,7 @@ impl CallRuntime {
             engine: Engine::default(),
             directory,
             media_store: media.clone(),
+            services: services.clone(),
             behaviours: behaviours.clone(),
             events: events.clone(),
             media: port,
@@ -165,6 +169,7 @@ impl CallRuntime {
             events,
             behaviours,
             media,
+            services,
         })
     }
 
@@ -180,6 +185,17 @@ impl CallRuntime {
 
     pub(crate) fn media(&self) -> &MediaStore {
         &self.media
+    }
+
+    /// The prompt fetcher (https prompts, cached by resourceId and URI).
+    #[allow(dead_code)]
+    pub(crate) fn prompts(&self) -> &super::fetch::PromptFetcher {
+        &self.services.fetcher
+    }
+
+    /// recordResponse recordings.
+    pub(crate) fn recordings(&self) -> &super::recordings::RecordingStore {
+        &self.services.recordings
     }
 
     /// Sends a request and waits for its answer.
@@ -255,6 +271,7 @@ struct Runtime {
     engine: Engine,
     directory: Arc<DirectoryStore>,
     media_store: Arc<MediaStore>,
+    services: MediaServices,
     behaviours: Arc<Behaviours>,
     events: broadcast::Sender<Event>,
     media: MediaPort,
@@ -548,8 +565,13 @@ impl Runtime {
                 operation,
                 kind,
                 outcome,
+                recording,
                 ..
             } => {
+                if *kind == OperationKind::RecordResponse && recording.is_none() {
+                    // Cancelled or failed: nobody may download what was recorded.
+                    self.services.recordings.discard(&operation.to_string());
+                }
                 let mut echo = false;
                 if let Some(record) = self.legs.get_mut(leg) {
                     if let Driver::Bot {
@@ -658,7 +680,9 @@ impl Runtime {
         if media.uri == responder::ANNOUNCEMENT_URI {
             return Some(responder::announcement());
         }
-        self.media_store.resolve(media)
+        self.media_store
+            .resolve(media)
+            .or_else(|| self.services.fetcher.cache().get(media))
     }
 
     fn action(&mut self, now: Instant, action: Action) {
@@ -712,8 +736,8 @@ impl Runtime {
                             self.note(
                                 now,
                                 *leg,
-                                "a prompt names media that is not an upload (https media comes \
-                                 with the Graph door): the prompt fails"
+                                "a prompt names media that is neither an upload nor a fetched \
+                                 prompt: the prompt fails"
                                     .to_string(),
                             );
                         }
@@ -840,7 +864,16 @@ impl Runtime {
 
     fn media_news(&mut self, now: Instant, output: MediaOutput) {
         match output {
-            MediaOutput::Engine { signal, .. } => self.inputs.push_back(Input::Media(signal)),
+            MediaOutput::Engine { signal, .. } => {
+                if let MediaSignal::RecordingEnded {
+                    recording: Some(handle),
+                    ..
+                } = &signal
+                {
+                    self.keep_recording(handle);
+                }
+                self.inputs.push_back(Input::Media(signal));
+            }
             MediaOutput::Endpoint { leg, event, .. } => {
                 let Some(record) = self.legs.get_mut(&leg) else {
                     return;
@@ -876,6 +909,17 @@ impl Runtime {
             }
         }
         self.pump(now);
+    }
+
+    /// Moves a bot's recordResponse WAV from the media clock into the recording store, where the
+    /// door that renders the operation's completion finds its ticket.
+    fn keep_recording(&mut self, handle: &str) {
+        let Some(wav) = self.media.take_recording(handle) else {
+            return;
+        };
+        if let Err(error) = self.services.recordings.put(handle, &wav) {
+            tracing::warn!(%error, "a recordResponse recording could not be stored");
+        }
     }
 
     // ---- requests -------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+//! The service-hosted media helpers the runtime and the doors share: the prompt fetcher (with its
+//! cache, which the runtime resolves prompts from) and the recordResponse recording store. Built
+//! once from the `[media]` config in [`crate::serve`] and handed to the runtime.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::fetch::{FetchPolicy, PromptCache, PromptFetcher};
+use super::recordings::RecordingStore;
+use crate::config::MediaConfig;
+
+/// Prompt fetcher and recording store. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct MediaServices {
+    pub(crate) fetcher: Arc<PromptFetcher>,
+    pub(crate) recordings: Arc<RecordingStore>,
+}
+
+impl MediaServices {
+    /// From the config: loopback prompt hosts (and http to them) are allowed in dev mode;
+    /// `local_ca_pem` is trusted for prompt hosts besides the public roots.
+    pub(crate) fn new(
+        media: &MediaConfig,
+        dev_mode: bool,
+        data_dir: &Path,
+        local_ca_pem: Option<Vec<u8>>,
+    ) -> anyhow::Result<MediaServices> {
+        let roots: Vec<Vec<u8>> = local_ca_pem.into_iter().collect();
+        let fetcher = PromptFetcher::new(
+            FetchPolicy::from_config(media, dev_mode),
+            &roots,
+            Arc::new(PromptCache::default()),
+        )?;
+        Ok(MediaServices {
+            fetcher: Arc::new(fetcher),
+            recordings: Arc::new(RecordingStore::open(
+                data_dir,
+                media.recording_retention_secs,
+                media.max_recordings,
+            )),
+        })
+    }
+}
