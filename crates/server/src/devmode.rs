@@ -1,7 +1,11 @@
 //! Dev mode, the embedded default: on first start, seed a ready-to-use tenant (three Teams users, a bot
-//! app with a secret and every calling permission consented, a licensed resource account with a number,
-//! an ACS resource bound to it, spare numbers), and on every start write `<data-dir>/dev.json` (0600) with
-//! everything a client needs, carrying the real port.
+//! app with a secret and every calling permission consented, a licensed resource account with the
+//! number +14255550100 for the Graph bot, a second one ("ringside-dev-ccaas", +14255550200) bound to
+//! the ACS resource for Teams Phone extensibility, spare numbers), and on every start write
+//! `<data-dir>/dev.json` (0600) with everything a client needs, carrying the real port.
+//!
+//! Data dirs seeded by older builds (one resource account bound to ACS) are brought to this layout
+//! on start: the binding moves from the Graph account to the CCaaS account.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,8 +24,10 @@ use crate::tls::write_private;
 
 /// The dev tenant's domain.
 const DEV_DOMAIN: &str = "dev.ringside.test";
-/// The resource account's number.
+/// The Graph bot resource account's number.
 const DEV_NUMBER: &str = "+14255550100";
+/// The Teams Phone extensibility (ACS-bound) resource account's number.
+const CCAAS_NUMBER: &str = "+14255550200";
 /// Numbers in the inventory, unassigned, for tests and experiments.
 const SPARE_NUMBERS: [&str; 5] = [
     "+14255550101",
@@ -50,6 +56,7 @@ struct DevState {
     secret_key_id: SecretId,
     client_secret: String,
     instance_id: InstanceId,
+    ccaas_instance_id: InstanceId,
     acs_resource_id: AcsResourceId,
     user_ids: Vec<UserId>,
 }
@@ -64,6 +71,9 @@ struct DevStateFile {
     secret_key_id: String,
     client_secret: String,
     instance_id: String,
+    /// Absent in files written before the CCaaS account existed.
+    #[serde(default)]
+    ccaas_instance_id: Option<String>,
     acs_resource_id: String,
     user_ids: Vec<String>,
 }
@@ -77,12 +87,14 @@ impl DevState {
             secret_key_id: self.secret_key_id.to_string(),
             client_secret: self.client_secret.clone(),
             instance_id: self.instance_id.to_string(),
+            ccaas_instance_id: Some(self.ccaas_instance_id.to_string()),
             acs_resource_id: self.acs_resource_id.to_string(),
             user_ids: self.user_ids.iter().map(ToString::to_string).collect(),
         }
     }
 
-    fn from_file(file: DevStateFile) -> Result<DevState> {
+    /// Reads the file; `ccaas` supplies the CCaaS account id when an older file lacks it.
+    fn from_file(file: DevStateFile, ccaas: impl FnOnce() -> InstanceId) -> Result<DevState> {
         let guid = |text: &str| Guid::parse(text).map_err(|e| anyhow!("dev-state.json: {e}"));
         Ok(DevState {
             tenant_id: TenantId(guid(&file.tenant_id)?),
@@ -91,6 +103,10 @@ impl DevState {
             secret_key_id: SecretId(guid(&file.secret_key_id)?),
             client_secret: file.client_secret,
             instance_id: InstanceId(guid(&file.instance_id)?),
+            ccaas_instance_id: match &file.ccaas_instance_id {
+                Some(id) => InstanceId(guid(id)?),
+                None => ccaas(),
+            },
             acs_resource_id: AcsResourceId(guid(&file.acs_resource_id)?),
             user_ids: file
                 .user_ids
@@ -207,10 +223,19 @@ pub struct DevResourceAccount {
 pub(crate) fn prepare(state: &AppState, ca_cert_path: &Path) -> Result<DevInfo> {
     let state_path = state.data_dir().join("dev-state.json");
     let dev_state = match std::fs::read_to_string(&state_path) {
-        Ok(text) => DevState::from_file(
-            serde_json::from_str(&text)
-                .with_context(|| format!("parsing {}", state_path.display()))?,
-        )?,
+        Ok(text) => {
+            let file: DevStateFile = serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", state_path.display()))?;
+            let upgrade = file.ccaas_instance_id.is_none();
+            let dev = DevState::from_file(file, || InstanceId(state.new_guid()))?;
+            if upgrade {
+                write_private(
+                    &state_path,
+                    serde_json::to_string_pretty(&dev.to_file())?.as_bytes(),
+                )?;
+            }
+            dev
+        }
         Err(_) => {
             let fresh = fresh_dev_state(state);
             // Written before seeding: a crash half-way resumes with the same ids.
@@ -233,6 +258,7 @@ fn fresh_dev_state(state: &AppState) -> DevState {
         secret_key_id: SecretId(state.new_guid()),
         client_secret: state.new_client_secret(),
         instance_id: InstanceId(state.new_guid()),
+        ccaas_instance_id: InstanceId(state.new_guid()),
         acs_resource_id: AcsResourceId(state.new_guid()),
         user_ids: DEV_USERS.iter().map(|_| UserId(state.new_guid())).collect(),
     }
@@ -338,13 +364,35 @@ fn seed(state: &AppState, dev: &DevState) -> Result<()> {
             display_name: "Ringside Dev Bot".into(),
         })?;
     }
-    if !read(&|d| {
+    // The Graph bot's account is not bound to ACS (older seeds bound it: undo that).
+    if read(&|d| {
         d.instance(tenant, dev.instance_id)
-            .is_some_and(|i| i.acs_resource == Some(dev.acs_resource_id))
+            .is_some_and(|i| i.acs_resource.is_some())
     }) {
         execute(Command::SetApplicationInstance {
             tenant,
             id: dev.instance_id,
+            app_id: None,
+            display_name: None,
+            acs_resource: Some(None),
+        })?;
+    }
+    if !read(&|d| d.instance(tenant, dev.ccaas_instance_id).is_some()) {
+        execute(Command::CreateApplicationInstance {
+            tenant,
+            id: dev.ccaas_instance_id,
+            upn: format!("ccaas@{domain}"),
+            app_id: dev.app_id,
+            display_name: "ringside-dev-ccaas".into(),
+        })?;
+    }
+    if !read(&|d| {
+        d.instance(tenant, dev.ccaas_instance_id)
+            .is_some_and(|i| i.acs_resource == Some(dev.acs_resource_id))
+    }) {
+        execute(Command::SetApplicationInstance {
+            tenant,
+            id: dev.ccaas_instance_id,
             app_id: None,
             display_name: None,
             acs_resource: Some(Some(dev.acs_resource_id)),
@@ -357,7 +405,22 @@ fn seed(state: &AppState, dev: &DevState) -> Result<()> {
         Licence::TeamsPhoneResourceAccount,
     )?;
     ensure_licence(state, tenant, dev.instance_id.guid(), Licence::CallingPlan)?;
-    for number in std::iter::once(&DEV_NUMBER).chain(SPARE_NUMBERS.iter()) {
+    ensure_licence(
+        state,
+        tenant,
+        dev.ccaas_instance_id.guid(),
+        Licence::TeamsPhoneResourceAccount,
+    )?;
+    ensure_licence(
+        state,
+        tenant,
+        dev.ccaas_instance_id.guid(),
+        Licence::CallingPlan,
+    )?;
+    for number in [DEV_NUMBER, CCAAS_NUMBER]
+        .iter()
+        .chain(SPARE_NUMBERS.iter())
+    {
         let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
         let held = number.clone();
         if !read(&move |d| d.number(&held).is_some()) {
@@ -368,24 +431,29 @@ fn seed(state: &AppState, dev: &DevState) -> Result<()> {
             })?;
         }
     }
-    let main_number = E164::parse(DEV_NUMBER).map_err(|e| anyhow!("{e}"))?;
-    let owned = main_number.clone();
-    if !read(&move |d| d.number(&owned).is_some_and(|n| n.assigned_to.is_some())) {
-        execute(Command::AssignNumber {
-            tenant,
-            number: main_number,
-            account: dev.instance_id.guid(),
-            number_type: NumberType::CallingPlan,
-        })?;
-    }
-    if !read(&|d| {
-        d.instance(tenant, dev.instance_id)
-            .is_some_and(|i| i.synced_at.is_some())
-    }) {
-        execute(Command::SyncApplicationInstance {
-            tenant,
-            id: dev.instance_id,
-        })?;
+    for (number, account) in [
+        (DEV_NUMBER, dev.instance_id),
+        (CCAAS_NUMBER, dev.ccaas_instance_id),
+    ] {
+        let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
+        let owned = number.clone();
+        if !read(&move |d| d.number(&owned).is_some_and(|n| n.assigned_to.is_some())) {
+            execute(Command::AssignNumber {
+                tenant,
+                number,
+                account: account.guid(),
+                number_type: NumberType::CallingPlan,
+            })?;
+        }
+        if !read(&|d| {
+            d.instance(tenant, account)
+                .is_some_and(|i| i.synced_at.is_some())
+        }) {
+            execute(Command::SyncApplicationInstance {
+                tenant,
+                id: account,
+            })?;
+        }
     }
     Ok(())
 }
@@ -473,17 +541,24 @@ fn render(state: &AppState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
                     display_name: u.display_name.clone(),
                 })
                 .collect(),
-            resource_accounts: d
-                .instances(dev.tenant_id)
-                .map(|i| DevResourceAccount {
-                    id: i.id.to_string(),
-                    user_principal_name: i.upn.clone(),
-                    display_name: i.display_name.clone(),
-                    phone_number: d.number_of(i.id.guid()).map(|n| n.number.to_string()),
-                    acs_resource_id: i.acs_resource.map(|r| r.to_string()),
-                    app_id: i.app_id.to_string(),
-                })
-                .collect(),
+            resource_accounts: {
+                // The Graph bot's account first, then the CCaaS one, then any added later.
+                let mut instances: Vec<_> = d.instances(dev.tenant_id).collect();
+                instances.sort_by_key(|i| {
+                    (i.id != dev.instance_id, i.id != dev.ccaas_instance_id, i.id)
+                });
+                instances
+            }
+            .into_iter()
+            .map(|i| DevResourceAccount {
+                id: i.id.to_string(),
+                user_principal_name: i.upn.clone(),
+                display_name: i.display_name.clone(),
+                phone_number: d.number_of(i.id.guid()).map(|n| n.number.to_string()),
+                acs_resource_id: i.acs_resource.map(|r| r.to_string()),
+                app_id: i.app_id.to_string(),
+            })
+            .collect(),
             spare_numbers: d
                 .numbers(dev.tenant_id)
                 .filter(|n| n.assigned_to.is_none())

@@ -11,6 +11,7 @@ mod error;
 mod graph;
 mod http;
 mod oauth;
+mod outbox;
 mod ratelimit;
 mod serve;
 mod state;

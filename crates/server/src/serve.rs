@@ -110,6 +110,15 @@ impl Server {
             .filter(|p| (1..=99).contains(p))
             .or(config.media_realtime_priority);
         let local_ca = std::fs::read(&tls.ca_cert_path).ok();
+        let outbox = crate::outbox::Outbox::start(
+            &data_dir.join("ringside.db"),
+            crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+            local_ca.as_deref(),
+        )
+        .context("starting the notification outbox")?;
+        let doors = crate::calls::door::Doors {
+            graph: crate::graph::calls::GraphCalls::new(outbox),
+        };
         let media_services = crate::calls::media_services::MediaServices::new(
             &config.media,
             dev_mode,
@@ -122,6 +131,7 @@ impl Server {
             &data_dir,
             realtime_priority,
             media_services,
+            doors,
         )
         .context("starting the call runtime")?;
         let state = AppState::new(StateParts {

@@ -584,8 +584,8 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
     let all = h.get(&h.t("/applicationInstances")).await;
     assert_eq!(
         all.body["value"].as_array().map(Vec::len),
-        Some(2),
-        "the seeded one and this one"
+        Some(3),
+        "the two seeded ones (Graph bot, CCaaS) and this one"
     );
     h.server.shutdown().await;
 }

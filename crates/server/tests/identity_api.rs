@@ -563,11 +563,27 @@ async fn resource_accounts_query_returns_the_seeded_account_with_its_number() {
     let filter = format!("?$filter=appId%20eq%20%27{}%27", h.dev.app.client_id);
     let (status, body) = h.resource_accounts(Some(&token), &filter).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let account = &body["value"][0];
+    let accounts = body["value"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{body}");
+    let by_number = |number: &str| {
+        accounts
+            .iter()
+            .find(|a| a["phoneNumber"] == number)
+            .unwrap_or_else(|| panic!("no account has {number}: {body}"))
+    };
+    // The Graph bot's account: not bound to ACS.
+    let account = by_number("tel:+14255550100");
     assert_eq!(account["userPrincipalName"], "bot@dev.ringside.test");
-    assert_eq!(account["phoneNumber"], "tel:+14255550100");
     assert_eq!(account["appId"], h.dev.app.client_id);
-    assert_eq!(account["acsResourceId"], h.dev.acs.resource_id);
+    assert!(
+        account.get("acsResourceId").is_none_or(|v| v.is_null()),
+        "{account}"
+    );
+    // The Teams Phone extensibility account: bound to the dev ACS resource.
+    let ccaas = by_number("tel:+14255550200");
+    assert_eq!(ccaas["displayName"], "ringside-dev-ccaas");
+    assert_eq!(ccaas["appId"], h.dev.app.client_id);
+    assert_eq!(ccaas["acsResourceId"], h.dev.acs.resource_id);
     assert!(body["@odata.context"]
         .as_str()
         .unwrap()

@@ -1,11 +1,13 @@
-//! Embedded SQLite persistence for the directory: `Store` (schema migrations, `load`, one-transaction
+//! Embedded SQLite persistence for the directory and the notification outbox ([`OutboxStore`]): `Store` (schema migrations, `load`, one-transaction
 //! `commit`) and `DirectoryStore`, the service that runs plan → durable commit → apply under one lock and
 //! answers reads from memory.
 
 mod error;
+mod outbox;
 mod service;
 mod sqlite;
 
 pub use error::{ExecError, StoreError};
+pub use outbox::{AbandonedRow, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 pub use service::DirectoryStore;
 pub use sqlite::{Store, MIGRATIONS, SCHEMA_VERSION};

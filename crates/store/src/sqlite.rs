@@ -17,7 +17,10 @@ use crate::error::StoreError;
 
 /// Schema migrations, in order: script `i` takes the schema from version `i` to `i + 1`.
 /// Append only; never edit a released script.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_directory.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_directory.sql"),
+    include_str!("migrations/0002_outbox.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -76,6 +79,11 @@ impl Store {
             ran += 1;
         }
         Ok(ran)
+    }
+
+    /// Gives up the store for its connection (the outbox reuses the opened, migrated file).
+    pub(crate) fn into_connection(self) -> Connection {
+        self.conn
     }
 
     /// Persists the changes in one transaction: all or nothing, durable when this returns `Ok`.

@@ -34,14 +34,18 @@ test("Graph JS client reads the seeded resource account", async () => {
     .filter(`appId eq '${dev.app.clientId}'`)
     .get();
   assert.ok(body["@odata.context"], "no @odata.context");
-  assert.equal(body.value.length, 1, JSON.stringify(body));
-  const [account] = body.value;
+  assert.equal(body.value.length, 2, JSON.stringify(body));
+  const account = body.value.find((a) => a.phoneNumber === "tel:+14255550100");
+  assert.ok(account, JSON.stringify(body));
   const seeded = dev.resourceAccounts[0];
   assert.equal(account.id, seeded.id);
   assert.equal(account.appId, dev.app.clientId);
   assert.equal(account.phoneNumber, "tel:+14255550100");
   assert.equal(account.userPrincipalName, seeded.userPrincipalName);
-  assert.equal(account.acsResourceId, dev.acs.resourceId);
+  assert.equal(account.acsResourceId ?? null, null);
+  const ccaas = body.value.find((a) => a.phoneNumber === "tel:+14255550200");
+  assert.ok(ccaas, JSON.stringify(body));
+  assert.equal(ccaas.acsResourceId, dev.acs.resourceId);
 });
 
 test("Graph JS client filter on another app returns nothing", async () => {

@@ -36,6 +36,8 @@ ALL_PERMISSIONS = frozenset(
     }
 )
 SEEDED_NUMBER = "+14255550100"
+# The Teams Phone extensibility resource account (bound to the dev ACS resource).
+CCAAS_NUMBER = "+14255550200"
 HTTP_TIMEOUT = 30
 
 
@@ -254,7 +256,8 @@ def assert_graph_error(response: requests.Response, status: int) -> dict[str, An
 
 
 def assert_seeded_account(dev: Dev, accounts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The seeded resource account is in `accounts`, with the shape of seed 004 and its number."""
+    """The seeded Graph bot resource account is in `accounts`, with its number and no ACS binding; the
+    CCaaS account (+14255550200) is there too, bound to the dev ACS resource."""
     seeded = dev.resource_account
     found = [a for a in accounts if a.get("id") == seeded["id"]]
     assert len(found) == 1, f"seeded account {seeded['id']} not (once) in {accounts}"
@@ -263,7 +266,10 @@ def assert_seeded_account(dev: Dev, accounts: list[dict[str, Any]]) -> dict[str,
     assert account["appId"] == dev.client_id, account
     assert account["userPrincipalName"] == seeded["userPrincipalName"], account
     assert account["displayName"] == seeded["displayName"], account
-    assert account["acsResourceId"] == dev["acs"]["resourceId"], account
+    assert account.get("acsResourceId") is None, account
+    ccaas = [a for a in accounts if a.get("phoneNumber") == f"tel:{CCAAS_NUMBER}"]
+    assert len(ccaas) == 1, f"the CCaaS account is not (once) in {accounts}"
+    assert ccaas[0]["acsResourceId"] == dev["acs"]["resourceId"], ccaas[0]
     return account
 
 

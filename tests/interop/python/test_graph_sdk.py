@@ -69,7 +69,7 @@ async def _raw_resource_accounts(client, app_id, error_map=None):
 
 def _check_collection(dev, body):
     assert "@odata.context" in body, body
-    assert len(body["value"]) == 1, f"filter appId eq '{dev.client_id}' should match exactly the seeded account: {body}"
+    assert len(body["value"]) == 2, f"filter appId eq '{dev.client_id}' should match the two seeded accounts: {body}"
     assert_seeded_account(dev, body["value"])
 
 

@@ -38,7 +38,10 @@ def test_dev_json_describes_the_dev_tenant(dev):
     account = dev.resource_account
     assert account["phoneNumber"] == "+14255550100"
     assert account["appId"] == dev.client_id
-    assert account["acsResourceId"] == dev["acs"]["resourceId"]
+    assert account.get("acsResourceId") is None
+    ccaas = dev["resourceAccounts"][1]
+    assert ccaas["phoneNumber"] == "+14255550200"
+    assert ccaas["acsResourceId"] == dev["acs"]["resourceId"]
 
 
 def test_dev_json_is_private_and_announced(dev):
@@ -68,7 +71,8 @@ def test_http2_is_offered(dev):
         )
     assert r.http_version == "HTTP/2", r.http_version
     assert r.status_code == 200, r.text
-    assert r.json()["value"][0]["phoneNumber"] == "tel:+14255550100"
+    numbers = sorted(a["phoneNumber"] for a in r.json()["value"])
+    assert numbers == ["tel:+14255550100", "tel:+14255550200"], numbers
 
 
 def test_openid_configuration_and_jwks(dev):

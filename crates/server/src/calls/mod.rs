@@ -4,8 +4,11 @@
 //! mpsc with oneshot replies. Engine events are also published on a broadcast channel for the Graph
 //! and ACS doors.
 //!
-//! Built-in responder: until the Graph/ACS doors deliver calls to bots, every call offered to a bot
-//! (a resource account's number, an app id) is answered after 500 ms by Ringside itself: it plays a
+//! Front doors plug in through [`door`]: their code runs inside the runtime task and they render
+//! the events of the bot legs they own.
+//!
+//! Built-in responder: a call offered to a bot that no door adopts (no calling webhook, or no door
+//! of its dialect yet) is answered after 500 ms by Ringside itself: it plays a
 //! short generated announcement (three rising beeps and a burst of speech-like test signal, about
 //! 2.3 s; no TTS), listens for DTMF from the start (each key lands in the bot leg's log as
 //! `toneReceived`), and once the announcement has finished echoes back whatever it hears.
@@ -19,6 +22,7 @@
 
 pub(crate) mod api;
 pub mod behaviour;
+pub(crate) mod door;
 pub(crate) mod fetch;
 mod media;
 pub(crate) mod media_services;
@@ -29,4 +33,4 @@ pub(crate) mod routing;
 mod runtime;
 pub(crate) mod sim;
 
-pub(crate) use runtime::CallRuntime;
+pub(crate) use runtime::{CallError, CallRuntime};

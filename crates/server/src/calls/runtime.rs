@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
+use super::door::{DoorCtx, DoorEnv, DoorJob, Doors};
 use super::media::MediaPort;
 use super::media_services::MediaServices;
 use super::media_store::MediaStore;
@@ -90,6 +91,8 @@ pub(crate) enum Request {
         leg: LegId,
         reply: Reply<Value>,
     },
+    /// Door code to run inside the runtime (see [`super::door`]).
+    Exec(DoorJob),
 }
 
 pub(crate) enum Msg {
@@ -140,6 +143,7 @@ impl CallRuntime {
         data_dir: &std::path::Path,
         realtime_priority: Option<u8>,
         services: MediaServices,
+        doors: Doors,
     ) -> anyhow::Result<CallRuntime> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
@@ -162,6 +166,7 @@ impl CallRuntime {
             history: VecDeque::new(),
             inputs: VecDeque::new(),
             dirty: BTreeSet::new(),
+            doors,
         };
         tokio::spawn(runtime.run(rx));
         Ok(CallRuntime {
@@ -208,6 +213,23 @@ impl CallRuntime {
             .send(Msg::Request(make(reply)))
             .map_err(|_| CallError::Unavailable)?;
         answer.await.map_err(|_| CallError::Unavailable)?
+    }
+
+    /// Runs door code inside the runtime task (see [`super::door`]): the closure sees the engine
+    /// and every door's state through a [`DoorCtx`]; the outputs of its commands are drained after
+    /// it returns. `Unavailable` when the runtime has stopped.
+    pub(crate) async fn exec<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DoorCtx<'_>) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        let (reply, answer) = oneshot::channel();
+        let job: DoorJob = Box::new(move |ctx: &mut DoorCtx<'_>| {
+            let _ = reply.send(f(ctx));
+        });
+        self.tx
+            .send(Msg::Request(Request::Exec(job)))
+            .map_err(|_| CallError::Unavailable)?;
+        answer.await.map_err(|_| CallError::Unavailable)
     }
 
     /// Stops the runtime task and the media clock.
@@ -281,6 +303,8 @@ struct Runtime {
     inputs: VecDeque<Input>,
     /// Legs whose driver may have outputs.
     dirty: BTreeSet<LegId>,
+    /// The front doors' call state.
+    doors: Doors,
 }
 
 fn unix_ms() -> u64 {
@@ -522,6 +546,15 @@ impl Runtime {
     }
 
     fn event(&mut self, now: Instant, event: Event) {
+        let env = DoorEnv {
+            now,
+            engine: &self.engine,
+            directory: &self.directory,
+        };
+        let adopted = match &event {
+            Event::CallOffered { .. } => self.doors.offer(&env, &event),
+            _ => self.doors.event(&env, &event),
+        };
         match &event {
             Event::CallOffered {
                 conversation, leg, ..
@@ -530,10 +563,20 @@ impl Runtime {
                 self.ensure_leg(now, *leg);
                 if let Some(record) = self.legs.get_mut(leg) {
                     if let Driver::Bot { log, responder } = &mut record.driver {
-                        // No webhook delivery yet: every offered bot leg gets the built-in
-                        // responder.
-                        log.push(now, LogKind::Responder { what: "offered" });
-                        *responder = Some(Responder::offered(now));
+                        if adopted {
+                            // A front door delivers the call to the bot's webhook.
+                            log.push(
+                                now,
+                                LogKind::Responder {
+                                    what: "offeredToWebhook",
+                                },
+                            );
+                        } else {
+                            // No webhook behind the bot (or no door of its dialect yet): the
+                            // built-in responder answers.
+                            log.push(now, LogKind::Responder { what: "offered" });
+                            *responder = Some(Responder::offered(now));
+                        }
                     }
                 }
             }
@@ -1026,6 +1069,16 @@ impl Runtime {
                     .leg_of(conversation, leg)
                     .map(|record| log_view(leg, record));
                 let _ = reply.send(result);
+            }
+            Request::Exec(job) => {
+                let mut ctx = DoorCtx {
+                    now,
+                    engine: &mut self.engine,
+                    directory: &self.directory,
+                    doors: &mut self.doors,
+                };
+                job(&mut ctx);
+                self.pump(now);
             }
         }
     }

@@ -1,7 +1,9 @@
 //! The Microsoft Graph front door: bearer-token authentication (audience, issuer, tenant, roles,
-//! throttling) and the Graph routes Ringside serves under `/v1.0` and `/beta`.
+//! throttling) and the Graph routes Ringside serves under `/v1.0` and `/beta`: resource accounts and the
+//! calls API ([`calls`]).
 
 mod auth;
+pub(crate) mod calls;
 mod resource_accounts;
 
 pub(crate) use auth::GraphCaller;
@@ -13,8 +15,10 @@ use crate::state::AppState;
 
 /// Graph routes.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/beta/admin/teams/resourceAccounts",
-        get(resource_accounts::list),
-    )
+    Router::new()
+        .route(
+            "/beta/admin/teams/resourceAccounts",
+            get(resource_accounts::list),
+        )
+        .merge(calls::routes::routes())
 }

@@ -1,0 +1,40 @@
+//! The Graph calls door (`/communications/calls`): the door's call table ([`table`]), rendering
+//! of engine state and events as Graph resources and commsNotifications ([`render`]), request
+//! parsing helpers ([`wire`]) and the routes ([`routes`]).
+//!
+//! # How a request runs
+//!
+//! A route authenticates the caller ([`GraphCaller`](super::GraphCaller)), checks its roles, parses
+//! the body with [`ActionBody::from_json`](ringside_graph_wire::ActionBody) (400 envelope on
+//! failure), then runs its logic **inside the call runtime** with
+//! [`CallRuntime::exec`](crate::calls::CallRuntime::exec): the closure looks the call up with
+//! [`GraphCalls::owned`] (404 for another tenant's or app's call, 404 for an ended call), updates
+//! the table *before* issuing the engine command when later notifications depend on it (e.g.
+//! answer's `callbackUri`), issues [`DoorCtx::command`](crate::calls::door::DoorCtx::command), and
+//! maps an [`EngineError`](ringside_engine::EngineError) with [`wire::engine_error`]. Events the
+//! command causes are rendered after the closure returns, in engine order, by
+//! [`GraphCalls::event`], which turns them into notifications for the call's callback through the
+//! outbox.
+//!
+//! # Adding an action (e.g. `playPrompt`)
+//!
+//! 1. Add the route in a sibling file (`media.rs`, `participants.rs`) and merge its router in
+//!    [`routes::routes`]; both path spellings (`/x` and `/microsoft.graph.x`) already reach it
+//!    through the path normaliser (`crate::http`).
+//! 2. In the handler: `let id = wire::call_id(&id)?;`, parse the body with
+//!    `wire::action_body::<T>(&bytes)?`, then `state.calls().exec(move |ctx| { let (graph, env)
+//!    = ctx.graph_env(); let call = graph.owned(&caller, id)?; … ctx.command(…) … })`.
+//! 3. For an operation: render the response with [`render::operation`] (right `@odata.type`
+//!    from the [`OperationKind`](ringside_engine::OperationKind)), store it with
+//!    [`GraphCall::remember_operation`] so `GET …/operations/{id}` finds it, answer 200 with
+//!    `Location` from [`render::operation_location`]; when the ack is already final call
+//!    [`GraphCall::quiet`] so no notification repeats it.
+//! 4. Completion notifications need no extra code: `OperationCompleted` events are rendered by
+//!    [`GraphCalls::event`] with [`render::operation`].
+
+pub(crate) mod render;
+pub(crate) mod routes;
+pub(crate) mod table;
+pub(crate) mod wire;
+
+pub(crate) use table::GraphCalls;

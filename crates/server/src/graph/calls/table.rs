@@ -1,0 +1,477 @@
+//! The Graph door's call table: one [`GraphCall`] per bot leg the door created or adopted (its
+//! callback, the request fields it echoes, its operations), owned by the runtime task, and the
+//! rendering of engine events for those legs into the notification outbox.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use ringside_engine::{
+    BotIdentity, ConversationId, Dialect, Direction, Event, LegId, LegState, OperationId,
+    OperationKind,
+};
+use ringside_graph_wire::{
+    CallDirection, CallOptions, CallState, ChangeType, CommsOperation, InvitationParticipantInfo,
+    MediaConfig, Modality, ParticipantInfo, ResourceData, ToneInfo,
+};
+use ringside_model::{AppId, TenantId};
+use ringside_store::{NewOutboxRow, RetryPolicy};
+
+use super::render;
+use crate::calls::door::DoorEnv;
+use crate::error::ApiError;
+use crate::graph::GraphCaller;
+use crate::outbox::{Outbox, DIALECT_GRAPH};
+
+/// Ended calls remembered (for a precise 404 and `GET`), oldest forgotten first.
+const ENDED_KEPT: usize = 1_000;
+
+/// One Graph call: a bot leg seen from its bot.
+#[derive(Debug, Clone)]
+pub(crate) struct GraphCall {
+    /// The call id (the bot's leg).
+    pub(crate) id: LegId,
+    /// `callChainId`.
+    pub(crate) conversation: ConversationId,
+    /// The tenant the call belongs to.
+    pub(crate) tenant: TenantId,
+    /// The bot.
+    pub(crate) bot: BotIdentity,
+    /// Where notifications go.
+    pub(crate) callback_uri: String,
+    /// Seen from the bot.
+    pub(crate) direction: CallDirection,
+    /// Last state the door rendered.
+    pub(crate) state: LegState,
+    /// `source` as rendered.
+    pub(crate) source: Option<ParticipantInfo>,
+    /// `targets` as rendered.
+    pub(crate) targets: Vec<InvitationParticipantInfo>,
+    /// `requestedModalities`.
+    pub(crate) requested_modalities: Vec<Modality>,
+    /// From create or answer.
+    pub(crate) media_config: Option<MediaConfig>,
+    /// From create or answer.
+    pub(crate) call_options: Option<CallOptions>,
+    /// From create.
+    pub(crate) subject: Option<String>,
+    /// `Scenario-Id` of its notifications.
+    pub(crate) scenario_id: String,
+    /// Why it ended, or why a transfer failed.
+    pub(crate) result_info: Option<(u16, u32, &'static str)>,
+    /// Audio media state once known.
+    pub(crate) media_active: Option<bool>,
+    /// The last tone received.
+    pub(crate) tone_info: Option<ToneInfo>,
+    /// Operations as last rendered, for `GET …/operations/{id}`.
+    pub(crate) operations: HashMap<OperationId, CommsOperation>,
+    /// Operations whose HTTP response was already final: no completion notification.
+    pub(crate) quiet: HashSet<OperationId>,
+    /// Bumped per notification (`@odata.etag`).
+    pub(crate) etag: u64,
+}
+
+impl GraphCall {
+    /// A new table row.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        id: LegId,
+        conversation: ConversationId,
+        tenant: TenantId,
+        bot: BotIdentity,
+        callback_uri: String,
+        direction: Direction,
+        state: LegState,
+    ) -> GraphCall {
+        GraphCall {
+            id,
+            conversation,
+            tenant,
+            bot,
+            callback_uri,
+            direction: match direction {
+                Direction::Incoming => CallDirection::Incoming,
+                Direction::Outgoing => CallDirection::Outgoing,
+            },
+            state,
+            source: None,
+            targets: Vec::new(),
+            requested_modalities: vec![Modality::Audio],
+            media_config: None,
+            call_options: None,
+            subject: None,
+            scenario_id: crate::state::new_guid().to_string(),
+            result_info: None,
+            media_active: None,
+            tone_info: None,
+            operations: HashMap::new(),
+            quiet: HashSet::new(),
+            etag: 0,
+        }
+    }
+
+    /// Graph `callState` of the row.
+    pub(crate) fn wire_state(&self) -> CallState {
+        CallState::from_wire(self.state.graph_call_state()).unwrap_or(CallState::UnknownFutureValue)
+    }
+
+    /// Whether the call has ended.
+    pub(crate) fn ended(&self) -> bool {
+        self.state.is_terminated()
+    }
+
+    /// The bot app.
+    pub(crate) fn app(&self) -> AppId {
+        self.bot.app
+    }
+
+    #[allow(dead_code)] // used by the operation routes (media, participants).
+    /// Stores an operation as returned to the bot, for `GET …/operations/{id}`.
+    pub(crate) fn remember_operation(&mut self, id: OperationId, op: CommsOperation) {
+        self.operations.insert(id, op);
+    }
+
+    #[allow(dead_code)] // used by the operation routes (media, participants).
+    /// The operation's HTTP response was final: its completion event is not notified.
+    pub(crate) fn quiet(&mut self, id: OperationId) {
+        self.quiet.insert(id);
+    }
+}
+
+/// Every Graph call, keyed by call id.
+pub(crate) struct GraphCalls {
+    outbox: Outbox,
+    calls: HashMap<LegId, GraphCall>,
+    by_conversation: HashMap<ConversationId, Vec<LegId>>,
+    ended: VecDeque<LegId>,
+}
+
+impl GraphCalls {
+    /// An empty table delivering through `outbox`.
+    pub(crate) fn new(outbox: Outbox) -> GraphCalls {
+        GraphCalls {
+            outbox,
+            calls: HashMap::new(),
+            by_conversation: HashMap::new(),
+            ended: VecDeque::new(),
+        }
+    }
+
+    /// Adds a row (a call the door just created or adopted).
+    pub(crate) fn insert(&mut self, call: GraphCall) {
+        self.by_conversation
+            .entry(call.conversation)
+            .or_default()
+            .push(call.id);
+        self.calls.insert(call.id, call);
+    }
+
+    #[allow(dead_code)] // for sibling routes.
+    /// A row, if the door knows the call.
+    pub(crate) fn get(&self, id: LegId) -> Option<&GraphCall> {
+        self.calls.get(&id)
+    }
+
+    /// A row, mutable.
+    pub(crate) fn get_mut(&mut self, id: LegId) -> Option<&mut GraphCall> {
+        self.calls.get_mut(&id)
+    }
+
+    /// The caller's call: 404 when unknown, of another tenant or app, or already ended.
+    pub(crate) fn owned(
+        &mut self,
+        caller: &GraphCaller,
+        id: LegId,
+    ) -> Result<&mut GraphCall, ApiError> {
+        let call = self.visible(caller, id)?;
+        if call.ended() {
+            return Err(ApiError::not_found(format!(
+                "Call {id} has already ended (state terminated)."
+            )));
+        }
+        Ok(call)
+    }
+
+    /// The caller's call, ended or not: 404 when unknown or of another tenant or app.
+    pub(crate) fn visible(
+        &mut self,
+        caller: &GraphCaller,
+        id: LegId,
+    ) -> Result<&mut GraphCall, ApiError> {
+        match self.calls.get_mut(&id) {
+            Some(call) if call.tenant == caller.tenant && call.app() == caller.app => Ok(call),
+            _ => Err(ApiError::not_found(format!("Call {id} was not found."))),
+        }
+    }
+
+    /// Graph calls of a conversation.
+    pub(crate) fn in_conversation(&self, conversation: ConversationId) -> Vec<LegId> {
+        self.by_conversation
+            .get(&conversation)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Queues one notification about `call` to its callback.
+    pub(crate) fn notify(
+        &mut self,
+        id: LegId,
+        change: ChangeType,
+        resource_url: String,
+        data: ResourceData,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.etag += 1;
+        let body = render::envelope(change, resource_url, data);
+        let body = match serde_json::to_vec(&body) {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(%error, "rendering a notification failed");
+                return;
+            }
+        };
+        self.outbox.enqueue(NewOutboxRow {
+            ordering_key: id.to_string(),
+            target_url: call.callback_uri.clone(),
+            dialect: DIALECT_GRAPH.into(),
+            audience: call.bot.app.to_string(),
+            tenant: call.tenant.to_string(),
+            headers: vec![
+                ("Scenario-Id".into(), call.scenario_id.clone()),
+                (
+                    "X-Microsoft-Skype-Chain-ID".into(),
+                    call.conversation.to_string(),
+                ),
+                (
+                    "X-Microsoft-Skype-Message-ID".into(),
+                    crate::state::new_guid().to_string(),
+                ),
+                (
+                    "Client-Request-Id".into(),
+                    crate::state::new_guid().to_string(),
+                ),
+            ],
+            body,
+            retry_policy: RetryPolicy::Standard,
+            created_at_ms: crate::outbox::unix_ms(),
+        });
+    }
+
+    /// Queues a call-resource notification (`created`, `updated` or `deleted`).
+    pub(crate) fn notify_call(&mut self, id: LegId, change: ChangeType) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        // The etag the notification carries is the one after the bump in `notify`.
+        call.etag += 1;
+        let resource = render::call_resource(call);
+        call.etag -= 1;
+        self.notify(
+            id,
+            change,
+            render::call_url(id),
+            ResourceData::Call(Box::new(resource)),
+        );
+    }
+
+    /// A call is offered to a bot: adopt it when the bot is a Graph bot with a calling webhook
+    /// (renders the `created` incoming-call notification).
+    pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        let Event::CallOffered {
+            conversation,
+            leg,
+            tenant,
+            caller,
+            callee,
+            bot,
+            ..
+        } = event
+        else {
+            return false;
+        };
+        if bot.dialect != Dialect::Graph {
+            return false;
+        }
+        let (webhook, source, target) = env.directory.read(|d| {
+            let webhook = d
+                .application(bot.app)
+                .filter(|a| a.bot.calling_enabled)
+                .and_then(|a| a.bot.calling_webhook.clone());
+            (
+                webhook,
+                render::participant_info(d, caller),
+                render::invitation(d, callee),
+            )
+        });
+        let Some(webhook) = webhook else {
+            return false;
+        };
+        let mut call = GraphCall::new(
+            *leg,
+            *conversation,
+            *tenant,
+            *bot,
+            webhook,
+            Direction::Incoming,
+            LegState::Incoming,
+        );
+        call.source = Some(source);
+        call.targets = vec![target];
+        self.insert(call);
+        self.notify_call(*leg, ChangeType::Created);
+        true
+    }
+
+    /// Renders an engine event for the Graph calls it concerns; `true` when it concerned one.
+    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        match event {
+            Event::LegStateChanged {
+                leg,
+                state,
+                transfer_failed,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                if call.ended() {
+                    return true;
+                }
+                call.state = *state;
+                match state {
+                    LegState::Established => call.media_active = Some(true),
+                    LegState::Terminated(_) | LegState::TransferAccepted => {
+                        call.media_active = Some(false)
+                    }
+                    _ => {}
+                }
+                if let Some(reason) = transfer_failed {
+                    call.result_info =
+                        Some(ringside_engine::TransferFailure(*reason).graph_result_info());
+                }
+                match state {
+                    // The `created` notification already said `incoming`.
+                    LegState::Incoming => {}
+                    LegState::Terminated(reason) => {
+                        call.result_info = Some(reason.graph_result_info());
+                        self.notify_call(*leg, ChangeType::Deleted);
+                        self.ended(*leg);
+                    }
+                    _ => self.notify_call(*leg, ChangeType::Updated),
+                }
+                true
+            }
+            Event::RosterChanged {
+                conversation,
+                sequence,
+                participants,
+            } => {
+                let legs = self.in_conversation(*conversation);
+                if legs.is_empty() {
+                    return false;
+                }
+                // P2P calls get call-state notifications only (digest §3.1).
+                let group = env
+                    .engine
+                    .conversation(*conversation)
+                    .is_some_and(|c| c.group);
+                if !group {
+                    return true;
+                }
+                let roster = env
+                    .directory
+                    .read(|d| render::participants(d, participants, Some(*sequence)));
+                for leg in legs {
+                    if self.calls.get(&leg).is_some_and(|c| !c.ended()) {
+                        self.notify(
+                            leg,
+                            ChangeType::Updated,
+                            format!("{}/participants", render::call_url(leg)),
+                            ResourceData::Participants(roster.clone()),
+                        );
+                    }
+                }
+                true
+            }
+            Event::OperationCompleted {
+                leg,
+                operation,
+                kind,
+                client_context,
+                status,
+                outcome,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                // Transfer has no operation resource in Graph: its outcome is the call state.
+                if *kind == OperationKind::Transfer {
+                    return true;
+                }
+                let op = render::operation(
+                    *kind,
+                    *operation,
+                    client_context,
+                    *status,
+                    Some(outcome.graph_result_info()),
+                );
+                call.operations.insert(*operation, op.clone());
+                if call.quiet.remove(operation) || call.ended() {
+                    return true;
+                }
+                self.notify(
+                    *leg,
+                    ChangeType::Deleted,
+                    render::operation_url(leg, operation),
+                    ResourceData::Operation(Box::new(op)),
+                );
+                true
+            }
+            Event::ToneReceived {
+                leg,
+                tone,
+                sequence_id,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                let Some(tone) = render::wire_tone(*tone) else {
+                    return true;
+                };
+                call.tone_info = Some(ToneInfo {
+                    sequence_id: i64::try_from(*sequence_id).unwrap_or(i64::MAX),
+                    tone,
+                    odata_type: ringside_graph_wire::ODataType::new(),
+                });
+                self.notify_call(*leg, ChangeType::Updated);
+                true
+            }
+            Event::CallOffered { leg, .. }
+            | Event::TransferAccepted { leg, .. }
+            | Event::TransferFailed { leg, .. }
+            | Event::ParticipantAdded { leg, .. }
+            | Event::ParticipantAddFailed { leg, .. }
+            | Event::ParticipantRemoved { leg, .. } => self.calls.contains_key(leg),
+        }
+    }
+
+    /// Remembers an ended call for a while, then forgets it.
+    fn ended(&mut self, leg: LegId) {
+        self.ended.push_back(leg);
+        while self.ended.len() > ENDED_KEPT {
+            let Some(old) = self.ended.pop_front() else {
+                break;
+            };
+            if let Some(call) = self.calls.remove(&old) {
+                if let Some(legs) = self.by_conversation.get_mut(&call.conversation) {
+                    legs.retain(|l| *l != old);
+                    if legs.is_empty() {
+                        self.by_conversation.remove(&call.conversation);
+                    }
+                }
+            }
+        }
+    }
+}

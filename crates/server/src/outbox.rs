@@ -1,0 +1,539 @@
+//! The notification outbox's delivery side, shared by the Graph door (commsNotifications) and
+//! later the ACS door (CloudEvents): enqueue without blocking, persist in batches, POST in order
+//! per key with retries, sign each request with a cached platform JWT.
+//!
+//! - [`Outbox::enqueue`] never blocks: rows go to a writer thread that inserts whatever has queued
+//!   up in one SQLite transaction (`synchronous=FULL`), then hands the rows to the dispatcher.
+//!   Delivery outcomes (delete on success, attempts, abandoned) go back through the same thread.
+//! - The dispatcher delivers rows of one ordering key (a call id) one at a time, in insertion
+//!   order: the next waits until the previous was delivered or given up. Different keys go in
+//!   parallel over one pooled HTTP client (keep-alive, h2 when offered).
+//! - A failure (connection error, timeout, non-2xx) is retried with exponential backoff
+//!   ([`INITIAL_BACKOFF`] doubling up to [`MAX_BACKOFF`], or the response's `Retry-After` if
+//!   longer) until [`GIVE_UP_AFTER`] after the row was created; then the row is kept as
+//!   `abandoned`. Rows with [`RetryPolicy::EventGrid`](ringside_store::RetryPolicy::EventGrid) stop at once on 400/401/403/413.
+//!   301/302/303/307/308 with a `Location` re-POST the same notification there (at most 5 hops),
+//!   as Graph does for region affinity.
+//! - Rows still pending at startup are delivered again.
+//! - Each POST carries `Authorization: Bearer <JWT>` signed with the platform key: `iss` is the
+//!   tenant's issuer from the OpenID metadata (`{base}/{tenant}/v2.0`), `aud` the bot's app id,
+//!   `tid` the tenant; one token per (app, tenant) is cached for an hour and re-signed five
+//!   minutes before it expires.
+//! - TLS: webhooks are verified against the Mozilla roots plus Ringside's own local CA; a loopback
+//!   webhook (`localhost`, `127.0.0.0/8`, `::1`) is accepted with any certificate, and may be
+//!   plain `http://`.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use ringside_identity::SigningKey;
+use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate};
+use tokio::sync::mpsc;
+
+/// First retry delay.
+pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest delay between two attempts.
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// A row is given up this long after it was created.
+pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
+/// Per-attempt timeout (connect + response).
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Rows inserted per transaction at most.
+const MAX_BATCH: usize = 512;
+/// Redirects followed per attempt.
+const MAX_REDIRECTS: usize = 5;
+/// Lifetime of a notification token.
+const TOKEN_LIFETIME_SECS: u64 = 3_600;
+/// A cached token is re-signed when less than this is left.
+const TOKEN_RENEW_BEFORE_SECS: u64 = 300;
+/// `User-Agent` of Graph's calling notifications (digest §6.1).
+pub(crate) const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+
+/// The dialect of a row: how its request is authenticated and which headers it gets.
+pub(crate) const DIALECT_GRAPH: &str = "graph";
+
+enum WriterMsg {
+    Enqueue(NewOutboxRow),
+    Update(OutboxUpdate),
+}
+
+enum DispatchMsg {
+    Row(OutboxRow),
+    Done(String),
+}
+
+/// The handle doors enqueue into. Cheap to clone; never blocks.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    writer: std::sync::mpsc::Sender<WriterMsg>,
+}
+
+impl Outbox {
+    /// Opens the outbox table of `db_path`, starts the writer thread and the dispatcher (must run
+    /// inside a tokio runtime), and schedules the rows left pending by a previous run.
+    pub(crate) fn start(
+        db_path: &std::path::Path,
+        signer: TokenSigner,
+        local_ca_pem: Option<&[u8]>,
+    ) -> anyhow::Result<Outbox> {
+        let store = OutboxStore::open(db_path)?;
+        let leftover = store.pending()?;
+        let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
+        let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
+        let client = Clients::new(local_ca_pem)?;
+        let delivery = Arc::new(Delivery {
+            client,
+            signer,
+            writer: Mutex::new(writer.clone()),
+            dispatch: dispatch.clone(),
+        });
+        for row in leftover {
+            let _ = dispatch.send(DispatchMsg::Row(row));
+        }
+        let to_dispatch = dispatch.clone();
+        std::thread::Builder::new()
+            .name("ringside-outbox".into())
+            .spawn(move || writer_loop(store, writer_rx, to_dispatch))?;
+        tokio::spawn(dispatcher(dispatch_rx, delivery));
+        Ok(Outbox { writer })
+    }
+
+    /// Queues a notification. Persisted and delivered in the background; per `ordering_key`, in
+    /// the order of `enqueue` calls.
+    pub(crate) fn enqueue(&self, row: NewOutboxRow) {
+        if self.writer.send(WriterMsg::Enqueue(row)).is_err() {
+            tracing::warn!("outbox writer has stopped; notification dropped");
+        }
+    }
+}
+
+/// Unix milliseconds now.
+pub(crate) fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn writer_loop(
+    mut store: OutboxStore,
+    rx: std::sync::mpsc::Receiver<WriterMsg>,
+    dispatch: mpsc::UnboundedSender<DispatchMsg>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut rows = Vec::new();
+        let mut updates = Vec::new();
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                WriterMsg::Enqueue(row) => rows.push(row),
+                WriterMsg::Update(update) => updates.push(update),
+            }
+            if rows.len() + updates.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !updates.is_empty() {
+            if let Err(error) = store.update(&updates) {
+                tracing::error!(%error, "outbox: recording delivery outcomes failed");
+            }
+        }
+        if !rows.is_empty() {
+            let ids = match store.insert(&rows) {
+                Ok(ids) => ids,
+                Err(error) => {
+                    // Still deliver them, without persistence (id 0 is never updated).
+                    tracing::error!(%error, "outbox: persisting notifications failed");
+                    vec![0; rows.len()]
+                }
+            };
+            for (id, row) in ids.into_iter().zip(rows) {
+                let next_attempt_at_ms = row.created_at_ms;
+                let _ = dispatch.send(DispatchMsg::Row(OutboxRow {
+                    id,
+                    row,
+                    attempts: 0,
+                    next_attempt_at_ms,
+                }));
+            }
+        }
+    }
+}
+
+async fn dispatcher(mut rx: mpsc::UnboundedReceiver<DispatchMsg>, delivery: Arc<Delivery>) {
+    let mut queues: HashMap<String, VecDeque<OutboxRow>> = HashMap::new();
+    let mut busy: HashSet<String> = HashSet::new();
+    while let Some(msg) = rx.recv().await {
+        let key = match msg {
+            DispatchMsg::Row(row) => {
+                let key = row.row.ordering_key.clone();
+                queues.entry(key.clone()).or_default().push_back(row);
+                key
+            }
+            DispatchMsg::Done(key) => {
+                busy.remove(&key);
+                key
+            }
+        };
+        if busy.contains(&key) {
+            continue;
+        }
+        let next = queues.get_mut(&key).and_then(VecDeque::pop_front);
+        match next {
+            Some(row) => {
+                busy.insert(key);
+                tokio::spawn(delivery.clone().deliver(row));
+            }
+            None => {
+                queues.remove(&key);
+            }
+        }
+    }
+}
+
+/// The two HTTP clients: verifying, and for loopback webhooks any-certificate.
+struct Clients {
+    verified: reqwest::Client,
+    loopback: reqwest::Client,
+}
+
+impl Clients {
+    fn new(local_ca_pem: Option<&[u8]>) -> anyhow::Result<Clients> {
+        let base = || {
+            reqwest::Client::builder()
+                .timeout(ATTEMPT_TIMEOUT)
+                .connect_timeout(ATTEMPT_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(Duration::from_secs(90))
+        };
+        let mut verified = base();
+        if let Some(pem) = local_ca_pem {
+            verified = verified.add_root_certificate(reqwest::Certificate::from_pem(pem)?);
+        }
+        Ok(Clients {
+            verified: verified.build()?,
+            loopback: base().danger_accept_invalid_certs(true).build()?,
+        })
+    }
+
+    fn for_url(&self, url: &reqwest::Url) -> &reqwest::Client {
+        if is_loopback(url) {
+            &self.loopback
+        } else {
+            &self.verified
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Signs the bearer tokens of notification requests, one per (app, tenant), cached.
+pub(crate) struct TokenSigner {
+    key: SigningKey,
+    issuer_base: String,
+    cache: Mutex<HashMap<(String, String), (String, u64)>>,
+}
+
+impl TokenSigner {
+    /// A signer with the platform key; `issuer_base` is the server's public base URL.
+    pub(crate) fn new(key: SigningKey, issuer_base: String) -> TokenSigner {
+        TokenSigner {
+            key,
+            issuer_base,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A token for `aud = audience`, `tid = tenant`, from the cache unless it expires soon.
+    pub(crate) fn token(&self, audience: &str, tenant: &str) -> anyhow::Result<String> {
+        let now = u64::try_from(unix_ms() / 1000).unwrap_or(0);
+        let key = (audience.to_string(), tenant.to_string());
+        {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((token, exp)) = cache.get(&key) {
+                if *exp > now + TOKEN_RENEW_BEFORE_SECS {
+                    return Ok(token.clone());
+                }
+            }
+        }
+        let exp = now + TOKEN_LIFETIME_SECS;
+        let claims = serde_json::json!({
+            "aud": audience,
+            "iss": ringside_identity::issuer(&self.issuer_base, tenant),
+            "iat": now,
+            "nbf": now,
+            "exp": exp,
+            "tid": tenant,
+        });
+        let token = ringside_identity::sign(&self.key, &claims)
+            .map_err(|e| anyhow::anyhow!("signing a notification token: {e}"))?;
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, (token.clone(), exp));
+        Ok(token)
+    }
+}
+
+struct Delivery {
+    client: Clients,
+    signer: TokenSigner,
+    writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
+    dispatch: mpsc::UnboundedSender<DispatchMsg>,
+}
+
+enum Attempt {
+    Delivered,
+    Retry {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    Final(String),
+}
+
+impl Delivery {
+    fn record(&self, update: OutboxUpdate) {
+        let id = match &update {
+            OutboxUpdate::Delivered { id }
+            | OutboxUpdate::Attempted { id, .. }
+            | OutboxUpdate::Abandoned { id, .. } => *id,
+        };
+        if id == 0 {
+            return;
+        }
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writer.send(WriterMsg::Update(update));
+    }
+
+    async fn deliver(self: Arc<Self>, mut row: OutboxRow) {
+        let key = row.row.ordering_key.clone();
+        let give_up_at = row
+            .row
+            .created_at_ms
+            .saturating_add(GIVE_UP_AFTER.as_millis() as i64);
+        loop {
+            let wait = row.next_attempt_at_ms - unix_ms();
+            if wait > 0 {
+                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            }
+            let outcome = self.attempt(&row).await;
+            match outcome {
+                Attempt::Delivered => {
+                    self.record(OutboxUpdate::Delivered { id: row.id });
+                    break;
+                }
+                Attempt::Final(error) => {
+                    tracing::warn!(url = %row.row.target_url, %error, "notification refused; not retried");
+                    self.record(OutboxUpdate::Abandoned {
+                        id: row.id,
+                        attempts: row.attempts + 1,
+                        error,
+                    });
+                    break;
+                }
+                Attempt::Retry { error, retry_after } => {
+                    row.attempts += 1;
+                    let backoff = backoff(row.attempts).max(retry_after.unwrap_or_default());
+                    let next = unix_ms().saturating_add(backoff.as_millis() as i64);
+                    if next > give_up_at {
+                        tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
+                        self.record(OutboxUpdate::Abandoned {
+                            id: row.id,
+                            attempts: row.attempts,
+                            error,
+                        });
+                        break;
+                    }
+                    tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
+                    row.next_attempt_at_ms = next;
+                    self.record(OutboxUpdate::Attempted {
+                        id: row.id,
+                        attempts: row.attempts,
+                        next_attempt_at_ms: next,
+                        error,
+                    });
+                }
+            }
+        }
+        let _ = self.dispatch.send(DispatchMsg::Done(key));
+    }
+
+    /// One attempt, following redirects.
+    async fn attempt(&self, row: &OutboxRow) -> Attempt {
+        let mut url = match reqwest::Url::parse(&row.row.target_url) {
+            Ok(url) => url,
+            Err(error) => return Attempt::Final(format!("invalid webhook URL: {error}")),
+        };
+        for _ in 0..=MAX_REDIRECTS {
+            match self.post(&url, row).await {
+                Err(next) => url = next,
+                Ok(outcome) => return outcome,
+            }
+        }
+        Attempt::Retry {
+            error: "too many redirects".into(),
+            retry_after: None,
+        }
+    }
+
+    /// One POST: the outcome, or `Err(location)` for a redirect to follow.
+    async fn post(&self, url: &reqwest::Url, row: &OutboxRow) -> Result<Attempt, reqwest::Url> {
+        let token = match self.signer.token(&row.row.audience, &row.row.tenant) {
+            Ok(token) => token,
+            Err(error) => {
+                return Ok(Attempt::Retry {
+                    error: error.to_string(),
+                    retry_after: None,
+                })
+            }
+        };
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &str, value: &str| {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(name, value);
+            }
+        };
+        put("authorization", &format!("Bearer {token}"));
+        put("content-type", "application/json");
+        put("accept", "application/json");
+        if row.row.dialect == DIALECT_GRAPH {
+            put("user-agent", GRAPH_USER_AGENT);
+        }
+        for (name, value) in &row.row.headers {
+            put(name, value);
+        }
+        let response = self
+            .client
+            .for_url(url)
+            .post(url.clone())
+            .headers(headers)
+            .body(row.row.body.clone())
+            .send()
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                return Ok(Attempt::Retry {
+                    error: format!("POST {url}: {error}"),
+                    retry_after: None,
+                })
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Ok(Attempt::Delivered);
+        }
+        if status.is_redirection() {
+            if let Some(next) = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|location| url.join(location).ok())
+            {
+                return Err(next);
+            }
+        }
+        let code = status.as_u16();
+        let error = format!("POST {url}: HTTP {code}");
+        if row.row.retry_policy.is_final_failure(code) {
+            return Ok(Attempt::Final(error));
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        Ok(Attempt::Retry { error, retry_after })
+    }
+}
+
+/// Delay before attempt `attempts + 1`: 1 s, 2 s, 4 s, … up to [`MAX_BACKOFF`].
+pub(crate) fn backoff(attempts: u32) -> Duration {
+    let shift = attempts.saturating_sub(1).min(16);
+    INITIAL_BACKOFF
+        .saturating_mul(1u32 << shift)
+        .min(MAX_BACKOFF)
+}
+
+/// `Retry-After`: delta seconds or an HTTP date; capped at [`MAX_BACKOFF`].
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let delay = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(SystemTime::now()).unwrap_or_default()
+    };
+    Some(delay.min(MAX_BACKOFF))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        assert_eq!(backoff(1), Duration::from_secs(1));
+        assert_eq!(backoff(2), Duration::from_secs(2));
+        assert_eq!(backoff(3), Duration::from_secs(4));
+        assert_eq!(backoff(7), Duration::from_secs(60));
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("100000"), Some(MAX_BACKOFF));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for (url, expected) in [
+            ("http://localhost:3000/cb", true),
+            ("http://127.0.0.1/cb", true),
+            ("http://127.8.9.10/cb", true),
+            ("http://[::1]:80/cb", true),
+            ("https://bot.example.com/cb", false),
+            ("http://10.0.0.1/cb", false),
+        ] {
+            let url = reqwest::Url::parse(url).expect("url");
+            assert_eq!(is_loopback(&url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_cached_per_app_and_tenant() {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
+        let signer = TokenSigner::new(key.clone(), "https://127.0.0.1:1".into());
+        let a = signer.token("app-a", "tenant-1").expect("token");
+        assert_eq!(signer.token("app-a", "tenant-1").expect("token"), a);
+        let b = signer.token("app-b", "tenant-1").expect("token");
+        assert_ne!(a, b);
+        let keys = ringside_identity::KeySet::from_signing_keys([&key]);
+        let validation = ringside_identity::Validation::new(
+            u64::try_from(unix_ms() / 1000).unwrap_or(0),
+            ["https://127.0.0.1:1/tenant-1/v2.0"],
+            ["app-a"],
+        );
+        let claims = ringside_identity::verify(&a, &keys, &validation).expect("valid");
+        assert_eq!(claims.get("tid").and_then(|v| v.as_str()), Some("tenant-1"));
+    }
+}

@@ -1,0 +1,563 @@
+//! Integration tests of the Graph calls door against a real dev-mode server on 127.0.0.1:0, with a
+//! real webhook receiver (axum on 127.0.0.1:0, plain http to loopback) that verifies every
+//! notification's JWT against the server's JWKS: incoming PSTN calls, outbound calls to users,
+//! redirect, reject, transfer, keepAlive, a webhook that is down for a while, and the negative
+//! cases (permissions, tenant isolation, unknown and ended calls, malformed bodies).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use ringside_server::{DevInfo, RunningServer, ServeOptions, Server};
+use serde_json::{json, Value};
+
+const CALLER: &str = "+14255550199";
+const BOT_NUMBER: &str = "+14255550100";
+
+#[derive(Clone, Debug)]
+struct Received {
+    path: String,
+    auth: String,
+    chain_id: String,
+    body: Value,
+}
+
+#[derive(Default)]
+struct Hook {
+    received: Mutex<Vec<Received>>,
+    down: AtomicBool,
+    refused: Mutex<u32>,
+}
+
+async fn hook_handler(
+    State(hook): State<Arc<Hook>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    if hook.down.load(Ordering::SeqCst) {
+        *hook.refused.lock().unwrap() += 1;
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    hook.received.lock().unwrap().push(Received {
+        path: uri.path().to_string(),
+        auth: header("authorization"),
+        chain_id: header("x-microsoft-skype-chain-id"),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    StatusCode::ACCEPTED
+}
+
+struct Harness {
+    server: RunningServer,
+    http: reqwest::Client,
+    base: String,
+    dev: DevInfo,
+    hook: Arc<Hook>,
+    hook_url: String,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(ServeOptions {
+        data_dir: dir.path().join("data"),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        insecure_http: None,
+        config: None,
+    })
+    .await
+    .expect("server starts");
+    let pem = std::fs::read(server.ca_cert_path()).expect("CA");
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
+        .build()
+        .expect("client");
+    let hook = Arc::new(Hook::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind hook");
+    let hook_addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(hook_handler))
+        .with_state(hook.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let dev = server.dev_info().expect("dev").clone();
+    let base = server.base_url().to_string();
+    let mut h = Harness {
+        server,
+        http,
+        base,
+        dev,
+        hook,
+        hook_url: format!("http://{hook_addr}"),
+        token: String::new(),
+        _dir: dir,
+    };
+    h.token = h.graph_token().await;
+    h
+}
+
+impl Harness {
+    async fn graph_token(&self) -> String {
+        let response = self
+            .http
+            .post(format!(
+                "{}/{}/oauth2/v2.0/token",
+                self.base, self.dev.tenant_id
+            ))
+            .form(&[
+                ("client_id", self.dev.app.client_id.as_str()),
+                ("client_secret", self.dev.app.client_secret.as_str()),
+                ("grant_type", "client_credentials"),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+            .await
+            .expect("token");
+        let body: Value = response.json().await.expect("token json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, format!("{}/ringside/v1{path}", self.base))
+            .bearer_auth(&self.dev.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .expect("admin request");
+        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn set_webhook(&self, path: &str) {
+        let (status, body) = self
+            .admin(
+                reqwest::Method::PATCH,
+                &format!("/applications/{}", self.dev.app.client_id),
+                json!({"bot": {"callingWebhookUrl": format!("{}{path}", self.hook_url)}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    async fn graph(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        self.graph_as(&self.token, method, path, body).await
+    }
+
+    async fn graph_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("graph request");
+        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        let mut headers = HeaderMap::new();
+        for (name, value) in response.headers() {
+            if let (Ok(n), Ok(v)) = (
+                axum::http::HeaderName::from_bytes(name.as_str().as_bytes()),
+                axum::http::HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        let bytes = response.bytes().await.expect("body");
+        (
+            status,
+            headers,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn dial(&self, from: &str, to: &str) -> Value {
+        let (status, body) = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/phones/{}/calls", from.replace('+', "%2B")),
+                json!({"to": to}),
+            )
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
+    /// Waits until `count` notifications have arrived (at most `limit`).
+    async fn wait_for(&self, count: usize, limit: Duration) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let received = self.hook.received.lock().unwrap().clone();
+            if received.len() >= count || start.elapsed() > limit {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for a notification matching `f` (at most `limit`).
+    async fn wait_until(&self, limit: Duration, f: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let received = self.hook.received.lock().unwrap().clone();
+            if f(&received) || start.elapsed() > limit {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Verifies each notification's bearer token against the server's JWKS.
+    async fn verify_tokens(&self, received: &[Received]) {
+        let jwks = self
+            .http
+            .get(format!(
+                "{}/{}/discovery/v2.0/keys",
+                self.base, self.dev.tenant_id
+            ))
+            .send()
+            .await
+            .expect("jwks")
+            .text()
+            .await
+            .expect("jwks text");
+        let keys = ringside_identity::KeySet::from_jwks_json(&jwks).expect("jwks parses");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let validation = ringside_identity::Validation::new(
+            now,
+            [format!("{}/{}/v2.0", self.base, self.dev.tenant_id)],
+            [self.dev.app.client_id.clone()],
+        );
+        for r in received {
+            let token = r.auth.strip_prefix("Bearer ").expect("bearer");
+            let claims = ringside_identity::verify(token, &keys, &validation).expect("valid token");
+            assert_eq!(claims["tid"], self.dev.tenant_id.as_str());
+        }
+    }
+}
+
+fn states(received: &[Received]) -> Vec<(String, String)> {
+    received
+        .iter()
+        .map(|r| {
+            let n = &r.body["value"][0];
+            (
+                n["changeType"].as_str().unwrap_or("").to_string(),
+                n["resourceData"]["state"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn service_hosted() -> Value {
+    json!({"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"})
+}
+
+#[tokio::test]
+async fn incoming_pstn_call_is_notified_answered_and_ended() {
+    let h = start().await;
+    h.set_webhook("/calling").await;
+    let dialled = h.dial(CALLER, BOT_NUMBER).await;
+    let received = h.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1, "the incoming call notification");
+    let created = &received[0];
+    assert_eq!(created.path, "/calling");
+    let n = &created.body["value"][0];
+    assert_eq!(
+        created.body["@odata.type"],
+        "#microsoft.graph.commsNotifications"
+    );
+    assert_eq!(n["changeType"], "created");
+    let call = &n["resourceData"];
+    assert_eq!(call["@odata.type"], "#microsoft.graph.call");
+    assert_eq!(call["state"], "incoming");
+    assert_eq!(call["direction"], "incoming");
+    assert_eq!(call["source"]["identity"]["phone"]["id"], CALLER);
+    let id = call["id"].as_str().expect("call id").to_string();
+    assert_eq!(n["resourceUrl"], format!("/communications/calls/{id}"));
+    assert_eq!(n["resource"], format!("/app/calls/{id}"));
+    assert_eq!(call["callChainId"], dialled["callId"]);
+    assert_eq!(created.chain_id, dialled["callId"].as_str().unwrap());
+
+    // The SDK's spelling of the action; notifications move to the answer's callbackUri.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/microsoft.graph.answer"),
+            Some(json!({
+                "callbackUri": format!("{}/per-call", h.hook_url),
+                "mediaConfig": service_hosted(),
+                "acceptedModalities": ["audio"],
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
+    let after: Vec<_> = received[1..].to_vec();
+    assert!(after.iter().all(|r| r.path == "/per-call"), "{after:?}");
+    assert_eq!(
+        states(&after).last().cloned(),
+        Some(("updated".into(), "established".into()))
+    );
+    let (status, _, got) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["state"], "established");
+    assert_eq!(got["callbackUri"], format!("{}/per-call", h.hook_url));
+
+    // The phone hangs up: the bot's call ends.
+    let (status, body) = h
+        .admin(
+            reqwest::Method::POST,
+            &format!(
+                "/calls/{}/legs/{}/hangup",
+                dialled["callId"].as_str().unwrap(),
+                dialled["legId"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    let last = received.last().unwrap();
+    let n = &last.body["value"][0];
+    assert_eq!(n["changeType"], "deleted");
+    assert_eq!(n["resourceData"]["state"], "terminated");
+    assert_eq!(n["resourceData"]["resultInfo"]["code"], 200);
+    h.verify_tokens(&received).await;
+    // Ended: actions and GET are 404.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/keepAlive"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "itemNotFound");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn outbound_call_to_a_user_is_established_then_hung_up() {
+    let h = start().await;
+    let user = &h.dev.users[0];
+    let (status, headers, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "//v1.0/communications/calls",
+            Some(json!({
+                "@odata.type": "#microsoft.graph.call",
+                "callbackUri": format!("{}/out", h.hook_url),
+                "targets": [{
+                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                    "identity": {"@odata.type": "#microsoft.graph.identitySet",
+                                 "user": {"@odata.type": "#microsoft.graph.identity", "id": user.id, "displayName": user.display_name}}
+                }],
+                "requestedModalities": ["audio"],
+                "mediaConfig": service_hosted(),
+                "tenantId": h.dev.tenant_id,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().expect("id").to_string();
+    assert_eq!(body["state"], "establishing");
+    assert_eq!(body["direction"], "outgoing");
+    assert_eq!(body["myParticipantId"], id.as_str());
+    assert!(body.get("subject").is_some_and(Value::is_null), "{body}");
+    assert_eq!(
+        headers.get("location").and_then(|v| v.to_str().ok()),
+        Some(format!("{}/v1.0/communications/calls/{id}", h.base).as_str())
+    );
+    // The simulated user answers after about a second.
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
+    assert_eq!(
+        states(&received),
+        vec![
+            ("updated".to_string(), "establishing".to_string()),
+            ("updated".to_string(), "established".to_string())
+        ]
+    );
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::DELETE,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    let tail: Vec<_> = states(&received).into_iter().skip(2).collect();
+    assert_eq!(
+        tail.last().cloned(),
+        Some(("deleted".to_string(), "terminated".to_string())),
+        "{tail:?}"
+    );
+    let last = &received.last().unwrap().body["value"][0]["resourceData"]["resultInfo"];
+    assert_eq!(
+        (last["code"].clone(), last["subcode"].clone()),
+        (json!(200), json!(5001))
+    );
+    h.verify_tokens(&received).await;
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn negative_cases_use_the_graph_envelope() {
+    let h = start().await;
+    let missing = "00000000-0000-4000-8000-000000000001";
+    for (method, path, body) in [
+        (
+            reqwest::Method::GET,
+            format!("/v1.0/communications/calls/{missing}"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            "/v1.0/communications/calls/not-a-guid".to_string(),
+            None,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/beta/communications/calls/{missing}"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1.0/communications/calls/{missing}/keepAlive"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1.0/communications/calls/{missing}/reject"),
+            Some(json!({"reason": "busy"})),
+        ),
+    ] {
+        let (status, _, body) = h.graph(method, &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "itemNotFound", "{path}");
+        assert!(body["error"]["innerError"]["request-id"].is_string());
+    }
+    // Malformed bodies.
+    for body in [
+        json!({"callbackUri": "https://bot.example.com/cb"}),
+        json!({"@odata.type": "#microsoft.graph.participant", "callbackUri": "https://bot.example.com/cb",
+               "mediaConfig": service_hosted(), "targets": []}),
+        json!({"callbackUri": "http://bot.example.com/cb", "mediaConfig": service_hosted(),
+               "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
+        json!({"callbackUri": "https://bot.example.com/cb", "mediaConfig": service_hosted(), "targets": []}),
+    ] {
+        let (status, _, reply) = h
+            .graph(
+                reqwest::Method::POST,
+                "/v1.0/communications/calls",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} -> {reply}");
+        assert!(reply["error"]["message"].is_string());
+    }
+    let response = h
+        .http
+        .post(format!("{}/v1.0/communications/calls", h.base))
+        .bearer_auth(&h.token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    // Phone targets need an application instance source with a number.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(
+                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                        "targets": [{"identity": {"phone": {"id": "+14255550123"}}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "7504");
+    // A foreign tenant in the body.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(
+                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                        "tenantId": "00000000-0000-4000-8000-00000000beef",
+                        "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "7505");
+    // No token.
+    let response = h
+        .http
+        .get(format!("{}/v1.0/communications/calls/{missing}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    h.server.shutdown().await;
+}
