@@ -548,6 +548,8 @@ fn redirect_uris_and_webhooks() {
         "HTTPS://BOT.example.com",
         "http://localhost:3000/cb",
         "http://127.0.0.1/cb",
+        "http://127.8.9.10:4000/cb",
+        "http://LOCALHOST/cb",
         "http://[::1]:8080/cb",
         "https://[2001:db8::1]/cb",
     ] {
@@ -557,6 +559,9 @@ fn redirect_uris_and_webhooks() {
     for (bad, why) in [
         ("http://bot.example.com/cb", "only for localhost"),
         ("http://10.0.0.1/cb", "only for localhost"),
+        ("http://128.0.0.1/cb", "only for localhost"),
+        ("http://127.0.0.256/cb", "only for localhost"),
+        ("http://[::2]/cb", "only for localhost"),
         ("http://localhost.evil.com/cb", "only for localhost"),
         ("ftp://bot.example.com", "absolute https"),
         ("/relative/path", "absolute https"),

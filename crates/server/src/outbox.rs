@@ -68,6 +68,7 @@ enum DispatchMsg {
 #[derive(Clone)]
 pub(crate) struct Outbox {
     writer: std::sync::mpsc::Sender<WriterMsg>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Outbox {
@@ -96,8 +97,18 @@ impl Outbox {
         std::thread::Builder::new()
             .name("ringside-outbox".into())
             .spawn(move || writer_loop(store, writer_rx, to_dispatch))?;
-        tokio::spawn(dispatcher(dispatch_rx, delivery));
-        Ok(Outbox { writer })
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(dispatcher(dispatch_rx, delivery, stopped));
+        Ok(Outbox {
+            writer,
+            stop: Arc::new(stop),
+        })
+    }
+
+    /// Stops delivering (server shutdown): in-flight attempts are abandoned where they stand and
+    /// their rows stay pending in the store, to be delivered by the next start.
+    pub(crate) fn stop(&self) {
+        let _ = self.stop.send(true);
     }
 
     /// Queues a notification. Persisted and delivered in the background; per `ordering_key`, in
@@ -162,10 +173,23 @@ fn writer_loop(
     }
 }
 
-async fn dispatcher(mut rx: mpsc::UnboundedReceiver<DispatchMsg>, delivery: Arc<Delivery>) {
+async fn dispatcher(
+    mut rx: mpsc::UnboundedReceiver<DispatchMsg>,
+    delivery: Arc<Delivery>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     let mut queues: HashMap<String, VecDeque<OutboxRow>> = HashMap::new();
     let mut busy: HashSet<String> = HashSet::new();
-    while let Some(msg) = rx.recv().await {
+    let mut workers = tokio::task::JoinSet::new();
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            _ = stopped.changed() => None,
+            Some(_) = workers.join_next(), if !workers.is_empty() => continue,
+        };
+        let Some(msg) = msg else {
+            break;
+        };
         let key = match msg {
             DispatchMsg::Row(row) => {
                 let key = row.row.ordering_key.clone();
@@ -184,13 +208,14 @@ async fn dispatcher(mut rx: mpsc::UnboundedReceiver<DispatchMsg>, delivery: Arc<
         match next {
             Some(row) => {
                 busy.insert(key);
-                tokio::spawn(delivery.clone().deliver(row));
+                workers.spawn(delivery.clone().deliver(row));
             }
             None => {
                 queues.remove(&key);
             }
         }
     }
+    workers.abort_all();
 }
 
 /// The two HTTP clients: verifying, and for loopback webhooks any-certificate.

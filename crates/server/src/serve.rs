@@ -117,7 +117,7 @@ impl Server {
         )
         .context("starting the notification outbox")?;
         let doors = crate::calls::door::Doors {
-            graph: crate::graph::calls::GraphCalls::new(outbox),
+            graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
         };
         let media_services = crate::calls::media_services::MediaServices::new(
             &config.media,
@@ -143,6 +143,7 @@ impl Server {
             data_dir: data_dir.clone(),
             dev_mode,
             calls,
+            outbox,
         });
 
         let dev_info = if dev_mode {
@@ -218,6 +219,7 @@ impl RunningServer {
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and returns.
     pub async fn shutdown(self) {
         self.state.calls().shutdown();
+        self.state.outbox().stop();
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;

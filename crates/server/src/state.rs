@@ -33,6 +33,7 @@ struct Inner {
     data_dir: PathBuf,
     dev_mode: bool,
     calls: CallRuntime,
+    outbox: crate::outbox::Outbox,
     /// Seconds added to the wall clock; only tests move it (see [`AppState::advance_clock_for_tests`]).
     clock_skew: std::sync::atomic::AtomicI64,
 }
@@ -47,6 +48,7 @@ pub(crate) struct StateParts {
     pub(crate) data_dir: PathBuf,
     pub(crate) dev_mode: bool,
     pub(crate) calls: CallRuntime,
+    pub(crate) outbox: crate::outbox::Outbox,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
                 data_dir: parts.data_dir,
                 dev_mode: parts.dev_mode,
                 calls: parts.calls,
+                outbox: parts.outbox,
                 clock_skew: std::sync::atomic::AtomicI64::new(0),
             }),
         }
@@ -103,6 +106,11 @@ impl AppState {
     /// The call runtime (engine, media, simulated endpoints).
     pub(crate) fn calls(&self) -> &CallRuntime {
         &self.inner.calls
+    }
+
+    /// The notification outbox (Graph notifications, ACS callbacks and events).
+    pub(crate) fn outbox(&self) -> &crate::outbox::Outbox {
+        &self.inner.outbox
     }
 
     pub(crate) fn signing_key(&self) -> &SigningKey {

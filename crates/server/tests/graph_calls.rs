@@ -69,10 +69,9 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-async fn start() -> Harness {
-    let dir = tempfile::tempdir().expect("tempdir");
+async fn boot(dir: &std::path::Path) -> (RunningServer, reqwest::Client) {
     let server = Server::start(ServeOptions {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.join("data"),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
@@ -84,6 +83,12 @@ async fn start() -> Harness {
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
         .build()
         .expect("client");
+    (server, http)
+}
+
+async fn start() -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, http) = boot(dir.path()).await;
     let hook = Arc::new(Hook::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -112,16 +117,49 @@ async fn start() -> Harness {
 }
 
 impl Harness {
+    /// Stops the server and starts it again on the same data dir (same webhook receiver).
+    async fn restart(self) -> Harness {
+        let Harness {
+            server,
+            hook,
+            hook_url,
+            _dir,
+            ..
+        } = self;
+        server.shutdown().await;
+        let (server, http) = boot(_dir.path()).await;
+        let dev = server.dev_info().expect("dev").clone();
+        let base = server.base_url().to_string();
+        let mut h = Harness {
+            server,
+            http,
+            base,
+            dev,
+            hook,
+            hook_url,
+            token: String::new(),
+            _dir,
+        };
+        h.token = h.graph_token().await;
+        h
+    }
+
     async fn graph_token(&self) -> String {
+        self.token_for(
+            &self.dev.tenant_id,
+            &self.dev.app.client_id,
+            &self.dev.app.client_secret,
+        )
+        .await
+    }
+
+    async fn token_for(&self, tenant: &str, client_id: &str, secret: &str) -> String {
         let response = self
             .http
-            .post(format!(
-                "{}/{}/oauth2/v2.0/token",
-                self.base, self.dev.tenant_id
-            ))
+            .post(format!("{}/{tenant}/oauth2/v2.0/token", self.base))
             .form(&[
-                ("client_id", self.dev.app.client_id.as_str()),
-                ("client_secret", self.dev.app.client_secret.as_str()),
+                ("client_id", client_id),
+                ("client_secret", secret),
                 ("grant_type", "client_credentials"),
                 ("scope", "https://graph.microsoft.com/.default"),
             ])
@@ -131,7 +169,7 @@ impl Harness {
         let body: Value = response.json().await.expect("token json");
         body["access_token"]
             .as_str()
-            .expect("access_token")
+            .unwrap_or_else(|| panic!("no token: {body}"))
             .to_string()
     }
 
@@ -559,5 +597,543 @@ async fn negative_cases_use_the_graph_envelope() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
+    h.server.shutdown().await;
+}
+
+/// Sets the webhook to `path`, dials the bot's number, waits for the `created` notification and
+/// returns (call id, the dial reply).
+async fn incoming(h: &Harness, path: &str) -> (String, Value) {
+    h.set_webhook(path).await;
+    let before = h.hook.received.lock().unwrap().len();
+    let dialled = h.dial(CALLER, BOT_NUMBER).await;
+    let received = h.wait_for(before + 1, Duration::from_secs(5)).await;
+    let created = received.get(before).expect("incoming call notification");
+    assert_eq!(created.body["value"][0]["changeType"], "created");
+    let id = created.body["value"][0]["resourceData"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    (id, dialled)
+}
+
+async fn answer(h: &Harness, id: &str) {
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/answer"),
+            Some(json!({"callbackUri": format!("{}/answered", h.hook_url), "mediaConfig": service_hosted(), "acceptedModalities": ["audio"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    h.wait_until(Duration::from_secs(5), |r| {
+        states(r).iter().any(|(_, s)| s == "established")
+    })
+    .await;
+}
+
+/// Places a call from the bot to dev user `index`; returns its id.
+async fn call_user(h: &Harness, index: usize, path: &str) -> String {
+    let user = &h.dev.users[index];
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}{path}", h.hook_url),
+                "targets": [{"identity": {"user": {"id": user.id}}}],
+                "requestedModalities": ["audio"],
+                "mediaConfig": service_hosted(),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().expect("id").to_string()
+}
+
+fn last_of(received: &[Received]) -> Value {
+    received.last().expect("a notification").body["value"][0].clone()
+}
+
+#[tokio::test]
+async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
+    let h = start().await;
+    let (id, dialled) = incoming(&h, "/calling").await;
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/beta/communications/calls/{id}/microsoft.graph.reject"),
+            Some(json!({"Reason": "Busy"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    let n = last_of(&received);
+    assert_eq!(n["changeType"], "deleted");
+    assert_eq!(n["resourceData"]["state"], "terminated");
+    assert_eq!(n["resourceData"]["resultInfo"]["code"], 486);
+    // Rejecting again: the call has ended.
+    let (status, _, _) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/reject"),
+            Some(json!({"reason": "none"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The phone's view of the call.
+    let call_id = dialled["callId"].as_str().unwrap();
+    let (_, view) = h
+        .admin(
+            reqwest::Method::GET,
+            &format!("/calls/{call_id}"),
+            json!({}),
+        )
+        .await;
+    let caller = view["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == dialled["legId"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(caller["endReason"], "busy", "{view}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn redirect_to_a_user_hands_the_caller_over() {
+    let h = start().await;
+    let (id, _) = incoming(&h, "/calling").await;
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/redirect"),
+            Some(json!({
+                "targets": [{"identity": {"user": {"id": h.dev.users[1].id}}}],
+                "timeout": 20,
+                "callbackUri": format!("{}/redirected", h.hook_url),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    let after: Vec<_> = received[1..].to_vec();
+    assert!(after.iter().all(|r| r.path == "/redirected"), "{after:?}");
+    assert_eq!(
+        states(&after),
+        vec![
+            ("updated".to_string(), "redirecting".to_string()),
+            ("deleted".to_string(), "terminated".to_string())
+        ]
+    );
+    // Out of range timeout.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/redirect"),
+            Some(json!({"targets": [{"identity": {"user": {"id": h.dev.users[1].id}}}], "timeout": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn blind_transfer_to_a_user_completes() {
+    let h = start().await;
+    let (id, _) = incoming(&h, "/calling").await;
+    answer(&h, &id).await;
+    let before = h.hook.received.lock().unwrap().len();
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/transfer"),
+            Some(json!({"transferTarget": {
+                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                "identity": {"user": {"id": h.dev.users[2].id}}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    assert_eq!(
+        states(&received[before..]),
+        vec![
+            ("updated".to_string(), "transferring".to_string()),
+            ("updated".to_string(), "transferAccepted".to_string()),
+            ("deleted".to_string(), "terminated".to_string())
+        ]
+    );
+    let info = &last_of(&received)["resourceData"]["resultInfo"];
+    assert_eq!(
+        (info["code"].clone(), info["subcode"].clone()),
+        (json!(0), json!(7015))
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn consultative_transfer_replaces_the_other_call() {
+    let h = start().await;
+    let (first, _) = incoming(&h, "/calling").await;
+    answer(&h, &first).await;
+    let second = call_user(&h, 1, "/consult").await;
+    h.wait_until(Duration::from_secs(6), |r| {
+        r.iter().any(|n| {
+            n.path == "/consult" && n.body["value"][0]["resourceData"]["state"] == "established"
+        })
+    })
+    .await;
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{first}/transfer"),
+            Some(json!({"transferTarget": {
+                "identity": {"user": {"id": h.dev.users[1].id}},
+                "replacesCallId": second}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            r.iter()
+                .filter(|n| n.body["value"][0]["changeType"] == "deleted")
+                .count()
+                >= 2
+        })
+        .await;
+    let ended: Vec<(String, Value)> = received
+        .iter()
+        .filter(|n| n.body["value"][0]["changeType"] == "deleted")
+        .map(|n| {
+            (
+                n.body["value"][0]["resourceData"]["id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                n.body["value"][0]["resourceData"]["resultInfo"]["subcode"].clone(),
+            )
+        })
+        .collect();
+    assert!(ended.contains(&(first.clone(), json!(7015))), "{ended:?}");
+    assert!(ended.iter().any(|(id, _)| *id == second), "{ended:?}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn keep_alive_answers_200_empty_then_404_after_the_end() {
+    let h = start().await;
+    let id = call_user(&h, 0, "/ka").await;
+    let response = h
+        .http
+        .post(format!(
+            "{}/v1.0/communications/calls/{id}/microsoft.graph.keepAlive",
+            h.base
+        ))
+        .bearer_auth(&h.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()),
+        Some("0")
+    );
+    let (status, _, _) = h
+        .graph(
+            reqwest::Method::DELETE,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/keepAlive"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn notifications_wait_for_a_bot_that_is_down_and_arrive_in_order() {
+    let h = start().await;
+    h.hook.down.store(true, Ordering::SeqCst);
+    let id = call_user(&h, 0, "/flaky").await;
+    // The user answers after ~1 s; the bot comes back after ~2.5 s.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(
+        *h.hook.refused.lock().unwrap() >= 1,
+        "delivery was attempted"
+    );
+    assert!(h.hook.received.lock().unwrap().is_empty());
+    h.hook.down.store(false, Ordering::SeqCst);
+    let received = h
+        .wait_until(Duration::from_secs(10), |r| r.len() >= 2)
+        .await;
+    assert_eq!(
+        states(&received),
+        vec![
+            ("updated".to_string(), "establishing".to_string()),
+            ("updated".to_string(), "established".to_string())
+        ]
+    );
+    assert!(received
+        .iter()
+        .all(|r| r.body["value"][0]["resourceData"]["id"] == id.as_str()));
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn pending_notifications_are_delivered_after_a_restart() {
+    let h = start().await;
+    h.hook.down.store(true, Ordering::SeqCst);
+    let id = call_user(&h, 0, "/restart").await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(h.hook.received.lock().unwrap().is_empty());
+    let h = h.restart().await;
+    h.hook.down.store(false, Ordering::SeqCst);
+    let received = h
+        .wait_until(Duration::from_secs(10), |r| {
+            r.iter()
+                .any(|n| n.body["value"][0]["resourceData"]["state"] == "established")
+        })
+        .await;
+    let states = states(&received);
+    assert_eq!(
+        states.first().cloned(),
+        Some(("updated".to_string(), "establishing".to_string())),
+        "{states:?}"
+    );
+    assert!(received
+        .iter()
+        .all(|r| r.body["value"][0]["resourceData"]["id"] == id.as_str()));
+    h.verify_tokens(&received).await;
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unanswered_incoming_call_is_missed_after_15_seconds() {
+    let h = start().await;
+    let (_, _) = incoming(&h, "/calling").await;
+    let received = h
+        .wait_until(Duration::from_secs(20), |r| {
+            states(r).iter().any(|(c, _)| c == "deleted")
+        })
+        .await;
+    let n = last_of(&received);
+    assert_eq!(n["changeType"], "deleted", "{n}");
+    let info = &n["resourceData"]["resultInfo"];
+    assert_eq!(
+        (info["code"].clone(), info["subcode"].clone()),
+        (json!(408), json!(1106))
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn group_call_sends_roster_updates() {
+    let h = start().await;
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}/group", h.hook_url),
+                "subject": "Standup",
+                "direction": "outgoing",
+                "targets": [
+                    {"identity": {"user": {"id": h.dev.users[0].id}}},
+                    {"identity": {"user": {"id": h.dev.users[1].id}}}
+                ],
+                "mediaConfig": service_hosted(),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["subject"], "Standup");
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            r.iter().any(|n| {
+                n.body["value"][0]["resourceData"]
+                    .as_array()
+                    .is_some_and(|a| a.len() == 3)
+            })
+        })
+        .await;
+    let roster = received
+        .iter()
+        .find(|n| {
+            n.body["value"][0]["resourceData"]
+                .as_array()
+                .is_some_and(|a| a.len() == 3)
+        })
+        .expect("a roster with the bot and both users");
+    let n = &roster.body["value"][0];
+    assert_eq!(n["changeType"], "updated");
+    assert!(n["resourceUrl"]
+        .as_str()
+        .unwrap()
+        .ends_with("/participants"));
+    assert_eq!(
+        n["resourceData"][0]["@odata.type"],
+        "#microsoft.graph.participant"
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn outbound_pstn_call_as_the_resource_account() {
+    let h = start().await;
+    let instance = h.dev.resource_accounts[0].id.clone();
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}/pstn", h.hook_url),
+                "source": {"identity": {"@odata.type": "#microsoft.graph.communicationsIdentitySet",
+                    "applicationInstance": {"id": instance, "displayName": "Ringside Dev Bot"}}},
+                "targets": [{"identity": {"@odata.type": "#microsoft.graph.communicationsIdentitySet",
+                    "phone": {"id": "+14255550123"}}}],
+                "requestedModalities": ["audio"],
+                "mediaConfig": service_hosted(),
+                "tenantId": h.dev.tenant_id,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["source"]["identity"]["applicationInstance"]["id"],
+        instance.as_str()
+    );
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
+    assert_eq!(states(&received).last().unwrap().1, "established");
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn other_tenants_and_missing_roles_are_refused() {
+    let h = start().await;
+    let id = call_user(&h, 0, "/mine").await;
+    // The same app consented in another tenant: that tenant's token sees no such call.
+    let (status, tenant) = h
+        .admin(
+            reqwest::Method::POST,
+            "/tenants",
+            json!({"displayName": "Fabrikam", "domain": "fabrikam.example.com"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{tenant}");
+    let other = tenant["id"].as_str().unwrap().to_string();
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/tenants/{other}/consents/{}", h.dev.app.client_id),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let foreign = h
+        .token_for(&other, &h.dev.app.client_id, &h.dev.app.client_secret)
+        .await;
+    for (method, path) in [
+        (
+            reqwest::Method::GET,
+            format!("/v1.0/communications/calls/{id}"),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/v1.0/communications/calls/{id}"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1.0/communications/calls/{id}/keepAlive"),
+        ),
+    ] {
+        let (status, _, body) = h.graph_as(&foreign, method, &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
+    // An app with only the guest-join role may not place 1:1 calls or redirect.
+    let (status, app) = h
+        .admin(
+            reqwest::Method::POST,
+            "/applications",
+            json!({"displayName": "Guest Bot", "homeTenantId": h.dev.tenant_id,
+                   "requestedPermissions": ["Calls.JoinGroupCallAsGuest.All"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let app_id = app["appId"].as_str().unwrap().to_string();
+    let (status, secret) = h
+        .admin(
+            reqwest::Method::POST,
+            &format!("/applications/{app_id}/secrets"),
+            json!({"displayName": "t", "expiresInDays": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{secret}");
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/tenants/{}/consents/{app_id}", h.dev.tenant_id),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let guest = h
+        .token_for(
+            &h.dev.tenant_id,
+            &app_id,
+            secret["secretText"].as_str().unwrap(),
+        )
+        .await;
+    let (status, _, body) = h
+        .graph_as(
+            &guest,
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(
+                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                        "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Calls.Initiate.All"));
+    // Another app of the same tenant does not see the dev app's call either.
+    let (status, _, _) = h
+        .graph_as(
+            &guest,
+            reqwest::Method::GET,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     h.server.shutdown().await;
 }
