@@ -116,9 +116,6 @@ impl Server {
             local_ca.as_deref(),
         )
         .context("starting the notification outbox")?;
-        let doors = crate::calls::door::Doors {
-            graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
-        };
         let media_services = crate::calls::media_services::MediaServices::new(
             &config.media,
             dev_mode,
@@ -126,6 +123,14 @@ impl Server {
             local_ca,
         )
         .context("preparing the prompt fetcher")?;
+        let doors = crate::calls::door::Doors {
+            graph: crate::graph::calls::GraphCalls::new(outbox.clone()).with_recordings(
+                crate::graph::calls::media_ops::RecordingLinks {
+                    store: media_services.recordings.clone(),
+                    base_url: base_url.clone(),
+                },
+            ),
+        };
         let calls = crate::calls::CallRuntime::start(
             directory.clone(),
             &data_dir,

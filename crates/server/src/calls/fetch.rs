@@ -28,7 +28,6 @@ const CACHE_SAMPLES: usize = 32 << 20;
 const URI_TTL: Duration = Duration::from_secs(300);
 
 /// What a prompt host may resolve to.
-#[allow(dead_code)]
 #[derive(Clone, Debug)]
 pub(crate) struct FetchPolicy {
     /// RFC 1918, unique-local, CGNAT and loopback addresses are allowed.
@@ -260,7 +259,6 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
 }
 
 /// Why a prompt could not be fetched.
-#[allow(dead_code)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FetchError {
     /// The URI is not acceptable as written (scheme, syntax, credentials).
@@ -308,7 +306,6 @@ struct Entry {
     used: u64,
 }
 
-#[allow(dead_code)]
 #[derive(Default)]
 struct CacheInner {
     entries: HashMap<String, Entry>,
@@ -367,7 +364,6 @@ impl PromptCache {
         None
     }
 
-    #[allow(dead_code)]
     fn insert_at(&self, media: &MediaRef, prompt: Arc<Prompt>, now: Instant) {
         if prompt.len() > CACHE_SAMPLES {
             return;
@@ -455,15 +451,12 @@ impl reqwest::dns::Resolve for GuardedResolver {
 }
 
 /// Downloads and decodes prompts under a [`FetchPolicy`], filling a [`PromptCache`].
-// The Graph door's media operations use it; until they land only the tests do.
-#[allow(dead_code)]
 pub(crate) struct PromptFetcher {
     policy: Arc<FetchPolicy>,
     client: reqwest::Client,
     cache: Arc<PromptCache>,
 }
 
-#[allow(dead_code)]
 impl PromptFetcher {
     /// A fetcher. `extra_roots` are PEM certificates trusted besides the public web roots (the
     /// platform's own local CA, so prompts served by a host with a certificate it issued work).

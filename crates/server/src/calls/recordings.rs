@@ -235,7 +235,6 @@ impl RecordingStore {
     }
 
     /// The ticket of the recording stored under `handle`, once.
-    #[allow(dead_code)] // the Graph door's completion notification takes it
     pub(crate) fn take_ticket(&self, handle: &str) -> Option<Ticket> {
         self.lock().tickets.remove(handle).map(|p| p.ticket)
     }

@@ -193,7 +193,6 @@ impl CallRuntime {
     }
 
     /// The prompt fetcher (https prompts, cached by resourceId and URI).
-    #[allow(dead_code)]
     pub(crate) fn prompts(&self) -> &super::fetch::PromptFetcher {
         &self.services.fetcher
     }

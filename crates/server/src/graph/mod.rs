@@ -21,4 +21,5 @@ pub(crate) fn routes() -> Router<AppState> {
             get(resource_accounts::list),
         )
         .merge(calls::routes::routes())
+        .merge(calls::media_ops::routes())
 }

@@ -32,6 +32,7 @@
 //! 4. Completion notifications need no extra code: `OperationCompleted` events are rendered by
 //!    [`GraphCalls::event`] with [`render::operation`].
 
+pub(crate) mod media_ops;
 pub(crate) mod render;
 pub(crate) mod routes;
 pub(crate) mod table;

@@ -134,6 +134,7 @@ async fn create(
     if matches!(media_config, MediaConfig::AppHosted(_)) {
         caller.require_any(&[Permission::CallsAccessMediaAll])?;
     }
+    let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
     let mut targets = Vec::with_capacity(targets_in.len());
     for target in &targets_in {
         let party = wire::party(caller.tenant, &target.identity)?;
@@ -264,6 +265,7 @@ async fn create(
             .map_err(ApiError::internal)
     })
     .await?;
+    super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
     let (leg, value) = body;
     let location = format!("{}/{version}{}", state.base_url(), render::call_url(leg));
     Ok(with_location(
@@ -330,7 +332,8 @@ async fn answer(
     if matches!(body.media_config, MediaConfig::AppHosted(_)) {
         caller.require_any(&[Permission::CallsAccessMediaAll])?;
     }
-    run(&state, move |ctx| {
+    let (prefetch_as, prefetch_config) = (caller.clone(), body.media_config.clone());
+    let response = run(&state, move |ctx| {
         let call = ctx.graph().owned(&caller, leg)?;
         let before = call.clone();
         if let Some(uri) = callback {
@@ -351,7 +354,9 @@ async fn answer(
         }
         Ok(accepted())
     })
-    .await
+    .await?;
+    super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
+    Ok(response)
 }
 
 /// `POST …/reject`.

@@ -139,6 +139,8 @@ impl GraphCall {
 /// Every Graph call, keyed by call id.
 pub(crate) struct GraphCalls {
     outbox: Outbox,
+    /// Where recordResponse recordings are served (see [`super::media_ops::complete`]).
+    recordings: Option<super::media_ops::RecordingLinks>,
     calls: HashMap<LegId, GraphCall>,
     by_conversation: HashMap<ConversationId, Vec<LegId>>,
     ended: VecDeque<LegId>,
@@ -149,10 +151,17 @@ impl GraphCalls {
     pub(crate) fn new(outbox: Outbox) -> GraphCalls {
         GraphCalls {
             outbox,
+            recordings: None,
             calls: HashMap::new(),
             by_conversation: HashMap::new(),
             ended: VecDeque::new(),
         }
+    }
+
+    /// Lets completed recordResponse operations carry their recording's location and token.
+    pub(crate) fn with_recordings(mut self, links: super::media_ops::RecordingLinks) -> GraphCalls {
+        self.recordings = Some(links);
+        self
     }
 
     /// Adds a row (a call the door just created or adopted).
@@ -400,6 +409,7 @@ impl GraphCalls {
                 client_context,
                 status,
                 outcome,
+                recording,
                 ..
             } => {
                 let Some(call) = self.calls.get_mut(leg) else {
@@ -409,12 +419,18 @@ impl GraphCalls {
                 if *kind == OperationKind::Transfer {
                     return true;
                 }
-                let op = render::operation(
+                let mut op = render::operation(
                     *kind,
                     *operation,
                     client_context,
                     *status,
                     Some(outcome.graph_result_info()),
+                );
+                super::media_ops::complete(
+                    &mut op,
+                    *outcome,
+                    recording.as_deref(),
+                    self.recordings.as_ref(),
                 );
                 call.operations.insert(*operation, op.clone());
                 if call.quiet.remove(operation) || call.ended() {
