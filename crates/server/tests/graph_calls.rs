@@ -347,6 +347,13 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     assert_eq!(call["state"], "incoming");
     assert_eq!(call["direction"], "incoming");
     assert_eq!(call["source"]["identity"]["phone"]["id"], CALLER);
+    let target = &call["targets"][0]["identity"];
+    assert_eq!(target["phone"]["id"], BOT_NUMBER);
+    assert_eq!(
+        target["applicationInstance"]["id"],
+        h.dev.resource_accounts[0].id.as_str()
+    );
+    assert_eq!(call["tenantId"], h.dev.tenant_id.as_str());
     let id = call["id"].as_str().expect("call id").to_string();
     assert_eq!(n["resourceUrl"], format!("/communications/calls/{id}"));
     assert_eq!(n["resource"], format!("/app/calls/{id}"));
@@ -485,9 +492,11 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
         .await;
     let tail: Vec<_> = states(&received).into_iter().skip(2).collect();
     assert_eq!(
-        tail.last().cloned(),
-        Some(("deleted".to_string(), "terminated".to_string())),
-        "{tail:?}"
+        tail,
+        vec![
+            ("updated".to_string(), "terminating".to_string()),
+            ("deleted".to_string(), "terminated".to_string())
+        ]
     );
     let last = &received.last().unwrap().body["value"][0]["resourceData"]["resultInfo"];
     assert_eq!(
@@ -538,7 +547,13 @@ async fn negative_cases_use_the_graph_envelope() {
     for body in [
         json!({"callbackUri": "https://bot.example.com/cb"}),
         json!({"@odata.type": "#microsoft.graph.participant", "callbackUri": "https://bot.example.com/cb",
-               "mediaConfig": service_hosted(), "targets": []}),
+               "mediaConfig": service_hosted(),
+               "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
+        json!({"callbackUri": "https://bot.example.com/cb",
+               "mediaConfig": {"@odata.type": "#microsoft.graph.somethingElse"},
+               "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
+        json!({"callbackUri": "https://bot.example.com/cb", "mediaConfig": service_hosted(),
+               "targets": [{"identity": {"user": {"id": "not-a-guid"}}}]}),
         json!({"callbackUri": "http://bot.example.com/cb", "mediaConfig": service_hosted(),
                "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
         json!({"callbackUri": "https://bot.example.com/cb", "mediaConfig": service_hosted(), "targets": []}),
@@ -1135,5 +1150,121 @@ async fn other_tenants_and_missing_roles_are_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn acs_bound_numbers_and_bots_without_webhooks_get_the_built_in_responder() {
+    let h = start().await;
+    // No webhook yet: the Graph bot's number is answered by the responder.
+    let plain = h.dial(CALLER, BOT_NUMBER).await;
+    // The CCaaS number is bound to ACS: not a Graph call, even with a webhook set.
+    h.set_webhook("/calling").await;
+    let ccaas = h.dial("+14255550198", "+14255550200").await;
+    for dialled in [&plain, &ccaas] {
+        let call_id = dialled["callId"].as_str().unwrap();
+        let start = Instant::now();
+        let view = loop {
+            let (_, view) = h
+                .admin(
+                    reqwest::Method::GET,
+                    &format!("/calls/{call_id}"),
+                    json!({}),
+                )
+                .await;
+            let answered = view["legs"].as_array().is_some_and(|legs| {
+                legs.iter()
+                    .any(|l| l["builtInResponder"] == true && l["state"] == "established")
+            });
+            if answered || start.elapsed() > Duration::from_secs(5) {
+                break view;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            view["legs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["builtInResponder"] == true && l["state"] == "established"),
+            "{view}"
+        );
+    }
+    assert!(
+        h.hook.received.lock().unwrap().is_empty(),
+        "no Graph notification for an ACS-bound number"
+    );
+    h.server.shutdown().await;
+}
+
+/// A webhook receiver over https with a self-signed certificate for another name.
+async fn spawn_https_hook(hook: Arc<Hook>) -> String {
+    use tower::ServiceExt;
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["bot.invalid".to_string()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("self-signed");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![rustls::pki_types::CertificateDer::from(cert.der().to_vec())],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(hook_handler))
+        .with_state(hook);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let app = app.clone();
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        app.clone().oneshot(request.map(axum::body::Body::new))
+                    },
+                );
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+            });
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn an_https_loopback_webhook_is_accepted_with_any_certificate() {
+    let h = start().await;
+    let url = spawn_https_hook(h.hook.clone()).await;
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PATCH,
+            &format!("/applications/{}", h.dev.app.client_id),
+            json!({"bot": {"callingWebhookUrl": format!("{url}/secure")}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    h.dial(CALLER, BOT_NUMBER).await;
+    let received = h.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1, "delivered over https");
+    assert_eq!(received[0].path, "/secure");
+    assert_eq!(received[0].body["value"][0]["changeType"], "created");
+    h.verify_tokens(&received).await;
     h.server.shutdown().await;
 }

@@ -26,11 +26,16 @@
 //!    = ctx.graph_env(); let call = graph.owned(&caller, id)?; … ctx.command(…) … })`.
 //! 3. For an operation: render the response with [`render::operation`] (right `@odata.type`
 //!    from the [`OperationKind`](ringside_engine::OperationKind)), store it with
-//!    [`GraphCall::remember_operation`] so `GET …/operations/{id}` finds it, answer 200 with
-//!    `Location` from [`render::operation_location`]; when the ack is already final call
+//!    [`GraphCall::remember_operation`] so `GET …/operations/{id}` finds it, answer 200 (or 202)
+//!    with `Location` from [`render::operation_location`]; when the ack is already final call
 //!    [`GraphCall::quiet`] so no notification repeats it.
-//! 4. Completion notifications need no extra code: `OperationCompleted` events are rendered by
-//!    [`GraphCalls::event`] with [`render::operation`].
+//! 4. Completion notifications need no extra code: `OperationCompleted` events of *remembered*
+//!    operations are rendered by [`GraphCalls::event`] with [`render::operation`] as `deleted` on
+//!    `/communications/calls/{id}/operations/{opId}` (operations the bot never saw, such as the
+//!    engine's transfer operation, are not notified). Extra members (a record operation's
+//!    `recordingLocation`) can be filled in by extending that arm.
+//!
+//! [`GraphCall`]: table::GraphCall
 
 pub(crate) mod media_ops;
 pub(crate) mod render;

@@ -71,6 +71,46 @@ pub(crate) fn identity_set(d: &Directory, party: &Party) -> IdentitySet {
     }
 }
 
+/// Roles with which a bot sees who calls it; without any, the caller is `encrypted` (digest §2).
+pub(crate) const CALLER_VISIBLE_WITH: [ringside_model::Permission; 5] = [
+    ringside_model::Permission::CallsAccessMediaAll,
+    ringside_model::Permission::CallsInitiateAll,
+    ringside_model::Permission::CallsInitiateGroupCallAll,
+    ringside_model::Permission::CallsJoinGroupCallAll,
+    ringside_model::Permission::CallsJoinGroupCallAsGuestAll,
+];
+
+/// The caller as an app without calling roles sees it.
+pub(crate) fn encrypted_participant() -> ParticipantInfo {
+    ParticipantInfo {
+        identity: IdentitySet {
+            encrypted: Some(Identity::default()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The target of an offered call as the bot sees it: the resource account it was reached through
+/// (`applicationInstance`, plus the dialled `phone` when a number was dialled), else the party.
+pub(crate) fn offered_target(
+    d: &Directory,
+    callee: &Party,
+    bot: &ringside_engine::BotIdentity,
+) -> InvitationParticipantInfo {
+    let mut target = invitation(d, callee);
+    let tenant_of = |instance| {
+        d.tenants()
+            .map(|t| t.id)
+            .find(|t| d.instance(*t, instance).is_some())
+    };
+    if let Some((instance, tenant)) = bot.instance.and_then(|i| tenant_of(i).map(|t| (i, t))) {
+        let set = identity_set(d, &Party::ApplicationInstance { tenant, instance });
+        target.identity.application_instance = set.application_instance;
+    }
+    target
+}
+
 /// A party as `participantInfo`.
 pub(crate) fn participant_info(d: &Directory, party: &Party) -> ParticipantInfo {
     ParticipantInfo {

@@ -334,6 +334,14 @@ async fn answer(
     }
     let (prefetch_as, prefetch_config) = (caller.clone(), body.media_config.clone());
     let response = run(&state, move |ctx| {
+        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        // Answering into a group call (an invitation) needs a join role (digest §3.0).
+        if ctx.conversation(conversation).is_some_and(|c| c.group) {
+            caller.require_any(&[
+                Permission::CallsJoinGroupCallAll,
+                Permission::CallsJoinGroupCallAsGuestAll,
+            ])?;
+        }
         let call = ctx.graph().owned(&caller, leg)?;
         let before = call.clone();
         if let Some(uri) = callback {

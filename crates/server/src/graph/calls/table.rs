@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use ringside_engine::{
     BotIdentity, ConversationId, Dialect, Direction, Event, LegId, LegState, OperationId,
-    OperationKind,
 };
 use ringside_graph_wire::{
     CallDirection, CallOptions, CallState, ChangeType, CommsOperation, InvitationParticipantInfo,
@@ -124,7 +123,8 @@ impl GraphCall {
     }
 
     #[allow(dead_code)] // used by the operation routes (media, participants).
-    /// Stores an operation as returned to the bot, for `GET …/operations/{id}`.
+    /// Stores an operation as returned to the bot, for `GET …/operations/{id}`. Only remembered
+    /// operations get a completion notification.
     pub(crate) fn remember_operation(&mut self, id: OperationId, op: CommsOperation) {
         self.operations.insert(id, op);
     }
@@ -306,11 +306,17 @@ impl GraphCalls {
                 .application(bot.app)
                 .filter(|a| a.bot.calling_enabled)
                 .and_then(|a| a.bot.calling_webhook.clone());
-            (
-                webhook,
-                render::participant_info(d, caller),
-                render::invitation(d, callee),
-            )
+            // Without any calling role the caller stays encrypted (digest §2).
+            let roles = d.roles_for(*tenant, bot.app);
+            let source = if render::CALLER_VISIBLE_WITH
+                .iter()
+                .any(|role| roles.contains(role))
+            {
+                render::participant_info(d, caller)
+            } else {
+                render::encrypted_participant()
+            };
+            (webhook, source, render::offered_target(d, callee, bot))
         });
         let Some(webhook) = webhook else {
             return false;
@@ -354,10 +360,9 @@ impl GraphCalls {
                     }
                     _ => {}
                 }
-                if let Some(reason) = transfer_failed {
-                    call.result_info =
-                        Some(ringside_engine::TransferFailure(*reason).graph_result_info());
-                }
+                // resultInfo says why a transfer just failed, or why the call ended.
+                call.result_info = transfer_failed
+                    .map(|reason| ringside_engine::TransferFailure(reason).graph_result_info());
                 match state {
                     // The `created` notification already said `incoming`.
                     LegState::Incoming => {}
@@ -415,8 +420,9 @@ impl GraphCalls {
                 let Some(call) = self.calls.get_mut(leg) else {
                     return false;
                 };
-                // Transfer has no operation resource in Graph: its outcome is the call state.
-                if *kind == OperationKind::Transfer {
+                // Only operations the door handed to the bot are Graph resources (transfer, for
+                // one, is reported through the call state).
+                if !call.operations.contains_key(operation) {
                     return true;
                 }
                 let mut op = render::operation(
