@@ -783,6 +783,19 @@ async fn bad_prompts_permissions_and_app_hosted_calls_fail_as_documented() {
         assert_eq!(done["resultInfo"]["code"], 400, "{uri}");
         assert_eq!(done["resultInfo"]["subcode"], 8536, "{uri}");
     }
+    // A recordResponse whose prompt cannot be fetched fails instead of recording without it.
+    let reply = h
+        .graph(
+            &format!("/v1.0/communications/calls/{id}/recordResponse"),
+            json!({"prompts": [{"mediaInfo": {"uri": h.prompt_url("/missing")}}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let done = h.completion(&op_id(&reply), Duration::from_secs(5)).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["resultInfo"]["subcode"], 8536);
+    assert_eq!(done["completionReason"], "playPromptFailed");
+    assert_eq!(done["recordingLocation"], "");
     // Too many prompts, bad tones, out-of-range timeouts, too long a clientContext.
     let many: Vec<Value> = (0..21)
         .map(|_| json!({"mediaInfo": {"uri": h.prompt_url("/beep.wav")}}))

@@ -765,6 +765,31 @@ impl Runtime {
                     self.dirty.insert(leg);
                 }
             }
+            Action::StartRecording {
+                leg,
+                operation,
+                options,
+                ..
+            } if options
+                .prompt
+                .as_ref()
+                .is_some_and(|prompt| self.resolve(prompt).is_none()) =>
+            {
+                // A recordResponse whose prompt cannot be played fails (Graph: playPromptFailed)
+                // rather than recording without it.
+                self.note(
+                    now,
+                    leg,
+                    "a recording's prompt is neither an upload nor a fetched prompt: the recording fails"
+                        .to_string(),
+                );
+                self.inputs
+                    .push_back(Input::Media(MediaSignal::RecordingEnded {
+                        operation,
+                        reason: ringside_engine::RecordingEnd::Failed,
+                        recording: None,
+                    }));
+            }
             other => {
                 let destroyed = match &other {
                     Action::DestroyMix { conversation } => Some(*conversation),

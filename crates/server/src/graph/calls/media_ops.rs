@@ -10,7 +10,9 @@
 //! prompt that cannot be fetched (private address, HTTP error, too large, too slow, not a WAV) does
 //! not fail the request: the operation is queued and fails when it starts, with
 //! `resultInfo 400/8536` "Action failed, file could not be downloaded." in its completion
-//! notification, as Graph reports media it cannot download. The reason is logged.
+//! notification, as Graph reports media it cannot download (a recordResponse whose prompt cannot be
+//! played fails the same way, `completionReason: playPromptFailed`, instead of recording without
+//! it). The reason is logged.
 //!
 //! Permissions follow the digest (§3.0): `recordResponse` and `subscribeToTone` need
 //! `Calls.AccessMedia.All`; `playPrompt`, `cancelMediaProcessing` and `sendDtmfTones` were checked
