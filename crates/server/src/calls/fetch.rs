@@ -1053,4 +1053,71 @@ mod tests {
             Err(FetchError::Http(_))
         ));
     }
+
+    /// An https server with a certificate issued by the platform's local CA (crate::tls), serving
+    /// one WAV to every request over HTTP/1.1.
+    async fn local_ca_https_server(dir: &std::path::Path) -> (SocketAddr, Vec<u8>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let material = crate::tls::load_or_create(dir, None, &[]).expect("local CA");
+        let mut config = (*material.server_config).clone();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let ca = std::fs::read(&material.ca_cert_path).expect("ca.pem");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let body = wav(0.25);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    let mut request = [0u8; 4096];
+                    let _ = tls.read(&mut request).await;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: audio/wav\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = tls.write_all(head.as_bytes()).await;
+                    let _ = tls.write_all(&body).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        (addr, ca)
+    }
+
+    #[tokio::test]
+    async fn https_prompt_hosts_with_a_local_ca_certificate_are_trusted_when_given_the_ca() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (addr, ca) = local_ca_https_server(dir.path()).await;
+        let uri = format!("https://localhost:{}/beep.wav", addr.port());
+        let dev = FetchPolicy {
+            allow_loopback: true,
+            ..policy()
+        };
+        let trusting = PromptFetcher::new(dev.clone(), &[ca], Arc::new(PromptCache::default()))
+            .expect("fetcher");
+        let prompt = trusting
+            .fetch(&MediaRef::uri(uri.clone()))
+            .await
+            .expect("fetched over https");
+        assert_eq!(prompt.duration_ms(), 250);
+        // Without the CA the certificate is not trusted.
+        let public_roots_only =
+            PromptFetcher::new(dev, &[], Arc::new(PromptCache::default())).expect("fetcher");
+        match public_roots_only.fetch(&MediaRef::uri(uri)).await {
+            Err(FetchError::Http(message)) => {
+                assert!(
+                    message.to_ascii_lowercase().contains("certificate"),
+                    "{message}"
+                )
+            }
+            other => panic!("expected a TLS failure, got {other:?}"),
+        }
+    }
 }
