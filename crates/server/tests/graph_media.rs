@@ -525,6 +525,33 @@ async fn a_fetched_prompt_is_heard_tones_reach_the_bot_and_dtmf_is_sent() {
     let done = h.completion(&op_id(&sent), Duration::from_secs(6)).await;
     assert_eq!(done["status"], "completed");
     assert_eq!(done["completionReason"], "completedSuccessfully");
+    // The phone detected the keys the bot sent.
+    let start = Instant::now();
+    let detected = loop {
+        let log = h
+            .send(
+                reqwest::Method::GET,
+                format!(
+                    "{}/ringside/v1/calls/{conversation}/legs/{phone}/log",
+                    h.base
+                ),
+                Some(&h.dev.admin_token.clone()),
+                None,
+            )
+            .await;
+        let detected: String = log.body["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["type"] == "toneDetected")
+            .filter_map(|e| e["tone"].as_str())
+            .collect();
+        if detected.contains("5*") || start.elapsed() > Duration::from_secs(3) {
+            break detected;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(detected.contains("5*"), "the phone detected {detected:?}");
 
     // The phone heard the 1 kHz prompt: about 50 frames (1 s) dominated by 1 kHz.
     let recording = h.hang_up_and_get_recording(&conversation, &phone).await;
