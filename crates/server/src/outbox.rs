@@ -544,6 +544,71 @@ mod tests {
         }
     }
 
+    /// Throughput of the whole path (enqueue, batched insert, ordered parallel delivery, delete)
+    /// into a local receiver. A benchmark, not a test: run it with
+    /// `cargo test -p ringside-server --release --lib outbox_throughput -- --ignored --nocapture`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    #[ignore = "benchmark"]
+    async fn outbox_throughput() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        const KEYS: usize = 100;
+        const PER_KEY: usize = 50;
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        let app = axum::Router::new().fallback(axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::ACCEPTED
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/cb", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
+        let outbox = Outbox::start(
+            &dir.path().join("ringside.db"),
+            TokenSigner::new(key, "https://127.0.0.1:1".into()),
+            None,
+        )
+        .expect("outbox");
+        let body = vec![b'x'; 1_500];
+        let started = std::time::Instant::now();
+        for n in 0..PER_KEY {
+            for k in 0..KEYS {
+                outbox.enqueue(NewOutboxRow {
+                    ordering_key: format!("call-{k}"),
+                    target_url: url.clone(),
+                    dialect: DIALECT_GRAPH.into(),
+                    audience: "app".into(),
+                    tenant: "tenant".into(),
+                    headers: vec![("X-Seq".into(), n.to_string())],
+                    body: body.clone(),
+                    retry_policy: ringside_store::RetryPolicy::Standard,
+                    created_at_ms: unix_ms(),
+                });
+            }
+        }
+        let enqueued = started.elapsed();
+        let total = KEYS * PER_KEY;
+        while count.load(Ordering::SeqCst) < total {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let delivered = started.elapsed();
+        println!(
+            "outbox: {total} notifications over {KEYS} keys: enqueued in {enqueued:?} \
+             ({:.1} µs each), all delivered in {delivered:?} ({:.0}/s)",
+            enqueued.as_secs_f64() * 1e6 / total as f64,
+            total as f64 / delivered.as_secs_f64()
+        );
+        outbox.stop();
+    }
+
     #[test]
     fn tokens_are_cached_per_app_and_tenant() {
         let key = SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
