@@ -22,6 +22,11 @@ struct Received {
     path: String,
     auth: String,
     chain_id: String,
+    user_agent: String,
+    scenario_id: String,
+    message_id: String,
+    content_type: String,
+    raw: Vec<u8>,
     body: Value,
 }
 
@@ -53,6 +58,11 @@ async fn hook_handler(
         path: uri.path().to_string(),
         auth: header("authorization"),
         chain_id: header("x-microsoft-skype-chain-id"),
+        user_agent: header("user-agent"),
+        scenario_id: header("scenario-id"),
+        message_id: header("x-microsoft-skype-message-id"),
+        content_type: header("content-type"),
+        raw: body.to_vec(),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     });
     StatusCode::ACCEPTED
@@ -359,6 +369,20 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     assert_eq!(n["resource"], format!("/app/calls/{id}"));
     assert_eq!(call["callChainId"], dialled["callId"]);
     assert_eq!(created.chain_id, dialled["callId"].as_str().unwrap());
+    assert_eq!(created.user_agent, "Microsoft-Skype/3.0,(Calling/1.0)");
+    assert_eq!(created.content_type, "application/json");
+    assert!(!created.scenario_id.is_empty() && !created.message_id.is_empty());
+    // What a bot SDK reads: the wire crate's tolerant reader parses it as a call.
+    let parsed: ringside_graph_wire::CommsNotifications =
+        serde_json::from_slice(&created.raw).expect("commsNotifications parse");
+    let data = parsed.value[0]
+        .resource_data
+        .as_ref()
+        .expect("resourceData");
+    assert_eq!(
+        data.as_call().and_then(|c| c.id.as_deref()),
+        Some(call["id"].as_str().unwrap())
+    );
 
     // The SDK's spelling of the action; notifications move to the answer's callbackUri.
     let (status, _, body) = h
@@ -380,6 +404,9 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
         .await;
     let after: Vec<_> = received[1..].to_vec();
     assert!(after.iter().all(|r| r.path == "/per-call"), "{after:?}");
+    // One scenario per call; a fresh message id per notification.
+    assert!(after.iter().all(|r| r.scenario_id == created.scenario_id));
+    assert!(after.iter().all(|r| r.message_id != created.message_id));
     assert_eq!(
         states(&after).last().cloned(),
         Some(("updated".into(), "established".into()))
