@@ -1120,4 +1120,58 @@ mod tests {
             other => panic!("expected a TLS failure, got {other:?}"),
         }
     }
+
+    /// Figures, not a check: `cargo test -p ringside-server --lib fetch_figures -- --ignored
+    /// --nocapture` prints cold fetch+decode and cached lookup times over loopback.
+    #[tokio::test]
+    #[ignore]
+    async fn fetch_figures() {
+        use axum::routing::get;
+        let encode = |rate: u32, channels: u16, seconds: usize| {
+            let samples: Vec<f32> = (0..rate as usize * seconds * usize::from(channels))
+                .map(|i| ((i as f32) * 0.03).sin() * 0.4)
+                .collect();
+            let spec = ringside_audio::WavSpec {
+                sample_rate: rate,
+                channels,
+                format: ringside_audio::SampleFormat::I16,
+                extensible: false,
+            };
+            ringside_audio::wav::encode(spec, &samples).expect("encode")
+        };
+        let mono = encode(16_000, 1, 10);
+        let stereo = encode(48_000, 2, 10);
+        let app = axum::Router::new()
+            .route("/mono.wav", get(move || async move { mono.clone() }))
+            .route("/stereo.wav", get(move || async move { stereo.clone() }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        for path in ["mono.wav", "stereo.wav"] {
+            let mut cold = Vec::new();
+            let mut warm = Vec::new();
+            for round in 0..10 {
+                let fetcher = dev_fetcher(16 << 20, Duration::from_secs(10));
+                let media = MediaRef::uri(format!("http://{addr}/{path}?{round}"));
+                let started = Instant::now();
+                fetcher.fetch(&media).await.expect("fetch");
+                cold.push(started.elapsed());
+                let started = Instant::now();
+                fetcher.cache().get(&media).expect("cached");
+                warm.push(started.elapsed());
+            }
+            cold.sort();
+            warm.sort();
+            println!(
+                "{path} (10 s): cold fetch+decode median {:?} max {:?}; cached lookup median {:?}",
+                cold[cold.len() / 2],
+                cold[cold.len() - 1],
+                warm[warm.len() / 2]
+            );
+        }
+    }
 }
