@@ -668,6 +668,34 @@ async fn record_response_captures_the_phone_and_serves_it_with_the_token() {
     assert!(rms(&audio[..split]) > 0.1, "speech recorded");
     assert!(rms(&audio[split..]) < 0.02, "silence after");
     assert!(frames_dominated_by(&reply.bytes, 600.0) >= 60);
+
+    // A stop tone ends the next recording early; it is still delivered.
+    let recorded = h
+        .graph(
+            &format!("/v1.0/communications/calls/{id}/recordResponse"),
+            json!({"maxRecordDurationInSeconds": 20, "maxSilenceTimeoutInSeconds": 20,
+                   "playBeep": true, "stopTones": ["#", "*"]}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    h.press(&conversation, &phone, "#").await;
+    let done = h
+        .completion(&op_id(&recorded), Duration::from_secs(8))
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped early");
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["resultInfo"]["subcode"], 8514);
+    assert_eq!(done["completionReason"], "stopToneDetected");
+    let reply = download(
+        Some(done["recordingAccessToken"].as_str().unwrap().to_string()),
+        done["recordingLocation"].as_str().unwrap().to_string(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let (rate, audio) = samples(&reply.bytes);
+    assert!(audio.len() < rate as usize * 4, "{} samples", audio.len());
     h.server.shutdown().await;
 }
 
