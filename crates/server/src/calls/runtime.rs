@@ -1101,7 +1101,12 @@ impl Runtime {
                     directory: &self.directory,
                     doors: &mut self.doors,
                 };
-                job(&mut ctx);
+                // A bug in door code must not take every call down with the runtime task: the
+                // request fails (its reply is dropped: 503) and the runtime goes on.
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut ctx)));
+                if ran.is_err() {
+                    tracing::error!("a door handler panicked inside the call runtime");
+                }
                 self.pump(now);
             }
         }
@@ -1315,6 +1320,46 @@ fn wav_duration_ms(wav: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn door_code_runs_in_the_runtime_and_a_panic_does_not_stop_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("ringside.db");
+        let directory = Arc::new(DirectoryStore::open(&db).expect("store"));
+        let key = ringside_identity::SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
+        let outbox = crate::outbox::Outbox::start(
+            &db,
+            crate::outbox::TokenSigner::new(key, "https://127.0.0.1:1".into()),
+            None,
+        )
+        .expect("outbox");
+        let services = super::super::media_services::MediaServices::new(
+            &crate::config::Config::default().media,
+            true,
+            dir.path(),
+            None,
+        )
+        .expect("media services");
+        let doors = Doors {
+            graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
+        };
+        let runtime =
+            CallRuntime::start(directory, dir.path(), None, services, doors).expect("runtime");
+        let unknown = LegId(ringside_model::Guid::from_u128(7));
+        let refused = runtime
+            .exec(move |ctx| ctx.command(Command::KeepAlive { leg: unknown }))
+            .await
+            .expect("ran");
+        assert_eq!(refused, Err(EngineError::UnknownLeg(unknown)));
+        let failed = runtime
+            .exec(|_: &mut DoorCtx<'_>| -> u8 { panic!("door bug") })
+            .await;
+        assert_eq!(failed, Err(CallError::Unavailable));
+        let after = runtime.exec(|ctx| ctx.engine().conversation_count()).await;
+        assert_eq!(after, Ok(0), "the runtime still answers");
+        runtime.shutdown();
+        outbox.stop();
+    }
 
     #[test]
     fn reasons_render_in_lower_camel_case() {
