@@ -617,6 +617,33 @@ async fn negative_cases_use_the_graph_envelope() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "7504");
+    // … and that resource account needs a number.
+    let (status, created) = h
+        .admin(
+            reqwest::Method::POST,
+            &format!("/tenants/{}/applicationInstances", h.dev.tenant_id),
+            json!({"userPrincipalName": format!("ivr@{}", h.dev.tenant_domain),
+                   "applicationId": h.dev.app.client_id, "displayName": "IVR"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(
+                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                        "source": {"identity": {"applicationInstance": {"id": created["id"]}}},
+                        "targets": [{"identity": {"phone": {"id": "+14255550123"}}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "7504");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("phone number"));
     // A foreign tenant in the body.
     let (status, _, body) = h
         .graph(

@@ -18,7 +18,7 @@ use ringside_graph_wire::{
     AnswerRequest, Call, CallCreatedResponse, CallOptions, MediaConfig, RedirectRequest,
     RejectReason, RejectRequest, TransferRequest,
 };
-use ringside_model::{Licence, Party, Permission};
+use ringside_model::{Licence, NumberType, Party, Permission};
 use serde_json::Value;
 
 use super::render;
@@ -160,7 +160,7 @@ async fn create(
                 .map_err(|_| {
                     ApiError::bad_request("source.identity.applicationInstance.id is not a GUID.")
                 })?;
-            let check = state.directory().read(|d| {
+            state.directory().read(|d| {
                 let Some(instance) = d.instance(caller.tenant, id) else {
                     return Err(ApiError::bad_request(format!(
                         "The application instance {id} does not exist in the tenant."
@@ -172,18 +172,20 @@ async fn create(
                         format!("Insufficient enterprise tenant permissions, cannot access this API. The application instance {id} belongs to another application."),
                     ));
                 }
-                if to_phone
-                    && (d.number_of(id.guid()).is_none()
-                        || !instance.licences.contains(&Licence::CallingPlan))
-                {
+                // PSTN needs a number on the account; a Calling Plan number also needs the
+                // Calling Plan licence (Direct Routing / Operator Connect numbers do not).
+                let pstn_ready = d.number_of(id.guid()).is_some_and(|n| {
+                    n.number_type != NumberType::CallingPlan
+                        || instance.licences.contains(&Licence::CallingPlan)
+                });
+                if to_phone && !pstn_ready {
                     return Err(ApiError::forbidden(
                         "7504",
-                        format!("Insufficient enterprise tenant permissions, cannot access this API. Calling a phone number needs the application instance {id} to have a phone number and a Calling Plan licence."),
+                        format!("Insufficient enterprise tenant permissions, cannot access this API. Calling a phone number needs the application instance {id} to have a phone number (and a Calling Plan licence for a Calling Plan number)."),
                     ));
                 }
-                Ok(instance.acs_resource)
+                Ok(())
             })?;
-            let _ = check;
             Some(id)
         }
         None => {

@@ -271,10 +271,9 @@ impl GraphCalls {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
+        let mut resource = render::call_resource(call);
         // The etag the notification carries is the one after the bump in `notify`.
-        call.etag += 1;
-        let resource = render::call_resource(call);
-        call.etag -= 1;
+        resource.odata_etag = Some(format!("W/\"{}\"", call.etag + 1));
         self.notify(
             id,
             change,
