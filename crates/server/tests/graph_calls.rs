@@ -1322,3 +1322,62 @@ async fn an_https_loopback_webhook_is_accepted_with_any_certificate() {
     h.verify_tokens(&received).await;
     h.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_declined_transfer_returns_the_call_to_established_with_result_info() {
+    let h = start().await;
+    let target = h.dev.users[2].id.clone();
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/phones/{target}/behaviour"),
+            json!({"answer": "decline"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (id, _) = incoming(&h, "/calling").await;
+    answer(&h, &id).await;
+    let before = h.hook.received.lock().unwrap().len();
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/transfer"),
+            Some(json!({"transferTarget": {"identity": {"user": {"id": target}}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let received = h
+        .wait_until(Duration::from_secs(6), |r| r.len() >= before + 2)
+        .await;
+    assert_eq!(
+        states(&received[before..]),
+        vec![
+            ("updated".to_string(), "transferring".to_string()),
+            ("updated".to_string(), "established".to_string())
+        ]
+    );
+    let info = &last_of(&received)["resourceData"]["resultInfo"];
+    assert_eq!(
+        (info["code"].clone(), info["subcode"].clone()),
+        (json!(500), json!(7000))
+    );
+    // The call goes on: GET shows it established, keepAlive works.
+    let (status, _, got) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["state"], "established");
+    let (status, _, _) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/keepAlive"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    h.server.shutdown().await;
+}
