@@ -14,7 +14,8 @@
 //!   `abandoned`. Rows with [`RetryPolicy::EventGrid`](ringside_store::RetryPolicy::EventGrid) stop at once on 400/401/403/413.
 //!   301/302/303/307/308 with a `Location` re-POST the same notification there (at most 5 hops),
 //!   as Graph does for region affinity.
-//! - Rows still pending at startup are delivered again.
+//! - Rows still pending at startup are delivered again; abandoned rows older than a week are
+//!   pruned then.
 //! - Each POST carries `Authorization: Bearer <JWT>` signed with the platform key: `iss` is the
 //!   tenant's issuer from the OpenID metadata (`{base}/{tenant}/v2.0`), `aud` the bot's app id,
 //!   `tid` the tenant; one token per (app, tenant) is cached for an hour and re-signed five
@@ -40,6 +41,8 @@ pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Per-attempt timeout (connect + response).
 pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Abandoned rows are kept this long (for inspection with SQLite), then pruned at start.
+const KEEP_ABANDONED: Duration = Duration::from_secs(7 * 86_400);
 /// Rows inserted per transaction at most.
 const MAX_BATCH: usize = 512;
 /// Redirects followed per attempt.
@@ -79,7 +82,12 @@ impl Outbox {
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
     ) -> anyhow::Result<Outbox> {
-        let store = OutboxStore::open(db_path)?;
+        let mut store = OutboxStore::open(db_path)?;
+        let pruned =
+            store.prune_abandoned(unix_ms().saturating_sub(KEEP_ABANDONED.as_millis() as i64))?;
+        if pruned > 0 {
+            tracing::info!(pruned, "outbox: pruned old abandoned notifications");
+        }
         let leftover = store.pending()?;
         let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();

@@ -243,6 +243,14 @@ impl OutboxStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Deletes abandoned rows created before `before_ms`; returns how many went.
+    pub fn prune_abandoned(&mut self, before_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM outbox WHERE state = 'abandoned' AND created_at < ?1",
+            params![before_ms],
+        )?)
+    }
+
     /// The number of rows in a state (`pending` or `abandoned`).
     pub fn count(&self, state: &str) -> Result<u64, StoreError> {
         Ok(self
@@ -389,6 +397,18 @@ mod tests {
         let abandoned = outbox.abandoned(10).expect("abandoned");
         assert_eq!(abandoned[0].id, ids[2]);
         assert_eq!(abandoned[0].last_error.as_deref(), Some("gave up"));
+        assert_eq!(
+            outbox.prune_abandoned(1_000).expect("prune"),
+            0,
+            "newer rows stay"
+        );
+        assert_eq!(outbox.prune_abandoned(2_000).expect("prune"), 1);
+        assert_eq!(outbox.count("abandoned").expect("count"), 0);
+        assert_eq!(
+            outbox.pending().expect("pending").len(),
+            1,
+            "pending rows stay"
+        );
     }
 
     #[test]
