@@ -150,8 +150,20 @@ pub(crate) fn normalize_path(path: &str) -> String {
     out
 }
 
-/// Applies [`normalize_path`] to a request's URI, keeping the query.
+/// The request target exactly as the client sent it (before [`normalize_request`]); ACS HMAC
+/// signatures cover it.
+#[derive(Debug, Clone)]
+pub(crate) struct RawPathAndQuery(pub(crate) String);
+
+/// Applies [`normalize_path`] to a request's URI, keeping the query. The original target is kept as a
+/// [`RawPathAndQuery`] extension.
 pub(crate) fn normalize_request(mut request: Request) -> Request {
+    let raw = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| request.uri().path().to_string());
+    request.extensions_mut().insert(RawPathAndQuery(raw));
     let uri = request.uri();
     let normalized = normalize_path(uri.path());
     if normalized != uri.path() {

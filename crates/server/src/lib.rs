@@ -3,6 +3,7 @@
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
+mod acs;
 mod admin;
 mod calls;
 mod config;
@@ -36,6 +37,7 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
                 .merge(calls::recordings::routes()),
         )
         .merge(graph::routes())
+        .merge(acs::routes(state.clone()))
         .merge(oauth::routes())
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)

@@ -1,0 +1,231 @@
+//! The ACS Call Automation front door (`/calling/...`, digest acs-call-automation.md): request
+//! authentication, api-version checks, `Repeatability-Request-ID` replay and the ACS error envelope.
+//!
+//! # Layout
+//! - [`auth`]: HMAC-SHA256 verification against every ACS resource's primary and secondary key
+//!   (the signature identifies the resource; the `Host` a client signs is Ringside's listener, as the
+//!   dev connection string `endpoint=https://127.0.0.1:<port>/` makes it), ±15 min clock skew, body
+//!   hash. Failures are 401 with code `7509`.
+//! - [`error`]: [`error::AcsError`], the `{"error":{"code","message"}}` envelope.
+//! - [`repeat`]: the bounded, TTL'd `Repeatability-Request-ID` cache. A retry with the same id and the
+//!   same method/path/body gets the first response again; the same id with a different request is
+//!   409 `RepeatabilityRequestIdConflict`; the same id while the first is still running is 409 too.
+//!
+//! Every request under `/calling` passes [`guard`] first (in this order: authentication,
+//! api-version, repeatability); handlers get the caller as an [`auth::AcsCaller`] request extension
+//! and the body already buffered.
+//!
+//! # Adding an operation
+//! axum's router cannot match a parameter followed by a `:action` suffix in one segment, so
+//! `/calling/callConnections/{id}:terminate`, `…/{id}:play` and so on all arrive at the
+//! `/calling/callConnections/{segment}` route; split the segment at its first `:` (call ids never
+//! contain one) and dispatch on the action. Top-level actions (`/calling/callConnections:answer`)
+//! are literal routes. Answer with exactly the success status of the digest's §2 table and errors
+//! as [`error::AcsError`]. Until an operation is implemented its path answers 404 `UnknownOperation`
+//! in the ACS envelope, saying so.
+
+pub(crate) mod auth;
+pub(crate) mod error;
+pub(crate) mod repeat;
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+
+use self::error::AcsError;
+use self::repeat::{Lookup, Remembered, RepeatabilityCache};
+use crate::http::RawPathAndQuery;
+use crate::state::AppState;
+
+/// Every api-version the 1.6.0 SDKs can send (Python's `ApiVersion` enum; JS takes any string and
+/// defaults to the newest).
+pub(crate) const API_VERSIONS: &[&str] = &[
+    "2023-03-06",
+    "2023-10-15",
+    "2024-04-15",
+    "2024-09-15",
+    "2025-05-15",
+    "2025-06-15",
+    "2026-03-12",
+];
+
+/// The door's own state, shared by its middleware and handlers.
+#[derive(Clone)]
+pub(crate) struct AcsDoor {
+    app: AppState,
+    repeatability: Arc<Mutex<RepeatabilityCache>>,
+}
+
+/// The `/calling` routes, each behind [`guard`].
+pub(crate) fn routes(app: AppState) -> Router<AppState> {
+    let door = AcsDoor {
+        app,
+        repeatability: Arc::new(Mutex::new(RepeatabilityCache::default())),
+    };
+    Router::new()
+        .route("/calling", any(unknown_operation))
+        .route("/calling/{*rest}", any(unknown_operation))
+        .route_layer(axum::middleware::from_fn_with_state(door, guard))
+}
+
+/// 404 in the ACS envelope for a path no operation serves yet.
+async fn unknown_operation(uri: Uri) -> Response {
+    AcsError::new(
+        StatusCode::NOT_FOUND,
+        "UnknownOperation",
+        format!("Ringside's ACS door does not serve '{}' (yet).", uri.path()),
+    )
+    .into_response()
+}
+
+fn api_version(query: Option<&str>) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        name.eq_ignore_ascii_case("api-version")
+            .then(|| value.to_string())
+    })
+}
+
+/// Middleware: buffers the body, authenticates, checks api-version, and replays or reserves
+/// `Repeatability-Request-ID`s.
+async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, crate::http::body_limit()).await {
+        Ok(body) => body,
+        Err(_) => {
+            return AcsError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestBodyTooLarge",
+                format!(
+                    "The request body is larger than {} bytes.",
+                    crate::http::body_limit()
+                ),
+            )
+            .into_response()
+        }
+    };
+    let raw = parts
+        .extensions
+        .get::<RawPathAndQuery>()
+        .map(|r| r.0.clone())
+        .or_else(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
+        .unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_string()));
+    let now = door.app.now();
+    let caller = match auth::authenticate(
+        &door.app,
+        &parts.method,
+        &raw,
+        host.as_deref(),
+        &parts.headers,
+        &body,
+        now,
+    ) {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    match api_version(parts.uri.query()) {
+        None => return AcsError::missing_api_version().into_response(),
+        Some(version) if !API_VERSIONS.contains(&version.as_str()) => {
+            return AcsError::unsupported_api_version(&version).into_response()
+        }
+        Some(_) => {}
+    }
+    parts.extensions.insert(caller);
+    let repeat_id = parts
+        .headers
+        .get("repeatability-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let Some(repeat_id) = repeat_id else {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    };
+    if repeat_id.is_empty() || repeat_id.len() > 128 {
+        return AcsError::invalid_request(
+            "Repeatability-Request-ID must be a non-empty id of at most 128 characters.",
+        )
+        .into_response();
+    }
+    let resource = caller.resource.to_string();
+    let fingerprint = format!(
+        "{} {} {}",
+        parts.method,
+        parts.uri.path(),
+        ringside_identity::content_sha256(&body)
+    );
+    let lookup = door
+        .repeatability
+        .lock()
+        .map(|mut c| c.begin(&resource, &repeat_id, &fingerprint, now))
+        .unwrap_or(Lookup::Fresh);
+    match lookup {
+        Lookup::Replay(first) => {
+            let mut response = (first.status, first.body).into_response();
+            *response.headers_mut() = first.headers;
+            response
+                .headers_mut()
+                .insert("repeatability-result", HeaderValue::from_static("accepted"));
+            response
+        }
+        Lookup::Mismatch | Lookup::InFlight => {
+            let message = if matches!(lookup, Lookup::Mismatch) {
+                format!("Repeatability-Request-ID '{repeat_id}' was already used for a different request.")
+            } else {
+                format!("The request with Repeatability-Request-ID '{repeat_id}' is still being processed.")
+            };
+            let mut response = AcsError::new(
+                StatusCode::CONFLICT,
+                "RepeatabilityRequestIdConflict",
+                message,
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert("repeatability-result", HeaderValue::from_static("rejected"));
+            response
+        }
+        Lookup::Fresh => {
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            let (mut head, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.ok();
+            let remembered = bytes.as_ref().map(|b| Remembered {
+                status: head.status,
+                headers: head.headers.clone(),
+                body: b.clone(),
+            });
+            if let Ok(mut cache) = door.repeatability.lock() {
+                cache.finish(&resource, &repeat_id, remembered);
+            }
+            head.headers
+                .insert("repeatability-result", HeaderValue::from_static("accepted"));
+            Response::from_parts(head, Body::from(bytes.unwrap_or_default()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_version;
+
+    #[test]
+    fn api_version_is_read_from_the_query() {
+        assert_eq!(
+            api_version(Some("api-version=2026-03-12")).as_deref(),
+            Some("2026-03-12")
+        );
+        assert_eq!(api_version(Some("a=b&API-VERSION=x")).as_deref(), Some("x"));
+        assert_eq!(api_version(Some("a=b")), None);
+        assert_eq!(api_version(None), None);
+    }
+}
