@@ -16,6 +16,7 @@ struct Harness {
     base: String,
     host: String,
     key: String,
+    info: ringside_server::DevInfo,
     _dir: tempfile::TempDir,
 }
 
@@ -78,6 +79,7 @@ async fn start() -> Harness {
         base: endpoint,
         host,
         key: info.acs.access_key.clone(),
+        info,
         _dir: dir,
     }
 }
@@ -334,5 +336,66 @@ async fn repeated_request_id_replays_and_a_different_body_conflicts() {
             ..Signed::new(Method::POST, PATH, b"{\"a\":1}")
         })
         .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+impl Harness {
+    async fn token(&self, scope: &str) -> String {
+        let response = self
+            .http
+            .post(&self.info.token_endpoint)
+            .form(&[
+                ("client_id", self.info.app.client_id.as_str()),
+                ("client_secret", self.info.app.client_secret.as_str()),
+                ("grant_type", "client_credentials"),
+                ("scope", scope),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("token json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    async fn bearer(&self, token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{PATH}", self.base))
+            .bearer_auth(token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.expect("json"))
+    }
+}
+
+#[tokio::test]
+async fn entra_tokens_for_the_acs_scope_are_accepted() {
+    let h = start().await;
+    // The scope exactly as both SDKs ask for it (double slash included).
+    let token = h.token("https://communication.azure.com//.default").await;
+    let (status, body) = h.bearer(&token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(code(&body), "UnknownOperation");
+    // A Graph token is not an ACS token.
+    let graph = h.token("https://graph.microsoft.com/.default").await;
+    let (status, body) = h.bearer(&graph).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body), "7509");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("communication"),
+        "{body}"
+    );
+    // Garbage.
+    let (status, _) = h.bearer("not.a.token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

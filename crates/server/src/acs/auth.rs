@@ -1,9 +1,17 @@
 //! ACS data-plane authentication: the HMAC-SHA256 scheme both SDKs sign with (digest §1.2) checked
-//! against every ACS resource's two access keys, with a clock-skew window and the body hash.
+//! against every ACS resource's two access keys, with a clock-skew window and the body hash; or an
+//! Entra bearer token (digest §1.3) issued by Ringside's token endpoint for
+//! `https://communication.azure.com//.default`.
+//!
+//! Bearer rule: the token must verify against this server's keys and tenant issuer, carry an ACS
+//! audience, and name an existing tenant and app; the app is granted the ACS resource(s) that its
+//! resource accounts (application instances) in that tenant are bound to. Exactly one such resource
+//! is required — none is 401 "not granted", several is 401 "ambiguous" (use the access key then).
 
 use axum::http::{HeaderMap, Method};
 use ringside_identity::{acs_sign, acs_string_to_sign, content_sha256, verify_acs_authorization};
-use ringside_model::AcsResourceId;
+use ringside_identity::{TokenError, Validation};
+use ringside_model::{AcsResourceId, AppId, TenantId};
 
 use super::error::AcsError;
 use crate::state::AppState;
@@ -35,13 +43,8 @@ pub(crate) fn authenticate(
 ) -> Result<AcsCaller, AcsError> {
     let authorization = header(headers, "authorization")
         .ok_or_else(|| AcsError::unauthorized("The Authorization header is missing."))?;
-    if authorization
-        .get(..7)
-        .is_some_and(|s| s.eq_ignore_ascii_case("bearer "))
-    {
-        return Err(AcsError::unauthorized(
-            "Bearer tokens are not accepted by this Ringside ACS endpoint yet; sign with the access key (HMAC-SHA256).",
-        ));
+    if let Some(token) = crate::state::bearer_token(headers) {
+        return authenticate_bearer(state, token, now);
     }
     if !authorization
         .get(..12)
@@ -94,4 +97,73 @@ pub(crate) fn authenticate(
     Err(AcsError::unauthorized(
         "The request signature does not match any access key of an ACS resource on this endpoint.",
     ))
+}
+
+/// Audiences an ACS bearer token may carry: the resource URI (with or without `/`) and the ACS app id.
+const ACS_AUDIENCES: [&str; 3] = [
+    "https://communication.azure.com",
+    "https://communication.azure.com/",
+    "1fd5118e-2576-4263-8130-9503064c837a",
+];
+
+/// The `tid` claim of a token, read before verification picks the issuer.
+fn peek_tenant(token: &str) -> Option<TenantId> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    TenantId::parse(value.get("tid")?.as_str()?).ok()
+}
+
+/// Checks an Entra bearer token (see the module doc for the rule).
+fn authenticate_bearer(state: &AppState, token: &str, now: i64) -> Result<AcsCaller, AcsError> {
+    let tenant = peek_tenant(token).ok_or_else(|| {
+        AcsError::unauthorized("The bearer token is malformed or has no valid 'tid' claim.")
+    })?;
+    let issuer = ringside_identity::issuer(state.base_url(), &tenant.to_string());
+    let validation = Validation::new(now.max(0) as u64, [issuer], ACS_AUDIENCES);
+    let claims = ringside_identity::verify(token, state.key_set(), &validation).map_err(|e| {
+        AcsError::unauthorized(match e {
+            TokenError::Expired { .. } | TokenError::NotYetValid { .. } => {
+                "The bearer token has expired or is not yet valid.".to_string()
+            }
+            TokenError::WrongAudience(_) => {
+                "The bearer token is not for https://communication.azure.com.".to_string()
+            }
+            other => format!("The bearer token is invalid: {other}."),
+        })
+    })?;
+    let app = claims
+        .get("appid")
+        .or_else(|| claims.get("azp"))
+        .and_then(|v| v.as_str())
+        .and_then(|s| AppId::parse(s).ok())
+        .ok_or_else(|| AcsError::unauthorized("The bearer token has no valid 'appid' claim."))?;
+    let granted: Result<Vec<AcsResourceId>, &str> = state.directory().read(|d| {
+        if d.tenant(tenant).is_none() || d.application(app).is_none() {
+            return Err("The token's tenant or application no longer exists.");
+        }
+        let mut resources: Vec<AcsResourceId> = d
+            .instances(tenant)
+            .filter(|i| i.app_id == app)
+            .filter_map(|i| i.acs_resource)
+            .filter(|r| d.acs_resource(*r).is_some())
+            .collect();
+        resources.sort_by_key(|r| r.to_string());
+        resources.dedup();
+        Ok(resources)
+    });
+    match granted.map_err(AcsError::unauthorized)?.as_slice() {
+        [resource] => Ok(AcsCaller {
+            resource: *resource,
+        }),
+        [] => Err(AcsError::unauthorized(
+            "The application is not granted an ACS resource: none of its resource accounts is bound to one.",
+        )),
+        _ => Err(AcsError::unauthorized(
+            "The application's resource accounts are bound to several ACS resources; sign with the resource's access key instead.",
+        )),
+    }
 }

@@ -2,7 +2,7 @@
 //! authentication, api-version checks, `Repeatability-Request-ID` replay and the ACS error envelope.
 //!
 //! # Layout
-//! - [`auth`]: HMAC-SHA256 verification against every ACS resource's primary and secondary key
+//! - [`auth`]: Entra bearer tokens for the ACS scope (rule in its doc), or HMAC-SHA256 verification against every ACS resource's primary and secondary key
 //!   (the signature identifies the resource; the `Host` a client signs is Ringside's listener, as the
 //!   dev connection string `endpoint=https://127.0.0.1:<port>/` makes it), ±15 min clock skew, body
 //!   hash. Failures are 401 with code `7509`.
