@@ -22,7 +22,7 @@
 //! Event Grid subscriptions (platform API, store, validation handshake), delivering IncomingCall
 //! through the outbox, adopting ACS-dialect offers in the call runtime's door seam
 //! (`calls/door.rs`), `answerCall`/`rejectCall`/`redirectCall`, call connection GET/DELETE/
-//! `:terminate`, and Entra bearer tokens (a bearer token is refused with 401 for now).
+//! `:terminate`.
 //!
 //! # Adding an operation
 //! axum's router cannot match a parameter followed by a `:action` suffix in one segment, so
