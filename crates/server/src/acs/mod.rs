@@ -7,6 +7,7 @@
 //!   dev connection string `endpoint=https://127.0.0.1:<port>/` makes it), ±15 min clock skew, body
 //!   hash. Failures are 401 with code `7509`.
 //! - [`error`]: [`error::AcsError`], the `{"error":{"code","message"}}` envelope.
+//! - [`eventgrid`]: the webhook validation handshake (both schemas) and `aeg-*` delivery headers.
 //! - [`incoming`]: `Microsoft.Communication.IncomingCall` rendering (identifiers with rawIds, the
 //!   event data, Event Grid and CloudEvents envelopes) and the HMAC-sealed `incomingCallContext`
 //!   token naming the ACS resource, conversation and offered leg.
@@ -35,8 +36,10 @@
 
 pub(crate) mod auth;
 pub(crate) mod error;
-// Rendered and tested; nothing delivers IncomingCall until event subscriptions and the door's
+// Built and tested; nothing delivers Event Grid events until event subscriptions and the door's
 // offer handling exist (see the module doc's "Not yet").
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod eventgrid;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod incoming;
 pub(crate) mod repeat;
