@@ -8,6 +8,7 @@ use ringside_model::{
 
 use crate::command::Change;
 use crate::error::{not_found, precondition, DirectoryError};
+use crate::records::EventSubscription;
 use crate::records::{
     Account, AcsResource, AppRegistration, ApplicationInstance, Consent, ConsentState, PhoneNumber,
     ResourceAccount, Tenant, User,
@@ -24,6 +25,8 @@ pub struct Directory {
     pub(crate) instances: BTreeMap<(TenantId, InstanceId), ApplicationInstance>,
     pub(crate) numbers: BTreeMap<E164, PhoneNumber>,
     pub(crate) acs: BTreeMap<AcsResourceId, AcsResource>,
+    /// (resource, lower-cased name) → subscription.
+    pub(crate) event_subscriptions: BTreeMap<(AcsResourceId, String), EventSubscription>,
     /// Derived: account object id → its number. Maintained by `apply`.
     pub(crate) number_by_account: BTreeMap<Guid, E164>,
 }
@@ -81,6 +84,14 @@ impl Directory {
                 Change::PutAcsResource(r) => {
                     self.acs.insert(r.id, r.clone());
                 }
+                Change::PutEventSubscription(s) => {
+                    self.event_subscriptions
+                        .insert((s.resource, s.name.to_ascii_lowercase()), s.clone());
+                }
+                Change::DeleteEventSubscription { resource, name } => {
+                    self.event_subscriptions
+                        .remove(&(*resource, name.to_ascii_lowercase()));
+                }
             }
         }
     }
@@ -103,6 +114,12 @@ impl Directory {
         changes.extend(self.users.values().cloned().map(Change::PutUser));
         changes.extend(self.instances.values().cloned().map(Change::PutInstance));
         changes.extend(self.numbers.values().cloned().map(Change::PutNumber));
+        changes.extend(
+            self.event_subscriptions
+                .values()
+                .cloned()
+                .map(Change::PutEventSubscription),
+        );
         changes
     }
 
@@ -336,6 +353,27 @@ impl Directory {
         self.acs
             .values()
             .find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// An ACS resource's event subscriptions, by name.
+    pub fn event_subscriptions(
+        &self,
+        resource: AcsResourceId,
+    ) -> impl Iterator<Item = &EventSubscription> {
+        self.event_subscriptions
+            .range((resource, String::new())..)
+            .take_while(move |((r, _), _)| *r == resource)
+            .map(|(_, s)| s)
+    }
+
+    /// One event subscription by name (case-insensitive).
+    pub fn event_subscription(
+        &self,
+        resource: AcsResourceId,
+        name: &str,
+    ) -> Option<&EventSubscription> {
+        self.event_subscriptions
+            .get(&(resource, name.to_ascii_lowercase()))
     }
 
     /// Checks the cross-record invariants the planner maintains; `Err` names the first violation.

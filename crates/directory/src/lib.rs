@@ -22,5 +22,7 @@ pub use error::DirectoryError;
 pub use plan::{all_permissions, MAX_SECRETS};
 pub use records::{
     Account, AcsKeyKind, AcsResource, AppRegistration, ApplicationInstance, BotRegistration,
-    Consent, ConsentState, PhoneNumber, ResourceAccount, SecretRecord, Tenant, User,
+    Consent, ConsentState, EventDeliverySchema, EventSubscription, PhoneNumber, ResourceAccount,
+    SecretRecord, Tenant, User,
 };
+pub use records::{ACS_EVENT_TYPES, MAX_EVENT_SUBSCRIPTIONS};

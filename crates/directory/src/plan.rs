@@ -11,6 +11,7 @@ use crate::records::{
     Account, AcsKeyKind, AcsResource, AppRegistration, ApplicationInstance, BotRegistration,
     Consent, PhoneNumber, SecretRecord, Tenant, User,
 };
+use crate::records::{EventSubscription, ACS_EVENT_TYPES, MAX_EVENT_SUBSCRIPTIONS};
 use crate::validate;
 
 /// Most secrets one app may hold at once.
@@ -495,6 +496,81 @@ impl Directory {
                     secondary_key: secondary_key.clone(),
                     created_at: now,
                 })])
+            }
+
+            Command::CreateEventSubscription {
+                id,
+                resource,
+                name,
+                endpoint,
+                event_types,
+                schema,
+                to_raw_ids,
+            } => {
+                if self.acs_resource(*resource).is_none() {
+                    return Err(not_found(format!("ACS resource {resource} does not exist")));
+                }
+                validate::event_subscription_name(name)?;
+                validate::https_url("endpoint", endpoint)?;
+                if event_types.is_empty() {
+                    return Err(invalid(
+                        "includedEventTypes must name at least one event type",
+                    ));
+                }
+                if let Some(unknown) = event_types
+                    .iter()
+                    .find(|t| !ACS_EVENT_TYPES.contains(&t.as_str()))
+                {
+                    return Err(invalid(format!(
+                        "'{}' is not an ACS event type; use {}",
+                        validate::clip(unknown),
+                        ACS_EVENT_TYPES.join(" or ")
+                    )));
+                }
+                if to_raw_ids.len() > 25 {
+                    return Err(invalid("at most 25 data.to.rawId values are allowed"));
+                }
+                if let Some(bad) = to_raw_ids
+                    .iter()
+                    .find(|v| v.is_empty() || v.len() > 256 || v.chars().any(char::is_control))
+                {
+                    return Err(invalid(format!(
+                        "'{}' is not a valid rawId filter value",
+                        validate::clip(bad)
+                    )));
+                }
+                if self.event_subscription(*resource, name).is_some() {
+                    return Err(conflict(format!(
+                        "ACS resource {resource} already has an event subscription named '{name}'"
+                    )));
+                }
+                if self.event_subscriptions(*resource).count() >= MAX_EVENT_SUBSCRIPTIONS {
+                    return Err(invalid(format!(
+                        "an ACS resource may have at most {MAX_EVENT_SUBSCRIPTIONS} event subscriptions"
+                    )));
+                }
+                Ok(vec![Change::PutEventSubscription(EventSubscription {
+                    id: *id,
+                    resource: *resource,
+                    name: name.clone(),
+                    endpoint: endpoint.clone(),
+                    event_types: event_types.clone(),
+                    schema: *schema,
+                    to_raw_ids: to_raw_ids.clone(),
+                    created_at: now,
+                })])
+            }
+
+            Command::DeleteEventSubscription { resource, name } => {
+                let existing = self.event_subscription(*resource, name).ok_or_else(|| {
+                    not_found(format!(
+                        "ACS resource {resource} has no event subscription named '{name}'"
+                    ))
+                })?;
+                Ok(vec![Change::DeleteEventSubscription {
+                    resource: *resource,
+                    name: existing.name.clone(),
+                }])
             }
 
             Command::RotateAcsKey { id, key, new_key } => {

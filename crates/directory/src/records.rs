@@ -126,6 +126,62 @@ pub struct AcsResource {
     pub created_at: i64,
 }
 
+/// The Event Grid event types an ACS event subscription can filter on.
+pub const ACS_EVENT_TYPES: [&str; 2] = [
+    "Microsoft.Communication.IncomingCall",
+    "Microsoft.Communication.RecordingFileStatusUpdated",
+];
+
+/// Most event subscriptions one ACS resource may have (Event Grid allows 500 per topic).
+pub const MAX_EVENT_SUBSCRIPTIONS: usize = 500;
+
+/// How an event subscription's webhook receives events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventDeliverySchema {
+    /// `EventGridSchema`.
+    EventGrid,
+    /// `CloudEventSchemaV1_0`.
+    CloudEvents,
+}
+
+impl EventDeliverySchema {
+    /// The ARM name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventDeliverySchema::EventGrid => "EventGridSchema",
+            EventDeliverySchema::CloudEvents => "CloudEventSchemaV1_0",
+        }
+    }
+
+    /// Parses the ARM name (case-insensitive).
+    pub fn parse(text: &str) -> Option<EventDeliverySchema> {
+        [
+            EventDeliverySchema::EventGrid,
+            EventDeliverySchema::CloudEvents,
+        ]
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// An Event Grid subscription on an ACS resource: events of `event_types` go to `endpoint`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventSubscription {
+    pub id: Guid,
+    pub resource: AcsResourceId,
+    /// 3..=64 letters, digits and hyphens; unique per resource (case-insensitive).
+    pub name: String,
+    /// The webhook (https, or http on loopback).
+    pub endpoint: String,
+    /// Full type names from [`ACS_EVENT_TYPES`], sorted, non-empty.
+    pub event_types: BTreeSet<String>,
+    pub schema: EventDeliverySchema,
+    /// Advanced filter `data.to.rawId` StringIn these values; empty means no filter.
+    pub to_raw_ids: BTreeSet<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
 /// Which of an ACS resource's two access keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AcsKeyKind {

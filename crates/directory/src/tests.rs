@@ -1592,3 +1592,101 @@ fn random_walks_keep_every_invariant() {
         "the walk accepted only {accepted} commands"
     );
 }
+
+fn new_subscription(name: &str, endpoint: &str, types: &[&str]) -> Command {
+    Command::CreateEventSubscription {
+        id: g(0x401),
+        resource: ACS,
+        name: name.into(),
+        endpoint: endpoint.into(),
+        event_types: types.iter().map(|t| t.to_string()).collect(),
+        schema: crate::EventDeliverySchema::EventGrid,
+        to_raw_ids: BTreeSet::new(),
+    }
+}
+
+const INCOMING: &str = "Microsoft.Communication.IncomingCall";
+
+#[test]
+fn event_subscriptions() {
+    use Expect::*;
+    let created = check(
+        "create",
+        &[],
+        new_subscription("incoming", "https://bot.example.com/events", &[INCOMING]),
+        Pass,
+    );
+    assert_eq!(created.event_subscriptions(ACS).count(), 1);
+    let existing = [new_subscription(
+        "incoming",
+        "https://a.example.com/e",
+        &[INCOMING],
+    )];
+    check(
+        "duplicate name (case-insensitive)",
+        &existing,
+        new_subscription("INCOMING", "https://bot.example.com/events", &[INCOMING]),
+        Conflict("already has an event subscription"),
+    );
+    check(
+        "unknown resource",
+        &[],
+        Command::CreateEventSubscription {
+            id: g(0x402),
+            resource: AcsResourceId(MISSING),
+            name: "x-y-z".into(),
+            endpoint: "https://a.example.com/e".into(),
+            event_types: [INCOMING.to_string()].into(),
+            schema: crate::EventDeliverySchema::CloudEvents,
+            to_raw_ids: BTreeSet::new(),
+        },
+        NotFound("does not exist"),
+    );
+    check(
+        "bad name",
+        &[],
+        new_subscription("a_b", "https://a.example.com/e", &[INCOMING]),
+        Invalid("event subscription name"),
+    );
+    check(
+        "plain http off loopback",
+        &[],
+        new_subscription("abc", "http://a.example.com/e", &[INCOMING]),
+        Invalid("http:// is allowed only"),
+    );
+    check(
+        "no event types",
+        &[],
+        new_subscription("abc", "https://a.example.com/e", &[]),
+        Invalid("at least one event type"),
+    );
+    check(
+        "foreign event type",
+        &[],
+        new_subscription(
+            "abc",
+            "https://a.example.com/e",
+            &["Microsoft.Storage.BlobCreated"],
+        ),
+        Invalid("not an ACS event type"),
+    );
+    let deleted = check(
+        "delete",
+        &existing,
+        Command::DeleteEventSubscription {
+            resource: ACS,
+            name: "Incoming".into(),
+        },
+        Pass,
+    );
+    assert_eq!(deleted.event_subscriptions(ACS).count(), 0);
+    check(
+        "delete missing",
+        &[],
+        Command::DeleteEventSubscription {
+            resource: ACS,
+            name: "nope".into(),
+        },
+        NotFound("no event subscription"),
+    );
+}

@@ -101,6 +101,20 @@ pub fn acs_name(value: &str) -> Result<(), DirectoryError> {
     }
 }
 
+/// An event subscription name: 3 to 64 letters, digits or hyphens (Event Grid's rule).
+pub fn event_subscription_name(value: &str) -> Result<(), DirectoryError> {
+    let ok = (3..=64).contains(&value.len())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "'{}' is not a valid event subscription name: use 3 to 64 letters, digits or hyphens",
+            clip(value)
+        )))
+    }
+}
+
 /// Base64 (standard alphabet, padded) of exactly 32 bytes: 44 characters ending in one `=`.
 pub fn access_key(what: &str, value: &str) -> Result<(), DirectoryError> {
     let bytes = value.as_bytes();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ringside_directory::{
     AcsResource, AppRegistration, ApplicationInstance, BotRegistration, Change, Consent, Directory,
-    PhoneNumber, SecretRecord, Tenant, User,
+    EventDeliverySchema, EventSubscription, PhoneNumber, SecretRecord, Tenant, User,
 };
 use ringside_model::{Guid, Licence, NumberType, Permission, E164};
 use rusqlite::{params, Connection, Transaction};
@@ -20,6 +20,7 @@ use crate::error::StoreError;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_directory.sql"),
     include_str!("migrations/0002_outbox.sql"),
+    include_str!("migrations/0003_event_subscriptions.sql"),
 ];
 
 /// The schema version this build writes.
@@ -292,6 +293,43 @@ impl Store {
             }));
         }
 
+        let mut stmt = conn.prepare(
+            "SELECT resource_id, name, id, endpoint, event_types, schema, to_raw_ids, created_at \
+             FROM event_subscriptions ORDER BY resource_id, name_key",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        for row in rows {
+            let (resource, name, id, endpoint, event_types, schema, to_raw_ids, created_at) = row?;
+            let set = |text: &str| {
+                text.split('\n')
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            changes.push(Change::PutEventSubscription(EventSubscription {
+                id: parse_guid(&id, "event_subscriptions.id")?,
+                resource: parse(&resource, "event_subscriptions.resource_id")?,
+                name,
+                endpoint,
+                event_types: set(&event_types),
+                schema: EventDeliverySchema::parse(&schema)
+                    .ok_or_else(|| corrupt("event_subscriptions.schema", &schema))?,
+                to_raw_ids: set(&to_raw_ids),
+                created_at,
+            }));
+        }
+
         let mut directory = Directory::new();
         directory.apply(&changes);
         Ok(directory)
@@ -487,6 +525,35 @@ fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<(), StoreError>
             tx.execute(
                 "DELETE FROM phone_numbers WHERE number = ?1",
                 params![number.as_str()],
+            )?;
+        }
+        Change::PutEventSubscription(s) => {
+            let join = |set: &std::collections::BTreeSet<String>| {
+                set.iter().cloned().collect::<Vec<_>>().join("\n")
+            };
+            tx.execute(
+                "INSERT INTO event_subscriptions (resource_id, name_key, name, id, endpoint, event_types, \
+                 schema, to_raw_ids, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT (resource_id, name_key) DO UPDATE SET name = excluded.name, id = excluded.id, \
+                 endpoint = excluded.endpoint, event_types = excluded.event_types, schema = excluded.schema, \
+                 to_raw_ids = excluded.to_raw_ids, created_at = excluded.created_at",
+                params![
+                    s.resource.to_string(),
+                    s.name.to_ascii_lowercase(),
+                    s.name,
+                    s.id.to_string(),
+                    s.endpoint,
+                    join(&s.event_types),
+                    s.schema.as_str(),
+                    join(&s.to_raw_ids),
+                    s.created_at,
+                ],
+            )?;
+        }
+        Change::DeleteEventSubscription { resource, name } => {
+            tx.execute(
+                "DELETE FROM event_subscriptions WHERE resource_id = ?1 AND name_key = ?2",
+                params![resource.to_string(), name.to_ascii_lowercase()],
             )?;
         }
         Change::PutAcsResource(r) => {

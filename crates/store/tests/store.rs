@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use ringside_directory::{AcsKeyKind, BotRegistration, Command, Directory, DirectoryError};
+use ringside_directory::{
+    AcsKeyKind, BotRegistration, Command, Directory, DirectoryError, EventDeliverySchema,
+};
 use ringside_model::{
     AcsResourceId, AppId, Guid, InstanceId, Licence, NumberType, Permission, SecretId, TenantId,
     UserId, E164,
@@ -129,6 +131,32 @@ fn everything() -> Vec<Command> {
             key: AcsKeyKind::Secondary,
             new_key: KEY_C.into(),
         },
+        Command::CreateEventSubscription {
+            id: Guid::from_u128(0xe5),
+            resource: ACS,
+            name: "Incoming-Calls".into(),
+            endpoint: "https://bot.example.com/api/incomingCall?x=1".into(),
+            event_types: [
+                "Microsoft.Communication.IncomingCall".to_string(),
+                "Microsoft.Communication.RecordingFileStatusUpdated".to_string(),
+            ]
+            .into(),
+            schema: EventDeliverySchema::CloudEvents,
+            to_raw_ids: ["28:orgid:cc123456-5678-5678-1234-ccc123456789".to_string()].into(),
+        },
+        Command::CreateEventSubscription {
+            id: Guid::from_u128(0xe6),
+            resource: ACS,
+            name: "gone".into(),
+            endpoint: "http://127.0.0.1:9/events".into(),
+            event_types: ["Microsoft.Communication.IncomingCall".to_string()].into(),
+            schema: EventDeliverySchema::EventGrid,
+            to_raw_ids: Default::default(),
+        },
+        Command::DeleteEventSubscription {
+            resource: ACS,
+            name: "GONE".into(),
+        },
         Command::CreateApplicationInstance {
             tenant: T,
             id: I1,
@@ -239,6 +267,12 @@ fn every_record_round_trips_through_a_real_file() {
         loaded.tenant(T2).map(|t| t.display_name.as_str()),
         Some("Fabrikam ✓")
     );
+    let subscriptions: Vec<_> = loaded.event_subscriptions(ACS).collect();
+    assert_eq!(subscriptions.len(), 1, "the deleted one stays deleted");
+    assert_eq!(subscriptions[0].name, "Incoming-Calls");
+    assert_eq!(subscriptions[0].schema, EventDeliverySchema::CloudEvents);
+    assert_eq!(subscriptions[0].event_types.len(), 2);
+    assert!(loaded.event_subscription(ACS, "incoming-calls").is_some());
 }
 
 #[test]
