@@ -325,6 +325,49 @@ enum AdminCommand {
         #[arg(long, value_parser = ["primary", "secondary"])]
         key_type: String,
     },
+    /// Subscribe a webhook to an ACS resource's Event Grid events (the webhook must pass the
+    /// validation handshake).
+    NewEventSubscription {
+        /// ACS resource id.
+        #[arg(long)]
+        acs_resource_id: String,
+        /// Subscription name (3-64 letters, digits, hyphens).
+        #[arg(long)]
+        name: String,
+        /// Webhook URL (https, or http on loopback).
+        #[arg(long)]
+        endpoint: String,
+        /// Event types (repeatable; default Microsoft.Communication.IncomingCall).
+        #[arg(long = "included-event-type", value_parser = [
+            "Microsoft.Communication.IncomingCall",
+            "Microsoft.Communication.RecordingFileStatusUpdated",
+        ])]
+        included_event_types: Vec<String>,
+        /// Delivery schema.
+        #[arg(long, default_value = "EventGridSchema", value_parser = ["EventGridSchema", "CloudEventSchemaV1_0"])]
+        event_delivery_schema: String,
+        /// Only events whose data.to.rawId is one of these (repeatable), e.g. 28:orgid:<resource account id>.
+        #[arg(long = "to-raw-id")]
+        to_raw_ids: Vec<String>,
+    },
+    /// Show one event subscription of an ACS resource, or list them.
+    GetEventSubscription {
+        /// ACS resource id.
+        #[arg(long)]
+        acs_resource_id: String,
+        /// Subscription name; omit to list.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Delete an event subscription.
+    RemoveEventSubscription {
+        /// ACS resource id.
+        #[arg(long)]
+        acs_resource_id: String,
+        /// Subscription name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// What a command printed: an object, a list with chosen columns, or a confirmation line.
@@ -365,6 +408,8 @@ const NUMBER_COLUMNS: &[&str] = &[
     "assignedPstnTargetUpn",
 ];
 const ACS_COLUMNS: &[&str] = &["id", "name", "displayName", "endpoint", "tenantId"];
+const EVENT_SUBSCRIPTION_COLUMNS: &[&str] =
+    &["name", "endpoint", "eventDeliverySchema", "createdAt"];
 
 pub(crate) async fn run(args: AdminArgs) -> Result<()> {
     let client = ApiClient::connect(&args.connect)?;
@@ -787,6 +832,71 @@ async fn execute(
             let path = format!("/acsResources/{}/keys/rotate", seg(&id));
             Output::Object(client.post(&path, &json!({ "keyType": key_type })).await?)
         }
+        NewEventSubscription {
+            acs_resource_id,
+            name,
+            endpoint,
+            included_event_types,
+            event_delivery_schema,
+            to_raw_ids,
+        } => {
+            let types = if included_event_types.is_empty() {
+                vec!["Microsoft.Communication.IncomingCall".to_string()]
+            } else {
+                included_event_types
+            };
+            let filters = if to_raw_ids.is_empty() {
+                json!([])
+            } else {
+                json!([{ "operatorType": "StringIn", "key": "data.to.rawId", "values": to_raw_ids }])
+            };
+            let body = json!({
+                "name": name,
+                "endpoint": endpoint,
+                "includedEventTypes": types,
+                "eventDeliverySchema": event_delivery_schema,
+                "advancedFilters": filters,
+            });
+            let path = format!("/acsResources/{}/eventSubscriptions", seg(&acs_resource_id));
+            Output::Object(client.post(&path, &body).await?)
+        }
+        GetEventSubscription {
+            acs_resource_id,
+            name: Some(name),
+        } => Output::Object(
+            client
+                .get(&format!(
+                    "/acsResources/{}/eventSubscriptions/{}",
+                    seg(&acs_resource_id),
+                    seg(&name)
+                ))
+                .await?,
+        ),
+        GetEventSubscription {
+            acs_resource_id,
+            name: None,
+        } => Output::Table(
+            client
+                .get(&format!(
+                    "/acsResources/{}/eventSubscriptions",
+                    seg(&acs_resource_id)
+                ))
+                .await?,
+            EVENT_SUBSCRIPTION_COLUMNS,
+        ),
+        RemoveEventSubscription {
+            acs_resource_id,
+            name,
+        } => {
+            client
+                .delete(&format!(
+                    "/acsResources/{}/eventSubscriptions/{}",
+                    seg(&acs_resource_id),
+                    seg(&name)
+                ))
+                .await?;
+            Output::Done(format!("Removed event subscription {name}."))
+        }
     })
 }
 
@@ -988,6 +1098,10 @@ mod tests {
             "new-acs-resource --name acs",
             "get-acs-resource",
             "rotate-acs-key --id x --key-type secondary",
+            "new-event-subscription --acs-resource-id x --name incoming --endpoint https://a.b/c",
+            "new-event-subscription --acs-resource-id x --name in --endpoint https://a.b/c --included-event-type Microsoft.Communication.RecordingFileStatusUpdated --event-delivery-schema CloudEventSchemaV1_0 --to-raw-id 28:orgid:x",
+            "get-event-subscription --acs-resource-id x",
+            "remove-event-subscription --acs-resource-id x --name incoming",
         ] {
             let words: Vec<&str> = name.split(' ').collect();
             parse(&words).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -109,6 +109,16 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/acsResources"),
     ("GET", "/acsResources/{acsResourceId}"),
     ("POST", "/acsResources/{acsResourceId}/keys/rotate"),
+    ("GET", "/acsResources/{acsResourceId}/eventSubscriptions"),
+    ("POST", "/acsResources/{acsResourceId}/eventSubscriptions"),
+    (
+        "GET",
+        "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
+    ),
+    (
+        "DELETE",
+        "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
+    ),
 ];
 
 /// Routes mounted at `/ringside/v1`.
@@ -186,6 +196,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/acsResources/{acsResourceId}/keys/rotate",
             post(rotate_acs_key),
+        )
+        .route(
+            "/acsResources/{acsResourceId}/eventSubscriptions",
+            get(list_event_subscriptions).post(create_event_subscription),
+        )
+        .route(
+            "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
+            get(get_event_subscription).delete(delete_event_subscription),
         )
 }
 
@@ -1693,4 +1711,206 @@ mod tests {
         );
         assert!(parse_iso("t", "tomorrow").is_err());
     }
+}
+
+// ----- ACS event subscriptions -----
+
+/// `advancedFilters[]`: only `StringIn` on `data.to.rawId` (the filter ACS docs show for IncomingCall).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AdvancedFilter {
+    operator_type: String,
+    key: String,
+    values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewEventSubscription {
+    name: String,
+    endpoint: String,
+    included_event_types: Vec<String>,
+    event_delivery_schema: Option<String>,
+    #[serde(default)]
+    advanced_filters: Vec<AdvancedFilter>,
+}
+
+fn event_subscription_view(s: &ringside_directory::EventSubscription) -> Value {
+    let filters: Vec<Value> = if s.to_raw_ids.is_empty() {
+        Vec::new()
+    } else {
+        vec![json!({ "operatorType": "StringIn", "key": "data.to.rawId", "values": s.to_raw_ids })]
+    };
+    json!({
+        "id": s.id.to_string(),
+        "acsResourceId": s.resource.to_string(),
+        "name": s.name,
+        "endpoint": s.endpoint,
+        "includedEventTypes": s.event_types,
+        "eventDeliverySchema": s.schema.as_str(),
+        "advancedFilters": filters,
+        "provisioningState": "Succeeded",
+        "createdAt": iso(s.created_at),
+    })
+}
+
+async fn list_event_subscriptions(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let id = acs_id(&params)?;
+    let items = read_one(
+        &state,
+        || format!("ACS resource {id} does not exist."),
+        |d| {
+            d.acs_resource(id)?;
+            Some(
+                d.event_subscriptions(id)
+                    .map(event_subscription_view)
+                    .collect(),
+            )
+        },
+    )?;
+    Ok(list(items))
+}
+
+async fn get_event_subscription(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let id = acs_id(&params)?;
+    let name = params.raw("name")?.to_string();
+    let view = read_one(
+        &state,
+        || {
+            format!(
+                "ACS resource {id} has no event subscription named '{}'.",
+                clip(&name)
+            )
+        },
+        |d| d.event_subscription(id, &name).map(event_subscription_view),
+    )?;
+    Ok(ok(view))
+}
+
+/// Plans the subscription (so bad input fails before any request leaves), runs the webhook
+/// validation handshake of its schema, then stores it.
+async fn create_event_subscription(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+    WireJson(body): WireJson<NewEventSubscription>,
+) -> Result<Response, ApiError> {
+    use ringside_directory::EventDeliverySchema;
+    let resource = acs_id(&params)?;
+    let schema = match body.event_delivery_schema.as_deref() {
+        None => EventDeliverySchema::EventGrid,
+        Some(text) => EventDeliverySchema::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Invalid eventDeliverySchema '{}': expected EventGridSchema or CloudEventSchemaV1_0.",
+                clip(text)
+            ))
+        })?,
+    };
+    let mut to_raw_ids = BTreeSet::new();
+    for filter in &body.advanced_filters {
+        if !filter.operator_type.eq_ignore_ascii_case("StringIn")
+            || !filter.key.eq_ignore_ascii_case("data.to.rawId")
+        {
+            return Err(ApiError::bad_request(format!(
+                "Unsupported advanced filter {} on '{}': only StringIn on data.to.rawId is supported.",
+                clip(&filter.operator_type),
+                clip(&filter.key)
+            )));
+        }
+        to_raw_ids.extend(filter.values.iter().cloned());
+    }
+    let command = Command::CreateEventSubscription {
+        id: state.new_guid(),
+        resource,
+        name: body.name.clone(),
+        endpoint: body.endpoint.clone(),
+        event_types: body.included_event_types.iter().cloned().collect(),
+        schema,
+        to_raw_ids,
+    };
+    let now = state.now();
+    let (planned, topic) = state.directory().read(|d| {
+        (
+            d.plan(now, &command),
+            d.acs_resource(resource)
+                .map(|r| crate::acs::incoming::topic(&r.tenant.to_string(), "ringside", &r.name))
+                .unwrap_or_default(),
+        )
+    });
+    planned.map_err(directory_error)?;
+
+    let code = state.new_guid().to_string();
+    let validation_url = format!(
+        "{}{PREFIX}/acsResources/{resource}/eventSubscriptions/{}",
+        state.base_url(),
+        body.name
+    );
+    let event = crate::acs::eventgrid::validation_event(
+        &state.new_guid().to_string(),
+        &topic,
+        &iso(now),
+        &code,
+        &validation_url,
+    );
+    let eg_schema = match schema {
+        EventDeliverySchema::EventGrid => crate::acs::eventgrid::EventSchema::EventGrid,
+        EventDeliverySchema::CloudEvents => crate::acs::eventgrid::EventSchema::CloudEvents,
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(ApiError::internal)?;
+    crate::acs::eventgrid::validate_webhook(
+        &http,
+        &body.endpoint,
+        eg_schema,
+        &body.name,
+        &event,
+        &code,
+    )
+    .await
+    .map_err(|e| {
+        ApiError::bad_request(format!(
+            "Webhook validation handshake failed for {}: {e}.",
+            clip(&body.endpoint)
+        ))
+    })?;
+    exec(&state, vec![command]).await?;
+    let name = body.name;
+    let view = read_one(
+        &state,
+        || format!("ACS resource {resource} has no event subscription named '{name}'."),
+        |d| {
+            d.event_subscription(resource, &name)
+                .map(event_subscription_view)
+        },
+    )?;
+    Ok(created(
+        &state,
+        &format!("/acsResources/{resource}/eventSubscriptions/{name}"),
+        view,
+    ))
+}
+
+async fn delete_event_subscription(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let resource = acs_id(&params)?;
+    let name = params.raw("name")?.to_string();
+    exec(
+        &state,
+        vec![Command::DeleteEventSubscription { resource, name }],
+    )
+    .await?;
+    Ok(no_content())
 }

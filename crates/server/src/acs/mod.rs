@@ -20,8 +20,9 @@
 //! and the body already buffered.
 //!
 //! # Not yet
-//! Event Grid subscriptions (platform API, store, validation handshake), delivering IncomingCall
-//! through the outbox, adopting ACS-dialect offers in the call runtime's door seam
+//! Delivering IncomingCall to the event subscriptions (stored by the directory, created through
+//! `admin.rs` after [`eventgrid::validate_webhook`]) through the outbox (`RetryPolicy::EventGrid`,
+//! headers from [`eventgrid::delivery_headers`], `data.to.rawId` filter), adopting ACS-dialect offers in the call runtime's door seam
 //! (`calls/door.rs`), `answerCall`/`rejectCall`/`redirectCall`, call connection GET/DELETE/
 //! `:terminate`.
 //!
