@@ -116,6 +116,12 @@ impl Mixer {
         })
     }
 
+    /// The leg's input buffer as last written (after [`mix`](Self::mix) it still holds the last
+    /// tick's input; the caller knows whether the leg wrote one that tick).
+    pub fn input(&self, leg: MixLeg) -> Option<&Frame> {
+        self.slot(leg).map(|s| &s.input)
+    }
+
     /// Copies `frame` in as the leg's input for this tick; false if unknown.
     pub fn set_input(&mut self, leg: MixLeg, frame: &Frame) -> bool {
         self.input_mut(leg).map(|input| *input = *frame).is_some()

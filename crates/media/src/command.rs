@@ -10,6 +10,8 @@ use ringside_engine::{
 };
 use ringside_model::Tone;
 
+use crate::stream::{StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate};
+
 /// Everything the media plane can be asked to do. The first group mirrors the engine's media
 /// [`Action`]s with prompts already resolved to decoded audio; the `Endpoint*` group is the
 /// simulated-endpoint runtime driving a simulated phone's (or user's) leg.
@@ -213,6 +215,39 @@ pub enum MediaCommand {
         /// On or off.
         enabled: bool,
     },
+    /// Start a media stream tap on a bot leg: from the next tick, every 20 ms frame of what the
+    /// leg hears (mixed) or of each other participant's voice (unmixed, up to four) comes out in
+    /// that tick's [`MediaOutput::StreamFrames`] batch. Restarting an existing id replaces it.
+    StartStream {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The bot leg whose view the stream is.
+        leg: LegId,
+        /// The stream's id (unique per plane, chosen by the caller).
+        stream: StreamId,
+        /// Mixed or unmixed.
+        channel: StreamChannel,
+        /// 16 or 24 kHz.
+        rate: StreamRate,
+    },
+    /// Stop a stream; reports [`MediaOutput::StreamStopped`] with its counters.
+    StopStream {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The stream.
+        stream: StreamId,
+    },
+    /// Audio from the app (PCM s16 at the stream's rate, any length): queued behind a 40 ms
+    /// jitter buffer and played into the call as the stream's bot leg's voice (everyone else hears
+    /// it). At most 200 ms wait; older frames are dropped and counted.
+    StreamAudio {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The stream.
+        stream: StreamId,
+        /// Samples.
+        samples: Vec<i16>,
+    },
     /// Echo mode for the built-in echo/announcement responder: the leg sends back what it heard
     /// one frame (20 ms) earlier, mixed with whatever else it plays.
     EndpointEcho {
@@ -248,6 +283,9 @@ impl MediaCommand {
             | MediaCommand::EndpointTestTone { conversation, .. }
             | MediaCommand::EndpointSilence { conversation, .. }
             | MediaCommand::EndpointRecord { conversation, .. }
+            | MediaCommand::StartStream { conversation, .. }
+            | MediaCommand::StopStream { conversation, .. }
+            | MediaCommand::StreamAudio { conversation, .. }
             | MediaCommand::EndpointDetect { conversation, .. }
             | MediaCommand::EndpointEcho { conversation, .. } => *conversation,
         }
@@ -423,6 +461,17 @@ pub enum MediaOutput {
         leg: LegId,
         /// What happened.
         event: EndpointEvent,
+    },
+    /// Every stream frame of one tick on one shard (one batch, in stream order).
+    StreamFrames(Vec<StreamFrame>),
+    /// A stream ended: stopped, its leg disconnected or its conversation destroyed.
+    StreamStopped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The stream.
+        stream: StreamId,
+        /// What it carried.
+        counters: StreamCounters,
     },
 }
 

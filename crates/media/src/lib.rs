@@ -85,6 +85,14 @@
 //! }));
 //! ```
 //!
+//! - **Media streams** ([`stream`]): `StartStream` taps a bot leg: per tick, what it hears (mixed) or
+//!   each other participant's voice (unmixed, up to four), at 16 kHz or 24 kHz (linear
+//!   interpolation), all of one tick's frames of a shard in one [`MediaOutput::StreamFrames`]
+//!   batch, each with a silent flag. `StreamAudio` queues the app's audio behind a 40 ms jitter
+//!   buffer (200 ms cap, oldest dropped and counted) and plays it as the bot leg's voice.
+//!   `StopStream`, the bot leg disconnecting or the mix being destroyed report
+//!   [`MediaOutput::StreamStopped`] with counters.
+//!
 //! # Other modules
 //!
 //! [`histogram`] (fixed-bucket lateness histogram), [`procfs`] (thread/process CPU time and RSS
@@ -103,8 +111,13 @@ pub mod histogram;
 mod plane;
 pub mod procfs;
 pub mod scenario;
+pub mod stream;
 
 pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats};
 pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
 pub use histogram::Histogram;
 pub use plane::{beep, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
+pub use stream::{
+    StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate, JITTER_FRAMES,
+    MAX_QUEUED_FRAMES, MAX_UNMIXED_CHANNELS,
+};

@@ -17,6 +17,7 @@ use ringside_engine::{
 use ringside_model::Tone;
 
 use crate::command::{EndpointEvent, MediaCommand, MediaOutput};
+use crate::stream::{Stream, StreamChannel, StreamFrame, MAX_UNMIXED_CHANNELS};
 
 /// Most legs a conversation's mix holds; further legs are ignored.
 pub const MAX_LEGS: usize = 64;
@@ -338,6 +339,7 @@ struct Conversation {
     legs: Vec<Leg>,
     prompts: Vec<PromptOp>,
     recordings: Vec<RecordOp>,
+    streams: Vec<Stream>,
 }
 
 impl Conversation {
@@ -348,6 +350,7 @@ impl Conversation {
             legs: Vec::with_capacity(2),
             prompts: Vec::new(),
             recordings: Vec::new(),
+            streams: Vec::new(),
         }
     }
 
@@ -394,6 +397,10 @@ impl Conversation {
         for op in &self.recordings {
             bytes += std::mem::size_of_val(op.recorder.pending());
         }
+        bytes += self.streams.capacity() * size_of::<Stream>();
+        for stream in &self.streams {
+            bytes += stream.heap_bytes();
+        }
         bytes
     }
 }
@@ -419,6 +426,14 @@ pub struct MediaPlane {
     /// Handles that finished since [`MediaPlane::drain_recordings`] last ran.
     finished: Vec<String>,
     ticks: u64,
+}
+
+fn stream_stopped(conversation: ConversationId, stream: &Stream) -> MediaOutput {
+    MediaOutput::StreamStopped {
+        conversation,
+        stream: stream.id,
+        counters: stream.counters,
+    }
 }
 
 impl MediaPlane {
@@ -498,6 +513,45 @@ impl MediaPlane {
     /// RecordingEnded `Failed`, DtmfSent) so that no engine operation waits forever.
     pub fn handle(&mut self, command: MediaCommand) {
         match command {
+            MediaCommand::StartStream {
+                conversation,
+                leg,
+                stream,
+                channel,
+                rate,
+            } => {
+                let Some(c) = self.conversation_mut(conversation) else {
+                    return;
+                };
+                if let Some(i) = c.streams.iter().position(|s| s.id == stream) {
+                    c.streams.swap_remove(i);
+                }
+                c.streams.push(Stream::new(stream, leg, channel, rate));
+            }
+            MediaCommand::StopStream {
+                conversation,
+                stream,
+            } => {
+                let Some(c) = self.conversation_mut(conversation) else {
+                    return;
+                };
+                if let Some(i) = c.streams.iter().position(|s| s.id == stream) {
+                    let removed = c.streams.swap_remove(i);
+                    self.pending.push(stream_stopped(conversation, &removed));
+                }
+            }
+            MediaCommand::StreamAudio {
+                conversation,
+                stream,
+                samples,
+            } => {
+                if let Some(s) = self
+                    .conversation_mut(conversation)
+                    .and_then(|c| c.streams.iter_mut().find(|s| s.id == stream))
+                {
+                    s.push_inbound(&samples);
+                }
+            }
             MediaCommand::CreateMix { conversation } => {
                 if !self.index.contains_key(&conversation) {
                     self.index.insert(conversation, self.conversations.len());
@@ -517,6 +571,9 @@ impl MediaPlane {
                 }
                 for leg in &mut removed.legs {
                     deliver_endpoint_recording(conversation, leg, &mut self.pending);
+                }
+                for stream in &removed.streams {
+                    self.pending.push(stream_stopped(conversation, stream));
                 }
             }
             MediaCommand::ConnectMedia { conversation, leg } => {
@@ -554,6 +611,17 @@ impl MediaPlane {
                     }
                 }
                 c.recordings.retain(|op| op.leg != leg);
+                let mut k = 0;
+                let mut stopped = Vec::new();
+                while k < c.streams.len() {
+                    if c.streams.get(k).is_some_and(|s| s.leg == leg) {
+                        let removed = c.streams.swap_remove(k);
+                        stopped.push(stream_stopped(conversation, &removed));
+                    } else {
+                        k += 1;
+                    }
+                }
+                self.pending.extend(stopped);
                 deliver_endpoint_recording(conversation, &mut l, &mut self.pending);
             }
             MediaCommand::SetMuted {
@@ -853,8 +921,9 @@ impl MediaPlane {
         }
         let mut scratch: Frame = SILENT_FRAME;
         let mut heard: Frame = SILENT_FRAME;
+        let mut frames: Vec<StreamFrame> = Vec::new();
         for c in &mut self.conversations {
-            tick_conversation(
+            let wrote = tick_conversation(
                 c,
                 &mut scratch,
                 &mut heard,
@@ -862,6 +931,12 @@ impl MediaPlane {
                 &mut self.finished,
                 out,
             );
+            if !c.streams.is_empty() {
+                tap_streams(c, wrote, &mut frames);
+            }
+        }
+        if !frames.is_empty() {
+            out(MediaOutput::StreamFrames(frames));
         }
         self.ticks += 1;
     }
@@ -986,13 +1061,14 @@ fn tick_conversation(
     outbox: &mut HashMap<String, Vec<u8>>,
     finished: &mut Vec<String>,
     out: &mut impl FnMut(MediaOutput),
-) {
+) -> u64 {
     let Conversation {
         id,
         mixer,
         legs,
         prompts,
         recordings,
+        streams,
     } = c;
     let conversation = *id;
     // Which legs wrote input this tick (bit per leg index; at most MAX_LEGS legs).
@@ -1229,6 +1305,34 @@ fn tick_conversation(
         }
     }
 
+    // 4b. The app's audio on media streams, as the stream's bot leg's voice.
+    for stream in streams.iter_mut() {
+        let source = legs
+            .iter()
+            .position(|l| l.id == stream.leg)
+            .and_then(|i| legs.get(i).and_then(|l| l.mix).map(|m| (i, m)));
+        match source {
+            Some((i, mix)) => {
+                if !stream.playing && stream.inbound.len() < crate::stream::JITTER_FRAMES {
+                    continue;
+                }
+                let mut wrote = wrote_mask & (1 << i) != 0;
+                let mut played = false;
+                write_source(mixer, mix, &mut wrote, scratch, |f| {
+                    played = stream.next_inbound(f);
+                    if !played {
+                        f.fill(0);
+                    }
+                });
+                wrote_mask |= 1 << i;
+            }
+            None => {
+                // Nobody hears it, but the queue still drains in real time.
+                stream.next_inbound(scratch);
+            }
+        }
+    }
+
     // 5. The N-1 mix.
     mixer.mix();
 
@@ -1335,6 +1439,51 @@ fn tick_conversation(
                 d.run = 0;
             }
         }
+    }
+    wrote_mask
+}
+
+/// Emits this tick's stream frames of one conversation: what each stream's bot leg heard (mixed),
+/// or each other participant's voice (unmixed). Runs after the mix; a participant's voice is the
+/// input it sent this tick (silence if it sent none or is muted or held).
+fn tap_streams(c: &mut Conversation, wrote_mask: u64, frames: &mut Vec<StreamFrame>) {
+    let Conversation {
+        id,
+        mixer,
+        legs,
+        streams,
+        ..
+    } = c;
+    for stream in streams.iter_mut() {
+        match stream.channel {
+            StreamChannel::Mixed => {
+                let heard = legs
+                    .iter()
+                    .find(|l| l.id == stream.leg)
+                    .and_then(|l| l.mix)
+                    .and_then(|m| mixer.output(m))
+                    .unwrap_or(&SILENT_FRAME);
+                stream.emit(*id, None, heard, frames);
+            }
+            StreamChannel::Unmixed => {
+                let bot = stream.leg;
+                for (i, leg) in legs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.id != bot && l.connected)
+                    .take(MAX_UNMIXED_CHANNELS)
+                {
+                    let voice = match (leg.muted, leg.mix) {
+                        (false, Some(m)) if wrote_mask & (1 << i) != 0 => {
+                            mixer.input(m).unwrap_or(&SILENT_FRAME)
+                        }
+                        _ => &SILENT_FRAME,
+                    };
+                    stream.emit(*id, Some(leg.id), voice, frames);
+                }
+            }
+        }
+        stream.frames += 1;
     }
 }
 

@@ -974,6 +974,8 @@ impl Runtime {
                     record.note(now, kind);
                 }
             }
+            // Media streams: no transport is attached to the runtime yet, so nothing starts them.
+            MediaOutput::StreamFrames(_) | MediaOutput::StreamStopped { .. } => {}
         }
         self.pump(now);
     }

@@ -1,0 +1,271 @@
+//! Media stream taps: a bot leg's audio leaving the call (mixed or one channel per participant, at
+//! 16 or 24 kHz, 20 ms frames with silent flags) and the app's audio entering it through a small
+//! jitter buffer as the bot leg's voice. The plane owns the state; the server's WebSocket client
+//! carries the frames.
+
+use std::collections::VecDeque;
+
+use ringside_audio::{Frame, SilenceDetector, FRAME_SAMPLES};
+use ringside_engine::{ConversationId, LegId};
+
+/// Most participant channels an unmixed stream carries (ACS sends up to four).
+pub const MAX_UNMIXED_CHANNELS: usize = 4;
+
+/// Frames the jitter buffer waits for before playing the app's audio (40 ms).
+pub const JITTER_FRAMES: usize = 2;
+
+/// Most frames of the app's audio queued per stream (200 ms); beyond it the oldest are dropped.
+pub const MAX_QUEUED_FRAMES: usize = 10;
+
+/// A stream, named by whoever starts it (unique per plane).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(pub u64);
+
+/// What a stream carries out of the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamChannel {
+    /// One channel: what the bot leg hears (every other participant, mixed).
+    Mixed,
+    /// One channel per other participant leg (their own voice), up to
+    /// [`MAX_UNMIXED_CHANNELS`].
+    Unmixed,
+}
+
+/// Sample rates a stream can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamRate {
+    /// 16 kHz (320 samples per 20 ms frame), the plane's own rate.
+    Khz16,
+    /// 24 kHz (480 samples per 20 ms frame).
+    Khz24,
+}
+
+impl StreamRate {
+    /// From Hz (16000 or 24000).
+    pub fn from_hz(hz: u32) -> Option<StreamRate> {
+        match hz {
+            16_000 => Some(StreamRate::Khz16),
+            24_000 => Some(StreamRate::Khz24),
+            _ => None,
+        }
+    }
+
+    /// In Hz.
+    pub fn hz(self) -> u32 {
+        match self {
+            StreamRate::Khz16 => 16_000,
+            StreamRate::Khz24 => 24_000,
+        }
+    }
+
+    /// Samples per 20 ms frame.
+    pub fn frame_samples(self) -> usize {
+        match self {
+            StreamRate::Khz16 => FRAME_SAMPLES,
+            StreamRate::Khz24 => FRAME_SAMPLES * 3 / 2,
+        }
+    }
+}
+
+/// One 20 ms frame leaving the call on a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamFrame {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The stream.
+    pub stream: StreamId,
+    /// Whose voice (unmixed) or `None` (mixed).
+    pub participant: Option<LegId>,
+    /// Media time of the frame's start, in ms since the stream started.
+    pub timestamp_ms: u64,
+    /// The frame is silence (below the silence detector's threshold).
+    pub silent: bool,
+    /// PCM s16 samples at the stream's rate ([`StreamRate::frame_samples`] of them).
+    pub samples: Vec<i16>,
+}
+
+/// Per-stream counters, reported with [`crate::MediaOutput::StreamStopped`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamCounters {
+    /// Frames sent out of the call.
+    pub frames_out: u64,
+    /// Frames of the app's audio played into the call.
+    pub frames_in: u64,
+    /// Frames of the app's audio dropped because the queue was full.
+    pub dropped_in: u64,
+}
+
+/// Linear 16 kHz → 24 kHz upsampler (output sample j sits at input position 2j/3), carrying the
+/// previous frame's last sample so frame edges are continuous.
+#[derive(Debug, Default)]
+pub(crate) struct Up24 {
+    last: i16,
+}
+
+impl Up24 {
+    pub(crate) fn process(&mut self, input: &Frame, out: &mut Vec<i16>) {
+        // Positions: for each group of 2 input samples, 3 outputs at offsets 0, 2/3, 4/3
+        // relative to the previous sample boundary (x[-1] = last).
+        let at = |i: isize| -> i32 {
+            if i < 0 {
+                i32::from(self.last)
+            } else {
+                i32::from(input.get(i as usize).copied().unwrap_or(0))
+            }
+        };
+        for g in 0..(FRAME_SAMPLES / 2) as isize {
+            let base = 2 * g - 1;
+            let a = at(base);
+            let b = at(base + 1);
+            let c = at(base + 2);
+            // t = 2/3 * k for k = 1, 2, 3 relative to x[base].
+            out.push(((a + 2 * b) / 3) as i16);
+            out.push(((2 * b + c) / 3) as i16);
+            out.push(c as i16);
+        }
+        self.last = input.last().copied().unwrap_or(0);
+    }
+}
+
+/// Linear 24 kHz → 16 kHz downsampler for the app's audio (every 3 inputs give 2 outputs).
+fn down16(input: &[i16], out: &mut Frame) {
+    for (g, chunk) in input.chunks_exact(3).enumerate() {
+        let (a, b, c) = (
+            i32::from(chunk[0]),
+            i32::from(chunk[1]),
+            i32::from(chunk[2]),
+        );
+        if let Some(s) = out.get_mut(2 * g) {
+            *s = a as i16;
+        }
+        if let Some(s) = out.get_mut(2 * g + 1) {
+            *s = ((b + c) / 2) as i16;
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Stream {
+    pub(crate) id: StreamId,
+    pub(crate) leg: LegId,
+    pub(crate) channel: StreamChannel,
+    pub(crate) rate: StreamRate,
+    pub(crate) frames: u64,
+    /// Per channel upsamplers (mixed uses the first), keyed by participant.
+    pub(crate) up: Vec<(Option<LegId>, Up24)>,
+    /// The app's audio, 16 kHz frames (allocated once, on the first push, for
+    /// [`MAX_QUEUED_FRAMES`]; steady-state injection does not allocate).
+    pub(crate) inbound: VecDeque<Frame>,
+    /// The jitter buffer has filled and the app's audio is playing.
+    pub(crate) playing: bool,
+    pub(crate) counters: StreamCounters,
+}
+
+impl Stream {
+    pub(crate) fn new(
+        id: StreamId,
+        leg: LegId,
+        channel: StreamChannel,
+        rate: StreamRate,
+    ) -> Stream {
+        Stream {
+            id,
+            leg,
+            channel,
+            rate,
+            frames: 0,
+            up: Vec::new(),
+            inbound: VecDeque::new(),
+            playing: false,
+            counters: StreamCounters::default(),
+        }
+    }
+
+    /// Queues the app's audio (at the stream's rate; any length, split into 20 ms frames, a short
+    /// tail padded with silence). Drops the oldest frames beyond [`MAX_QUEUED_FRAMES`].
+    pub(crate) fn push_inbound(&mut self, samples: &[i16]) {
+        let per = self.rate.frame_samples();
+        if self.inbound.capacity() < MAX_QUEUED_FRAMES {
+            self.inbound.reserve_exact(MAX_QUEUED_FRAMES);
+        }
+        for chunk in samples.chunks(per) {
+            if self.inbound.len() >= MAX_QUEUED_FRAMES {
+                self.inbound.pop_front();
+                self.counters.dropped_in += 1;
+            }
+            let mut frame: Frame = [0i16; FRAME_SAMPLES];
+            match self.rate {
+                StreamRate::Khz16 => {
+                    if let Some(dst) = frame.get_mut(..chunk.len()) {
+                        dst.copy_from_slice(chunk);
+                    }
+                }
+                StreamRate::Khz24 => down16(chunk, &mut frame),
+            }
+            self.inbound.push_back(frame);
+        }
+    }
+
+    /// The next frame of the app's audio to play, if any (jitter buffer: waits for
+    /// [`JITTER_FRAMES`] before starting, and again after running dry).
+    pub(crate) fn next_inbound(&mut self, out: &mut Frame) -> bool {
+        if !self.playing {
+            if self.inbound.len() < JITTER_FRAMES {
+                return false;
+            }
+            self.playing = true;
+        }
+        match self.inbound.pop_front() {
+            Some(frame) => {
+                *out = frame;
+                self.counters.frames_in += 1;
+                true
+            }
+            None => {
+                self.playing = false;
+                false
+            }
+        }
+    }
+
+    /// Emits one frame (resampled as needed) into `frames`.
+    pub(crate) fn emit(
+        &mut self,
+        conversation: ConversationId,
+        participant: Option<LegId>,
+        audio: &Frame,
+        frames: &mut Vec<StreamFrame>,
+    ) {
+        let silent = SilenceDetector::default().is_silent(audio);
+        let mut samples = Vec::with_capacity(self.rate.frame_samples());
+        match self.rate {
+            StreamRate::Khz16 => samples.extend_from_slice(audio),
+            StreamRate::Khz24 => {
+                let i = match self.up.iter().position(|(p, _)| *p == participant) {
+                    Some(i) => i,
+                    None => {
+                        self.up.push((participant, Up24::default()));
+                        self.up.len() - 1
+                    }
+                };
+                if let Some((_, up)) = self.up.get_mut(i) {
+                    up.process(audio, &mut samples);
+                }
+            }
+        }
+        self.counters.frames_out += 1;
+        frames.push(StreamFrame {
+            conversation,
+            stream: self.id,
+            participant,
+            timestamp_ms: self.frames * 20,
+            silent,
+            samples,
+        });
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.inbound.capacity() * std::mem::size_of::<Frame>()
+            + self.up.capacity() * std::mem::size_of::<(Option<LegId>, Up24)>()
+    }
+}

@@ -1,0 +1,300 @@
+//! Media stream taps on virtual time: frames carry the right participant's audio, the app's
+//! audio is heard by the phone, 24 kHz resampling, overflow and stop.
+
+use std::time::Duration;
+
+use ringside_audio::{testsignal, SilenceDetector};
+use ringside_engine::{ConversationId, LegId};
+use ringside_media::{
+    EndpointEvent, MediaCommand, MediaOutput, MediaPlane, StreamChannel, StreamCounters,
+    StreamFrame, StreamId, StreamRate, MAX_QUEUED_FRAMES,
+};
+use ringside_model::Guid;
+
+const C: ConversationId = ConversationId(Guid::from_u128(1));
+const BOT: LegId = LegId(Guid::from_u128(2));
+const TALKER: LegId = LegId(Guid::from_u128(3));
+const QUIET: LegId = LegId(Guid::from_u128(4));
+const S: StreamId = StreamId(7);
+
+fn call(legs: &[LegId]) -> MediaPlane {
+    let mut plane = MediaPlane::new();
+    plane.handle(MediaCommand::CreateMix { conversation: C });
+    for &leg in legs {
+        plane.handle(MediaCommand::ConnectMedia {
+            conversation: C,
+            leg,
+        });
+    }
+    plane
+}
+
+fn start(plane: &mut MediaPlane, channel: StreamChannel, rate: StreamRate) {
+    plane.handle(MediaCommand::StartStream {
+        conversation: C,
+        leg: BOT,
+        stream: S,
+        channel,
+        rate,
+    });
+}
+
+/// Ticks `n` times; returns each tick's stream batch (empty if none) and all other outputs.
+fn run(plane: &mut MediaPlane, n: usize) -> (Vec<Vec<StreamFrame>>, Vec<MediaOutput>) {
+    let mut batches = Vec::new();
+    let mut other = Vec::new();
+    for _ in 0..n {
+        let mut batch = None;
+        plane.tick(&mut |o| match o {
+            MediaOutput::StreamFrames(frames) => {
+                assert!(batch.is_none(), "one stream batch per tick");
+                batch = Some(frames);
+            }
+            o => other.push(o),
+        });
+        batches.push(batch.unwrap_or_default());
+    }
+    (batches, other)
+}
+
+fn talk(plane: &mut MediaPlane, leg: LegId) {
+    plane.handle(MediaCommand::EndpointTestTone {
+        conversation: C,
+        leg,
+        duration: Duration::from_secs(10),
+    });
+}
+
+#[test]
+fn unmixed_frames_carry_each_participants_own_voice() {
+    let mut plane = call(&[BOT, TALKER, QUIET]);
+    start(&mut plane, StreamChannel::Unmixed, StreamRate::Khz16);
+    talk(&mut plane, TALKER);
+    let (batches, _) = run(&mut plane, 10);
+    for (t, batch) in batches.iter().enumerate() {
+        assert_eq!(batch.len(), 2, "one frame per other participant, tick {t}");
+        let talker = batch
+            .iter()
+            .find(|f| f.participant == Some(TALKER))
+            .unwrap();
+        let quiet = batch.iter().find(|f| f.participant == Some(QUIET)).unwrap();
+        assert!(!talker.silent);
+        assert!(quiet.silent);
+        assert!(quiet.samples.iter().all(|&s| s == 0));
+        assert_eq!(talker.samples.len(), 320);
+        assert_eq!(talker.timestamp_ms, t as u64 * 20);
+        assert_eq!(talker.stream, S);
+        assert!(batch.iter().all(|f| f.participant != Some(BOT)));
+    }
+}
+
+#[test]
+fn mixed_frames_are_what_the_bot_hears() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    let (quiet, _) = run(&mut plane, 3);
+    assert!(quiet
+        .iter()
+        .all(|b| b.len() == 1 && b[0].silent && b[0].participant.is_none()));
+    talk(&mut plane, TALKER);
+    let (loud, _) = run(&mut plane, 3);
+    assert!(loud.iter().all(|b| b.len() == 1 && !b[0].silent));
+}
+
+#[test]
+fn the_apps_audio_is_heard_by_the_phone() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    plane.handle(MediaCommand::EndpointDetect {
+        conversation: C,
+        leg: TALKER,
+        enabled: true,
+    });
+    let (_, before) = run(&mut plane, 10);
+    assert!(!before.iter().any(|o| matches!(
+        o,
+        MediaOutput::Endpoint {
+            event: EndpointEvent::AudioStarted { .. },
+            ..
+        }
+    )));
+    // 1 s of the app's voice, pushed in 100 ms chunks as a socket would deliver it.
+    let voice = testsignal::sine(440.0, -12.0, 16_000);
+    let mut heard = Vec::new();
+    for chunk in voice.chunks(1600) {
+        plane.handle(MediaCommand::StreamAudio {
+            conversation: C,
+            stream: S,
+            samples: chunk.to_vec(),
+        });
+        let (_, outputs) = run(&mut plane, 5);
+        heard.extend(outputs);
+    }
+    assert!(heard.iter().any(|o| matches!(
+        o,
+        MediaOutput::Endpoint {
+            leg: TALKER,
+            event: EndpointEvent::AudioStarted { .. },
+            ..
+        }
+    )));
+    // The bot's own mixed stream does not contain its own voice.
+    plane.handle(MediaCommand::StreamAudio {
+        conversation: C,
+        stream: S,
+        samples: voice[..640].to_vec(),
+    });
+    let (batches, _) = run(&mut plane, 3);
+    assert!(batches.iter().all(|b| b[0].silent));
+    plane.handle(MediaCommand::StopStream {
+        conversation: C,
+        stream: S,
+    });
+    let (_, outputs) = run(&mut plane, 1);
+    let counters = outputs
+        .iter()
+        .find_map(|o| match o {
+            MediaOutput::StreamStopped { counters, .. } => Some(*counters),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(counters.frames_in, 52);
+    assert_eq!(counters.dropped_in, 0);
+}
+
+fn crossings(samples: &[i16]) -> usize {
+    samples
+        .windows(2)
+        .filter(|w| (w[0] < 0) != (w[1] < 0))
+        .count()
+}
+
+#[test]
+fn streams_at_24_khz_resample_both_ways() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Unmixed, StreamRate::Khz24);
+    talk(&mut plane, TALKER);
+    let (batches, _) = run(&mut plane, 5);
+    for batch in &batches {
+        let f = &batch[0];
+        assert_eq!(f.samples.len(), 480);
+        assert!(!f.silent);
+        // A 1004 Hz tone crosses zero ~40 times in 20 ms at any rate.
+        let n = crossings(&f.samples);
+        assert!((38..=42).contains(&n), "{n} crossings");
+    }
+    // Continuity across frame edges: no jump bigger than the tone's steepest step at 24 kHz.
+    let all: Vec<i16> = batches.iter().flat_map(|b| b[0].samples.clone()).collect();
+    let max_step = all
+        .windows(2)
+        .map(|w| (i32::from(w[1]) - i32::from(w[0])).abs())
+        .max()
+        .unwrap();
+    assert!(max_step < 2_000, "step {max_step}");
+
+    // The app's 24 kHz audio arrives at 16 kHz: a 500 Hz sine sampled at 24 kHz (`sine` assumes
+    // 16 kHz, so ask it for 500 * 16/24 Hz) is still 500 Hz.
+    let voice = testsignal::sine(500.0 * 2.0 / 3.0, -12.0, 24_000);
+    let mut other = call(&[BOT, TALKER]);
+    start(&mut other, StreamChannel::Unmixed, StreamRate::Khz24);
+    other.handle(MediaCommand::StartStream {
+        conversation: C,
+        leg: TALKER,
+        stream: StreamId(8),
+        channel: StreamChannel::Unmixed,
+        rate: StreamRate::Khz16,
+    });
+    other.handle(MediaCommand::StreamAudio {
+        conversation: C,
+        stream: S,
+        samples: voice[..480 * 5].to_vec(),
+    });
+    let (batches, _) = run(&mut other, 5);
+    let from_bot: Vec<i16> = batches
+        .iter()
+        .flat_map(|b| b.iter().filter(|f| f.stream == StreamId(8)))
+        .flat_map(|f| f.samples.clone())
+        .collect();
+    assert_eq!(from_bot.len(), 5 * 320);
+    assert!(!SilenceDetector::default().is_silent(&from_bot[..320]));
+    // 5 frames of a 500 Hz tone = 100 ms = ~100 crossings.
+    let n = crossings(&from_bot);
+    assert!((97..=101).contains(&n), "{n} crossings");
+}
+
+#[test]
+fn overflow_drops_the_oldest_and_counts() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    plane.handle(MediaCommand::StreamAudio {
+        conversation: C,
+        stream: S,
+        samples: vec![1000; 320 * 30],
+    });
+    let (_, _) = run(&mut plane, 40);
+    plane.handle(MediaCommand::StopStream {
+        conversation: C,
+        stream: S,
+    });
+    let (_, outputs) = run(&mut plane, 1);
+    assert!(outputs.contains(&MediaOutput::StreamStopped {
+        conversation: C,
+        stream: S,
+        counters: StreamCounters {
+            frames_out: 40,
+            frames_in: MAX_QUEUED_FRAMES as u64,
+            dropped_in: 30 - MAX_QUEUED_FRAMES as u64,
+        },
+    }));
+}
+
+#[test]
+fn stop_ends_frames_and_disconnect_or_destroy_report_stopped() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    let (batches, _) = run(&mut plane, 2);
+    assert!(batches.iter().all(|b| b.len() == 1));
+    plane.handle(MediaCommand::StopStream {
+        conversation: C,
+        stream: S,
+    });
+    let (batches, outputs) = run(&mut plane, 3);
+    assert!(batches.iter().all(Vec::is_empty));
+    assert_eq!(
+        outputs
+            .iter()
+            .filter(|o| matches!(o, MediaOutput::StreamStopped { .. }))
+            .count(),
+        1
+    );
+    // Stopping again or an unknown stream is ignored.
+    plane.handle(MediaCommand::StopStream {
+        conversation: C,
+        stream: S,
+    });
+    plane.handle(MediaCommand::StreamAudio {
+        conversation: ConversationId(Guid::from_u128(99)),
+        stream: S,
+        samples: vec![0; 10],
+    });
+    let (_, outputs) = run(&mut plane, 1);
+    assert!(outputs.is_empty());
+
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    plane.handle(MediaCommand::DisconnectMedia {
+        conversation: C,
+        leg: BOT,
+    });
+    let (batches, outputs) = run(&mut plane, 2);
+    assert!(batches.iter().all(Vec::is_empty));
+    assert!(outputs
+        .iter()
+        .any(|o| matches!(o, MediaOutput::StreamStopped { .. })));
+
+    start(&mut plane, StreamChannel::Unmixed, StreamRate::Khz16);
+    plane.handle(MediaCommand::DestroyMix { conversation: C });
+    let (_, outputs) = run(&mut plane, 1);
+    assert!(outputs
+        .iter()
+        .any(|o| matches!(o, MediaOutput::StreamStopped { .. })));
+}
