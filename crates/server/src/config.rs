@@ -33,9 +33,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Per-client request rate limit.
     pub rate_limit: RateLimitConfig,
-    /// Run the media clock's shard threads at this `SCHED_FIFO` priority (1–99); needs root or
-    /// `CAP_SYS_NICE`, falls back to normal priority otherwise. `RINGSIDE_MEDIA_REALTIME_PRIORITY`
-    /// sets it in dev mode. Keeps p99 tick lateness under 2 ms on a busy machine (docs/benchmarks.md).
+    /// Run the media clock's shard threads at this `SCHED_FIFO` priority (1–99; default
+    /// [`DEFAULT_MEDIA_REALTIME_PRIORITY`]; `0` turns it off). Needs root or `CAP_SYS_NICE`; when
+    /// the OS refuses, the clock runs at normal priority. `RINGSIDE_MEDIA_REALTIME_PRIORITY`
+    /// (`0`/`off` or 1–99) overrides it. Keeps p99 tick lateness under 2 ms on a busy machine
+    /// (docs/benchmarks.md).
     pub media_realtime_priority: Option<u8>,
     /// Service-hosted media: prompt fetching and recordResponse recordings (`[media]`).
     pub media: MediaConfig,
@@ -121,7 +123,7 @@ impl Default for Config {
             token_lifetime_secs: 3599,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: RateLimitConfig::default(),
-            media_realtime_priority: None,
+            media_realtime_priority: Some(DEFAULT_MEDIA_REALTIME_PRIORITY),
             media: MediaConfig::default(),
         }
     }
@@ -168,7 +170,7 @@ impl Config {
 
     /// Parses TOML text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|error| ConfigError::Parse {
+        let mut config: Config = toml::from_str(text).map_err(|error| ConfigError::Parse {
             path: path.to_path_buf(),
             message: error.to_string(),
         })?;
@@ -189,8 +191,14 @@ impl Config {
                 "rate_limit.requests_per_second must be a non-negative number",
             ));
         }
-        if matches!(config.media_realtime_priority, Some(p) if !(1..=99).contains(&p)) {
-            return Err(invalid("media_realtime_priority must be between 1 and 99"));
+        match config.media_realtime_priority {
+            Some(0) => config.media_realtime_priority = None,
+            Some(p) if p > 99 => {
+                return Err(invalid(
+                    "media_realtime_priority must be between 1 and 99 (0 turns it off)",
+                ))
+            }
+            _ => {}
         }
         let media = &config.media;
         if media.max_prompt_bytes < 1024 || media.max_prompt_bytes > (256 << 20) {
@@ -229,9 +237,46 @@ impl Config {
     }
 }
 
+/// `SCHED_FIFO` priority of the media clock unless the config or the environment says otherwise.
+pub(crate) const DEFAULT_MEDIA_REALTIME_PRIORITY: u8 = 10;
+
+/// Applies `RINGSIDE_MEDIA_REALTIME_PRIORITY` (`0`/`off`, or 1–99) over the configured priority;
+/// anything else keeps the configured value.
+pub(crate) fn realtime_priority_override(env: Option<&str>, configured: Option<u8>) -> Option<u8> {
+    match env.map(str::trim) {
+        Some("0") | Some("off") | Some("OFF") | Some("Off") => None,
+        Some(value) => match value.parse::<u8>() {
+            Ok(p) if (1..=99).contains(&p) => Some(p),
+            _ => configured,
+        },
+        None => configured,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn realtime_priority_defaults_on_and_can_be_turned_off() {
+        let path = Path::new("ringside.toml");
+        let default = Config::parse("", path).unwrap();
+        assert_eq!(
+            default.media_realtime_priority,
+            Some(DEFAULT_MEDIA_REALTIME_PRIORITY)
+        );
+        let off = Config::parse("media_realtime_priority = 0\n", path).unwrap();
+        assert_eq!(off.media_realtime_priority, None);
+        let set = Config::parse("media_realtime_priority = 42\n", path).unwrap();
+        assert_eq!(set.media_realtime_priority, Some(42));
+        assert!(Config::parse("media_realtime_priority = 100\n", path).is_err());
+        assert_eq!(realtime_priority_override(Some("off"), Some(10)), None);
+        assert_eq!(realtime_priority_override(Some("0"), Some(10)), None);
+        assert_eq!(realtime_priority_override(Some("20"), Some(10)), Some(20));
+        assert_eq!(realtime_priority_override(Some("junk"), Some(10)), Some(10));
+        assert_eq!(realtime_priority_override(Some("100"), None), None);
+        assert_eq!(realtime_priority_override(None, Some(10)), Some(10));
+    }
 
     #[test]
     fn parses_a_full_file_and_rejects_unknown_keys() {

@@ -104,11 +104,12 @@ impl Server {
                 })?
         };
 
-        let realtime_priority = std::env::var("RINGSIDE_MEDIA_REALTIME_PRIORITY")
-            .ok()
-            .and_then(|value| value.parse::<u8>().ok())
-            .filter(|p| (1..=99).contains(p))
-            .or(config.media_realtime_priority);
+        let realtime_priority = crate::config::realtime_priority_override(
+            std::env::var("RINGSIDE_MEDIA_REALTIME_PRIORITY")
+                .ok()
+                .as_deref(),
+            config.media_realtime_priority,
+        );
         let local_ca = std::fs::read(&tls.ca_cert_path).ok();
         let outbox = crate::outbox::Outbox::start(
             &data_dir.join("ringside.db"),
