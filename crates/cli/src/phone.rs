@@ -49,6 +49,10 @@ struct TimelineArgs {
     /// Play the 1004 Hz test tone for DURATION at T, e.g. 2s@5s.
     #[arg(long = "tone", value_name = "DURATION@T", value_parser = parse_tone_arg)]
     tone: Vec<Step>,
+    /// Put the call on hold at T (until the end), or for DURATION at T, e.g. 3s or 5s@3s: the
+    /// other side hears hold music, this endpoint hears nothing.
+    #[arg(long = "hold", value_name = "[DURATION@]T", value_parser = parse_hold_arg)]
+    hold: Vec<Step>,
     /// Hang up this long after the call connected (3s, 1500ms, 1m).
     #[arg(long, value_name = "T", value_parser = parse_duration)]
     hangup_after: Option<Duration>,
@@ -61,6 +65,7 @@ impl TimelineArgs {
             .iter()
             .chain(&self.press)
             .chain(&self.tone)
+            .chain(&self.hold)
             .cloned()
             .collect();
         steps.sort_by_key(|step| step.at);
@@ -75,6 +80,20 @@ fn parse_tone_arg(input: &str) -> Result<Step, String> {
         kind: StepKind::Tone {
             duration: parse_duration(&duration)?,
         },
+    })
+}
+
+fn parse_hold_arg(input: &str) -> Result<Step, String> {
+    let (duration, at) = match input.contains('@') {
+        true => {
+            let (duration, at) = ringside_server::behaviour::parse_at(input)?;
+            (Some(parse_duration(&duration)?), at)
+        }
+        false => (None, parse_duration(input)?),
+    };
+    Ok(Step {
+        at,
+        kind: StepKind::Hold { duration },
     })
 }
 
@@ -239,7 +258,10 @@ fn describe(step: &Step) -> String {
         StepKind::Play { media } => format!("play media {media}"),
         StepKind::Tone { duration } => format!("test tone for {}", format_duration(*duration)),
         StepKind::Silence { duration } => format!("silence for {}", format_duration(*duration)),
-        StepKind::Hold => "hold (not supported yet: skipped)".to_string(),
+        StepKind::Hold { duration: None } => "hold until the end".to_string(),
+        StepKind::Hold {
+            duration: Some(duration),
+        } => format!("hold for {}", format_duration(*duration)),
     }
 }
 
@@ -440,7 +462,11 @@ fn line(entry: &Value) -> String {
         "audioStarted" => "audio started".to_string(),
         "audioStopped" => "audio stopped".to_string(),
         "recordingSaved" => format!("recording ready ({} ms)", entry["durationMs"]),
-        "stepSkipped" => format!("skipped {}: {}", s("step"), s("reason")),
+        "held" => match entry["for"].as_str() {
+            Some(duration) => format!("put the call on hold for {duration}"),
+            None => "put the call on hold".to_string(),
+        },
+        "resumed" => "took the call off hold".to_string(),
         "note" => s("message"),
         other => other.to_string(),
     }

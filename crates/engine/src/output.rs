@@ -347,7 +347,15 @@ pub enum Action {
         /// Custom music, or the default.
         music: Option<MediaRef>,
     },
-    /// Stop hold music and reconnect the leg to the mix.
+    /// Take a leg out of the mix and let it hear silence: the endpoint itself put the call on
+    /// hold. Undone with [`Action::StopHoldMusic`] like music.
+    HoldSilence {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The holding leg.
+        leg: LegId,
+    },
+    /// Stop hold music (or the silence of [`Action::HoldSilence`]) and reconnect the leg to the mix.
     StopHoldMusic {
         /// The conversation.
         conversation: ConversationId,

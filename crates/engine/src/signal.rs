@@ -35,6 +35,15 @@ pub enum EndpointSignal {
         /// Its leg.
         leg: LegId,
     },
+    /// The endpoint put the call on hold (`held: true`) or resumed it (`held: false`), as a
+    /// phone's hold key does. The holder's leg is `OnHold` and leaves the mix (it hears nothing);
+    /// in a two-party call the other side hears hold music until the holder resumes.
+    Hold {
+        /// Its leg.
+        leg: LegId,
+        /// On hold, or resumed.
+        held: bool,
+    },
     /// Keys pressed, signalled out of band (RFC 4733 / client API).
     Digits {
         /// Its leg.

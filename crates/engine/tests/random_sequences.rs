@@ -383,8 +383,10 @@ impl World {
                 } else {
                     self.any_leg()
                 };
-                let signal = match self.rng.below(5) {
+                let signal = match self.rng.below(7) {
                     0 | 1 => EndpointSignal::Answered { leg },
+                    5 => EndpointSignal::Hold { leg, held: true },
+                    6 => EndpointSignal::Hold { leg, held: false },
                     2 => EndpointSignal::Refused {
                         leg,
                         refusal: Refusal::Busy,
@@ -532,7 +534,8 @@ fn check_invariants(h: &Harness, seed: u64) {
             }
             Action::StartHoldMusic {
                 conversation, leg, ..
-            } => {
+            }
+            | Action::HoldSilence { conversation, leg } => {
                 assert!(
                     music.insert((*conversation, *leg)),
                     "seed {seed}: hold music started twice"

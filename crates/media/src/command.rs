@@ -12,6 +12,19 @@ use ringside_model::Tone;
 
 use crate::stream::{StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate};
 
+/// What a leg that put the call on hold hears: one silent frame, looped (shared).
+fn hold_silence() -> Arc<Prompt> {
+    static SILENCE: std::sync::OnceLock<Arc<Prompt>> = std::sync::OnceLock::new();
+    SILENCE
+        .get_or_init(|| {
+            Arc::new(Prompt::from_samples(vec![
+                0i16;
+                ringside_audio::FRAME_SAMPLES
+            ]))
+        })
+        .clone()
+}
+
 /// Everything the media plane can be asked to do. The first group mirrors the engine's media
 /// [`Action`]s with prompts already resolved to decoded audio; the `Endpoint*` group is the
 /// simulated-endpoint runtime driving a simulated phone's (or user's) leg.
@@ -413,6 +426,11 @@ impl MediaCommand {
                 conversation: *conversation,
                 leg: *leg,
                 music: music.as_ref().and_then(&mut resolve),
+            },
+            Action::HoldSilence { conversation, leg } => MediaCommand::StartHoldMusic {
+                conversation: *conversation,
+                leg: *leg,
+                music: Some(hold_silence()),
             },
             Action::StopHoldMusic { conversation, leg } => MediaCommand::StopHoldMusic {
                 conversation: *conversation,

@@ -360,6 +360,53 @@ async fn a_user_with_a_behaviour_answers_and_live_control_works() {
     assert_eq!(heard, vec!["5"], "{}", user_log.body);
     assert_eq!(entries(&user_log.body, "playing").len(), 1);
 
+    // Live hold and resume; a hold body with a bad duration is refused.
+    let bad_hold = h
+        .json(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/hold"),
+            json!({"for": 5}),
+        )
+        .await;
+    assert_eq!(
+        bad_hold.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_hold.body
+    );
+    assert!(bad_hold.message().starts_with("for:"), "{}", bad_hold.body);
+    let hold = h
+        .send(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/hold"),
+            None,
+        )
+        .await;
+    assert_eq!(hold.status, StatusCode::ACCEPTED, "{}", hold.body);
+    let leg_state = |r: &Reply, id: &str| {
+        r.body["legs"]
+            .as_array()
+            .and_then(|legs| legs.iter().find(|l| l["id"] == id))
+            .map(|l| l["state"].clone())
+    };
+    let held = h.get(&format!("/calls/{call}")).await;
+    assert_eq!(leg_state(&held, &leg), Some(json!("hold")), "{}", held.body);
+    let resume = h
+        .send(
+            Method::POST,
+            &format!("/calls/{call}/legs/{leg}/resume"),
+            None,
+        )
+        .await;
+    assert_eq!(resume.status, StatusCode::ACCEPTED, "{}", resume.body);
+    let resumed = h.get(&format!("/calls/{call}")).await;
+    assert_eq!(
+        leg_state(&resumed, &leg),
+        Some(json!("established")),
+        "{}",
+        resumed.body
+    );
+
     // A bot leg cannot be driven; a bad leg id is a 400; an unknown one a 404.
     let bad = h
         .send(
@@ -585,5 +632,126 @@ async fn bad_input_gets_precise_errors() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let reply = h.get("/calls/00000000-0000-0000-0000-000000000001").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    h.server.shutdown().await;
+}
+
+/// A user puts a call on hold from its own timeline: the caller hears hold music instead of the
+/// user while the hold lasts, the user hears nothing of the caller, the conversation shows the
+/// user's leg on hold, and everything is back after the resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_holds_the_call_the_caller_hears_music_and_the_user_hears_nothing() {
+    let h = start().await;
+    let user = h.users[1].clone();
+    let behaviour = h
+        .json(
+            Method::PUT,
+            &format!("/phones/{user}/behaviour"),
+            json!({
+                "answerAfter": "100ms",
+                "hold": [{"at": "1s", "for": "2s"}],
+                "hangupAfter": "5s",
+                "record": true,
+            }),
+        )
+        .await;
+    assert_eq!(behaviour.status, StatusCode::OK, "{}", behaviour.body);
+    assert_eq!(
+        behaviour.body["behaviour"]["hold"],
+        json!([{"at": "1s", "for": "2s"}])
+    );
+    assert!(
+        behaviour.body["warnings"]
+            .as_array()
+            .is_some_and(|w| w.is_empty()),
+        "{}",
+        behaviour.body
+    );
+    // The caller speaks (the test tone) the whole time and records what it hears.
+    let dial = h
+        .json(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": user, "tone": [{"at": "0s", "duration": "10s"}], "record": true}),
+        )
+        .await;
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let call = dial.body["callId"].as_str().expect("callId").to_string();
+    let caller_leg = dial.body["legId"].as_str().expect("legId").to_string();
+    let user_leg = dial.body["targetLegId"]
+        .as_str()
+        .expect("target")
+        .to_string();
+
+    let held = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(5), |r| {
+            r.body["legs"]
+                .as_array()
+                .is_some_and(|legs| legs.iter().any(|l| l["state"] == "hold"))
+        })
+        .await;
+    let legs = held.body["legs"].as_array().expect("legs");
+    let state_of = |id: &str| {
+        legs.iter()
+            .find(|l| l["id"] == id || l["legId"] == id)
+            .map(|l| l["state"].clone())
+    };
+    assert_eq!(state_of(&user_leg), Some(json!("hold")), "{}", held.body);
+    assert_eq!(
+        state_of(&caller_leg),
+        Some(json!("established")),
+        "{}",
+        held.body
+    );
+
+    let ended = h
+        .poll(&format!("/calls/{call}"), Duration::from_secs(10), |r| {
+            r.body["state"] == "ended"
+        })
+        .await;
+    assert_eq!(ended.body["state"], "ended", "{}", ended.body);
+    let user_log = h.get(&format!("/calls/{call}/legs/{user_leg}/log")).await;
+    assert_eq!(
+        entries(&user_log.body, "held").len(),
+        1,
+        "{}",
+        user_log.body
+    );
+    assert_eq!(entries(&user_log.body, "held")[0]["for"], "2s");
+    assert_eq!(entries(&user_log.body, "resumed").len(), 1);
+
+    let recording = |leg: String| {
+        let h = &h;
+        let call = call.clone();
+        async move {
+            h.poll(
+                &format!("/calls/{call}/legs/{leg}/recording"),
+                Duration::from_secs(5),
+                |r| r.status == StatusCode::OK,
+            )
+            .await
+        }
+    };
+    let caller_heard = recording(caller_leg).await;
+    assert_eq!(caller_heard.status, StatusCode::OK);
+    let user_heard = recording(user_leg).await;
+    assert_eq!(user_heard.status, StatusCode::OK);
+    // Windows well inside each phase (both recordings start when the call connects; the hold
+    // runs from 1 s to 3 s after the user answered). A debug build's media clock may drop late
+    // frames, which shortens recordings by a few hundred ms, so the margins are wide.
+    let (before, during, after) = ((200, 800), (1_300, 2_300), (3_300, 4_000));
+    // The user is silent: the caller hears nothing, then music, then nothing again.
+    assert!(peak(&caller_heard.bytes, before.0, before.1) < 300);
+    assert!(
+        peak(&caller_heard.bytes, during.0, during.1) > 2_000,
+        "hold music reaches the caller"
+    );
+    assert!(peak(&caller_heard.bytes, after.0, after.1) < 300);
+    // The user hears the caller's tone, nothing while holding, the tone again after resuming.
+    assert!(peak(&user_heard.bytes, before.0, before.1) > 2_000);
+    assert!(
+        peak(&user_heard.bytes, during.0, during.1) < 300,
+        "a phone on hold hears nothing"
+    );
+    assert!(peak(&user_heard.bytes, after.0, after.1) > 2_000);
     h.server.shutdown().await;
 }

@@ -7,7 +7,7 @@ use ringside_model::{Party, TenantId};
 
 use super::flow::{endpoint_for, Ring};
 use super::timers::{later, TimerKind};
-use super::{op_info, Conversation, Engine, OpDetail, Operation, Pending};
+use super::{op_info, Conversation, Engine, HoldMedia, OpDetail, Operation, Pending};
 use crate::command::{Ack, MediaRef, OperationKind, Target};
 use crate::config::limits;
 use crate::directory::{Directory, Route};
@@ -739,6 +739,8 @@ impl Engine {
         if let Some(c) = self.conversations.get_mut(&conversation) {
             c.held = Some(participant);
         }
+        // Music the other side's own hold was playing gives way to the bot's.
+        self.set_hold_media(conversation, participant, HoldMedia::None);
         self.set_state(participant, LegState::OnHold);
         self.act(Action::StartHoldMusic {
             conversation,
@@ -758,7 +760,12 @@ impl Engine {
     ) -> Result<Ack, EngineError> {
         self.bot_leg_in(leg, "unhold", LegState::is_connected)?;
         let p = self.participant_of(leg, participant)?;
-        if p.state != LegState::OnHold {
+        let bot_held = self
+            .conversations
+            .get(&p.conversation)
+            .is_some_and(|c| c.held == Some(participant));
+        if p.state != LegState::OnHold || !bot_held {
+            // A participant that put the call on hold itself is not the bot's to resume.
             return Err(EngineError::InvalidState {
                 leg: participant,
                 state: p.state,
@@ -775,6 +782,7 @@ impl Engine {
             leg: participant,
         });
         self.mark_roster(conversation);
+        self.refresh_endpoint_holds(conversation);
         Ok(self.instant_operation(ids, leg, OperationKind::Unhold, client_context))
     }
 

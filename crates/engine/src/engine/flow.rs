@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ringside_model::Party;
 
 use super::timers::{later, LegTimers, TimerKind};
-use super::{Engine, Leg, OpDetail, Pending};
+use super::{Engine, HoldMedia, Leg, OpDetail, Pending};
 use crate::directory::Route;
 use crate::error::EngineError;
 use crate::ids::{ConversationId, LegId, OperationId};
@@ -87,6 +87,8 @@ impl Engine {
                 tone_subscription: None,
                 tone_sequence: 0,
                 operations: Vec::new(),
+                holding: false,
+                hold_media: HoldMedia::None,
             },
         );
         if let Some(c) = self.conversations.get_mut(&conversation) {
@@ -194,6 +196,7 @@ impl Engine {
             self.act(Action::ConnectMedia { conversation, leg });
         }
         self.mark_roster(conversation);
+        self.refresh_endpoint_holds(conversation);
     }
 
     /// An offered leg was answered (bot command or endpoint signal).
@@ -399,6 +402,7 @@ impl Engine {
         self.terminate(now, leg, reason, notify);
         if state.is_connected() {
             self.settle(now, conversation);
+            self.refresh_endpoint_holds(conversation);
         }
     }
 
@@ -439,6 +443,7 @@ impl Engine {
                 self.act(Action::StopHoldMusic { conversation, leg });
             }
         }
+        self.set_hold_media(conversation, leg, HoldMedia::None);
         self.emit(Event::LegStateChanged {
             conversation,
             leg,
@@ -662,6 +667,8 @@ impl Engine {
         l.conversation = into;
         let was_connected_media = l.media_connected;
         let on_hold = l.state == LegState::OnHold;
+        l.holding = false;
+        self.set_hold_media(from, leg, HoldMedia::None);
         if let Some(c) = self.conversations.get_mut(&from) {
             c.legs.retain(|other| *other != leg);
             if c.held == Some(leg) {
@@ -693,6 +700,7 @@ impl Engine {
         });
         self.mark_roster(from);
         self.mark_roster(into);
+        self.refresh_endpoint_holds(from);
         self.end_leg(now, replaced, EndReason::Replaced, false);
     }
 

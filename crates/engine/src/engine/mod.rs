@@ -3,6 +3,7 @@
 
 mod commands;
 mod flow;
+mod hold;
 mod media;
 mod timers;
 
@@ -62,6 +63,21 @@ struct Leg {
     tone_subscription: Option<Option<LegId>>,
     tone_sequence: u64,
     operations: Vec<OperationId>,
+    /// The endpoint itself put the call on hold (`EndpointSignal::Hold`).
+    holding: bool,
+    /// What endpoint hold (its own or the other side's) makes this leg hear (`hold.rs`).
+    hold_media: HoldMedia,
+}
+
+/// What an endpoint hold plays to a leg instead of the mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HoldMedia {
+    /// The mix.
+    None,
+    /// Silence: this leg holds.
+    Silence,
+    /// Hold music: the other side of a two-party call holds.
+    Music,
 }
 
 impl Leg {
@@ -667,6 +683,7 @@ impl Engine {
                 };
                 self.end_leg(now, leg, reason, false);
             }
+            EndpointSignal::Hold { leg, held } => return self.endpoint_hold(now, leg, held),
             EndpointSignal::Digits { leg, tones } => {
                 let l = self.endpoint_leg(leg, "send digits as an endpoint")?;
                 if !l.state.is_connected() {

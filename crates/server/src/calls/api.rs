@@ -16,7 +16,9 @@ use ringside_engine::{ConversationId, LegId};
 use ringside_model::{Guid, Party};
 use serde_json::{json, Value};
 
-use super::behaviour::{parse_digits, parse_media_id, Behaviour, StepKind, Timeline};
+use super::behaviour::{
+    parse_digits, parse_duration, parse_media_id, Behaviour, StepKind, Timeline,
+};
 use super::media_store::{MediaError, MediaInfo, MAX_UPLOAD_BYTES};
 use super::routing::{self, EndpointNameError, NamedEndpoint};
 use super::runtime::{CallError, Request as RuntimeRequest};
@@ -39,6 +41,8 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/calls/{callId}/legs/{legId}/press"),
     ("POST", "/calls/{callId}/legs/{legId}/play"),
     ("POST", "/calls/{callId}/legs/{legId}/hangup"),
+    ("POST", "/calls/{callId}/legs/{legId}/hold"),
+    ("POST", "/calls/{callId}/legs/{legId}/resume"),
     ("GET", "/calls/{callId}/legs/{legId}/recording"),
     ("GET", "/calls/{callId}/legs/{legId}/log"),
 ];
@@ -63,6 +67,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calls/{callId}/legs/{legId}/press", post(press))
         .route("/calls/{callId}/legs/{legId}/play", post(play))
         .route("/calls/{callId}/legs/{legId}/hangup", post(hang_up))
+        .route("/calls/{callId}/legs/{legId}/hold", post(hold))
+        .route("/calls/{callId}/legs/{legId}/resume", post(resume))
         .route("/calls/{callId}/legs/{legId}/recording", get(recording))
         .route("/calls/{callId}/legs/{legId}/log", get(log))
 }
@@ -291,17 +297,17 @@ fn check_media(state: &AppState, timeline: &Timeline) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Advice about a behaviour that is valid but may not do what was meant.
 fn warnings(timeline: &Timeline) -> Vec<String> {
-    timeline
-        .steps
-        .iter()
-        .filter(|step| step.kind == StepKind::Hold)
-        .map(|_| {
-            "hold is not supported for simulated endpoints yet: the step will be skipped and logged"
-                .to_string()
-        })
-        .take(1)
-        .collect()
+    let mut warnings = Vec::new();
+    if let Some(after) = timeline.hangup_after {
+        if timeline.steps.iter().any(|step| step.at >= after) {
+            warnings.push(
+                "some steps are timed at or after hangupAfter: they will not run".to_string(),
+            );
+        }
+    }
+    warnings
 }
 
 fn behaviour_response(
@@ -526,6 +532,60 @@ async fn hang_up(
     state
         .calls()
         .ask(|reply| RuntimeRequest::HangUp {
+            conversation,
+            leg,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    Ok(accepted())
+}
+
+/// `POST …/legs/{legId}/hold` with an optional `{"for": "5s"}`: the simulated endpoint puts the
+/// call on hold now (until resumed, or for that long).
+async fn hold(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (conversation, leg) = params.leg()?;
+    let duration = match body.0.as_ref().map(|body| (body, body.get("for"))) {
+        None | Some((_, None | Some(Value::Null))) => None,
+        Some((Value::Object(_), Some(Value::String(text)))) => Some(
+            parse_duration(text)
+                .map_err(|error| ApiError::bad_request(format!("for: {error}.")))?,
+        ),
+        Some((Value::Object(_), Some(_))) => {
+            return Err(ApiError::bad_request(
+                "for: must be a duration string such as \"5s\".",
+            ))
+        }
+        Some(_) => return Err(ApiError::bad_request("The body must be a JSON object.")),
+    };
+    state
+        .calls()
+        .ask(|reply| RuntimeRequest::Hold {
+            conversation,
+            leg,
+            duration,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    Ok(accepted())
+}
+
+/// `POST …/legs/{legId}/resume`: the simulated endpoint takes the call off hold.
+async fn resume(
+    _: Admin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let (conversation, leg) = params.leg()?;
+    state
+        .calls()
+        .ask(|reply| RuntimeRequest::Resume {
             conversation,
             leg,
             reply,

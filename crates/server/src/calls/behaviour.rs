@@ -92,9 +92,13 @@ pub enum StepKind {
         /// How long (informational: the endpoint stays silent until its next step anyway).
         duration: Duration,
     },
-    /// Puts the call on hold. Simulated endpoints cannot hold yet (the engine only holds on a bot's
-    /// request); the step is skipped at run time with a `stepSkipped` log entry.
-    Hold,
+    /// Puts the call on hold (as a phone's hold key does): the endpoint hears nothing, the other
+    /// side of a two-party call hears hold music. Resumes after `duration`, or stays held until
+    /// the call ends (or a live resume).
+    Hold {
+        /// How long to hold (`for`); `None` holds until the end.
+        duration: Option<Duration>,
+    },
 }
 
 impl StepKind {
@@ -105,7 +109,7 @@ impl StepKind {
             StepKind::Play { .. } => "play",
             StepKind::Tone { .. } => "tone",
             StepKind::Silence { .. } => "silence",
-            StepKind::Hold => "hold",
+            StepKind::Hold { .. } => "hold",
         }
     }
 }
@@ -321,7 +325,10 @@ impl Timeline {
                     "at": at,
                     "duration": format_duration(*duration),
                 }),
-                StepKind::Hold => json!({ "at": at }),
+                StepKind::Hold { duration: None } => json!({ "at": at }),
+                StepKind::Hold {
+                    duration: Some(duration),
+                } => json!({ "at": at, "for": format_duration(*duration) }),
             };
             if let Value::Array(list) = object
                 .entry(step.kind.list_name())
@@ -372,7 +379,7 @@ fn step_value(list: &str, item: &Value, field: &str) -> Result<Step, BehaviourEr
         "play" => &["at", "media"],
         "tone" => &["at", "duration"],
         "silence" => &["at", "duration"],
-        _ => &["at"],
+        _ => &["at", "for"],
     };
     check_keys(object, allowed, &format!("{field}."))?;
     let at = match object.get("at") {
@@ -426,7 +433,13 @@ fn step_value(list: &str, item: &Value, field: &str) -> Result<Step, BehaviourEr
             };
             StepKind::Silence { duration }
         }
-        _ => StepKind::Hold,
+        _ => {
+            let duration = match object.get("for") {
+                None | Some(Value::Null) => None,
+                Some(value) => Some(duration_value(value, &format!("{field}.for"))?),
+            };
+            StepKind::Hold { duration }
+        }
     };
     Ok(Step { at, kind })
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ringside_engine::{
     Ack, Action, Command, ConversationId, Direction, EndReason, Endpoint, EndpointSignal, Engine,
@@ -77,6 +77,17 @@ pub(crate) enum Request {
         reply: Reply<()>,
     },
     HangUp {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<()>,
+    },
+    Hold {
+        conversation: ConversationId,
+        leg: LegId,
+        duration: Option<Duration>,
+        reply: Reply<()>,
+    },
+    Resume {
         conversation: ConversationId,
         leg: LegId,
         reply: Reply<()>,
@@ -412,6 +423,7 @@ impl Runtime {
                     EndpointSignal::Answered { leg }
                     | EndpointSignal::Refused { leg, .. }
                     | EndpointSignal::HungUp { leg }
+                    | EndpointSignal::Hold { leg, .. }
                     | EndpointSignal::Digits { leg, .. } => *leg,
                 };
                 if let Err(error) = self.engine.handle_endpoint(now, signal) {
@@ -908,6 +920,9 @@ impl Runtime {
                 SimOutput::StopAudio => self
                     .media
                     .send(MediaCommand::EndpointSilence { conversation, leg }),
+                SimOutput::Hold(held) => self
+                    .inputs
+                    .push_back(Input::Endpoint(EndpointSignal::Hold { leg, held })),
                 SimOutput::Listen => self.media.send(MediaCommand::EndpointDetect {
                     conversation,
                     leg,
@@ -1067,6 +1082,31 @@ impl Runtime {
                 let result = self
                     .sim_of(conversation, leg)
                     .and_then(|sim| sim.hang_up_now(now).map_err(refusal));
+                self.dirty.insert(leg);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
+            Request::Hold {
+                conversation,
+                leg,
+                duration,
+                reply,
+            } => {
+                let result = self
+                    .sim_of(conversation, leg)
+                    .and_then(|sim| sim.hold_now(now, duration).map_err(refusal));
+                self.dirty.insert(leg);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
+            Request::Resume {
+                conversation,
+                leg,
+                reply,
+            } => {
+                let result = self
+                    .sim_of(conversation, leg)
+                    .and_then(|sim| sim.resume_now(now).map_err(refusal));
                 self.dirty.insert(leg);
                 self.pump(now);
                 let _ = reply.send(result);

@@ -51,11 +51,12 @@ pub(crate) enum LogKind {
     },
     /// Something the endpoint played finished.
     PlayFinished,
-    /// A step could not run.
-    StepSkipped {
-        step: &'static str,
-        reason: String,
+    /// The endpoint put the call on hold (until `duration` passes, if set).
+    Held {
+        duration: Option<Duration>,
     },
+    /// The endpoint took the call off hold.
+    Resumed,
     /// The endpoint hangs up.
     HangingUp,
     /// A DTMF key was heard in the audio reaching this endpoint.
@@ -119,9 +120,11 @@ impl LogEntry {
                 json!({"type": "silence", "duration": format_duration(*duration)})
             }
             LogKind::PlayFinished => json!({"type": "playFinished"}),
-            LogKind::StepSkipped { step, reason } => {
-                json!({"type": "stepSkipped", "step": step, "reason": reason})
-            }
+            LogKind::Held { duration } => json!({
+                "type": "held",
+                "for": duration.map(format_duration),
+            }),
+            LogKind::Resumed => json!({"type": "resumed"}),
             LogKind::HangingUp => json!({"type": "hangingUp"}),
             LogKind::ToneDetected { tone } => {
                 json!({"type": "toneDetected", "tone": tone.as_char().to_string()})
@@ -209,6 +212,8 @@ pub(crate) enum SimOutput {
     Tone { duration: Duration },
     /// Stop whatever the endpoint plays.
     StopAudio,
+    /// Tell the engine the endpoint put the call on hold (`true`) or resumed it.
+    Hold(bool),
     /// Start the detection log of what the endpoint hears (tones, audio start/stop).
     Listen,
     /// Start recording what the endpoint hears.
@@ -257,6 +262,9 @@ pub(crate) struct SimEndpoint {
     connected_at: Option<Instant>,
     next_step: usize,
     hangup_at: Option<Instant>,
+    /// A timed hold ends (resumes) then.
+    resume_at: Option<Instant>,
+    held: bool,
     recording: bool,
     outputs: VecDeque<SimOutput>,
     log: Log,
@@ -293,6 +301,8 @@ impl SimEndpoint {
             connected_at: None,
             next_step: 0,
             hangup_at: None,
+            resume_at: None,
+            held: false,
             recording: false,
             outputs: VecDeque::new(),
             log: Log::new(now),
@@ -379,6 +389,9 @@ impl SimEndpoint {
             let kind = step.kind.clone();
             self.run_step(now, kind);
         }
+        if self.resume_at.is_some_and(|at| at <= now) {
+            self.resume(now);
+        }
         if self.hangup_at.is_some_and(|at| at <= now) {
             if self.timeline.hangup_after.is_none() {
                 self.log.push(
@@ -424,17 +437,26 @@ impl SimEndpoint {
                 self.log.push(now, LogKind::Silence { duration });
                 self.outputs.push_back(SimOutput::StopAudio);
             }
-            StepKind::Hold => self.log.push(
-                now,
-                LogKind::StepSkipped {
-                    step: "hold",
-                    reason:
-                        "not supported: simulated endpoints cannot put a call on hold yet (the \
-                             engine holds a participant only on a bot's request)"
-                            .to_string(),
-                },
-            ),
+            StepKind::Hold { duration } => {
+                self.resume_at = duration.map(|d| deadline(now, d));
+                if self.held {
+                    return;
+                }
+                self.held = true;
+                self.log.push(now, LogKind::Held { duration });
+                self.outputs.push_back(SimOutput::Hold(true));
+            }
         }
+    }
+
+    fn resume(&mut self, now: Instant) {
+        self.resume_at = None;
+        if !self.held {
+            return;
+        }
+        self.held = false;
+        self.log.push(now, LogKind::Resumed);
+        self.outputs.push_back(SimOutput::Hold(false));
     }
 
     fn hang_up(&mut self, now: Instant) {
@@ -462,6 +484,24 @@ impl SimEndpoint {
     pub(crate) fn play_now(&mut self, now: Instant, media: String) -> Result<(), SimRefusal> {
         self.require_connected()?;
         self.run_step(now, StepKind::Play { media });
+        Ok(())
+    }
+
+    /// Live control: put the call on hold now, for `duration` or until resumed.
+    pub(crate) fn hold_now(
+        &mut self,
+        now: Instant,
+        duration: Option<Duration>,
+    ) -> Result<(), SimRefusal> {
+        self.require_connected()?;
+        self.run_step(now, StepKind::Hold { duration });
+        Ok(())
+    }
+
+    /// Live control: take the call off hold now (nothing happens if it is not held).
+    pub(crate) fn resume_now(&mut self, now: Instant) -> Result<(), SimRefusal> {
+        self.require_connected()?;
+        self.resume(now);
         Ok(())
     }
 
@@ -498,10 +538,10 @@ impl SimEndpoint {
                     .get(self.next_step)
                     .zip(self.connected_at)
                     .map(|(step, at)| deadline(at, step.at));
-                match (step, self.hangup_at) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
+                [step, self.hangup_at, self.resume_at]
+                    .into_iter()
+                    .flatten()
+                    .min()
             }
             Phase::Waiting | Phase::Ended => None,
         }
@@ -554,7 +594,9 @@ mod tests {
                 },
                 Step {
                     at: Duration::from_secs(4),
-                    kind: StepKind::Hold,
+                    kind: StepKind::Hold {
+                        duration: Some(Duration::from_millis(2_500)),
+                    },
                 },
             ],
             hangup_after: Some(Duration::from_secs(10)),
@@ -591,15 +633,18 @@ mod tests {
                     }
                 ),
                 (3_000, SimOutput::Play { media: "m1".into() }),
+                (4_000, SimOutput::Hold(true)),
+                (6_500, SimOutput::Hold(false)),
                 (10_000, SimOutput::StopRecording),
                 (10_000, SimOutput::HangUp),
             ]
         );
         assert_eq!(sim.poll_timeout(), None);
         let kinds: Vec<&LogKind> = sim.log().entries().iter().map(|e| &e.kind).collect();
-        assert!(kinds
-            .iter()
-            .any(|k| matches!(k, LogKind::StepSkipped { step: "hold", .. })));
+        assert!(kinds.contains(&&LogKind::Held {
+            duration: Some(Duration::from_millis(2_500))
+        }));
+        assert!(kinds.contains(&&LogKind::Resumed));
         assert!(kinds.contains(&&LogKind::HangingUp));
         // Log times are from leg creation: the press ran 2.5 s after ringing began.
         let press = sim
@@ -610,6 +655,27 @@ mod tests {
             .expect("press logged");
         assert_eq!(press.at, Duration::from_millis(2_500));
         assert_eq!(press.to_json()["digits"], "1#");
+    }
+
+    #[test]
+    fn live_hold_lasts_until_resumed_and_a_second_hold_only_moves_the_resume() {
+        let t0 = Instant::now();
+        let mut sim = SimEndpoint::dialing(t0, "+1".into(), Timeline::default());
+        assert_eq!(sim.hold_now(t0, None), Err(SimRefusal::NotConnected));
+        sim.connected(t0);
+        drain(&mut sim);
+        sim.hold_now(t0, None).unwrap();
+        assert_eq!(drain(&mut sim), vec![SimOutput::Hold(true)]);
+        // Held with no end: only the safety hang-up is pending.
+        assert_eq!(sim.poll_timeout(), Some(t0 + SAFETY_HANGUP));
+        let later = t0 + Duration::from_secs(2);
+        sim.hold_now(later, Some(Duration::from_secs(1))).unwrap();
+        assert!(drain(&mut sim).is_empty(), "already held");
+        assert_eq!(sim.poll_timeout(), Some(later + Duration::from_secs(1)));
+        sim.handle_timeout(later + Duration::from_secs(1));
+        assert_eq!(drain(&mut sim), vec![SimOutput::Hold(false)]);
+        sim.resume_now(later + Duration::from_secs(2)).unwrap();
+        assert!(drain(&mut sim).is_empty(), "resuming twice does nothing");
     }
 
     #[test]
