@@ -1381,3 +1381,385 @@ async fn a_declined_transfer_returns_the_call_to_established_with_result_info() 
     assert_eq!(status, StatusCode::OK);
     h.server.shutdown().await;
 }
+
+/// The roster notification whose participants satisfy `f`, if one arrived.
+fn roster_where(received: &[Received], f: impl Fn(&[Value]) -> bool) -> Option<Value> {
+    received.iter().rev().find_map(|n| {
+        let v = &n.body["value"][0];
+        let list = v["resourceData"].as_array()?;
+        (v["resourceUrl"].as_str()?.ends_with("/participants") && f(list)).then(|| v.clone())
+    })
+}
+
+#[tokio::test]
+async fn participants_and_self_operations_on_a_group_call() {
+    let h = start().await;
+    let (u0, u1) = (h.dev.users[0].id.clone(), h.dev.users[1].id.clone());
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}/group", h.hook_url),
+                "direction": "outgoing",
+                "targets": [
+                    {"identity": {"user": {"id": u0}}},
+                    {"identity": {"user": {"id": u1}}}
+                ],
+                "mediaConfig": service_hosted(),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let call = format!("/v1.0/communications/calls/{id}");
+    h.wait_until(Duration::from_secs(6), |r| {
+        roster_where(r, |p| p.len() == 3).is_some()
+    })
+    .await;
+
+    // List and get; participant ids are what every other route takes.
+    let (status, _, list) = h
+        .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let value = list["value"].as_array().expect("value");
+    assert_eq!(value.len(), 3, "{list}");
+    let pid_of = |user: &str| {
+        value
+            .iter()
+            .find(|p| p["info"]["identity"]["user"]["id"] == user)
+            .and_then(|p| p["id"].as_str())
+            .map(str::to_string)
+            .expect("participant")
+    };
+    let (p0, p1) = (pid_of(&u0), pid_of(&u1));
+    let bot = value
+        .iter()
+        .find(|p| !p["info"]["identity"]["application"].is_null())
+        .and_then(|p| p["id"].as_str())
+        .expect("the bot participant")
+        .to_string();
+    assert_eq!(bot, id, "the bot's participant id is its call id");
+    let (status, _, one) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("{call}/participants/{p0}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["@odata.type"], "#microsoft.graph.participant");
+    assert_eq!(one["isMuted"], false);
+    let (status, _, missing) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("{call}/participants/00000000-0000-0000-0000-00000000abcd"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+
+    // Participant mute: 200 + Location, and the roster shows it.
+    let (status, headers, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/{p0}/microsoft.graph.mute"),
+            Some(json!({"clientContext": "m0"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.muteParticipantOperation"
+    );
+    assert_eq!(op["clientContext"], "m0");
+    assert!(headers.get("location").is_some());
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            roster_where(r, |p| {
+                p.iter().any(|x| x["id"] == p0 && x["isMuted"] == true)
+            })
+            .is_some()
+        })
+        .await;
+    assert!(roster_where(&received, |p| p
+        .iter()
+        .any(|x| x["id"] == p0 && x["isMuted"] == true))
+    .is_some());
+
+    // Hold music: 202 with the operation; one participant at a time; stop brings it back.
+    let (status, headers, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/{p1}/startHoldMusic"),
+            Some(json!({"clientContext": "h1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.startHoldMusicOperation"
+    );
+    assert!(headers.get("location").is_some());
+    let (_, _, held) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("{call}/participants/{p1}"),
+            None,
+        )
+        .await;
+    assert_eq!(held["mediaStreams"][0]["direction"], "inactive", "{held}");
+    let (status, _, second) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/{p0}/startHoldMusic"),
+            Some(json!({})),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {second}");
+    let (status, _, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/{p1}/stopHoldMusic"),
+            Some(json!({"clientContext": "h2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{op}");
+    assert_eq!(op["@odata.type"], "#microsoft.graph.stopHoldMusicOperation");
+
+    // Self mute/unmute and updateRecordingStatus.
+    let (status, _, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/mute"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.muteParticipantOperation"
+    );
+    let (status, _, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/unmute"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.unmuteParticipantOperation"
+    );
+    let (status, headers, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/updateRecordingStatus"),
+            Some(json!({"status": "recording", "clientContext": "r"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.updateRecordingStatusOperation"
+    );
+    assert_eq!(op["status"], "completed");
+    let location = headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let op_path = location
+        .split_once("/v1.0/")
+        .map(|(_, p)| format!("/v1.0/{p}"))
+        .unwrap();
+    let (status, _, stored) = h.graph(reqwest::Method::GET, &op_path, None).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored["clientContext"], "r");
+    let (_, _, me) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("{call}/participants/{bot}"),
+            None,
+        )
+        .await;
+    assert_eq!(me["recordingInfo"]["recordingStatus"], "recording", "{me}");
+    let (status, _, bad) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/updateRecordingStatus"),
+            Some(json!({"status": "sideways"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    // changeScreenSharingRole needs app-hosted media.
+    let (status, _, bad) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/changeScreenSharingRole"),
+            Some(json!({"role": "sharer"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+    // audioRoutingGroups: create (200), list, patch, get, delete (204), then 404.
+    let groups = format!("{call}/audioRoutingGroups");
+    let (status, _, group) = h
+        .graph(
+            reqwest::Method::POST,
+            &groups,
+            Some(
+                json!({"id": "g1", "routingMode": "oneToOne", "sources": [bot], "receivers": [p0]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{group}");
+    assert_eq!(group["routingMode"], "oneToOne");
+    let (status, _, bad) = h
+        .graph(
+            reqwest::Method::POST,
+            &groups,
+            Some(json!({"routingMode": "multicast", "sources": [bot], "receivers": ["not-a-participant"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    let (_, _, list) = h.graph(reqwest::Method::GET, &groups, None).await;
+    assert_eq!(list["value"].as_array().map(Vec::len), Some(1), "{list}");
+    let (status, _, patched) = h
+        .graph(
+            reqwest::Method::PATCH,
+            &format!("{groups}/g1"),
+            Some(json!({"receivers": [p0, p1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["receivers"].as_array().map(Vec::len), Some(2));
+    let (status, _, _) = h
+        .graph(reqwest::Method::DELETE, &format!("{groups}/g1"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = h
+        .graph(reqwest::Method::GET, &format!("{groups}/g1"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Invite: limits, then a phone joins and the operation completes by notification.
+    let (status, _, bad) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/invite"),
+            Some(json!({"participants": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    let (status, _, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/invite"),
+            Some(json!({
+                "participants": [{"identity": {"phone": {"id": "+14255550177"}}}],
+                "clientContext": "inv",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{op}");
+    assert_eq!(
+        op["@odata.type"],
+        "#microsoft.graph.inviteParticipantsOperation"
+    );
+    assert_eq!(
+        op["participants"][0]["identity"]["phone"]["id"], "+14255550177",
+        "{op}"
+    );
+    let op_id = op["id"].as_str().unwrap().to_string();
+    let received = h
+        .wait_until(Duration::from_secs(8), |r| {
+            r.iter().any(|n| {
+                let v = &n.body["value"][0];
+                v["resourceUrl"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(&op_id))
+            })
+        })
+        .await;
+    let done = received
+        .iter()
+        .map(|n| &n.body["value"][0])
+        .find(|v| {
+            v["resourceUrl"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(&op_id))
+        })
+        .expect("invite completion");
+    assert_eq!(done["changeType"], "deleted");
+    assert_eq!(done["resourceData"]["status"], "completed", "{done}");
+
+    // Delete a participant: 204, and it leaves the roster.
+    let (status, _, body) = h
+        .graph(
+            reqwest::Method::DELETE,
+            &format!("{call}/participants/{p0}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, _, list) = h
+        .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
+        .await;
+    assert!(
+        !list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == p0),
+        "{list}"
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
+    let h = start().await;
+    let id = call_user(&h, 0, "/p2p").await;
+    h.wait_until(Duration::from_secs(5), |r| {
+        states(r).iter().any(|(_, s)| s == "established")
+    })
+    .await;
+    let call = format!("/v1.0/communications/calls/{id}");
+    for (path, body) in [
+        (
+            format!("{call}/participants/invite"),
+            json!({"participants": [{"identity": {"user": {"id": h.dev.users[1].id}}}]}),
+        ),
+        (format!("{call}/mute"), json!({})),
+        (format!("{call}/unmute"), json!({})),
+    ] {
+        let (status, _, body) = h.graph(reqwest::Method::POST, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "notAllowed", "{path}: {body}");
+    }
+    // Hold music works on a two-party call.
+    let (_, _, list) = h
+        .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
+        .await;
+    let other = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] != id.as_str())
+        .and_then(|p| p["id"].as_str())
+        .expect("the user")
+        .to_string();
+    let (status, _, op) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("{call}/participants/{other}/startHoldMusic"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{op}");
+    h.server.shutdown().await;
+}

@@ -22,4 +22,5 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .merge(calls::routes::routes())
         .merge(calls::media_ops::routes())
+        .merge(calls::participants::routes())
 }

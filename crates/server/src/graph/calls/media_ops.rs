@@ -77,7 +77,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 // ---- request pieces -------------------------------------------------------------------------
 
-fn client_context(value: Option<String>) -> Result<String, ApiError> {
+pub(super) fn client_context(value: Option<String>) -> Result<String, ApiError> {
     let value = value.unwrap_or_default();
     if value.chars().count() > MAX_CLIENT_CONTEXT {
         return Err(ApiError::bad_request(format!(
@@ -90,7 +90,7 @@ fn client_context(value: Option<String>) -> Result<String, ApiError> {
 /// A prompt as an engine media reference: its URI, and its `resourceId` namespaced by tenant and
 /// app (so one bot's cache key never resolves another's audio). 400 for URIs that can never be
 /// fetched (scheme, syntax, credentials).
-fn media_ref(
+pub(super) fn media_ref(
     state: &AppState,
     caller: &GraphCaller,
     prompt: &Prompt,
@@ -121,7 +121,7 @@ fn media_ref(
 /// Downloads (or finds cached) every prompt that is not an upload, all at once (so 20 prompts
 /// take no longer than the slowest); failures are logged and left for the engine to report when
 /// the prompt starts.
-async fn prefetch(state: &AppState, media: &[MediaRef]) {
+pub(super) async fn prefetch(state: &AppState, media: &[MediaRef]) {
     let mut unique: Vec<MediaRef> = Vec::new();
     for media in media {
         if upload_id(&media.uri).is_none() && !unique.contains(media) {
@@ -233,6 +233,31 @@ fn start_operation(
     location: impl FnOnce(OperationId) -> String,
     context: String,
 ) -> Result<Response, ApiError> {
+    start_operation_with(
+        ctx,
+        caller,
+        leg,
+        service_hosted_only,
+        command,
+        location,
+        context,
+        |_| {},
+    )
+}
+
+/// [`start_operation`], letting `decorate` add subtype members (an invite's `participants`) to
+/// the operation before it is stored and returned.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn start_operation_with(
+    ctx: &mut DoorCtx<'_>,
+    caller: &GraphCaller,
+    leg: LegId,
+    service_hosted_only: Option<&str>,
+    command: Command,
+    location: impl FnOnce(OperationId) -> String,
+    context: String,
+    decorate: impl FnOnce(&mut CommsOperation),
+) -> Result<Response, ApiError> {
     let call = ctx.graph().owned(caller, leg)?;
     if let Some(action) = service_hosted_only {
         service_hosted(call.media_config.as_ref(), action)?;
@@ -257,6 +282,7 @@ fn start_operation(
         record.recording_location = None;
         record.recording_access_token = None;
     }
+    decorate(&mut op);
     if let Some(call) = ctx.graph().get_mut(leg) {
         call.remember_operation(info.id, op.clone());
         if matches!(
@@ -285,24 +311,24 @@ fn start_operation(
     Ok(response)
 }
 
-struct Target {
-    leg: LegId,
+pub(super) struct Target {
+    pub(super) leg: LegId,
     version: &'static str,
     base: String,
 }
 
 impl Target {
-    fn location(&self) -> impl FnOnce(OperationId) -> String {
+    pub(super) fn location(&self) -> impl FnOnce(OperationId) -> String {
         let (base, version, leg) = (self.base.clone(), self.version, self.leg);
         move |op| render::operation_location(&base, version, leg, op)
     }
 
-    fn context(&self) -> String {
+    pub(super) fn context(&self) -> String {
         format!("{}/{}/$metadata", self.base, self.version)
     }
 }
 
-async fn prepare(
+pub(super) async fn prepare(
     state: &AppState,
     id: &str,
     request: Request,

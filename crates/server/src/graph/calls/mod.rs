@@ -38,6 +38,7 @@
 //! [`GraphCall`]: table::GraphCall
 
 pub(crate) mod media_ops;
+pub(crate) mod participants;
 pub(crate) mod render;
 pub(crate) mod routes;
 pub(crate) mod table;

@@ -66,6 +66,12 @@ pub(crate) struct GraphCall {
     pub(crate) quiet: HashSet<OperationId>,
     /// Bumped per notification (`@odata.etag`).
     pub(crate) etag: u64,
+    /// The bot's last `updateRecordingStatus` (shown as its participant's `recordingInfo`).
+    pub(crate) recording_status: Option<ringside_graph_wire::RecordingStatus>,
+    /// The bot's last `changeScreenSharingRole`.
+    pub(crate) screen_sharing_role: Option<ringside_graph_wire::ScreenSharingRole>,
+    /// `audioRoutingGroups` by id, in creation order.
+    pub(crate) audio_routing_groups: Vec<ringside_graph_wire::AudioRoutingGroup>,
 }
 
 impl GraphCall {
@@ -104,6 +110,9 @@ impl GraphCall {
             operations: HashMap::new(),
             quiet: HashSet::new(),
             etag: 0,
+            recording_status: None,
+            screen_sharing_role: None,
+            audio_routing_groups: Vec::new(),
         }
     }
 
@@ -122,14 +131,12 @@ impl GraphCall {
         self.bot.app
     }
 
-    #[allow(dead_code)] // used by the operation routes (media, participants).
     /// Stores an operation as returned to the bot, for `GET …/operations/{id}`. Only remembered
     /// operations get a completion notification.
     pub(crate) fn remember_operation(&mut self, id: OperationId, op: CommsOperation) {
         self.operations.insert(id, op);
     }
 
-    #[allow(dead_code)] // used by the operation routes (media, participants).
     /// The operation's HTTP response was final: its completion event is not notified.
     pub(crate) fn quiet(&mut self, id: OperationId) {
         self.quiet.insert(id);
