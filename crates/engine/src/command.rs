@@ -144,6 +144,22 @@ pub enum Command {
         /// The bot's identity as shown to the others.
         source: Party,
     },
+    /// Opens an empty group conversation (a meeting nobody has joined yet); answered with
+    /// [`Ack::Opened`]. Whoever opens it joins it with [`Command::Join`] or
+    /// [`Command::EndpointJoin`] right away: like any group call, it ends when the last but one
+    /// participant leaves.
+    OpenConversation {
+        /// Tenant it routes in.
+        tenant: TenantId,
+    },
+    /// A simulated user or phone joins an existing conversation directly (a meeting): its leg is
+    /// established at once, with media; answered with [`Ack::Call`] (no targets).
+    EndpointJoin {
+        /// The conversation to join.
+        conversation: ConversationId,
+        /// Who joins (routed like a call target; bots join with [`Command::Join`]).
+        party: Party,
+    },
     /// A simulated user or phone dials `target` (how incoming calls to bots begin).
     PlaceCall {
         /// Tenant used for routing.
@@ -398,6 +414,11 @@ pub struct OperationInfo {
 pub enum Ack {
     /// Accepted; results follow as events.
     Done,
+    /// A conversation was opened ([`Command::OpenConversation`]).
+    Opened {
+        /// The new conversation.
+        conversation: ConversationId,
+    },
     /// A call was created.
     Call {
         /// The new conversation.

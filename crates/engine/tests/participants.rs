@@ -549,3 +549,64 @@ fn a_bot_left_alone_ends_when_its_last_invitation_fails() {
     assert_eq!(h.ended(bot).map(|e| e.1), Some(EndReason::AllOthersLeft));
     assert_eq!(h.engine.conversation_count(), 0);
 }
+
+#[test]
+fn a_meeting_is_opened_joined_by_a_bot_and_a_user_and_ends_when_they_leave() {
+    let mut h = Harness::default();
+    let conversation = match h.cmd(Command::OpenConversation { tenant: TENANT }).unwrap() {
+        ringside_engine::Ack::Opened { conversation } => conversation,
+        other => panic!("unexpected ack {other:?}"),
+    };
+    let bot = match h
+        .cmd(Command::Join {
+            conversation,
+            bot: graph_bot(),
+            source: app(GRAPH_APP),
+        })
+        .unwrap()
+    {
+        ringside_engine::Ack::Call { leg, .. } => leg,
+        other => panic!("unexpected ack {other:?}"),
+    };
+    assert_eq!(h.state(bot), Some(LegState::Established));
+    let user_leg = match h
+        .cmd(Command::EndpointJoin {
+            conversation,
+            party: user(1),
+        })
+        .unwrap()
+    {
+        ringside_engine::Ack::Call { leg, targets, .. } => {
+            assert!(targets.is_empty());
+            leg
+        }
+        other => panic!("unexpected ack {other:?}"),
+    };
+    assert_eq!(h.state(user_leg), Some(LegState::Established));
+    assert!(h.actions.iter().any(|(_, a)| *a
+        == Action::ConnectMedia {
+            conversation,
+            leg: user_leg
+        }));
+    let roster = h.engine.participants(conversation).unwrap();
+    assert_eq!(roster.len(), 2);
+    assert!(h.engine.conversation(conversation).unwrap().group);
+    // Bots cannot join as endpoints; unknown parties are refused.
+    assert!(h
+        .cmd(Command::EndpointJoin {
+            conversation,
+            party: app(GRAPH_APP),
+        })
+        .is_err());
+    h.hang_up(user_leg);
+    assert!(
+        h.ended(bot).is_some(),
+        "alone in the meeting, the bot's leg ends"
+    );
+    assert!(h
+        .cmd(Command::EndpointJoin {
+            conversation,
+            party: user(2),
+        })
+        .is_err());
+}

@@ -195,6 +195,16 @@ impl World {
                     source: app(ACS_APP),
                 }
             }
+            3 if self.rng.chance(15) && !self.conversations.is_empty() => {
+                let conversation = self
+                    .rng
+                    .pick(&self.conversations)
+                    .unwrap_or(ringside_engine::ConversationId(Guid::from_u128(1)));
+                Command::EndpointJoin {
+                    conversation,
+                    party: self.party(),
+                }
+            }
             2 | 3 => Command::PlaceCall {
                 tenant: TENANT,
                 caller: self.party(),
@@ -373,6 +383,7 @@ impl World {
                             self.operations.push(operation.id);
                             self.legs.extend(legs);
                         }
+                        Ack::Opened { conversation } => self.conversations.push(conversation),
                         Ack::Done => {}
                     }
                 }

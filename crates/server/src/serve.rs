@@ -131,6 +131,7 @@ impl Server {
                     base_url: base_url.clone(),
                 },
             ),
+            meetings: Default::default(),
         };
         let calls = crate::calls::CallRuntime::start(
             directory.clone(),

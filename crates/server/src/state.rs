@@ -34,6 +34,8 @@ struct Inner {
     dev_mode: bool,
     calls: CallRuntime,
     outbox: crate::outbox::Outbox,
+    /// The online-meetings table, opened on first use.
+    meetings: std::sync::OnceLock<Result<crate::graph::meetings::Meetings, String>>,
     /// Seconds added to the wall clock; only tests move it (see [`AppState::advance_clock_for_tests`]).
     clock_skew: std::sync::atomic::AtomicI64,
 }
@@ -68,6 +70,7 @@ impl AppState {
                 dev_mode: parts.dev_mode,
                 calls: parts.calls,
                 outbox: parts.outbox,
+                meetings: std::sync::OnceLock::new(),
                 clock_skew: std::sync::atomic::AtomicI64::new(0),
             }),
         }
@@ -109,6 +112,20 @@ impl AppState {
     }
 
     /// The notification outbox (Graph notifications, ACS callbacks and events).
+    /// The online-meetings table (in `ringside.db`), opened on first use.
+    pub(crate) fn meetings(&self) -> Result<&crate::graph::meetings::Meetings, ApiError> {
+        self.inner
+            .meetings
+            .get_or_init(|| {
+                crate::graph::meetings::Meetings::open(&self.inner.data_dir.join("ringside.db"))
+                    .map_err(|error| error.to_string())
+            })
+            .as_ref()
+            .map_err(|error| {
+                ApiError::internal(format!("the meetings table cannot be opened: {error}"))
+            })
+    }
+
     pub(crate) fn outbox(&self) -> &crate::outbox::Outbox {
         &self.inner.outbox
     }

@@ -1763,3 +1763,173 @@ async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
     assert_eq!(status, StatusCode::ACCEPTED, "{op}");
     h.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() {
+    let h = start().await;
+    let organizer = h.dev.users[0].id.clone();
+    let (status, headers, meeting) = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/users/{organizer}/onlineMeetings"),
+            Some(json!({"subject": "Incident bridge"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{meeting}");
+    assert!(headers.get("location").is_some());
+    let meeting_id = meeting["id"].as_str().expect("id").to_string();
+    let thread = meeting["chatInfo"]["threadId"]
+        .as_str()
+        .expect("thread")
+        .to_string();
+    assert!(thread.starts_with("19:meeting_") && thread.ends_with("@thread.v2"));
+    let url = meeting["joinWebUrl"].as_str().expect("joinWebUrl");
+    assert!(
+        url.starts_with("https://teams.microsoft.com/l/meetup-join/19%3ameeting_"),
+        "{url}"
+    );
+    assert!(url.contains(&organizer), "{url}");
+    let join_id = meeting["joinMeetingIdSettings"]["joinMeetingId"]
+        .as_str()
+        .expect("joinMeetingId")
+        .to_string();
+    let passcode = meeting["joinMeetingIdSettings"]["passcode"]
+        .as_str()
+        .expect("passcode")
+        .to_string();
+    let (status, _, again) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("/v1.0/users/{organizer}/onlineMeetings/{meeting_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["subject"], "Incident bridge");
+
+    // Joins that cannot work.
+    for (body, expected) in [
+        (
+            json!({"joinMeetingId": join_id, "passcode": "wrong", "@odata.type": "#microsoft.graph.joinMeetingIdMeetingInfo"}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.tokenMeetingInfo", "token": "x"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.joinMeetingIdMeetingInfo", "joinMeetingId": "999"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, _, body) = h
+            .graph(
+                reqwest::Method::POST,
+                "/v1.0/communications/calls",
+                Some(json!({
+                    "callbackUri": format!("{}/meeting", h.hook_url),
+                    "mediaConfig": service_hosted(),
+                    "meetingInfo": body,
+                })),
+            )
+            .await;
+        assert_eq!(status, expected, "{body}");
+    }
+
+    // The bot joins the way the SDKs' join-URL helpers produce: organizer + chatInfo.
+    let (status, _, call) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "@odata.type": "#microsoft.graph.call",
+                "callbackUri": format!("{}/meeting", h.hook_url),
+                "requestedModalities": ["audio"],
+                "mediaConfig": service_hosted(),
+                "chatInfo": {"@odata.type": "#microsoft.graph.chatInfo", "threadId": thread, "messageId": "0"},
+                "meetingInfo": {
+                    "@odata.type": "#microsoft.graph.organizerMeetingInfo",
+                    "organizer": {"@odata.type": "#microsoft.graph.identitySet", "user": {"id": organizer, "tenantId": h.dev.tenant_id}},
+                    "allowConversationWithoutHost": true
+                },
+                "tenantId": h.dev.tenant_id,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{call}");
+    assert_eq!(call["chatInfo"]["threadId"], thread.as_str());
+    assert_eq!(
+        call["meetingInfo"]["@odata.type"],
+        "#microsoft.graph.organizerMeetingInfo"
+    );
+    let id = call["id"].as_str().unwrap().to_string();
+    h.wait_until(Duration::from_secs(5), |r| {
+        states(r).iter().any(|(_, s)| s == "established")
+    })
+    .await;
+
+    // A simulated user joins through the platform API: the bot sees it in a roster update.
+    let (status, joined) = h
+        .admin(
+            reqwest::Method::POST,
+            &format!("/meetings/{meeting_id}/join"),
+            json!({"participant": h.dev.users[1].id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let received = h
+        .wait_until(Duration::from_secs(5), |r| {
+            roster_where(r, |p| p.len() == 2).is_some()
+        })
+        .await;
+    let roster = roster_where(&received, |p| p.len() == 2).expect("roster with the user");
+    assert!(roster["resourceData"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["info"]["identity"]["user"]["id"] == h.dev.users[1].id.as_str()));
+    let (status, _, list) = h
+        .graph(
+            reqwest::Method::GET,
+            &format!("/v1.0/communications/calls/{id}/participants"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["value"].as_array().map(Vec::len), Some(2), "{list}");
+    // The join id with its passcode reaches the same meeting (a second leg of the bot).
+    let (status, _, second) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}/meeting2", h.hook_url),
+                "mediaConfig": service_hosted(),
+                "meetingInfo": {"@odata.type": "#microsoft.graph.joinMeetingIdMeetingInfo", "joinMeetingId": join_id, "passcode": passcode},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(
+        second["callChainId"], call["callChainId"],
+        "same conversation"
+    );
+    // Unknown meetings are 404 on the platform API too.
+    let (status, _) = h
+        .admin(
+            reqwest::Method::POST,
+            "/meetings/nope/join",
+            json!({"participant": h.dev.users[1].id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = h
+        .graph(
+            reqwest::Method::DELETE,
+            &format!("/v1.0/users/{organizer}/onlineMeetings/{meeting_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    h.server.shutdown().await;
+}

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_directory.sql"),
     include_str!("migrations/0002_outbox.sql"),
     include_str!("migrations/0003_event_subscriptions.sql"),
+    include_str!("migrations/0004_online_meetings.sql"),
 ];
 
 /// The schema version this build writes.

@@ -18,7 +18,7 @@ use crate::reason::{EndReason, OperationStatus, Outcome, RejectReason};
 use crate::state::{BotIdentity, Direction, Endpoint, LegState};
 
 impl Engine {
-    fn new_conversation(&mut self, id: ConversationId, tenant: TenantId, group: bool) {
+    pub(super) fn new_conversation(&mut self, id: ConversationId, tenant: TenantId, group: bool) {
         self.conversations.insert(
             id,
             Conversation {
@@ -203,6 +203,56 @@ impl Engine {
             transfer_failed: None,
         });
         self.arm_keep_alive(now, leg);
+        self.establish(leg);
+        Ok(Ack::Call {
+            conversation,
+            leg,
+            targets: Vec::new(),
+        })
+    }
+
+    pub(super) fn endpoint_join(
+        &mut self,
+        directory: &dyn Directory,
+        ids: &mut dyn IdSource,
+        conversation: ConversationId,
+        party: Party,
+    ) -> Result<Ack, EngineError> {
+        let c = self
+            .conversations
+            .get(&conversation)
+            .ok_or(EngineError::UnknownConversation(conversation))?;
+        if c.ending {
+            return Err(EngineError::UnknownConversation(conversation));
+        }
+        let route = directory.route(c.tenant, &party);
+        if matches!(route, Route::Bot { .. }) {
+            return Err(EngineError::InvalidArgument("bots join with Join"));
+        }
+        if matches!(route, Route::Unroutable) {
+            return Err(EngineError::InvalidArgument(
+                "the party is not a known user or a phone number",
+            ));
+        }
+        let leg = ids.leg_id();
+        self.make_group(conversation);
+        let endpoint = endpoint_for(route, &party);
+        self.insert_leg(
+            conversation,
+            leg,
+            party.clone(),
+            party,
+            endpoint,
+            Direction::Outgoing,
+            LegState::Establishing,
+            None,
+        );
+        self.emit(Event::LegStateChanged {
+            conversation,
+            leg,
+            state: LegState::Establishing,
+            transfer_failed: None,
+        });
         self.establish(leg);
         Ok(Ack::Call {
             conversation,

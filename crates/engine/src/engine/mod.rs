@@ -535,6 +535,15 @@ impl Engine {
                 bot,
                 source,
             } => self.join(now, ids, conversation, bot, source),
+            Command::OpenConversation { tenant } => {
+                let conversation = ids.conversation_id();
+                self.new_conversation(conversation, tenant, true);
+                Ok(Ack::Opened { conversation })
+            }
+            Command::EndpointJoin {
+                conversation,
+                party,
+            } => self.endpoint_join(directory, ids, conversation, party),
             Command::PlaceCall {
                 tenant,
                 caller,

@@ -36,6 +36,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/phones/{endpoint}/behaviour"),
     ("DELETE", "/phones/{endpoint}/behaviour"),
     ("POST", "/phones/{endpoint}/calls"),
+    ("POST", "/meetings/{meetingId}/join"),
     ("GET", "/calls"),
     ("GET", "/calls/{callId}"),
     ("POST", "/calls/{callId}/legs/{legId}/press"),
@@ -62,6 +63,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 .delete(delete_behaviour),
         )
         .route("/phones/{endpoint}/calls", post(dial))
+        .route("/meetings/{meetingId}/join", post(join_meeting))
         .route("/calls", get(list_calls))
         .route("/calls/{callId}", get(get_call))
         .route("/calls/{callId}/legs/{legId}/press", post(press))
@@ -414,6 +416,60 @@ async fn dial(
             from,
             to,
             tenant,
+            timeline,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    let id = view["callId"].as_str().unwrap_or_default().to_string();
+    Ok(with_location(
+        &state,
+        StatusCode::CREATED,
+        &format!("/calls/{id}"),
+        view,
+    ))
+}
+
+/// `POST /meetings/{meetingId}/join` `{"participant": user|number, …timeline}`: a simulated user
+/// or phone joins an online meeting (and stays until its timeline hangs up or a live hangup).
+async fn join_meeting(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(meeting): Path<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let mut body = body.required()?;
+    let object = body
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))?;
+    let who = match object.remove("participant") {
+        Some(Value::String(who)) => who,
+        _ => {
+            return Err(ApiError::bad_request(
+                "participant: is required (a user id, a UPN or an E.164 number).",
+            ))
+        }
+    };
+    let timeline = Timeline::from_json(&body)
+        .map_err(|error| ApiError::bad_request(format!("Invalid join: {error}.")))?;
+    check_media(&state, &timeline)?;
+    let who = resolve(&state, &who)?;
+    simulated_endpoint(&state, &who)?;
+    let row = state.meetings()?.by_id(meeting.trim())?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "No meeting has the id {}.",
+            ringside_directory::validate::clip(&meeting)
+        ))
+    })?;
+    let tenant = ringside_model::Guid::parse(&row.tenant_id)
+        .map(ringside_model::TenantId)
+        .map_err(ApiError::internal)?;
+    let view = state
+        .calls()
+        .ask(|reply| RuntimeRequest::JoinMeeting {
+            meeting: row.id.clone(),
+            tenant,
+            who,
             timeline,
             reply,
         })

@@ -41,6 +41,10 @@ use crate::graph::calls::GraphCalls;
 pub(crate) struct Doors {
     /// The Graph `/communications/calls` door.
     pub(crate) graph: GraphCalls,
+    /// Live meeting conversations by meeting id (`graph::meetings`), shared by every door and
+    /// the simulated users that join meetings. An entry whose conversation has ended is stale:
+    /// the next join opens a new conversation.
+    pub(crate) meetings: std::collections::HashMap<String, ConversationId>,
 }
 
 impl Doors {
@@ -132,6 +136,30 @@ impl DoorCtx<'_> {
     }
 
     /// Every door's state.
+    /// The live conversation of a meeting, opening one in `tenant` when it has none (or only an
+    /// ended one).
+    pub(crate) fn meeting_conversation(
+        &mut self,
+        meeting: &str,
+        tenant: ringside_model::TenantId,
+    ) -> Result<ConversationId, EngineError> {
+        if let Some(conversation) = self.doors.meetings.get(meeting) {
+            if self.engine.conversation(*conversation).is_some() {
+                return Ok(*conversation);
+            }
+        }
+        let Ack::Opened { conversation } = self.command(Command::OpenConversation { tenant })?
+        else {
+            return Err(EngineError::InvalidArgument(
+                "the engine opened no conversation",
+            ));
+        };
+        self.doors
+            .meetings
+            .insert(meeting.to_string(), conversation);
+        Ok(conversation)
+    }
+
     pub(crate) fn doors(&mut self) -> &mut Doors {
         self.doors
     }

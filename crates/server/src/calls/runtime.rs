@@ -56,6 +56,14 @@ pub(crate) enum Request {
         timeline: Timeline,
         reply: Reply<Value>,
     },
+    /// A simulated user or phone joins a meeting (`graph::meetings`).
+    JoinMeeting {
+        meeting: String,
+        tenant: TenantId,
+        who: NamedEndpoint,
+        timeline: Timeline,
+        reply: Reply<Value>,
+    },
     List {
         reply: Reply<Value>,
     },
@@ -1030,6 +1038,26 @@ impl Runtime {
                 });
                 let _ = reply.send(result);
             }
+            Request::JoinMeeting {
+                meeting,
+                tenant,
+                who,
+                timeline,
+                reply,
+            } => {
+                let result = self.join_meeting(now, &meeting, tenant, who, timeline);
+                self.pump(now);
+                let result = result.map(|(conversation, leg)| {
+                    let mut view = self.call_view(conversation).unwrap_or(Value::Null);
+                    if let Value::Object(object) = &mut view {
+                        object.insert("callId".into(), json!(conversation.to_string()));
+                        object.insert("legId".into(), json!(leg.to_string()));
+                        object.insert("meetingId".into(), json!(meeting));
+                    }
+                    view
+                });
+                let _ = reply.send(result);
+            }
             Request::List { reply } => {
                 let live: Vec<Value> = self
                     .calls
@@ -1197,6 +1225,72 @@ impl Runtime {
         self.dirty.insert(leg);
         let target = target.ok_or_else(|| CallError::Conflict("no target leg".into()))?;
         Ok((conversation, leg, target))
+    }
+
+    /// A simulated endpoint joins a meeting's conversation (opened if the meeting has none live).
+    fn join_meeting(
+        &mut self,
+        now: Instant,
+        meeting: &str,
+        tenant: TenantId,
+        who: NamedEndpoint,
+        timeline: Timeline,
+    ) -> Result<(ConversationId, LegId), CallError> {
+        let live = self
+            .doors
+            .meetings
+            .get(meeting)
+            .copied()
+            .filter(|c| self.engine.conversation(*c).is_some());
+        let conversation = match live {
+            Some(conversation) => conversation,
+            None => {
+                let opened = self.directory.read(|d| {
+                    self.engine.handle_command(
+                        now,
+                        Command::OpenConversation { tenant },
+                        &Routing(d),
+                        &mut RandomIds,
+                    )
+                });
+                let Ok(Ack::Opened { conversation }) = opened else {
+                    return Err(CallError::Conflict(
+                        "the meeting could not be opened".into(),
+                    ));
+                };
+                self.doors
+                    .meetings
+                    .insert(meeting.to_string(), conversation);
+                conversation
+            }
+        };
+        let result = self.directory.read(|d| {
+            self.engine.handle_command(
+                now,
+                Command::EndpointJoin {
+                    conversation,
+                    party: who.party.clone(),
+                },
+                &Routing(d),
+                &mut RandomIds,
+            )
+        });
+        let leg = match result {
+            Ok(Ack::Call { leg, .. }) => leg,
+            Ok(_) => return Err(CallError::Conflict("the engine did not join".into())),
+            Err(error) => return Err(engine_error(error)),
+        };
+        self.ensure_call(conversation);
+        self.ensure_leg(now, leg);
+        if let Some(record) = self.legs.get_mut(&leg) {
+            record.driver = Driver::Sim(Box::new(SimEndpoint::dialing(
+                now,
+                format!("meeting {meeting}"),
+                timeline,
+            )));
+        }
+        self.dirty.insert(leg);
+        Ok((conversation, leg))
     }
 
     fn leg_of(&self, conversation: ConversationId, leg: LegId) -> Result<&LegRecord, CallError> {
@@ -1384,6 +1478,7 @@ mod tests {
         .expect("media services");
         let doors = Doors {
             graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
+            meetings: Default::default(),
         };
         let runtime =
             CallRuntime::start(directory, dir.path(), None, services, doors).expect("runtime");

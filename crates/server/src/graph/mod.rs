@@ -4,6 +4,7 @@
 
 mod auth;
 pub(crate) mod calls;
+pub(crate) mod meetings;
 mod resource_accounts;
 
 pub(crate) use auth::GraphCaller;
@@ -23,4 +24,5 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(calls::routes::routes())
         .merge(calls::media_ops::routes())
         .merge(calls::participants::routes())
+        .merge(meetings::routes())
 }

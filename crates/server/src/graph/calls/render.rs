@@ -139,7 +139,8 @@ pub(crate) fn call_resource(call: &GraphCall) -> Call {
         callback_uri: Some(call.callback_uri.clone()),
         call_chain_id: Some(call.conversation.to_string()),
         call_options: call.call_options.clone(),
-        chat_info: None,
+        chat_info: call.chat_info.clone(),
+        meeting_info: call.meeting_info.clone(),
         direction: Some(call.direction),
         media_config: call.media_config.clone(),
         media_state: call.media_active.map(|active| CallMediaState {

@@ -105,11 +105,7 @@ async fn create(
         .clone()
         .ok_or_else(|| ApiError::bad_request("mediaConfig is required."))?;
     if call.meeting_info.is_some() || call.chat_info.is_some() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "NotSupported",
-            "Joining meetings (meetingInfo/chatInfo) is not supported by this server yet; call users or phone numbers with targets.",
-        ));
+        return join_meeting(state, caller, version, call, callback, media_config).await;
     }
     let targets_in = call.targets.clone().unwrap_or_default();
     if targets_in.is_empty() {
@@ -269,6 +265,112 @@ async fn create(
     .await?;
     super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
     let (leg, value) = body;
+    let location = format!("{}/{version}{}", state.base_url(), render::call_url(leg));
+    Ok(with_location(
+        (StatusCode::CREATED, Json(value)).into_response(),
+        &location,
+    ))
+}
+
+/// `POST /communications/calls` with `meetingInfo`/`chatInfo`: the bot joins the meeting's
+/// conversation (opened on first join), established at once; 201 with the call.
+async fn join_meeting(
+    state: AppState,
+    caller: GraphCaller,
+    version: &'static str,
+    call: Call,
+    callback: String,
+    media_config: MediaConfig,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsJoinGroupCallAsGuestAll,
+    ])?;
+    if matches!(media_config, MediaConfig::AppHosted(_)) {
+        caller.require_any(&[Permission::CallsAccessMediaAll])?;
+    }
+    if let Some(tenant) = call.tenant_id.as_deref().filter(|t| !t.is_empty()) {
+        if !tenant.eq_ignore_ascii_case(&caller.tenant.to_string()) {
+            return Err(ApiError::forbidden(
+                "7505",
+                "Request authorization tenant mismatch.",
+            ));
+        }
+    }
+    let meeting = crate::graph::meetings::find_for_join(
+        &state,
+        caller.tenant,
+        call.meeting_info.as_ref(),
+        call.chat_info.as_ref(),
+    )?;
+    let bot = BotIdentity {
+        app: caller.app,
+        instance: None,
+        acs_resource: None,
+        dialect: Dialect::Graph,
+    };
+    let source_party = Party::Application { app: caller.app };
+    let base = state.base_url().to_string();
+    let tenant = caller.tenant;
+    let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
+    let (leg, value) = run(&state, move |ctx| {
+        let conversation = ctx
+            .meeting_conversation(&meeting.id, tenant)
+            .map_err(wire::engine_error)?;
+        let ack = ctx
+            .command(Command::Join {
+                conversation,
+                bot,
+                source: source_party.clone(),
+            })
+            .map_err(wire::engine_error)?;
+        let Ack::Call { leg, .. } = ack else {
+            return Err(ApiError::internal("Join did not create a call"));
+        };
+        let source = ctx
+            .directory()
+            .read(|d| render::participant_info(d, &source_party));
+        let mut row = GraphCall::new(
+            leg,
+            conversation,
+            tenant,
+            bot,
+            callback,
+            Direction::Outgoing,
+            LegState::Establishing,
+        );
+        row.source = Some(source);
+        row.media_config = Some(media_config);
+        row.call_options = call.call_options.clone();
+        row.subject = call.subject.clone().or(meeting.subject.clone());
+        row.chat_info =
+            Some(
+                call.chat_info
+                    .clone()
+                    .unwrap_or_else(|| ringside_graph_wire::ChatInfo {
+                        thread_id: Some(meeting.thread_id.clone()),
+                        message_id: Some("0".into()),
+                        ..Default::default()
+                    }),
+            );
+        row.meeting_info = call.meeting_info.clone();
+        if let Some(modalities) = call.requested_modalities.clone().filter(|m| !m.is_empty()) {
+            row.requested_modalities = modalities;
+        }
+        let mut resource = render::call_resource(&row);
+        resource.odata_context = Some(format!(
+            "{base}/{version}/$metadata#communications/calls/$entity"
+        ));
+        resource.odata_id = None;
+        resource.odata_etag = None;
+        ctx.graph().insert(row);
+        CallCreatedResponse(&resource)
+            .to_value()
+            .map(|v| (leg, v))
+            .map_err(ApiError::internal)
+    })
+    .await?;
+    super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
     let location = format!("{}/{version}{}", state.base_url(), render::call_url(leg));
     Ok(with_location(
         (StatusCode::CREATED, Json(value)).into_response(),

@@ -72,6 +72,10 @@ pub(crate) struct GraphCall {
     pub(crate) screen_sharing_role: Option<ringside_graph_wire::ScreenSharingRole>,
     /// `audioRoutingGroups` by id, in creation order.
     pub(crate) audio_routing_groups: Vec<ringside_graph_wire::AudioRoutingGroup>,
+    /// A meeting join's `chatInfo`, echoed.
+    pub(crate) chat_info: Option<ringside_graph_wire::ChatInfo>,
+    /// A meeting join's `meetingInfo`, echoed.
+    pub(crate) meeting_info: Option<ringside_graph_wire::MeetingInfo>,
 }
 
 impl GraphCall {
@@ -113,6 +117,8 @@ impl GraphCall {
             recording_status: None,
             screen_sharing_role: None,
             audio_routing_groups: Vec::new(),
+            chat_info: None,
+            meeting_info: None,
         }
     }
 
