@@ -80,6 +80,7 @@ class _Loopback:
 
     def __init__(self) -> None:
         self.notifications: list[dict] = []
+        self.authorizations: list[str] = []
         self.lock = threading.Lock()
         beep = _beep()
         outer = self
@@ -96,6 +97,7 @@ class _Loopback:
                     values = []
                 with outer.lock:
                     outer.notifications.extend(values)
+                    outer.authorizations.append(self.headers.get("authorization") or "")
                 self.send_response(202)
                 self.send_header("content-length", "0")
                 self.end_headers()
