@@ -1933,3 +1933,170 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
     assert_eq!(status, StatusCode::NO_CONTENT);
     h.server.shutdown().await;
 }
+
+/// Graph app-hosted media over Ringside raw media: the bot's WebSocket server gets `start`, 20 ms
+/// PCM frames of what the bot hears (the user's test tone), its own audio reaches the user, and
+/// `stop` when the call ends.
+#[tokio::test]
+#[allow(clippy::result_large_err)] // the handshake callback's signature is tungstenite's
+async fn app_hosted_media_streams_over_a_websocket() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let h = start().await;
+    let user = h.dev.users[2].id.clone();
+    let (status, body) = h
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/phones/{user}/behaviour"),
+            json!({"answerAfter": "100ms", "tone": [{"at": "0s", "duration": "4s"}], "record": true, "hangupAfter": "2500ms"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let media = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut auth = None;
+        let callback = |request: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                        response| {
+            auth = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Ok(response)
+        };
+        let mut socket = tokio_tungstenite::accept_hdr_async(tcp, callback)
+            .await
+            .unwrap();
+        let auth = auth;
+        let mut start = None;
+        let mut frames = 0usize;
+        let mut tone_frames = 0usize;
+        let mut stop = None;
+        let mut sent = 0usize;
+        while let Some(Ok(message)) = socket.next().await {
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["kind"] == "start" {
+                        start = Some(value);
+                    } else if value["kind"] == "stop" {
+                        stop = Some(value);
+                    }
+                }
+                Message::Binary(data) => {
+                    assert_eq!(data.len(), 640, "20 ms of 16 kHz s16le");
+                    frames += 1;
+                    let samples: Vec<i16> = data
+                        .chunks_exact(2)
+                        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                        .collect();
+                    if samples
+                        .iter()
+                        .map(|s| i32::from(*s).abs())
+                        .max()
+                        .unwrap_or(0)
+                        > 2_000
+                    {
+                        tone_frames += 1;
+                    }
+                    // Answer each frame with 20 ms of a 500 Hz tone: the bot's voice.
+                    if sent < 75 {
+                        let out: Vec<u8> = (0..320)
+                            .flat_map(|i| {
+                                let t = (sent * 320 + i) as f32 / 16_000.0;
+                                (((t * 500.0 * std::f32::consts::TAU).sin() * 12_000.0) as i16)
+                                    .to_le_bytes()
+                            })
+                            .collect();
+                        socket.send(Message::binary(out)).await.unwrap();
+                        sent += 1;
+                    }
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        (auth, start, frames, tone_frames, stop)
+    });
+
+    let (status, _, call) = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": format!("{}/apphosted", h.hook_url),
+                "targets": [{"identity": {"user": {"id": user}}}],
+                "requestedModalities": ["audio"],
+                "mediaConfig": {
+                    "@odata.type": "#microsoft.graph.appHostedMediaConfig",
+                    "blob": json!({"transportUrl": format!("ws://127.0.0.1:{port}/media")}).to_string(),
+                },
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{call}");
+    let id = call["id"].as_str().unwrap().to_string();
+    let (auth, start_msg, frames, tone_frames, stop) =
+        tokio::time::timeout(Duration::from_secs(15), media)
+            .await
+            .expect("the media connection ends with the call")
+            .unwrap();
+    let auth = auth.expect("an Authorization header");
+    assert!(auth.starts_with("Bearer ey"), "{auth}");
+    let start_msg = start_msg.expect("start message");
+    assert_eq!(start_msg["callId"], id.as_str());
+    assert_eq!(start_msg["format"]["sampleRate"], 16_000);
+    assert!(frames >= 75, "about 2.5 s of frames, got {frames}");
+    assert!(
+        tone_frames >= frames / 2,
+        "the user's tone: {tone_frames}/{frames}"
+    );
+    assert_eq!(stop.expect("stop message")["reason"], "callEnded");
+
+    // The user heard the bot's voice (the 500 Hz the app sent).
+    let chain = call["callChainId"].as_str().unwrap().to_string();
+    let (_, listing) = h
+        .admin(
+            reqwest::Method::GET,
+            &format!("/calls/{chain}"),
+            json!(null),
+        )
+        .await;
+    let user_leg = listing["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] != "bot")
+        .and_then(|l| l["id"].as_str())
+        .expect("user leg")
+        .to_string();
+    let mut wav = None;
+    for _ in 0..50 {
+        let response = h
+            .http
+            .get(format!(
+                "{}/ringside/v1/calls/{chain}/legs/{user_leg}/recording",
+                h.base
+            ))
+            .bearer_auth(&h.dev.admin_token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == reqwest::StatusCode::OK {
+            wav = Some(response.bytes().await.unwrap().to_vec());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let decoded = ringside_audio::wav::decode(&wav.expect("user recording")).unwrap();
+    let loud = decoded.samples.iter().filter(|s| s.abs() > 0.1).count();
+    assert!(
+        loud > 8_000,
+        "the app's audio reached the user ({loud} loud samples)"
+    );
+    h.server.shutdown().await;
+}

@@ -45,6 +45,9 @@ pub(crate) struct Doors {
     /// the simulated users that join meetings. An entry whose conversation has ended is stale:
     /// the next join opens a new conversation.
     pub(crate) meetings: std::collections::HashMap<String, ConversationId>,
+    /// The WebSocket transport for Graph app-hosted media (`None`: app-hosted calls get no
+    /// media connection, as in unit tests).
+    pub(crate) raw_media: Option<super::raw_media::RawMedia>,
 }
 
 impl Doors {

@@ -27,6 +27,7 @@ pub(crate) mod fetch;
 mod media;
 pub(crate) mod media_services;
 pub(crate) mod media_store;
+pub(crate) mod raw_media;
 pub(crate) mod recordings;
 mod responder;
 pub(crate) mod routing;

@@ -117,6 +117,8 @@ pub(crate) enum Request {
 pub(crate) enum Msg {
     Request(Request),
     Media(MediaOutput),
+    /// From a raw-media (Graph app-hosted) connection.
+    Raw(super::raw_media::RawEvent),
     Shutdown,
 }
 
@@ -169,8 +171,13 @@ impl CallRuntime {
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(data_dir));
         let sink = tx.clone();
-        let port = MediaPort::start(realtime_priority, move |output| {
-            let _ = sink.send(Msg::Media(output));
+        let routes = doors.raw_media.as_ref().map(|raw| raw.routes());
+        let port = MediaPort::start(realtime_priority, move |output| match (output, &routes) {
+            // Stream frames go straight from the shard thread to their connections.
+            (MediaOutput::StreamFrames(frames), Some(routes)) => routes.dispatch(frames),
+            (output, _) => {
+                let _ = sink.send(Msg::Media(output));
+            }
         });
         let runtime = Runtime {
             engine: Engine::default(),
@@ -186,6 +193,8 @@ impl CallRuntime {
             inputs: VecDeque::new(),
             dirty: BTreeSet::new(),
             doors,
+            self_tx: tx.clone(),
+            raw_streams: HashMap::new(),
         };
         tokio::spawn(runtime.run(rx));
         Ok(CallRuntime {
@@ -323,6 +332,10 @@ struct Runtime {
     dirty: BTreeSet<LegId>,
     /// The front doors' call state.
     doors: Doors,
+    /// For raw-media connections to reach the runtime.
+    self_tx: mpsc::UnboundedSender<Msg>,
+    /// Raw-media streams by bot leg.
+    raw_streams: HashMap<LegId, (ConversationId, ringside_media::StreamId)>,
 }
 
 fn unix_ms() -> u64 {
@@ -352,6 +365,7 @@ impl Runtime {
                 None | Some(Msg::Shutdown) => break,
                 Some(Msg::Request(request)) => self.request(Instant::now(), request),
                 Some(Msg::Media(news)) => self.media_news(Instant::now(), news),
+                Some(Msg::Raw(event)) => self.raw_event(event),
             }
         }
         self.media.shutdown();
@@ -546,6 +560,92 @@ impl Runtime {
         );
     }
 
+    /// Starts a Graph app-hosted call's raw-media connection when it is established, and stops
+    /// it when the call ends (`raw_media.rs`).
+    fn raw_media_follow(&mut self, conversation: ConversationId, leg: LegId, state: LegState) {
+        let Some(raw) = self.doors.raw_media.as_ref() else {
+            return;
+        };
+        if state.is_terminated() {
+            if let Some((conversation, stream)) = self.raw_streams.remove(&leg) {
+                raw.stop(stream);
+                self.media.send(MediaCommand::StopStream {
+                    conversation,
+                    stream,
+                });
+            }
+            return;
+        }
+        if state != LegState::Established || self.raw_streams.contains_key(&leg) {
+            return;
+        }
+        let Some(call) = self.doors.graph.get(leg) else {
+            return;
+        };
+        let Some(ringside_graph_wire::MediaConfig::AppHosted(config)) = &call.media_config else {
+            return;
+        };
+        let Some(url) = super::raw_media::transport_url(config.blob.as_deref()) else {
+            return;
+        };
+        let tx = self.self_tx.clone();
+        let stream = raw.start(
+            super::raw_media::RawStart {
+                conversation,
+                leg,
+                url,
+                app: call.bot.app.to_string(),
+                tenant: call.tenant.to_string(),
+            },
+            Arc::new(move |event| {
+                let _ = tx.send(Msg::Raw(event));
+            }),
+        );
+        self.raw_streams.insert(leg, (conversation, stream));
+        self.media.send(MediaCommand::StartStream {
+            conversation,
+            leg,
+            stream,
+            channel: ringside_media::StreamChannel::Mixed,
+            rate: ringside_media::StreamRate::Khz16,
+        });
+    }
+
+    fn raw_event(&mut self, event: super::raw_media::RawEvent) {
+        match event {
+            super::raw_media::RawEvent::Audio(audio) => {
+                if self
+                    .raw_streams
+                    .values()
+                    .any(|(_, stream)| *stream == audio.stream)
+                {
+                    self.media.send(MediaCommand::StreamAudio {
+                        conversation: audio.conversation,
+                        stream: audio.stream,
+                        samples: audio.samples,
+                    });
+                }
+            }
+            super::raw_media::RawEvent::Closed(stream) => {
+                let leg = self
+                    .raw_streams
+                    .iter()
+                    .find(|(_, (_, s))| *s == stream)
+                    .map(|(leg, _)| *leg);
+                if let Some((conversation, stream)) = leg.and_then(|l| self.raw_streams.remove(&l))
+                {
+                    if let Some(raw) = self.doors.raw_media.as_ref() {
+                        raw.stop(stream);
+                    }
+                    self.media.send(MediaCommand::StopStream {
+                        conversation,
+                        stream,
+                    });
+                }
+            }
+        }
+    }
+
     fn ensure_call(&mut self, conversation: ConversationId) {
         if self.calls.contains_key(&conversation) {
             return;
@@ -608,6 +708,7 @@ impl Runtime {
                 self.ensure_call(*conversation);
                 self.ensure_leg(now, *leg);
                 self.leg_state(now, *leg, *state);
+                self.raw_media_follow(*conversation, *leg, *state);
             }
             Event::ToneReceived {
                 leg, from, tone, ..
@@ -1479,6 +1580,7 @@ mod tests {
         let doors = Doors {
             graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
             meetings: Default::default(),
+            raw_media: None,
         };
         let runtime =
             CallRuntime::start(directory, dir.path(), None, services, doors).expect("runtime");
