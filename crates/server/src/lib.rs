@@ -59,5 +59,6 @@ async fn root(
         "graphBeta": format!("{base}/beta"),
         "platformApi": format!("{base}/ringside/v1"),
         "openapi": format!("{base}/ringside/v1/openapi.json"),
+        "graphOpenapi": format!("{base}/ringside/v1/openapi/graph.json"),
     }))
 }

@@ -2100,3 +2100,70 @@ async fn app_hosted_media_streams_over_a_websocket() {
     );
     h.server.shutdown().await;
 }
+
+/// Every operation in the Graph OpenAPI document reaches a route under both versions (none falls
+/// through to the 404/405 fallbacks), so the document cannot list what Ringside does not serve.
+#[tokio::test]
+async fn graph_openapi_paths_are_all_routed() {
+    let h = start().await;
+    let response = h
+        .http
+        .get(format!("{}/ringside/v1/openapi/graph.json", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let document: Value = response.json().await.unwrap();
+    let paths = document["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 25, "{}", paths.len());
+    let guid = "00000000-0000-0000-0000-0000000000aa";
+    for (path, operations) in paths {
+        let concrete: String = path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    if segment == "{userId}" {
+                        h.dev.users[0].id.as_str()
+                    } else {
+                        guid
+                    }
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let versions: Vec<&str> = match operations
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|o| o.get("x-ringside-versions"))
+        {
+            Some(list) => list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect(),
+            None => vec!["v1.0", "beta"],
+        };
+        for (method, operation) in operations.as_object().unwrap() {
+            assert!(operation["operationId"].is_string(), "{path} {method}");
+            for version in &versions {
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let body = matches!(method, reqwest::Method::POST | reqwest::Method::PATCH)
+                    .then(|| json!({}));
+                let (status, _, reply) = h
+                    .graph(method.clone(), &format!("/{version}{concrete}"), body)
+                    .await;
+                let fallback = reply["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Resource not found for the segment"));
+                assert!(
+                    !fallback && status != StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} /{version}{concrete} is not routed: {status} {reply}"
+                );
+            }
+        }
+    }
+    h.server.shutdown().await;
+}

@@ -1,6 +1,7 @@
 //! The Microsoft Graph front door: bearer-token authentication (audience, issuer, tenant, roles,
-//! throttling) and the Graph routes Ringside serves under `/v1.0` and `/beta`: resource accounts and the
-//! calls API ([`calls`]).
+//! throttling) and the Graph routes Ringside serves under `/v1.0` and `/beta`: resource accounts, the
+//! calls API ([`calls`]) and online meetings ([`meetings`]), described by `openapi.json` (served at
+//! `/ringside/v1/openapi/graph.json`).
 
 mod auth;
 pub(crate) mod calls;
@@ -14,9 +15,22 @@ use axum::Router;
 
 use crate::state::AppState;
 
+/// The OpenAPI document of the Graph routes (made by `scripts/gen-graph-openapi.py`).
+pub(crate) const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
 /// Graph routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/ringside/v1/openapi/graph.json", get(openapi))
         .route(
             "/beta/admin/teams/resourceAccounts",
             get(resource_accounts::list),
