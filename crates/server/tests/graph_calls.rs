@@ -2167,3 +2167,188 @@ async fn graph_openapi_paths_are_all_routed() {
     }
     h.server.shutdown().await;
 }
+
+/// Every operation of the Graph OpenAPI document, driven generically: an app without the
+/// operation's roles gets 403, an unknown call id 404, another tenant's token 404 for the dev
+/// tenant's call, and a malformed JSON body 400 — always in the Graph error envelope.
+#[tokio::test]
+async fn every_graph_operation_refuses_missing_roles_unknown_calls_foreign_tenants_and_bad_json() {
+    let h = start().await;
+    let document: Value = h
+        .http
+        .get(format!("{}/ringside/v1/openapi/graph.json", h.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let live = call_user(&h, 1, "/negatives").await;
+    h.wait_until(Duration::from_secs(5), |r| {
+        states(r).iter().any(|(_, s)| s == "established")
+    })
+    .await;
+    // An app consented for a role no calling operation accepts.
+    let new_app = |name: &'static str, tenant: String| {
+        let h = &h;
+        async move {
+            let (_, app) = h
+                .admin(
+                    reqwest::Method::POST,
+                    "/applications",
+                    json!({"displayName": name, "homeTenantId": h.dev.tenant_id,
+                           "requestedPermissions": ["TeamsResourceAccount.Read.All"]}),
+                )
+                .await;
+            let app_id = app["appId"].as_str().unwrap().to_string();
+            let (_, secret) = h
+                .admin(
+                    reqwest::Method::POST,
+                    &format!("/applications/{app_id}/secrets"),
+                    json!({"displayName": "t", "expiresInDays": 1}),
+                )
+                .await;
+            let (status, _) = h
+                .admin(
+                    reqwest::Method::PUT,
+                    &format!("/tenants/{tenant}/consents/{app_id}"),
+                    json!({}),
+                )
+                .await;
+            assert!(status.is_success());
+            h.token_for(&tenant, &app_id, secret["secretText"].as_str().unwrap())
+                .await
+        }
+    };
+    let roleless = new_app("Roleless", h.dev.tenant_id.clone()).await;
+    // The dev app consented in a second tenant: same app, foreign tenant.
+    let (_, tenant) = h
+        .admin(
+            reqwest::Method::POST,
+            "/tenants",
+            json!({"displayName": "Elsewhere", "domain": "elsewhere.example.com"}),
+        )
+        .await;
+    let other = tenant["id"].as_str().unwrap().to_string();
+    h.admin(
+        reqwest::Method::PUT,
+        &format!("/tenants/{other}/consents/{}", h.dev.app.client_id),
+        json!({}),
+    )
+    .await;
+    let foreign = h
+        .token_for(&other, &h.dev.app.client_id, &h.dev.app.client_secret)
+        .await;
+
+    let unknown = "00000000-0000-0000-0000-0000000000ee";
+    let concrete = |path: &str, call: &str| -> String {
+        path.split('/')
+            .map(|segment| match segment {
+                "{callId}" => call.to_string(),
+                "{participantId}" => call.to_string(),
+                "{userId}" => h.dev.users[0].id.clone(),
+                s if s.starts_with('{') => unknown.to_string(),
+                s => s.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    // A valid body per operation, so only the case under test can fail the request.
+    let user0 = h.dev.users[0].id.clone();
+    let valid_body = |operation_id: &str| -> String {
+        let user = json!({"identity": {"user": {"id": user0}}});
+        match operation_id {
+            "answerCall" => {
+                json!({"mediaConfig": service_hosted(), "acceptedModalities": ["audio"]})
+            }
+            "rejectCall" => json!({"reason": "busy"}),
+            "redirectCall" => json!({"targets": [user]}),
+            "transferCall" => json!({"transferTarget": user}),
+            "playPrompt" => json!({"prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt",
+                "mediaInfo": {"uri": "https://cdn.example.com/x.wav"}}]}),
+            "sendDtmfTones" => json!({"tones": ["tone1"]}),
+            "updateRecordingStatus" => json!({"status": "recording"}),
+            "changeScreenSharingRole" => json!({"role": "viewer"}),
+            "inviteParticipants" => json!({"participants": [user]}),
+            "createAudioRoutingGroup" | "updateAudioRoutingGroup" => json!({
+                "routingMode": "multicast", "sources": [unknown], "receivers": [unknown]}),
+            _ => json!({}),
+        }
+        .to_string()
+    };
+    let send = |token: String, method: reqwest::Method, url: String, body: Option<String>| {
+        let h = &h;
+        async move {
+            let mut request = h.http.request(method, url).bearer_auth(token);
+            if let Some(body) = body {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let mut checked = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        if !path.contains("{callId}") {
+            continue;
+        }
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let has_body = operation.get("requestBody").is_some();
+            let body = has_body.then(|| valid_body(operation["operationId"].as_str().unwrap()));
+            let what = format!("{method} {path}");
+            // Unknown call: 404 in the envelope.
+            let (status, reply) = send(
+                h.token.clone(),
+                method.clone(),
+                format!("{}/v1.0{}", h.base, concrete(path, unknown)),
+                body.clone(),
+            )
+            .await;
+            assert_eq!(status, 404, "{what} unknown call: {reply}");
+            assert!(reply["error"]["code"].is_string(), "{what}: {reply}");
+            // Another tenant's token never reaches the dev tenant's call.
+            let (status, reply) = send(
+                foreign.clone(),
+                method.clone(),
+                format!("{}/v1.0{}", h.base, concrete(path, &live)),
+                body.clone(),
+            )
+            .await;
+            assert_eq!(status, 404, "{what} foreign tenant: {reply}");
+            // Missing roles.
+            let needs_roles = operation["x-ms-permissions"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            if needs_roles {
+                let (status, reply) = send(
+                    roleless.clone(),
+                    method.clone(),
+                    format!("{}/v1.0{}", h.base, concrete(path, &live)),
+                    body.clone(),
+                )
+                .await;
+                assert_eq!(status, 403, "{what} without its roles: {reply}");
+            }
+            // Malformed JSON.
+            if has_body {
+                let (status, reply) = send(
+                    h.token.clone(),
+                    method.clone(),
+                    format!("{}/v1.0{}", h.base, concrete(path, &live)),
+                    Some("{\"clientContext\": ".to_string()),
+                )
+                .await;
+                assert_eq!(status, 400, "{what} malformed JSON: {reply}");
+                assert!(reply["error"]["message"].is_string(), "{what}: {reply}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 25, "{checked}");
+    h.server.shutdown().await;
+}

@@ -92,6 +92,13 @@ async fn create(
     caller: GraphCaller,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // Some calling role is needed before the body is even read; which one depends on the call.
+    caller.require_any(&[
+        Permission::CallsInitiateAll,
+        Permission::CallsInitiateGroupCallAll,
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsJoinGroupCallAsGuestAll,
+    ])?;
     let version = version_of(&request);
     let bytes = read_body(request, &state).await?;
     let call: Call = parse_json(&bytes)?;
