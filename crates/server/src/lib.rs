@@ -16,6 +16,7 @@ mod outbox;
 mod ratelimit;
 mod serve;
 mod state;
+pub mod streaming;
 mod tls;
 
 pub use calls::behaviour;

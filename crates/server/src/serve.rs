@@ -134,7 +134,6 @@ impl Server {
             meetings: Default::default(),
             raw_media: Some(crate::calls::raw_media::RawMedia::new(
                 crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-                std::fs::read(&tls.ca_cert_path).ok().as_deref(),
             )),
         };
         let calls = crate::calls::CallRuntime::start(

@@ -111,6 +111,11 @@ impl AppState {
         &self.inner.calls
     }
 
+    /// The media streaming service (live call audio to and from apps over WebSocket).
+    pub fn streams(&self) -> &std::sync::Arc<crate::streaming::StreamService> {
+        self.inner.calls.streams()
+    }
+
     /// The notification outbox (Graph notifications, ACS callbacks and events).
     /// The online-meetings table (in `ringside.db`), opened on first use.
     pub(crate) fn meetings(&self) -> Result<&crate::graph::meetings::Meetings, ApiError> {

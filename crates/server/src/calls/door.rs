@@ -56,6 +56,20 @@ impl Doors {
         self.graph.offer(env, event)
     }
 
+    /// Hands a media stream's event to the door that started it (runs in the runtime task).
+    /// Graph app-hosted media has nothing to notify (the call goes on without media); the ACS
+    /// door renders MediaStreamingStarted/Stopped/Failed from these.
+    pub(crate) fn stream_event(
+        &mut self,
+        env: &DoorEnv<'_>,
+        event: &crate::streaming::StreamEvent,
+    ) {
+        let _ = env;
+        if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
+            tracing::info!(stream = event.stream.0, owner = ?event.owner, %reason, "media stream failed");
+        }
+    }
+
     /// Hands a (non-offer) engine event to the doors; `true` when a door owns its bot leg.
     pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         self.graph.event(env, event)

@@ -1,5 +1,6 @@
 //! The service-hosted media helpers the runtime and the doors share: the prompt fetcher (with its
-//! cache, which the runtime resolves prompts from) and the recordResponse recording store. Built
+//! cache, which the runtime resolves prompts from), the recordResponse recording store and the
+//! media streaming service. Built
 //! once from the `[media]` config in [`crate::serve`] and handed to the runtime.
 
 use std::path::Path;
@@ -14,6 +15,8 @@ use crate::config::MediaConfig;
 pub(crate) struct MediaServices {
     pub(crate) fetcher: Arc<PromptFetcher>,
     pub(crate) recordings: Arc<RecordingStore>,
+    /// Live media streams to apps over WebSocket ([`crate::streaming`]).
+    pub(crate) streams: Arc<crate::streaming::StreamService>,
 }
 
 impl MediaServices {
@@ -26,13 +29,15 @@ impl MediaServices {
         local_ca_pem: Option<Vec<u8>>,
     ) -> anyhow::Result<MediaServices> {
         let roots: Vec<Vec<u8>> = local_ca_pem.into_iter().collect();
-        let fetcher = PromptFetcher::new(
-            FetchPolicy::from_config(media, dev_mode),
+        let policy = FetchPolicy::from_config(media, dev_mode);
+        let streams = crate::streaming::StreamService::new(
+            crate::streaming::StreamPolicy::from_fetch(&policy),
             &roots,
-            Arc::new(PromptCache::default()),
         )?;
+        let fetcher = PromptFetcher::new(policy, &roots, Arc::new(PromptCache::default()))?;
         Ok(MediaServices {
             fetcher: Arc::new(fetcher),
+            streams: Arc::new(streams),
             recordings: Arc::new(RecordingStore::open(
                 data_dir,
                 media.recording_retention_secs,

@@ -117,8 +117,8 @@ pub(crate) enum Request {
 pub(crate) enum Msg {
     Request(Request),
     Media(MediaOutput),
-    /// From a raw-media (Graph app-hosted) connection.
-    Raw(super::raw_media::RawEvent),
+    /// From the streaming service: a media command or a stream event for a door.
+    Stream(crate::streaming::ToRuntime),
     Shutdown,
 }
 
@@ -171,14 +171,20 @@ impl CallRuntime {
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(data_dir));
         let sink = tx.clone();
-        let routes = doors.raw_media.as_ref().map(|raw| raw.routes());
-        let port = MediaPort::start(realtime_priority, move |output| match (output, &routes) {
-            // Stream frames go straight from the shard thread to their connections.
-            (MediaOutput::StreamFrames(frames), Some(routes)) => routes.dispatch(frames),
-            (output, _) => {
-                let _ = sink.send(Msg::Media(output));
+        let streams = services.streams.clone();
+        let port = MediaPort::start(realtime_priority, move |output| match output {
+            // Stream frames go straight from the shard thread to their connections' queues.
+            MediaOutput::StreamFrames(frames) => streams.route(frames),
+            other => {
+                let _ = sink.send(Msg::Media(other));
             }
         });
+        let stream_sink = tx.clone();
+        services
+            .streams
+            .attach(Arc::new(move |message: crate::streaming::ToRuntime| {
+                stream_sink.send(Msg::Stream(message)).is_ok()
+            }));
         let runtime = Runtime {
             engine: Engine::default(),
             directory,
@@ -193,7 +199,6 @@ impl CallRuntime {
             inputs: VecDeque::new(),
             dirty: BTreeSet::new(),
             doors,
-            self_tx: tx.clone(),
             raw_streams: HashMap::new(),
         };
         tokio::spawn(runtime.run(rx));
@@ -218,6 +223,11 @@ impl CallRuntime {
 
     pub(crate) fn media(&self) -> &MediaStore {
         &self.media
+    }
+
+    /// The media streaming service.
+    pub(crate) fn streams(&self) -> &Arc<crate::streaming::StreamService> {
+        &self.services.streams
     }
 
     /// The prompt fetcher (https prompts, cached by resourceId and URI).
@@ -332,10 +342,8 @@ struct Runtime {
     dirty: BTreeSet<LegId>,
     /// The front doors' call state.
     doors: Doors,
-    /// For raw-media connections to reach the runtime.
-    self_tx: mpsc::UnboundedSender<Msg>,
     /// Raw-media streams by bot leg.
-    raw_streams: HashMap<LegId, (ConversationId, ringside_media::StreamId)>,
+    raw_streams: HashMap<LegId, ringside_media::StreamId>,
 }
 
 fn unix_ms() -> u64 {
@@ -365,7 +373,7 @@ impl Runtime {
                 None | Some(Msg::Shutdown) => break,
                 Some(Msg::Request(request)) => self.request(Instant::now(), request),
                 Some(Msg::Media(news)) => self.media_news(Instant::now(), news),
-                Some(Msg::Raw(event)) => self.raw_event(event),
+                Some(Msg::Stream(message)) => self.stream_message(Instant::now(), message),
             }
         }
         self.media.shutdown();
@@ -567,12 +575,8 @@ impl Runtime {
             return;
         };
         if state.is_terminated() {
-            if let Some((conversation, stream)) = self.raw_streams.remove(&leg) {
-                raw.stop(stream);
-                self.media.send(MediaCommand::StopStream {
-                    conversation,
-                    stream,
-                });
+            if let Some(stream) = self.raw_streams.remove(&leg) {
+                self.services.streams.stop(stream, "callEnded");
             }
             return;
         }
@@ -588,60 +592,36 @@ impl Runtime {
         let Some(url) = super::raw_media::transport_url(config.blob.as_deref()) else {
             return;
         };
-        let tx = self.self_tx.clone();
-        let stream = raw.start(
-            super::raw_media::RawStart {
-                conversation,
-                leg,
-                url,
-                app: call.bot.app.to_string(),
-                tenant: call.tenant.to_string(),
-            },
-            Arc::new(move |event| {
-                let _ = tx.send(Msg::Raw(event));
-            }),
-        );
-        self.raw_streams.insert(leg, (conversation, stream));
-        self.media.send(MediaCommand::StartStream {
+        let spec = raw.spec(super::raw_media::RawStart {
             conversation,
             leg,
-            stream,
-            channel: ringside_media::StreamChannel::Mixed,
-            rate: ringside_media::StreamRate::Khz16,
+            url,
+            app: call.bot.app.to_string(),
+            tenant: call.tenant.to_string(),
         });
+        match self.services.streams.start(spec) {
+            Ok(stream) => {
+                self.raw_streams.insert(leg, stream);
+            }
+            Err(error) => tracing::info!(%error, "app-hosted media: no media connection"),
+        }
     }
 
-    fn raw_event(&mut self, event: super::raw_media::RawEvent) {
-        match event {
-            super::raw_media::RawEvent::Audio(audio) => {
-                if self
-                    .raw_streams
-                    .values()
-                    .any(|(_, stream)| *stream == audio.stream)
-                {
-                    self.media.send(MediaCommand::StreamAudio {
-                        conversation: audio.conversation,
-                        stream: audio.stream,
-                        samples: audio.samples,
-                    });
+    /// A media command from a stream connection, or a stream event for the owning door.
+    fn stream_message(&mut self, now: Instant, message: crate::streaming::ToRuntime) {
+        match message {
+            crate::streaming::ToRuntime::Media(command) => self.media.send(command),
+            crate::streaming::ToRuntime::Event(event) => {
+                if !matches!(event.kind, crate::streaming::StreamEventKind::Connected) {
+                    self.raw_streams.retain(|_, stream| *stream != event.stream);
                 }
-            }
-            super::raw_media::RawEvent::Closed(stream) => {
-                let leg = self
-                    .raw_streams
-                    .iter()
-                    .find(|(_, (_, s))| *s == stream)
-                    .map(|(leg, _)| *leg);
-                if let Some((conversation, stream)) = leg.and_then(|l| self.raw_streams.remove(&l))
-                {
-                    if let Some(raw) = self.doors.raw_media.as_ref() {
-                        raw.stop(stream);
-                    }
-                    self.media.send(MediaCommand::StopStream {
-                        conversation,
-                        stream,
-                    });
-                }
+                let env = DoorEnv {
+                    now,
+                    engine: &self.engine,
+                    directory: &self.directory,
+                };
+                self.doors.stream_event(&env, &event);
+                self.pump(now);
             }
         }
     }
@@ -1098,8 +1078,11 @@ impl Runtime {
                     record.note(now, kind);
                 }
             }
-            // Media streams: no transport is attached to the runtime yet, so nothing starts them.
-            MediaOutput::StreamFrames(_) | MediaOutput::StreamStopped { .. } => {}
+            // Frames are routed on the shard (see `start`); a stop tells the connection.
+            MediaOutput::StreamFrames(frames) => self.services.streams.route(frames),
+            MediaOutput::StreamStopped {
+                stream, counters, ..
+            } => self.services.streams.plane_stopped(stream, counters),
         }
         self.pump(now);
     }

@@ -1,0 +1,273 @@
+//! The ACS Call Automation media-streaming wire format (reference digest §6): `AudioMetadata`,
+//! `AudioData` and `DtmfData` text frames from Ringside to the app, and the app's `AudioData` /
+//! `StopAudio` frames (bidirectional) read with property names and `kind` values in any casing
+//! (the docs' PascalCase and the JS helpers' camelCase).
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::MAX_INBOUND_SAMPLES;
+
+/// `{"kind":"AudioMetadata","audioMetadata":{…}}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioMetadata<'a> {
+    /// The stream's subscription id.
+    pub subscription_id: &'a str,
+    /// Always `PCM`.
+    pub encoding: &'static str,
+    /// 16000 or 24000.
+    pub sample_rate: u32,
+    /// Always 1.
+    pub channels: u32,
+    /// Bytes per 20 ms frame (640 or 960).
+    pub length: usize,
+}
+
+/// `{"kind":"AudioData","audioData":{…}}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioData<'a> {
+    /// ISO 8601 UTC with milliseconds.
+    pub timestamp: &'a str,
+    /// The speaker (unmixed only).
+    #[serde(rename = "participantRawID", skip_serializing_if = "Option::is_none")]
+    pub participant_raw_id: Option<&'a str>,
+    /// Base64 of PCM s16le.
+    pub data: &'a str,
+    /// Below the silence threshold.
+    pub silent: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a, T: Serialize> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio_metadata: Option<&'a T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio_data: Option<&'a T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dtmf_data: Option<&'a T>,
+}
+
+/// The metadata frame (sent first).
+pub fn metadata(subscription_id: &str, sample_rate: u32) -> String {
+    let body = AudioMetadata {
+        subscription_id,
+        encoding: "PCM",
+        sample_rate,
+        channels: 1,
+        length: (sample_rate as usize / 50) * 2,
+    };
+    to_text(&Envelope {
+        kind: "AudioMetadata",
+        audio_metadata: Some(&body),
+        audio_data: None,
+        dtmf_data: None,
+    })
+}
+
+/// One audio frame.
+pub fn audio(timestamp: &str, participant: Option<&str>, samples: &[i16], silent: bool) -> String {
+    let data = base64::engine::general_purpose::STANDARD.encode(pcm_bytes(samples));
+    let body = AudioData {
+        timestamp,
+        participant_raw_id: participant,
+        data: &data,
+        silent,
+    };
+    to_text(&Envelope {
+        kind: "AudioData",
+        audio_metadata: None,
+        audio_data: Some(&body),
+        dtmf_data: None,
+    })
+}
+
+/// A key press.
+pub fn dtmf(tone: char) -> String {
+    #[derive(Serialize)]
+    struct Dtmf {
+        data: String,
+    }
+    to_text(&Envelope {
+        kind: "DtmfData",
+        audio_metadata: None,
+        audio_data: None,
+        dtmf_data: Some(&Dtmf {
+            data: tone.to_string(),
+        }),
+    })
+}
+
+fn to_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// PCM s16 little-endian bytes.
+pub fn pcm_bytes(samples: &[i16]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(samples.len() * 2);
+    for sample in samples {
+        bytes.extend_from_slice(&sample.to_le_bytes());
+    }
+    bytes
+}
+
+/// PCM s16le bytes to samples; `None` for an odd length.
+pub fn pcm_samples(bytes: &[u8]) -> Option<Vec<i16>> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(2)
+            .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
+            .collect(),
+    )
+}
+
+/// A message from the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// Audio to play into the call (PCM at the stream's rate).
+    Audio(Vec<i16>),
+    /// Flush/stop the app's queued audio (barge-in).
+    StopAudio,
+}
+
+/// Why an inbound message was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireError(pub String);
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A property by name in any casing.
+fn field<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+}
+
+/// Reads an app → Ringside message (`AudioData` or `StopAudio`, any casing).
+pub fn parse_inbound(text: &str) -> Result<Inbound, WireError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|error| WireError(format!("not JSON: {error}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| WireError("not a JSON object".into()))?;
+    let kind = field(object, "kind")
+        .and_then(Value::as_str)
+        .ok_or_else(|| WireError("no kind".into()))?;
+    if kind.eq_ignore_ascii_case("stopAudio") {
+        return Ok(Inbound::StopAudio);
+    }
+    if !kind.eq_ignore_ascii_case("audioData") {
+        return Err(WireError(format!("unsupported kind '{kind}'")));
+    }
+    let audio = field(object, "audioData")
+        .and_then(Value::as_object)
+        .ok_or_else(|| WireError("audioData is missing".into()))?;
+    let data = field(audio, "data")
+        .and_then(Value::as_str)
+        .ok_or_else(|| WireError("audioData.data is missing".into()))?;
+    decode_audio(data).map(Inbound::Audio)
+}
+
+/// Base64 PCM s16le → samples: non-empty, an even number of bytes, at most
+/// [`MAX_INBOUND_SAMPLES`].
+pub fn decode_audio(data: &str) -> Result<Vec<i16>, WireError> {
+    if data.len() > MAX_INBOUND_SAMPLES * 2 * 4 / 3 + 4 {
+        return Err(WireError("audio data is longer than 1 s".into()));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|error| WireError(format!("audio data is not base64: {error}")))?;
+    check_pcm(&bytes)
+}
+
+/// Raw PCM s16le bytes → samples, with the same limits as [`decode_audio`].
+pub fn check_pcm(bytes: &[u8]) -> Result<Vec<i16>, WireError> {
+    if bytes.is_empty() {
+        return Err(WireError("audio data is empty".into()));
+    }
+    if bytes.len() > MAX_INBOUND_SAMPLES * 2 {
+        return Err(WireError("audio data is longer than 1 s".into()));
+    }
+    pcm_samples(bytes).ok_or_else(|| WireError("audio data has an odd number of bytes".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbound_frames_have_the_documented_shape() {
+        let meta: Value = serde_json::from_str(&metadata("sub-1", 16_000)).expect("json");
+        assert_eq!(meta["kind"], "AudioMetadata");
+        assert_eq!(meta["audioMetadata"]["subscriptionId"], "sub-1");
+        assert_eq!(meta["audioMetadata"]["encoding"], "PCM");
+        assert_eq!(meta["audioMetadata"]["sampleRate"], 16_000);
+        assert_eq!(meta["audioMetadata"]["channels"], 1);
+        assert_eq!(meta["audioMetadata"]["length"], 640);
+        let meta24: Value = serde_json::from_str(&metadata("s", 24_000)).expect("json");
+        assert_eq!(meta24["audioMetadata"]["length"], 960);
+
+        let frame: Value = serde_json::from_str(&audio(
+            "2024-11-15T19:16:12.925Z",
+            Some("4:+14255550199"),
+            &[1, -2],
+            false,
+        ))
+        .expect("json");
+        assert_eq!(frame["kind"], "AudioData");
+        assert_eq!(frame["audioData"]["participantRawID"], "4:+14255550199");
+        assert_eq!(frame["audioData"]["data"], "AQD+/w==");
+        assert_eq!(frame["audioData"]["silent"], false);
+        let mixed: Value = serde_json::from_str(&audio("t", None, &[0], true)).expect("json");
+        assert!(mixed["audioData"].get("participantRawID").is_none());
+        let key: Value = serde_json::from_str(&dtmf('5')).expect("json");
+        assert_eq!(
+            key,
+            serde_json::json!({"kind": "DtmfData", "dtmfData": {"data": "5"}})
+        );
+    }
+
+    #[test]
+    fn inbound_reads_both_casings_and_refuses_bad_audio() {
+        let pascal = r#"{"Kind":"AudioData","AudioData":{"Data":"AQD+/w=="},"StopAudio":null}"#;
+        assert_eq!(parse_inbound(pascal), Ok(Inbound::Audio(vec![1, -2])));
+        let camel = r#"{"kind":"audioData","audioData":{"data":"AQD+/w==","isSilent":false},"stopAudio":{}}"#;
+        assert_eq!(parse_inbound(camel), Ok(Inbound::Audio(vec![1, -2])));
+        assert_eq!(
+            parse_inbound(r#"{"Kind":"StopAudio","AudioData":null,"StopAudio":{}}"#),
+            Ok(Inbound::StopAudio)
+        );
+        assert_eq!(
+            parse_inbound(r#"{"kind":"stopAudio","stopAudio":{}}"#),
+            Ok(Inbound::StopAudio)
+        );
+        for bad in [
+            "",
+            "[]",
+            "{}",
+            r#"{"kind":5}"#,
+            r#"{"kind":"Transcription"}"#,
+            r#"{"kind":"AudioData"}"#,
+            r#"{"kind":"AudioData","audioData":{"data":"***"}}"#,
+            r#"{"kind":"AudioData","audioData":{"data":"AQ=="}}"#,
+            r#"{"kind":"AudioData","audioData":{"data":""}}"#,
+        ] {
+            assert!(parse_inbound(bad).is_err(), "{bad}");
+        }
+        let long = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 48_002]);
+        let message = format!(r#"{{"kind":"AudioData","audioData":{{"data":"{long}"}}}}"#);
+        assert!(parse_inbound(&message).is_err());
+    }
+}
