@@ -56,6 +56,11 @@ pub(crate) const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
 
 /// The dialect of a row: how its request is authenticated and which headers it gets.
 pub(crate) const DIALECT_GRAPH: &str = "graph";
+/// ACS Call Automation callbacks: JWT with the ACS resource id as audience.
+pub(crate) const DIALECT_ACS: &str = "acs";
+/// Event Grid deliveries: no JWT (Event Grid authenticates by the validation handshake), and
+/// `aeg-delivery-count` counts the attempts made before this one.
+pub(crate) const DIALECT_EVENT_GRID: &str = "eventgrid";
 
 enum WriterMsg {
     Enqueue(NewOutboxRow),
@@ -421,13 +426,18 @@ impl Delivery {
 
     /// One POST: the outcome, or `Err(location)` for a redirect to follow.
     async fn post(&self, url: &reqwest::Url, row: &OutboxRow) -> Result<Attempt, reqwest::Url> {
-        let token = match self.signer.token(&row.row.audience, &row.row.tenant) {
-            Ok(token) => token,
-            Err(error) => {
-                return Ok(Attempt::Retry {
-                    error: error.to_string(),
-                    retry_after: None,
-                })
+        let event_grid = row.row.dialect == DIALECT_EVENT_GRID;
+        let token = if event_grid {
+            String::new()
+        } else {
+            match self.signer.token(&row.row.audience, &row.row.tenant) {
+                Ok(token) => token,
+                Err(error) => {
+                    return Ok(Attempt::Retry {
+                        error: error.to_string(),
+                        retry_after: None,
+                    })
+                }
             }
         };
         let mut headers = HeaderMap::new();
@@ -439,7 +449,9 @@ impl Delivery {
                 headers.insert(name, value);
             }
         };
-        put("authorization", &format!("Bearer {token}"));
+        if !event_grid {
+            put("authorization", &format!("Bearer {token}"));
+        }
         put("content-type", "application/json");
         put("accept", "application/json");
         if row.row.dialect == DIALECT_GRAPH {
@@ -447,6 +459,9 @@ impl Delivery {
         }
         for (name, value) in &row.row.headers {
             put(name, value);
+        }
+        if event_grid {
+            put("aeg-delivery-count", &row.attempts.to_string());
         }
         let response = self
             .client

@@ -132,6 +132,7 @@ impl Server {
                 },
             ),
             meetings: Default::default(),
+            acs: crate::acs::calls::AcsCalls::new(outbox.clone()),
             raw_media: Some(crate::calls::raw_media::RawMedia::new(
                 crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             )),

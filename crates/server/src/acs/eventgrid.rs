@@ -22,6 +22,7 @@ pub(crate) enum EventSchema {
 
 impl EventSchema {
     /// `EventGridSchema` or `CloudEventSchemaV1_0` (the ARM names).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventSchema::EventGrid => "EventGridSchema",
@@ -30,6 +31,7 @@ impl EventSchema {
     }
 
     /// Parses the ARM name (case-insensitive).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn parse(text: &str) -> Option<EventSchema> {
         [EventSchema::EventGrid, EventSchema::CloudEvents]
             .into_iter()

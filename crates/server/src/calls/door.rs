@@ -41,6 +41,8 @@ use crate::graph::calls::GraphCalls;
 pub(crate) struct Doors {
     /// The Graph `/communications/calls` door.
     pub(crate) graph: GraphCalls,
+    /// The ACS Call Automation door's call connections.
+    pub(crate) acs: crate::acs::calls::AcsCalls,
     /// Live meeting conversations by meeting id (`graph::meetings`), shared by every door and
     /// the simulated users that join meetings. An entry whose conversation has ended is stale:
     /// the next join opens a new conversation.
@@ -53,7 +55,7 @@ pub(crate) struct Doors {
 impl Doors {
     /// Offers a call to the doors; `true` when one adopted the bot leg.
     pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
-        self.graph.offer(env, event)
+        self.graph.offer(env, event) || self.acs.offer(env, event)
     }
 
     /// Hands a media stream's event to the door that started it (runs in the runtime task).
@@ -72,7 +74,10 @@ impl Doors {
 
     /// Hands a (non-offer) engine event to the doors; `true` when a door owns its bot leg.
     pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
-        self.graph.event(env, event)
+        // Both see every event: a conversation can hold a Graph bot and an ACS connection.
+        let graph = self.graph.event(env, event);
+        let acs = self.acs.event(env, event);
+        graph || acs
     }
 }
 

@@ -1563,6 +1563,7 @@ mod tests {
         let doors = Doors {
             graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
             meetings: Default::default(),
+            acs: crate::acs::calls::AcsCalls::new(outbox.clone()),
             raw_media: None,
         };
         let runtime =

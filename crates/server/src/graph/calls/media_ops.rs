@@ -121,7 +121,7 @@ pub(super) fn media_ref(
 /// Downloads (or finds cached) every prompt that is not an upload, all at once (so 20 prompts
 /// take no longer than the slowest); failures are logged and left for the engine to report when
 /// the prompt starts.
-pub(super) async fn prefetch(state: &AppState, media: &[MediaRef]) {
+pub(crate) async fn prefetch(state: &AppState, media: &[MediaRef]) {
     let mut unique: Vec<MediaRef> = Vec::new();
     for media in media {
         if upload_id(&media.uri).is_none() && !unique.contains(media) {

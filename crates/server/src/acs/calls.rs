@@ -1,0 +1,718 @@
+//! The ACS call-connection table and its callbacks: IncomingCall delivery to Event Grid
+//! subscriptions, one [`AcsCall`] per bot leg the door answered, created or connected (its
+//! callback, its pending operation contexts), and the rendering of engine events as Call
+//! Automation CloudEvents (digest §4) through the persisted outbox.
+//!
+//! - An offer to an ACS bot (a resource account bound to an ACS resource, Teams Phone
+//!   extensibility) is adopted when the resource has at least one event subscription that takes
+//!   `Microsoft.Communication.IncomingCall` for the callee's rawId: each gets the event in its
+//!   schema (Event Grid or CloudEvents) with `RetryPolicy::EventGrid`, no JWT, `aeg-*` headers.
+//!   Without a subscription nobody hears of the call and it rings out (the engine's answer
+//!   deadline ends it), as in ACS.
+//! - Callbacks: one CloudEvent per POST, wrapped in an array (JS parses only `[0]`), to the
+//!   connection's callbackUri or an operation's `operationCallbackUri`, with a JWT whose audience
+//!   is the ACS resource id, ordered per connection.
+//! - Ids: `callConnectionId` is the bot's leg id; `serverCallId` is derived from the conversation
+//!   ([`server_call_id`]); `correlationId` is the conversation id.
+
+use std::collections::{HashMap, VecDeque};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use ringside_directory::EventDeliverySchema;
+use ringside_engine::{
+    ConversationId, Dialect, Event, LegId, LegState, OperationId, OperationKind, Outcome,
+    Participant,
+};
+use ringside_model::{AcsResourceId, Party, TenantId, Tone};
+use ringside_store::{NewOutboxRow, RetryPolicy};
+use serde_json::{json, Value};
+
+use super::eventgrid::{delivery_headers, EventSchema};
+use super::incoming::{self, identifier, CallContext, IncomingCall};
+use crate::calls::door::DoorEnv;
+use crate::outbox::{Outbox, DIALECT_ACS, DIALECT_EVENT_GRID};
+
+/// How long an `incomingCallContext` stays valid (the engine's answer deadline is shorter).
+const CONTEXT_TTL_SECS: i64 = 300;
+/// Ended connections remembered for GET and precise errors.
+const ENDED_KEPT: usize = 1_000;
+
+/// The `serverCallId` of a conversation (opaque base64, like ACS's).
+pub(crate) fn server_call_id(conversation: ConversationId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("ringside:conversation:{conversation}"))
+}
+
+/// The conversation a `serverCallId` names.
+pub(crate) fn conversation_of(server_call_id: &str) -> Option<ConversationId> {
+    let bytes = URL_SAFE_NO_PAD.decode(server_call_id.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let id = text.strip_prefix("ringside:conversation:")?;
+    ringside_model::Guid::parse(id).ok().map(ConversationId)
+}
+
+/// An operation whose events need its context and callback.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingOp {
+    pub(crate) context: String,
+    pub(crate) callback: Option<String>,
+    /// The participant it concerns (add/remove), rendered.
+    pub(crate) participant: Option<Value>,
+}
+
+/// One call connection.
+#[derive(Debug, Clone)]
+pub(crate) struct AcsCall {
+    pub(crate) id: LegId,
+    pub(crate) conversation: ConversationId,
+    pub(crate) resource: AcsResourceId,
+    pub(crate) tenant: TenantId,
+    pub(crate) callback_uri: String,
+    pub(crate) state: LegState,
+    pub(crate) source: Value,
+    pub(crate) targets: Vec<Value>,
+    pub(crate) source_caller_id: Option<String>,
+    pub(crate) source_display_name: Option<String>,
+    pub(crate) answered_for: Option<String>,
+    /// `operationContext` of the request that set the call up (CallConnected echoes it).
+    pub(crate) setup_context: Option<String>,
+    pub(crate) connected: bool,
+    pub(crate) ops: HashMap<OperationId, PendingOp>,
+    /// Continuous DTMF recognition is on.
+    pub(crate) continuous_dtmf: bool,
+}
+
+impl AcsCall {
+    /// `callConnectionState`.
+    pub(crate) fn wire_state(&self) -> &'static str {
+        self.state.acs_call_connection_state()
+    }
+
+    /// CallConnectionProperties.
+    pub(crate) fn properties(&self) -> Value {
+        let mut value = json!({
+            "callConnectionId": self.id.to_string(),
+            "serverCallId": server_call_id(self.conversation),
+            "targets": self.targets,
+            "callConnectionState": self.wire_state(),
+            "callbackUri": self.callback_uri,
+            "source": self.source,
+            "correlationId": self.conversation.to_string(),
+            "mediaStreamingSubscription": {"id": self.id.to_string(), "state": "inactive", "subscribedContentTypes": ["audio"]},
+            "transcriptionSubscription": {"id": self.id.to_string(), "state": "disabled", "subscribedResultTypes": ["final"]},
+        });
+        if let Some(number) = &self.source_caller_id {
+            value["sourceCallerIdNumber"] = json!({"value": number});
+        }
+        if let Some(name) = &self.source_display_name {
+            value["sourceDisplayName"] = json!(name);
+        }
+        if let Some(number) = &self.answered_for {
+            value["answeredFor"] = json!({"value": number});
+        }
+        value
+    }
+}
+
+/// An offer waiting for answer/reject/redirect.
+#[derive(Debug, Clone)]
+pub(crate) struct Offer {
+    pub(crate) conversation: ConversationId,
+    pub(crate) resource: AcsResourceId,
+    pub(crate) tenant: TenantId,
+    pub(crate) caller: Party,
+    pub(crate) callee: Party,
+}
+
+/// Every ACS call connection, owned by the call runtime.
+pub(crate) struct AcsCalls {
+    outbox: Outbox,
+    key: Vec<u8>,
+    pub(crate) calls: HashMap<LegId, AcsCall>,
+    pub(crate) offers: HashMap<LegId, Offer>,
+    by_conversation: HashMap<ConversationId, Vec<LegId>>,
+    ended: VecDeque<LegId>,
+}
+
+impl AcsCalls {
+    /// An empty table delivering through `outbox`; `incomingCallContext` tokens are sealed with a
+    /// fresh random key (offers do not survive a restart anyway).
+    pub(crate) fn new(outbox: Outbox) -> AcsCalls {
+        let mut key = vec![0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        AcsCalls {
+            outbox,
+            key,
+            calls: HashMap::new(),
+            offers: HashMap::new(),
+            by_conversation: HashMap::new(),
+            ended: VecDeque::new(),
+        }
+    }
+
+    /// Opens an `incomingCallContext` issued by this server.
+    pub(crate) fn open_context(&self, token: &str, now: i64) -> Option<CallContext> {
+        CallContext::open(token, &self.key, now).ok()
+    }
+
+    pub(crate) fn insert(&mut self, call: AcsCall) {
+        let by = self.by_conversation.entry(call.conversation).or_default();
+        if !by.contains(&call.id) {
+            by.push(call.id);
+        }
+        self.calls.insert(call.id, call);
+    }
+
+    /// The connection of `resource`, ended or not.
+    pub(crate) fn visible(&mut self, resource: AcsResourceId, id: LegId) -> Option<&mut AcsCall> {
+        self.calls.get_mut(&id).filter(|c| c.resource == resource)
+    }
+
+    fn in_conversation(&self, conversation: ConversationId) -> Vec<LegId> {
+        self.by_conversation
+            .get(&conversation)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Queues one callback CloudEvent for a connection (to `callback` when given).
+    pub(crate) fn callback(
+        &mut self,
+        id: LegId,
+        event_type: &str,
+        mut data: Value,
+        callback: Option<&str>,
+    ) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if let Value::Object(map) = &mut data {
+            map.insert("callConnectionId".into(), json!(id.to_string()));
+            map.insert(
+                "serverCallId".into(),
+                json!(server_call_id(call.conversation)),
+            );
+            map.insert("correlationId".into(), json!(call.conversation.to_string()));
+        }
+        let source = format!("calling/callConnections/{id}");
+        let event = json!([{
+            "id": crate::state::new_guid().to_string(),
+            "source": source,
+            "subject": source,
+            "type": format!("Microsoft.Communication.{event_type}"),
+            "data": data,
+            "time": now_rfc3339(),
+            "specversion": "1.0",
+            "datacontenttype": "application/json",
+        }]);
+        let body = serde_json::to_vec(&event).unwrap_or_default();
+        self.outbox.enqueue(NewOutboxRow {
+            ordering_key: id.to_string(),
+            target_url: callback.unwrap_or(&call.callback_uri).to_string(),
+            dialect: DIALECT_ACS.into(),
+            audience: call.resource.to_string(),
+            tenant: call.tenant.to_string(),
+            headers: vec![(
+                "X-Microsoft-Skype-Chain-ID".into(),
+                call.conversation.to_string(),
+            )],
+            body,
+            retry_policy: RetryPolicy::Standard,
+            created_at_ms: crate::outbox::unix_ms(),
+        });
+    }
+
+    /// An offer to an ACS bot: deliver IncomingCall to the resource's subscriptions.
+    pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        let Event::CallOffered {
+            conversation,
+            leg,
+            tenant,
+            caller,
+            callee,
+            bot,
+            ..
+        } = event
+        else {
+            return false;
+        };
+        if bot.dialect != Dialect::Acs {
+            return false;
+        }
+        let Some(resource) = bot.acs_resource else {
+            return false;
+        };
+        // A call to a resource account's number is a call to the resource account (seed 004:
+        // `to` is `28:orgid:<account id>`).
+        let callee = &env.directory.read(|d| match callee {
+            Party::Phone(number) => match d.number_owner(number) {
+                Some(ringside_directory::Account::Instance(i)) => Party::ApplicationInstance {
+                    tenant: i.tenant,
+                    instance: i.id,
+                },
+                _ => callee.clone(),
+            },
+            other => other.clone(),
+        });
+        let to = identifier(callee);
+        let to_raw = incoming::raw_id(&to).to_string();
+        let (subscriptions, topic, display) = env.directory.read(|d| {
+            let subscriptions: Vec<(String, String, EventDeliverySchema)> = d
+                .event_subscriptions(resource)
+                .filter(|s| {
+                    s.event_types
+                        .contains("Microsoft.Communication.IncomingCall")
+                })
+                .filter(|s| s.to_raw_ids.is_empty() || s.to_raw_ids.contains(&to_raw))
+                .map(|s| (s.name.clone(), s.endpoint.clone(), s.schema))
+                .collect();
+            let topic = d
+                .acs_resource(resource)
+                .map(|r| incoming::topic(&r.tenant.to_string(), "ringside", &r.name))
+                .unwrap_or_default();
+            let display = match caller {
+                Party::User { tenant, user } => d
+                    .user(*tenant, *user)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
+                Party::Phone(number) => number.as_str().to_string(),
+                _ => String::new(),
+            };
+            (subscriptions, topic, display)
+        });
+        if subscriptions.is_empty() {
+            return false;
+        }
+        let context = CallContext {
+            resource: resource.to_string(),
+            conversation: conversation.to_string(),
+            leg: leg.to_string(),
+            expires_at: crate::state::unix_now() + CONTEXT_TTL_SECS,
+        }
+        .seal(&self.key);
+        let call = IncomingCall {
+            to: callee.clone(),
+            from: caller.clone(),
+            caller_display_name: display,
+            server_call_id: server_call_id(*conversation),
+            correlation_id: conversation.to_string(),
+            incoming_call_context: context,
+            sip_headers: Vec::new(),
+            voip_headers: Vec::new(),
+        };
+        let time = now_rfc3339();
+        for (name, endpoint, schema) in subscriptions {
+            let id = crate::state::new_guid().to_string();
+            let (event, schema) = match schema {
+                EventDeliverySchema::CloudEvents => (
+                    incoming::cloud_event(
+                        &id,
+                        &topic,
+                        &call.subject(),
+                        "Microsoft.Communication.IncomingCall",
+                        &time,
+                        call.data(),
+                    ),
+                    EventSchema::CloudEvents,
+                ),
+                _ => (
+                    incoming::event_grid_event(
+                        &id,
+                        &topic,
+                        &call.subject(),
+                        "Microsoft.Communication.IncomingCall",
+                        &time,
+                        call.data(),
+                    ),
+                    EventSchema::EventGrid,
+                ),
+            };
+            let mut headers = delivery_headers(schema, &name, &id);
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("aeg-delivery-count"));
+            self.outbox.enqueue(NewOutboxRow {
+                ordering_key: leg.to_string(),
+                target_url: endpoint,
+                dialect: DIALECT_EVENT_GRID.into(),
+                audience: String::new(),
+                tenant: tenant.to_string(),
+                headers,
+                body: serde_json::to_vec(&json!([event])).unwrap_or_default(),
+                retry_policy: RetryPolicy::EventGrid,
+                created_at_ms: crate::outbox::unix_ms(),
+            });
+        }
+        self.offers.insert(
+            *leg,
+            Offer {
+                conversation: *conversation,
+                resource,
+                tenant: *tenant,
+                caller: caller.clone(),
+                callee: callee.clone(),
+            },
+        );
+        true
+    }
+
+    /// Renders an engine event for the connections it concerns; `true` when one did.
+    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        match event {
+            Event::LegStateChanged { leg, state, .. } => {
+                if state.is_terminated() {
+                    self.offers.remove(leg);
+                }
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                call.state = *state;
+                match state {
+                    LegState::Established if !call.connected => {
+                        call.connected = true;
+                        let context = call.setup_context.clone();
+                        self.callback(
+                            *leg,
+                            "CallConnected",
+                            json!({"operationContext": context, "resultInformation": result(200, 0, "")}),
+                            None,
+                        );
+                    }
+                    LegState::Terminated(reason) => {
+                        let (code, sub, message) = reason.acs_result_info();
+                        self.callback(
+                            *leg,
+                            "CallDisconnected",
+                            json!({"resultInformation": result(code, sub, message)}),
+                            None,
+                        );
+                        self.ended.push_back(*leg);
+                        while self.ended.len() > ENDED_KEPT {
+                            if let Some(old) = self.ended.pop_front() {
+                                if let Some(call) = self.calls.remove(&old) {
+                                    if let Some(v) =
+                                        self.by_conversation.get_mut(&call.conversation)
+                                    {
+                                        v.retain(|l| *l != old);
+                                        if v.is_empty() {
+                                            self.by_conversation.remove(&call.conversation);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                true
+            }
+            Event::RosterChanged {
+                conversation,
+                sequence,
+                participants,
+            } => {
+                let legs = self.in_conversation(*conversation);
+                let rendered = render_participants(participants);
+                let mut any = false;
+                for leg in legs {
+                    if self
+                        .calls
+                        .get(&leg)
+                        .is_some_and(|c| c.connected && !c.state.is_terminated())
+                    {
+                        any = true;
+                        self.callback(
+                            leg,
+                            "ParticipantsUpdated",
+                            json!({"sequenceNumber": sequence, "participants": rendered}),
+                            None,
+                        );
+                    }
+                }
+                any
+            }
+            Event::OperationCompleted {
+                leg,
+                operation,
+                kind,
+                outcome,
+                tones,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                let Some(op) = call.ops.remove(operation) else {
+                    return true;
+                };
+                let (code, sub, message) = outcome.acs_result_info();
+                let info = result(code, sub, message);
+                let ok = matches!(
+                    outcome,
+                    Outcome::Success
+                        | Outcome::RecognizeMaxTones
+                        | Outcome::RecognizeStopTone
+                        | Outcome::RecognizeInterToneTimeout
+                ) && !(*kind == OperationKind::Recognize && tones.is_empty());
+                let cancelled = matches!(outcome, Outcome::Cancelled);
+                let base = json!({"operationContext": op.context, "resultInformation": info});
+                let with = |mut v: Value, key: &str, extra: Value| {
+                    v[key] = extra;
+                    v
+                };
+                let (event_type, data) = match kind {
+                    OperationKind::PlayPrompt => (
+                        if ok {
+                            "PlayCompleted"
+                        } else if cancelled {
+                            "PlayCanceled"
+                        } else {
+                            "PlayFailed"
+                        },
+                        if ok || cancelled {
+                            base
+                        } else {
+                            with(base, "failedPlaySourceIndex", json!(0))
+                        },
+                    ),
+                    OperationKind::Recognize => {
+                        if ok {
+                            let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
+                            let mut data = with(base, "recognitionType", json!("dtmf"));
+                            data["dtmfResult"] = json!({"tones": names});
+                            ("RecognizeCompleted", data)
+                        } else if cancelled {
+                            ("RecognizeCanceled", base)
+                        } else {
+                            ("RecognizeFailed", base)
+                        }
+                    }
+                    OperationKind::SendDtmf => (
+                        if ok {
+                            "SendDtmfTonesCompleted"
+                        } else {
+                            "SendDtmfTonesFailed"
+                        },
+                        base,
+                    ),
+                    OperationKind::AddParticipants => (
+                        if ok {
+                            "AddParticipantSucceeded"
+                        } else {
+                            "AddParticipantFailed"
+                        },
+                        with(
+                            base,
+                            "participant",
+                            op.participant.clone().unwrap_or(Value::Null),
+                        ),
+                    ),
+                    OperationKind::RemoveParticipant => (
+                        if ok {
+                            "RemoveParticipantSucceeded"
+                        } else {
+                            "RemoveParticipantFailed"
+                        },
+                        with(
+                            base,
+                            "participant",
+                            op.participant.clone().unwrap_or(Value::Null),
+                        ),
+                    ),
+                    OperationKind::CancelAddParticipants => (
+                        if ok {
+                            "CancelAddParticipantSucceeded"
+                        } else {
+                            "CancelAddParticipantFailed"
+                        },
+                        with(
+                            base,
+                            "invitationId",
+                            op.participant.clone().unwrap_or(Value::Null),
+                        ),
+                    ),
+                    OperationKind::UnsubscribeFromTone => {
+                        ("ContinuousDtmfRecognitionStopped", base)
+                    }
+                    OperationKind::Hold | OperationKind::Unhold if !ok => ("HoldFailed", base),
+                    _ => return true,
+                };
+                let callback = op.callback.clone();
+                self.callback(*leg, event_type, data, callback.as_deref());
+                true
+            }
+            Event::ToneReceived {
+                leg,
+                tone,
+                sequence_id,
+                ..
+            } => {
+                let Some(call) = self.calls.get(leg) else {
+                    return false;
+                };
+                if call.continuous_dtmf {
+                    self.callback(
+                        *leg,
+                        "ContinuousDtmfRecognitionToneReceived",
+                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "resultInformation": result(200, 0, "")}),
+                        None,
+                    );
+                }
+                true
+            }
+            Event::TransferAccepted {
+                conversation,
+                leg,
+                operation,
+                target,
+                transferee,
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                let op = call.ops.remove(operation);
+                let identify = |id: Option<LegId>| -> Value {
+                    id.and_then(|l| env.engine.leg(l))
+                        .map(|info| identifier(&info.party))
+                        .unwrap_or(Value::Null)
+                };
+                let _ = conversation;
+                let data = json!({
+                    "operationContext": op.as_ref().map(|o| o.context.clone()),
+                    "resultInformation": result(200, 7015, "The transfer completed successfully."),
+                    "transferTarget": identify(Some(*target)),
+                    "transferee": identify(*transferee),
+                });
+                let callback = op.and_then(|o| o.callback);
+                self.callback(*leg, "CallTransferAccepted", data, callback.as_deref());
+                true
+            }
+            Event::TransferFailed {
+                leg,
+                operation,
+                cause,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                let op = call.ops.remove(operation);
+                let (code, sub, message) = cause.acs_result_info();
+                let data = json!({
+                    "operationContext": op.as_ref().map(|o| o.context.clone()),
+                    "resultInformation": result(code, sub, message),
+                });
+                let callback = op.and_then(|o| o.callback);
+                self.callback(*leg, "CallTransferFailed", data, callback.as_deref());
+                true
+            }
+            _ => event_leg(event).is_some_and(|leg| self.calls.contains_key(&leg)),
+        }
+    }
+}
+
+fn event_leg(event: &Event) -> Option<LegId> {
+    match event {
+        Event::ParticipantAdded { leg, .. }
+        | Event::ParticipantAddFailed { leg, .. }
+        | Event::ParticipantRemoved { leg, .. } => Some(*leg),
+        _ => None,
+    }
+}
+
+/// The identifier of a party, for sources, targets and events.
+pub(crate) fn render_source(party: &Party) -> Value {
+    identifier(party)
+}
+
+/// `resultInformation`.
+pub(crate) fn result(code: u16, sub: u32, message: &str) -> Value {
+    json!({"code": code, "subCode": sub, "message": message})
+}
+
+/// CallParticipant list.
+pub(crate) fn render_participants(roster: &[Participant]) -> Vec<Value> {
+    roster
+        .iter()
+        .map(|p| {
+            json!({
+                "identifier": identifier(&p.party),
+                "isMuted": p.muted,
+                "isOnHold": p.on_hold,
+            })
+        })
+        .collect()
+}
+
+/// ACS's DtmfTone names.
+pub(crate) fn tone_name(tone: Tone) -> &'static str {
+    match tone.as_char() {
+        '0' => "zero",
+        '1' => "one",
+        '2' => "two",
+        '3' => "three",
+        '4' => "four",
+        '5' => "five",
+        '6' => "six",
+        '7' => "seven",
+        '8' => "eight",
+        '9' => "nine",
+        '#' => "pound",
+        '*' => "asterisk",
+        'A' => "a",
+        'B' => "b",
+        'C' => "c",
+        'D' => "d",
+        _ => "flash",
+    }
+}
+
+/// A DtmfTone name (case-insensitive) or a single key.
+pub(crate) fn tone_from_name(name: &str) -> Option<Tone> {
+    let c = match name.trim().to_ascii_lowercase().as_str() {
+        "zero" | "0" => '0',
+        "one" | "1" => '1',
+        "two" | "2" => '2',
+        "three" | "3" => '3',
+        "four" | "4" => '4',
+        "five" | "5" => '5',
+        "six" | "6" => '6',
+        "seven" | "7" => '7',
+        "eight" | "8" => '8',
+        "nine" | "9" => '9',
+        "pound" | "#" => '#',
+        "asterisk" | "*" => '*',
+        "a" => 'A',
+        "b" => 'B',
+        "c" => 'C',
+        "d" => 'D',
+        _ => return None,
+    };
+    Tone::from_char(c).ok()
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_call_ids_round_trip_and_tones_have_acs_names() {
+        let conversation = ConversationId(ringside_model::Guid::from_u128(42));
+        assert_eq!(
+            conversation_of(&server_call_id(conversation)),
+            Some(conversation)
+        );
+        assert_eq!(conversation_of("bm90IG91cnM"), None);
+        assert_eq!(conversation_of("%%%"), None);
+        for c in "0123456789#*ABCD".chars() {
+            let tone = Tone::from_char(c).unwrap();
+            assert_eq!(tone_from_name(tone_name(tone)), Some(tone));
+        }
+        assert_eq!(tone_from_name("Pound"), Tone::from_char('#').ok());
+        assert_eq!(tone_from_name("eleven"), None);
+    }
+}

@@ -1,0 +1,208 @@
+"""azure-communication-callautomation 1.6.0 (unchanged; connection string from dev.json) against
+Ringside's ACS door, Teams Phone extensibility style (seed 004): an Event Grid subscription with its
+validation handshake, a simulated PSTN caller dialling the resource account bound to the dev ACS
+resource, IncomingCall, answer_call, CallConnected, call properties and participants, play of a WAV,
+DTMF recognize of keys the caller presses, continuous DTMF, adding a Teams user, transfer to a PSTN
+number and CallDisconnected — every callback a CloudEvent whose JWT is verified (audience: the ACS
+resource id). Plus the errors the SDK raises for an unknown connection and a bad context."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+
+import pytest
+from azure.communication.callautomation import (
+    CallAutomationClient,
+    DtmfTone,
+    FileSource,
+    MicrosoftTeamsUserIdentifier,
+    PhoneNumberIdentifier,
+    RecognizeInputType,
+)
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from ringside_interop import verify_token
+from test_graph_media import _beep
+
+CALLER = "+14255550196"
+CCAAS_NUMBER = "+14255550200"
+
+
+class _Service:
+    """A CCaaS service's webhook: Event Grid (validation + IncomingCall) at /events, Call Automation
+    callbacks at /callbacks, and a prompt at /prompt.wav."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.callbacks: list[dict] = []
+        self.tokens: list[str] = []
+        self.event_headers: list[dict] = []
+        self.lock = threading.Lock()
+        wav = _beep(800.0, 0.5)
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "audio/wav")
+                self.send_header("content-length", str(len(wav)))
+                self.end_headers()
+                self.wfile.write(wav)
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"[]")
+                reply = b""
+                with outer.lock:
+                    if self.path.startswith("/events"):
+                        outer.event_headers.append(dict(self.headers))
+                        for event in body:
+                            if event.get("eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent":
+                                reply = json.dumps({"validationResponse": event["data"]["validationCode"]}).encode()
+                            else:
+                                outer.events.append(event)
+                    else:
+                        outer.tokens.append(self.headers.get("authorization") or "")
+                        outer.callbacks.extend(body)
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, source: str, predicate, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for item in getattr(self, source):
+                    if predicate(item):
+                        return item
+            time.sleep(0.05)
+        with self.lock:
+            raise AssertionError(f"nothing matched in {source}: {json.dumps(getattr(self, source))[:3000]}")
+
+    def callback(self, event_type: str, timeout: float = 10.0) -> dict:
+        return self.wait("callbacks", lambda e: e.get("type") == f"Microsoft.Communication.{event_type}", timeout)
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def service(dev, admin):
+    svc = _Service()
+    resource = dev["acs"]["resourceId"]
+    name = f"interop{int(time.time() * 1000) % 10**9}"
+    admin.call(
+        "POST", f"/acsResources/{resource}/eventSubscriptions",
+        {"name": name, "endpoint": f"{svc.url}/events", "includedEventTypes": ["Microsoft.Communication.IncomingCall"]},
+        expect=(200, 201),
+    )
+    yield svc
+    admin.call("DELETE", f"/acsResources/{resource}/eventSubscriptions/{name}", expect=(200, 204, 404))
+    svc.close()
+
+
+def _client(dev) -> CallAutomationClient:
+    return CallAutomationClient.from_connection_string(dev["acs"]["connectionString"], connection_verify=dev.ca)
+
+
+def test_seed_004_call_flow(dev, admin, service):
+    client = _client(dev)
+    dialled = admin.call("POST", f"/phones/{CALLER.replace('+', '%2B')}/calls", {"to": CCAAS_NUMBER, "hangupAfter": "60s"})
+    conversation, caller_leg = dialled["callId"], dialled["legId"]
+
+    incoming = service.wait("events", lambda e: e.get("eventType") == "Microsoft.Communication.IncomingCall")
+    data = incoming["data"]
+    assert data["from"]["rawId"] == f"4:{CALLER}"
+    assert data["to"]["rawId"].startswith("28:orgid:"), data["to"]
+    headers = {k.lower(): v for k, v in service.event_headers[-1].items()}
+    assert headers["aeg-event-type"] == "Notification"
+    assert headers["aeg-delivery-count"] == "0"
+    assert "authorization" not in headers
+
+    answered = client.answer_call(data["incomingCallContext"], f"{service.url}/callbacks", operation_context="answer-ctx")
+    connection = client.get_call_connection(answered.call_connection_id)
+    connected = service.callback("CallConnected")
+    assert connected["data"]["callConnectionId"] == answered.call_connection_id
+    assert connected["data"]["operationContext"] == "answer-ctx"
+    assert connected["data"]["serverCallId"] == data["serverCallId"]
+
+    props = connection.get_call_properties()
+    assert props.call_connection_state == "connected"
+    assert props.server_call_id == data["serverCallId"]
+    participants = list(connection.list_participants())
+    assert any(p.identifier.raw_id == f"4:{CALLER}" for p in participants), participants
+    one = connection.get_participant(PhoneNumberIdentifier(CALLER))
+    assert one.identifier.raw_id == f"4:{CALLER}"
+
+    # Play a WAV the service serves (dev mode fetches loopback http).
+    connection.play_media(FileSource(url=f"{service.url}/prompt.wav"), play_to=[PhoneNumberIdentifier(CALLER)], operation_context="hello")
+    service.callback("PlayStarted")
+    done = service.callback("PlayCompleted")
+    assert done["data"]["operationContext"] == "hello"
+    assert done["data"]["resultInformation"]["code"] == 200
+
+    # Recognize two keys the caller presses.
+    connection.start_recognizing_media(
+        RecognizeInputType.DTMF, PhoneNumberIdentifier(CALLER),
+        dtmf_max_tones_to_collect=2, initial_silence_timeout=10, operation_context="menu",
+    )
+    admin.call("POST", f"/calls/{conversation}/legs/{caller_leg}/press", {"digits": "42"}, expect=(202,))
+    recognized = service.callback("RecognizeCompleted")
+    assert recognized["data"]["recognitionType"] == "dtmf"
+    assert recognized["data"]["dtmfResult"]["tones"] == ["four", "two"]
+    assert (recognized["data"]["resultInformation"]["code"], recognized["data"]["resultInformation"]["subCode"]) == (200, 8531)
+
+    # Continuous DTMF.
+    connection.start_continuous_dtmf_recognition(PhoneNumberIdentifier(CALLER))
+    admin.call("POST", f"/calls/{conversation}/legs/{caller_leg}/press", {"digits": "#"}, expect=(202,))
+    tone = service.callback("ContinuousDtmfRecognitionToneReceived")
+    assert tone["data"]["tone"] == DtmfTone.POUND.value
+    connection.stop_continuous_dtmf_recognition(PhoneNumberIdentifier(CALLER))
+    service.callback("ContinuousDtmfRecognitionStopped")
+
+    # Add a Teams user (the agent), then transfer the caller to a PSTN number.
+    agent = dev["users"][0]["id"]
+    added = connection.add_participant(MicrosoftTeamsUserIdentifier(agent), operation_context="agent")
+    assert added.invitation_id
+    ok = service.callback("AddParticipantSucceeded")
+    assert ok["data"]["participant"]["rawId"] == f"8:orgid:{agent}"
+    roster = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.ParticipantsUpdated" and len(e["data"]["participants"]) >= 3)
+    assert roster["data"]["sequenceNumber"] >= 1
+    connection.remove_participant(MicrosoftTeamsUserIdentifier(agent), operation_context="agent-out")
+    service.callback("RemoveParticipantSucceeded")
+
+    connection.transfer_call_to_participant(PhoneNumberIdentifier("+14255550177"), operation_context="xfer")
+    accepted = service.callback("CallTransferAccepted", timeout=15)
+    assert accepted["data"]["operationContext"] == "xfer"
+    service.callback("CallDisconnected", timeout=15)
+
+    # Every callback carried a JWT for the ACS resource.
+    assert service.tokens
+    for header in service.tokens:
+        assert header.startswith("Bearer ")
+        verify_token(dev, header[7:], dev["acs"]["resourceId"])
+
+    # The connection is gone now.
+    with pytest.raises(ResourceNotFoundError):
+        connection.get_call_properties()
+
+
+def test_sdk_errors(dev, admin, service):
+    client = _client(dev)
+    with pytest.raises(ResourceNotFoundError) as missing:
+        client.get_call_connection("00000000-0000-0000-0000-000000000042").get_call_properties()
+    assert "8522" in str(missing.value)
+    with pytest.raises(HttpResponseError) as bad:
+        client.answer_call("not-a-context", f"{service.url}/callbacks")
+    assert bad.value.status_code == 400
