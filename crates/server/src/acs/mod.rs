@@ -19,12 +19,8 @@
 //! api-version, repeatability); handlers get the caller as an [`auth::AcsCaller`] request extension
 //! and the body already buffered.
 //!
-//! # Not yet
-//! Delivering IncomingCall to the event subscriptions (stored by the directory, created through
-//! `admin.rs` after [`eventgrid::validate_webhook`]) through the outbox (`RetryPolicy::EventGrid`,
-//! headers from [`eventgrid::delivery_headers`], `data.to.rawId` filter), adopting ACS-dialect offers in the call runtime's door seam
-//! (`calls/door.rs`), `answerCall`/`rejectCall`/`redirectCall`, call connection GET/DELETE/
-//! `:terminate`.
+//! - [`calls`]: the call-connection table (IncomingCall delivery, CloudEvent callbacks) and
+//!   [`routes`]: the operations.
 //!
 //! # Adding an operation
 //! axum's router cannot match a parameter followed by a `:action` suffix in one segment, so
@@ -32,8 +28,8 @@
 //! `/calling/callConnections/{segment}` route; split the segment at its first `:` (call ids never
 //! contain one) and dispatch on the action. Top-level actions (`/calling/callConnections:answer`)
 //! are literal routes. Answer with exactly the success status of the digest's §2 table and errors
-//! as [`error::AcsError`]. Until an operation is implemented its path answers 404 `UnknownOperation`
-//! in the ACS envelope, saying so.
+//! as [`error::AcsError`]. Paths no operation serves answer 404 `UnknownOperation` in the ACS
+//! envelope.
 
 pub(crate) mod auth;
 pub(crate) mod calls;
