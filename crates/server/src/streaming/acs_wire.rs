@@ -270,4 +270,34 @@ mod tests {
         let message = format!(r#"{{"kind":"AudioData","audioData":{{"data":"{long}"}}}}"#);
         assert!(parse_inbound(&message).is_err());
     }
+
+    #[test]
+    fn mangled_messages_never_panic_and_accepted_audio_round_trips() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let seeds = [
+            r#"{"Kind":"AudioData","AudioData":{"Data":"AQD+/w=="},"StopAudio":null}"#,
+            r#"{"kind":"stopAudio","stopAudio":{}}"#,
+        ];
+        for i in 0..20_000 {
+            let mut bytes = seeds[i % 2].as_bytes().to_vec();
+            for _ in 0..rng.gen_range(1..4) {
+                let at = rng.gen_range(0..bytes.len());
+                match rng.gen_range(0..3) {
+                    0 => bytes[at] = rng.gen(),
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, rng.gen()),
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Ok(Inbound::Audio(samples)) = parse_inbound(&text) {
+                assert!(!samples.is_empty() && samples.len() <= MAX_INBOUND_SAMPLES);
+                let data = base64::engine::general_purpose::STANDARD.encode(pcm_bytes(&samples));
+                let again = format!(r#"{{"kind":"audioData","audioData":{{"data":"{data}"}}}}"#);
+                assert_eq!(parse_inbound(&again), Ok(Inbound::Audio(samples)));
+            }
+        }
+    }
 }

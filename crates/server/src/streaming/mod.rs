@@ -26,6 +26,7 @@
 //! plane reports the tap ended (the bot leg disconnected or the conversation ended).
 
 pub mod acs_wire;
+pub mod bench;
 mod conn;
 pub mod graph_wire;
 
