@@ -64,6 +64,18 @@ pub(crate) fn routes() -> Router<AppState> {
                 post(change_screen_sharing_role),
             )
             .route(
+                &format!("{call}/addLargeGalleryView"),
+                post(add_large_gallery_view),
+            )
+            .route(
+                &format!("{call}/contentSharingSessions"),
+                get(list_content_sharing),
+            )
+            .route(
+                &format!("{call}/contentSharingSessions/{{sid}}"),
+                get(get_content_sharing),
+            )
+            .route(
                 &format!("{call}/audioRoutingGroups"),
                 get(list_groups).post(create_group),
             )
@@ -563,6 +575,70 @@ async fn change_screen_sharing_role(
         }
         call.screen_sharing_role = Some(body.role);
         Ok(StatusCode::ACCEPTED.into_response())
+    })
+    .await
+}
+
+// ---- video and content sharing (Ringside carries audio only) -----------------------------------
+
+/// `POST …/addLargeGalleryView`: Ringside has no video, so there is no gallery to add: 400
+/// `NotSupported` after the usual checks.
+async fn add_large_gallery_view(
+    State(state): State<AppState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsJoinGroupCallAsGuestAll,
+        Permission::CallsInitiateGroupCallAll,
+    ])?;
+    let (target, bytes) = prepare(&state, &id, request).await?;
+    let body: ClientContextRequest = wire::action_body(&bytes)?;
+    client_context(body.client_context)?;
+    let leg = target.leg;
+    run(&state, move |ctx| {
+        ctx.graph().owned(&caller, leg)?;
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "NotSupported",
+            "addLargeGalleryView needs video; Ringside carries audio only.",
+        ))
+    })
+    .await
+}
+
+/// `GET …/contentSharingSessions`: always empty (no screen sharing in Ringside).
+async fn list_content_sharing(
+    State(state): State<AppState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let context = context_url(state.base_url(), version, leg, "contentSharingSessions");
+    run(&state, move |ctx| {
+        ctx.graph().visible(&caller, leg)?;
+        Ok(Json(json!({ "@odata.context": context, "value": [] })))
+    })
+    .await
+}
+
+/// `GET …/contentSharingSessions/{id}`: 404 (there are none).
+async fn get_content_sharing(
+    State(state): State<AppState>,
+    caller: GraphCaller,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let leg = wire::call_id(&id)?;
+    run(&state, move |ctx| {
+        ctx.graph().visible(&caller, leg)?;
+        Err(ApiError::not_found(format!(
+            "contentSharingSession '{}' was not found.",
+            ringside_directory::validate::clip(&sid)
+        )))
     })
     .await
 }

@@ -39,6 +39,10 @@ pub(crate) fn routes() -> Router<AppState> {
         let calls = format!("/{version}/communications/calls");
         router = router
             .route(&calls, post(create))
+            .route(
+                &format!("{calls}/logTeleconferenceDeviceQuality"),
+                post(log_device_quality),
+            )
             .route(&format!("{calls}/{{id}}"), get(get_call).delete(delete))
             .route(&format!("{calls}/{{id}}/answer"), post(answer))
             .route(&format!("{calls}/{{id}}/reject"), post(reject))
@@ -383,6 +387,34 @@ async fn join_meeting(
         (StatusCode::CREATED, Json(value)).into_response(),
         &location,
     ))
+}
+
+/// `POST /communications/calls/logTeleconferenceDeviceQuality`: validated and logged; 200 empty.
+async fn log_device_quality(
+    State(state): State<AppState>,
+    caller: GraphCaller,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(request, &state).await?;
+    let body: serde_json::Value = parse_json(&bytes)?;
+    let quality = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("quality")))
+        .map(|(_, v)| v)
+        .filter(|v| v.is_object())
+        .ok_or_else(|| {
+            ApiError::bad_request("quality (a teleconferenceDeviceQuality object) is required.")
+        })?;
+    let chain = quality
+        .get("callChainId")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| ApiError::bad_request("quality.callChainId is required."))?;
+    tracing::info!(app = %caller.app, call_chain_id = %ringside_directory::validate::clip(chain), "teleconference device quality reported");
+    let mut response = StatusCode::OK.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    Ok(response)
 }
 
 /// `GET /communications/calls/{id}`.
