@@ -132,7 +132,14 @@ impl Server {
                 },
             ),
             meetings: Default::default(),
-            acs: crate::acs::calls::AcsCalls::new(outbox.clone()),
+            acs: {
+                let mut acs = crate::acs::calls::AcsCalls::new(outbox.clone());
+                acs.media = Some(crate::acs::media_streaming::AcsMedia::new(
+                    media_services.streams.clone(),
+                    crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+                ));
+                acs
+            },
             raw_media: Some(crate::calls::raw_media::RawMedia::new(
                 crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             )),

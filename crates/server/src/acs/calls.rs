@@ -80,6 +80,8 @@ pub(crate) struct AcsCall {
     pub(crate) ops: HashMap<OperationId, PendingOp>,
     /// Continuous DTMF recognition is on.
     pub(crate) continuous_dtmf: bool,
+    /// Media streaming options and state (`media_streaming.rs`).
+    pub(crate) streaming: super::media_streaming::CallStreaming,
 }
 
 impl AcsCall {
@@ -98,7 +100,7 @@ impl AcsCall {
             "callbackUri": self.callback_uri,
             "source": self.source,
             "correlationId": self.conversation.to_string(),
-            "mediaStreamingSubscription": {"id": self.id.to_string(), "state": "inactive", "subscribedContentTypes": ["audio"]},
+            "mediaStreamingSubscription": {"id": self.id.to_string(), "state": if self.streaming.active { "active" } else { "inactive" }, "subscribedContentTypes": ["audio"]},
             "transcriptionSubscription": {"id": self.id.to_string(), "state": "disabled", "subscribedResultTypes": ["final"]},
         });
         if let Some(number) = &self.source_caller_id {
@@ -132,6 +134,8 @@ pub(crate) struct AcsCalls {
     pub(crate) offers: HashMap<LegId, Offer>,
     by_conversation: HashMap<ConversationId, Vec<LegId>>,
     ended: VecDeque<LegId>,
+    /// Media streaming (`None`: no streams, as in unit tests).
+    pub(crate) media: Option<super::media_streaming::AcsMedia>,
 }
 
 impl AcsCalls {
@@ -147,6 +151,7 @@ impl AcsCalls {
             offers: HashMap::new(),
             by_conversation: HashMap::new(),
             ended: VecDeque::new(),
+            media: None,
         }
     }
 
@@ -220,6 +225,53 @@ impl AcsCalls {
             retry_policy: RetryPolicy::Standard,
             created_at_ms: crate::outbox::unix_ms(),
         });
+    }
+
+    /// `startMediaStreaming: true`: starts the stream when the call connects (a refusal becomes
+    /// MediaStreamingFailed).
+    fn auto_start_streaming(&mut self, leg: LegId) {
+        let (Some(media), Some(call)) = (&self.media, self.calls.get_mut(&leg)) else {
+            return;
+        };
+        if !call.streaming.options.as_ref().is_some_and(|o| o.start) {
+            return;
+        }
+        if let Err(message) = media.start(call) {
+            self.streaming_refused(leg, &message, None);
+        }
+    }
+
+    /// MediaStreamingFailed for a start that was refused before connecting.
+    pub(crate) fn streaming_refused(&mut self, leg: LegId, message: &str, callback: Option<&str>) {
+        let context = self
+            .calls
+            .get_mut(&leg)
+            .and_then(|c| c.streaming.context.take());
+        self.callback(
+            leg,
+            "MediaStreamingFailed",
+            json!({
+                "operationContext": context,
+                "resultInformation": result(400, 8603, message),
+                "mediaStreamingUpdate": {
+                    "contentType": "Audio",
+                    "mediaStreamingStatus": "mediaStreamingFailed",
+                    "mediaStreamingStatusDetails": "initialWebSocketConnectionFailed",
+                },
+            }),
+            callback,
+        );
+    }
+
+    /// A media stream's event: MediaStreamingStarted/Stopped/Failed for its connection.
+    pub(crate) fn stream_event(&mut self, event: &crate::streaming::StreamEvent) {
+        let Some(call) = self.calls.get_mut(&event.leg) else {
+            return;
+        };
+        let callback = call.streaming.callback.take();
+        if let Some((kind, data)) = super::media_streaming::render(call, event) {
+            self.callback(event.leg, kind, data, callback.as_deref());
+        }
     }
 
     /// An offer to an ACS bot: deliver IncomingCall to the resource's subscriptions.
@@ -375,8 +427,12 @@ impl AcsCalls {
                             json!({"operationContext": context, "resultInformation": result(200, 0, "")}),
                             None,
                         );
+                        self.auto_start_streaming(*leg);
                     }
                     LegState::Terminated(reason) => {
+                        if let (Some(media), Some(call)) = (&self.media, self.calls.get(leg)) {
+                            media.stop(call, "callEnded");
+                        }
                         let (code, sub, message) = reason.acs_result_info();
                         self.callback(
                             *leg,
@@ -548,6 +604,9 @@ impl AcsCalls {
                 let Some(call) = self.calls.get(leg) else {
                     return false;
                 };
+                if let Some(media) = &self.media {
+                    media.dtmf(call, tone.as_char());
+                }
                 if call.continuous_dtmf {
                     self.callback(
                         *leg,

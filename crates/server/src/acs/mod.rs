@@ -36,6 +36,7 @@ pub(crate) mod calls;
 pub(crate) mod error;
 pub(crate) mod eventgrid;
 pub(crate) mod incoming;
+pub(crate) mod media_streaming;
 pub(crate) mod repeat;
 mod routes;
 

@@ -7,8 +7,11 @@
 //! (404 `8522` unknown call, 400 `8523` invalid argument, 400 `8501` not valid in this state,
 //! 409 `8519` conflict, 405 `8520` not implemented).
 //!
-//! Not implemented (405 `8520`, saying so): media streaming start/stop and transcription — no
-//! transport or speech engine is attached to ACS calls yet; text/SSML play sources and
+//! Media streaming: `mediaStreamingOptions` on create/answer/connect and `:startMediaStreaming`/
+//! `:stopMediaStreaming` (202) run through `media_streaming.rs` and the streaming service.
+//!
+//! Not implemented (405 `8520`, saying so): transcription — no speech engine is attached to ACS
+//! calls yet; text/SSML play sources and
 //! speech/choice recognition — no TTS or speech engine. `moveHere` likewise.
 
 use std::time::Duration;
@@ -55,6 +58,18 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 type Result<T> = std::result::Result<T, AcsError>;
+
+/// `mediaStreamingOptions`, if given (400 when invalid).
+fn media_streaming_options(
+    map: &Map<String, Value>,
+) -> Result<Option<crate::acs::media_streaming::StreamingOptions>> {
+    match field(map, "mediaStreamingOptions") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => crate::acs::media_streaming::parse_options(value)
+            .map(Some)
+            .map_err(invalid),
+    }
+}
 
 fn invalid(message: impl Into<String>) -> AcsError {
     AcsError::new(StatusCode::BAD_REQUEST, "8523", message)
@@ -309,6 +324,7 @@ async fn create_call(
     bytes: Bytes,
 ) -> Result<Response> {
     let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
     let callback = callback_uri(&map, "callbackUri")?;
     let tenant = resource_tenant(&state, caller.resource)?;
     let targets_in = match field(&map, "targets") {
@@ -423,6 +439,10 @@ async fn create_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
+            streaming: crate::acs::media_streaming::CallStreaming {
+                options: streaming_options.clone(),
+                ..Default::default()
+            },
         };
         let value = properties(&call);
         ctx.doors().acs.insert(call);
@@ -454,14 +474,10 @@ async fn answer_call(
     bytes: Bytes,
 ) -> Result<Response> {
     let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
     let token = required(&map, "incomingCallContext")?;
     let resource = caller.resource;
     let callback = callback_uri(&map, "callbackUri")?;
-    if field(&map, "mediaStreamingOptions")
-        .is_some_and(|o| o.get("startMediaStreaming").and_then(Value::as_bool) == Some(true))
-    {
-        return Err(not_implemented("Media streaming"));
-    }
     let context = string(&map, "operationContext")?;
     let value = run(&state, move |ctx| {
         let leg = offered_leg(ctx, resource, &token)?;
@@ -496,6 +512,10 @@ async fn answer_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
+            streaming: crate::acs::media_streaming::CallStreaming {
+                options: streaming_options.clone(),
+                ..Default::default()
+            },
         };
         ctx.doors().acs.insert(call);
         ctx.command(Command::Answer { leg }).map_err(|e| {
@@ -579,6 +599,7 @@ async fn connect_call(
     bytes: Bytes,
 ) -> Result<Response> {
     let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
     let callback = callback_uri(&map, "callbackUri")?;
     let tenant = resource_tenant(&state, caller.resource)?;
     let locator = field(&map, "callLocator").ok_or_else(|| invalid("callLocator is required."))?;
@@ -623,6 +644,10 @@ async fn connect_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
+            streaming: crate::acs::media_streaming::CallStreaming {
+                options: streaming_options.clone(),
+                ..Default::default()
+            },
         };
         let value = properties(&call);
         ctx.doors().acs.insert(call);
@@ -1076,7 +1101,52 @@ async fn connection_action(
             .await?;
             Ok(StatusCode::OK.into_response())
         }
-        "startMediaStreaming" | "stopMediaStreaming" => Err(not_implemented("Media streaming")),
+        "startMediaStreaming" | "stopMediaStreaming" => {
+            let op = pending(&map, None)?;
+            let start = action == "startMediaStreaming";
+            run(&state, move |ctx| {
+                live(ctx, resource, id)?;
+                let acs = &mut ctx.doors().acs;
+                let Some(media) = acs.media.as_ref() else {
+                    return Err(not_implemented("Media streaming"));
+                };
+                let call = acs.calls.get_mut(&id).ok_or_else(not_found)?;
+                if start {
+                    if call.streaming.options.is_none() {
+                        return Err(invalid(
+                            "The call was not set up with mediaStreamingOptions.",
+                        ));
+                    }
+                    if call.streaming.stream.is_some() {
+                        return Err(AcsError::new(
+                            StatusCode::BAD_REQUEST,
+                            "8583",
+                            "Media streaming is already started.",
+                        ));
+                    }
+                    call.streaming.context = Some(op.context.clone()).filter(|c| !c.is_empty());
+                    call.streaming.callback = op.callback.clone();
+                    if let Err(message) = media.start(call) {
+                        let callback = call.streaming.callback.take();
+                        acs.streaming_refused(id, &message, callback.as_deref());
+                    }
+                } else {
+                    if call.streaming.stream.is_none() {
+                        return Err(AcsError::new(
+                            StatusCode::BAD_REQUEST,
+                            "8583",
+                            "Media streaming is not started.",
+                        ));
+                    }
+                    call.streaming.context = Some(op.context.clone()).filter(|c| !c.is_empty());
+                    call.streaming.callback = op.callback.clone();
+                    media.stop(call, "stopMediaStreaming");
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(StatusCode::ACCEPTED.into_response())
+        }
         "startTranscription" | "stopTranscription" | "updateTranscription" => Err(not_implemented(
             "Transcription (no speech engine is configured)",
         )),

@@ -67,6 +67,9 @@ impl Doors {
         event: &crate::streaming::StreamEvent,
     ) {
         let _ = env;
+        if event.owner == crate::streaming::StreamOwner::Acs {
+            self.acs.stream_event(event);
+        }
         if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
             tracing::info!(stream = event.stream.0, owner = ?event.owner, %reason, "media stream failed");
         }

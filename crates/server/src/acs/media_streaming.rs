@@ -1,0 +1,286 @@
+//! The ACS door's media streaming (reference digest §6): `mediaStreamingOptions` on create/answer/
+//! connect, `:startMediaStreaming`/`:stopMediaStreaming`, auto-start when the call connects, DTMF
+//! to the socket, and MediaStreamingStarted/Stopped/Failed callbacks rendered from the streaming
+//! service's events. The socket itself is [`crate::streaming`]'s (ACS dialect).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use crate::outbox::TokenSigner;
+use crate::streaming::{
+    Dialect, StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamOwner, StreamRate,
+    StreamService, StreamSpec,
+};
+
+use super::calls::{result, AcsCall};
+
+/// `mediaStreamingOptions` as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StreamingOptions {
+    pub(crate) url: String,
+    pub(crate) channel: StreamChannel,
+    pub(crate) rate: StreamRate,
+    pub(crate) bidirectional: bool,
+    pub(crate) dtmf: bool,
+    pub(crate) start: bool,
+}
+
+/// A connection's streaming state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallStreaming {
+    pub(crate) options: Option<StreamingOptions>,
+    pub(crate) stream: Option<StreamId>,
+    pub(crate) active: bool,
+    /// `operationContext` / `operationCallbackUri` of the start or stop in progress.
+    pub(crate) context: Option<String>,
+    pub(crate) callback: Option<String>,
+}
+
+fn field<'a>(map: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
+/// Reads `mediaStreamingOptions`; the message says what is wrong.
+pub(crate) fn parse_options(value: &Value) -> Result<StreamingOptions, String> {
+    let map = value
+        .as_object()
+        .ok_or("mediaStreamingOptions must be an object.")?;
+    let text = |name: &str| -> Result<Option<&str>, String> {
+        match field(map, name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(format!("mediaStreamingOptions.{name} must be a string.")),
+        }
+    };
+    let flag = |name: &str| -> Result<bool, String> {
+        match field(map, name) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!(
+                "mediaStreamingOptions.{name} must be true or false."
+            )),
+        }
+    };
+    match text("transportType")? {
+        Some(t) if t.eq_ignore_ascii_case("websocket") => {}
+        Some(other) => {
+            return Err(format!(
+                "mediaStreamingOptions.transportType '{other}' is not supported (websocket)."
+            ))
+        }
+        None => return Err("mediaStreamingOptions.transportType is required.".into()),
+    }
+    let url = text("transportUrl")?
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("mediaStreamingOptions.transportUrl is required.")?
+        .trim()
+        .to_string();
+    let channel = match text("audioChannelType")? {
+        Some(c) if c.eq_ignore_ascii_case("mixed") => StreamChannel::Mixed,
+        Some(c) if c.eq_ignore_ascii_case("unmixed") => StreamChannel::Unmixed,
+        Some(other) => {
+            return Err(format!(
+                "mediaStreamingOptions.audioChannelType '{other}' is not mixed or unmixed."
+            ))
+        }
+        None => return Err("mediaStreamingOptions.audioChannelType is required.".into()),
+    };
+    match text("contentType")? {
+        None => {}
+        Some(c) if c.eq_ignore_ascii_case("audio") => {}
+        Some(other) => {
+            return Err(format!(
+                "mediaStreamingOptions.contentType '{other}' is not supported (audio)."
+            ))
+        }
+    }
+    let rate = match text("audioFormat")? {
+        None => StreamRate::Khz16,
+        Some(f) if f.eq_ignore_ascii_case("pcm16KMono") => StreamRate::Khz16,
+        Some(f) if f.eq_ignore_ascii_case("pcm24KMono") => StreamRate::Khz24,
+        Some(other) => {
+            return Err(format!(
+                "mediaStreamingOptions.audioFormat '{other}' is not pcm16KMono or pcm24KMono."
+            ))
+        }
+    };
+    Ok(StreamingOptions {
+        url,
+        channel,
+        rate,
+        bidirectional: flag("enableBidirectional")?,
+        dtmf: flag("enableDtmfTones")?,
+        start: flag("startMediaStreaming")?,
+    })
+}
+
+/// The streaming service and the token signer, for the ACS door.
+pub(crate) struct AcsMedia {
+    streams: Arc<StreamService>,
+    signer: TokenSigner,
+}
+
+impl AcsMedia {
+    pub(crate) fn new(streams: Arc<StreamService>, signer: TokenSigner) -> AcsMedia {
+        AcsMedia { streams, signer }
+    }
+
+    /// Starts the call's stream with its options; the message says why not.
+    pub(crate) fn start(&self, call: &mut AcsCall) -> Result<(), String> {
+        let options = call
+            .streaming
+            .options
+            .clone()
+            .ok_or("The call has no mediaStreamingOptions.")?;
+        if call.streaming.stream.is_some() {
+            return Err("Media streaming is already started.".into());
+        }
+        let spec = StreamSpec {
+            conversation: call.conversation,
+            leg: call.id,
+            url: options.url,
+            dialect: Dialect::Acs {
+                subscription_id: call.id.to_string(),
+            },
+            channel: options.channel,
+            rate: options.rate,
+            bidirectional: options.bidirectional,
+            bearer: self
+                .signer
+                .token(&call.resource.to_string(), &call.tenant.to_string())
+                .ok(),
+            headers: vec![
+                (
+                    "x-ms-call-correlation-id".into(),
+                    call.conversation.to_string(),
+                ),
+                ("x-ms-call-connection-id".into(), call.id.to_string()),
+            ],
+            participants: HashMap::new(),
+            owner: StreamOwner::Acs,
+        };
+        let id = self.streams.start(spec).map_err(|e| e.to_string())?;
+        call.streaming.stream = Some(id);
+        Ok(())
+    }
+
+    /// Stops the call's stream; `false` when none is running.
+    pub(crate) fn stop(&self, call: &AcsCall, reason: &str) -> bool {
+        match call.streaming.stream {
+            Some(id) => self.streams.stop(id, reason),
+            None => false,
+        }
+    }
+
+    /// A key press for the call's stream (when it asked for DTMF).
+    pub(crate) fn dtmf(&self, call: &AcsCall, tone: char) {
+        if let (Some(id), Some(options)) = (call.streaming.stream, &call.streaming.options) {
+            if options.dtmf {
+                self.streams.dtmf(id, tone);
+            }
+        }
+    }
+}
+
+/// The callback a stream event becomes (event type and data), updating the call's state; `None`
+/// for an event about a stream the call no longer has.
+pub(crate) fn render(call: &mut AcsCall, event: &StreamEvent) -> Option<(&'static str, Value)> {
+    if call.streaming.stream != Some(event.stream) {
+        return None;
+    }
+    let context = call.streaming.context.take();
+    let (kind, status, details, info) = match &event.kind {
+        StreamEventKind::Connected => {
+            call.streaming.active = true;
+            (
+                "MediaStreamingStarted",
+                "mediaStreamingStarted",
+                "subscriptionStarted",
+                result(200, 0, "Action completed successfully."),
+            )
+        }
+        StreamEventKind::Stopped { .. } => {
+            call.streaming.active = false;
+            call.streaming.stream = None;
+            (
+                "MediaStreamingStopped",
+                "mediaStreamingStopped",
+                "subscriptionStopped",
+                result(200, 0, "Action completed successfully."),
+            )
+        }
+        StreamEventKind::Failed { reason, .. } => {
+            let details = if call.streaming.active {
+                "streamConnectionInterrupted"
+            } else {
+                "initialWebSocketConnectionFailed"
+            };
+            call.streaming.active = false;
+            call.streaming.stream = None;
+            (
+                "MediaStreamingFailed",
+                "mediaStreamingFailed",
+                details,
+                result(500, 8603, reason),
+            )
+        }
+    };
+    Some((
+        kind,
+        json!({
+            "operationContext": context,
+            "resultInformation": info,
+            "mediaStreamingUpdate": {
+                "contentType": "Audio",
+                "mediaStreamingStatus": status,
+                "mediaStreamingStatusDetails": details,
+            },
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_as_documented() {
+        let options = parse_options(&json!({
+            "transportType": "websocket",
+            "audioChannelType": "unmixed",
+            "transportUrl": "wss://app.example.com/ws",
+            "contentType": "audio",
+            "startMediaStreaming": true,
+            "enableBidirectional": true,
+            "audioFormat": "pcm24KMono",
+            "enableDtmfTones": true,
+        }))
+        .expect("valid");
+        assert_eq!(options.channel, StreamChannel::Unmixed);
+        assert_eq!(options.rate, StreamRate::Khz24);
+        assert!(options.start && options.bidirectional && options.dtmf);
+        let minimal = parse_options(&json!({
+            "transportType": "websocket", "audioChannelType": "mixed", "transportUrl": "wss://a/b"
+        }))
+        .expect("valid");
+        assert_eq!(minimal.rate, StreamRate::Khz16);
+        assert!(!minimal.start && !minimal.bidirectional);
+        for bad in [
+            json!("x"),
+            json!({"audioChannelType": "mixed", "transportUrl": "wss://a"}),
+            json!({"transportType": "grpc", "audioChannelType": "mixed", "transportUrl": "wss://a"}),
+            json!({"transportType": "websocket", "transportUrl": "wss://a"}),
+            json!({"transportType": "websocket", "audioChannelType": "stereo", "transportUrl": "wss://a"}),
+            json!({"transportType": "websocket", "audioChannelType": "mixed"}),
+            json!({"transportType": "websocket", "audioChannelType": "mixed", "transportUrl": "wss://a", "audioFormat": "mp3"}),
+            json!({"transportType": "websocket", "audioChannelType": "mixed", "transportUrl": "wss://a", "startMediaStreaming": "yes"}),
+        ] {
+            assert!(parse_options(&bad).is_err(), "{bad}");
+        }
+    }
+}
