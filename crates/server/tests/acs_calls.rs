@@ -351,7 +351,7 @@ async fn a_pstn_call_is_delivered_answered_extended_transferred_and_ends() {
         "callbackUri": h.callback_url,
         "operationContext": "answer-ctx",
         "mediaStreamingOptions": {"transportUrl": "wss://127.0.0.1:1/ws", "transportType": "websocket",
-                                  "mediaStreamingContentType": "audio", "mediaStreamingAudioChannelType": "mixed",
+                                  "contentType": "audio", "audioChannelType": "mixed",
                                   "startMediaStreaming": false},
     });
     let (status, body) = h
@@ -615,10 +615,8 @@ async fn reject_hang_up_and_unknown_connections() {
         .await;
     assert_eq!(status, StatusCode::OK, "{props}");
     let id = props["callConnectionId"].as_str().unwrap().to_string();
-    h.callback(&id, "CallConnected", |d| {
-        d["operationContext"].is_null()
-    })
-    .await;
+    h.callback(&id, "CallConnected", |d| d["operationContext"].is_null())
+        .await;
     let path = format!("/calling/callConnections/{id}");
     let (status, body) = h.acs(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
