@@ -1,8 +1,11 @@
 //! Shared state handed to every route: the directory service, signing keys, the admin token, the public
 //! base URL, limits, and the edge helpers that produce time, ids and randomness for the sans-IO cores.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use sha2::Digest as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
@@ -34,11 +37,17 @@ struct Inner {
     dev_mode: bool,
     calls: CallRuntime,
     outbox: crate::outbox::Outbox,
+    /// Graph access tokens already verified (SHA-256 of the token → claims, `exp`), so a bot's
+    /// repeated requests skip the RSA check.
+    graph_tokens: Mutex<TokenCache>,
     /// The online-meetings table, opened on first use.
     meetings: std::sync::OnceLock<Result<crate::graph::meetings::Meetings, String>>,
     /// Seconds added to the wall clock; only tests move it (see [`AppState::advance_clock_for_tests`]).
     clock_skew: std::sync::atomic::AtomicI64,
 }
+
+/// Verified Graph tokens by the SHA-256 of the token: their claims and `exp`.
+type TokenCache = HashMap<[u8; 32], (Arc<ringside_identity::Claims>, i64)>;
 
 /// What [`AppState::new`] needs.
 pub(crate) struct StateParts {
@@ -70,6 +79,7 @@ impl AppState {
                 dev_mode: parts.dev_mode,
                 calls: parts.calls,
                 outbox: parts.outbox,
+                graph_tokens: Mutex::new(HashMap::new()),
                 meetings: std::sync::OnceLock::new(),
                 clock_skew: std::sync::atomic::AtomicI64::new(0),
             }),
@@ -117,6 +127,35 @@ impl AppState {
     }
 
     /// The notification outbox (Graph notifications, ACS callbacks and events).
+    /// Claims of a Graph token verified before and not yet expired at `now`.
+    pub(crate) fn cached_graph_token(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Option<Arc<ringside_identity::Claims>> {
+        let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let cache = self.inner.graph_tokens.lock().ok()?;
+        cache
+            .get(&key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(claims, _)| claims.clone())
+    }
+
+    /// Remembers a verified Graph token until its `exp` (at most 4,096 tokens; the cache starts
+    /// over when full).
+    pub(crate) fn remember_graph_token(&self, token: &str, claims: Arc<ringside_identity::Claims>) {
+        let Some(exp) = claims.get("exp").and_then(|v| v.as_i64()) else {
+            return;
+        };
+        let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Ok(mut cache) = self.inner.graph_tokens.lock() {
+            if cache.len() >= 4_096 {
+                cache.clear();
+            }
+            cache.insert(key, (claims, exp));
+        }
+    }
+
     /// The online-meetings table (in `ringside.db`), opened on first use.
     pub(crate) fn meetings(&self) -> Result<&crate::graph::meetings::Meetings, ApiError> {
         self.inner

@@ -57,10 +57,20 @@ impl FromRequestParts<AppState> for GraphCaller {
         // The issuer depends on the tenant: read `tid` first, then verify against exactly that issuer.
         let tenant = peek_tenant(token)
             .ok_or_else(|| ApiError::unauthorized("InvalidAuthenticationToken", "Access token validation failure: the token is malformed or has no valid 'tid' claim."))?;
-        let issuer = ringside_identity::issuer(state.base_url(), &tenant.to_string());
-        let validation = Validation::new(state.now().max(0) as u64, [issuer], GRAPH_AUDIENCES);
-        let claims =
-            ringside_identity::verify(token, state.key_set(), &validation).map_err(token_error)?;
+        let now = state.now();
+        let claims = match state.cached_graph_token(token, now) {
+            Some(claims) => claims,
+            None => {
+                let issuer = ringside_identity::issuer(state.base_url(), &tenant.to_string());
+                let validation = Validation::new(now.max(0) as u64, [issuer], GRAPH_AUDIENCES);
+                let claims = std::sync::Arc::new(
+                    ringside_identity::verify(token, state.key_set(), &validation)
+                        .map_err(token_error)?,
+                );
+                state.remember_graph_token(token, claims.clone());
+                claims
+            }
+        };
         let app = claims
             .get("appid")
             .or_else(|| claims.get("azp"))
