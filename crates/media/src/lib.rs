@@ -119,5 +119,5 @@ pub use histogram::Histogram;
 pub use plane::{beep, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
 pub use stream::{
     StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate, JITTER_FRAMES,
-    MAX_QUEUED_FRAMES, MAX_UNMIXED_CHANNELS,
+    MAX_QUEUED_FRAMES, MAX_RECORDING_CHANNELS, MAX_UNMIXED_CHANNELS,
 };

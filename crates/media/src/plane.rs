@@ -17,7 +17,9 @@ use ringside_engine::{
 use ringside_model::Tone;
 
 use crate::command::{EndpointEvent, MediaCommand, MediaOutput};
-use crate::stream::{Stream, StreamChannel, StreamFrame, MAX_UNMIXED_CHANNELS};
+use crate::stream::{
+    Stream, StreamChannel, StreamFrame, MAX_RECORDING_CHANNELS, MAX_UNMIXED_CHANNELS,
+};
 
 /// Most legs a conversation's mix holds; further legs are ignored.
 pub const MAX_LEGS: usize = 64;
@@ -614,7 +616,10 @@ impl MediaPlane {
                 let mut k = 0;
                 let mut stopped = Vec::new();
                 while k < c.streams.len() {
-                    if c.streams.get(k).is_some_and(|s| s.leg == leg) {
+                    if c.streams
+                        .get(k)
+                        .is_some_and(|s| s.leg == leg && !s.channel.is_call_tap())
+                    {
                         let removed = c.streams.swap_remove(k);
                         stopped.push(stream_stopped(conversation, &removed));
                     } else {
@@ -1472,6 +1477,41 @@ fn tap_streams(c: &mut Conversation, wrote_mask: u64, frames: &mut Vec<StreamFra
                     .enumerate()
                     .filter(|(_, l)| l.id != bot && l.connected)
                     .take(MAX_UNMIXED_CHANNELS)
+                {
+                    let voice = match (leg.muted, leg.mix) {
+                        (false, Some(m)) if wrote_mask & (1 << i) != 0 => {
+                            mixer.input(m).unwrap_or(&SILENT_FRAME)
+                        }
+                        _ => &SILENT_FRAME,
+                    };
+                    stream.emit(*id, Some(leg.id), voice, frames);
+                }
+            }
+            StreamChannel::CallMixed => {
+                let mut sum = [0i32; ringside_audio::FRAME_SAMPLES];
+                for (i, leg) in legs.iter().enumerate() {
+                    if let (false, Some(m)) = (leg.muted, leg.mix) {
+                        if leg.connected && wrote_mask & (1 << i) != 0 {
+                            if let Some(input) = mixer.input(m) {
+                                for (acc, s) in sum.iter_mut().zip(input.iter()) {
+                                    *acc += i32::from(*s);
+                                }
+                            }
+                        }
+                    }
+                }
+                let mut mixed: Frame = SILENT_FRAME;
+                for (out, acc) in mixed.iter_mut().zip(sum.iter()) {
+                    *out = (*acc).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+                }
+                stream.emit(*id, None, &mixed, frames);
+            }
+            StreamChannel::CallUnmixed => {
+                for (i, leg) in legs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.connected)
+                    .take(MAX_RECORDING_CHANNELS)
                 {
                     let voice = match (leg.muted, leg.mix) {
                         (false, Some(m)) if wrote_mask & (1 << i) != 0 => {

@@ -11,6 +11,9 @@ use ringside_engine::{ConversationId, LegId};
 /// Most participant channels an unmixed stream carries (ACS sends up to four).
 pub const MAX_UNMIXED_CHANNELS: usize = 4;
 
+/// Most participant channels a call recording tap carries (ACS unmixed recordings: channels 0–4).
+pub const MAX_RECORDING_CHANNELS: usize = 5;
+
 /// Frames the jitter buffer waits for before playing the app's audio (40 ms).
 pub const JITTER_FRAMES: usize = 2;
 
@@ -29,6 +32,20 @@ pub enum StreamChannel {
     /// One channel per other participant leg (their own voice), up to
     /// [`MAX_UNMIXED_CHANNELS`].
     Unmixed,
+    /// One channel: the whole call as a recorder hears it (every connected, unmuted, unheld
+    /// leg's voice summed, the bot's prompts included). Not tied to the stream's leg: it runs
+    /// until it is stopped or the conversation ends.
+    CallMixed,
+    /// One channel per connected leg, the stream's own leg included (its prompts and app audio),
+    /// up to [`MAX_RECORDING_CHANNELS`]. Not tied to the stream's leg, as [`Self::CallMixed`].
+    CallUnmixed,
+}
+
+impl StreamChannel {
+    /// A whole-call tap (recording) rather than a bot leg's view.
+    pub fn is_call_tap(self) -> bool {
+        matches!(self, StreamChannel::CallMixed | StreamChannel::CallUnmixed)
+    }
 }
 
 /// Sample rates a stream can use.

@@ -298,3 +298,55 @@ fn stop_ends_frames_and_disconnect_or_destroy_report_stopped() {
         .iter()
         .any(|o| matches!(o, MediaOutput::StreamStopped { .. })));
 }
+
+#[test]
+fn call_unmixed_taps_every_leg_including_the_bot_and_outlive_the_bot_leg() {
+    let mut plane = call(&[BOT, TALKER, QUIET]);
+    start(&mut plane, StreamChannel::CallUnmixed, StreamRate::Khz16);
+    talk(&mut plane, TALKER);
+    talk(&mut plane, BOT);
+    let (batches, _) = run(&mut plane, 5);
+    for batch in &batches {
+        assert_eq!(batch.len(), 3, "one frame per leg, the bot included");
+        let voice = |leg| batch.iter().find(|f| f.participant == Some(leg)).unwrap();
+        assert!(!voice(BOT).silent);
+        assert!(!voice(TALKER).silent);
+        assert!(voice(QUIET).silent);
+    }
+    // The bot leaves (a transfer): the call tap keeps recording the others.
+    plane.handle(MediaCommand::DisconnectMedia {
+        conversation: C,
+        leg: BOT,
+    });
+    let (after, other) = run(&mut plane, 3);
+    assert!(!other
+        .iter()
+        .any(|o| matches!(o, MediaOutput::StreamStopped { .. })));
+    assert!(after
+        .iter()
+        .all(|b| b.len() == 2 && b.iter().all(|f| f.participant != Some(BOT))));
+    // The conversation ends: the tap stops.
+    plane.handle(MediaCommand::DestroyMix { conversation: C });
+    let (_, other) = run(&mut plane, 1);
+    assert!(other
+        .iter()
+        .any(|o| matches!(o, MediaOutput::StreamStopped { stream, .. } if *stream == S)));
+}
+
+#[test]
+fn call_mixed_sums_every_voice_and_skips_muted_legs() {
+    let mut plane = call(&[BOT, TALKER, QUIET]);
+    start(&mut plane, StreamChannel::CallMixed, StreamRate::Khz16);
+    let (quiet, _) = run(&mut plane, 2);
+    assert!(quiet.iter().all(|b| b.len() == 1 && b[0].silent));
+    talk(&mut plane, QUIET);
+    let (loud, _) = run(&mut plane, 2);
+    assert!(loud.iter().all(|b| b.len() == 1 && !b[0].silent));
+    plane.handle(MediaCommand::SetMuted {
+        conversation: C,
+        leg: QUIET,
+        muted: true,
+    });
+    let (muted, _) = run(&mut plane, 2);
+    assert!(muted.iter().all(|b| b.len() == 1 && b[0].silent));
+}

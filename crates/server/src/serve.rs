@@ -138,6 +138,11 @@ impl Server {
                     media_services.streams.clone(),
                     crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
                 ));
+                acs.recordings.recorder = Some(crate::acs::recording::AcsRecorder::new(
+                    media_services.streams.clone(),
+                    &data_dir,
+                    &base_url,
+                ));
                 acs
             },
             raw_media: Some(crate::calls::raw_media::RawMedia::new(

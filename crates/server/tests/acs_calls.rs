@@ -48,6 +48,7 @@ struct Harness {
     grid: Arc<Receiver>,
     callbacks: Arc<Receiver>,
     callback_url: String,
+    grid_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -120,6 +121,7 @@ async fn start() -> Harness {
         grid,
         callbacks,
         callback_url: format!("{callback_url}?secret=s1"),
+        grid_url: grid_url.clone(),
         _dir: dir,
     };
     let (status, body) = h
@@ -138,6 +140,51 @@ async fn start() -> Harness {
 }
 
 impl Harness {
+    fn grid_url(&self) -> String {
+        self.grid_url.clone()
+    }
+
+    /// A recording-storage request as the SDKs make it: to the `*.asm.skype.com` URL (resolved to
+    /// the server), signed with the ACS endpoint's host. Without a range it is Python-style
+    /// (`x-ms-host` without the port, the signature over the host with it); with one, JS-style.
+    async fn storage(
+        &self,
+        method: Method,
+        url: &str,
+        range: Option<&str>,
+        key: &str,
+    ) -> (StatusCode, Vec<u8>) {
+        let pem = std::fs::read(self.server.ca_cert_path()).expect("CA certificate");
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
+            .resolve("ringside.asm.skype.com", self.server.local_addr())
+            .build()
+            .expect("client");
+        let parsed = reqwest::Url::parse(url).expect("url");
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let hash = content_sha256(b"");
+        let to_sign = acs_string_to_sign(method.as_str(), parsed.path(), &date, &self.host, &hash);
+        let signature = acs_sign(key, &to_sign).expect("sign");
+        let x_ms_host = if range.is_some() {
+            self.host.clone()
+        } else {
+            self.host.split(':').next().unwrap_or_default().to_string()
+        };
+        let mut request = client
+            .request(method, url)
+            .header("x-ms-date", date)
+            .header("x-ms-content-sha256", hash)
+            .header("x-ms-host", x_ms_host)
+            .header("accept", "application/json")
+            .header("authorization", acs_authorization(&signature));
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        let response = request.send().await.expect("storage request");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
     async fn admin(&self, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
         let response = self
             .http
@@ -642,5 +689,249 @@ async fn reject_hang_up_and_unknown_connections() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "8522");
+    h.server.shutdown().await;
+}
+
+/// Per-channel RMS of a 16-bit PCM WAV's `data` between two times (s).
+fn channel_rms(wav: &[u8], channels: usize, from_s: f64, to_s: f64) -> Vec<f64> {
+    let data = &wav[44..];
+    let frames = data.len() / (2 * channels);
+    let (a, b) = (
+        ((from_s * 16_000.0) as usize).min(frames),
+        ((to_s * 16_000.0) as usize).min(frames),
+    );
+    (0..channels)
+        .map(|c| {
+            let mut sum = 0f64;
+            for f in a..b {
+                let i = (f * channels + c) * 2;
+                let s = f64::from(i16::from_le_bytes([data[i], data[i + 1]]));
+                sum += s * s;
+            }
+            (sum / (b - a).max(1) as f64).sqrt()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmixed_recording_is_started_paused_stopped_announced_and_downloaded() {
+    let h = start().await;
+    let (status, body) = h
+        .admin(
+            Method::POST,
+            &format!("/acsResources/{}/eventSubscriptions", h.acs),
+            json!({
+                "name": "recordings",
+                "endpoint": h.grid_url(),
+                "includedEventTypes": ["Microsoft.Communication.RecordingFileStatusUpdated"],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    const AGENT: &str = "+14255550781";
+    // The agent talks from the moment it answers (1.5 s after it is called); the caller only for
+    // its first 1.2 seconds.
+    h.behaviour(
+        AGENT,
+        json!({"answerAfter": "1500ms", "tone": [{"at": "0ms", "duration": "20s"}]}),
+    )
+    .await;
+    let (status, body) = h
+        .admin(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({"to": CCAAS_NUMBER, "tone": [{"at": "0ms", "duration": "1200ms"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let incoming = h.incoming_call(CALLER).await;
+    let context = incoming.body[0]["data"]["incomingCallContext"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, answered) = h
+        .acs(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({"incomingCallContext": context, "callbackUri": h.callback_url})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    let id = answered["callConnectionId"].as_str().unwrap().to_string();
+    h.callback(&id, "CallConnected", |_| true).await;
+
+    // Start (by connection id, Teams Phone extensibility style), unmixed WAV.
+    let start = json!({
+        "callConnectionId": id,
+        "recordingContentType": "audio",
+        "recordingChannelType": "unmixed",
+        "recordingFormatType": "wav",
+        "recordingStateCallbackUri": h.callback_url,
+        "channelAffinity": [],
+    });
+    let (status, started) = h
+        .acs(Method::POST, "/calling/recordings", Some(start.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["recordingState"], "active");
+    assert_eq!(started["recordingKind"], "azureCommunicationServices");
+    let recording = started["recordingId"].as_str().unwrap().to_string();
+    let changed = h
+        .callback(&id, "RecordingStateChanged", |d| d["state"] == "active")
+        .await;
+    assert_eq!(changed.body[0]["data"]["recordingId"], recording.as_str());
+    // One unmixed recording per call.
+    let (status, body) = h
+        .acs(Method::POST, "/calling/recordings", Some(start))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "8553");
+    // Unsupported kinds say so.
+    let (status, body) = h
+        .acs(
+            Method::POST,
+            "/calling/recordings",
+            Some(json!({"callConnectionId": id, "recordingFormatType": "mp3"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+
+    // Pause and resume.
+    let rec_path = format!("/calling/recordings/{recording}");
+    let (status, _) = h
+        .acs(Method::POST, &format!("{rec_path}:pause"), None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, state) = h.acs(Method::GET, &rec_path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(state["recordingState"], "inactive");
+    h.callback(&id, "RecordingStateChanged", |d| d["state"] == "inactive")
+        .await;
+    let (status, _) = h
+        .acs(Method::POST, &format!("{rec_path}:resume"), None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, state) = h.acs(Method::GET, &rec_path, None).await;
+    assert_eq!(state["recordingState"], "active");
+
+    // The agent joins and talks; then the recording stops.
+    let (status, added) = h
+        .acs(
+            Method::POST,
+            &format!("/calling/callConnections/{id}/participants:add"),
+            Some(json!({
+                "participantToAdd": {"rawId": format!("4:{AGENT}"), "phoneNumber": {"value": AGENT}},
+                "sourceCallerIdNumber": {"value": CCAAS_NUMBER},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{added}");
+    h.callback(&id, "AddParticipantSucceeded", |_| true).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, _) = h.acs(Method::DELETE, &rec_path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = h.acs(Method::DELETE, &rec_path, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // RecordingFileStatusUpdated through Event Grid.
+    let file = wait_for(&h.grid, Duration::from_secs(15), |r| {
+        r.body[0]["eventType"] == "Microsoft.Communication.RecordingFileStatusUpdated"
+    })
+    .await;
+    let data = &file.body[0]["data"];
+    assert_eq!(data["recordingChannelType"], "Unmixed");
+    assert_eq!(data["recordingFormatType"], "Wav");
+    assert!(
+        data["recordingDurationMs"].as_u64().unwrap() >= 1_000,
+        "{data}"
+    );
+    let chunk = &data["recordingStorageInfo"]["recordingChunks"][0];
+    let content = chunk["contentLocation"].as_str().unwrap().to_string();
+    let metadata = chunk["metadataLocation"].as_str().unwrap().to_string();
+    let delete = chunk["deleteLocation"].as_str().unwrap().to_string();
+    assert!(
+        content.starts_with("https://ringside.asm.skype.com:")
+            && content.ends_with("/content/audio"),
+        "{content}"
+    );
+    assert!(file.body[0]["subject"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/recordingId/{recording}")));
+
+    // Downloads, as the SDKs make them: the storage host resolves to Ringside, x-ms-host names
+    // the ACS endpoint (with or without its port).
+    let (status, meta) = h.storage(Method::GET, &metadata, None, &h.key).await;
+    assert_eq!(status, StatusCode::OK);
+    let meta: Value = serde_json::from_slice(&meta).expect("metadata JSON");
+    assert_eq!(meta["recordingInfo"]["channelType"], "unmixed");
+    let participants = meta["participants"].as_array().unwrap();
+    let channel_of = |raw: &str| {
+        participants
+            .iter()
+            .find(|p| p["participantId"] == raw)
+            .and_then(|p| p["channel"].as_u64())
+            .unwrap_or_else(|| panic!("{raw} not in {participants:?}")) as usize
+    };
+    let caller_channel = channel_of(&format!("4:{CALLER}"));
+    let agent_channel = channel_of(&format!("4:{AGENT}"));
+    assert_ne!(caller_channel, agent_channel);
+    let (status, wav) = h.storage(Method::GET, &content, None, &h.key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&wav[..4], b"RIFF");
+    let channels = usize::from(u16::from_le_bytes([wav[22], wav[23]]));
+    assert_eq!(
+        channels,
+        meta["recordingInfo"]["audioConfiguration"]["channels"]
+            .as_u64()
+            .unwrap() as usize
+    );
+    let seconds = (wav.len() - 44) as f64 / (2.0 * 16_000.0 * channels as f64);
+    let early = channel_rms(&wav, channels, 0.05, 0.5);
+    let late = channel_rms(&wav, channels, seconds - 0.8, seconds - 0.1);
+    assert!(
+        early[caller_channel] > 500.0,
+        "caller heard early: {early:?}"
+    );
+    assert!(
+        early[agent_channel] < 50.0,
+        "agent not yet there: {early:?}"
+    );
+    assert!(late[agent_channel] > 500.0, "agent heard late: {late:?}");
+    assert!(late[caller_channel] < 50.0, "caller quiet late: {late:?}");
+    // A range, a bad signature, delete.
+    let (status, part) = h
+        .storage(Method::GET, &content, Some("bytes=0-99"), &h.key)
+        .await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&part[..], &wav[..100]);
+    let wrong = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        b"not the key of any ACS resource!",
+    );
+    let (status, _) = h.storage(Method::GET, &content, None, &wrong).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = h.storage(Method::DELETE, &delete, None, &h.key).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = h.storage(Method::GET, &content, None, &h.key).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Recording a call that has ended: unknown connection.
+    let (status, _) = h
+        .acs(
+            Method::DELETE,
+            &format!("/calling/callConnections/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = h
+        .acs(
+            Method::POST,
+            "/calling/recordings",
+            Some(json!({"callConnectionId": id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     h.server.shutdown().await;
 }

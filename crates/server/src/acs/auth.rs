@@ -76,20 +76,38 @@ pub(crate) fn authenticate(
             "The x-ms-content-sha256 header does not match the request body.",
         ));
     }
-    let host = header(headers, "x-ms-host")
-        .or(host)
-        .ok_or_else(|| AcsError::unauthorized("The Host header is missing."))?;
-    let to_sign = acs_string_to_sign(method.as_str(), path_and_query, date, host, hash);
+    // Recording storage requests carry the ACS endpoint's host in `x-ms-host`: JS with its port,
+    // Python without it although it signs the host with the port (digest §1.2), so a port-less
+    // `x-ms-host` is also tried with the port of the `Host` the request came to.
+    let mut hosts: Vec<String> = Vec::with_capacity(2);
+    match header(headers, "x-ms-host") {
+        Some(signed) => {
+            hosts.push(signed.to_string());
+            let port = host.and_then(|h| h.rsplit_once(':')).map(|(_, p)| p);
+            if let Some(port) = port.filter(|p| !signed.contains(':') && !p.is_empty()) {
+                hosts.push(format!("{signed}:{port}"));
+            }
+        }
+        None => hosts.push(
+            host.ok_or_else(|| AcsError::unauthorized("The Host header is missing."))?
+                .to_string(),
+        ),
+    }
     let keys: Vec<(AcsResourceId, String, String)> = state.directory().read(|d| {
         d.acs_resources()
             .map(|r| (r.id, r.primary_key.clone(), r.secondary_key.clone()))
             .collect()
     });
-    for (resource, primary, secondary) in keys {
-        for key in [primary, secondary] {
-            if let Ok(expected) = acs_sign(&key, &to_sign) {
-                if verify_acs_authorization(authorization, &expected) {
-                    return Ok(AcsCaller { resource });
+    for host in &hosts {
+        let to_sign = acs_string_to_sign(method.as_str(), path_and_query, date, host, hash);
+        for (resource, primary, secondary) in &keys {
+            for key in [primary, secondary] {
+                if let Ok(expected) = acs_sign(key, &to_sign) {
+                    if verify_acs_authorization(authorization, &expected) {
+                        return Ok(AcsCaller {
+                            resource: *resource,
+                        });
+                    }
                 }
             }
         }

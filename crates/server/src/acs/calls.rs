@@ -136,6 +136,8 @@ pub(crate) struct AcsCalls {
     ended: VecDeque<LegId>,
     /// Media streaming (`None`: no streams, as in unit tests).
     pub(crate) media: Option<super::media_streaming::AcsMedia>,
+    /// Call recordings (`recording.rs`).
+    pub(crate) recordings: super::recording::Recordings,
 }
 
 impl AcsCalls {
@@ -152,6 +154,7 @@ impl AcsCalls {
             by_conversation: HashMap::new(),
             ended: VecDeque::new(),
             media: None,
+            recordings: Default::default(),
         }
     }
 
@@ -263,8 +266,21 @@ impl AcsCalls {
         );
     }
 
-    /// A media stream's event: MediaStreamingStarted/Stopped/Failed for its connection.
-    pub(crate) fn stream_event(&mut self, event: &crate::streaming::StreamEvent) {
+    /// Queues a row on the outbox (Event Grid deliveries of sibling modules).
+    pub(crate) fn outbox_enqueue(&self, row: NewOutboxRow) {
+        self.outbox.enqueue(row);
+    }
+
+    /// A media stream's event: a recording tap's end (`recording.rs`), or
+    /// MediaStreamingStarted/Stopped/Failed for its connection.
+    pub(crate) fn stream_event(
+        &mut self,
+        env: &DoorEnv<'_>,
+        event: &crate::streaming::StreamEvent,
+    ) {
+        if self.recording_stream_event(env, event) {
+            return;
+        }
         let Some(call) = self.calls.get_mut(&event.leg) else {
             return;
         };
@@ -466,6 +482,7 @@ impl AcsCalls {
                 participants,
             } => {
                 let legs = self.in_conversation(*conversation);
+                self.recording_roster(*conversation, participants);
                 let rendered = render_participants(participants);
                 let mut any = false;
                 for leg in legs {

@@ -37,8 +37,11 @@ pub(crate) mod error;
 pub(crate) mod eventgrid;
 pub(crate) mod incoming;
 pub(crate) mod media_streaming;
+pub(crate) mod recording;
+pub(crate) mod recording_writer;
 pub(crate) mod repeat;
 mod routes;
+pub(crate) mod storage;
 
 use std::sync::{Arc, Mutex};
 
@@ -82,9 +85,11 @@ pub(crate) fn routes(app: AppState) -> Router<AppState> {
     };
     Router::new()
         .merge(routes::routes())
+        .merge(recording::routes())
         .route("/calling", any(unknown_operation))
         .route("/calling/{*rest}", any(unknown_operation))
         .route_layer(axum::middleware::from_fn_with_state(door, guard))
+        .merge(storage::routes())
 }
 
 /// 404 in the ACS envelope for a path no operation serves yet.

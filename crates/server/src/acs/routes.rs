@@ -57,7 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
-type Result<T> = std::result::Result<T, AcsError>;
+pub(super) type Result<T> = std::result::Result<T, AcsError>;
 
 /// `mediaStreamingOptions`, if given (400 when invalid).
 fn media_streaming_options(
@@ -71,15 +71,15 @@ fn media_streaming_options(
     }
 }
 
-fn invalid(message: impl Into<String>) -> AcsError {
+pub(super) fn invalid(message: impl Into<String>) -> AcsError {
     AcsError::new(StatusCode::BAD_REQUEST, "8523", message)
 }
 
-fn not_found() -> AcsError {
+pub(super) fn not_found() -> AcsError {
     AcsError::new(StatusCode::NOT_FOUND, "8522", "Call not found.")
 }
 
-fn not_implemented(what: &str) -> AcsError {
+pub(super) fn not_implemented(what: &str) -> AcsError {
     AcsError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "8520",
@@ -109,7 +109,7 @@ fn engine_error(error: EngineError) -> AcsError {
     }
 }
 
-async fn run<T: Send + 'static>(
+pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut DoorCtx<'_>) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -122,7 +122,7 @@ async fn run<T: Send + 'static>(
     })?
 }
 
-fn body(bytes: &[u8]) -> Result<Map<String, Value>> {
+pub(super) fn body(bytes: &[u8]) -> Result<Map<String, Value>> {
     if bytes.is_empty() {
         return Ok(Map::new());
     }
@@ -135,14 +135,14 @@ fn body(bytes: &[u8]) -> Result<Map<String, Value>> {
     }
 }
 
-fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(super) fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     map.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v)
         .filter(|v| !v.is_null())
 }
 
-fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+pub(super) fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
     match field(map, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -165,14 +165,14 @@ fn callback_uri(map: &Map<String, Value>, name: &str) -> Result<String> {
     })
 }
 
-fn optional_callback(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+pub(super) fn optional_callback(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
     match field(map, name) {
         None => Ok(None),
         Some(_) => callback_uri(map, name).map(Some),
     }
 }
 
-fn connection_id(text: &str) -> Result<LegId> {
+pub(super) fn connection_id(text: &str) -> Result<LegId> {
     Guid::parse(text.trim()).map(LegId).map_err(|_| not_found())
 }
 
@@ -286,7 +286,7 @@ fn resource_tenant(state: &AppState, resource: AcsResourceId) -> Result<TenantId
 }
 
 /// The connection of the caller's resource that is still live.
-fn live<'a>(
+pub(super) fn live<'a>(
     ctx: &'a mut DoorCtx<'_>,
     resource: AcsResourceId,
     id: LegId,

@@ -66,9 +66,8 @@ impl Doors {
         env: &DoorEnv<'_>,
         event: &crate::streaming::StreamEvent,
     ) {
-        let _ = env;
         if event.owner == crate::streaming::StreamOwner::Acs {
-            self.acs.stream_event(event);
+            self.acs.stream_event(env, event);
         }
         if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
             tracing::info!(stream = event.stream.0, owner = ?event.owner, %reason, "media stream failed");

@@ -383,6 +383,7 @@ impl Connection {
                         Some(Control::Name(leg, name)) => {
                             encoder.names.insert(leg, name);
                         }
+                        Some(Control::Pause(_)) => {}
                     }
                 }
             }

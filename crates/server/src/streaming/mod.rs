@@ -29,6 +29,7 @@ pub mod acs_wire;
 pub mod bench;
 mod conn;
 pub mod graph_wire;
+pub(crate) mod tap;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -216,6 +217,8 @@ pub(crate) enum Control {
     PlaneStopped(StreamCounters),
     /// A participant's name for unmixed frames.
     Name(LegId, String),
+    /// Pause (`true`) or resume an in-process tap (call recording); sockets ignore it.
+    Pause(bool),
 }
 
 struct Route {
@@ -412,6 +415,11 @@ impl StreamService {
     /// Sends a DTMF tone (`0-9`, `*`, `#`, `A-D`) to the app (ACS `DtmfData`; Graph `dtmf`).
     pub fn dtmf(&self, id: StreamId, tone: char) -> bool {
         self.control(id, Control::Dtmf(tone))
+    }
+
+    /// Pauses or resumes an in-process tap ([`tap::LocalTap`]); `false` when it is not live.
+    pub(crate) fn pause(&self, id: StreamId, paused: bool) -> bool {
+        self.control(id, Control::Pause(paused))
     }
 
     /// Names a participant leg for unmixed frames (ACS `participantRawID`).
