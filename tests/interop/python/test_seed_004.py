@@ -91,6 +91,13 @@ class _MediaSink:
         self.server.shutdown()
 
 
+def _download(client: CallAutomationClient, url: str, **kwargs) -> bytes:
+    """download_recording's bytes: 1.6.0 returns the streamed HttpResponse although it is typed as
+    Iterable[bytes] (the SDK's own issue #42835)."""
+    response = client.download_recording(url, **kwargs)
+    return response.read() if hasattr(response, "read") else b"".join(response)
+
+
 def _channel_rms(wav_bytes: bytes) -> tuple[int, list[list[float]]]:
     """Channels, and per channel the RMS of each 100 ms window."""
     with wave.open(io.BytesIO(wav_bytes)) as w:
@@ -204,8 +211,11 @@ def _scenario(dev, admin, service, media) -> None:
     assert added["data"]["operationContext"] == "agent"
     time.sleep(1.5)
 
-    # The caller goes on to a PSTN number; the recording goes on until the service stops it.
-    connection.transfer_call_to_participant(PhoneNumberIdentifier(TRANSFER_TO), operation_context="xfer")
+    # The caller goes on to a PSTN number (three in the call: the caller is the transferee); the
+    # recording goes on until the service stops it.
+    connection.transfer_call_to_participant(
+        PhoneNumberIdentifier(TRANSFER_TO), transferee=PhoneNumberIdentifier(CALLER), operation_context="xfer"
+    )
     service.callback("CallTransferAccepted", timeout=15)
     client.stop_recording(recording.recording_id)
     service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.RecordingStateChanged"
@@ -216,14 +226,14 @@ def _scenario(dev, admin, service, media) -> None:
     assert ready["data"]["recordingChannelType"] == "Unmixed"
     assert chunk["contentLocation"].startswith(f"https://{STORAGE_HOST}:")
 
-    metadata = json.loads(b"".join(client.download_recording(chunk["metadataLocation"])))
+    metadata = json.loads(_download(client, chunk["metadataLocation"]))
     assert metadata["recordingInfo"]["channelType"] == "unmixed"
     channel_of = {p["participantId"]: p["channel"] for p in metadata["participants"]}
     caller_channel = channel_of[f"4:{CALLER}"]
     agent_channel = next(channel_of[raw] for raw in (extension.raw_id, f"8:orgid:{agent}") if raw in channel_of)
     assert caller_channel != agent_channel
 
-    audio = b"".join(client.download_recording(chunk["contentLocation"]))
+    audio = _download(client, chunk["contentLocation"])
     channels, rms = _channel_rms(audio)
     assert channels == metadata["recordingInfo"]["audioConfiguration"]["channels"] >= 2
     assert max(rms[caller_channel]) > 1_000, "the caller's speech is on the caller's channel"
@@ -232,12 +242,12 @@ def _scenario(dev, admin, service, media) -> None:
     loud_agent = {i for i, v in enumerate(rms[agent_channel]) if v > 1_000}
     assert loud_caller != loud_agent, "two voices, two channels"
     # A ranged download is a prefix of the whole.
-    part = b"".join(client.download_recording(chunk["contentLocation"], offset=4, length=40))
+    part = _download(client, chunk["contentLocation"], offset=4, length=40)
     assert part == audio[4:44]
 
     client.delete_recording(chunk["deleteLocation"])
     with pytest.raises(ResourceNotFoundError):
-        b"".join(client.download_recording(chunk["contentLocation"]))
+        _download(client, chunk["contentLocation"])
 
     for header in service.tokens:
         verify_token(dev, header[7:], dev["acs"]["resourceId"])

@@ -232,14 +232,19 @@ impl AcsCalls {
 
     /// `startMediaStreaming: true`: starts the stream when the call connects (a refusal becomes
     /// MediaStreamingFailed).
-    fn auto_start_streaming(&mut self, leg: LegId) {
+    fn auto_start_streaming(&mut self, env: &DoorEnv<'_>, leg: LegId) {
         let (Some(media), Some(call)) = (&self.media, self.calls.get_mut(&leg)) else {
             return;
         };
         if !call.streaming.options.as_ref().is_some_and(|o| o.start) {
             return;
         }
-        if let Err(message) = media.start(call) {
+        let names = raw_names(
+            &env.engine
+                .participants(call.conversation)
+                .unwrap_or_default(),
+        );
+        if let Err(message) = media.start(call, names.into_iter().collect()) {
             self.streaming_refused(leg, &message, None);
         }
     }
@@ -264,6 +269,24 @@ impl AcsCalls {
             }),
             callback,
         );
+    }
+
+    /// A key someone in `conversation` pressed (`from`): `DtmfData` on the media streams of the
+    /// other connections that asked for DTMF (`enableDtmfTones`).
+    pub(crate) fn tone_detected(&self, conversation: ConversationId, from: LegId, tone: Tone) {
+        let Some(media) = &self.media else {
+            return;
+        };
+        for leg in self
+            .by_conversation
+            .get(&conversation)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(call) = self.calls.get(leg).filter(|c| c.id != from) {
+                media.dtmf(call, tone.as_char());
+            }
+        }
     }
 
     /// Queues a row on the outbox (Event Grid deliveries of sibling modules).
@@ -443,7 +466,7 @@ impl AcsCalls {
                             json!({"operationContext": context, "resultInformation": result(200, 0, "")}),
                             None,
                         );
-                        self.auto_start_streaming(*leg);
+                        self.auto_start_streaming(env, *leg);
                     }
                     LegState::Terminated(reason) => {
                         if let (Some(media), Some(call)) = (&self.media, self.calls.get(leg)) {
@@ -483,6 +506,14 @@ impl AcsCalls {
             } => {
                 let legs = self.in_conversation(*conversation);
                 self.recording_roster(*conversation, participants);
+                if let Some(media) = &self.media {
+                    let names = raw_names(participants);
+                    for leg in &legs {
+                        if let Some(call) = self.calls.get(leg) {
+                            media.name_participants(call, &names);
+                        }
+                    }
+                }
                 let rendered = render_participants(participants);
                 let mut any = false;
                 for leg in legs {
@@ -621,9 +652,6 @@ impl AcsCalls {
                 let Some(call) = self.calls.get(leg) else {
                     return false;
                 };
-                if let Some(media) = &self.media {
-                    media.dtmf(call, tone.as_char());
-                }
                 if call.continuous_dtmf {
                     self.callback(
                         *leg,
@@ -697,6 +725,14 @@ fn event_leg(event: &Event) -> Option<LegId> {
 /// The identifier of a party, for sources, targets and events.
 pub(crate) fn render_source(party: &Party) -> Value {
     identifier(party)
+}
+
+/// Each participant leg's rawId (ACS `participantRawID`, recording metadata).
+pub(crate) fn raw_names(participants: &[Participant]) -> Vec<(LegId, String)> {
+    participants
+        .iter()
+        .map(|p| (p.leg, incoming::raw_id(&identifier(&p.party)).to_string()))
+        .collect()
 }
 
 /// `resultInformation`.

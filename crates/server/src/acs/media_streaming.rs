@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ringside_engine::LegId;
+
 use serde_json::{json, Value};
 
 use crate::outbox::TokenSigner;
@@ -130,8 +132,13 @@ impl AcsMedia {
         AcsMedia { streams, signer }
     }
 
-    /// Starts the call's stream with its options; the message says why not.
-    pub(crate) fn start(&self, call: &mut AcsCall) -> Result<(), String> {
+    /// Starts the call's stream with its options, naming participant legs by rawId; the message
+    /// says why not.
+    pub(crate) fn start(
+        &self,
+        call: &mut AcsCall,
+        participants: HashMap<LegId, String>,
+    ) -> Result<(), String> {
         let options = call
             .streaming
             .options
@@ -161,7 +168,7 @@ impl AcsMedia {
                 ),
                 ("x-ms-call-connection-id".into(), call.id.to_string()),
             ],
-            participants: HashMap::new(),
+            participants,
             owner: StreamOwner::Acs,
         };
         let id = self.streams.start(spec).map_err(|e| e.to_string())?;
@@ -174,6 +181,15 @@ impl AcsMedia {
         match call.streaming.stream {
             Some(id) => self.streams.stop(id, reason),
             None => false,
+        }
+    }
+
+    /// Names participant legs (rawIds) for the call's unmixed frames (after a roster change).
+    pub(crate) fn name_participants(&self, call: &AcsCall, names: &[(LegId, String)]) {
+        if let Some(id) = call.streaming.stream {
+            for (leg, name) in names {
+                self.streams.name_participant(id, *leg, name.clone());
+            }
         }
     }
 

@@ -29,10 +29,10 @@ use ringside_store::{NewOutboxRow, RetryPolicy};
 use serde_json::{json, Map, Value};
 
 use super::auth::AcsCaller;
-use super::calls::{conversation_of, result, server_call_id, AcsCalls};
+use super::calls::{conversation_of, raw_names, result, server_call_id, AcsCalls};
 use super::error::AcsError;
 use super::eventgrid::{delivery_headers, EventSchema};
-use super::incoming::{self, identifier};
+use super::incoming;
 use super::recording_writer::{self, ChannelType, Job, Results};
 use super::routes::{
     body, field, invalid, live, not_found, not_implemented, optional_callback, run, string, Result,
@@ -341,13 +341,6 @@ fn parse_start(map: &Map<String, Value>) -> Result<StartRequest> {
     })
 }
 
-fn names(participants: &[Participant]) -> Vec<(LegId, String)> {
-    participants
-        .iter()
-        .map(|p| (p.leg, incoming::raw_id(&identifier(&p.party)).to_string()))
-        .collect()
-}
-
 fn recording_not_found() -> AcsError {
     AcsError::new(StatusCode::NOT_FOUND, "8522", "Recording not found.")
 }
@@ -450,7 +443,7 @@ async fn start_recording(
             paused: request.pause_on_start,
             affinity: request.affinity.clone(),
             ordering: request.ordering.clone(),
-            names: names(&participants),
+            names: raw_names(&participants),
         };
         tokio::spawn(recording_writer::run(tap, job, recorder.results.clone()));
         let recording = AcsRecording {
@@ -641,7 +634,7 @@ impl AcsCalls {
             .values()
             .filter(|r| r.conversation == conversation && !r.stopped)
         {
-            for (leg, name) in names(participants) {
+            for (leg, name) in raw_names(participants) {
                 recorder
                     .streams
                     .name_participant(recording.stream, leg, name);

@@ -1105,7 +1105,8 @@ async fn connection_action(
             let op = pending(&map, None)?;
             let start = action == "startMediaStreaming";
             run(&state, move |ctx| {
-                live(ctx, resource, id)?;
+                let conversation = live(ctx, resource, id)?.conversation;
+                let names = calls::raw_names(&ctx.participants(conversation).unwrap_or_default());
                 let acs = &mut ctx.doors().acs;
                 let Some(media) = acs.media.as_ref() else {
                     return Err(not_implemented("Media streaming"));
@@ -1126,7 +1127,7 @@ async fn connection_action(
                     }
                     call.streaming.context = Some(op.context.clone()).filter(|c| !c.is_empty());
                     call.streaming.callback = op.callback.clone();
-                    if let Err(message) = media.start(call) {
+                    if let Err(message) = media.start(call, names.into_iter().collect()) {
                         let callback = call.streaming.callback.take();
                         acs.streaming_refused(id, &message, callback.as_deref());
                     }

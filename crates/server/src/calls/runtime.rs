@@ -1035,7 +1035,14 @@ impl Runtime {
 
     fn media_news(&mut self, now: Instant, output: MediaOutput) {
         match output {
-            MediaOutput::Engine { signal, .. } => {
+            MediaOutput::Engine {
+                conversation,
+                signal,
+            } => {
+                if let MediaSignal::ToneDetected { leg, tone } = &signal {
+                    // Media streams with DTMF get every key pressed in the call.
+                    self.doors.acs.tone_detected(conversation, *leg, *tone);
+                }
                 if let MediaSignal::RecordingEnded {
                     recording: Some(handle),
                     ..
