@@ -871,6 +871,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_start_requests_never_panic(text in ".{0,200}", channel in proptest::option::of(0u64..10), raw in ".{0,20}") {
+            let _ = body(text.as_bytes()).map(|m| parse_start(&m));
+            let shaped = json!({
+                "callConnectionId": text,
+                "recordingChannelType": raw,
+                "channelAffinity": [{"channel": channel, "participant": {"rawId": raw}}],
+                "audioChannelParticipantOrdering": [{"phoneNumber": {"value": raw}}, raw],
+                "callLocator": if channel.is_some() { json!({"serverCallId": raw}) } else { Value::Null },
+            });
+            let _ = parse(shaped);
+        }
+    }
+
     #[test]
     fn storage_urls_use_the_servers_port() {
         assert_eq!(

@@ -229,6 +229,17 @@ mod tests {
         assert_eq!(parse_range("bytes=x-", 10), Err(()));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_range_header_is_refused_or_inside_the_content(value in ".{0,40}", digits in "bytes=[0-9]{0,6}-[0-9]{0,6}", len in 0u64..2_000_000) {
+            for header in [value.as_str(), digits.as_str()] {
+                if let Ok((a, b)) = parse_range(header, len) {
+                    proptest::prop_assert!(a <= b && b < len);
+                }
+            }
+        }
+    }
+
     #[test]
     fn document_ids_are_plain() {
         assert!(valid_document("0-ringside-abc123"));
