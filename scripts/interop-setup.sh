@@ -61,7 +61,8 @@ fi
 # --- Node ---------------------------------------------------------------------------------------
 NODE_DIR="$CACHE/node-$(hash12 "$PACKAGE_LOCK")"
 NODE_MODULES="$NODE_DIR/node_modules"
-if [[ -f "$NODE_DIR/.complete" && -d "$NODE_MODULES/@azure/identity" && -d "$NODE_MODULES/@microsoft/microsoft-graph-client" ]]; then
+if [[ -f "$NODE_DIR/.complete" && -d "$NODE_MODULES/@azure/identity" && -d "$NODE_MODULES/@microsoft/microsoft-graph-client" \
+      && -d "$NODE_MODULES/@azure/communication-call-automation" && -d "$NODE_MODULES/@azure/eventgrid" && -d "$NODE_MODULES/ws" ]]; then
   log "node_modules up to date: $NODE_MODULES"
 else
   log "installing node_modules into $NODE_DIR (npm ci)"
@@ -70,7 +71,7 @@ else
   cp "$PACKAGE_JSON" "$PACKAGE_LOCK" "$NODE_DIR/"
   (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) \
     || { rm -rf "$NODE_DIR"; die "npm ci in $NODE_DIR failed"; }
-  (cd "$NODE_DIR" && node -e 'require("@azure/identity"); require("@microsoft/microsoft-graph-client"); require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials");') \
+  (cd "$NODE_DIR" && node -e 'require("@azure/identity"); require("@microsoft/microsoft-graph-client"); require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials"); require("@azure/communication-call-automation"); require("@azure/eventgrid"); require("ws");') \
     || { rm -rf "$NODE_DIR"; die "the freshly installed node_modules cannot load the interop clients"; }
   touch "$NODE_DIR/.complete"
   log "node_modules ready"
