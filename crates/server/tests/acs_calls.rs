@@ -5,7 +5,8 @@
 //! (CallConnected, ParticipantsUpdated, AddParticipant*, RemoveParticipantSucceeded,
 //! CallTransferAccepted, CallDisconnected), each one event per POST with a bearer JWT; plus reject,
 //! hang-up and the negative cases (bad signature, bad incomingCallContext, malformed JSON,
-//! unknown or disconnected connection).
+//! unknown or disconnected connection); and key presses reaching a media stream that asked for
+//! DTMF (`enableDtmfTones`) with and without continuous DTMF recognition.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -14,10 +15,12 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use ringside_identity::{acs_authorization, acs_sign, acs_string_to_sign, content_sha256};
 use ringside_server::{RunningServer, ServeOptions, Server};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 
 const CALLER: &str = "+14255550199";
 const CCAAS_NUMBER: &str = "+14255550200";
@@ -933,5 +936,195 @@ async fn an_unmixed_recording_is_started_paused_stopped_announced_and_downloaded
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    h.server.shutdown().await;
+}
+
+/// The text messages a WebSocket app on 127.0.0.1:0 receives, with the number of the connection
+/// (0, 1, …) that carried each, and its `ws://` URL.
+async fn websocket_app() -> (Arc<Mutex<Vec<(usize, Value)>>>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("ws://{}/media", listener.local_addr().expect("addr"));
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let record = got.clone();
+    tokio::spawn(async move {
+        let mut connection = 0;
+        while let Ok((tcp, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = socket.next().await {
+                    if let Message::Text(text) = message {
+                        if let Ok(value) = serde_json::from_str::<Value>(text.as_str()) {
+                            record.lock().unwrap().push((connection, value));
+                        }
+                    }
+                }
+            });
+            connection += 1;
+        }
+    });
+    (got, url)
+}
+
+/// Waits until connection `connection` carried an unmixed AudioData frame; returns its participantRawID.
+async fn unmixed_frame(got: &Mutex<Vec<(usize, Value)>>, connection: usize) -> Value {
+    let start = Instant::now();
+    loop {
+        if let Some((_, frame)) = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(c, v)| *c == connection && v["kind"] == "AudioData")
+        {
+            return frame["audioData"]["participantRawID"].clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no AudioData on connection {connection}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How many callbacks of `event` (short name) the receiver got.
+fn count(receiver: &Receiver, event: &str) -> usize {
+    let kind = format!("Microsoft.Communication.{event}");
+    receiver
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.body[0]["type"] == kind.as_str())
+        .count()
+}
+
+async fn dtmf_on_socket(got: &Mutex<Vec<(usize, Value)>>, digit: &str) {
+    let wanted = json!({"kind": "DtmfData", "dtmfData": {"data": digit}});
+    let start = Instant::now();
+    while !got.lock().unwrap().iter().any(|(_, v)| *v == wanted) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no DtmfData {digit} on the socket; kinds: {:?}",
+            got.lock()
+                .unwrap()
+                .iter()
+                .map(|(_, v)| v["kind"].clone())
+                .filter(|k| k != "AudioData")
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmixed_stream_names_participants_and_gets_key_presses_without_continuous_recognition()
+{
+    let h = start().await;
+    let (socket, ws_url) = websocket_app().await;
+    let caller = "+14255550196";
+    let dialled = h.dial(caller, CCAAS_NUMBER).await;
+    let press = |digits: &'static str| {
+        let path = format!(
+            "/calls/{}/legs/{}/press",
+            dialled["callId"].as_str().unwrap(),
+            dialled["legId"].as_str().unwrap()
+        );
+        let h = &h;
+        async move {
+            let (status, body) = h
+                .admin(Method::POST, &path, json!({ "digits": digits }))
+                .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        }
+    };
+    let incoming = h.incoming_call(caller).await;
+    let (status, props) = h
+        .acs(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({
+                "incomingCallContext": incoming.body[0]["data"]["incomingCallContext"],
+                "callbackUri": h.callback_url,
+                "mediaStreamingOptions": {"transportUrl": ws_url, "transportType": "websocket",
+                                          "contentType": "audio", "audioChannelType": "unmixed",
+                                          "startMediaStreaming": true, "enableDtmfTones": true},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{props}");
+    let id = props["callConnectionId"].as_str().unwrap().to_string();
+    h.callback(&id, "MediaStreamingStarted", |_| true).await;
+    // Unmixed frames name the caller by raw id, also after a stop and a start.
+    assert_eq!(unmixed_frame(&socket, 0).await, format!("4:{caller}"));
+    let path = format!("/calling/callConnections/{id}");
+    for (action, event) in [
+        ("stopMediaStreaming", "MediaStreamingStopped"),
+        ("startMediaStreaming", "MediaStreamingStarted"),
+    ] {
+        let seen = count(&h.callbacks, event);
+        let (status, body) = h
+            .acs(Method::POST, &format!("{path}:{action}"), Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{action}: {body}");
+        let start = Instant::now();
+        while count(&h.callbacks, event) == seen {
+            assert!(start.elapsed() < Duration::from_secs(10), "no new {event}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(unmixed_frame(&socket, 1).await, format!("4:{caller}"));
+
+    // No recognition running: the key still reaches the stream, and no recognition event is sent.
+    press("5").await;
+    dtmf_on_socket(&socket, "5").await;
+
+    // Continuous recognition on and off again: the stream keeps getting the keys.
+    let target = json!({"targetParticipant": {"rawId": format!("4:{caller}"), "phoneNumber": {"value": caller}}});
+    let (status, body) = h
+        .acs(
+            Method::POST,
+            &format!("{path}:startContinuousDtmfRecognition"),
+            Some(target.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    press("6").await;
+    h.callback(&id, "ContinuousDtmfRecognitionToneReceived", |d| {
+        d["tone"] == "six"
+    })
+    .await;
+    dtmf_on_socket(&socket, "6").await;
+    let (status, body) = h
+        .acs(
+            Method::POST,
+            &format!("{path}:stopContinuousDtmfRecognition"),
+            Some(target),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    h.callback(&id, "ContinuousDtmfRecognitionStopped", |_| true)
+        .await;
+    press("7").await;
+    dtmf_on_socket(&socket, "7").await;
+    let tones: Vec<Value> = h
+        .callbacks
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.body[0]["type"] == "Microsoft.Communication.ContinuousDtmfRecognitionToneReceived"
+        })
+        .map(|r| r.body[0]["data"]["tone"].clone())
+        .collect();
+    assert_eq!(tones, vec![json!("six")]);
+
+    let (status, body) = h.acs(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    h.callback(&id, "MediaStreamingStopped", |_| true).await;
     h.server.shutdown().await;
 }
