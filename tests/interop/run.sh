@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop tests: Microsoft's official clients (msal, azure-identity sync + async, msgraph-sdk,
-# msgraph-beta-sdk, @azure/identity, @microsoft/microsoft-graph-client) against a real `ringside serve`.
+# msgraph-beta-sdk, azure-communication-callautomation, @azure/identity, @microsoft/microsoft-graph-client,
+# @azure/communication-call-automation with @azure/eventgrid) against a real `ringside serve`.
 #
 # Builds nothing: the server binary is $RINGSIDE_BIN, default ${CARGO_TARGET_DIR:-target}/debug/ringside.
 # Installs the clients with scripts/interop-setup.sh, starts the server in dev mode on 127.0.0.1:0 with a

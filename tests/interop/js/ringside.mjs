@@ -1,5 +1,5 @@
-// Shared helpers for the JS interop tests: dev.json, HTTPS with the server's CA, JWT verification
-// against the server's JWKS. Talks to 127.0.0.1 only.
+// Shared helpers for the JS interop tests: dev.json, HTTPS with the server's CA, the platform API, a
+// tone WAV, JWT verification against the server's JWKS. Talks to 127.0.0.1 only.
 import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -44,6 +44,52 @@ export function httpsGet(dev, url, headers = {}) {
     req.on("error", reject);
     req.end();
   });
+}
+
+/** Any HTTPS request trusting only the server's CA; `body` (if any) is sent as JSON. */
+export function httpsRequest(dev, method, url, body, headers = {}) {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const allHeaders = { ...headers };
+  if (payload) {
+    allHeaders["content-type"] = "application/json";
+    allHeaders["content-length"] = payload.length;
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca: dev.ca, headers: allHeaders, timeout: 30_000 }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let parsed = text;
+        try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, body: parsed });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** The platform API (/ringside/v1) with dev.json's admin token; asserts the status is one of `expect`. */
+export async function admin(dev, method, path, body, expect = [200, 201, 204]) {
+  const res = await httpsRequest(dev, method, `${dev.url}/ringside/v1${path}`, body, {
+    authorization: `Bearer ${dev.adminToken}`,
+  });
+  assert.ok(expect.includes(res.status), `${method} /ringside/v1${path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 800)}`);
+  return res.body;
+}
+
+/** A 16 kHz mono 16-bit WAV of a sine tone. */
+export function toneWav(frequency = 1000, seconds = 0.5, rate = 16_000) {
+  const samples = Math.round(rate * seconds);
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write("RIFF", 0); buf.writeUInt32LE(36 + samples * 2, 4); buf.write("WAVE", 8);
+  buf.write("fmt ", 12); buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34);
+  buf.write("data", 36); buf.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * frequency * i) / rate)), 44 + i * 2);
+  return buf;
 }
 
 function b64url(text) {
