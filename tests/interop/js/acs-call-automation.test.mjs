@@ -6,9 +6,12 @@
 // (audience: the ACS resource id), every call-connection and call-media operation the SDK has, media
 // streaming to the test's own WebSocket server (frames parsed with the SDK's StreamingData), createCall,
 // connectCall, rejectCall, redirectCall, an Entra TokenCredential client (@azure/identity) instead of
-// HMAC, and the errors the SDK raises. Everything listens on 127.0.0.1.
+// HMAC, the errors the SDK raises, and recording (start paused / resume / pause / stop,
+// RecordingFileStatusUpdated, download whole and ranged, metadata, delete; `*.asm.skype.com` resolved to
+// 127.0.0.1 inside this process as the README's hosts line would). Everything listens on 127.0.0.1.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import dns from "node:dns";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import {
@@ -26,6 +29,7 @@ import { admin, httpsRequest, loadDev, toneWav, verifyToken } from "./ringside.m
 const dev = loadDev();
 const CCAAS_NUMBER = "+14255550200";
 const INCOMING_CALL = "Microsoft.Communication.IncomingCall";
+const RECORDING_FILE = "Microsoft.Communication.RecordingFileStatusUpdated";
 const VALIDATION = "Microsoft.EventGrid.SubscriptionValidationEvent";
 // Numbers only this file dials or calls (external numbers: simulated phones).
 const CALLER = "+14255550181";
@@ -36,6 +40,7 @@ const REJECTED_CALLER = "+14255550185";
 const REDIRECTED_CALLER = "+14255550186";
 const REDIRECT_TO = "+14255550187";
 const ERROR_CALLER = "+14255550188";
+const RECORDED = "+14255550189";
 
 const deserializer = new EventGridDeserializer();
 const grid = []; // { headers, events: [EventGridEvent] } per delivery
@@ -113,7 +118,7 @@ before(async () => {
   await admin(dev, "POST", `/acsResources/${dev.acs.resourceId}/eventSubscriptions`, {
     name: subscription,
     endpoint: `${base}/events`,
-    includedEventTypes: [INCOMING_CALL],
+    includedEventTypes: [INCOMING_CALL, RECORDING_FILE],
   }, [200, 201]);
 });
 
@@ -581,4 +586,121 @@ test("Entra bearer instead of HMAC: a TokenCredential client creates a call and 
   await verifyToken(dev, c.authorization.slice(7), { audience: dev.acs.resourceId });
   await created.callConnection.hangUp(true);
   await callback(id, "CallDisconnected");
+});
+
+/** What `127.0.0.1 ringside.asm.skype.com` in /etc/hosts does (README), for this process only: the SDK
+ * downloads recordings only from `*.asm.skype.com` hosts. */
+function storageResolvesHere() {
+  const original = dns.lookup;
+  dns.lookup = function lookup(hostname, options, callback) {
+    if (typeof options === "function") [callback, options] = [options, {}];
+    if (/\.asm\.skype\.com$/i.test(hostname)) {
+      if (options?.all) return process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
+      return process.nextTick(callback, null, "127.0.0.1", 4);
+    }
+    return original.call(dns, hostname, options, callback);
+  };
+  return () => { dns.lookup = original; };
+}
+
+async function download(recording, url, options) {
+  const stream = await recording.downloadStreaming(url, options);
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** RMS of a mono 16-bit WAV's samples. */
+function rms(wav) {
+  const data = wav.subarray(44);
+  let sum = 0;
+  for (let i = 0; i + 1 < data.length; i += 2) sum += data.readInt16LE(i) ** 2;
+  return Math.sqrt(sum / Math.max(1, data.length / 2));
+}
+
+test("recording: start by serverCallLocator paused, resume, pause, stop, RecordingFileStatusUpdated, download (whole, ranged, metadata), delete", async () => {
+  await behaviour(RECORDED, { answerAfter: "200ms", tone: [{ at: "0ms", duration: "30s" }] });
+  const automation = client();
+  const recording = automation.getCallRecording();
+  const created = await automation.createCall({ targetParticipant: phone(RECORDED), sourceCallIdNumber: phone(CCAAS_NUMBER) }, `${base}/callbacks`);
+  const id = created.callConnectionProperties.callConnectionId;
+  await callback(id, "CallConnected");
+  const { serverCallId } = await created.callConnection.getCallConnectionProperties();
+
+  const started = await recording.start({
+    callLocator: { kind: "serverCallLocator", id: serverCallId },
+    recordingStateCallbackEndpointUrl: `${base}/callbacks`,
+    recordingContent: "audio",
+    recordingChannel: "mixed",
+    recordingFormat: "wav",
+    pauseOnStart: true,
+  });
+  const recordingId = started.recordingId;
+  assert.ok(recordingId);
+  assert.equal(started.recordingKind, "azureCommunicationServices");
+  assert.equal(started.recordingState, "inactive", "pauseOnStart");
+  assert.equal((await recording.getState(recordingId)).recordingState, "inactive");
+  const stateChanged = (state, after = 0) => waitFor(
+    () => callbacks.slice(after).find((c) => c.event.kind === "RecordingStateChanged" && c.event.recordingId === recordingId && c.event.state === state)?.event,
+    `RecordingStateChanged ${state}`,
+  );
+
+  let mark = callbacks.length;
+  await recording.resume(recordingId);
+  const active = await stateChanged("active", mark);
+  assert.ok(active.startDateTime, JSON.stringify(active));
+  assert.equal((await recording.getState(recordingId)).recordingState, "active");
+  await new Promise((r) => setTimeout(r, 1200));
+  mark = callbacks.length;
+  await recording.pause(recordingId);
+  await stateChanged("inactive", mark);
+  mark = callbacks.length;
+  await recording.resume(recordingId);
+  await stateChanged("active", mark);
+  await new Promise((r) => setTimeout(r, 600));
+  mark = callbacks.length;
+  await recording.stop(recordingId);
+  await stateChanged("inactive", mark);
+  await assert.rejects(recording.pause(recordingId), (error) => error.name === "RestError" && error.statusCode >= 400);
+
+  const ready = await waitFor(() => {
+    for (const delivery of grid) {
+      const event = delivery.events.find((e) => e.eventType === RECORDING_FILE && e.subject.endsWith(`/recordingId/${recordingId}`));
+      if (event) return event;
+    }
+    return undefined;
+  }, "RecordingFileStatusUpdated", 20_000);
+  assert.equal(ready.data.recordingChannelType, "Mixed");
+  const chunk = ready.data.recordingStorageInfo.recordingChunks[0];
+  assert.match(chunk.contentLocation, /^https:\/\/[^/]+\.asm\.skype\.com:\d+\//);
+
+  const restore = storageResolvesHere();
+  try {
+    const metadata = JSON.parse((await download(recording, chunk.metadataLocation)).toString("utf8"));
+    assert.equal(metadata.recordingInfo.channelType, "mixed", JSON.stringify(metadata));
+    // Paused from the start until the first resume, then once more.
+    assert.equal(metadata.pauseResumeIntervals?.length, 2, JSON.stringify(metadata));
+    assert.ok(metadata.participants.some((p) => p.participantId === `4:${RECORDED}`), JSON.stringify(metadata));
+    const audio = await download(recording, chunk.contentLocation);
+    assert.equal(audio.subarray(0, 4).toString("latin1"), "RIFF");
+    assert.equal(audio.readUInt16LE(22), 1, "mixed: one channel");
+    assert.equal(audio.readUInt32LE(24), 16_000);
+    const seconds = (audio.length - 44) / 32_000;
+    assert.ok(seconds > 1.2 && seconds < 4, `${seconds} s recorded (paused time left out)`);
+    assert.ok(rms(audio) > 500, `the callee's tone is in the recording (rms ${rms(audio)})`);
+    const part = await download(recording, chunk.contentLocation, { offset: 4, length: 40 });
+    assert.deepEqual(part, audio.subarray(4, 44));
+    await recording.delete(chunk.deleteLocation);
+    // The SDK's downloader throws a plain object built from top-level `status`/`message` of the JSON
+    // error body (not a RestError), so the ACS error envelope leaves it empty; it does reject.
+    await assert.rejects(download(recording, chunk.contentLocation), (error) => {
+      assert.equal(error instanceof Error, false, String(error));
+      return true;
+    });
+  } finally {
+    restore();
+  }
+  await created.callConnection.hangUp(true);
+  await callback(id, "CallDisconnected");
+  assert.deepEqual(parseErrors, []);
 });
