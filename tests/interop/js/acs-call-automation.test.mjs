@@ -6,12 +6,17 @@
 // (audience: the ACS resource id), every call-connection and call-media operation the SDK has, media
 // streaming to the test's own WebSocket server (frames parsed with the SDK's StreamingData), createCall,
 // connectCall, rejectCall, redirectCall, an Entra TokenCredential client (@azure/identity) instead of
-// HMAC, the errors the SDK raises, and recording (start paused / resume / pause / stop,
-// RecordingFileStatusUpdated, download whole and ranged, metadata, delete; `*.asm.skype.com` resolved to
-// 127.0.0.1 inside this process as the README's hosts line would). Everything listens on 127.0.0.1.
+// HMAC, the errors the SDK raises, a transfer with a transferee in a three-party call, and recording (by
+// serverCallLocator and by callConnectionId; pause/resume/getState/stop, RecordingFileStatusUpdated,
+// downloads of content and metadata, delete; `*.asm.skype.com` resolved to 127.0.0.1 inside this process
+// as the README's hosts line would). Everything listens on 127.0.0.1.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import dns from "node:dns";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import {
@@ -41,6 +46,8 @@ const REDIRECTED_CALLER = "+14255550186";
 const REDIRECT_TO = "+14255550187";
 const ERROR_CALLER = "+14255550188";
 const RECORDED = "+14255550189";
+const TRANSFEREE = "+14255550180";
+const TRANSFER_TARGET = "+14255550179";
 
 const deserializer = new EventGridDeserializer();
 const grid = []; // { headers, events: [EventGridEvent] } per delivery
@@ -618,7 +625,7 @@ function rms(wav) {
   return Math.sqrt(sum / Math.max(1, data.length / 2));
 }
 
-test("recording: start by serverCallLocator paused, resume, pause, stop, RecordingFileStatusUpdated, download (whole, ranged, metadata), delete", async () => {
+test("recording: by serverCallLocator (mixed, paused on start, resume/pause/stop) and by callConnectionId (unmixed); RecordingFileStatusUpdated; downloads (streaming, ranged, to a stream, to a path); delete", async () => {
   await behaviour(RECORDED, { answerAfter: "200ms", tone: [{ at: "0ms", duration: "30s" }] });
   const automation = client();
   const recording = automation.getCallRecording();
@@ -700,7 +707,80 @@ test("recording: start by serverCallLocator paused, resume, pause, stop, Recordi
   } finally {
     restore();
   }
+
+  // A second recording of the same call, by callConnectionId (Teams Phone extensibility), unmixed.
+  const second = await recording.start({
+    callConnectionId: id,
+    recordingStateCallbackEndpointUrl: `${base}/callbacks`,
+    recordingContent: "audio",
+    recordingChannel: "unmixed",
+    recordingFormat: "wav",
+  });
+  assert.notEqual(second.recordingId, recordingId);
+  assert.equal(second.recordingState, "active");
+  assert.equal((await recording.getState(second.recordingId)).recordingState, "active");
+  await new Promise((r) => setTimeout(r, 1000));
+  await recording.stop(second.recordingId);
+  const secondReady = await waitFor(() => {
+    for (const delivery of grid) {
+      const event = delivery.events.find((e) => e.eventType === RECORDING_FILE && e.subject.endsWith(`/recordingId/${second.recordingId}`));
+      if (event) return event;
+    }
+    return undefined;
+  }, "RecordingFileStatusUpdated of the second recording", 20_000);
+  assert.equal(secondReady.data.recordingChannelType, "Unmixed");
+  const secondChunk = secondReady.data.recordingStorageInfo.recordingChunks[0];
+  const restoreAgain = storageResolvesHere();
+  const dir = mkdtempSync(join(tmpdir(), "ringside-js-recording-"));
+  try {
+    // downloadToStream for the metadata, downloadToPath for the audio.
+    const sink = new PassThrough();
+    const parts = [];
+    sink.on("data", (c) => parts.push(c));
+    await recording.downloadToStream(secondChunk.metadataLocation, sink);
+    const metadata = JSON.parse(Buffer.concat(parts).toString("utf8"));
+    assert.equal(metadata.recordingInfo.channelType, "unmixed", JSON.stringify(metadata));
+    const callee = metadata.participants.find((p) => p.participantId === `4:${RECORDED}`);
+    assert.ok(callee && Number.isInteger(callee.channel), JSON.stringify(metadata));
+    const file = join(dir, "second.wav");
+    await recording.downloadToPath(secondChunk.contentLocation, file);
+    const audio = readFileSync(file);
+    assert.equal(audio.subarray(0, 4).toString("latin1"), "RIFF");
+    assert.equal(audio.readUInt16LE(22), metadata.recordingInfo.audioConfiguration.channels);
+    assert.ok(audio.readUInt16LE(22) > callee.channel, JSON.stringify(metadata));
+    await recording.delete(secondChunk.deleteLocation);
+  } finally {
+    restoreAgain();
+    rmSync(dir, { recursive: true, force: true });
+  }
   await created.callConnection.hangUp(true);
   await callback(id, "CallDisconnected");
+  assert.deepEqual(parseErrors, []);
+});
+
+test("in a three-party call, transferCallToParticipant with a transferee moves that caller to the target", async () => {
+  await behaviour(TRANSFER_TARGET, { answerAfter: "200ms" });
+  const automation = client();
+  const dialled = await dial(TRANSFEREE);
+  const { event } = await incomingCall(TRANSFEREE);
+  const answered = await automation.answerCall(event.data.incomingCallContext, `${base}/callbacks`);
+  const id = answered.callConnectionProperties.callConnectionId;
+  const connection = answered.callConnection;
+  await callback(id, "CallConnected");
+  const agent = dev.users[1].id;
+  await connection.addParticipant({ targetParticipant: { microsoftTeamsUserId: agent } }, { operationContext: "agent3" });
+  await callback(id, "AddParticipantSucceeded", (e) => e.operationContext === "agent3");
+
+  await connection.transferCallToParticipant(phone(TRANSFER_TARGET), { transferee: phone(TRANSFEREE), operationContext: "xfer3" });
+  const accepted = await callback(id, "CallTransferAccepted", (e) => e.operationContext === "xfer3");
+  assert.equal(accepted.transferee?.rawId, `4:${TRANSFEREE}`, JSON.stringify(accepted));
+  assert.equal(accepted.transferTarget?.rawId, `4:${TRANSFER_TARGET}`, JSON.stringify(accepted));
+  await callState(
+    dialled.callId,
+    (v) => v.legs.some((l) => l.party?.number === TRANSFER_TARGET && l.state === "established")
+      && v.legs.some((l) => l.party?.number === TRANSFEREE && l.state === "established"),
+    "the transferee is not talking to the transfer target",
+  );
+  await admin(dev, "POST", `/calls/${dialled.callId}/legs/${dialled.legId}/hangup`, {}, [202]);
   assert.deepEqual(parseErrors, []);
 });
