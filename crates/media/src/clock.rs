@@ -1,12 +1,15 @@
 //! The [`MediaClock`]: one std thread per shard, each owning a [`MediaPlane`] and ticking it every
 //! 20 ms on absolute deadlines, with commands routed to shards by conversation id.
 //!
-//! Each shard thread repeats: sleep until `start + n·20 ms`; measure lateness (wake − deadline);
+//! Each shard thread repeats, [`PHASES`] times per 20 ms frame: sleep until `start + n·20 ms / PHASES`;
+//! measure lateness (wake − deadline);
 //! if more than [`MAX_CATCH_UP`] frames behind, skip the excess frames (counted in
 //! [`ShardStats::skipped_frames`]) so that a stall never turns into a long burst; otherwise the
 //! missed frames run back to back. Then swap the shard's inbox (a `Mutex<Vec>` double buffer,
-//! taken with `try_lock` so that a preempted sender never stalls a tick), apply the commands, tick the plane, publish finished recordings and hand every output to the
-//! sink. Deadlines are absolute, so the clock does not drift.
+//! taken with `try_lock` so that a preempted sender never stalls a tick), apply the commands, tick the
+//! plane's conversations of this phase (each conversation still ticks once per 20 ms; spreading them
+//! over the frame keeps 2,000 media streams from leaving in one burst), publish finished recordings
+//! and hand every output to the sink. Deadlines are absolute, so the clock does not drift.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -25,6 +28,9 @@ use crate::procfs;
 
 /// The tick period.
 pub const TICK: Duration = Duration::from_millis(20);
+/// Sub-ticks per frame: a shard wakes every `TICK / PHASES` and ticks one phase of its
+/// conversations ([`crate::plane::phase_of`]).
+pub const PHASES: u32 = 4;
 /// Most missed frames a shard runs back to back after a stall; older ones are skipped.
 pub const MAX_CATCH_UP: u64 = 5;
 /// Ticks between two readings of a shard thread's CPU time.
@@ -316,7 +322,8 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
     let mut commands: Vec<MediaCommand> = Vec::new();
     let mut outputs: Vec<MediaOutput> = Vec::new();
     let start = Instant::now();
-    let tick_us = micros(TICK);
+    let phases = u64::from(PHASES);
+    let tick_us = micros(TICK) / phases;
     let mut frame: u64 = 0;
     let mut cpu_countdown: u64 = 1;
     let mut local = Counters::default();
@@ -332,9 +339,11 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         }
         let wake = Instant::now();
         let late = micros(wake.saturating_duration_since(deadline));
-        let behind = late / tick_us;
+        // In whole frames, so that every phase skips alike.
+        let behind = late / tick_us / phases;
         let skipped = behind.saturating_sub(MAX_CATCH_UP);
-        frame += skipped;
+        frame += skipped * phases;
+        let phase = ((frame - 1) % phases) as u32;
 
         // Never wait for the inbox: a sender preempted while holding it (the shard may run at
         // real-time priority, senders do not) would otherwise stall the tick. Its commands are
@@ -350,7 +359,7 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         for command in commands.drain(..) {
             plane.handle(command);
         }
-        plane.tick(&mut |o| outputs.push(o));
+        plane.tick_phase(phase, PHASES, &mut |o| outputs.push(o));
         plane.drain_recordings(|handle, wav| {
             lock(recordings).insert(handle, wav);
         });
@@ -368,7 +377,9 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         };
         // Figures go to a local copy first and are published when the shared one is free, for
         // the same reason (a `stats()` caller must not stall the tick).
-        local.ticks += 1;
+        if phase + 1 == PHASES {
+            local.ticks += 1;
+        }
         local.skipped += skipped;
         local.commands += applied;
         local.lateness.record(late);

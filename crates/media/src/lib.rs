@@ -113,10 +113,10 @@ pub mod procfs;
 pub mod scenario;
 pub mod stream;
 
-pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats};
+pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats, PHASES};
 pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
 pub use histogram::Histogram;
-pub use plane::{beep, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
+pub use plane::{beep, phase_of, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
 pub use stream::{
     StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate, JITTER_FRAMES,
     MAX_QUEUED_FRAMES, MAX_RECORDING_CHANNELS, MAX_UNMIXED_CHANNELS,

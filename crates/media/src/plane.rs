@@ -921,6 +921,14 @@ impl MediaPlane {
 
     /// Processes one 20 ms frame of every conversation, reporting outputs through `out`.
     pub fn tick(&mut self, out: &mut impl FnMut(MediaOutput)) {
+        self.tick_phase(0, 1, out);
+    }
+
+    /// Processes one 20 ms frame of the conversations in `phase` of `phases` ([`phase_of`]),
+    /// reporting outputs through `out` (pending command outputs of every phase included). Calling
+    /// it for phases `0..phases` in turn, one every `20 ms / phases`, ticks every conversation once
+    /// per 20 ms while spreading the work — and the bursts of stream frames — across the frame.
+    pub fn tick_phase(&mut self, phase: u32, phases: u32, out: &mut impl FnMut(MediaOutput)) {
         for output in self.pending.drain(..) {
             out(output);
         }
@@ -928,6 +936,9 @@ impl MediaPlane {
         let mut heard: Frame = SILENT_FRAME;
         let mut frames: Vec<StreamFrame> = Vec::new();
         for c in &mut self.conversations {
+            if phases > 1 && phase_of(c.id, phases) != phase {
+                continue;
+            }
             let wrote = tick_conversation(
                 c,
                 &mut scratch,
@@ -943,8 +954,15 @@ impl MediaPlane {
         if !frames.is_empty() {
             out(MediaOutput::StreamFrames(frames));
         }
-        self.ticks += 1;
+        if phase + 1 >= phases {
+            self.ticks += 1;
+        }
     }
+}
+
+/// The phase (of `phases`) a conversation ticks in: from its id's high bits, so it never changes.
+pub fn phase_of(conversation: ConversationId, phases: u32) -> u32 {
+    ((conversation.0.as_u128() >> 64) as u64 % u64::from(phases.max(1))) as u32
 }
 
 fn record_op(

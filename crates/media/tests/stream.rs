@@ -350,3 +350,54 @@ fn call_mixed_sums_every_voice_and_skips_muted_legs() {
     let (muted, _) = run(&mut plane, 2);
     assert!(muted.iter().all(|b| b.len() == 1 && b[0].silent));
 }
+
+#[test]
+fn phased_ticks_tick_every_conversation_once_per_frame() {
+    let mut plane = MediaPlane::new();
+    let ids: Vec<ConversationId> = (1..=40u128)
+        .map(|i| {
+            ConversationId(Guid::from_u128(
+                (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) << 64) | i,
+            ))
+        })
+        .collect();
+    for (k, &c) in ids.iter().enumerate() {
+        plane.handle(MediaCommand::CreateMix { conversation: c });
+        plane.handle(MediaCommand::ConnectMedia {
+            conversation: c,
+            leg: BOT,
+        });
+        plane.handle(MediaCommand::StartStream {
+            conversation: c,
+            leg: BOT,
+            stream: StreamId(k as u64 + 100),
+            channel: StreamChannel::CallMixed,
+            rate: StreamRate::Khz16,
+        });
+    }
+    let phases = ringside_media::PHASES;
+    let used: std::collections::BTreeSet<u32> = ids
+        .iter()
+        .map(|c| ringside_media::phase_of(*c, phases))
+        .collect();
+    assert!(used.len() > 1, "ids spread over phases");
+    for frame in 0..3u64 {
+        let mut seen: Vec<StreamId> = Vec::new();
+        for phase in 0..phases {
+            plane.tick_phase(phase, phases, &mut |o| {
+                if let MediaOutput::StreamFrames(frames) = o {
+                    for f in frames {
+                        assert_eq!(f.timestamp_ms, frame * 20);
+                        assert_eq!(ringside_media::phase_of(f.conversation, phases), phase);
+                        seen.push(f.stream);
+                    }
+                }
+            });
+        }
+        seen.sort();
+        assert_eq!(seen.len(), ids.len(), "each conversation once per frame");
+        seen.dedup();
+        assert_eq!(seen.len(), ids.len());
+    }
+    assert_eq!(plane.ticks(), 3);
+}

@@ -144,7 +144,15 @@ async fn serve_sink(listener: TcpListener, sink: Arc<Sink>) {
         let _ = tcp.set_nodelay(true);
         let sink = sink.clone();
         tokio::spawn(async move {
-            let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await else {
+            let Ok(mut socket) = tokio_tungstenite::accept_async_with_config(
+                tcp,
+                Some(
+                    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+                        .read_buffer_size(super::conn::READ_BUFFER),
+                ),
+            )
+            .await
+            else {
                 return;
             };
             sink.open.fetch_add(1, Ordering::Relaxed);

@@ -30,6 +30,11 @@ use super::{
     StreamPolicy, StreamService, StreamSpec, ToRuntime, MAX_INBOUND_MESSAGE,
 };
 
+/// Bytes tungstenite reads at a time. Its default (128 KiB) is zero-filled before every read,
+/// which at 50 wake-ups per second per stream made `memset` 44 % of a 2,000-stream profile; the
+/// app's messages are a few KiB at most.
+pub(crate) const READ_BUFFER: usize = 8 * 1024;
+
 /// Frames written before the socket is flushed.
 const MAX_BATCH: usize = 64;
 /// How long the end of a stream waits for the plane's final counters.
@@ -297,7 +302,8 @@ impl Connection {
         }
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_INBOUND_MESSAGE))
-            .max_frame_size(Some(MAX_INBOUND_MESSAGE));
+            .max_frame_size(Some(MAX_INBOUND_MESSAGE))
+            .read_buffer_size(READ_BUFFER);
         let (socket, _response) =
             tokio_tungstenite::client_async_with_config(request, io, Some(config))
                 .await
