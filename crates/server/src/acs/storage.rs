@@ -88,8 +88,24 @@ async fn object(
 ) -> Response {
     match serve(&state, &document, &kind, request).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(error) => storage_error(error),
     }
+}
+
+/// The ACS envelope plus the top-level `status` and `message` the JS SDK's content downloader
+/// builds its error from.
+fn storage_error(error: AcsError) -> Response {
+    let body = serde_json::json!({
+        "error": {"code": error.code, "message": error.message},
+        "status": error.status.as_u16(),
+        "message": error.message,
+    });
+    let mut response = (error.status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }
 
 async fn serve(
@@ -166,12 +182,11 @@ async fn serve(
         None => (StatusCode::OK, 0, len.saturating_sub(1)),
         Some(Ok((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
         Some(Err(())) => {
-            let mut response = AcsError::new(
+            let mut response = storage_error(AcsError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 "InvalidRange",
                 format!("The Range cannot be satisfied for content of {len} bytes."),
-            )
-            .into_response();
+            ));
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, v);
             }
