@@ -920,7 +920,10 @@ async fn an_unmixed_recording_is_started_paused_stopped_announced_and_downloaded
     assert_eq!(status, StatusCode::NOT_FOUND);
     let gone: Value = serde_json::from_slice(&gone).expect("error body");
     assert_eq!(gone["error"]["code"], "8522");
-    assert_eq!(gone["status"], 404, "the JS downloader reads top-level status/message");
+    assert_eq!(
+        gone["status"], 404,
+        "the JS downloader reads top-level status/message"
+    );
     assert!(gone["message"].is_string());
 
     // Recording a call that has ended: unknown connection.
