@@ -499,9 +499,18 @@ async fn a_pstn_call_is_delivered_answered_extended_transferred_and_ends() {
     let _ = &invitation;
     let updated = h
         .callback(&id, "ParticipantsUpdated", |d| {
-            d["participants"].as_array().is_some_and(|p| p.len() == 2)
+            raw_ids(&d["participants"]).contains(&"4:+14255550777".to_string())
         })
         .await;
+    assert_eq!(
+        raw_ids(&updated.body[0]["data"]["participants"]),
+        vec![format!("4:{CALLER}"), "4:+14255550777".to_string()],
+        "the connection's own leg is not listed"
+    );
+    assert_eq!(
+        updated.body[0]["data"]["publicEventType"],
+        "Microsoft.Communication.ParticipantsUpdated"
+    );
     assert!(updated.body[0]["data"]["sequenceNumber"].as_u64().is_some());
     let (status, one) = h
         .acs(

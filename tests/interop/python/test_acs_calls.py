@@ -177,7 +177,8 @@ def test_seed_004_call_flow(dev, admin, service):
     assert added.invitation_id
     ok = service.callback("AddParticipantSucceeded")
     assert ok["data"]["participant"]["rawId"] == f"8:orgid:{agent}"
-    roster = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.ParticipantsUpdated" and len(e["data"]["participants"]) >= 3)
+    roster = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.ParticipantsUpdated" and any(p["identifier"]["rawId"] == f"8:orgid:{agent}" for p in e["data"]["participants"]))
+    assert all(p["identifier"]["rawId"] != f"4:{CCAAS_NUMBER}" for p in roster["data"]["participants"]), "not the service itself"
     assert roster["data"]["sequenceNumber"] >= 1
     connection.remove_participant(MicrosoftTeamsUserIdentifier(agent), operation_context="agent-out")
     service.callback("RemoveParticipantSucceeded")

@@ -201,6 +201,10 @@ impl AcsCalls {
                 json!(server_call_id(call.conversation)),
             );
             map.insert("correlationId".into(), json!(call.conversation.to_string()));
+            map.insert(
+                "publicEventType".into(),
+                json!(format!("Microsoft.Communication.{event_type}")),
+            );
         }
         let source = format!("calling/callConnections/{id}");
         let event = json!([{
@@ -514,7 +518,6 @@ impl AcsCalls {
                         }
                     }
                 }
-                let rendered = render_participants(participants);
                 let mut any = false;
                 for leg in legs {
                     if self
@@ -523,10 +526,17 @@ impl AcsCalls {
                         .is_some_and(|c| c.connected && !c.state.is_terminated())
                     {
                         any = true;
+                        // The connection's own leg is not a participant of it (as in the
+                        // participants list).
+                        let others: Vec<Participant> = participants
+                            .iter()
+                            .filter(|p| p.leg != leg)
+                            .cloned()
+                            .collect();
                         self.callback(
                             leg,
                             "ParticipantsUpdated",
-                            json!({"sequenceNumber": sequence, "participants": rendered}),
+                            json!({"sequenceNumber": sequence, "participants": render_participants(&others)}),
                             None,
                         );
                     }
