@@ -752,11 +752,30 @@ async fn an_unmixed_recording_is_started_paused_stopped_announced_and_downloaded
         .admin(
             Method::POST,
             &format!("/phones/{CALLER}/calls"),
-            json!({"to": CCAAS_NUMBER, "tone": [{"at": "0ms", "duration": "1200ms"}]}),
+            json!({"to": CCAAS_NUMBER, "customContext": {"sipHeaders": {"X-MS-Custom-a b": "1"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = h
+        .admin(
+            Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            json!({
+                "to": CCAAS_NUMBER,
+                "tone": [{"at": "0ms", "duration": "1200ms"}],
+                "customContext": {
+                    "sipHeaders": {"X-MS-Custom-ticket": "42", "userToUser": "0a0b;encoding=hex"},
+                    "voipHeaders": {"lang": "fr"},
+                },
+            }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let incoming = h.incoming_call(CALLER).await;
+    let custom = &incoming.body[0]["data"]["customContext"];
+    assert_eq!(custom["sipHeaders"]["X-MS-Custom-ticket"], "42", "{custom}");
+    assert_eq!(custom["sipHeaders"]["userToUser"], "0a0b;encoding=hex");
+    assert_eq!(custom["voipHeaders"]["lang"], "fr");
     let context = incoming.body[0]["data"]["incomingCallContext"]
         .as_str()
         .unwrap()

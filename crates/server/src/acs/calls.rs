@@ -138,6 +138,9 @@ pub(crate) struct AcsCalls {
     pub(crate) media: Option<super::media_streaming::AcsMedia>,
     /// Call recordings (`recording.rs`).
     pub(crate) recordings: super::recording::Recordings,
+    /// SIP/VoIP headers of calls being set up, for the IncomingCall they raise (by conversation;
+    /// taken by the offer).
+    pub(crate) custom_contexts: HashMap<ConversationId, incoming::CustomContext>,
 }
 
 impl AcsCalls {
@@ -155,6 +158,7 @@ impl AcsCalls {
             ended: VecDeque::new(),
             media: None,
             recordings: Default::default(),
+            custom_contexts: HashMap::new(),
         }
     }
 
@@ -293,6 +297,22 @@ impl AcsCalls {
         }
     }
 
+    /// Remembers the headers a call being set up carries, for the IncomingCall it raises.
+    pub(crate) fn set_custom_context(
+        &mut self,
+        conversation: ConversationId,
+        context: incoming::CustomContext,
+    ) {
+        if context == incoming::CustomContext::default() {
+            return;
+        }
+        if self.custom_contexts.len() >= 10_000 {
+            // Calls that never reached an ACS bot; forget them rather than grow.
+            self.custom_contexts.clear();
+        }
+        self.custom_contexts.insert(conversation, context);
+    }
+
     /// Queues a row on the outbox (Event Grid deliveries of sibling modules).
     pub(crate) fn outbox_enqueue(&self, row: NewOutboxRow) {
         self.outbox.enqueue(row);
@@ -385,6 +405,10 @@ impl AcsCalls {
             expires_at: crate::state::unix_now() + CONTEXT_TTL_SECS,
         }
         .seal(&self.key);
+        let custom = self
+            .custom_contexts
+            .remove(conversation)
+            .unwrap_or_default();
         let call = IncomingCall {
             to: callee.clone(),
             from: caller.clone(),
@@ -392,8 +416,8 @@ impl AcsCalls {
             server_call_id: server_call_id(*conversation),
             correlation_id: conversation.to_string(),
             incoming_call_context: context,
-            sip_headers: Vec::new(),
-            voip_headers: Vec::new(),
+            sip_headers: custom.sip,
+            voip_headers: custom.voip,
         };
         let time = now_rfc3339();
         for (name, endpoint, schema) in subscriptions {

@@ -406,6 +406,11 @@ async fn create_call(
     let group = targets.len() > 1;
     let resource = caller.resource;
     let bot = bot_for(resource, instance);
+    let custom = match field(&map, "customCallingContext") {
+        None => Default::default(),
+        Some(value) => super::incoming::CustomContext::parse(value)
+            .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
+    };
     let value = run(&state, move |ctx| {
         let ack = ctx
             .command(Command::CreateCall {
@@ -423,6 +428,7 @@ async fn create_call(
         else {
             return Err(invalid("the call could not be created"));
         };
+        ctx.doors().acs.set_custom_context(conversation, custom);
         let call = AcsCall {
             id: leg,
             conversation,

@@ -399,6 +399,11 @@ async fn dial(
             ))
         }
     };
+    let custom = match object.remove("customContext") {
+        None => Default::default(),
+        Some(value) => crate::acs::incoming::CustomContext::parse(&value)
+            .map_err(|error| ApiError::bad_request(format!("customContext: {error}.")))?,
+    };
     let timeline = Timeline::from_json(&body)
         .map_err(|error| ApiError::bad_request(format!("Invalid call: {error}.")))?;
     check_media(&state, &timeline)?;
@@ -417,6 +422,7 @@ async fn dial(
             to,
             tenant,
             timeline,
+            custom,
             reply,
         })
         .await

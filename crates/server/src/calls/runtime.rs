@@ -54,6 +54,8 @@ pub(crate) enum Request {
         to: NamedEndpoint,
         tenant: TenantId,
         timeline: Timeline,
+        /// SIP/VoIP headers for an ACS IncomingCall (`customContext`).
+        custom: crate::acs::incoming::CustomContext,
         reply: Reply<Value>,
     },
     /// A simulated user or phone joins a meeting (`graph::meetings`).
@@ -1114,9 +1116,13 @@ impl Runtime {
                 to,
                 tenant,
                 timeline,
+                custom,
                 reply,
             } => {
                 let result = self.dial(now, from, to, tenant, timeline);
+                if let Ok((conversation, ..)) = &result {
+                    self.doors.acs.set_custom_context(*conversation, custom);
+                }
                 self.pump(now);
                 let result = result.map(|(conversation, leg, target)| {
                     let mut view = self.call_view(conversation).unwrap_or(Value::Null);
