@@ -69,21 +69,47 @@ pub fn metadata(subscription_id: &str, sample_rate: u32) -> String {
     })
 }
 
-/// One audio frame.
+/// One audio frame. Written by hand rather than through serde: at 100,000 frames/s the generic
+/// serializer's per-character escaping of the base64 payload was measurable, and base64 never needs
+/// escaping. The output is the same JSON (`kind`, then `audioData` with `timestamp`,
+/// `participantRawID` when unmixed, `data`, `silent`).
 pub fn audio(timestamp: &str, participant: Option<&str>, samples: &[i16], silent: bool) -> String {
-    let data = base64::engine::general_purpose::STANDARD.encode(pcm_bytes(samples));
-    let body = AudioData {
-        timestamp,
-        participant_raw_id: participant,
-        data: &data,
-        silent,
-    };
-    to_text(&Envelope {
-        kind: "AudioData",
-        audio_metadata: None,
-        audio_data: Some(&body),
-        dtmf_data: None,
-    })
+    let mut out = String::with_capacity(
+        112 + timestamp.len() + participant.map_or(0, str::len) + samples.len() * 8 / 3,
+    );
+    out.push_str(r#"{"kind":"AudioData","audioData":{"timestamp":"#);
+    push_json_str(&mut out, timestamp);
+    if let Some(participant) = participant {
+        out.push_str(r#","participantRawID":"#);
+        push_json_str(&mut out, participant);
+    }
+    out.push_str(r#","data":""#);
+    let mut stack = [0u8; 2 * 960];
+    match stack.get_mut(..samples.len() * 2) {
+        Some(bytes) => {
+            for (pair, sample) in bytes.chunks_exact_mut(2).zip(samples) {
+                pair.copy_from_slice(&sample.to_le_bytes());
+            }
+            base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut out);
+        }
+        None => {
+            base64::engine::general_purpose::STANDARD.encode_string(pcm_bytes(samples), &mut out)
+        }
+    }
+    out.push_str(r#"","silent":"#);
+    out.push_str(if silent { "true}}" } else { "false}}" });
+    out
+}
+
+/// Appends `text` as a JSON string (quoted, escaped where needed).
+fn push_json_str(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into()));
+    }
 }
 
 /// A key press.
@@ -205,6 +231,41 @@ pub fn check_pcm(bytes: &[u8]) -> Result<Vec<i16>, WireError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hand_written_audio_frames_are_the_serde_shape_and_escape_names() {
+        for (participant, silent) in [
+            (None, true),
+            (Some("4:+14255550199"), false),
+            (Some("8:acs:\"odd\\name\n"), false),
+        ] {
+            let samples: Vec<i16> = (0..480).map(|i| (i * 37 % 2000) as i16 - 1000).collect();
+            let text = audio("2024-11-15T19:16:12.925Z", participant, &samples, silent);
+            let value: Value = serde_json::from_str(&text).expect("valid JSON");
+            let data = base64::engine::general_purpose::STANDARD.encode(pcm_bytes(&samples));
+            let body = AudioData {
+                timestamp: "2024-11-15T19:16:12.925Z",
+                participant_raw_id: participant,
+                data: &data,
+                silent,
+            };
+            let expected = serde_json::to_value(Envelope {
+                kind: "AudioData",
+                audio_metadata: None,
+                audio_data: Some(&body),
+                dtmf_data: None,
+            })
+            .expect("serde");
+            assert_eq!(value, expected);
+        }
+        // Longer than a 24 kHz frame: still encoded.
+        let long = vec![1i16; 5000];
+        let value: Value = serde_json::from_str(&audio("t", None, &long, false)).expect("json");
+        assert_eq!(
+            value["audioData"]["data"].as_str().map(str::len),
+            Some(10_000usize.div_ceil(3) * 4)
+        );
+    }
+
     use super::*;
 
     #[test]
