@@ -209,6 +209,13 @@ def _scenario(dev, admin, service, media) -> None:
     connection.add_participant(extension, operation_context="agent")
     added = service.callback("AddParticipantSucceeded", timeout=15)
     assert added["data"]["operationContext"] == "agent"
+    assert added["data"]["participant"]["rawId"] == extension.raw_id
+    # The agent appears in the roster under the identifier the service used.
+    roster = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.ParticipantsUpdated"
+                          and any(p["identifier"]["rawId"] == extension.raw_id for p in e["data"]["participants"]))
+    agent_entry = next(p for p in roster["data"]["participants"] if p["identifier"]["rawId"] == extension.raw_id)
+    assert agent_entry["identifier"]["kind"] == "teamsExtensionUser"
+    assert any(p.identifier.raw_id == extension.raw_id for p in connection.list_participants())
     time.sleep(1.5)
 
     # The caller goes on to a PSTN number (three in the call: the caller is the transferee); the
@@ -230,7 +237,7 @@ def _scenario(dev, admin, service, media) -> None:
     assert metadata["recordingInfo"]["channelType"] == "unmixed"
     channel_of = {p["participantId"]: p["channel"] for p in metadata["participants"]}
     caller_channel = channel_of[f"4:{CALLER}"]
-    agent_channel = next(channel_of[raw] for raw in (extension.raw_id, f"8:orgid:{agent}") if raw in channel_of)
+    agent_channel = channel_of[extension.raw_id]
     assert caller_channel != agent_channel
 
     audio = _download(client, chunk["contentLocation"])

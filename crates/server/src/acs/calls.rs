@@ -141,6 +141,9 @@ pub(crate) struct AcsCalls {
     /// SIP/VoIP headers of calls being set up, for the IncomingCall they raise (by conversation;
     /// taken by the offer).
     pub(crate) custom_contexts: HashMap<ConversationId, incoming::CustomContext>,
+    /// Identifiers the app gave legs it added or called, where they differ from the party's own
+    /// (Teams extension users).
+    identities: HashMap<LegId, Value>,
 }
 
 impl AcsCalls {
@@ -159,6 +162,7 @@ impl AcsCalls {
             media: None,
             recordings: Default::default(),
             custom_contexts: HashMap::new(),
+            identities: HashMap::new(),
         }
     }
 
@@ -241,17 +245,16 @@ impl AcsCalls {
     /// `startMediaStreaming: true`: starts the stream when the call connects (a refusal becomes
     /// MediaStreamingFailed).
     fn auto_start_streaming(&mut self, env: &DoorEnv<'_>, leg: LegId) {
+        let Some(conversation) = self.calls.get(&leg).map(|c| c.conversation) else {
+            return;
+        };
+        let names = self.raw_names(&env.engine.participants(conversation).unwrap_or_default());
         let (Some(media), Some(call)) = (&self.media, self.calls.get_mut(&leg)) else {
             return;
         };
         if !call.streaming.options.as_ref().is_some_and(|o| o.start) {
             return;
         }
-        let names = raw_names(
-            &env.engine
-                .participants(call.conversation)
-                .unwrap_or_default(),
-        );
         if let Err(message) = media.start(call, names.into_iter().collect()) {
             self.streaming_refused(leg, &message, None);
         }
@@ -311,6 +314,45 @@ impl AcsCalls {
             self.custom_contexts.clear();
         }
         self.custom_contexts.insert(conversation, context);
+    }
+
+    /// A participant's identifier: as the app named it when it added the leg (a Teams extension
+    /// user), else from its party.
+    pub(crate) fn identifier_of(&self, participant: &Participant) -> Value {
+        self.identities
+            .get(&participant.leg)
+            .cloned()
+            .unwrap_or_else(|| identifier(&participant.party))
+    }
+
+    /// Remembers how the app named a leg it added or called (Teams extension users).
+    pub(crate) fn name_leg(&mut self, leg: LegId, identifier: Value) {
+        if self.identities.len() >= 50_000 {
+            self.identities.clear();
+        }
+        self.identities.insert(leg, identifier);
+    }
+
+    /// Each participant leg's rawId (ACS `participantRawID`, recording metadata).
+    pub(crate) fn raw_names(&self, participants: &[Participant]) -> Vec<(LegId, String)> {
+        participants
+            .iter()
+            .map(|p| (p.leg, incoming::raw_id(&self.identifier_of(p)).to_string()))
+            .collect()
+    }
+
+    /// CallParticipant list.
+    pub(crate) fn render_participants(&self, roster: &[Participant]) -> Vec<Value> {
+        roster
+            .iter()
+            .map(|p| {
+                json!({
+                    "identifier": self.identifier_of(p),
+                    "isMuted": p.muted,
+                    "isOnHold": p.on_hold,
+                })
+            })
+            .collect()
     }
 
     /// Queues a row on the outbox (Event Grid deliveries of sibling modules).
@@ -535,7 +577,7 @@ impl AcsCalls {
                 let legs = self.in_conversation(*conversation);
                 self.recording_roster(*conversation, participants);
                 if let Some(media) = &self.media {
-                    let names = raw_names(participants);
+                    let names = self.raw_names(participants);
                     for leg in &legs {
                         if let Some(call) = self.calls.get(leg) {
                             media.name_participants(call, &names);
@@ -560,7 +602,7 @@ impl AcsCalls {
                         self.callback(
                             leg,
                             "ParticipantsUpdated",
-                            json!({"sequenceNumber": sequence, "participants": render_participants(&others)}),
+                            json!({"sequenceNumber": sequence, "participants": self.render_participants(&others)}),
                             None,
                         );
                     }
@@ -761,31 +803,54 @@ pub(crate) fn render_source(party: &Party) -> Value {
     identifier(party)
 }
 
-/// Each participant leg's rawId (ACS `participantRawID`, recording metadata).
-pub(crate) fn raw_names(participants: &[Participant]) -> Vec<(LegId, String)> {
-    participants
-        .iter()
-        .map(|p| (p.leg, incoming::raw_id(&identifier(&p.party)).to_string()))
-        .collect()
-}
-
 /// `resultInformation`.
 pub(crate) fn result(code: u16, sub: u32, message: &str) -> Value {
     json!({"code": code, "subCode": sub, "message": message})
 }
 
-/// CallParticipant list.
-pub(crate) fn render_participants(roster: &[Participant]) -> Vec<Value> {
-    roster
-        .iter()
-        .map(|p| {
-            json!({
-                "identifier": identifier(&p.party),
-                "isMuted": p.muted,
-                "isOnHold": p.on_hold,
-            })
-        })
-        .collect()
+/// The identifier of a Teams extension user (Teams Phone extensibility: a Teams user reached
+/// through an ACS resource), from its rawId `8:acs:<resource>_<tenant>_<user>` or its
+/// `teamsExtensionUser` sub-object; `None` for any other identifier.
+pub(crate) fn teams_extension_identifier(raw: &str, value: &Value) -> Option<Value> {
+    let sub = value.get("teamsExtensionUser");
+    let lower = if raw.is_empty() && sub.is_some() {
+        // No rawId: the cloud of the sub-object picks the prefix.
+        match sub
+            .and_then(|s| s.get("cloud"))
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("gcch") => "8:gcch-acs:".to_string(),
+            Some("dod") => "8:dod-acs:".to_string(),
+            _ => "8:acs:".to_string(),
+        }
+    } else {
+        raw.to_ascii_lowercase()
+    };
+    let (prefix, cloud) = [
+        ("8:acs:", "public"),
+        ("8:gcch-acs:", "gcch"),
+        ("8:dod-acs:", "dod"),
+    ]
+    .into_iter()
+    .find(|(p, _)| lower.starts_with(p))?;
+    let text = |name: &str| sub.and_then(|s| s.get(name)).and_then(Value::as_str);
+    let parts: Vec<&str> = raw.get(prefix.len()..).unwrap_or("").split('_').collect();
+    let (resource, tenant, user) = match (text("resourceId"), text("tenantId"), text("userId")) {
+        (Some(r), Some(t), Some(u)) => (r.to_string(), t.to_string(), u.to_string()),
+        _ if parts.len() == 3 => (
+            parts[0].to_string(),
+            parts[1].to_string(),
+            parts[2].to_string(),
+        ),
+        _ => return None,
+    };
+    Some(json!({
+        "kind": "teamsExtensionUser",
+        "rawId": format!("{prefix}{resource}_{tenant}_{user}"),
+        "teamsExtensionUser": {"userId": user, "tenantId": tenant, "resourceId": resource, "cloud": cloud},
+    }))
 }
 
 /// ACS's DtmfTone names.
@@ -844,6 +909,26 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn teams_extension_users_keep_their_identifier() {
+        let user = "8:acs:res_ten_usr";
+        let id = teams_extension_identifier(user, &json!({"rawId": user})).expect("from rawId");
+        assert_eq!(id["kind"], "teamsExtensionUser");
+        assert_eq!(id["rawId"], user);
+        assert_eq!(id["teamsExtensionUser"]["userId"], "usr");
+        let from_sub = teams_extension_identifier(
+            "",
+            &json!({"teamsExtensionUser": {"userId": "u", "tenantId": "t", "resourceId": "r", "cloud": "PUBLIC"}}),
+        )
+        .expect("from the sub-object");
+        assert_eq!(from_sub["rawId"], "8:acs:r_t_u");
+        assert!(
+            teams_extension_identifier("8:acs:res_guid", &Value::Null).is_none(),
+            "an ACS user"
+        );
+        assert!(teams_extension_identifier("4:+14255550100", &Value::Null).is_none());
+    }
 
     #[test]
     fn server_call_ids_round_trip_and_tones_have_acs_names() {

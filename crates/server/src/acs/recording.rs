@@ -29,7 +29,7 @@ use ringside_store::{NewOutboxRow, RetryPolicy};
 use serde_json::{json, Map, Value};
 
 use super::auth::AcsCaller;
-use super::calls::{conversation_of, raw_names, result, server_call_id, AcsCalls};
+use super::calls::{conversation_of, result, server_call_id, AcsCalls};
 use super::error::AcsError;
 use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming;
@@ -390,6 +390,7 @@ async fn start_recording(
         };
         let participants = ctx.participants(conversation).map_err(|_| not_found())?;
         let acs = &mut ctx.doors().acs;
+        let names = acs.raw_names(&participants);
         if acs.recordings.by_id.values().any(|r| {
             r.conversation == conversation && !r.stopped && r.channel_type == request.channel_type
         }) {
@@ -443,7 +444,7 @@ async fn start_recording(
             paused: request.pause_on_start,
             affinity: request.affinity.clone(),
             ordering: request.ordering.clone(),
-            names: raw_names(&participants),
+            names,
         };
         tokio::spawn(recording_writer::run(tap, job, recorder.results.clone()));
         let recording = AcsRecording {
@@ -634,7 +635,7 @@ impl AcsCalls {
             .values()
             .filter(|r| r.conversation == conversation && !r.stopped)
         {
-            for (leg, name) in raw_names(participants) {
+            for (leg, name) in self.raw_names(participants) {
                 recorder
                     .streams
                     .name_participant(recording.stream, leg, name);

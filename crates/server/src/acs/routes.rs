@@ -1112,7 +1112,8 @@ async fn connection_action(
             let start = action == "startMediaStreaming";
             run(&state, move |ctx| {
                 let conversation = live(ctx, resource, id)?.conversation;
-                let names = calls::raw_names(&ctx.participants(conversation).unwrap_or_default());
+                let roster = ctx.participants(conversation).unwrap_or_default();
+                let names = ctx.doors().acs.raw_names(&roster);
                 let acs = &mut ctx.doors().acs;
                 let Some(media) = acs.media.as_ref() else {
                     return Err(not_implemented("Media streaming"));
@@ -1185,7 +1186,7 @@ async fn list_participants(
         let call = live(ctx, caller.resource, id)?.clone();
         let roster = ctx.participants(call.conversation).map_err(engine_error)?;
         let others: Vec<_> = roster.into_iter().filter(|p| p.leg != id).collect();
-        Ok(json!({"value": calls::render_participants(&others)}))
+        Ok(json!({"value": ctx.doors().acs.render_participants(&others)}))
     })
     .await?;
     Ok((StatusCode::OK, Json(value)).into_response())
@@ -1204,7 +1205,9 @@ async fn get_participant(
         let call = live(ctx, caller.resource, id)?.clone();
         let roster = ctx.participants(call.conversation).map_err(engine_error)?;
         let found: Vec<_> = roster.into_iter().filter(|p| p.party == who).collect();
-        calls::render_participants(&found)
+        ctx.doors()
+            .acs
+            .render_participants(&found)
             .into_iter()
             .next()
             .ok_or_else(|| {
@@ -1244,12 +1247,18 @@ async fn participants_action(
                 .ok_or_else(|| invalid("participantToAdd is required."))?
                 .clone();
             let who = party(&state, tenant, &raw)?;
+            let extension = calls::teams_extension_identifier(
+                raw.get("rawId").and_then(Value::as_str).unwrap_or(""),
+                &raw,
+            );
             let timeout = match field(&map, "invitationTimeoutInSeconds").and_then(Value::as_u64) {
                 None => None,
                 Some(s) if s <= 180 => Some(Duration::from_secs(s.max(1))),
                 Some(_) => return Err(invalid("invitationTimeoutInSeconds must be at most 180.")),
             };
-            let rendered = calls::render_source(&who);
+            let rendered = extension
+                .clone()
+                .unwrap_or_else(|| calls::render_source(&who));
             let op = pending(&map, Some(rendered.clone()))?;
             let context = op.context.clone();
             let invitation = run(&state, move |ctx| {
@@ -1266,6 +1275,11 @@ async fn participants_action(
                     .operation()
                     .map(|o| o.id.to_string())
                     .unwrap_or_default();
+                if let (Some(identifier), Ack::Operation { legs, .. }) = (&extension, &ack) {
+                    for leg in legs {
+                        ctx.doors().acs.name_leg(*leg, identifier.clone());
+                    }
+                }
                 remember(ctx, id, &ack, op);
                 Ok(invitation)
             })
