@@ -1,7 +1,8 @@
 //! REST under `/ringside/v1` for media uploads, simulated phones and live calls: upload WAV media,
 //! set an endpoint's behaviour, place a call from a simulated phone, list calls, control a simulated
-//! leg (press, play, hang up), fetch its recording and detection log. Admin-token guarded; errors in
-//! the Graph envelope. Wire ⇄ runtime translation lives here.
+//! leg (press, play, hang up), fetch its recording and detection log, read (and reset) the media
+//! clock's figures. Admin-token guarded; errors in the Graph envelope. Wire ⇄ runtime translation
+//! lives here.
 
 use std::collections::HashMap;
 
@@ -46,6 +47,8 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/calls/{callId}/legs/{legId}/resume"),
     ("GET", "/calls/{callId}/legs/{legId}/recording"),
     ("GET", "/calls/{callId}/legs/{legId}/log"),
+    ("GET", "/stats/media"),
+    ("POST", "/stats/media/reset"),
 ];
 
 /// Routes mounted at `/ringside/v1`.
@@ -73,6 +76,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calls/{callId}/legs/{legId}/resume", post(resume))
         .route("/calls/{callId}/legs/{legId}/recording", get(recording))
         .route("/calls/{callId}/legs/{legId}/log", get(log))
+        .route("/stats/media", get(media_stats))
+        .route("/stats/media/reset", post(reset_media_stats))
 }
 
 // ----- plumbing -----
@@ -695,6 +700,72 @@ async fn log(
         .await
         .map_err(call_error)?;
     Ok(Json(view).into_response())
+}
+
+// ----- media clock figures -----
+
+fn micros(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The wire form of the media clock's figures (durations in microseconds).
+fn clock_stats_view(stats: &ringside_media::ClockStats) -> Value {
+    let shards: Vec<Value> = stats
+        .shards
+        .iter()
+        .map(|s| {
+            json!({
+                "ticks": s.ticks,
+                "skippedFrames": s.skipped_frames,
+                "commands": s.commands,
+                "latenessP50Us": micros(s.lateness_p50),
+                "latenessP99Us": micros(s.lateness_p99),
+                "latenessMaxUs": micros(s.lateness_max),
+                "workP50Us": micros(s.work_p50),
+                "workP99Us": micros(s.work_p99),
+                "workMaxUs": micros(s.work_max),
+                "conversations": s.conversations,
+                "legs": s.legs,
+                "realtime": s.realtime,
+                "cpuTimeUs": s.cpu_time.map(micros),
+            })
+        })
+        .collect();
+    json!({
+        "ticks": stats.ticks,
+        "skippedFrames": stats.shards.iter().map(|s| s.skipped_frames).sum::<u64>(),
+        "latenessP50Us": micros(stats.lateness_p50),
+        "latenessP99Us": micros(stats.lateness_p99),
+        "latenessMaxUs": micros(stats.lateness_max),
+        "workP99Us": micros(stats.work_p99),
+        "conversations": stats.conversations,
+        "shards": shards,
+    })
+}
+
+/// `GET /stats/media`: the media clock's tick lateness (wake − deadline) and work per tick since
+/// start or the last reset, per shard and over all shards.
+async fn media_stats(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let stats = state
+        .calls()
+        .ask(|reply| RuntimeRequest::MediaStats {
+            reset: false,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    Ok(Json(clock_stats_view(&stats)).into_response())
+}
+
+/// `POST /stats/media/reset`: the figures so far, then clears the tick counts and histograms (a
+/// benchmark calls it after its warm-up).
+async fn reset_media_stats(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let stats = state
+        .calls()
+        .ask(|reply| RuntimeRequest::MediaStats { reset: true, reply })
+        .await
+        .map_err(call_error)?;
+    Ok(Json(clock_stats_view(&stats)).into_response())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! [`MediaCommand`]s, and stops it when the runtime ends. Outputs arrive in the sink given to
 //! [`MediaPort::start`], on the shard threads.
 
-use ringside_media::{ClockOptions, MediaClock, MediaCommand, MediaOutput};
+use ringside_media::{ClockOptions, ClockStats, MediaClock, MediaCommand, MediaOutput};
 
 /// The media clock handle.
 pub(crate) struct MediaPort {
@@ -38,6 +38,22 @@ impl MediaPort {
     /// Takes a finished bot recording (a recordResponse WAV) by its handle.
     pub(crate) fn take_recording(&self, handle: &str) -> Option<Vec<u8>> {
         self.clock.as_ref()?.take_recording(handle)
+    }
+
+    /// The clock's figures (tick lateness and work histograms per shard, CPU, conversations) since
+    /// start or the last [`reset_stats`](Self::reset_stats); default figures once stopped.
+    pub(crate) fn stats(&self) -> ClockStats {
+        self.clock
+            .as_ref()
+            .map(MediaClock::stats)
+            .unwrap_or_default()
+    }
+
+    /// Clears the clock's tick counts and histograms (e.g. after a benchmark's warm-up).
+    pub(crate) fn reset_stats(&self) {
+        if let Some(clock) = &self.clock {
+            clock.reset_stats();
+        }
     }
 
     /// Stops the shard threads.

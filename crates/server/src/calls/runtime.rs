@@ -112,6 +112,11 @@ pub(crate) enum Request {
         leg: LegId,
         reply: Reply<Value>,
     },
+    /// The media clock's figures (`GET /stats/media`); with `reset`, cleared afterwards.
+    MediaStats {
+        reset: bool,
+        reply: Reply<ringside_media::ClockStats>,
+    },
     /// Door code to run inside the runtime (see [`super::door`]).
     Exec(DoorJob),
 }
@@ -1260,6 +1265,13 @@ impl Runtime {
                     .leg_of(conversation, leg)
                     .map(|record| log_view(leg, record));
                 let _ = reply.send(result);
+            }
+            Request::MediaStats { reset, reply } => {
+                let stats = self.media.stats();
+                if reset {
+                    self.media.reset_stats();
+                }
+                let _ = reply.send(Ok(stats));
             }
             Request::Exec(job) => {
                 let mut ctx = DoorCtx {
