@@ -1,7 +1,9 @@
 //! The `ringside` binary: `serve` runs the platform; `admin` drives provisioning on a running server;
-//! `phone` and `calls` drive simulated phones and show live calls.
+//! `phone` and `calls` drive simulated phones and show live calls; `bench` measures a server under
+//! load.
 
 mod admin;
+mod bench;
 mod calls;
 mod client;
 mod phone;
@@ -33,6 +35,9 @@ enum Commands {
     Phone(phone::PhoneArgs),
     /// Live conversations on a running server.
     Calls(calls::CallsArgs),
+    /// Load generator: drive a self-started (or running) server through its real HTTPS doors and
+    /// report calls/s, latency percentiles, CPU, memory and media figures (table or --json).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
             Commands::Admin(args) => admin::run(args).await,
             Commands::Phone(args) => phone::run(args).await,
             Commands::Calls(args) => calls::run(args).await,
+            Commands::Bench(args) => bench::run(args).await,
         }
     });
     match result {
