@@ -2,7 +2,6 @@
 //! resident memory from `/proc/<pid>`, the machine's load average, a paced and bounded call driver,
 //! and the progress line on stderr.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -24,42 +23,41 @@ pub(crate) fn micros(duration: Duration) -> u64 {
         .clamp(1, 600_000_000)
 }
 
-/// Named latency histograms, in the order first recorded.
+/// Named latency histograms, in the order first recorded (a handful of names: a list is enough).
 #[derive(Default)]
 pub(crate) struct Latencies {
-    inner: Mutex<(Vec<String>, BTreeMap<String, Histogram<u64>>)>,
+    inner: Mutex<Vec<(String, Histogram<u64>)>>,
 }
 
 impl Latencies {
+    fn with(&self, name: &str, f: impl FnOnce(&mut Histogram<u64>)) {
+        let mut list = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let at = match list.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
+            None => {
+                list.push((name.to_string(), histogram()));
+                list.len() - 1
+            }
+        };
+        f(&mut list[at].1);
+    }
+
     pub(crate) fn record(&self, name: &str, duration: Duration) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let (order, map) = &mut *inner;
-        let histogram = map.entry(name.to_string()).or_insert_with(|| {
-            order.push(name.to_string());
-            histogram()
+        self.with(name, |h| {
+            let _ = h.record(micros(duration));
         });
-        let _ = histogram.record(micros(duration));
     }
 
     /// Adds a histogram recorded elsewhere (e.g. a WebSocket sink's) under `name`.
     pub(crate) fn merge(&self, name: &str, other: &Histogram<u64>) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let (order, map) = &mut *inner;
-        let histogram = map.entry(name.to_string()).or_insert_with(|| {
-            order.push(name.to_string());
-            histogram()
+        self.with(name, |h| {
+            let _ = h.add(other);
         });
-        let _ = histogram.add(other);
     }
 
     /// The histograms in recording order.
     pub(crate) fn take(&self) -> Vec<(String, Histogram<u64>)> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let (order, map) = &mut *inner;
-        order
-            .drain(..)
-            .filter_map(|name| map.remove(&name).map(|h| (name, h)))
-            .collect()
+        std::mem::take(&mut *self.inner.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
