@@ -2,7 +2,7 @@
 //! requests, media news and timers into engine inputs, and engine outputs into media commands,
 //! endpoint behaviour, logs and broadcast events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -201,7 +201,7 @@ impl CallRuntime {
             events: events.clone(),
             media: port,
             calls: BTreeMap::new(),
-            legs: HashMap::new(),
+            legs: Legs::default(),
             history: VecDeque::new(),
             inputs: VecDeque::new(),
             dirty: BTreeSet::new(),
@@ -293,6 +293,81 @@ enum Driver {
     },
 }
 
+/// The leg records, with an index of their drivers' deadlines (simulated endpoints' timelines,
+/// built-in responders' answer delays) so that finding the next deadline and the due legs does
+/// not visit every leg after every input: `get_mut` and `insert` mark a leg as touched, and the
+/// touched legs' deadlines are recomputed before the index is read.
+#[derive(Default)]
+struct Legs {
+    map: HashMap<LegId, LegRecord>,
+    touched: HashSet<LegId>,
+    index: BTreeSet<(Instant, LegId)>,
+    indexed: HashMap<LegId, Instant>,
+}
+
+impl Legs {
+    fn get(&self, leg: &LegId) -> Option<&LegRecord> {
+        self.map.get(leg)
+    }
+
+    fn get_mut(&mut self, leg: &LegId) -> Option<&mut LegRecord> {
+        self.touched.insert(*leg);
+        self.map.get_mut(leg)
+    }
+
+    fn contains_key(&self, leg: &LegId) -> bool {
+        self.map.contains_key(leg)
+    }
+
+    fn insert(&mut self, leg: LegId, record: LegRecord) {
+        self.touched.insert(leg);
+        self.map.insert(leg, record);
+    }
+
+    fn remove(&mut self, leg: &LegId) {
+        self.map.remove(leg);
+        self.touched.remove(leg);
+        if let Some(at) = self.indexed.remove(leg) {
+            self.index.remove(&(at, *leg));
+        }
+    }
+
+    /// Recomputes the deadlines of the legs touched since the last call.
+    fn reindex(&mut self) {
+        for leg in std::mem::take(&mut self.touched) {
+            if let Some(at) = self.indexed.remove(&leg) {
+                self.index.remove(&(at, leg));
+            }
+            let at = self.map.get(&leg).and_then(|record| match &record.driver {
+                Driver::Sim(sim) => sim.poll_timeout(),
+                Driver::Bot { responder, .. } => {
+                    responder.as_ref().and_then(Responder::poll_timeout)
+                }
+            });
+            if let Some(at) = at {
+                self.index.insert((at, leg));
+                self.indexed.insert(leg, at);
+            }
+        }
+    }
+
+    /// The earliest driver deadline.
+    fn first_deadline(&mut self) -> Option<Instant> {
+        self.reindex();
+        self.index.first().map(|(at, _)| *at)
+    }
+
+    /// The legs whose driver deadline is at or before `now`, earliest first.
+    fn due(&mut self, now: Instant) -> Vec<LegId> {
+        self.reindex();
+        self.index
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, leg)| *leg)
+            .collect()
+    }
+}
+
 struct LegRecord {
     conversation: ConversationId,
     party: Party,
@@ -342,7 +417,7 @@ struct Runtime {
     events: broadcast::Sender<Event>,
     media: MediaPort,
     calls: BTreeMap<ConversationId, CallRecord>,
-    legs: HashMap<LegId, LegRecord>,
+    legs: Legs,
     history: VecDeque<ConversationId>,
     inputs: VecDeque<Input>,
     /// Legs whose driver may have outputs.
@@ -386,32 +461,26 @@ impl Runtime {
         self.media.shutdown();
     }
 
-    fn next_deadline(&self) -> Option<Instant> {
-        let mut next = self.engine.poll_timeout();
-        for record in self.legs.values() {
-            let at = match &record.driver {
-                Driver::Sim(sim) => sim.poll_timeout(),
-                Driver::Bot { responder, .. } => {
-                    responder.as_ref().and_then(Responder::poll_timeout)
-                }
-            };
-            next = match (next, at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+    fn next_deadline(&mut self) -> Option<Instant> {
+        let engine = self.engine.poll_timeout();
+        match (engine, self.legs.first_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        next
     }
 
     fn timeout(&mut self, now: Instant) {
         self.engine.handle_timeout(now);
         let mut due = Vec::new();
-        for (id, record) in &mut self.legs {
+        for id in self.legs.due(now) {
+            let Some(record) = self.legs.get_mut(&id) else {
+                continue;
+            };
             match &mut record.driver {
                 Driver::Sim(sim) => {
                     if sim.poll_timeout().is_some_and(|at| at <= now) {
                         sim.handle_timeout(now);
-                        due.push(*id);
+                        due.push(id);
                     }
                 }
                 Driver::Bot {
@@ -421,7 +490,7 @@ impl Runtime {
                     if let Some(ResponderOutput::Answer) = responder.handle_timeout(now) {
                         log.push(now, LogKind::Responder { what: "answering" });
                         self.inputs
-                            .push_back(Input::Command(Command::Answer { leg: *id }, Some(*id)));
+                            .push_back(Input::Command(Command::Answer { leg: id }, Some(id)));
                     }
                 }
                 Driver::Bot { .. } => {}
