@@ -2,8 +2,11 @@
 //! later the ACS door (CloudEvents): enqueue without blocking, persist in batches, POST in order
 //! per key with retries, sign each request with a cached platform JWT.
 //!
-//! - [`Outbox::enqueue`] never blocks: rows go to a writer thread that inserts whatever has queued
-//!   up in one SQLite transaction (`synchronous=FULL`), then hands the rows to the dispatcher.
+//! - [`Outbox::enqueue`] never blocks: it numbers the row, hands it to the dispatcher at once and
+//!   to a writer thread that inserts whatever has queued up in one SQLite transaction
+//!   (`synchronous=FULL`). Delivery does not wait for the disk; outcomes go back through the
+//!   writer, after the row's insert. A crash before the commit loses rows that were not durable
+//!   before either (enqueue never waited for the disk).
 //!   Delivery outcomes (delete on success, attempts, abandoned) go back through the same thread.
 //! - The dispatcher delivers rows of one ordering key (a call id) one at a time, in insertion
 //!   order: the next waits until the previous was delivered or given up. Different keys go in
@@ -63,7 +66,7 @@ pub(crate) const DIALECT_ACS: &str = "acs";
 pub(crate) const DIALECT_EVENT_GRID: &str = "eventgrid";
 
 enum WriterMsg {
-    Enqueue(NewOutboxRow),
+    Enqueue(i64, NewOutboxRow),
     Update(OutboxUpdate),
 }
 
@@ -76,6 +79,8 @@ enum DispatchMsg {
 #[derive(Clone)]
 pub(crate) struct Outbox {
     writer: std::sync::mpsc::Sender<WriterMsg>,
+    dispatch: mpsc::UnboundedSender<DispatchMsg>,
+    next_id: Arc<std::sync::atomic::AtomicI64>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -94,6 +99,7 @@ impl Outbox {
             tracing::info!(pruned, "outbox: pruned old abandoned notifications");
         }
         let leftover = store.pending()?;
+        let next_id = Arc::new(std::sync::atomic::AtomicI64::new(store.next_id()?));
         let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
         let client = Clients::new(local_ca_pem)?;
@@ -106,14 +112,15 @@ impl Outbox {
         for row in leftover {
             let _ = dispatch.send(DispatchMsg::Row(row));
         }
-        let to_dispatch = dispatch.clone();
         std::thread::Builder::new()
             .name("ringside-outbox".into())
-            .spawn(move || writer_loop(store, writer_rx, to_dispatch))?;
+            .spawn(move || writer_loop(store, writer_rx))?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(dispatcher(dispatch_rx, delivery, stopped));
         Ok(Outbox {
             writer,
+            dispatch,
+            next_id,
             stop: Arc::new(stop),
         })
     }
@@ -127,9 +134,24 @@ impl Outbox {
     /// Queues a notification. Persisted and delivered in the background; per `ordering_key`, in
     /// the order of `enqueue` calls.
     pub(crate) fn enqueue(&self, row: NewOutboxRow) {
-        if self.writer.send(WriterMsg::Enqueue(row)).is_err() {
-            tracing::warn!("outbox writer has stopped; notification dropped");
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The writer first, so that the row's insert precedes any outcome reported for it.
+        if self
+            .writer
+            .send(WriterMsg::Enqueue(id, row.clone()))
+            .is_err()
+        {
+            tracing::warn!("outbox writer has stopped; notification not persisted");
         }
+        let next_attempt_at_ms = row.created_at_ms;
+        let _ = self.dispatch.send(DispatchMsg::Row(OutboxRow {
+            id,
+            row,
+            attempts: 0,
+            next_attempt_at_ms,
+        }));
     }
 }
 
@@ -141,46 +163,30 @@ pub(crate) fn unix_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn writer_loop(
-    mut store: OutboxStore,
-    rx: std::sync::mpsc::Receiver<WriterMsg>,
-    dispatch: mpsc::UnboundedSender<DispatchMsg>,
-) {
+fn writer_loop(mut store: OutboxStore, rx: std::sync::mpsc::Receiver<WriterMsg>) {
     while let Ok(first) = rx.recv() {
         let mut rows = Vec::new();
         let mut updates = Vec::new();
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                WriterMsg::Enqueue(row) => rows.push(row),
+                WriterMsg::Enqueue(id, row) => rows.push((id, row)),
                 WriterMsg::Update(update) => updates.push(update),
             }
             if rows.len() + updates.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
             }
         }
+        // Rows before outcomes: an outcome in this batch may be about a row in it.
+        if !rows.is_empty() {
+            if let Err(error) = store.insert_with_ids(&rows) {
+                // They are being delivered anyway, without persistence.
+                tracing::error!(%error, "outbox: persisting notifications failed");
+            }
+        }
         if !updates.is_empty() {
             if let Err(error) = store.update(&updates) {
                 tracing::error!(%error, "outbox: recording delivery outcomes failed");
-            }
-        }
-        if !rows.is_empty() {
-            let ids = match store.insert(&rows) {
-                Ok(ids) => ids,
-                Err(error) => {
-                    // Still deliver them, without persistence (id 0 is never updated).
-                    tracing::error!(%error, "outbox: persisting notifications failed");
-                    vec![0; rows.len()]
-                }
-            };
-            for (id, row) in ids.into_iter().zip(rows) {
-                let next_attempt_at_ms = row.created_at_ms;
-                let _ = dispatch.send(DispatchMsg::Row(OutboxRow {
-                    id,
-                    row,
-                    attempts: 0,
-                    next_attempt_at_ms,
-                }));
             }
         }
     }

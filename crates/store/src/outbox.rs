@@ -125,6 +125,48 @@ impl OutboxStore {
         Ok(ids)
     }
 
+    /// The id after every id this table has handed out (AUTOINCREMENT's sequence or the largest
+    /// row), for a caller that numbers rows itself ([`insert_with_ids`](Self::insert_with_ids)).
+    pub fn next_id(&self) -> Result<i64, StoreError> {
+        let id: i64 = self.conn.query_row(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), \
+             COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(id)
+    }
+
+    /// Inserts rows under ids the caller chose (from [`next_id`](Self::next_id) on, increasing) in
+    /// one transaction, durable when this returns. Lets a caller deliver a row before it is on
+    /// disk and still name it in later [`update`](Self::update)s.
+    pub fn insert_with_ids(&mut self, rows: &[(i64, NewOutboxRow)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO outbox (id, ordering_key, target_url, dialect, audience, tenant_id, \
+                 headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, 'pending')",
+            )?;
+            for (id, row) in rows {
+                stmt.execute(params![
+                    id,
+                    row.ordering_key,
+                    row.target_url,
+                    row.dialect,
+                    row.audience,
+                    row.tenant,
+                    encode_headers(&row.headers),
+                    row.body,
+                    row.retry_policy.as_str(),
+                    row.created_at_ms,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Applies delivery outcomes in one transaction.
     pub fn update(&mut self, updates: &[OutboxUpdate]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
@@ -352,6 +394,41 @@ mod tests {
             },
             created_at_ms: 1_000 + i64::from(n),
         }
+    }
+
+    #[test]
+    fn caller_numbered_rows_continue_the_sequence_and_survive_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ringside.db");
+        let first = {
+            let mut outbox = OutboxStore::open(&path).expect("open");
+            assert_eq!(outbox.next_id().expect("next id"), 1);
+            let ids = outbox.insert(&[row("a", 1)]).expect("insert");
+            let next = outbox.next_id().expect("next id");
+            assert_eq!(next, ids[0] + 1);
+            outbox
+                .insert_with_ids(&[(next, row("b", 2)), (next + 1, row("a", 3))])
+                .expect("insert with ids");
+            // Delivered rows leave, but their ids are not handed out again.
+            outbox
+                .update(&[OutboxUpdate::Delivered { id: next + 1 }])
+                .expect("update");
+            assert_eq!(outbox.next_id().expect("next id"), next + 2);
+            // An autoincremented row comes after the caller's ids.
+            let later = outbox.insert(&[row("c", 4)]).expect("insert");
+            assert_eq!(later[0], next + 2);
+            next
+        };
+        let outbox = OutboxStore::open(&path).expect("reopen");
+        let pending: Vec<(i64, NewOutboxRow)> = outbox
+            .pending()
+            .expect("pending")
+            .into_iter()
+            .map(|r| (r.id, r.row))
+            .collect();
+        assert_eq!(pending.len(), 3);
+        assert_eq!(pending[1], (first, row("b", 2)));
+        assert_eq!(outbox.next_id().expect("next id"), first + 3);
     }
 
     #[test]
