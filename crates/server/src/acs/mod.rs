@@ -102,6 +102,24 @@ async fn unknown_operation(uri: Uri) -> Response {
     .into_response()
 }
 
+/// What an HMAC signature covers of a request: the raw path and query as sent, and the `Host`
+/// (the URI authority on HTTP/2).
+pub(crate) fn signed_target(parts: &axum::http::request::Parts) -> (String, Option<String>) {
+    let raw = parts
+        .extensions
+        .get::<RawPathAndQuery>()
+        .map(|r| r.0.clone())
+        .or_else(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
+        .unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_string()));
+    (raw, host)
+}
+
 fn api_version(query: Option<&str>) -> Option<String> {
     query?.split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -128,18 +146,7 @@ async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Res
             .into_response()
         }
     };
-    let raw = parts
-        .extensions
-        .get::<RawPathAndQuery>()
-        .map(|r| r.0.clone())
-        .or_else(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
-        .unwrap_or_default();
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_string()));
+    let (raw, host) = signed_target(&parts);
     let now = door.app.now();
     let caller = match auth::authenticate(
         &door.app,

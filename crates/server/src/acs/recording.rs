@@ -35,7 +35,8 @@ use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming;
 use super::recording_writer::{self, ChannelType, Job, Results};
 use super::routes::{
-    body, field, invalid, live, not_found, not_implemented, optional_callback, run, string, Result,
+    body, field, invalid, live, not_found, not_implemented, optional_callback, raw_id_of, run,
+    string, Result,
 };
 use crate::calls::door::DoorEnv;
 use crate::outbox::DIALECT_EVENT_GRID;
@@ -176,34 +177,11 @@ struct StartRequest {
 }
 
 fn raw_of(value: &Value, what: &str) -> Result<String> {
-    value
-        .get("rawId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().to_string())
-        .or_else(|| {
-            value
-                .pointer("/phoneNumber/value")
-                .and_then(Value::as_str)
-                .map(|n| format!("4:{n}"))
-        })
-        .or_else(|| {
-            value
-                .pointer("/communicationUser/id")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .or_else(|| {
-            value
-                .pointer("/microsoftTeamsUser/userId")
-                .and_then(Value::as_str)
-                .map(|u| format!("8:orgid:{u}"))
-        })
-        .ok_or_else(|| {
-            invalid(format!(
-                "{what} must be a communication identifier with a rawId."
-            ))
-        })
+    raw_id_of(value).ok_or_else(|| {
+        invalid(format!(
+            "{what} must be a communication identifier with a rawId."
+        ))
+    })
 }
 
 fn parse_start(map: &Map<String, Value>) -> Result<StartRequest> {
@@ -343,6 +321,27 @@ fn parse_start(map: &Map<String, Value>) -> Result<StartRequest> {
 
 fn recording_not_found() -> AcsError {
     AcsError::new(StatusCode::NOT_FOUND, "8522", "Recording not found.")
+}
+
+/// The caller's recording `id` while it has not stopped (404 unknown, 400 `8571` stopped).
+fn running<'a>(
+    recordings: &'a mut Recordings,
+    id: &str,
+    resource: AcsResourceId,
+) -> Result<&'a mut AcsRecording> {
+    let recording = recordings
+        .by_id
+        .get_mut(id)
+        .filter(|r| r.resource == resource)
+        .ok_or_else(recording_not_found)?;
+    if recording.stopped {
+        return Err(AcsError::new(
+            StatusCode::BAD_REQUEST,
+            "8571",
+            "The recording has already stopped.",
+        ));
+    }
+    Ok(recording)
 }
 
 /// The routes (behind the door's guard).
@@ -513,19 +512,7 @@ async fn stop_recording(
     let id = recording_id(&segment).to_string();
     run(&state, move |ctx| {
         let acs = &mut ctx.doors().acs;
-        let recording = acs
-            .recordings
-            .by_id
-            .get_mut(&id)
-            .filter(|r| r.resource == caller.resource)
-            .ok_or_else(recording_not_found)?;
-        if recording.stopped {
-            return Err(AcsError::new(
-                StatusCode::BAD_REQUEST,
-                "8571",
-                "The recording has already stopped.",
-            ));
-        }
+        let recording = running(&mut acs.recordings, &id, caller.resource)?;
         recording.stopped = true;
         let was_active = recording.active;
         recording.active = false;
@@ -569,19 +556,7 @@ async fn recording_action(
     let id = recording_id(id).to_string();
     run(&state, move |ctx| {
         let acs = &mut ctx.doors().acs;
-        let recording = acs
-            .recordings
-            .by_id
-            .get_mut(&id)
-            .filter(|r| r.resource == caller.resource)
-            .ok_or_else(recording_not_found)?;
-        if recording.stopped {
-            return Err(AcsError::new(
-                StatusCode::BAD_REQUEST,
-                "8571",
-                "The recording has stopped.",
-            ));
-        }
+        let recording = running(&mut acs.recordings, &id, caller.resource)?;
         if recording.paused == pause {
             return Ok(());
         }

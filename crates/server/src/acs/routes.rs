@@ -176,36 +176,30 @@ pub(super) fn connection_id(text: &str) -> Result<LegId> {
     Guid::parse(text.trim()).map(LegId).map_err(|_| not_found())
 }
 
-/// A party from a CommunicationIdentifierModel: keyed by `rawId`, else by the sub-object.
-fn party(state: &AppState, tenant: TenantId, value: &Value) -> Result<Party> {
-    let raw = value
+/// The rawId of a CommunicationIdentifierModel: its `rawId`, else built from the sub-object (the
+/// Python SDK never sends `kind`; JS leaves `rawId` out in some places).
+pub(super) fn raw_id_of(value: &Value) -> Option<String> {
+    let from = |pointer: &str, prefix: &str| {
+        value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(|v| format!("{prefix}{v}"))
+    };
+    value
         .get("rawId")
         .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
         .map(str::to_string)
-        .or_else(|| {
-            value
-                .pointer("/phoneNumber/value")
-                .and_then(Value::as_str)
-                .map(|n| format!("4:{n}"))
-        })
-        .or_else(|| {
-            value
-                .pointer("/communicationUser/id")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .or_else(|| {
-            value
-                .pointer("/microsoftTeamsUser/userId")
-                .and_then(Value::as_str)
-                .map(|u| format!("8:orgid:{u}"))
-        })
-        .or_else(|| {
-            value
-                .pointer("/microsoftTeamsApp/appId")
-                .and_then(Value::as_str)
-                .map(|a| format!("28:orgid:{a}"))
-        })
+        .or_else(|| from("/phoneNumber/value", "4:"))
+        .or_else(|| from("/communicationUser/id", ""))
+        .or_else(|| from("/microsoftTeamsUser/userId", "8:orgid:"))
+        .or_else(|| from("/microsoftTeamsApp/appId", "28:orgid:"))
+}
+
+/// A party from a CommunicationIdentifierModel: keyed by `rawId`, else by the sub-object.
+fn party(state: &AppState, tenant: TenantId, value: &Value) -> Result<Party> {
+    let raw = raw_id_of(value)
         .ok_or_else(|| invalid("An identifier needs a rawId or a known sub-object."))?;
     party_from_raw(state, tenant, &raw, value)
 }

@@ -19,7 +19,6 @@ use super::auth;
 use super::error::AcsError;
 use super::recording::recordings_dir;
 use super::recording_writer::Index;
-use crate::http::RawPathAndQuery;
 use crate::state::AppState;
 
 /// Bytes per chunk of a streamed download.
@@ -118,18 +117,7 @@ async fn serve(
     let body = axum::body::to_bytes(body, crate::http::body_limit())
         .await
         .map_err(|_| AcsError::invalid_request("The request body is too large."))?;
-    let raw = parts
-        .extensions
-        .get::<RawPathAndQuery>()
-        .map(|r| r.0.clone())
-        .or_else(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
-        .unwrap_or_default();
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_string()));
+    let (raw, host) = super::signed_target(&parts);
     let caller = auth::authenticate(
         state,
         &parts.method,
