@@ -743,7 +743,7 @@ async fn an_unmixed_recording_is_started_paused_stopped_announced_and_downloaded
     const AGENT: &str = "+14255550781";
     // The agent talks from the moment it answers (1.5 s after it is called); the caller only for
     // its first 2.5 seconds — long enough to be in the recording's first half second even on a
-    // slow machine, over before the agent's last half second (which starts at least 3 s in).
+    // slow machine, over before the agent's last half second (which starts at least 3.5 s in).
     h.behaviour(
         AGENT,
         json!({"answerAfter": "1500ms", "tone": [{"at": "0ms", "duration": "20s"}]}),
