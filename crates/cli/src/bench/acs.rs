@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use reqwest::Method;
@@ -101,18 +101,7 @@ impl Acs {
             .send()
             .await
             .with_context(|| format!("{method} {path}"))?;
-        let status = response.status().as_u16();
-        let text = response.bytes().await.unwrap_or_default();
-        if status != want {
-            bail!(
-                "{method} {path}: HTTP {status} (expected {want}): {}",
-                String::from_utf8_lossy(&text)
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            );
-        }
-        Ok(serde_json::from_slice(&text).unwrap_or(Value::Null))
+        super::target::expect_status(response, want, &format!("{method} {path}")).await
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::measure::{self, CpuWindow, Latencies, Progress};
 use super::receiver::Receiver;
@@ -68,21 +68,6 @@ async fn context(server: &Server) -> Result<Arc<Ctx>> {
     }))
 }
 
-async fn expect_status(response: reqwest::Response, want: u16, what: &str) -> Result<Value> {
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.unwrap_or_default();
-    if status != want {
-        bail!(
-            "{what}: HTTP {status} (expected {want}): {}",
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(300)
-                .collect::<String>()
-        );
-    }
-    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
 /// `graph-setup`.
 pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> Result<Report> {
     users_answer_at_once(server).await?;
@@ -120,7 +105,7 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
                     .send()
                     .await
                     .context("create call")?;
-                let body = expect_status(response, 201, "create call").await?;
+                let body = super::target::expect_status(response, 201, "create call").await?;
                 let t1 = Instant::now();
                 let id = body["id"]
                     .as_str()
@@ -140,7 +125,7 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
                     .send()
                     .await
                     .context("delete call")?;
-                expect_status(response, 204, "delete call").await?;
+                super::target::expect_status(response, 204, "delete call").await?;
                 let t3 = Instant::now();
                 ctx.latencies.record("create (201)", t1 - t0);
                 ctx.latencies.record(
@@ -232,7 +217,7 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
                     .send()
                     .await
                     .context("dial")?;
-                let dial = expect_status(response, 201, "dial").await?;
+                let dial = super::target::expect_status(response, 201, "dial").await?;
                 let t1 = Instant::now();
                 // The bot's leg is the dial's target leg: the incoming call's id.
                 let id = dial["targetLegId"]
@@ -259,7 +244,7 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
                     .send()
                     .await
                     .context("answer")?;
-                expect_status(response, 202, "answer").await?;
+                super::target::expect_status(response, 202, "answer").await?;
                 let established = ctx
                     .receiver
                     .mailbox
@@ -279,7 +264,7 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
                     .send()
                     .await
                     .context("playPrompt")?;
-                let operation = expect_status(response, 200, "playPrompt").await?;
+                let operation = super::target::expect_status(response, 200, "playPrompt").await?;
                 let op = operation["id"]
                     .as_str()
                     .ok_or_else(|| anyhow!("playPrompt: no operation id in {operation}"))?
@@ -301,7 +286,7 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
                     .send()
                     .await
                     .context("delete call")?;
-                expect_status(response, 204, "delete call").await?;
+                super::target::expect_status(response, 204, "delete call").await?;
                 let t5 = Instant::now();
                 ctx.latencies.record(
                     "dial → incoming notification",

@@ -229,6 +229,27 @@ impl Server {
     }
 }
 
+/// The JSON body (Null when empty or not JSON) of an answer with exactly status `want`, or an error
+/// naming `what` with the status and the start of the body.
+pub(crate) async fn expect_status(
+    response: reqwest::Response,
+    want: u16,
+    what: &str,
+) -> Result<Value> {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap_or_default();
+    if status != want {
+        bail!(
+            "{what}: HTTP {status} (expected {want}): {}",
+            String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        );
+    }
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
 /// The JSON body of a 2xx answer (Null when empty), or an error with the status and body.
 pub(crate) async fn json_or_error(
     method: &Method,
