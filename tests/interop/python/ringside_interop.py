@@ -305,6 +305,22 @@ class Admin:
         assert r.status_code in tuple(expect), f"{method} /ringside/v1{path} {body!r} -> {r.status_code} {r.text[:800]}"
         return r.json() if r.content and "json" in r.headers.get("content-type", "") else None
 
+    def heard_peak(self, call: str, leg: str, timeout: float = 25.0) -> int:
+        """Waits for a simulated endpoint's recording (dialled with `"record": true`) and returns its
+        peak sample magnitude."""
+        import io
+        import wave
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.http.get(f"{self.base}/calls/{call}/legs/{leg}/recording", timeout=10)
+            if r.status_code == 200:
+                with wave.open(io.BytesIO(r.content)) as w:
+                    samples = memoryview(w.readframes(w.getnframes())).cast("h")
+                return max((abs(s) for s in samples), default=0)
+            time.sleep(0.2)
+        raise AssertionError(f"no recording of leg {leg} within {timeout} s")
+
     def create_tenant(self, label: str) -> str:
         suffix = uuid.uuid4().hex[:8]
         body = self.call("POST", "/tenants", {"displayName": f"Interop {label} {suffix}", "domain": f"{label}-{suffix}.interop.test"})
