@@ -4,8 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringside_server::streaming::acs_wire::{self, Inbound};
-use ringside_server::streaming::{graph_wire, MAX_INBOUND_SAMPLES};
+use ringside_server::stream_wire::acs as acs_wire;
+use ringside_server::stream_wire::graph as graph_wire;
+use ringside_server::streaming::codec::Inbound;
+use ringside_server::streaming::MAX_INBOUND_SAMPLES;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -20,6 +20,12 @@ pub mod streaming;
 mod tls;
 
 pub use calls::behaviour;
+
+/// The doors' media-streaming wire formats (for tests, benchmarks and fuzz targets).
+pub mod stream_wire {
+    pub use crate::acs::stream_wire as acs;
+    pub use crate::graph::stream_wire as graph;
+}
 pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
 pub use devmode::DevInfo;
 pub use serve::{RunningServer, ServeOptions, Server};

@@ -54,16 +54,31 @@ const MAX_REDIRECTS: usize = 5;
 const TOKEN_LIFETIME_SECS: u64 = 3_600;
 /// A cached token is re-signed when less than this is left.
 const TOKEN_RENEW_BEFORE_SECS: u64 = 300;
-/// `User-Agent` of Graph's calling notifications (digest §6.1).
-pub(crate) const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+/// How the requests of one kind of row are made. A row names its profile in its `dialect` column;
+/// the doors register their profiles when the outbox starts. A row whose profile is unknown is
+/// delivered as [`DeliveryProfile::DEFAULT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DeliveryProfile {
+    /// The name rows carry (`NewOutboxRow::dialect`).
+    pub(crate) name: &'static str,
+    /// Each request carries `Authorization: Bearer <platform JWT>` (`aud` the row's audience,
+    /// `tid` its tenant).
+    pub(crate) bearer_token: bool,
+    /// Headers every request carries (before the row's own).
+    pub(crate) headers: &'static [(&'static str, &'static str)],
+    /// A header that counts the attempts made before this one.
+    pub(crate) attempt_count_header: Option<&'static str>,
+}
 
-/// The dialect of a row: how its request is authenticated and which headers it gets.
-pub(crate) const DIALECT_GRAPH: &str = "graph";
-/// ACS Call Automation callbacks: JWT with the ACS resource id as audience.
-pub(crate) const DIALECT_ACS: &str = "acs";
-/// Event Grid deliveries: no JWT (Event Grid authenticates by the validation handshake), and
-/// `aeg-delivery-count` counts the attempts made before this one.
-pub(crate) const DIALECT_EVENT_GRID: &str = "eventgrid";
+impl DeliveryProfile {
+    /// A signed JSON POST with nothing else.
+    pub(crate) const DEFAULT: DeliveryProfile = DeliveryProfile {
+        name: "",
+        bearer_token: true,
+        headers: &[],
+        attempt_count_header: None,
+    };
+}
 
 enum WriterMsg {
     Enqueue(i64, NewOutboxRow),
@@ -91,6 +106,7 @@ impl Outbox {
         db_path: &std::path::Path,
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
+        profiles: &[DeliveryProfile],
     ) -> anyhow::Result<Outbox> {
         let mut store = OutboxStore::open(db_path)?;
         let pruned =
@@ -106,6 +122,7 @@ impl Outbox {
         let delivery = Arc::new(Delivery {
             client,
             signer,
+            profiles: profiles.iter().map(|p| (p.name.to_string(), *p)).collect(),
             writer: Mutex::new(writer.clone()),
             dispatch: dispatch.clone(),
         });
@@ -332,6 +349,7 @@ impl TokenSigner {
 struct Delivery {
     client: Clients,
     signer: TokenSigner,
+    profiles: HashMap<String, DeliveryProfile>,
     writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
 }
@@ -432,8 +450,12 @@ impl Delivery {
 
     /// One POST: the outcome, or `Err(location)` for a redirect to follow.
     async fn post(&self, url: &reqwest::Url, row: &OutboxRow) -> Result<Attempt, reqwest::Url> {
-        let event_grid = row.row.dialect == DIALECT_EVENT_GRID;
-        let token = if event_grid {
+        let profile = self
+            .profiles
+            .get(&row.row.dialect)
+            .copied()
+            .unwrap_or(DeliveryProfile::DEFAULT);
+        let token = if !profile.bearer_token {
             String::new()
         } else {
             match self.signer.token(&row.row.audience, &row.row.tenant) {
@@ -455,19 +477,19 @@ impl Delivery {
                 headers.insert(name, value);
             }
         };
-        if !event_grid {
+        if profile.bearer_token {
             put("authorization", &format!("Bearer {token}"));
         }
         put("content-type", "application/json");
         put("accept", "application/json");
-        if row.row.dialect == DIALECT_GRAPH {
-            put("user-agent", GRAPH_USER_AGENT);
+        for (name, value) in profile.headers {
+            put(name, value);
         }
         for (name, value) in &row.row.headers {
             put(name, value);
         }
-        if event_grid {
-            put("aeg-delivery-count", &row.attempts.to_string());
+        if let Some(name) = profile.attempt_count_header {
+            put(name, &row.attempts.to_string());
         }
         let response = self
             .client
@@ -604,6 +626,7 @@ mod tests {
             &dir.path().join("ringside.db"),
             TokenSigner::new(key, "https://127.0.0.1:1".into()),
             None,
+            &[],
         )
         .expect("outbox");
         let body = vec![b'x'; 1_500];
@@ -613,7 +636,7 @@ mod tests {
                 outbox.enqueue(NewOutboxRow {
                     ordering_key: format!("call-{k}"),
                     target_url: url.clone(),
-                    dialect: DIALECT_GRAPH.into(),
+                    dialect: "bench".into(),
                     audience: "app".into(),
                     tenant: "tenant".into(),
                     headers: vec![("X-Seq".into(), n.to_string())],

@@ -115,6 +115,11 @@ impl Server {
             &data_dir.join("ringside.db"),
             crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             local_ca.as_deref(),
+            &[
+                crate::graph::calls::table::DELIVERY,
+                crate::acs::calls::CALLBACKS,
+                crate::acs::calls::EVENT_GRID,
+            ],
         )
         .context("starting the notification outbox")?;
         let media_services = crate::calls::media_services::MediaServices::new(
@@ -124,31 +129,28 @@ impl Server {
             local_ca,
         )
         .context("preparing the prompt fetcher")?;
-        let doors = crate::calls::door::Doors {
-            graph: crate::graph::calls::GraphCalls::new(outbox.clone()).with_recordings(
-                crate::graph::calls::media_ops::RecordingLinks {
-                    store: media_services.recordings.clone(),
-                    base_url: base_url.clone(),
-                },
-            ),
-            meetings: Default::default(),
-            acs: {
-                let mut acs = crate::acs::calls::AcsCalls::new(outbox.clone());
-                acs.media = Some(crate::acs::media_streaming::AcsMedia::new(
-                    media_services.streams.clone(),
-                    crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-                ));
-                acs.recordings.recorder = Some(crate::acs::recording::AcsRecorder::new(
-                    media_services.streams.clone(),
-                    &data_dir,
-                    &base_url,
-                ));
-                acs
-            },
-            raw_media: Some(crate::calls::raw_media::RawMedia::new(
+        let graph = crate::graph::calls::GraphCalls::new(outbox.clone())
+            .with_recordings(crate::graph::calls::media_ops::RecordingLinks {
+                store: media_services.recordings.clone(),
+                base_url: base_url.clone(),
+            })
+            .with_raw_media(crate::graph::raw_media::RawMedia::new(
                 crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-            )),
-        };
+                media_services.streams.clone(),
+            ));
+        let doors = crate::calls::door::Doors::default().with(graph).with({
+            let mut acs = crate::acs::calls::AcsCalls::new(outbox.clone());
+            acs.media = Some(crate::acs::media_streaming::AcsMedia::new(
+                media_services.streams.clone(),
+                crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+            ));
+            acs.recordings.recorder = Some(crate::acs::recording::AcsRecorder::new(
+                media_services.streams.clone(),
+                &data_dir,
+                &base_url,
+            ));
+            acs
+        });
         let calls = crate::calls::CallRuntime::start(
             directory.clone(),
             &data_dir,

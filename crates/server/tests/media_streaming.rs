@@ -14,8 +14,7 @@ use base64::Engine as _;
 use futures_util::{SinkExt, StreamExt};
 use ringside_engine::{ConversationId, LegId};
 use ringside_server::streaming::{
-    Dialect, StreamChannel, StreamError, StreamEvent, StreamEventKind, StreamOwner, StreamRate,
-    StreamSpec,
+    StreamChannel, StreamError, StreamEvent, StreamEventKind, StreamRate, StreamSpec,
 };
 use ringside_server::{RunningServer, ServeOptions, Server};
 use serde_json::{json, Value};
@@ -127,16 +126,16 @@ fn spec(
         conversation,
         leg,
         url,
-        dialect: Dialect::Acs {
+        codec: std::sync::Arc::new(ringside_server::stream_wire::acs::AcsCodec {
             subscription_id: "sub-7".into(),
-        },
+        }),
         channel,
         rate,
         bidirectional: true,
         bearer: Some("test-token".into()),
         headers: vec![("x-ms-call-connection-id".into(), "conn-1".into())],
         participants: HashMap::new(),
-        owner: StreamOwner::Platform,
+        owner: "platform",
     }
 }
 

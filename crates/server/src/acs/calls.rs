@@ -30,8 +30,25 @@ use serde_json::{json, Value};
 
 use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming::{self, identifier, CallContext, IncomingCall};
-use crate::calls::door::DoorEnv;
-use crate::outbox::{Outbox, DIALECT_ACS, DIALECT_EVENT_GRID};
+use crate::calls::door::{Door, DoorEnv};
+use crate::outbox::{DeliveryProfile, Outbox};
+
+/// Call Automation callbacks: a platform JWT whose audience is the ACS resource id.
+pub(crate) const CALLBACKS: DeliveryProfile = DeliveryProfile {
+    name: "acs",
+    bearer_token: true,
+    headers: &[],
+    attempt_count_header: None,
+};
+
+/// Event Grid deliveries: no JWT (Event Grid authenticates by the validation handshake), and
+/// `aeg-delivery-count` counts the attempts made before this one.
+pub(crate) const EVENT_GRID: DeliveryProfile = DeliveryProfile {
+    name: "eventgrid",
+    bearer_token: false,
+    headers: &[],
+    attempt_count_header: Some("aeg-delivery-count"),
+};
 
 /// How long an `incomingCallContext` stays valid (the engine's answer deadline is shorter).
 const CONTEXT_TTL_SECS: i64 = 300;
@@ -138,9 +155,6 @@ pub(crate) struct AcsCalls {
     pub(crate) media: Option<super::media_streaming::AcsMedia>,
     /// Call recordings (`recording.rs`).
     pub(crate) recordings: super::recording::Recordings,
-    /// SIP/VoIP headers of calls being set up, for the IncomingCall they raise (by conversation;
-    /// taken by the offer).
-    pub(crate) custom_contexts: HashMap<ConversationId, incoming::CustomContext>,
     /// Identifiers the app gave legs it added or called, where they differ from the party's own
     /// (Teams extension users).
     identities: HashMap<LegId, Value>,
@@ -161,7 +175,6 @@ impl AcsCalls {
             ended: VecDeque::new(),
             media: None,
             recordings: Default::default(),
-            custom_contexts: HashMap::new(),
             identities: HashMap::new(),
         }
     }
@@ -229,7 +242,7 @@ impl AcsCalls {
         self.outbox.enqueue(NewOutboxRow {
             ordering_key: id.to_string(),
             target_url: callback.unwrap_or(&call.callback_uri).to_string(),
-            dialect: DIALECT_ACS.into(),
+            dialect: CALLBACKS.name.into(),
             audience: call.resource.to_string(),
             tenant: call.tenant.to_string(),
             headers: vec![(
@@ -284,7 +297,7 @@ impl AcsCalls {
 
     /// A key someone in `conversation` pressed (`from`): `DtmfData` on the media streams of the
     /// other connections that asked for DTMF (`enableDtmfTones`).
-    pub(crate) fn tone_detected(&self, conversation: ConversationId, from: LegId, tone: Tone) {
+    fn tone_detected(&self, conversation: ConversationId, from: LegId, tone: Tone) {
         let Some(media) = &self.media else {
             return;
         };
@@ -298,22 +311,6 @@ impl AcsCalls {
                 media.dtmf(call, tone.as_char());
             }
         }
-    }
-
-    /// Remembers the headers a call being set up carries, for the IncomingCall it raises.
-    pub(crate) fn set_custom_context(
-        &mut self,
-        conversation: ConversationId,
-        context: incoming::CustomContext,
-    ) {
-        if context == incoming::CustomContext::default() {
-            return;
-        }
-        if self.custom_contexts.len() >= 10_000 {
-            // Calls that never reached an ACS bot; forget them rather than grow.
-            self.custom_contexts.clear();
-        }
-        self.custom_contexts.insert(conversation, context);
     }
 
     /// A participant's identifier: as the app named it when it added the leg (a Teams extension
@@ -362,11 +359,10 @@ impl AcsCalls {
 
     /// A media stream's event: a recording tap's end (`recording.rs`), or
     /// MediaStreamingStarted/Stopped/Failed for its connection.
-    pub(crate) fn stream_event(
-        &mut self,
-        env: &DoorEnv<'_>,
-        event: &crate::streaming::StreamEvent,
-    ) {
+    fn on_stream_event(&mut self, env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+        if event.owner != super::OWNER {
+            return;
+        }
         if self.recording_stream_event(env, event) {
             return;
         }
@@ -380,7 +376,7 @@ impl AcsCalls {
     }
 
     /// An offer to an ACS bot: deliver IncomingCall to the resource's subscriptions.
-    pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+    fn adopt(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
         let Event::CallOffered {
             conversation,
             leg,
@@ -447,10 +443,7 @@ impl AcsCalls {
             expires_at: crate::state::unix_now() + CONTEXT_TTL_SECS,
         }
         .seal(&self.key);
-        let custom = self
-            .custom_contexts
-            .remove(conversation)
-            .unwrap_or_default();
+        let custom = env.take_call_headers(*conversation);
         let call = IncomingCall {
             to: callee.clone(),
             from: caller.clone(),
@@ -493,7 +486,7 @@ impl AcsCalls {
             self.outbox.enqueue(NewOutboxRow {
                 ordering_key: leg.to_string(),
                 target_url: endpoint,
-                dialect: DIALECT_EVENT_GRID.into(),
+                dialect: EVENT_GRID.name.into(),
                 audience: String::new(),
                 tenant: tenant.to_string(),
                 headers,
@@ -516,7 +509,7 @@ impl AcsCalls {
     }
 
     /// Renders an engine event for the connections it concerns; `true` when one did.
-    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+    fn render_event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         match event {
             Event::LegStateChanged { leg, state, .. } => {
                 if state.is_terminated() {
@@ -904,6 +897,36 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+impl Door for AcsCalls {
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
+        self.adopt(env, event)
+    }
+
+    fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        self.render_event(env, event)
+    }
+
+    fn stream_event(&mut self, env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+        self.on_stream_event(env, event);
+    }
+
+    /// Media streams with DTMF get every key pressed in the call.
+    fn media_signal(
+        &mut self,
+        _env: &DoorEnv<'_>,
+        conversation: ConversationId,
+        signal: &ringside_engine::MediaSignal,
+    ) {
+        if let ringside_engine::MediaSignal::ToneDetected { leg, tone } = signal {
+            self.tone_detected(conversation, *leg, *tone);
+        }
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
 }
 
 #[cfg(test)]

@@ -68,64 +68,6 @@ pub(crate) struct IncomingCall {
     pub(crate) voip_headers: Vec<(String, String)>,
 }
 
-/// SIP and VoIP headers a caller sends along (`customContext` of IncomingCall).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CustomContext {
-    pub(crate) sip: Vec<(String, String)>,
-    pub(crate) voip: Vec<(String, String)>,
-}
-
-/// Most headers of each kind (ACS allows a handful).
-const MAX_CUSTOM_HEADERS: usize = 10;
-
-impl CustomContext {
-    /// Reads `{"sipHeaders": {name: value}, "voipHeaders": {name: value}}` (either may be absent
-    /// or null); the message says what is wrong. SIP header names are sent as the SDKs make them
-    /// (`X-MS-Custom-…`, `X-…` or `userToUser`).
-    pub(crate) fn parse(value: &Value) -> Result<CustomContext, String> {
-        let map = match value {
-            Value::Null => return Ok(CustomContext::default()),
-            Value::Object(map) => map,
-            _ => return Err("the custom context must be an object".into()),
-        };
-        let mut context = CustomContext::default();
-        for (key, value) in map {
-            let (target, kind) = if key.eq_ignore_ascii_case("sipHeaders") {
-                (&mut context.sip, "sipHeaders")
-            } else if key.eq_ignore_ascii_case("voipHeaders") {
-                (&mut context.voip, "voipHeaders")
-            } else {
-                return Err(format!("'{key}' is not sipHeaders or voipHeaders"));
-            };
-            let headers = match value {
-                Value::Null => continue,
-                Value::Object(headers) => headers,
-                _ => return Err(format!("{kind} must be an object of name: value")),
-            };
-            if headers.len() > MAX_CUSTOM_HEADERS {
-                return Err(format!("{kind} has more than {MAX_CUSTOM_HEADERS} headers"));
-            }
-            for (name, value) in headers {
-                let valid_name = !name.is_empty()
-                    && name.len() <= 64
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-                if !valid_name {
-                    return Err(format!("'{name}' is not a header name"));
-                }
-                let Some(text) = value.as_str().filter(|t| t.len() <= 1024) else {
-                    return Err(format!(
-                        "{kind}.{name} must be a string of at most 1024 characters"
-                    ));
-                };
-                target.push((name.clone(), text.to_string()));
-            }
-        }
-        Ok(context)
-    }
-}
-
 fn map(pairs: &[(String, String)]) -> Value {
     Value::Object(
         pairs
@@ -300,25 +242,6 @@ mod tests {
             sip_headers: vec![("X-MS-Custom-myheader1".into(), "35567842".into())],
             voip_headers: vec![("X-myCustomVoipHeaderName".into(), "myValue".into())],
         }
-    }
-
-    #[test]
-    fn custom_contexts_are_read_and_checked() {
-        let context = CustomContext::parse(&json!({
-            "sipHeaders": {"X-MS-Custom-a": "1", "userToUser": "abc;encoding=hex"},
-            "voipHeaders": {"k": "v"},
-        }))
-        .expect("valid");
-        assert_eq!(context.sip.len(), 2);
-        assert_eq!(context.voip, vec![("k".to_string(), "v".to_string())]);
-        assert_eq!(
-            CustomContext::parse(&Value::Null),
-            Ok(CustomContext::default())
-        );
-        assert!(CustomContext::parse(&json!({"sipHeaders": {"a b": "1"}})).is_err());
-        assert!(CustomContext::parse(&json!({"sipHeaders": {"a": 1}})).is_err());
-        assert!(CustomContext::parse(&json!({"other": {}})).is_err());
-        assert!(CustomContext::parse(&json!([])).is_err());
     }
 
     #[test]

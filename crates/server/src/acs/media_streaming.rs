@@ -12,8 +12,7 @@ use serde_json::{json, Value};
 
 use crate::outbox::TokenSigner;
 use crate::streaming::{
-    Dialect, StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamOwner, StreamRate,
-    StreamService, StreamSpec,
+    StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, StreamSpec,
 };
 
 use super::calls::{result, AcsCall};
@@ -151,9 +150,9 @@ impl AcsMedia {
             conversation: call.conversation,
             leg: call.id,
             url: options.url,
-            dialect: Dialect::Acs {
+            codec: std::sync::Arc::new(super::stream_wire::AcsCodec {
                 subscription_id: call.id.to_string(),
-            },
+            }),
             channel: options.channel,
             rate: options.rate,
             bidirectional: options.bidirectional,
@@ -169,7 +168,7 @@ impl AcsMedia {
                 ("x-ms-call-connection-id".into(), call.id.to_string()),
             ],
             participants,
-            owner: StreamOwner::Acs,
+            owner: super::OWNER,
         };
         let id = self.streams.start(spec).map_err(|e| e.to_string())?;
         call.streaming.stream = Some(id);

@@ -42,6 +42,10 @@ pub(crate) mod recording_writer;
 pub(crate) mod repeat;
 mod routes;
 pub(crate) mod storage;
+pub mod stream_wire;
+
+/// The owner tag of the ACS door's media streams and recording taps.
+pub(crate) const OWNER: &str = "acs";
 
 use std::sync::{Arc, Mutex};
 

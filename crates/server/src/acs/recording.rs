@@ -39,11 +39,8 @@ use super::routes::{
     string, Result,
 };
 use crate::calls::door::DoorEnv;
-use crate::outbox::DIALECT_EVENT_GRID;
 use crate::state::AppState;
-use crate::streaming::{
-    StreamChannel, StreamEvent, StreamId, StreamOwner, StreamRate, StreamService,
-};
+use crate::streaming::{StreamChannel, StreamEvent, StreamId, StreamRate, StreamService};
 
 /// The storage host recording URLs name (the SDKs accept only `*.asm.skype.com` and two Teams
 /// hosts); it must resolve to Ringside (one hosts-file line, see the README).
@@ -372,7 +369,7 @@ async fn start_recording(
             }
             Locator::ServerCall(server_call) => {
                 let conversation = conversation_of(server_call).ok_or_else(not_found)?;
-                let acs = &ctx.doors().acs;
+                let acs = &ctx.door();
                 let connection = acs
                     .calls
                     .values()
@@ -388,7 +385,7 @@ async fn start_recording(
             }
         };
         let participants = ctx.participants(conversation).map_err(|_| not_found())?;
-        let acs = &mut ctx.doors().acs;
+        let acs = &mut ctx.door();
         let names = acs.raw_names(&participants);
         if acs.recordings.by_id.values().any(|r| {
             r.conversation == conversation && !r.stopped && r.channel_type == request.channel_type
@@ -422,7 +419,7 @@ async fn start_recording(
                     ChannelType::Unmixed => StreamChannel::CallUnmixed,
                 },
                 StreamRate::Khz16,
-                StreamOwner::Acs,
+                super::OWNER,
                 TAP_QUEUE,
             )
             .map_err(|e| {
@@ -489,8 +486,7 @@ async fn recording_state(
     }
     let id = recording_id(&segment).to_string();
     let value = run(&state, move |ctx| {
-        ctx.doors()
-            .acs
+        ctx.door()
             .recordings
             .by_id
             .get(&id)
@@ -511,7 +507,7 @@ async fn stop_recording(
 ) -> Result<Response> {
     let id = recording_id(&segment).to_string();
     run(&state, move |ctx| {
-        let acs = &mut ctx.doors().acs;
+        let acs = &mut ctx.door();
         let recording = running(&mut acs.recordings, &id, caller.resource)?;
         recording.stopped = true;
         let was_active = recording.active;
@@ -555,7 +551,7 @@ async fn recording_action(
     };
     let id = recording_id(id).to_string();
     run(&state, move |ctx| {
-        let acs = &mut ctx.doors().acs;
+        let acs = &mut ctx.door();
         let recording = running(&mut acs.recordings, &id, caller.resource)?;
         if recording.paused == pause {
             return Ok(());
@@ -751,7 +747,7 @@ impl AcsCalls {
             self.outbox_enqueue(NewOutboxRow {
                 ordering_key: format!("recording:{}", recording.id),
                 target_url: endpoint,
-                dialect: DIALECT_EVENT_GRID.into(),
+                dialect: super::calls::EVENT_GRID.name.into(),
                 audience: String::new(),
                 tenant: recording.tenant.to_string(),
                 headers,

@@ -30,7 +30,7 @@ use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, Party, TenantId, Us
 use serde_json::{json, Map, Value};
 
 use super::auth::AcsCaller;
-use super::calls::{self, AcsCall, PendingOp};
+use super::calls::{self, AcsCall, AcsCalls, PendingOp};
 use super::error::AcsError;
 use crate::calls::door::DoorCtx;
 use crate::state::AppState;
@@ -111,7 +111,7 @@ fn engine_error(error: EngineError) -> AcsError {
 
 pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&mut DoorCtx<'_>) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&mut DoorCtx<'_, AcsCalls>) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     state.calls().exec(f).await.map_err(|_| {
         AcsError::new(
@@ -281,15 +281,11 @@ fn resource_tenant(state: &AppState, resource: AcsResourceId) -> Result<TenantId
 
 /// The connection of the caller's resource that is still live.
 pub(super) fn live<'a>(
-    ctx: &'a mut DoorCtx<'_>,
+    ctx: &'a mut DoorCtx<'_, AcsCalls>,
     resource: AcsResourceId,
     id: LegId,
 ) -> Result<&'a mut AcsCall> {
-    let call = ctx
-        .doors()
-        .acs
-        .visible(resource, id)
-        .ok_or_else(not_found)?;
+    let call = ctx.door().visible(resource, id).ok_or_else(not_found)?;
     if call.state.is_terminated() {
         return Err(not_found());
     }
@@ -402,7 +398,7 @@ async fn create_call(
     let bot = bot_for(resource, instance);
     let custom = match field(&map, "customCallingContext") {
         None => Default::default(),
-        Some(value) => super::incoming::CustomContext::parse(value)
+        Some(value) => crate::calls::headers::CallHeaders::parse(value)
             .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
     };
     let value = run(&state, move |ctx| {
@@ -422,7 +418,7 @@ async fn create_call(
         else {
             return Err(invalid("the call could not be created"));
         };
-        ctx.doors().acs.set_custom_context(conversation, custom);
+        ctx.set_call_headers(conversation, custom);
         let call = AcsCall {
             id: leg,
             conversation,
@@ -445,7 +441,7 @@ async fn create_call(
             },
         };
         let value = properties(&call);
-        ctx.doors().acs.insert(call);
+        ctx.door().insert(call);
         Ok(value)
     })
     .await?;
@@ -453,10 +449,13 @@ async fn create_call(
 }
 
 /// The offered leg an `incomingCallContext` names (opened inside the runtime, which holds the key).
-fn offered_leg(ctx: &mut DoorCtx<'_>, resource: AcsResourceId, token: &str) -> Result<LegId> {
+fn offered_leg(
+    ctx: &mut DoorCtx<'_, AcsCalls>,
+    resource: AcsResourceId,
+    token: &str,
+) -> Result<LegId> {
     let context = ctx
-        .doors()
-        .acs
+        .door()
         .open_context(token, crate::state::unix_now())
         .ok_or_else(|| invalid("incomingCallContext is not valid (or has expired)."))?;
     if context.resource != resource.to_string() {
@@ -481,7 +480,7 @@ async fn answer_call(
     let context = string(&map, "operationContext")?;
     let value = run(&state, move |ctx| {
         let leg = offered_leg(ctx, resource, &token)?;
-        let offer = ctx.doors().acs.offers.get(&leg).cloned().ok_or_else(|| {
+        let offer = ctx.door().offers.get(&leg).cloned().ok_or_else(|| {
             AcsError::new(
                 StatusCode::BAD_REQUEST,
                 "8501",
@@ -517,13 +516,13 @@ async fn answer_call(
                 ..Default::default()
             },
         };
-        ctx.doors().acs.insert(call);
+        ctx.door().insert(call);
         ctx.command(Command::Answer { leg }).map_err(|e| {
-            ctx.doors().acs.calls.remove(&leg);
+            ctx.door().calls.remove(&leg);
             engine_error(e)
         })?;
-        ctx.doors().acs.offers.remove(&leg);
-        let call = ctx.doors().acs.calls.get_mut(&leg).ok_or_else(not_found)?;
+        ctx.door().offers.remove(&leg);
+        let call = ctx.door().calls.get_mut(&leg).ok_or_else(not_found)?;
         call.state = ringside_engine::LegState::Establishing;
         Ok(properties(call))
     })
@@ -558,7 +557,7 @@ async fn reject_call(
         let leg = offered_leg(ctx, resource, &token)?;
         ctx.command(Command::Reject { leg, reason })
             .map_err(engine_error)?;
-        ctx.doors().acs.offers.remove(&leg);
+        ctx.door().offers.remove(&leg);
         Ok(())
     })
     .await?;
@@ -585,7 +584,7 @@ async fn redirect_call(
             timeout: None,
         })
         .map_err(engine_error)?;
-        ctx.doors().acs.offers.remove(&leg);
+        ctx.door().offers.remove(&leg);
         Ok(())
     })
     .await?;
@@ -650,7 +649,7 @@ async fn connect_call(
             },
         };
         let value = properties(&call);
-        ctx.doors().acs.insert(call);
+        ctx.door().insert(call);
         Ok(value)
     })
     .await?;
@@ -697,9 +696,9 @@ async fn hang_up(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn remember(ctx: &mut DoorCtx<'_>, leg: LegId, ack: &Ack, op: PendingOp) {
+fn remember(ctx: &mut DoorCtx<'_, AcsCalls>, leg: LegId, ack: &Ack, op: PendingOp) {
     if let Some(operation) = ack.operation() {
-        if let Some(call) = ctx.doors().acs.calls.get_mut(&leg) {
+        if let Some(call) = ctx.door().calls.get_mut(&leg) {
             call.ops.insert(operation.id, op);
         }
     }
@@ -714,7 +713,7 @@ fn pending(map: &Map<String, Value>, participant: Option<Value>) -> Result<Pendi
 }
 
 /// The participant leg an identifier names in the connection's conversation.
-fn participant_leg(ctx: &DoorCtx<'_>, call: &AcsCall, who: &Party) -> Result<LegId> {
+fn participant_leg(ctx: &DoorCtx<'_, AcsCalls>, call: &AcsCall, who: &Party) -> Result<LegId> {
     ctx.participants(call.conversation)
         .map_err(engine_error)?
         .into_iter()
@@ -862,7 +861,7 @@ async fn connection_action(
                     .map_err(engine_error)?;
                 if ack.operation().is_some() {
                     let context = op.context.clone();
-                    ctx.doors().acs.callback(id, "PlayStarted", json!({"operationContext": context, "resultInformation": calls::result(200, 0, "Action completed successfully.")}), op.callback.as_deref());
+                    ctx.door().callback(id, "PlayStarted", json!({"operationContext": context, "resultInformation": calls::result(200, 0, "Action completed successfully.")}), op.callback.as_deref());
                 }
                 remember(ctx, id, &ack, op);
                 Ok(())
@@ -1005,7 +1004,7 @@ async fn connection_action(
                     }
                 };
                 let ack = ctx.command(command).map_err(engine_error)?;
-                if let Some(call) = ctx.doors().acs.calls.get_mut(&id) {
+                if let Some(call) = ctx.door().calls.get_mut(&id) {
                     call.continuous_dtmf = start;
                 }
                 if !start {
@@ -1107,8 +1106,8 @@ async fn connection_action(
             run(&state, move |ctx| {
                 let conversation = live(ctx, resource, id)?.conversation;
                 let roster = ctx.participants(conversation).unwrap_or_default();
-                let names = ctx.doors().acs.raw_names(&roster);
-                let acs = &mut ctx.doors().acs;
+                let names = ctx.door().raw_names(&roster);
+                let acs = &mut ctx.door();
                 let Some(media) = acs.media.as_ref() else {
                     return Err(not_implemented("Media streaming"));
                 };
@@ -1180,7 +1179,7 @@ async fn list_participants(
         let call = live(ctx, caller.resource, id)?.clone();
         let roster = ctx.participants(call.conversation).map_err(engine_error)?;
         let others: Vec<_> = roster.into_iter().filter(|p| p.leg != id).collect();
-        Ok(json!({"value": ctx.doors().acs.render_participants(&others)}))
+        Ok(json!({"value": ctx.door().render_participants(&others)}))
     })
     .await?;
     Ok((StatusCode::OK, Json(value)).into_response())
@@ -1199,8 +1198,7 @@ async fn get_participant(
         let call = live(ctx, caller.resource, id)?.clone();
         let roster = ctx.participants(call.conversation).map_err(engine_error)?;
         let found: Vec<_> = roster.into_iter().filter(|p| p.party == who).collect();
-        ctx.doors()
-            .acs
+        ctx.door()
             .render_participants(&found)
             .into_iter()
             .next()
@@ -1271,7 +1269,7 @@ async fn participants_action(
                     .unwrap_or_default();
                 if let (Some(identifier), Ack::Operation { legs, .. }) = (&extension, &ack) {
                     for leg in legs {
-                        ctx.doors().acs.name_leg(*leg, identifier.clone());
+                        ctx.door().name_leg(*leg, identifier.clone());
                     }
                 }
                 remember(ctx, id, &ack, op);

@@ -406,7 +406,7 @@ async fn dial(
     };
     let custom = match object.remove("customContext") {
         None => Default::default(),
-        Some(value) => crate::acs::incoming::CustomContext::parse(&value)
+        Some(value) => super::headers::CallHeaders::parse(&value)
             .map_err(|error| ApiError::bad_request(format!("customContext: {error}.")))?,
     };
     let timeline = Timeline::from_json(&body)

@@ -1,90 +1,131 @@
-//! The seam between the call runtime and the front doors (Graph, later ACS): door code runs
-//! *inside* the runtime task through [`CallRuntime::exec`](super::CallRuntime::exec) with a
-//! [`DoorCtx`], and bot-leg engine events reach the door that owns the leg through [`Doors`].
+//! The seam between the call runtime and the front doors: the [`Door`] trait every door
+//! implements, the [`DoorEnv`] a door sees while it renders, and the [`DoorCtx`] its request code
+//! gets inside the runtime task through [`CallRuntime::exec`](super::CallRuntime::exec).
 //!
 //! # Running door code in the runtime
 //!
 //! ```ignore
-//! let result = state.calls().exec(move |ctx: &mut DoorCtx<'_>| {
+//! let result = state.calls().exec(move |ctx: &mut DoorCtx<'_, GraphCalls>| {
 //!     let ack = ctx.command(Command::KeepAlive { leg })?;      // engine change
-//!     ctx.doors().graph.get_mut(leg)...;                       // door table change
+//!     ctx.door().get_mut(leg)...;                              // this door's table
 //!     Ok::<_, EngineError>(ack)
 //! }).await?;
 //! ```
 //!
-//! The closure runs on the runtime task, so the door's table and the engine change together and
-//! no other request interleaves. [`DoorCtx::command`] applies a command at once and returns its
-//! [`Ack`]; the outputs it produces (events, actions) are drained **after the closure returns**,
-//! in engine order. So a door records what the `Ack` created (a new call's id, its callbackUri,
-//! an operation answered as already completed) before any event about it is rendered.
+//! The closure runs on the runtime task with the door it names (by type), so the door's table and
+//! the engine change together and no other request interleaves. [`DoorCtx::command`] applies a
+//! command at once and returns its [`Ack`]; the outputs it produces (events, actions) are drained
+//! **after the closure returns**, in engine order. So a door records what the `Ack` created (a new
+//! call's id, its callbackUri, an operation answered as already completed) before any event about
+//! it is rendered.
 //!
 //! # How events reach a door
 //!
-//! While the runtime drains engine events it calls [`Doors::offer`] for each
-//! [`Event::CallOffered`]: a door adopts the offered bot leg (returns `true`) when the bot is of
-//! its dialect and reachable (a webhook); otherwise the built-in responder answers. Every other
-//! event goes to [`Doors::event`], and each door renders the events of the bot legs it adopted
-//! (or created) into the notification outbox. A door sees each event with a [`DoorEnv`]: `now`,
-//! read access to the engine and to the directory.
+//! While the runtime drains engine events it offers each [`Event::CallOffered`] to the doors in
+//! the order they were registered ([`Door::offer`]): the first that adopts the offered bot leg
+//! (returns `true`: the bot is of its dialect and reachable) owns it; otherwise the built-in
+//! responder answers. Every other event goes to every door ([`Door::event`]): each renders the
+//! events of the bot legs it adopted or created. Media-stream events and media signals (a key
+//! detected in a call) reach every door too ([`Door::stream_event`], [`Door::media_signal`]).
+//! Doors never see each other.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use ringside_engine::{
     Ack, Command, ConversationId, ConversationInfo, Engine, EngineError, Event, LegId, LegInfo,
-    OperationId, OperationInfo, Participant,
+    MediaSignal, OperationId, OperationInfo, Participant,
 };
+use ringside_model::TenantId;
 use ringside_store::DirectoryStore;
 
-use crate::graph::calls::GraphCalls;
+use super::headers::CallHeaders;
+use crate::streaming::StreamEvent;
 
-/// Every front door's call state, owned by the runtime task.
-pub(crate) struct Doors {
-    /// The Graph `/communications/calls` door.
-    pub(crate) graph: GraphCalls,
-    /// The ACS Call Automation door's call connections.
-    pub(crate) acs: crate::acs::calls::AcsCalls,
-    /// Live meeting conversations by meeting id (`graph::meetings`), shared by every door and
-    /// the simulated users that join meetings. An entry whose conversation has ended is stale:
-    /// the next join opens a new conversation.
-    pub(crate) meetings: std::collections::HashMap<String, ConversationId>,
-    /// The WebSocket transport for Graph app-hosted media (`None`: app-hosted calls get no
-    /// media connection, as in unit tests).
-    pub(crate) raw_media: Option<super::raw_media::RawMedia>,
+/// A front door: one wire dialect's view of the calls whose bot legs it owns.
+pub(crate) trait Door: Send + 'static {
+    /// A call is offered to a bot: `true` when this door adopts the bot leg (it will render the
+    /// leg's events); `false` leaves it to the next door, and in the end to the built-in responder.
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool;
+
+    /// Any other engine event; `true` when it concerned a leg this door owns.
+    fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool;
+
+    /// A media stream's event (connected, failed, stopped); each door picks its own streams.
+    fn stream_event(&mut self, _env: &DoorEnv<'_>, _event: &StreamEvent) {}
+
+    /// A media signal of a conversation, as the media plane reported it, before the engine sees it.
+    fn media_signal(
+        &mut self,
+        _env: &DoorEnv<'_>,
+        _conversation: ConversationId,
+        _signal: &MediaSignal,
+    ) {
+    }
+
+    /// `self`, for [`CallRuntime::exec`](super::CallRuntime::exec) to find a door by its type.
+    fn as_any(&mut self) -> &mut dyn Any;
 }
 
+/// The registered doors, in offer order.
+#[derive(Default)]
+pub(crate) struct Doors(Vec<Box<dyn Door>>);
+
 impl Doors {
-    /// Offers a call to the doors; `true` when one adopted the bot leg.
-    pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
-        self.graph.offer(env, event) || self.acs.offer(env, event)
+    /// Registers a door after the ones already there.
+    pub(crate) fn with(mut self, door: impl Door) -> Doors {
+        self.0.push(Box::new(door));
+        self
     }
 
-    /// Hands a media stream's event to the door that started it (runs in the runtime task).
-    /// Graph app-hosted media has nothing to notify (the call goes on without media); the ACS
-    /// door renders MediaStreamingStarted/Stopped/Failed from these.
-    pub(crate) fn stream_event(
+    /// The door of type `D`, if registered.
+    pub(crate) fn get_mut<D: Door>(&mut self) -> Option<&mut D> {
+        self.0
+            .iter_mut()
+            .find_map(|d| d.as_any().downcast_mut::<D>())
+    }
+
+    /// Offers a call to the doors in order; `true` when one adopted the bot leg.
+    pub(crate) fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
+        self.0.iter_mut().any(|door| door.offer(env, event))
+    }
+
+    /// Hands a (non-offer) engine event to every door; `true` when one owns its bot leg.
+    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        // Every door sees every event: a conversation can hold a Graph bot and an ACS connection.
+        let mut owned = false;
+        for door in &mut self.0 {
+            owned |= door.event(env, event);
+        }
+        owned
+    }
+
+    /// Hands a media stream's event to every door.
+    pub(crate) fn stream_event(&mut self, env: &DoorEnv<'_>, event: &StreamEvent) {
+        if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
+            tracing::info!(stream = event.stream.0, owner = event.owner, %reason, "media stream failed");
+        }
+        for door in &mut self.0 {
+            door.stream_event(env, event);
+        }
+    }
+
+    /// Hands a media signal to every door.
+    pub(crate) fn media_signal(
         &mut self,
         env: &DoorEnv<'_>,
-        event: &crate::streaming::StreamEvent,
+        conversation: ConversationId,
+        signal: &MediaSignal,
     ) {
-        if event.owner == crate::streaming::StreamOwner::Acs {
-            self.acs.stream_event(env, event);
+        for door in &mut self.0 {
+            door.media_signal(env, conversation, signal);
         }
-        if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
-            tracing::info!(stream = event.stream.0, owner = ?event.owner, %reason, "media stream failed");
-        }
-    }
-
-    /// Hands a (non-offer) engine event to the doors; `true` when a door owns its bot leg.
-    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
-        // Both see every event: a conversation can hold a Graph bot and an ACS connection.
-        let graph = self.graph.event(env, event);
-        let acs = self.acs.event(env, event);
-        graph || acs
     }
 }
 
 /// What a door sees while it renders an event.
-#[allow(dead_code)] // `now` is for doors with their own timers (ACS).
+#[allow(dead_code)] // `now` is for doors with timers of their own.
 pub(crate) struct DoorEnv<'a> {
     /// The time of the input that produced the event.
     pub(crate) now: Instant,
@@ -92,48 +133,67 @@ pub(crate) struct DoorEnv<'a> {
     pub(crate) engine: &'a Engine,
     /// The directory (display names, webhooks).
     pub(crate) directory: &'a DirectoryStore,
+    /// Signalling headers of calls being placed, by conversation.
+    pub(crate) headers: &'a mut HashMap<ConversationId, CallHeaders>,
 }
 
-/// What door code running in the runtime can do. Built by the runtime for one
-/// [`CallRuntime::exec`](super::CallRuntime::exec) closure.
-pub(crate) struct DoorCtx<'a> {
-    pub(super) now: Instant,
-    pub(super) engine: &'a mut Engine,
-    pub(super) directory: &'a DirectoryStore,
-    pub(super) doors: &'a mut Doors,
+impl DoorEnv<'_> {
+    /// Takes the headers `conversation` was placed with (empty when none, or when a door took them
+    /// already): the door that delivers the offer renders them once.
+    pub(crate) fn take_call_headers(&mut self, conversation: ConversationId) -> CallHeaders {
+        self.headers.remove(&conversation).unwrap_or_default()
+    }
 }
 
-// Part of the seam for every door; not every accessor is used by the Graph door yet.
+/// The runtime's state that door code may touch, apart from the doors themselves.
+pub(crate) struct Shared<'a> {
+    pub(crate) now: Instant,
+    pub(crate) engine: &'a mut Engine,
+    pub(crate) directory: &'a DirectoryStore,
+    /// Live conversations opened for a name (a meeting id), shared by every door and the
+    /// simulated users that join them. An entry whose conversation has ended is stale: the next
+    /// join opens a new conversation.
+    pub(crate) named: &'a mut HashMap<String, ConversationId>,
+    pub(crate) headers: &'a mut HashMap<ConversationId, CallHeaders>,
+    pub(crate) ids: &'a mut dyn ringside_engine::IdSource,
+}
+
+/// What door code running in the runtime can do, with the door `D` it runs for. Built by the
+/// runtime for one [`CallRuntime::exec`](super::CallRuntime::exec) closure.
+pub(crate) struct DoorCtx<'a, D> {
+    pub(super) shared: Shared<'a>,
+    pub(super) door: &'a mut D,
+}
+
+// Part of the seam for every door; not every accessor is used by today's doors.
 #[allow(dead_code)]
-impl DoorCtx<'_> {
+impl<D> DoorCtx<'_, D> {
     /// The time of this request.
     pub(crate) fn now(&self) -> Instant {
-        self.now
+        self.shared.now
     }
 
-    /// Applies a command to the engine (routing over the directory, random ids). Its events and
-    /// actions are drained after the closure returns.
+    /// Applies a command to the engine (routing over the directory). Its events and actions are
+    /// drained after the closure returns.
     pub(crate) fn command(&mut self, command: Command) -> Result<Ack, EngineError> {
-        let now = self.now;
-        let engine = &mut *self.engine;
-        self.directory.read(|d| {
-            engine.handle_command(
-                now,
-                command,
-                &super::routing::Routing(d),
-                &mut super::routing::RandomIds,
-            )
-        })
+        let Shared {
+            now,
+            engine,
+            directory,
+            ids,
+            ..
+        } = &mut self.shared;
+        directory.read(|d| engine.handle_command(*now, command, &super::routing::Routing(d), *ids))
     }
 
     /// A leg, while its conversation lasts.
     pub(crate) fn leg(&self, leg: LegId) -> Option<LegInfo> {
-        self.engine.leg(leg)
+        self.shared.engine.leg(leg)
     }
 
     /// A conversation, while it lasts.
     pub(crate) fn conversation(&self, conversation: ConversationId) -> Option<ConversationInfo> {
-        self.engine.conversation(conversation)
+        self.shared.engine.conversation(conversation)
     }
 
     /// The connected participants of a conversation.
@@ -141,34 +201,33 @@ impl DoorCtx<'_> {
         &self,
         conversation: ConversationId,
     ) -> Result<Vec<Participant>, EngineError> {
-        self.engine.participants(conversation)
+        self.shared.engine.participants(conversation)
     }
 
     /// An operation, while its conversation lasts.
     pub(crate) fn operation(&self, operation: OperationId) -> Option<OperationInfo> {
-        self.engine.operation(operation)
+        self.shared.engine.operation(operation)
     }
 
     /// The engine, read-only.
     pub(crate) fn engine(&self) -> &Engine {
-        self.engine
+        self.shared.engine
     }
 
     /// The directory.
     pub(crate) fn directory(&self) -> &DirectoryStore {
-        self.directory
+        self.shared.directory
     }
 
-    /// Every door's state.
-    /// The live conversation of a meeting, opening one in `tenant` when it has none (or only an
-    /// ended one).
-    pub(crate) fn meeting_conversation(
+    /// The live conversation opened for `name` (a meeting), opening one in `tenant` when it has
+    /// none (or only an ended one).
+    pub(crate) fn named_conversation(
         &mut self,
-        meeting: &str,
-        tenant: ringside_model::TenantId,
+        name: &str,
+        tenant: TenantId,
     ) -> Result<ConversationId, EngineError> {
-        if let Some(conversation) = self.doors.meetings.get(meeting) {
-            if self.engine.conversation(*conversation).is_some() {
+        if let Some(conversation) = self.shared.named.get(name) {
+            if self.shared.engine.conversation(*conversation).is_some() {
                 return Ok(*conversation);
             }
         }
@@ -178,33 +237,36 @@ impl DoorCtx<'_> {
                 "the engine opened no conversation",
             ));
         };
-        self.doors
-            .meetings
-            .insert(meeting.to_string(), conversation);
+        self.shared.named.insert(name.to_string(), conversation);
         Ok(conversation)
     }
 
-    pub(crate) fn doors(&mut self) -> &mut Doors {
-        self.doors
+    /// Records the signalling headers a call being placed carries (they reach the door that is
+    /// offered the call, e.g. as an ACS IncomingCall's `customContext`).
+    pub(crate) fn set_call_headers(&mut self, conversation: ConversationId, headers: CallHeaders) {
+        if !headers.is_empty() {
+            self.shared.headers.insert(conversation, headers);
+        }
     }
 
-    /// The Graph door's state.
-    pub(crate) fn graph(&mut self) -> &mut GraphCalls {
-        &mut self.doors.graph
+    /// This door's state.
+    pub(crate) fn door(&mut self) -> &mut D {
+        self.door
     }
 
-    /// The Graph door's state and an environment for rendering, together.
-    pub(crate) fn graph_env(&mut self) -> (&mut GraphCalls, DoorEnv<'_>) {
+    /// This door's state and an environment for rendering, together.
+    pub(crate) fn door_env(&mut self) -> (&mut D, DoorEnv<'_>) {
         (
-            &mut self.doors.graph,
+            &mut *self.door,
             DoorEnv {
-                now: self.now,
-                engine: self.engine,
-                directory: self.directory,
+                now: self.shared.now,
+                engine: self.shared.engine,
+                directory: self.shared.directory,
+                headers: &mut *self.shared.headers,
             },
         )
     }
 }
 
-/// A boxed door closure as carried by the runtime's mailbox.
-pub(crate) type DoorJob = Box<dyn FnOnce(&mut DoorCtx<'_>) + Send>;
+/// A boxed door closure as carried by the runtime's mailbox: it finds its door in [`Doors`].
+pub(crate) type DoorJob = Box<dyn for<'a> FnOnce(Shared<'a>, &'a mut Doors) + Send>;

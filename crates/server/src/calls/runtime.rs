@@ -17,13 +17,15 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
-use super::door::{DoorCtx, DoorEnv, DoorJob, Doors};
+use super::door::{Door, DoorCtx, DoorEnv, DoorJob, Doors, Shared};
+use super::headers::CallHeaders;
 use super::media::MediaPort;
 use super::media_services::MediaServices;
 use super::media_store::MediaStore;
 use super::responder::{self, Responder, ResponderOutput};
 use super::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
 use super::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
+use ringside_engine::IdSource;
 
 /// Ended conversations kept for `GET /calls/{id}`, logs and recordings.
 pub(crate) const HISTORY: usize = 100;
@@ -55,7 +57,7 @@ pub(crate) enum Request {
         tenant: TenantId,
         timeline: Timeline,
         /// SIP/VoIP headers for an ACS IncomingCall (`customContext`).
-        custom: crate::acs::incoming::CustomContext,
+        custom: CallHeaders,
         reply: Reply<Value>,
     },
     /// A simulated user or phone joins a meeting (`graph::meetings`).
@@ -206,7 +208,9 @@ impl CallRuntime {
             inputs: VecDeque::new(),
             dirty: BTreeSet::new(),
             doors,
-            raw_streams: HashMap::new(),
+            named: HashMap::new(),
+            headers: HashMap::new(),
+            ids: Box::new(RandomIds),
         };
         tokio::spawn(runtime.run(rx));
         Ok(CallRuntime {
@@ -260,15 +264,19 @@ impl CallRuntime {
     }
 
     /// Runs door code inside the runtime task (see [`super::door`]): the closure sees the engine
-    /// and every door's state through a [`DoorCtx`]; the outputs of its commands are drained after
-    /// it returns. `Unavailable` when the runtime has stopped.
-    pub(crate) async fn exec<R: Send + 'static>(
+    /// and the state of door `D` through a [`DoorCtx`]; the outputs of its commands are drained
+    /// after it returns. `Unavailable` when the runtime has stopped (or `D` is not registered).
+    pub(crate) async fn exec<D: Door, R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DoorCtx<'_>) -> R + Send + 'static,
+        f: impl FnOnce(&mut DoorCtx<'_, D>) -> R + Send + 'static,
     ) -> Result<R, CallError> {
         let (reply, answer) = oneshot::channel();
-        let job: DoorJob = Box::new(move |ctx: &mut DoorCtx<'_>| {
-            let _ = reply.send(f(ctx));
+        let job: DoorJob = Box::new(move |shared: Shared<'_>, doors: &mut Doors| {
+            let Some(door) = doors.get_mut::<D>() else {
+                // The door is not registered: the reply is dropped (503).
+                return;
+            };
+            let _ = reply.send(f(&mut DoorCtx { shared, door }));
         });
         self.tx
             .send(Msg::Request(Request::Exec(job)))
@@ -424,8 +432,12 @@ struct Runtime {
     dirty: BTreeSet<LegId>,
     /// The front doors' call state.
     doors: Doors,
-    /// Raw-media streams by bot leg.
-    raw_streams: HashMap<LegId, ringside_media::StreamId>,
+    /// Live conversations opened for a name (meetings), shared by every door.
+    named: HashMap<String, ConversationId>,
+    /// Signalling headers of calls being placed, by conversation, until a door takes them.
+    headers: HashMap<ConversationId, CallHeaders>,
+    /// Where engine ids come from.
+    ids: Box<dyn IdSource + Send>,
 }
 
 fn unix_ms() -> u64 {
@@ -552,7 +564,7 @@ impl Runtime {
                 );
                 let result = self.directory.read(|d| {
                     self.engine
-                        .handle_command(now, command, &Routing(d), &mut RandomIds)
+                        .handle_command(now, command, &Routing(d), &mut *self.ids)
                 });
                 match result {
                     Ok(ack) => {
@@ -644,57 +656,16 @@ impl Runtime {
         );
     }
 
-    /// Starts a Graph app-hosted call's raw-media connection when it is established, and stops
-    /// it when the call ends (`raw_media.rs`).
-    fn raw_media_follow(&mut self, conversation: ConversationId, leg: LegId, state: LegState) {
-        let Some(raw) = self.doors.raw_media.as_ref() else {
-            return;
-        };
-        if state.is_terminated() {
-            if let Some(stream) = self.raw_streams.remove(&leg) {
-                self.services.streams.stop(stream, "callEnded");
-            }
-            return;
-        }
-        if state != LegState::Established || self.raw_streams.contains_key(&leg) {
-            return;
-        }
-        let Some(call) = self.doors.graph.get(leg) else {
-            return;
-        };
-        let Some(ringside_graph_wire::MediaConfig::AppHosted(config)) = &call.media_config else {
-            return;
-        };
-        let Some(url) = super::raw_media::transport_url(config.blob.as_deref()) else {
-            return;
-        };
-        let spec = raw.spec(super::raw_media::RawStart {
-            conversation,
-            leg,
-            url,
-            app: call.bot.app.to_string(),
-            tenant: call.tenant.to_string(),
-        });
-        match self.services.streams.start(spec) {
-            Ok(stream) => {
-                self.raw_streams.insert(leg, stream);
-            }
-            Err(error) => tracing::info!(%error, "app-hosted media: no media connection"),
-        }
-    }
-
     /// A media command from a stream connection, or a stream event for the owning door.
     fn stream_message(&mut self, now: Instant, message: crate::streaming::ToRuntime) {
         match message {
             crate::streaming::ToRuntime::Media(command) => self.media.send(command),
             crate::streaming::ToRuntime::Event(event) => {
-                if !matches!(event.kind, crate::streaming::StreamEventKind::Connected) {
-                    self.raw_streams.retain(|_, stream| *stream != event.stream);
-                }
                 let env = DoorEnv {
                     now,
                     engine: &self.engine,
                     directory: &self.directory,
+                    headers: &mut self.headers,
                 };
                 self.doors.stream_event(&env, &event);
                 self.pump(now);
@@ -721,13 +692,14 @@ impl Runtime {
     }
 
     fn event(&mut self, now: Instant, event: Event) {
-        let env = DoorEnv {
+        let mut env = DoorEnv {
             now,
             engine: &self.engine,
             directory: &self.directory,
+            headers: &mut self.headers,
         };
         let adopted = match &event {
-            Event::CallOffered { .. } => self.doors.offer(&env, &event),
+            Event::CallOffered { .. } => self.doors.offer(&mut env, &event),
             _ => self.doors.event(&env, &event),
         };
         match &event {
@@ -764,7 +736,6 @@ impl Runtime {
                 self.ensure_call(*conversation);
                 self.ensure_leg(now, *leg);
                 self.leg_state(now, *leg, *state);
-                self.raw_media_follow(*conversation, *leg, *state);
             }
             Event::ToneReceived {
                 leg, from, tone, ..
@@ -1014,6 +985,7 @@ impl Runtime {
     }
 
     fn conversation_ended(&mut self, conversation: ConversationId) {
+        self.headers.remove(&conversation);
         let Some(call) = self.calls.get_mut(&conversation) else {
             return;
         };
@@ -1115,10 +1087,13 @@ impl Runtime {
                 conversation,
                 signal,
             } => {
-                if let MediaSignal::ToneDetected { leg, tone } = &signal {
-                    // Media streams with DTMF get every key pressed in the call.
-                    self.doors.acs.tone_detected(conversation, *leg, *tone);
-                }
+                let env = DoorEnv {
+                    now,
+                    engine: &self.engine,
+                    directory: &self.directory,
+                    headers: &mut self.headers,
+                };
+                self.doors.media_signal(&env, conversation, &signal);
                 if let MediaSignal::RecordingEnded {
                     recording: Some(handle),
                     ..
@@ -1195,7 +1170,9 @@ impl Runtime {
             } => {
                 let result = self.dial(now, from, to, tenant, timeline);
                 if let Ok((conversation, ..)) = &result {
-                    self.doors.acs.set_custom_context(*conversation, custom);
+                    if !custom.is_empty() {
+                        self.headers.insert(*conversation, custom);
+                    }
                 }
                 self.pump(now);
                 let result = result.map(|(conversation, leg, target)| {
@@ -1343,15 +1320,19 @@ impl Runtime {
                 let _ = reply.send(Ok(stats));
             }
             Request::Exec(job) => {
-                let mut ctx = DoorCtx {
+                let shared = Shared {
                     now,
                     engine: &mut self.engine,
                     directory: &self.directory,
-                    doors: &mut self.doors,
+                    named: &mut self.named,
+                    headers: &mut self.headers,
+                    ids: &mut *self.ids,
                 };
+                let doors = &mut self.doors;
                 // A bug in door code must not take every call down with the runtime task: the
                 // request fails (its reply is dropped: 503) and the runtime goes on.
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut ctx)));
+                let ran =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(shared, doors)));
                 if ran.is_err() {
                     tracing::error!("a door handler panicked inside the call runtime");
                 }
@@ -1378,7 +1359,7 @@ impl Runtime {
                     target: to.party.clone(),
                 },
                 &Routing(d),
-                &mut RandomIds,
+                &mut *self.ids,
             )
         });
         let (conversation, leg, target) = match result {
@@ -1415,8 +1396,7 @@ impl Runtime {
         timeline: Timeline,
     ) -> Result<(ConversationId, LegId), CallError> {
         let live = self
-            .doors
-            .meetings
+            .named
             .get(meeting)
             .copied()
             .filter(|c| self.engine.conversation(*c).is_some());
@@ -1428,7 +1408,7 @@ impl Runtime {
                         now,
                         Command::OpenConversation { tenant },
                         &Routing(d),
-                        &mut RandomIds,
+                        &mut *self.ids,
                     )
                 });
                 let Ok(Ack::Opened { conversation }) = opened else {
@@ -1436,9 +1416,7 @@ impl Runtime {
                         "the meeting could not be opened".into(),
                     ));
                 };
-                self.doors
-                    .meetings
-                    .insert(meeting.to_string(), conversation);
+                self.named.insert(meeting.to_string(), conversation);
                 conversation
             }
         };
@@ -1450,7 +1428,7 @@ impl Runtime {
                     party: who.party.clone(),
                 },
                 &Routing(d),
-                &mut RandomIds,
+                &mut *self.ids,
             )
         });
         let leg = match result {
@@ -1635,18 +1613,49 @@ fn wav_duration_ms(wav: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// A door that adopts nothing.
+    #[derive(Default)]
+    struct CountingDoor {
+        events: usize,
+    }
+
+    impl Door for CountingDoor {
+        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> bool {
+            false
+        }
+
+        fn event(&mut self, _: &DoorEnv<'_>, _: &Event) -> bool {
+            self.events += 1;
+            false
+        }
+
+        fn as_any(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+    }
+
+    /// A door that is never registered.
+    struct Absent;
+
+    impl Door for Absent {
+        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> bool {
+            false
+        }
+
+        fn event(&mut self, _: &DoorEnv<'_>, _: &Event) -> bool {
+            false
+        }
+
+        fn as_any(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+    }
+
     #[tokio::test]
     async fn door_code_runs_in_the_runtime_and_a_panic_does_not_stop_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("ringside.db");
         let directory = Arc::new(DirectoryStore::open(&db).expect("store"));
-        let key = ringside_identity::SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
-        let outbox = crate::outbox::Outbox::start(
-            &db,
-            crate::outbox::TokenSigner::new(key, "https://127.0.0.1:1".into()),
-            None,
-        )
-        .expect("outbox");
         let services = super::super::media_services::MediaServices::new(
             &crate::config::Config::default().media,
             true,
@@ -1654,28 +1663,39 @@ mod tests {
             None,
         )
         .expect("media services");
-        let doors = Doors {
-            graph: crate::graph::calls::GraphCalls::new(outbox.clone()),
-            meetings: Default::default(),
-            acs: crate::acs::calls::AcsCalls::new(outbox.clone()),
-            raw_media: None,
-        };
+        let doors = Doors::default().with(CountingDoor::default());
         let runtime =
             CallRuntime::start(directory, dir.path(), None, services, doors).expect("runtime");
         let unknown = LegId(ringside_model::Guid::from_u128(7));
         let refused = runtime
-            .exec(move |ctx| ctx.command(Command::KeepAlive { leg: unknown }))
+            .exec(move |ctx: &mut DoorCtx<'_, CountingDoor>| {
+                ctx.command(Command::KeepAlive { leg: unknown })
+            })
             .await
             .expect("ran");
         assert_eq!(refused, Err(EngineError::UnknownLeg(unknown)));
         let failed = runtime
-            .exec(|_: &mut DoorCtx<'_>| -> u8 { panic!("door bug") })
+            .exec(|_: &mut DoorCtx<'_, CountingDoor>| -> u8 { panic!("door bug") })
             .await;
         assert_eq!(failed, Err(CallError::Unavailable));
-        let after = runtime.exec(|ctx| ctx.engine().conversation_count()).await;
+        let after = runtime
+            .exec(|ctx: &mut DoorCtx<'_, CountingDoor>| ctx.engine().conversation_count())
+            .await;
         assert_eq!(after, Ok(0), "the runtime still answers");
+        let absent = runtime.exec(|_: &mut DoorCtx<'_, Absent>| 1).await;
+        assert_eq!(absent, Err(CallError::Unavailable), "an unregistered door");
+        let opened = runtime
+            .exec(|ctx: &mut DoorCtx<'_, CountingDoor>| {
+                let tenant = ringside_model::TenantId(ringside_model::Guid::from_u128(1));
+                let first = ctx.named_conversation("meeting-1", tenant);
+                let again = ctx.named_conversation("meeting-1", tenant);
+                (first, again)
+            })
+            .await
+            .expect("ran");
+        assert!(opened.0.is_ok());
+        assert_eq!(opened.0, opened.1, "a name keeps its live conversation");
         runtime.shutdown();
-        outbox.stop();
     }
 
     #[test]

@@ -6,7 +6,9 @@
 mod auth;
 pub(crate) mod calls;
 pub(crate) mod meetings;
+pub(crate) mod raw_media;
 mod resource_accounts;
+pub mod stream_wire;
 
 pub(crate) use auth::GraphCaller;
 

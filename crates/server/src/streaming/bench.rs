@@ -22,9 +22,7 @@ use ringside_engine::{ConversationId, LegId};
 use ringside_media::procfs;
 use tokio::net::TcpListener;
 
-use super::{
-    Dialect, StreamChannel, StreamEventKind, StreamId, StreamOwner, StreamRate, StreamSpec,
-};
+use super::{StreamChannel, StreamEventKind, StreamId, StreamRate, StreamSpec};
 use crate::serve::{ServeOptions, Server};
 
 /// What to run.
@@ -288,16 +286,16 @@ async fn measure(
                 conversation: *conversation,
                 leg: *leg,
                 url: format!("ws://127.0.0.1:{port}/media"),
-                dialect: Dialect::Acs {
+                codec: Arc::new(crate::acs::stream_wire::AcsCodec {
                     subscription_id: format!("bench-{}", ids.len()),
-                },
+                }),
                 channel: StreamChannel::Mixed,
                 rate: options.rate,
                 bidirectional: false,
                 bearer: None,
                 headers: Vec::new(),
                 participants: HashMap::new(),
-                owner: StreamOwner::Platform,
+                owner: "platform",
             })
             .map_err(|e| anyhow!("start: {e}"))?;
         ids.push(id);

@@ -24,10 +24,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
-use super::acs_wire::{self, Inbound};
+use super::codec::{Inbound, Received, StreamCodec, WireError, WireMessage};
 use super::{
-    graph_wire, ConnCounters, Control, Dialect, StreamEvent, StreamEventKind, StreamId,
-    StreamPolicy, StreamService, StreamSpec, ToRuntime, MAX_INBOUND_MESSAGE,
+    ConnCounters, Control, StreamEvent, StreamEventKind, StreamId, StreamPolicy, StreamService,
+    StreamSpec, ToRuntime, MAX_INBOUND_MESSAGE,
 };
 
 /// Bytes tungstenite reads at a time. Its default (128 KiB) is zero-filled before every read,
@@ -321,7 +321,7 @@ impl Connection {
         counters: &mut ConnCounters,
     ) -> (End, Option<StreamCounters>) {
         let mut encoder = Encoder::new(&self.spec);
-        if let Err(error) = socket.send(Message::text(encoder.header())).await {
+        if let Err(error) = socket.send(encoder.header()).await {
             return (
                 End::Failed(format!("the media socket failed: {error}")),
                 None,
@@ -381,7 +381,7 @@ impl Connection {
                             let Some(message) = encoder.dtmf(tone) else {
                                 continue;
                             };
-                            if let Err(error) = socket.send(Message::text(message)).await {
+                            if let Err(error) = socket.send(message).await {
                                 return (End::Failed(format!("the media socket failed: {error}")), None);
                             }
                             counters.dtmf_sent += 1;
@@ -397,13 +397,11 @@ impl Connection {
     }
 
     fn inbound(&self, message: Message, counters: &mut ConnCounters) {
-        let parsed = match (&self.spec.dialect, &message) {
-            (Dialect::Acs { .. }, Message::Text(text)) => acs_wire::parse_inbound(text.as_str()),
-            (Dialect::GraphRawMedia { .. }, Message::Binary(bytes)) => {
-                graph_wire::parse_binary(bytes)
-            }
-            (_, Message::Ping(_) | Message::Pong(_)) => return,
-            _ => Err(acs_wire::WireError("unsupported message".into())),
+        let parsed = match &message {
+            Message::Text(text) => self.spec.codec.parse(Received::Text(text.as_str())),
+            Message::Binary(bytes) => self.spec.codec.parse(Received::Binary(bytes)),
+            Message::Ping(_) | Message::Pong(_) => return,
+            _ => Err(WireError("unsupported message".into())),
         };
         match parsed {
             Ok(Inbound::Audio(samples)) if self.spec.bidirectional => {
@@ -422,14 +420,14 @@ impl Connection {
 
 async fn close(socket: &mut Socket, encoder: &Encoder, reason: &str) {
     if let Some(last) = encoder.stop(reason) {
-        let _ = socket.send(Message::text(last)).await;
+        let _ = socket.send(last).await;
     }
     let _ = socket.close(None).await;
 }
 
-/// Renders frames in the stream's dialect.
+/// Renders frames with the stream's codec.
 struct Encoder {
-    dialect: Dialect,
+    codec: Arc<dyn StreamCodec>,
     rate: ringside_media::StreamRate,
     names: HashMap<LegId, String>,
     started: SystemTime,
@@ -438,90 +436,40 @@ struct Encoder {
 impl Encoder {
     fn new(spec: &StreamSpec) -> Encoder {
         Encoder {
-            dialect: spec.dialect.clone(),
+            codec: spec.codec.clone(),
             rate: spec.rate,
             names: spec.participants.clone(),
             started: SystemTime::now(),
         }
     }
 
-    fn header(&self) -> String {
-        match &self.dialect {
-            Dialect::Acs { subscription_id } => acs_wire::metadata(subscription_id, self.rate.hz()),
-            Dialect::GraphRawMedia {
-                call_id,
-                call_chain_id,
-            } => graph_wire::start(call_id, call_chain_id, self.rate),
-        }
-    }
-
-    fn name(&self, leg: Option<LegId>) -> Option<String> {
-        leg.map(|leg| {
-            self.names
-                .get(&leg)
-                .cloned()
-                .unwrap_or_else(|| leg.0.to_string())
-        })
+    fn header(&self) -> Message {
+        message(self.codec.header(self.rate))
     }
 
     fn frame(&mut self, frame: &StreamFrame) -> Message {
-        match &self.dialect {
-            Dialect::Acs { .. } => {
-                let name = self.name(frame.participant);
-                let at = self.started + Duration::from_millis(frame.timestamp_ms);
-                Message::text(acs_wire::audio(
-                    &iso_ms(at),
-                    name.as_deref(),
-                    &frame.samples,
-                    frame.silent,
-                ))
-            }
-            Dialect::GraphRawMedia { .. } => Message::binary(graph_wire::audio(&frame.samples)),
-        }
+        let at = self.started + Duration::from_millis(frame.timestamp_ms);
+        let named = frame.participant.and_then(|leg| self.names.get(&leg));
+        let message = match (frame.participant, named) {
+            (Some(_), Some(name)) => self.codec.frame(at, Some(name), frame),
+            (Some(leg), None) => self.codec.frame(at, Some(&leg.0.to_string()), frame),
+            (None, _) => self.codec.frame(at, None, frame),
+        };
+        self::message(message)
     }
 
-    /// ACS `DtmfData`; raw media carries no DTMF.
-    fn dtmf(&self, tone: char) -> Option<String> {
-        match &self.dialect {
-            Dialect::Acs { .. } => Some(acs_wire::dtmf(tone)),
-            Dialect::GraphRawMedia { .. } => None,
-        }
+    fn dtmf(&self, tone: char) -> Option<Message> {
+        self.codec.dtmf(tone).map(message)
     }
 
-    fn stop(&self, reason: &str) -> Option<String> {
-        match &self.dialect {
-            Dialect::Acs { .. } => None,
-            Dialect::GraphRawMedia { .. } => Some(graph_wire::stop(reason)),
-        }
+    fn stop(&self, reason: &str) -> Option<Message> {
+        self.codec.stop(reason).map(message)
     }
 }
 
-/// `2024-11-15T19:16:12.925Z`.
-fn iso_ms(at: SystemTime) -> String {
-    let since = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let stamp = time::OffsetDateTime::from_unix_timestamp(since.as_secs() as i64)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        stamp.year(),
-        u8::from(stamp.month()),
-        stamp.day(),
-        stamp.hour(),
-        stamp.minute(),
-        stamp.second(),
-        since.subsec_millis()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_iso_with_milliseconds() {
-        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_731_698_172_925);
-        assert_eq!(iso_ms(at), "2024-11-15T19:16:12.925Z");
+fn message(wire: WireMessage) -> Message {
+    match wire {
+        WireMessage::Text(text) => Message::text(text),
+        WireMessage::Binary(bytes) => Message::binary(bytes),
     }
 }

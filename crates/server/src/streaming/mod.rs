@@ -6,7 +6,7 @@
 //!
 //! - A door (ACS media streaming, Graph app-hosted media) or the platform calls
 //!   [`StreamService::start`] with a [`StreamSpec`] (conversation, bot leg, `ws(s)://` target,
-//!   [`Dialect`], channel, rate, bidirectional, bearer token, extra headers). It checks the URL
+//!   [`StreamCodec`](codec::StreamCodec), channel, rate, bidirectional, bearer token, extra headers). It checks the URL
 //!   (scheme, credentials, address rules for IP literals) and returns a [`StreamId`] at once.
 //! - One tokio task per stream ([`conn`]) resolves the host (every address checked against the
 //!   rules), connects with a time limit (TLS: the Mozilla roots plus the local CA; loopback hosts
@@ -15,7 +15,7 @@
 //! - The media shards hand every tick's `StreamFrames` batch to [`StreamService::route`] on their
 //!   own threads: each frame goes into its stream's bounded queue with `try_send`; a full queue
 //!   drops the frame and counts it, so a slow app never holds up the media clock.
-//! - Inbound messages (bidirectional) are parsed by the dialect ([`acs_wire`], [`graph_wire`]);
+//! - Inbound messages (bidirectional) are parsed by the stream's codec (the door's wire format);
 //!   audio of a valid size becomes `MediaCommand::StreamAudio` (played as the bot leg's voice);
 //!   anything else is counted and ignored.
 //! - [`StreamEvent`]s (connected, failed, stopped with counters) go to the runtime, which hands
@@ -25,10 +25,9 @@
 //! The stream ends when the owner stops it, the app closes the socket, the socket fails, or the
 //! plane reports the tap ended (the bot leg disconnected or the conversation ended).
 
-pub mod acs_wire;
 pub mod bench;
+pub mod codec;
 mod conn;
-pub mod graph_wire;
 pub(crate) mod tap;
 
 use std::collections::HashMap;
@@ -59,38 +58,8 @@ pub const MAX_INBOUND_MESSAGE: usize = 256 * 1024;
 /// Largest piece of inbound audio accepted in one message (1 s at 24 kHz).
 pub const MAX_INBOUND_SAMPLES: usize = 24_000;
 
-/// The wire format spoken on the socket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    /// ACS Call Automation media streaming (`AudioMetadata`, `AudioData`, `DtmfData` out;
-    /// `AudioData`/`StopAudio` in, either casing).
-    Acs {
-        /// `audioMetadata.subscriptionId`.
-        subscription_id: String,
-    },
-    /// Ringside raw media for Graph `appHostedMediaConfig` bots (docs/app-hosted-media.md):
-    /// binary PCM frames both ways.
-    GraphRawMedia {
-        /// The Graph call id (in the `start` message).
-        call_id: String,
-        /// The call chain id (in the `start` message).
-        call_chain_id: String,
-    },
-}
-
-/// Who started a stream (its events go to that door).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamOwner {
-    /// The ACS door (media streaming).
-    Acs,
-    /// The Graph door (app-hosted media).
-    Graph,
-    /// The platform or a test.
-    Platform,
-}
-
 /// What to stream where.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StreamSpec {
     /// The conversation.
     pub conversation: ConversationId,
@@ -98,8 +67,8 @@ pub struct StreamSpec {
     pub leg: LegId,
     /// `wss://…` (or `ws://` to a loopback host where loopback is allowed).
     pub url: String,
-    /// The wire format.
-    pub dialect: Dialect,
+    /// The wire format, from the door that starts the stream.
+    pub codec: Arc<dyn codec::StreamCodec>,
     /// Mixed or unmixed.
     pub channel: StreamChannel,
     /// 16 or 24 kHz.
@@ -113,8 +82,8 @@ pub struct StreamSpec {
     /// Names of participant legs in unmixed frames (ACS `participantRawID`); a leg without one
     /// is named by its id.
     pub participants: HashMap<LegId, String>,
-    /// Who gets the events.
-    pub owner: StreamOwner,
+    /// Who started the stream (a door's tag, e.g. `"acs"`); its events name it.
+    pub owner: &'static str,
 }
 
 /// Why a stream cannot start (checked before anything connects).
@@ -168,7 +137,7 @@ pub struct StreamEvent {
     /// Its bot leg.
     pub leg: LegId,
     /// Its owner.
-    pub owner: StreamOwner,
+    pub owner: &'static str,
     /// What happened.
     pub kind: StreamEventKind,
 }

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{
     lock, write, ConnCounters, Control, Route, RuntimeSink, StreamChannel, StreamError,
-    StreamEvent, StreamEventKind, StreamId, StreamOwner, StreamRate, StreamService, ToRuntime,
+    StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, ToRuntime,
 };
 
 /// How long a stopping tap waits for the media plane to confirm (and flush) the stop.
@@ -38,7 +38,7 @@ pub(crate) struct LocalTap {
     pub(crate) id: StreamId,
     conversation: ConversationId,
     leg: LegId,
-    owner: StreamOwner,
+    owner: &'static str,
     frames: mpsc::Receiver<StreamFrame>,
     control: mpsc::UnboundedReceiver<Control>,
     dropped: Arc<AtomicU64>,
@@ -57,7 +57,7 @@ impl StreamService {
         leg: LegId,
         channel: StreamChannel,
         rate: StreamRate,
-        owner: StreamOwner,
+        owner: &'static str,
         queue: usize,
     ) -> Result<LocalTap, StreamError> {
         let runtime = self

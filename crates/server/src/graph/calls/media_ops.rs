@@ -41,6 +41,7 @@ use serde_json::Value;
 
 use super::render;
 use super::routes::{run, version_of, VERSIONS};
+use super::table::GraphCalls;
 use super::wire;
 use crate::calls::door::DoorCtx;
 use crate::calls::fetch::FetchError;
@@ -225,7 +226,7 @@ fn raw_bool(bytes: &[u8], name: &str) -> Result<Option<bool>, ApiError> {
 /// Issues the command for the caller's call and renders the operation: stored for
 /// `GET …/operations/{id}`, marked quiet when already final, answered 200 with `Location`.
 fn start_operation(
-    ctx: &mut DoorCtx<'_>,
+    ctx: &mut DoorCtx<'_, GraphCalls>,
     caller: &GraphCaller,
     leg: LegId,
     service_hosted_only: Option<&str>,
@@ -249,7 +250,7 @@ fn start_operation(
 /// the operation before it is stored and returned.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn start_operation_with(
-    ctx: &mut DoorCtx<'_>,
+    ctx: &mut DoorCtx<'_, GraphCalls>,
     caller: &GraphCaller,
     leg: LegId,
     service_hosted_only: Option<&str>,
@@ -258,7 +259,7 @@ pub(super) fn start_operation_with(
     context: String,
     decorate: impl FnOnce(&mut CommsOperation),
 ) -> Result<Response, ApiError> {
-    let call = ctx.graph().owned(caller, leg)?;
+    let call = ctx.door().owned(caller, leg)?;
     if let Some(action) = service_hosted_only {
         service_hosted(call.media_config.as_ref(), action)?;
     }
@@ -283,7 +284,7 @@ pub(super) fn start_operation_with(
         record.recording_access_token = None;
     }
     decorate(&mut op);
-    if let Some(call) = ctx.graph().get_mut(leg) {
+    if let Some(call) = ctx.door().get_mut(leg) {
         call.remember_operation(info.id, op.clone());
         if matches!(
             info.status,
@@ -374,7 +375,7 @@ async fn play_prompt(
     let leg = target.leg;
     let check = caller.clone();
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&check, leg)?;
+        let call = ctx.door().owned(&check, leg)?;
         service_hosted(call.media_config.as_ref(), "playPrompt")
     })
     .await?;
@@ -469,7 +470,7 @@ async fn record_response(
     let leg = target.leg;
     let check = caller.clone();
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&check, leg)?;
+        let call = ctx.door().owned(&check, leg)?;
         service_hosted(call.media_config.as_ref(), "recordResponse")
     })
     .await?;

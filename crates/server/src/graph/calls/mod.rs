@@ -23,7 +23,7 @@
 //!    through the path normaliser (`crate::http`).
 //! 2. In the handler: `let id = wire::call_id(&id)?;`, parse the body with
 //!    `wire::action_body::<T>(&bytes)?`, then `state.calls().exec(move |ctx| { let (graph, env)
-//!    = ctx.graph_env(); let call = graph.owned(&caller, id)?; … ctx.command(…) … })`.
+//!    = ctx.door_env(); let call = graph.owned(&caller, id)?; … ctx.command(…) … })`.
 //! 3. For an operation: render the response with [`render::operation`] (right `@odata.type`
 //!    from the [`OperationKind`](ringside_engine::OperationKind)), store it with
 //!    [`GraphCall::remember_operation`] so `GET …/operations/{id}` finds it, answer 200 (or 202)

@@ -31,6 +31,7 @@ use serde_json::{json, Value};
 use super::media_ops::{client_context, media_ref, prefetch, prepare, start_operation_with};
 use super::render;
 use super::routes::{run, VERSIONS};
+use super::table::GraphCalls;
 use super::wire;
 use crate::calls::door::DoorCtx;
 use crate::error::{read_body, ApiError};
@@ -101,12 +102,12 @@ fn participant_id(text: &str) -> Result<LegId, ApiError> {
 
 /// The caller's live call's conversation, refusing two-party calls for group-only actions.
 fn group_call(
-    ctx: &mut DoorCtx<'_>,
+    ctx: &mut DoorCtx<'_, GraphCalls>,
     caller: &GraphCaller,
     leg: LegId,
     action: &str,
 ) -> Result<ConversationId, ApiError> {
-    let conversation = ctx.graph().owned(caller, leg)?.conversation;
+    let conversation = ctx.door().owned(caller, leg)?.conversation;
     let group = ctx.conversation(conversation).is_some_and(|c| c.group);
     if !group {
         return Err(ApiError::new(
@@ -121,7 +122,7 @@ fn group_call(
 /// 404 unless `participant` is in the call's roster (connected) — or, with `pending_ok`, at least
 /// a live leg of the same conversation (an invitee still ringing).
 fn check_participant(
-    ctx: &DoorCtx<'_>,
+    ctx: &DoorCtx<'_, GraphCalls>,
     conversation: ConversationId,
     participant: LegId,
     pending_ok: bool,
@@ -153,8 +154,12 @@ fn accepted(mut response: Response) -> Response {
 }
 
 /// The roster as Graph participants, with the bot's `recordingInfo`.
-fn roster(ctx: &mut DoorCtx<'_>, caller: &GraphCaller, leg: LegId) -> Result<Vec<Value>, ApiError> {
-    let call = ctx.graph().visible(caller, leg)?;
+fn roster(
+    ctx: &mut DoorCtx<'_, GraphCalls>,
+    caller: &GraphCaller,
+    leg: LegId,
+) -> Result<Vec<Value>, ApiError> {
+    let call = ctx.door().visible(caller, leg)?;
     let (conversation, recording) = (call.conversation, call.recording_status);
     let sequence = ctx.conversation(conversation).map(|c| c.roster_sequence);
     // A conversation that is gone (the call ended) has nobody left.
@@ -275,7 +280,7 @@ async fn invite(
         for target in &targets {
             if let Some(other) = target.replaces {
                 // The call being replaced must be the same bot's.
-                ctx.graph().owned(&caller, other)?;
+                ctx.door().owned(&caller, other)?;
             }
         }
         start_operation_with(
@@ -349,7 +354,7 @@ async fn remove(
         Permission::CallsInitiateGroupCallAll,
     ])?;
     run(&state, move |ctx| {
-        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
         if participant == leg {
             return Err(ApiError::bad_request(
                 "A bot removes itself with DELETE /communications/calls/{id}.",
@@ -388,7 +393,7 @@ async fn start_hold(
     let leg = target.leg;
     let (location, odata) = (target.location(), target.context());
     run(&state, move |ctx| {
-        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
         check_participant(ctx, conversation, participant, false)?;
         start_operation_with(
             ctx,
@@ -424,7 +429,7 @@ async fn stop_hold(
     let leg = target.leg;
     let (location, odata) = (target.location(), target.context());
     run(&state, move |ctx| {
-        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
         check_participant(ctx, conversation, participant, false)?;
         start_operation_with(
             ctx,
@@ -525,7 +530,7 @@ async fn update_recording_status(
     let leg = target.leg;
     let (location, odata) = (target.location(), target.context());
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         call.recording_status = Some(body.status);
         let id = OperationId(crate::state::new_guid());
         let mut op =
@@ -537,7 +542,7 @@ async fn update_recording_status(
             OperationStatus::Completed,
             Some(ringside_engine::Outcome::Success.graph_result_info()),
         );
-        if let Some(call) = ctx.graph().get_mut(leg) {
+        if let Some(call) = ctx.door().get_mut(leg) {
             call.remember_operation(id, op.clone());
             call.quiet(id);
         }
@@ -565,7 +570,7 @@ async fn change_screen_sharing_role(
     let body: ChangeScreenSharingRoleRequest = wire::action_body(&bytes)?;
     run(&state, move |ctx| {
         group_call(ctx, &caller, leg, "changeScreenSharingRole")?;
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         if !matches!(call.media_config, Some(MediaConfig::AppHosted(_))) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -599,7 +604,7 @@ async fn add_large_gallery_view(
     client_context(body.client_context)?;
     let leg = target.leg;
     run(&state, move |ctx| {
-        ctx.graph().owned(&caller, leg)?;
+        ctx.door().owned(&caller, leg)?;
         Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "NotSupported",
@@ -620,7 +625,7 @@ async fn list_content_sharing(
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "contentSharingSessions");
     run(&state, move |ctx| {
-        ctx.graph().visible(&caller, leg)?;
+        ctx.door().visible(&caller, leg)?;
         Ok(Json(json!({ "@odata.context": context, "value": [] })))
     })
     .await
@@ -634,7 +639,7 @@ async fn get_content_sharing(
 ) -> Result<Json<Value>, ApiError> {
     let leg = wire::call_id(&id)?;
     run(&state, move |ctx| {
-        ctx.graph().visible(&caller, leg)?;
+        ctx.door().visible(&caller, leg)?;
         Err(ApiError::not_found(format!(
             "contentSharingSession '{}' was not found.",
             ringside_directory::validate::clip(&sid)
@@ -654,7 +659,7 @@ fn group_permission(caller: &GraphCaller) -> Result<(), ApiError> {
 
 /// Checks a group against the call's roster; fills in defaults.
 fn validate_group(
-    ctx: &DoorCtx<'_>,
+    ctx: &DoorCtx<'_, GraphCalls>,
     conversation: ConversationId,
     group: &mut AudioRoutingGroup,
 ) -> Result<(), ApiError> {
@@ -719,7 +724,7 @@ async fn create_group(
     let mut group = group_from(&bytes)?;
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
     run(&state, move |ctx| {
-        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
         validate_group(ctx, conversation, &mut group)?;
         let id = group
             .id
@@ -727,7 +732,7 @@ async fn create_group(
             .filter(|id| !id.trim().is_empty())
             .unwrap_or_else(|| crate::state::new_guid().to_string());
         group.id = Some(id.clone());
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         if call
             .audio_routing_groups
             .iter()
@@ -759,7 +764,7 @@ async fn list_groups(
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups");
     run(&state, move |ctx| {
-        let call = ctx.graph().visible(&caller, leg)?;
+        let call = ctx.door().visible(&caller, leg)?;
         Ok(Json(json!({
             "@odata.context": context,
             "value": call.audio_routing_groups,
@@ -794,7 +799,7 @@ async fn get_group(
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
     run(&state, move |ctx| {
-        let call = ctx.graph().visible(&caller, leg)?;
+        let call = ctx.door().visible(&caller, leg)?;
         let group = find_group(&mut call.audio_routing_groups, &gid)?.clone();
         Ok(group_body(group, context))
     })
@@ -819,7 +824,7 @@ async fn patch_group(
     };
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let conversation = call.conversation;
         let current = find_group(&mut call.audio_routing_groups, &gid)?.clone();
         let mut merged = serde_json::to_value(&current).map_err(ApiError::internal)?;
@@ -832,7 +837,7 @@ async fn patch_group(
         let mut updated = group_from(merged.to_string().as_bytes())?;
         updated.id = current.id.clone();
         validate_group(ctx, conversation, &mut updated)?;
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         *find_group(&mut call.audio_routing_groups, &gid)? = updated.clone();
         Ok(group_body(updated, context))
     })
@@ -848,7 +853,7 @@ async fn delete_group(
     group_permission(&caller)?;
     let leg = wire::call_id(&id)?;
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         find_group(&mut call.audio_routing_groups, &gid)?;
         call.audio_routing_groups
             .retain(|g| g.id.as_deref() != Some(gid.as_str()));

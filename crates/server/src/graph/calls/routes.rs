@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::render;
 use super::table::GraphCall;
+use super::table::GraphCalls;
 use super::wire;
 use crate::calls::door::DoorCtx;
 use crate::error::{parse_json, read_body, ApiError};
@@ -60,7 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Runs door code in the call runtime and flattens the two error layers.
 pub(crate) async fn run<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&mut DoorCtx<'_>) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&mut DoorCtx<'_, GraphCalls>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     state.calls().exec(f).await.map_err(wire::runtime_error)?
 }
@@ -267,7 +268,7 @@ async fn create(
         ));
         resource.odata_id = None;
         resource.odata_etag = None;
-        ctx.graph().insert(row);
+        ctx.door().insert(row);
         CallCreatedResponse(&resource)
             .to_value()
             .map(|v| (leg, v))
@@ -326,7 +327,7 @@ async fn join_meeting(
     let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
     let (leg, value) = run(&state, move |ctx| {
         let conversation = ctx
-            .meeting_conversation(&meeting.id, tenant)
+            .named_conversation(&meeting.id, tenant)
             .map_err(wire::engine_error)?;
         let ack = ctx
             .command(Command::Join {
@@ -374,7 +375,7 @@ async fn join_meeting(
         ));
         resource.odata_id = None;
         resource.odata_etag = None;
-        ctx.graph().insert(row);
+        ctx.door().insert(row);
         CallCreatedResponse(&resource)
             .to_value()
             .map(|v| (leg, v))
@@ -428,7 +429,7 @@ async fn get_call(
     let leg = wire::call_id(&id)?;
     let base = state.base_url().to_string();
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let mut resource = render::call_resource(call);
         resource.odata_context = Some(format!(
             "{base}/{version}/$metadata#communications/calls/$entity"
@@ -449,7 +450,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let leg = wire::call_id(&id)?;
     run(&state, move |ctx| {
-        ctx.graph().owned(&caller, leg)?;
+        ctx.door().owned(&caller, leg)?;
         ctx.command(Command::HangUp { leg })
             .map_err(wire::engine_error)?;
         Ok(StatusCode::NO_CONTENT)
@@ -477,7 +478,7 @@ async fn answer(
     }
     let (prefetch_as, prefetch_config) = (caller.clone(), body.media_config.clone());
     let response = run(&state, move |ctx| {
-        let conversation = ctx.graph().owned(&caller, leg)?.conversation;
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
         // Answering into a group call (an invitation) needs a join role (digest §3.0).
         if ctx.conversation(conversation).is_some_and(|c| c.group) {
             caller.require_any(&[
@@ -485,7 +486,7 @@ async fn answer(
                 Permission::CallsJoinGroupCallAsGuestAll,
             ])?;
         }
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let before = call.clone();
         if let Some(uri) = callback {
             call.callback_uri = uri;
@@ -498,7 +499,7 @@ async fn answer(
             call.requested_modalities = body.accepted_modalities;
         }
         if let Err(error) = ctx.command(Command::Answer { leg }) {
-            if let Some(call) = ctx.graph().get_mut(leg) {
+            if let Some(call) = ctx.door().get_mut(leg) {
                 *call = before;
             }
             return Err(wire::engine_error(error));
@@ -541,13 +542,13 @@ async fn reject(
         .map(wire::callback_uri)
         .transpose()?;
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let before = call.callback_uri.clone();
         if let Some(uri) = callback {
             call.callback_uri = uri;
         }
         if let Err(error) = ctx.command(Command::Reject { leg, reason }) {
-            if let Some(call) = ctx.graph().get_mut(leg) {
+            if let Some(call) = ctx.door().get_mut(leg) {
                 call.callback_uri = before;
             }
             return Err(wire::engine_error(error));
@@ -594,7 +595,7 @@ async fn redirect(
         .map(wire::callback_uri)
         .transpose()?;
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let before = call.callback_uri.clone();
         if let Some(uri) = callback {
             call.callback_uri = uri;
@@ -604,7 +605,7 @@ async fn redirect(
             targets,
             timeout,
         }) {
-            if let Some(call) = ctx.graph().get_mut(leg) {
+            if let Some(call) = ctx.door().get_mut(leg) {
                 call.callback_uri = before;
             }
             return Err(wire::engine_error(error));
@@ -635,11 +636,11 @@ async fn transfer(
     let transferee = body.transferee.clone();
     let client_context = body.client_context.clone().unwrap_or_default();
     run(&state, move |ctx| {
-        let call = ctx.graph().owned(&caller, leg)?;
+        let call = ctx.door().owned(&caller, leg)?;
         let conversation = call.conversation;
         if let Some(other) = replaces {
             // The consultative call must be the same bot's.
-            ctx.graph().owned(&caller, other)?;
+            ctx.door().owned(&caller, other)?;
         }
         let transferee = match transferee {
             None => None,
@@ -659,7 +660,7 @@ async fn transfer(
 
 /// The participant leg a `participantInfo` names: by `participantId`, else by identity.
 fn find_participant(
-    ctx: &DoorCtx<'_>,
+    ctx: &DoorCtx<'_, GraphCalls>,
     conversation: ringside_engine::ConversationId,
     own: LegId,
     caller: &GraphCaller,
@@ -688,7 +689,7 @@ async fn keep_alive(
 ) -> Result<Response, ApiError> {
     let leg = wire::call_id(&id)?;
     run(&state, move |ctx| {
-        ctx.graph().owned(&caller, leg)?;
+        ctx.door().owned(&caller, leg)?;
         ctx.command(Command::KeepAlive { leg })
             .map_err(wire::engine_error)?;
         let mut response = StatusCode::OK.into_response();
@@ -719,7 +720,7 @@ async fn get_operation(
             ))
         })?;
     run(&state, move |ctx| {
-        let call = ctx.graph().visible(&caller, leg)?;
+        let call = ctx.door().visible(&caller, leg)?;
         let op = call
             .operations
             .get(&op_id)

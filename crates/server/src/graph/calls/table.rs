@@ -15,10 +15,23 @@ use ringside_model::{AppId, TenantId};
 use ringside_store::{NewOutboxRow, RetryPolicy};
 
 use super::render;
-use crate::calls::door::DoorEnv;
+use crate::calls::door::{Door, DoorEnv};
 use crate::error::ApiError;
+use crate::graph::raw_media::RawMedia;
 use crate::graph::GraphCaller;
-use crate::outbox::{Outbox, DIALECT_GRAPH};
+use crate::outbox::{DeliveryProfile, Outbox};
+
+/// `User-Agent` of Graph's calling notifications (digest §6.1).
+const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+
+/// How the door's notifications are delivered: signed with a platform JWT for the bot, with
+/// Graph's calling user agent.
+pub(crate) const DELIVERY: DeliveryProfile = DeliveryProfile {
+    name: "graph",
+    bearer_token: true,
+    headers: &[("user-agent", GRAPH_USER_AGENT)],
+    attempt_count_header: None,
+};
 
 /// Ended calls remembered (for a precise 404 and `GET`), oldest forgotten first.
 const ENDED_KEPT: usize = 1_000;
@@ -154,6 +167,9 @@ pub(crate) struct GraphCalls {
     outbox: Outbox,
     /// Where recordResponse recordings are served (see [`super::media_ops::complete`]).
     recordings: Option<super::media_ops::RecordingLinks>,
+    /// App-hosted media connections (`None`: app-hosted calls get no media connection, as in
+    /// unit tests).
+    raw_media: Option<RawMedia>,
     calls: HashMap<LegId, GraphCall>,
     by_conversation: HashMap<ConversationId, Vec<LegId>>,
     ended: VecDeque<LegId>,
@@ -165,6 +181,7 @@ impl GraphCalls {
         GraphCalls {
             outbox,
             recordings: None,
+            raw_media: None,
             calls: HashMap::new(),
             by_conversation: HashMap::new(),
             ended: VecDeque::new(),
@@ -174,6 +191,12 @@ impl GraphCalls {
     /// Lets completed recordResponse operations carry their recording's location and token.
     pub(crate) fn with_recordings(mut self, links: super::media_ops::RecordingLinks) -> GraphCalls {
         self.recordings = Some(links);
+        self
+    }
+
+    /// Gives app-hosted calls their media connection.
+    pub(crate) fn with_raw_media(mut self, raw_media: RawMedia) -> GraphCalls {
+        self.raw_media = Some(raw_media);
         self
     }
 
@@ -255,7 +278,7 @@ impl GraphCalls {
         self.outbox.enqueue(NewOutboxRow {
             ordering_key: id.to_string(),
             target_url: call.callback_uri.clone(),
-            dialect: DIALECT_GRAPH.into(),
+            dialect: DELIVERY.name.into(),
             audience: call.bot.app.to_string(),
             tenant: call.tenant.to_string(),
             headers: vec![
@@ -297,7 +320,7 @@ impl GraphCalls {
 
     /// A call is offered to a bot: adopt it when the bot is a Graph bot with a calling webhook
     /// (renders the `created` incoming-call notification).
-    pub(crate) fn offer(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+    fn adopt(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         let Event::CallOffered {
             conversation,
             leg,
@@ -350,7 +373,7 @@ impl GraphCalls {
     }
 
     /// Renders an engine event for the Graph calls it concerns; `true` when it concerned one.
-    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+    fn render_event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         match event {
             Event::LegStateChanged {
                 leg,
@@ -507,5 +530,32 @@ impl GraphCalls {
                 }
             }
         }
+    }
+}
+
+impl Door for GraphCalls {
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
+        self.adopt(env, event)
+    }
+
+    fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        let owned = self.render_event(env, event);
+        if let (Event::LegStateChanged { leg, state, .. }, Some(raw)) = (event, &mut self.raw_media)
+        {
+            if let Some(call) = self.calls.get(leg) {
+                raw.follow(call, *state);
+            }
+        }
+        owned
+    }
+
+    fn stream_event(&mut self, _env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+        if let Some(raw) = &mut self.raw_media {
+            raw.stream_event(event);
+        }
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
     }
 }

@@ -1,13 +1,18 @@
 //! The ACS Call Automation media-streaming wire format (reference digest §6): `AudioMetadata`,
 //! `AudioData` and `DtmfData` text frames from Ringside to the app, and the app's `AudioData` /
 //! `StopAudio` frames (bidirectional) read with property names and `kind` values in any casing
-//! (the docs' PascalCase and the JS helpers' camelCase).
+//! (the docs' PascalCase and the JS helpers' camelCase), as the [`AcsCodec`] of a stream.
+
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::MAX_INBOUND_SAMPLES;
+use crate::streaming::codec::{
+    check_pcm, pcm_bytes, Inbound, Received, StreamCodec, WireError, WireMessage,
+};
+use crate::streaming::{StreamRate, MAX_INBOUND_SAMPLES};
 
 /// `{"kind":"AudioMetadata","audioMetadata":{…}}`.
 #[derive(Debug, Serialize)]
@@ -25,7 +30,8 @@ pub struct AudioMetadata<'a> {
     pub length: usize,
 }
 
-/// `{"kind":"AudioData","audioData":{…}}`.
+/// `{"kind":"AudioData","audioData":{…}}` (the shape [`audio`] writes by hand).
+#[cfg(test)]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioData<'a> {
@@ -132,45 +138,64 @@ fn to_text(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// PCM s16 little-endian bytes.
-pub fn pcm_bytes(samples: &[i16]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(samples.len() * 2);
-    for sample in samples {
-        bytes.extend_from_slice(&sample.to_le_bytes());
-    }
-    bytes
+/// The ACS media-streaming codec of one stream.
+pub struct AcsCodec {
+    /// `audioMetadata.subscriptionId`.
+    pub subscription_id: String,
 }
 
-/// PCM s16le bytes to samples; `None` for an odd length.
-pub fn pcm_samples(bytes: &[u8]) -> Option<Vec<i16>> {
-    if !bytes.len().is_multiple_of(2) {
-        return None;
+impl StreamCodec for AcsCodec {
+    fn header(&self, rate: StreamRate) -> WireMessage {
+        WireMessage::Text(metadata(&self.subscription_id, rate.hz()))
     }
-    Some(
-        bytes
-            .chunks_exact(2)
-            .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
-            .collect(),
+
+    fn frame(
+        &self,
+        at: SystemTime,
+        participant: Option<&str>,
+        frame: &ringside_media::StreamFrame,
+    ) -> WireMessage {
+        WireMessage::Text(audio(
+            &iso_ms(at),
+            participant,
+            &frame.samples,
+            frame.silent,
+        ))
+    }
+
+    fn dtmf(&self, tone: char) -> Option<WireMessage> {
+        Some(WireMessage::Text(dtmf(tone)))
+    }
+
+    fn stop(&self, _reason: &str) -> Option<WireMessage> {
+        None
+    }
+
+    fn parse(&self, message: Received<'_>) -> Result<Inbound, WireError> {
+        match message {
+            Received::Text(text) => parse_inbound(text),
+            Received::Binary(_) => Err(WireError("unsupported message".into())),
+        }
+    }
+}
+
+/// `2024-11-15T19:16:12.925Z`.
+fn iso_ms(at: SystemTime) -> String {
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let stamp = time::OffsetDateTime::from_unix_timestamp(since.as_secs() as i64)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        stamp.year(),
+        u8::from(stamp.month()),
+        stamp.day(),
+        stamp.hour(),
+        stamp.minute(),
+        stamp.second(),
+        since.subsec_millis()
     )
-}
-
-/// A message from the app.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Inbound {
-    /// Audio to play into the call (PCM at the stream's rate).
-    Audio(Vec<i16>),
-    /// Flush/stop the app's queued audio (barge-in).
-    StopAudio,
-}
-
-/// Why an inbound message was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WireError(pub String);
-
-impl std::fmt::Display for WireError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// A property by name in any casing.
@@ -218,17 +243,6 @@ pub fn decode_audio(data: &str) -> Result<Vec<i16>, WireError> {
     check_pcm(&bytes)
 }
 
-/// Raw PCM s16le bytes → samples, with the same limits as [`decode_audio`].
-pub fn check_pcm(bytes: &[u8]) -> Result<Vec<i16>, WireError> {
-    if bytes.is_empty() {
-        return Err(WireError("audio data is empty".into()));
-    }
-    if bytes.len() > MAX_INBOUND_SAMPLES * 2 {
-        return Err(WireError("audio data is longer than 1 s".into()));
-    }
-    pcm_samples(bytes).ok_or_else(|| WireError("audio data has an odd number of bytes".into()))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -267,6 +281,12 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn timestamps_are_iso_with_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_731_698_172_925);
+        assert_eq!(iso_ms(at), "2024-11-15T19:16:12.925Z");
+    }
 
     #[test]
     fn outbound_frames_have_the_documented_shape() {

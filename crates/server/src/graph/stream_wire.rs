@@ -5,8 +5,12 @@
 
 use serde_json::json;
 
-use super::acs_wire::{check_pcm, pcm_bytes, Inbound, WireError};
-use super::StreamRate;
+use std::time::SystemTime;
+
+use crate::streaming::codec::{
+    check_pcm, pcm_bytes, Inbound, Received, StreamCodec, WireError, WireMessage,
+};
+use crate::streaming::StreamRate;
 
 /// The first message: what the stream carries.
 pub fn start(call_id: &str, call_chain_id: &str, rate: StreamRate) -> String {
@@ -33,6 +37,45 @@ pub fn stop(reason: &str) -> String {
 /// at most 1 s).
 pub fn parse_binary(bytes: &[u8]) -> Result<Inbound, WireError> {
     check_pcm(bytes).map(Inbound::Audio)
+}
+
+/// The raw-media codec of one Graph app-hosted call.
+pub struct RawMediaCodec {
+    /// The Graph call id (in the `start` message).
+    pub call_id: String,
+    /// The call chain id (in the `start` message).
+    pub call_chain_id: String,
+}
+
+impl StreamCodec for RawMediaCodec {
+    fn header(&self, rate: StreamRate) -> WireMessage {
+        WireMessage::Text(start(&self.call_id, &self.call_chain_id, rate))
+    }
+
+    fn frame(
+        &self,
+        _at: SystemTime,
+        _participant: Option<&str>,
+        frame: &ringside_media::StreamFrame,
+    ) -> WireMessage {
+        WireMessage::Binary(audio(&frame.samples))
+    }
+
+    /// Raw media carries no DTMF.
+    fn dtmf(&self, _tone: char) -> Option<WireMessage> {
+        None
+    }
+
+    fn stop(&self, reason: &str) -> Option<WireMessage> {
+        Some(WireMessage::Text(stop(reason)))
+    }
+
+    fn parse(&self, message: Received<'_>) -> Result<Inbound, WireError> {
+        match message {
+            Received::Binary(bytes) => parse_binary(bytes),
+            Received::Text(_) => Err(WireError("unsupported message".into())),
+        }
+    }
 }
 
 #[cfg(test)]
