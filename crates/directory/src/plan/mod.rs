@@ -1,0 +1,116 @@
+//! `Directory::plan`: validates one command against the current state and returns its changes. This
+//! module is the dispatch and the account checks several resources share; each resource's rules live
+//! in its own submodule.
+
+mod acs;
+mod applications;
+mod consent;
+mod event_subscriptions;
+mod instances;
+mod licences;
+mod numbers;
+mod secrets;
+mod tenants;
+mod users;
+
+use ringside_model::{Guid, TenantId};
+
+use crate::command::{Change, Command};
+use crate::directory::Directory;
+use crate::error::{conflict, invalid, not_found, DirectoryError};
+use crate::records::{Account, Tenant};
+
+pub use applications::all_permissions;
+pub use secrets::MAX_SECRETS;
+
+impl Directory {
+    /// Validates `command` against the current state at `now` (unix seconds) and returns the record
+    /// changes that carry it out. Never mutates; an empty list means the command is already satisfied.
+    pub fn plan(&self, now: i64, command: &Command) -> Result<Vec<Change>, DirectoryError> {
+        match command {
+            Command::CreateTenant {
+                id,
+                display_name,
+                domain,
+            } => self.plan_create_tenant(Tenant {
+                id: *id,
+                display_name: display_name.clone(),
+                domain: domain.clone(),
+            }),
+            Command::CreateUser { .. } | Command::DeleteUser { .. } => self.plan_user(command),
+            Command::CreateApplication { .. } | Command::UpdateApplication { .. } => {
+                self.plan_application(command)
+            }
+            Command::AddSecret { .. } | Command::RemoveSecret { .. } => {
+                self.plan_secret(now, command)
+            }
+            Command::GrantConsent { .. } | Command::RevokeConsent { .. } => {
+                self.plan_consent(now, command)
+            }
+            Command::CreateApplicationInstance { .. }
+            | Command::SetApplicationInstance { .. }
+            | Command::SyncApplicationInstance { .. } => self.plan_instance(now, command),
+            Command::AssignLicence { .. } | Command::RemoveLicence { .. } => {
+                self.plan_licence(command)
+            }
+            Command::AcquireNumber { .. }
+            | Command::ReleaseNumber { .. }
+            | Command::AssignNumber { .. }
+            | Command::UnassignNumber { .. }
+            | Command::SetInstanceTelephoneNumber { .. } => self.plan_number(now, command),
+            Command::CreateAcsResource { .. } | Command::RotateAcsKey { .. } => {
+                self.plan_acs_resource(now, command)
+            }
+            Command::CreateEventSubscription { .. } | Command::DeleteEventSubscription { .. } => {
+                self.plan_event_subscription(now, command)
+            }
+        }
+    }
+
+    /// Plans and applies in one step (for callers without a store: tests, in-memory seeding).
+    pub fn execute(&mut self, now: i64, command: &Command) -> Result<Vec<Change>, DirectoryError> {
+        let changes = self.plan(now, command)?;
+        self.apply(&changes);
+        Ok(changes)
+    }
+
+    /// Object ids are unique across users and instances of every tenant; UPNs per tenant.
+    fn check_new_account(
+        &self,
+        tenant: TenantId,
+        id: Guid,
+        upn: &str,
+    ) -> Result<(), DirectoryError> {
+        if self.object_id_in_use(id) {
+            return Err(conflict(format!(
+                "object id {id} is already used by another account"
+            )));
+        }
+        if let Some(existing) = self.account_by_upn(tenant, upn) {
+            return Err(conflict(format!(
+                "user principal name '{upn}' is already used by {}",
+                existing.describe()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The user or application instance `id` of an existing tenant.
+    fn require_account(&self, tenant: TenantId, id: Guid) -> Result<Account<'_>, DirectoryError> {
+        self.require_tenant(tenant)?;
+        self.account(tenant, id).ok_or_else(|| {
+            not_found(format!(
+                "no user or application instance {id} in tenant {tenant}"
+            ))
+        })
+    }
+}
+
+/// What a resource's planner returns for a command that is not its own. [`Directory::plan`] routes
+/// every command to the planner of its resource, so this never happens; it is an error, not a panic.
+fn misrouted(command: &Command) -> DirectoryError {
+    invalid(format!(
+        "{} was routed to the wrong planner",
+        command.name()
+    ))
+}
