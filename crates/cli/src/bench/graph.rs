@@ -9,6 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use reqwest::Method;
 use serde_json::json;
 
+use super::fixtures::{beep, upload_wav, users_answer_at_once, users_default, wav_16k};
 use super::measure::{self, CpuWindow, Latencies, Progress};
 use super::receiver::Receiver;
 use super::report::Report;
@@ -26,34 +27,6 @@ struct Ctx {
     hook: String,
     receiver: Receiver,
     latencies: Latencies,
-}
-
-/// Makes every directory user answer at once, so create → established measures the platform.
-pub(crate) async fn users_answer_at_once(server: &Server) -> Result<()> {
-    for user in &server.dev.users {
-        server
-            .admin(
-                Method::PUT,
-                &format!("/phones/{}/behaviour", user.id),
-                Some(&json!({"answerAfter": "0ms"})),
-            )
-            .await
-            .context("setting a user's behaviour")?;
-    }
-    Ok(())
-}
-
-/// Puts the users' behaviour back to the default.
-pub(crate) async fn users_default(server: &Server) {
-    for user in &server.dev.users {
-        let _ = server
-            .admin(
-                Method::DELETE,
-                &format!("/phones/{}/behaviour", user.id),
-                None,
-            )
-            .await;
-    }
 }
 
 async fn context(server: &Server) -> Result<Arc<Ctx>> {
@@ -154,18 +127,8 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
 }
 
 /// Uploads a short prompt (a 200 ms 440 Hz beep) and returns its `ringside-media:` URI.
-pub(crate) async fn upload_beep(server: &Server) -> Result<String> {
-    let wav = super::media::wav_16k(&super::media::beep(Duration::from_millis(200)));
-    let response = server
-        .http
-        .post(format!("{}/ringside/v1/media", server.base))
-        .bearer_auth(&server.dev.admin_token)
-        .header(reqwest::header::CONTENT_TYPE, "audio/wav")
-        .body(wav)
-        .send()
-        .await
-        .context("uploading the prompt")?;
-    let value = super::target::json_or_error(&Method::POST, "/ringside/v1/media", response).await?;
+async fn upload_beep(server: &Server) -> Result<String> {
+    let value = upload_wav(server, wav_16k(&beep(Duration::from_millis(200)))).await?;
     value["uri"]
         .as_str()
         .map(str::to_string)

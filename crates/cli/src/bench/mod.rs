@@ -5,9 +5,11 @@
 //!
 //! Submodules: `target` (the server: child process or `--data-dir`), `receiver` (the local webhook
 //! and WebSocket sink), `measure` (histograms, `/proc` readings, pacing, progress line), `report`
-//! (table and JSON), and one module per family of scenarios (`graph`, `media`, `acs`).
+//! (table and JSON), `fixtures` (test audio and the dev users' behaviour, shared by `graph` and
+//! `media`), and one module per family of scenarios (`graph`, `media`, `acs`).
 
 mod acs;
+mod fixtures;
 mod graph;
 mod measure;
 mod media;
