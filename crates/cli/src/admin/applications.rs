@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 
-use super::{nullable, seg, Api, Output};
+use super::api::{nullable, seg, Api, Output};
 
 const APP_COLUMNS: &[&str] = &[
     "appId",

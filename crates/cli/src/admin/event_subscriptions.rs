@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{seg, Api, Output};
+use super::api::{seg, Api, Output};
 
 const EVENT_SUBSCRIPTION_COLUMNS: &[&str] =
     &["name", "endpoint", "eventDeliverySchema", "createdAt"];

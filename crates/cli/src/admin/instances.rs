@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::{ArgGroup, Subcommand};
 use serde_json::{json, Map, Value};
 
-use super::{nullable, seg, Api, Output};
+use super::api::{nullable, seg, Api, Output};
 
 const INSTANCE_COLUMNS: &[&str] = &[
     "id",

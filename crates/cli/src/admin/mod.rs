@@ -1,9 +1,10 @@
 //! `ringside admin …`: provisioning commands named after the Teams PowerShell / Entra cmdlets they
 //! replace, each a thin call to `/ringside/v1` with `--json` for scripts and a compact table or
 //! `key: value` lines for people. This module holds the options and the dispatch; each resource's
-//! commands live in their own submodule, the printing in `render`.
+//! commands live in their own submodule, what they share in `api`, the printing in `render`.
 
 mod acs;
+mod api;
 mod applications;
 mod consent;
 mod event_subscriptions;
@@ -15,11 +16,11 @@ mod secrets;
 mod tenants;
 mod users;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde_json::Value;
 
 use crate::client::{ApiClient, ConnectArgs};
+use api::{Api, Output};
 
 /// `ringside admin` options.
 #[derive(Args, Debug)]
@@ -62,39 +63,6 @@ enum AdminCommand {
     EventSubscriptions(event_subscriptions::EventSubscriptionCommand),
 }
 
-/// What a command printed: an object, a list with chosen columns, or a confirmation line.
-enum Output {
-    Object(Value),
-    Table(Value, &'static [&'static str]),
-    Done(String),
-}
-
-/// What every admin command talks to: the API client and the `--tenant` option.
-#[derive(Clone, Copy)]
-struct Api<'a> {
-    client: &'a ApiClient,
-    tenant: Option<&'a str>,
-}
-
-impl Api<'_> {
-    /// `--tenant`, else the dev tenant from dev.json.
-    fn tenant(&self) -> Result<String> {
-        self.tenant
-            .map(str::to_string)
-            .or_else(|| self.client.dev_tenant())
-            .ok_or_else(|| {
-                anyhow!(
-                    "no tenant: pass --tenant (or RINGSIDE_TENANT), or --data-dir of a dev-mode server"
-                )
-            })
-    }
-
-    /// `/tenants/{tenant}`, the prefix of every tenant-scoped path.
-    fn tenant_path(&self) -> Result<String> {
-        self.tenant().map(|t| format!("/tenants/{}", seg(&t)))
-    }
-}
-
 pub(crate) async fn run(args: AdminArgs) -> Result<()> {
     let client = ApiClient::connect(&args.connect)?;
     let json_output = args.json;
@@ -125,36 +93,12 @@ async fn execute(api: Api<'_>, command: AdminCommand) -> Result<Output> {
     }
 }
 
-/// Percent-encodes one path segment (keeps unreserved characters and `@`).
-fn seg(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `"null"`/`"$null"` (any case) → JSON null.
-fn nullable(value: &str) -> Value {
-    if value.eq_ignore_ascii_case("null") || value.eq_ignore_ascii_case("$null") || value.is_empty()
-    {
-        Value::Null
-    } else {
-        Value::String(value.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use applications::ApplicationCommand;
     use clap::Parser;
     use instances::InstanceCommand;
-    use serde_json::json;
 
     #[derive(Parser, Debug)]
     struct Cli {
@@ -258,14 +202,5 @@ mod tests {
         assert!(parse(&["remove-phone-number-assignment"]).is_err());
         assert!(parse(&["rotate-acs-key", "--id", "x", "--key-type", "tertiary"]).is_err());
         assert!(parse(&["new-application-instance", "--upn", "a@b.com"]).is_err());
-    }
-
-    #[test]
-    fn null_spellings_clear() {
-        assert_eq!(nullable("$null"), Value::Null);
-        assert_eq!(nullable("NULL"), Value::Null);
-        assert_eq!(nullable("+14255550100"), json!("+14255550100"));
-        assert_eq!(seg("+1425"), "%2B1425");
-        assert_eq!(seg("bot@contoso.com"), "bot@contoso.com");
     }
 }

@@ -5,7 +5,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{ArgGroup, Subcommand};
 use serde_json::{json, Value};
 
-use super::{seg, Api, Output};
+use super::api::{seg, Api, Output};
 use crate::client::ApiClient;
 
 const NUMBER_COLUMNS: &[&str] = &[

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::Output;
+use super::api::Output;
 
 /// A JSON value as one table cell or line value.
 fn cell(value: &Value) -> String {

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{ArgGroup, Subcommand};
 use serde_json::{json, Map, Value};
 
-use super::{seg, Api, Output};
+use super::api::{seg, Api, Output};
 
 /// Client secret commands.
 #[derive(Subcommand, Debug)]

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{seg, Api, Output};
+use super::api::{seg, Api, Output};
 
 const TENANT_COLUMNS: &[&str] = &["id", "domain", "displayName"];
 
