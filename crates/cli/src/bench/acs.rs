@@ -17,10 +17,10 @@ use ringside_identity::{acs_authorization, acs_sign, acs_string_to_sign, content
 use serde_json::{json, Value};
 
 use super::measure::{self, CpuWindow, Latencies, Progress};
+use super::plan::Plan;
 use super::receiver::Receiver;
 use super::report::Report;
 use super::target::Server;
-use super::Plan;
 
 const API_VERSION: &str = "api-version=2026-03-12";
 const EVENT_WAIT: Duration = Duration::from_secs(20);

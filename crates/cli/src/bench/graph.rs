@@ -11,10 +11,10 @@ use serde_json::json;
 
 use super::fixtures::{beep, upload_wav, users_answer_at_once, users_default, wav_16k};
 use super::measure::{self, CpuWindow, Latencies, Progress};
+use super::plan::Plan;
 use super::receiver::Receiver;
 use super::report::Report;
 use super::target::Server;
-use super::Plan;
 
 /// How long a scenario waits for one notification.
 const NOTIFICATION_WAIT: Duration = Duration::from_secs(20);

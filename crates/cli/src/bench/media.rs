@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 use super::fixtures::{speech_like, upload_wav, users_default, wav_16k};
 use super::measure::{self, CpuWindow, Latencies, Progress};
+use super::plan::Plan;
 use super::report::Report;
 use super::target::Server;
-use super::Plan;
 
 /// The keys the phones press, in turn.
 const KEYS: &[u8] = b"0123456789*#";

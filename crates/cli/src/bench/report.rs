@@ -9,7 +9,7 @@ use hdrhistogram::Histogram;
 use serde_json::{json, Map, Value};
 
 use super::measure;
-use super::Plan;
+use super::plan::Plan;
 
 /// Percentiles of one step, milliseconds.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use ringside_server::DevInfo;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
-use super::TargetArgs;
+use super::plan::TargetArgs;
 
 /// A server under load.
 pub(crate) struct Server {
