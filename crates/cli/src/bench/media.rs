@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::fixtures::{speech_like, upload_wav, users_default, wav_16k};
-use super::measure::{self, CpuWindow, Latencies, Progress};
+use super::measure::{self, CpuFigures, CpuWindow, Latencies, Outcome, Progress};
 use super::plan::Plan;
 use super::report::Report;
 use super::target::Server;
@@ -72,6 +72,44 @@ pub(crate) fn score_digits(pressed: &str, heard: &str) -> (usize, usize) {
     (matched, h.len() - matched)
 }
 
+/// What the measured window saw: the server's CPU, the media clock's figures, and the server's RSS
+/// after the warm-up and at the end.
+struct Window {
+    cpu: CpuFigures,
+    clock: Value,
+    rss_during: Option<u64>,
+    rss_end: Option<u64>,
+}
+
+/// The keys pressed and detected over every call whose logs were read.
+struct DigitCounts {
+    sent: usize,
+    logged_presses: usize,
+    matched: usize,
+    false_detections: usize,
+}
+
+impl DigitCounts {
+    /// `logs`: per call, the keys its phone logged as pressed, the keys its user detected, and how
+    /// many keys its phone detected (it heard only the prompt: false detections).
+    fn of(pressed: &str, logs: &[(String, String, usize)]) -> DigitCounts {
+        let mut counts = DigitCounts {
+            sent: 0,
+            logged_presses: 0,
+            matched: 0,
+            false_detections: 0,
+        };
+        for (phone_pressed, user_heard, phone_heard) in logs {
+            counts.sent += pressed.len();
+            counts.logged_presses += phone_pressed.len();
+            let (ok, extra) = score_digits(pressed, user_heard);
+            counts.matched += ok;
+            counts.false_detections += extra + phone_heard;
+        }
+        counts
+    }
+}
+
 /// `media-soak`.
 pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> Result<Report> {
     let measured = plan.duration.unwrap_or(Duration::from_secs(20));
@@ -79,18 +117,61 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
     if users.is_empty() {
         bail!("dev.json lists no users to call");
     }
-    // Keys from 1 s after answer, one per second, all pressed before the logs are read (every call
-    // is answered before the warm-up starts, and the logs are read after the measured time).
-    let keys =
-        ((plan.warmup + measured).as_secs().saturating_sub(1) as usize).clamp(1, MAX_STEPS - 1);
-    let pressed: String = (0..keys).map(|k| KEYS[k % KEYS.len()] as char).collect();
+    let pressed = keys_to_press(plan.warmup + measured);
+    let dial_body = Arc::new(prepare(server, &users, &pressed).await?);
+
+    let rss_before = server.pid.and_then(measure::process_rss);
+    let latencies = Arc::new(Latencies::default());
+    progress.phase("dialling", plan.calls);
+    let users = Arc::new(users);
+    let dialled = dial_all(server, plan, progress, users, dial_body, latencies.clone()).await;
+    let calls = Arc::new(dialled.ok);
+    let window = measure_window(server, plan, measured, progress).await?;
+
+    // Keys: every user leg's detections against its caller's presses, and anything the phones
+    // detected (they heard only the prompt: false detections).
+    progress.phase("reading logs", calls.len());
+    let logs = read_logs(server, plan, progress, calls.clone()).await;
+    progress.phase("hanging up", calls.len());
+    let hung = hang_up(server, plan, progress, calls.clone()).await;
+    users_default(server).await;
+
+    let digits = DigitCounts::of(&pressed, &logs.ok);
+    let mut report = Report::new(server.pid);
+    report.calls = plan.calls;
+    report.completed = calls.len().min(logs.ok.len());
+    report.failed = plan.calls - report.completed;
+    report.errors(&dialled.errors);
+    report.errors(&logs.errors);
+    report.errors(&hung.errors);
+    report.wall = dialled.wall;
+    report.server_cpu_cores = window.cpu.cores;
+    report.steal_cores = window.cpu.steal_cores;
+    report.server_rss = window.rss_end;
+    report.latencies(latencies.take());
+    load_figures(&mut report, calls.len(), &window, rss_before);
+    clock_figures(&mut report, &window.clock);
+    digit_figures(&mut report, &digits);
+    Ok(report)
+}
+
+/// The keys a phone presses: one per second from 1 s after answer, all pressed before the logs are
+/// read (every call is answered before the warm-up starts, and the logs are read after the
+/// measured time).
+fn keys_to_press(warmup_and_measured: Duration) -> String {
+    let keys = (warmup_and_measured.as_secs().saturating_sub(1) as usize).clamp(1, MAX_STEPS - 1);
+    (0..keys).map(|k| KEYS[k % KEYS.len()] as char).collect()
+}
+
+/// Uploads the prompt and makes every user answer at once and loop it for as long as a call can
+/// last; returns the dial body (the phone presses `pressed`, one key a second, then hangs up).
+async fn prepare(server: &Server, users: &[String], pressed: &str) -> Result<Value> {
     let prompt = upload(server, wav_16k(&speech_like(PROMPT))).await?;
-    // The users answer at once and loop the prompt for as long as a call can last.
     let loops = MAX_STEPS;
     let play: Vec<Value> = (0..loops)
         .map(|k| json!({"at": format!("{}ms", k as u128 * PROMPT.as_millis()), "media": prompt}))
         .collect();
-    for user in &users {
+    for user in users {
         server
             .admin(
                 Method::PUT,
@@ -107,19 +188,24 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
         .collect();
     let lifetime =
         Duration::from_secs(loops as u64 * PROMPT.as_secs()).min(Duration::from_secs(3_600));
-    let dial_body =
-        Arc::new(json!({"press": press, "hangupAfter": format!("{}s", lifetime.as_secs())}));
+    Ok(json!({"press": press, "hangupAfter": format!("{}s", lifetime.as_secs())}))
+}
 
-    let rss_before = server.pid.and_then(measure::process_rss);
-    let latencies = Arc::new(Latencies::default());
-    progress.phase("dialling", plan.calls);
+/// Dials `plan.calls` calls from simulated phones to the users, in turn, with `dial_body`.
+async fn dial_all(
+    server: &Server,
+    plan: &Plan,
+    progress: &Progress,
+    users: Arc<Vec<String>>,
+    dial_body: Arc<Value>,
+    latencies: Arc<Latencies>,
+) -> Outcome<Call> {
     let (http, base, token) = (
         server.http.clone(),
         server.base.clone(),
         server.dev.admin_token.clone(),
     );
-    let users = Arc::new(users);
-    let dialled = measure::drive(
+    measure::drive(
         plan.calls,
         plan.rate,
         plan.concurrency,
@@ -162,9 +248,16 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
             }
         },
     )
-    .await;
-    let calls = dialled.ok;
+    .await
+}
 
+/// Waits out the warm-up, resets the media clock's figures, and measures for `measured`.
+async fn measure_window(
+    server: &Server,
+    plan: &Plan,
+    measured: Duration,
+    progress: &Progress,
+) -> Result<Window> {
     progress.phase("warming up", 0);
     tokio::time::sleep(plan.warmup).await;
     server
@@ -181,12 +274,23 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
         .await
         .context("reading the media clock's figures")?;
     let rss_end = server.pid.and_then(measure::process_rss);
+    Ok(Window {
+        cpu,
+        clock,
+        rss_during,
+        rss_end,
+    })
+}
 
-    // Keys: every user leg's detections against its caller's presses, and anything the phones
-    // detected (they heard only the prompt: false detections).
-    progress.phase("reading logs", calls.len());
-    let calls = Arc::new(calls);
-    let logs = measure::drive(calls.len(), None, plan.concurrency, None, progress, |i| {
+/// Per call: the keys its phone logged as pressed, the keys its user detected, and how many keys
+/// its phone detected.
+async fn read_logs(
+    server: &Server,
+    plan: &Plan,
+    progress: &Progress,
+    calls: Arc<Vec<Call>>,
+) -> Outcome<(String, String, usize)> {
+    measure::drive(calls.len(), None, plan.concurrency, None, progress, |i| {
         let (calls, server_http, base, token) = (
             calls.clone(),
             server.http.clone(),
@@ -217,9 +321,17 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
             ))
         }
     })
-    .await;
-    progress.phase("hanging up", calls.len());
-    let hung = measure::drive(calls.len(), None, plan.concurrency, None, progress, |i| {
+    .await
+}
+
+/// Hangs up every call's phone leg.
+async fn hang_up(
+    server: &Server,
+    plan: &Plan,
+    progress: &Progress,
+    calls: Arc<Vec<Call>>,
+) -> Outcome<()> {
+    measure::drive(calls.len(), None, plan.concurrency, None, progress, |i| {
         let (calls, http, base, token) = (
             calls.clone(),
             server.http.clone(),
@@ -237,44 +349,20 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
             Ok(())
         }
     })
-    .await;
-    users_default(server).await;
+    .await
+}
 
-    let (mut sent, mut matched, mut false_detections, mut logged_presses) = (0, 0, 0, 0);
-    for (phone_pressed, user_heard, phone_heard) in &logs.ok {
-        sent += pressed.len();
-        logged_presses += phone_pressed.len();
-        let (ok, extra) = score_digits(&pressed, user_heard);
-        matched += ok;
-        false_detections += extra + phone_heard;
-    }
-    let mut report = Report::new(server.pid);
-    report.calls = plan.calls;
-    report.completed = calls.len().min(logs.ok.len());
-    report.failed = plan.calls - report.completed;
-    report.errors(&dialled.errors);
-    report.errors(&logs.errors);
-    report.errors(&hung.errors);
-    report.wall = dialled.wall;
-    report.server_cpu_cores = cpu.cores;
-    report.steal_cores = cpu.steal_cores;
-    report.server_rss = rss_end;
-    report.latencies(latencies.take());
-    let n = calls.len().max(1) as f64;
-    let us_ms = |key: &str| clock[key].as_f64().map(|us| us / 1000.0);
-    report.figure(
-        "concurrentCalls",
-        "concurrent calls",
-        json!(calls.len()),
-        "",
-    );
+/// Calls held, the measured time, and the server's CPU and RSS per call.
+fn load_figures(report: &mut Report, calls: usize, window: &Window, rss_before: Option<u64>) {
+    let n = calls.max(1) as f64;
+    report.figure("concurrentCalls", "concurrent calls", json!(calls), "");
     report.figure(
         "measuredSecs",
         "measured",
-        json!(cpu.wall.as_secs_f64()),
+        json!(window.cpu.wall.as_secs_f64()),
         "s",
     );
-    if let Some(cores) = cpu.cores {
+    if let Some(cores) = window.cpu.cores {
         report.figure("cpuCores", "server cpu", json!(cores), "cores");
         report.figure(
             "cpuUsPerCallSec",
@@ -283,14 +371,19 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
             "µs per call-second",
         );
     }
-    if let (Some(before), Some(during)) = (rss_before, rss_during) {
+    if let (Some(before), Some(during)) = (rss_before, window.rss_during) {
         report.figure(
             "rssPerCallBytes",
             "server rss per call",
-            json!(during.saturating_sub(before) / calls.len().max(1) as u64),
+            json!(during.saturating_sub(before) / calls.max(1) as u64),
             "bytes",
         );
     }
+}
+
+/// The media clock's figures (`GET /ringside/v1/stats/media`).
+fn clock_figures(report: &mut Report, clock: &Value) {
+    let us_ms = |key: &str| clock[key].as_f64().map(|us| us / 1000.0);
     report.figure(
         "latenessP50Ms",
         "media tick lateness p50",
@@ -342,36 +435,39 @@ pub(crate) async fn soak(server: &Server, plan: &Plan, progress: &Progress) -> R
         json!(realtime),
         "",
     );
-    report.figure("digitsSent", "digits pressed", json!(sent), "");
+}
+
+/// Keys pressed, logged, detected in order and falsely detected, and the accuracy.
+fn digit_figures(report: &mut Report, digits: &DigitCounts) {
+    report.figure("digitsSent", "digits pressed", json!(digits.sent), "");
     report.figure(
         "digitsLogged",
         "digits in the phones' logs",
-        json!(logged_presses),
+        json!(digits.logged_presses),
         "",
     );
     report.figure(
         "digitsDetected",
         "digits detected (in order)",
-        json!(matched),
+        json!(digits.matched),
         "",
     );
     report.figure(
         "digitsFalse",
         "false detections",
-        json!(false_detections),
+        json!(digits.false_detections),
         "",
     );
     report.figure(
         "digitAccuracy",
         "digit accuracy",
-        json!(if sent == 0 {
+        json!(if digits.sent == 0 {
             0.0
         } else {
-            matched as f64 / sent as f64
+            digits.matched as f64 / digits.sent as f64
         }),
         "",
     );
-    Ok(report)
 }
 
 #[cfg(test)]
