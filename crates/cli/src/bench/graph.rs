@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::fixtures::{beep, upload_wav, users_answer_at_once, users_default, wav_16k};
-use super::measure::{self, CpuWindow, Latencies, Progress};
+use super::measure::{self, CpuFigures, CpuWindow, Latencies, Outcome, Progress};
 use super::plan::Plan;
-use super::receiver::Receiver;
+use super::receiver::{Arrival, Receiver};
 use super::report::Report;
 use super::target::Server;
 
@@ -29,6 +29,34 @@ struct Ctx {
     latencies: Latencies,
 }
 
+impl Ctx {
+    /// A Graph request with the bot's token; the status must be `want`; the JSON answer.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        want: u16,
+        what: &'static str,
+    ) -> Result<Value> {
+        let mut request = self.http.request(method, url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.context(what)?;
+        super::target::expect_status(response, want, what).await
+    }
+
+    /// The notification filed under `key`; `missing` says which one did not come.
+    async fn notification(&self, key: &str, missing: impl FnOnce() -> String) -> Result<Arrival> {
+        self.receiver
+            .mailbox
+            .wait(key, NOTIFICATION_WAIT)
+            .await
+            .ok_or_else(|| anyhow::Error::msg(missing()))
+    }
+}
+
 async fn context(server: &Server) -> Result<Arc<Ctx>> {
     let receiver = Receiver::start().await?;
     Ok(Arc::new(Ctx {
@@ -39,6 +67,20 @@ async fn context(server: &Server) -> Result<Arc<Ctx>> {
         receiver,
         latencies: Latencies::default(),
     }))
+}
+
+/// The report of a scenario whose calls each go through every step once.
+fn call_report(server: &Server, outcome: &Outcome<()>, cpu: CpuFigures, ctx: &Ctx) -> Report {
+    let mut report = Report::new(server.pid);
+    report.calls = outcome.ok.len() + outcome.failed;
+    report.completed = outcome.ok.len();
+    report.failed = outcome.failed;
+    report.errors(&outcome.errors);
+    report.wall = outcome.wall;
+    report.server_cpu_cores = cpu.cores;
+    report.steal_cores = cpu.steal_cores;
+    report.latencies(ctx.latencies.take());
+    report
 }
 
 /// `graph-setup`.
@@ -59,71 +101,54 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
         progress,
         |i| {
             let (ctx, users) = (ctx.clone(), users.clone());
-            async move {
-                let user = &users[i % users.len()];
-                let t0 = Instant::now();
-                let response = ctx
-                    .http
-                    .post(format!("{}/communications/calls", ctx.graph))
-                    .bearer_auth(&ctx.token)
-                    .json(&json!({
-                        "@odata.type": "#microsoft.graph.call",
-                        "callbackUri": ctx.hook,
-                        "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                                     "identity": {"@odata.type": "#microsoft.graph.identitySet",
-                                                  "user": {"@odata.type": "#microsoft.graph.identity", "id": user}}}],
-                        "requestedModalities": ["audio"],
-                        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-                    }))
-                    .send()
-                    .await
-                    .context("create call")?;
-                let body = super::target::expect_status(response, 201, "create call").await?;
-                let t1 = Instant::now();
-                let id = body["id"]
-                    .as_str()
-                    .ok_or_else(|| anyhow!("create call: no id in {body}"))?
-                    .to_string();
-                let established = ctx
-                    .receiver
-                    .mailbox
-                    .wait(&format!("graph-established:{id}"), NOTIFICATION_WAIT)
-                    .await
-                    .ok_or_else(|| anyhow!("no established notification for {id}"))?;
-                let t2 = Instant::now();
-                let response = ctx
-                    .http
-                    .delete(format!("{}/communications/calls/{id}", ctx.graph))
-                    .bearer_auth(&ctx.token)
-                    .send()
-                    .await
-                    .context("delete call")?;
-                super::target::expect_status(response, 204, "delete call").await?;
-                let t3 = Instant::now();
-                ctx.latencies.record("create (201)", t1 - t0);
-                ctx.latencies.record(
-                    "create → established notification",
-                    established.at.saturating_duration_since(t0),
-                );
-                ctx.latencies.record("delete (204)", t3 - t2);
-                ctx.latencies.record("whole call", t3 - t0);
-                Ok(())
-            }
+            async move { setup_call(&ctx, &users[i % users.len()]).await }
         },
     )
     .await;
     let cpu = cpu.end();
     users_default(server).await;
-    let mut report = Report::new(server.pid);
-    report.calls = outcome.ok.len() + outcome.failed;
-    report.completed = outcome.ok.len();
-    report.failed = outcome.failed;
-    report.errors(&outcome.errors);
-    report.wall = outcome.wall;
-    report.server_cpu_cores = cpu.cores;
-    report.steal_cores = cpu.steal_cores;
-    report.latencies(ctx.latencies.take());
-    Ok(report)
+    Ok(call_report(server, &outcome, cpu, &ctx))
+}
+
+/// One `graph-setup` call: create a call to `user` → `established` notification → delete.
+async fn setup_call(ctx: &Ctx, user: &str) -> Result<()> {
+    let t0 = Instant::now();
+    let create = json!({
+        "@odata.type": "#microsoft.graph.call",
+        "callbackUri": ctx.hook,
+        "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                     "identity": {"@odata.type": "#microsoft.graph.identitySet",
+                                  "user": {"@odata.type": "#microsoft.graph.identity", "id": user}}}],
+        "requestedModalities": ["audio"],
+        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+    });
+    let calls = format!("{}/communications/calls", ctx.graph);
+    let body = ctx
+        .send(Method::POST, &calls, Some(&create), 201, "create call")
+        .await?;
+    let t1 = Instant::now();
+    let id = body["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("create call: no id in {body}"))?
+        .to_string();
+    let established = ctx
+        .notification(&format!("graph-established:{id}"), || {
+            format!("no established notification for {id}")
+        })
+        .await?;
+    let t2 = Instant::now();
+    let call = format!("{calls}/{id}");
+    ctx.send(Method::DELETE, &call, None, 204, "delete call")
+        .await?;
+    let t3 = Instant::now();
+    ctx.latencies.record("create (201)", t1 - t0);
+    ctx.latencies.record(
+        "create → established notification",
+        established.at.saturating_duration_since(t0),
+    );
+    ctx.latencies.record("delete (204)", t3 - t2);
+    ctx.latencies.record("whole call", t3 - t0);
+    Ok(())
 }
 
 /// Uploads a short prompt (a 200 ms 440 Hz beep) and returns its `ringside-media:` URI.
@@ -135,24 +160,28 @@ async fn upload_beep(server: &Server) -> Result<String> {
         .ok_or_else(|| anyhow!("the upload answer has no uri: {value}"))
 }
 
+/// What a `graph-incoming` call needs besides the shared context: the bot's number, the prompt,
+/// and the platform API's base URL and admin token (the phones dial through it).
+struct Incoming {
+    number: String,
+    prompt: String,
+    base: String,
+    admin_token: String,
+}
+
 /// `graph-incoming`.
 pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) -> Result<Report> {
     let ctx = context(server).await?;
     let number = server.graph_bot_number()?;
     let prompt = upload_beep(server).await?;
     let app = format!("/applications/{}", server.dev.app.client_id);
-    let before = server.admin(Method::GET, &app, None).await?;
-    let previous = before["bot"]["callingWebhookUrl"].clone();
-    server
-        .admin(
-            Method::PATCH,
-            &app,
-            Some(&json!({"bot": {"callingWebhookUrl": format!("{}/incoming", ctx.receiver.url)}})),
-        )
-        .await
-        .context("pointing the bot's calling webhook at the receiver")?;
-    let admin_token = server.dev.admin_token.clone();
-    let base = server.base.clone();
+    let previous = point_webhook(server, &app, &ctx.receiver.url).await?;
+    let incoming = Arc::new(Incoming {
+        number,
+        prompt,
+        base: server.base.clone(),
+        admin_token: server.dev.admin_token.clone(),
+    });
     progress.phase("dial → notification → answer → prompt → delete", plan.calls);
     let cpu = CpuWindow::start(server.pid);
     let outcome = measure::drive(
@@ -162,109 +191,8 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
         plan.duration,
         progress,
         |i| {
-            let (ctx, number, prompt, admin_token, base) = (
-                ctx.clone(),
-                number.clone(),
-                prompt.clone(),
-                admin_token.clone(),
-                base.clone(),
-            );
-            async move {
-                let from = format!("%2B1425{:07}", 6_000_000 + i % 4_000_000);
-                let t0 = Instant::now();
-                let response = ctx
-                    .http
-                    .post(format!("{base}/ringside/v1/phones/{from}/calls"))
-                    .bearer_auth(&admin_token)
-                    .json(&json!({"to": number, "hangupAfter": "60s"}))
-                    .send()
-                    .await
-                    .context("dial")?;
-                let dial = super::target::expect_status(response, 201, "dial").await?;
-                let t1 = Instant::now();
-                // The bot's leg is the dial's target leg: the incoming call's id.
-                let id = dial["targetLegId"]
-                    .as_str()
-                    .ok_or_else(|| anyhow!("dial: no targetLegId in {dial}"))?
-                    .to_string();
-                let created = ctx
-                    .receiver
-                    .mailbox
-                    .wait(&format!("graph-incoming:{id}"), NOTIFICATION_WAIT)
-                    .await
-                    .ok_or_else(|| anyhow!("no incoming-call notification for {id}"))?;
-                let call = format!("{}/communications/calls/{id}", ctx.graph);
-                let t2 = Instant::now();
-                let response = ctx
-                    .http
-                    .post(format!("{call}/answer"))
-                    .bearer_auth(&ctx.token)
-                    .json(&json!({
-                        "callbackUri": ctx.hook,
-                        "acceptedModalities": ["audio"],
-                        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-                    }))
-                    .send()
-                    .await
-                    .context("answer")?;
-                super::target::expect_status(response, 202, "answer").await?;
-                let established = ctx
-                    .receiver
-                    .mailbox
-                    .wait(&format!("graph-established:{id}"), NOTIFICATION_WAIT)
-                    .await
-                    .ok_or_else(|| anyhow!("no established notification for {id}"))?;
-                let t3 = Instant::now();
-                let response = ctx
-                    .http
-                    .post(format!("{call}/playPrompt"))
-                    .bearer_auth(&ctx.token)
-                    .json(&json!({
-                        "clientContext": "bench",
-                        "prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt",
-                                     "mediaInfo": {"@odata.type": "#microsoft.graph.mediaInfo", "uri": prompt}}],
-                    }))
-                    .send()
-                    .await
-                    .context("playPrompt")?;
-                let operation = super::target::expect_status(response, 200, "playPrompt").await?;
-                let op = operation["id"]
-                    .as_str()
-                    .ok_or_else(|| anyhow!("playPrompt: no operation id in {operation}"))?
-                    .to_string();
-                let done = ctx
-                    .receiver
-                    .mailbox
-                    .wait(&format!("graph-operation:{op}"), NOTIFICATION_WAIT)
-                    .await
-                    .ok_or_else(|| anyhow!("no playPrompt completion for {id}"))?;
-                if done.body["status"] != "completed" {
-                    bail!("playPrompt ended {}", done.body);
-                }
-                let t4 = Instant::now();
-                let response = ctx
-                    .http
-                    .delete(&call)
-                    .bearer_auth(&ctx.token)
-                    .send()
-                    .await
-                    .context("delete call")?;
-                super::target::expect_status(response, 204, "delete call").await?;
-                let t5 = Instant::now();
-                ctx.latencies.record(
-                    "dial → incoming notification",
-                    created.at.saturating_duration_since(t0),
-                );
-                ctx.latencies.record("dial request (201)", t1 - t0);
-                ctx.latencies.record(
-                    "answer → established notification",
-                    established.at.saturating_duration_since(t2),
-                );
-                ctx.latencies
-                    .record("playPrompt (200 ms) → completed", done.at.saturating_duration_since(t3));
-                ctx.latencies.record("delete (204)", t5 - t4);
-                Ok(())
-            }
+            let (ctx, incoming) = (ctx.clone(), incoming.clone());
+            async move { incoming_call(&ctx, &incoming, i).await }
         },
     )
     .await;
@@ -276,14 +204,120 @@ pub(crate) async fn incoming(server: &Server, plan: &Plan, progress: &Progress) 
             Some(&json!({"bot": {"callingWebhookUrl": previous}})),
         )
         .await;
-    let mut report = Report::new(server.pid);
-    report.calls = outcome.ok.len() + outcome.failed;
-    report.completed = outcome.ok.len();
-    report.failed = outcome.failed;
-    report.errors(&outcome.errors);
-    report.wall = outcome.wall;
-    report.server_cpu_cores = cpu.cores;
-    report.steal_cores = cpu.steal_cores;
-    report.latencies(ctx.latencies.take());
-    Ok(report)
+    Ok(call_report(server, &outcome, cpu, &ctx))
+}
+
+/// Points the bot's calling webhook (of application path `app`) at the receiver; returns the
+/// webhook it had.
+async fn point_webhook(server: &Server, app: &str, receiver_url: &str) -> Result<Value> {
+    let before = server.admin(Method::GET, app, None).await?;
+    let previous = before["bot"]["callingWebhookUrl"].clone();
+    server
+        .admin(
+            Method::PATCH,
+            app,
+            Some(&json!({"bot": {"callingWebhookUrl": format!("{receiver_url}/incoming")}})),
+        )
+        .await
+        .context("pointing the bot's calling webhook at the receiver")?;
+    Ok(previous)
+}
+
+/// One `graph-incoming` call: phone `i` dials the bot → `created` notification → answer →
+/// `established` → playPrompt → completed → delete.
+async fn incoming_call(ctx: &Ctx, incoming: &Incoming, i: usize) -> Result<()> {
+    let from = format!("%2B1425{:07}", 6_000_000 + i % 4_000_000);
+    let t0 = Instant::now();
+    let response = ctx
+        .http
+        .post(format!("{}/ringside/v1/phones/{from}/calls", incoming.base))
+        .bearer_auth(&incoming.admin_token)
+        .json(&json!({"to": incoming.number, "hangupAfter": "60s"}))
+        .send()
+        .await
+        .context("dial")?;
+    let dial = super::target::expect_status(response, 201, "dial").await?;
+    let t1 = Instant::now();
+    // The bot's leg is the dial's target leg: the incoming call's id.
+    let id = dial["targetLegId"]
+        .as_str()
+        .ok_or_else(|| anyhow!("dial: no targetLegId in {dial}"))?
+        .to_string();
+    let created = ctx
+        .notification(&format!("graph-incoming:{id}"), || {
+            format!("no incoming-call notification for {id}")
+        })
+        .await?;
+    let call = format!("{}/communications/calls/{id}", ctx.graph);
+    let t2 = Instant::now();
+    let answer = json!({
+        "callbackUri": ctx.hook,
+        "acceptedModalities": ["audio"],
+        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+    });
+    ctx.send(
+        Method::POST,
+        &format!("{call}/answer"),
+        Some(&answer),
+        202,
+        "answer",
+    )
+    .await?;
+    let established = ctx
+        .notification(&format!("graph-established:{id}"), || {
+            format!("no established notification for {id}")
+        })
+        .await?;
+    let t3 = Instant::now();
+    let done = play_prompt(ctx, &call, &id, &incoming.prompt).await?;
+    let t4 = Instant::now();
+    ctx.send(Method::DELETE, &call, None, 204, "delete call")
+        .await?;
+    let t5 = Instant::now();
+    ctx.latencies.record(
+        "dial → incoming notification",
+        created.at.saturating_duration_since(t0),
+    );
+    ctx.latencies.record("dial request (201)", t1 - t0);
+    ctx.latencies.record(
+        "answer → established notification",
+        established.at.saturating_duration_since(t2),
+    );
+    ctx.latencies.record(
+        "playPrompt (200 ms) → completed",
+        done.at.saturating_duration_since(t3),
+    );
+    ctx.latencies.record("delete (204)", t5 - t4);
+    Ok(())
+}
+
+/// Plays `prompt` on call `id` (at URL `call`) and waits for the operation to complete.
+async fn play_prompt(ctx: &Ctx, call: &str, id: &str, prompt: &str) -> Result<Arrival> {
+    let body = json!({
+        "clientContext": "bench",
+        "prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt",
+                     "mediaInfo": {"@odata.type": "#microsoft.graph.mediaInfo", "uri": prompt}}],
+    });
+    let operation = ctx
+        .send(
+            Method::POST,
+            &format!("{call}/playPrompt"),
+            Some(&body),
+            200,
+            "playPrompt",
+        )
+        .await?;
+    let op = operation["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("playPrompt: no operation id in {operation}"))?
+        .to_string();
+    let done = ctx
+        .notification(&format!("graph-operation:{op}"), || {
+            format!("no playPrompt completion for {id}")
+        })
+        .await?;
+    if done.body["status"] != "completed" {
+        bail!("playPrompt ended {}", done.body);
+    }
+    Ok(done)
 }
