@@ -265,7 +265,61 @@ fn describe(step: &Step) -> String {
     }
 }
 
+/// A placed call: its id, the caller's leg and the far end's leg.
+struct Placed {
+    call: String,
+    leg: String,
+    target: String,
+}
+
 async fn run_dial(client: &ApiClient, args: DialArgs) -> Result<()> {
+    let placed = place_call(client, &args).await?;
+    let Placed { call, leg, target } = &placed;
+    if !args.json {
+        eprintln!(
+            "call {call}: {} → {} placed; waiting for it to end…",
+            args.from, args.to
+        );
+    }
+    let final_view = wait_until_ended(client, &placed, args.max_wait).await?;
+    let caller_log = client.get(&format!("/calls/{call}/legs/{leg}/log")).await?;
+    let target_log = client
+        .get(&format!("/calls/{call}/legs/{target}/log"))
+        .await
+        .unwrap_or(Value::Null);
+    let saved = match &args.record {
+        Some(file) => save_recording(client, &placed, file).await?,
+        None => None,
+    };
+
+    let summary = summarize(&caller_log, &target_log);
+    if args.json {
+        let output = json!({
+            "call": final_view,
+            "callId": call,
+            "legId": leg,
+            "targetLegId": target,
+            "summary": summary,
+            "callerLog": caller_log,
+            "targetLog": target_log,
+            "recording": saved.as_ref().map(|p| p.display().to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&output)?);
+        return Ok(());
+    }
+    print_dial(
+        &args,
+        call,
+        &caller_log,
+        &target_log,
+        &summary,
+        saved.as_deref(),
+    );
+    Ok(())
+}
+
+/// Places the call `args` describe (uploading local files its timeline plays).
+async fn place_call(client: &ApiClient, args: &DialArgs) -> Result<Placed> {
     let mut steps = args.timeline.steps();
     upload_plays(client, &mut steps).await?;
     let timeline = Timeline {
@@ -287,26 +341,29 @@ async fn run_dial(client: &ApiClient, args: DialArgs) -> Result<()> {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if !args.json {
-        eprintln!(
-            "call {call}: {} → {} placed; waiting for it to end…",
-            args.from, args.to
-        );
-    }
+    Ok(Placed { call, leg, target })
+}
 
-    // Wait (bounded) for the call to end; past --max-wait, hang up.
+/// Waits (bounded) for the call to end and returns its final view; past `max_wait` it hangs up,
+/// and 30 s later it gives up.
+async fn wait_until_ended(
+    client: &ApiClient,
+    placed: &Placed,
+    max_wait: Duration,
+) -> Result<Value> {
+    let Placed { call, leg, .. } = placed;
     let started = Instant::now();
     let mut hung_up = false;
-    let final_view = loop {
+    loop {
         let view = client.get(&format!("/calls/{call}")).await?;
         if view["state"] == "ended" {
-            break view;
+            return Ok(view);
         }
-        if started.elapsed() > args.max_wait && !hung_up {
+        if started.elapsed() > max_wait && !hung_up {
             hung_up = true;
             eprintln!(
                 "still running after {}: hanging up",
-                format_duration(args.max_wait)
+                format_duration(max_wait)
             );
             let _ = client
                 .send(
@@ -316,55 +373,50 @@ async fn run_dial(client: &ApiClient, args: DialArgs) -> Result<()> {
                 )
                 .await;
         }
-        if started.elapsed() > args.max_wait + Duration::from_secs(30) {
+        if started.elapsed() > max_wait + Duration::from_secs(30) {
             bail!(
                 "call {call} did not end within {}",
-                format_duration(args.max_wait)
+                format_duration(max_wait)
             );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    let caller_log = client.get(&format!("/calls/{call}/legs/{leg}/log")).await?;
-    let target_log = client
-        .get(&format!("/calls/{call}/legs/{target}/log"))
-        .await
-        .unwrap_or(Value::Null);
+    }
+}
 
-    let mut saved = None;
-    if let Some(file) = &args.record {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(wav) = client
-                .get_bytes(&format!("/calls/{call}/legs/{leg}/recording"))
-                .await?
-            {
-                std::fs::write(file, &wav)
-                    .with_context(|| format!("writing {}", file.display()))?;
-                saved = Some(file.clone());
-                break;
-            }
-            if Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+/// Saves the caller's recording to `file` once the server has it (waiting up to 10 s); the file,
+/// or `None` if none was delivered.
+async fn save_recording(
+    client: &ApiClient,
+    placed: &Placed,
+    file: &Path,
+) -> Result<Option<PathBuf>> {
+    let Placed { call, leg, .. } = placed;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(wav) = client
+            .get_bytes(&format!("/calls/{call}/legs/{leg}/recording"))
+            .await?
+        {
+            std::fs::write(file, &wav).with_context(|| format!("writing {}", file.display()))?;
+            return Ok(Some(file.to_path_buf()));
         }
+        if Instant::now() > deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
 
-    let summary = summarize(&caller_log, &target_log);
-    if args.json {
-        let output = json!({
-            "call": final_view,
-            "callId": call,
-            "legId": leg,
-            "targetLegId": target,
-            "summary": summary,
-            "callerLog": caller_log,
-            "targetLog": target_log,
-            "recording": saved.as_ref().map(|p| p.display().to_string()),
-        });
-        println!("{}", serde_json::to_string_pretty(&output)?);
-        return Ok(());
-    }
+/// What `dial` prints for people: the caller's log, how it ended, what was heard and received,
+/// and where the recording went.
+fn print_dial(
+    args: &DialArgs,
+    call: &str,
+    caller_log: &Value,
+    target_log: &Value,
+    summary: &Value,
+    saved: Option<&Path>,
+) {
     println!("call {call}: {} → {}", args.from, args.to);
     for entry in caller_log["entries"].as_array().into_iter().flatten() {
         println!("  {:>8.3}s  {}", seconds(entry), line(entry));
@@ -392,12 +444,11 @@ async fn run_dial(client: &ApiClient, args: DialArgs) -> Result<()> {
         "keys the far end received: {}",
         text_or_none(&summary["keysReceivedByFarEnd"])
     );
-    match (&args.record, &saved) {
+    match (&args.record, saved) {
         (Some(_), Some(file)) => println!("recording saved to {}", file.display()),
         (Some(_), None) => println!("recording: none was delivered"),
         _ => {}
     }
-    Ok(())
 }
 
 fn text_or_none(value: &Value) -> String {
