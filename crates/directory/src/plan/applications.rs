@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use ringside_model::{AppId, Permission};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{conflict, invalid, DirectoryError};

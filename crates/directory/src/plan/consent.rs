@@ -3,7 +3,7 @@
 
 use ringside_model::{AppId, TenantId};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{not_found, DirectoryError};

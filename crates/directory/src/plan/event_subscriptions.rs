@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use ringside_model::AcsResourceId;
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{conflict, invalid, not_found, DirectoryError};

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use ringside_model::{AcsResourceId, AppId, InstanceId, TenantId};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{not_found, DirectoryError};

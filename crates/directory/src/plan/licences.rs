@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use ringside_model::{Guid, Licence, TenantId};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{invalid, not_found, precondition, DirectoryError};

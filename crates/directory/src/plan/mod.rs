@@ -1,6 +1,6 @@
 //! `Directory::plan`: validates one command against the current state and returns its changes. This
-//! module is the dispatch and the account checks several resources share; each resource's rules live
-//! in its own submodule.
+//! module is the dispatch; each resource's rules live in their own submodule, what several share in
+//! `shared`.
 
 mod acs;
 mod applications;
@@ -10,15 +10,14 @@ mod instances;
 mod licences;
 mod numbers;
 mod secrets;
+mod shared;
 mod tenants;
 mod users;
 
-use ringside_model::{Guid, TenantId};
-
 use crate::command::{Change, Command};
 use crate::directory::Directory;
-use crate::error::{conflict, invalid, not_found, DirectoryError};
-use crate::records::{Account, Tenant};
+use crate::error::DirectoryError;
+use crate::records::Tenant;
 
 pub use applications::all_permissions;
 pub use secrets::MAX_SECRETS;
@@ -73,44 +72,4 @@ impl Directory {
         self.apply(&changes);
         Ok(changes)
     }
-
-    /// Object ids are unique across users and instances of every tenant; UPNs per tenant.
-    fn check_new_account(
-        &self,
-        tenant: TenantId,
-        id: Guid,
-        upn: &str,
-    ) -> Result<(), DirectoryError> {
-        if self.object_id_in_use(id) {
-            return Err(conflict(format!(
-                "object id {id} is already used by another account"
-            )));
-        }
-        if let Some(existing) = self.account_by_upn(tenant, upn) {
-            return Err(conflict(format!(
-                "user principal name '{upn}' is already used by {}",
-                existing.describe()
-            )));
-        }
-        Ok(())
-    }
-
-    /// The user or application instance `id` of an existing tenant.
-    fn require_account(&self, tenant: TenantId, id: Guid) -> Result<Account<'_>, DirectoryError> {
-        self.require_tenant(tenant)?;
-        self.account(tenant, id).ok_or_else(|| {
-            not_found(format!(
-                "no user or application instance {id} in tenant {tenant}"
-            ))
-        })
-    }
-}
-
-/// What a resource's planner returns for a command that is not its own. [`Directory::plan`] routes
-/// every command to the planner of its resource, so this never happens; it is an error, not a panic.
-fn misrouted(command: &Command) -> DirectoryError {
-    invalid(format!(
-        "{} was routed to the wrong planner",
-        command.name()
-    ))
 }

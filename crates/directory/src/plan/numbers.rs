@@ -4,7 +4,7 @@
 
 use ringside_model::{Guid, InstanceId, NumberType, TenantId, E164};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{conflict, invalid, not_found, precondition, DirectoryError};

@@ -3,7 +3,7 @@
 
 use ringside_model::{AppId, SecretId};
 
-use super::misrouted;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{conflict, invalid, not_found, precondition, DirectoryError};

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use ringside_model::{TenantId, UserId};
 
-use super::{misrouted, numbers::unassigned};
+use super::numbers::unassigned;
+use super::shared::misrouted;
 use crate::command::{Change, Command};
 use crate::directory::Directory;
 use crate::error::{not_found, DirectoryError};
