@@ -73,11 +73,17 @@ fn normalize(map: &mut Map<String, Value>, names: &[&'static str]) {
 }
 
 fn streaming() -> (&'static str, &'static [&'static str]) {
-    ("mediaStreamingOptions", field_names::<MediaStreamingOptions>())
+    (
+        "mediaStreamingOptions",
+        field_names::<MediaStreamingOptions>(),
+    )
 }
 
 fn custom_context() -> (&'static str, &'static [&'static str]) {
-    ("customCallingContext", field_names::<CustomCallingContext>())
+    (
+        "customCallingContext",
+        field_names::<CustomCallingContext>(),
+    )
 }
 
 macro_rules! request_body {
@@ -141,7 +147,10 @@ mod tests {
             options.transport_type,
             crate::enums::StreamingTransportType::Websocket
         );
-        assert_eq!(c.custom_calling_context.unwrap().sip_headers.unwrap().len(), 1);
+        assert_eq!(
+            c.custom_calling_context.unwrap().sip_headers.unwrap().len(),
+            1
+        );
     }
 
     #[test]
@@ -150,7 +159,10 @@ mod tests {
         assert!(OperationContextRequest::from_json(b"[]").is_err());
         assert!(OperationContextRequest::from_json(b"\"x\"").is_err());
         assert!(OperationContextRequest::from_json(b"{").is_err());
-        assert!(RejectCallRequest::from_json(b"").is_err(), "required member");
+        assert!(
+            RejectCallRequest::from_json(b"").is_err(),
+            "required member"
+        );
         let positional = br#"["ctx", "https://app/cb"]"#;
         assert!(
             serde_json::from_slice::<OperationContextRequest>(positional).is_ok(),

@@ -235,10 +235,16 @@ mod tests {
     #[test]
     fn short_names_ignore_prefix_case() {
         assert_eq!(
-            short_name("microsoft.communication.PlayCompleted", "Microsoft.Communication."),
+            short_name(
+                "microsoft.communication.PlayCompleted",
+                "Microsoft.Communication."
+            ),
             Some("PlayCompleted")
         );
-        assert_eq!(short_name("Other.PlayCompleted", "Microsoft.Communication."), None);
+        assert_eq!(
+            short_name("Other.PlayCompleted", "Microsoft.Communication."),
+            None
+        );
         assert_eq!(short_name("é", "ab"), None, "no panic on a char boundary");
     }
 }

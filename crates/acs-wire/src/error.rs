@@ -30,10 +30,7 @@ pub struct CommunicationError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<CommunicationError>>,
     /// The inner error (`innerError` accepted on input).
-    #[serde(
-        alias = "innerError",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(alias = "innerError", skip_serializing_if = "Option::is_none")]
     pub innererror: Option<Box<CommunicationError>>,
 }
 

@@ -21,6 +21,9 @@ pub type CallAutomationEvent = CloudEvent<CallAutomationEventData>;
 macro_rules! callback_events {
     ($($variant:ident($ty:ty),)+) => {
         /// The `data` of a Call Automation callback, by event type.
+        // Events are built, sent or read one at a time; boxing the large variants would only make
+        // building them noisier.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
         pub enum CallAutomationEventData {

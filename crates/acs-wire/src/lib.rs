@@ -78,8 +78,8 @@ pub use callback_events::{
     ContinuousDtmfRecognitionToneReceived, DtmfResult, EventCommon, HoldFailed,
     MediaStreamingEvent, MediaStreamingFailed, MediaStreamingStarted, MediaStreamingStopped,
     MediaStreamingUpdate, OperationEvent, ParticipantEvent, ParticipantsUpdated, PlayCanceled,
-    PlayCompleted, PlayFailed, PlayStarted, RecognizeCanceled, RecognizeCompleted,
-    RecognizeFailed, RecordingStateChanged, RemoveParticipantFailed, RemoveParticipantSucceeded,
+    PlayCompleted, PlayFailed, PlayStarted, RecognizeCanceled, RecognizeCompleted, RecognizeFailed,
+    RecordingStateChanged, RemoveParticipantFailed, RemoveParticipantSucceeded,
     SendDtmfTonesCompleted, SendDtmfTonesFailed, SpeechResult, StartRecordingFailed,
 };
 pub use enums::{
@@ -101,8 +101,8 @@ pub use events::{CallAutomationEvent, CallAutomationEventData, EVENT_TYPE_PREFIX
 pub use identifier::{
     CommunicationIdentifierModel, CommunicationUserIdentifierModel,
     MicrosoftTeamsAppIdentifierModel, MicrosoftTeamsUserIdentifierModel,
-    PhoneNumberIdentifierModel, TeamsExtensionUserIdentifierModel, PHONE_PREFIX,
-    TEAMS_APP_PREFIX, TEAMS_USER_PREFIX,
+    PhoneNumberIdentifierModel, TeamsExtensionUserIdentifierModel, PHONE_PREFIX, TEAMS_APP_PREFIX,
+    TEAMS_USER_PREFIX,
 };
 pub use media::{
     Choice, DtmfOptions, FileSource, MediaStreamingOptions, PlayOptions, PlaySource,
@@ -110,9 +110,9 @@ pub use media::{
 };
 pub use media_requests::{
     ContinuousDtmfRecognitionRequest, HoldRequest, OperationContextRequest, PlayRequest,
-    RecognizeRequest, SendDtmfTonesRequest, StartMediaStreamingRequest,
-    StartTranscriptionRequest, StopMediaStreamingRequest, StopTranscriptionRequest,
-    TranscriptionRequest, UnholdRequest, UpdateTranscriptionRequest,
+    RecognizeRequest, SendDtmfTonesRequest, StartMediaStreamingRequest, StartTranscriptionRequest,
+    StopMediaStreamingRequest, StopTranscriptionRequest, TranscriptionRequest, UnholdRequest,
+    UpdateTranscriptionRequest,
 };
 pub use models::{
     CallIntelligenceOptions, CallLocator, CustomCallingContext, CustomContext, DiagnosticDetails,

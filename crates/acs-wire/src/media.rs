@@ -107,11 +107,7 @@ pub struct RecognizeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupt_prompt: Option<bool>,
     /// Seconds of silence before giving up (0–300; the door reads fractions, default 5).
-    #[serde(
-        default,
-        with = "seconds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "seconds", skip_serializing_if = "Option::is_none")]
     pub initial_silence_timeout_in_seconds: Option<f64>,
     /// Speech locale.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,11 +131,7 @@ pub struct RecognizeOptions {
 #[serde(rename_all = "camelCase")]
 pub struct DtmfOptions {
     /// Seconds between tones (1–60; the door reads fractions, default 2).
-    #[serde(
-        default,
-        with = "seconds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "seconds", skip_serializing_if = "Option::is_none")]
     pub inter_tone_timeout_in_seconds: Option<f64>,
     /// How many tones to collect (the door: 1–64, default 1).
     #[serde(skip_serializing_if = "Option::is_none")]

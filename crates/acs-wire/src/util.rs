@@ -41,7 +41,9 @@ pub(crate) mod one_or_many {
         {
             match Option::<Value>::deserialize(d)? {
                 None => Ok(None),
-                Some(v) => one_or_many::deserialize(v).map(Some).map_err(de::Error::custom),
+                Some(v) => one_or_many::deserialize(v)
+                    .map(Some)
+                    .map_err(de::Error::custom),
             }
         }
     }
