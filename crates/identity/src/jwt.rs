@@ -5,11 +5,9 @@ use crate::clip::clip;
 use crate::key::{KeySet, SigningKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::Pkcs1v15Sign;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// Tokens longer than this are rejected unparsed (Entra access tokens are 1–3 KB).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -141,11 +139,7 @@ pub fn sign(key: &SigningKey, claims: &impl Serialize) -> Result<String, SignErr
     let mut token = URL_SAFE_NO_PAD.encode(header_json);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(payload_json));
-    let digest = Sha256::digest(token.as_bytes());
-    let signature = key
-        .private()
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
-        .map_err(|e| SignError::Rsa(e.to_string()))?;
+    let signature = key.sign_rs256(token.as_bytes()).map_err(SignError::Rsa)?;
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(signature));
     Ok(token)
@@ -206,10 +200,9 @@ pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Cla
         .map_err(|_| TokenError::Malformed("signature is not base64url".to_owned()))?;
     // `header.payload` is a prefix of `token`: both segments were split off its start.
     let signing_input_len = header_b64.len() + 1 + payload_b64.len();
-    let digest = Sha256::digest(&token.as_bytes()[..signing_input_len]);
-    public
-        .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
-        .map_err(|_| TokenError::BadSignature)?;
+    if !public.verify_rs256(&token.as_bytes()[..signing_input_len], &signature) {
+        return Err(TokenError::BadSignature);
+    }
 
     let claims = decode_object(payload_b64, "payload")?;
     let now = i128::from(validation.now);

@@ -1,20 +1,27 @@
 //! RSA-2048 signing keys, their public JWK form (RFC 7517) with RFC 7638 thumbprint kids, and the JWKS key set.
+//!
+//! RSA arithmetic is *ring*'s (constant-time, the same crate rustls uses here). *ring* cannot generate
+//! RSA keys, so [`SigningKey::generate`] asks AWS-LC (`aws-lc-rs`) for a PKCS#8 key and loads that.
 
 use crate::clip::clip;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::pkcs8::der::zeroize::Zeroizing;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
+use ring::signature::{RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Modulus size of generated keys.
 pub const KEY_BITS: usize = 2048;
-/// Largest modulus accepted from PEM or JWK input (bounds verification cost).
+/// Largest modulus accepted from JWK input (bounds verification cost). Private keys loaded from PEM
+/// are limited to 4096 bits by *ring*.
 const MAX_KEY_BITS: usize = 8192;
+/// Largest public exponent *ring* verifies with (2^33 - 1).
+const MAX_EXPONENT: u64 = (1 << 33) - 1;
+/// The PEM label of an unencrypted PKCS#8 private key.
+const PKCS8_LABEL: &str = "PRIVATE KEY";
 
 /// Errors from creating, loading or importing keys.
 #[derive(Debug, thiserror::Error)]
@@ -22,10 +29,10 @@ pub enum KeyError {
     /// RSA key generation failed (the RNG or the prime search).
     #[error("RSA key generation failed: {0}")]
     Generate(String),
-    /// The PEM text is not a PKCS#8 RSA private key.
+    /// The PEM text is not a usable PKCS#8 RSA private key (2048 to 4096 bits, exponent at least 65537).
     #[error("not a PKCS#8 RSA private key PEM: {0}")]
     Pem(String),
-    /// The key is shorter than 2048 bits or absurdly long.
+    /// A public key is shorter than 2048 bits or absurdly long.
     #[error("RSA key of {0} bits is not accepted (need 2048 to 8192)")]
     Size(usize),
     /// A JWK could not be turned into an RSA public key.
@@ -41,30 +48,39 @@ pub enum KeyError {
 /// `Debug` shows only the kid; the private key is never printed.
 #[derive(Clone)]
 pub struct SigningKey {
-    private: RsaPrivateKey,
+    pair: Arc<RsaKeyPair>,
     /// PKCS#8 PEM, encoded once on construction so that exporting cannot fail later.
     pem: Zeroizing<String>,
     jwk: Jwk,
 }
 
 impl SigningKey {
-    /// Generates a fresh RSA-2048 key from the caller's cryptographic RNG.
-    pub fn generate(
-        rng: &mut (impl rand::CryptoRng + rand::RngCore),
-    ) -> Result<SigningKey, KeyError> {
-        let private =
-            RsaPrivateKey::new(rng, KEY_BITS).map_err(|e| KeyError::Generate(e.to_string()))?;
-        SigningKey::from_private(private)
+    /// Generates a fresh RSA-2048 key (public exponent 65537).
+    ///
+    /// The primes come from AWS-LC's key generation, which draws from the operating system's RNG
+    /// (AWS-LC takes no caller-supplied generator).
+    pub fn generate() -> Result<SigningKey, KeyError> {
+        use aws_lc_rs::encoding::AsDer as _;
+        use aws_lc_rs::rsa::{KeyPair, KeySize};
+        let generated =
+            KeyPair::generate(KeySize::Rsa2048).map_err(|e| KeyError::Generate(e.to_string()))?;
+        let pkcs8 = generated
+            .as_der()
+            .map_err(|e| KeyError::Generate(format!("PKCS#8 export: {e}")))?;
+        SigningKey::from_pkcs8_der(pkcs8.as_ref()).map_err(KeyError::Generate)
     }
 
     /// Loads a key written by [`SigningKey::to_pkcs8_pem`] (`-----BEGIN PRIVATE KEY-----`).
     pub fn from_pkcs8_pem(pem: &str) -> Result<SigningKey, KeyError> {
-        let private =
-            RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| KeyError::Pem(e.to_string()))?;
-        private
-            .validate()
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
-        SigningKey::from_private(private)
+        let block = pem::parse(pem).map_err(|e| KeyError::Pem(e.to_string()))?;
+        if block.tag() != PKCS8_LABEL {
+            return Err(KeyError::Pem(format!(
+                "label is '{}', expected '{PKCS8_LABEL}'",
+                clip(block.tag(), 64)
+            )));
+        }
+        let der = Zeroizing::new(block.into_contents());
+        SigningKey::from_pkcs8_der(&der).map_err(KeyError::Pem)
     }
 
     /// The private key as PKCS#8 PEM with LF line endings, for the server's data directory.
@@ -84,20 +100,52 @@ impl SigningKey {
         self.jwk.clone()
     }
 
-    pub(crate) fn private(&self) -> &RsaPrivateKey {
-        &self.private
+    /// The RSASSA-PKCS1-v1_5 SHA-256 signature of `message` (SHA-256 is computed here).
+    pub(crate) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        let mut signature = vec![0; self.pair.public().modulus_len()];
+        // ring's PKCS#1 v1.5 padding takes the RNG parameter but never draws from it: the signature
+        // is deterministic.
+        let rng = ring::rand::SystemRandom::new();
+        self.pair
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &rng,
+                message,
+                &mut signature,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(signature)
     }
 
-    fn from_private(private: RsaPrivateKey) -> Result<SigningKey, KeyError> {
-        let bits = private.size() * 8;
-        if !(KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
-            return Err(KeyError::Size(bits));
-        }
-        let pem = private
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
-        let jwk = Jwk::from_public(&private.to_public_key());
-        Ok(SigningKey { private, pem, jwk })
+    fn public_key(&self) -> PublicKey {
+        PublicKey(RsaPublicKeyComponents::from(self.pair.public()))
+    }
+
+    /// *ring* validates the key (sizes, exponent, CRT consistency) while parsing it.
+    fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, String> {
+        let pair = RsaKeyPair::from_pkcs8(der).map_err(|e| format!("rejected: {e}"))?;
+        let block = pem::Pem::new(PKCS8_LABEL, der);
+        let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+        let pem = Zeroizing::new(pem::encode_config(&block, config));
+        let jwk = Jwk::from_public(&RsaPublicKeyComponents::from(pair.public()));
+        Ok(SigningKey {
+            pair: Arc::new(pair),
+            pem,
+            jwk,
+        })
+    }
+}
+
+/// An RSA public key for RS256 verification: big-endian `n` and `e` without leading zeros.
+#[derive(Debug, Clone)]
+pub(crate) struct PublicKey(RsaPublicKeyComponents<Vec<u8>>);
+
+impl PublicKey {
+    /// Whether `signature` is this key's RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
+    pub(crate) fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.0
+            .verify(&RSA_PKCS1_2048_8192_SHA256, message, signature)
+            .is_ok()
     }
 }
 
@@ -133,9 +181,9 @@ fn default_alg() -> String {
 }
 
 impl Jwk {
-    fn from_public(public: &RsaPublicKey) -> Jwk {
-        let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
-        let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
+    fn from_public(public: &RsaPublicKeyComponents<Vec<u8>>) -> Jwk {
+        let n = URL_SAFE_NO_PAD.encode(&public.n);
+        let e = URL_SAFE_NO_PAD.encode(&public.e);
         let kid = rfc7638_thumbprint(&n, &e);
         Jwk {
             kty: "RSA".to_owned(),
@@ -152,7 +200,7 @@ impl Jwk {
         rfc7638_thumbprint(&self.n, &self.e)
     }
 
-    fn to_public_key(&self) -> Result<RsaPublicKey, KeyError> {
+    fn to_public_key(&self) -> Result<PublicKey, KeyError> {
         if self.kty != "RSA" {
             return Err(KeyError::Jwk(format!(
                 "kty is '{}', expected RSA",
@@ -174,14 +222,31 @@ impl Jwk {
         if n.len() * 8 > MAX_KEY_BITS + 8 || e.len() > 8 {
             return Err(KeyError::Jwk("n or e is too long".to_owned()));
         }
-        let public = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
-            .map_err(|e| KeyError::Jwk(e.to_string()))?;
-        let bits = public.size() * 8;
+        let n = without_leading_zeros(&n);
+        let e = without_leading_zeros(&e);
+        let bits = n.len() * 8;
         if !(KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
             return Err(KeyError::Size(bits));
         }
-        Ok(public)
+        let exponent = e.iter().fold(0u64, |acc, byte| acc << 8 | u64::from(*byte));
+        if !(3..=MAX_EXPONENT).contains(&exponent) || exponent % 2 == 0 {
+            return Err(KeyError::Jwk(
+                "e must be an odd exponent from 3 to 2^33-1".to_owned(),
+            ));
+        }
+        Ok(PublicKey(RsaPublicKeyComponents {
+            n: n.to_vec(),
+            e: e.to_vec(),
+        }))
     }
+}
+
+fn without_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|byte| *byte != 0)
+        .unwrap_or(bytes.len());
+    &bytes[start..]
 }
 
 /// RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace.
@@ -194,7 +259,7 @@ fn rfc7638_thumbprint(n: &str, e: &str) -> String {
 /// previous keys kept during rotation. Serializes as `{"keys":[…]}`.
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: Vec<(Jwk, RsaPublicKey)>,
+    keys: Vec<(Jwk, PublicKey)>,
 }
 
 impl KeySet {
@@ -214,7 +279,7 @@ impl KeySet {
 
     /// Adds (or replaces, by kid) the public half of a signing key.
     pub fn insert(&mut self, key: &SigningKey) {
-        self.put(key.public_jwk(), key.private().to_public_key());
+        self.put(key.public_jwk(), key.public_key());
     }
 
     /// Adds (or replaces, by kid) a public JWK, e.g. one read back from a JWKS document.
@@ -274,14 +339,14 @@ impl KeySet {
         serde_json::json!({ "keys": self.jwks().collect::<Vec<_>>() })
     }
 
-    pub(crate) fn public_key(&self, kid: &str) -> Option<&RsaPublicKey> {
+    pub(crate) fn public_key(&self, kid: &str) -> Option<&PublicKey> {
         self.keys
             .iter()
             .find(|(jwk, _)| jwk.kid == kid)
             .map(|(_, key)| key)
     }
 
-    fn put(&mut self, jwk: Jwk, public: RsaPublicKey) {
+    fn put(&mut self, jwk: Jwk, public: PublicKey) {
         self.keys.retain(|(existing, _)| existing.kid != jwk.kid);
         self.keys.push((jwk, public));
     }
@@ -299,37 +364,58 @@ impl Serialize for KeySet {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use rand::rngs::StdRng;
-    use rand::SeedableRng as _;
     use std::sync::OnceLock;
 
-    /// Two deterministic test keys shared by every test module in the crate.
+    /// Two fixed test keys shared by every test module in the crate: the keys the `rsa` 0.9
+    /// implementation generated from `StdRng::seed_from_u64(0x5249_4e47)` (see `testdata/`).
     pub(crate) fn test_keys() -> &'static (SigningKey, SigningKey) {
         static KEYS: OnceLock<(SigningKey, SigningKey)> = OnceLock::new();
         KEYS.get_or_init(|| {
-            let mut rng = StdRng::seed_from_u64(0x5249_4e47);
-            let first = SigningKey::generate(&mut rng).expect("test key generation");
-            let second = SigningKey::generate(&mut rng).expect("test key generation");
+            let first = SigningKey::from_pkcs8_pem(include_str!("../testdata/rsa09-key1.pem"))
+                .expect("test key 1 loads");
+            let second = SigningKey::from_pkcs8_pem(include_str!("../testdata/rsa09-key2.pem"))
+                .expect("test key 2 loads");
             (first, second)
         })
     }
 
+    /// One freshly generated key shared by the tests below (generation takes tens of milliseconds).
+    fn generated_key() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::generate().expect("key generation"))
+    }
+
     #[test]
     fn generated_key_is_2048_bits_with_standard_exponent() {
-        let (key, _) = test_keys();
-        let jwk = key.public_jwk();
-        assert_eq!(jwk.kty, "RSA");
-        assert_eq!(jwk.use_, "sig");
-        assert_eq!(jwk.alg, "RS256");
-        assert_eq!(jwk.e, "AQAB");
-        assert_eq!(
-            URL_SAFE_NO_PAD
-                .decode(&jwk.n)
-                .expect("n is base64url")
-                .len(),
-            256
-        );
-        assert_eq!(jwk.kid, key.kid());
+        for key in [generated_key(), &test_keys().0] {
+            let jwk = key.public_jwk();
+            assert_eq!(jwk.kty, "RSA");
+            assert_eq!(jwk.use_, "sig");
+            assert_eq!(jwk.alg, "RS256");
+            assert_eq!(jwk.e, "AQAB");
+            assert_eq!(
+                URL_SAFE_NO_PAD
+                    .decode(&jwk.n)
+                    .expect("n is base64url")
+                    .len(),
+                256
+            );
+            assert_eq!(jwk.kid, key.kid());
+        }
+    }
+
+    #[test]
+    fn generated_keys_differ_and_sign_verifiably() {
+        let key = generated_key();
+        assert_ne!(key.kid(), test_keys().0.kid());
+        let signature = key.sign_rs256(b"message").expect("sign");
+        assert_eq!(signature.len(), 256);
+        assert!(key.public_key().verify_rs256(b"message", &signature));
+        assert!(!key.public_key().verify_rs256(b"massage", &signature));
+        assert!(!test_keys()
+            .0
+            .public_key()
+            .verify_rs256(b"message", &signature));
     }
 
     #[test]
@@ -344,13 +430,16 @@ pub(crate) mod tests {
 
     #[test]
     fn kid_is_stable_across_pem_round_trip() {
-        let (key, _) = test_keys();
-        let pem = key.to_pkcs8_pem();
-        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
-        let loaded = SigningKey::from_pkcs8_pem(&pem).expect("round trip");
-        assert_eq!(loaded.kid(), key.kid());
-        assert_eq!(loaded.public_jwk(), key.public_jwk());
-        assert_eq!(loaded.to_pkcs8_pem(), pem);
+        for key in [&test_keys().0, generated_key()] {
+            let pem = key.to_pkcs8_pem();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+            assert!(pem.ends_with("\n-----END PRIVATE KEY-----\n"));
+            assert!(!pem.contains('\r'));
+            let loaded = SigningKey::from_pkcs8_pem(&pem).expect("round trip");
+            assert_eq!(loaded.kid(), key.kid());
+            assert_eq!(loaded.public_jwk(), key.public_jwk());
+            assert_eq!(loaded.to_pkcs8_pem(), pem);
+        }
     }
 
     #[test]
@@ -364,6 +453,12 @@ pub(crate) mod tests {
                 "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
             ),
             Err(KeyError::Pem(_))
+        ));
+        let pem = test_keys().0.to_pkcs8_pem();
+        let relabelled = pem.replace("PRIVATE KEY", "RSA PRIVATE KEY");
+        assert!(matches!(
+            SigningKey::from_pkcs8_pem(&relabelled),
+            Err(KeyError::Pem(message)) if message.contains("RSA PRIVATE KEY")
         ));
     }
 
@@ -437,5 +532,25 @@ pub(crate) mod tests {
             KeySet::from_jwks_json("not json"),
             Err(KeyError::Jwks(_))
         ));
+        for e in ["", "Ag", "AQAA", "Aw_"] {
+            let mut odd = key.public_jwk();
+            odd.e = e.to_owned();
+            assert!(KeySet::new().insert_jwk(odd).is_err(), "e {e:?}");
+        }
+    }
+
+    #[test]
+    fn jwk_with_leading_zero_bytes_is_the_same_key() {
+        let (key, _) = test_keys();
+        let mut padded = key.public_jwk();
+        let mut n = vec![0u8];
+        n.extend(URL_SAFE_NO_PAD.decode(&padded.n).expect("n is base64url"));
+        padded.n = URL_SAFE_NO_PAD.encode(n);
+        padded.e = URL_SAFE_NO_PAD.encode([0, 1, 0, 1]);
+        let mut set = KeySet::new();
+        set.insert_jwk(padded).expect("padded JWK is accepted");
+        let signature = key.sign_rs256(b"message").expect("sign");
+        let public = set.public_key(key.kid()).expect("kid present");
+        assert!(public.verify_rs256(b"message", &signature));
     }
 }

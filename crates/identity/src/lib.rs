@@ -3,17 +3,18 @@
 //! client-secret hashing and the ACS HMAC scheme.
 //!
 //! Pure: no IO and no clock. Time (`now`, unix seconds), trace ids, timestamps and random number
-//! generators are always passed in by the caller.
+//! generators are passed in by the caller; the one exception is RSA key generation, which AWS-LC does
+//! with the operating system's RNG (see the security notes below).
 //!
 //! # Issuing a token (server side)
 //!
 //! ```no_run
 //! use ringside_identity::*;
-//! # fn demo(rng: &mut rand::rngs::StdRng, now: u64, ctx: &ErrorContext<'_>,
+//! # fn demo(now: u64, ctx: &ErrorContext<'_>,
 //! #         tenant: ringside_model::TenantId, app: ringside_model::AppId, sp: ringside_model::Guid,
 //! #         stored_hash: &str, form_secret: &str, form_scope: &str, uti_bytes: [u8; 16])
 //! #         -> Result<String, OAuthError> {
-//! let key = SigningKey::generate(rng).expect("keygen");          // once; persist key.to_pkcs8_pem()
+//! let key = SigningKey::generate().expect("keygen");             // once; persist key.to_pkcs8_pem()
 //! let keys = KeySet::from_signing_keys([&key]);                   // serve keys.to_json() at jwks_uri
 //! let discovery = openid_configuration("https://127.0.0.1:47443", &tenant.to_string());
 //!
@@ -70,8 +71,11 @@
 //!
 //! # Security notes
 //!
-//! RSA signing uses the `rsa` crate without blinding randomness (RUSTSEC-2023-0071 describes a timing
-//! side channel in that crate); Ringside runs locally, so a remote timing attacker is not in scope.
+//! RS256 signing and verification use *ring*, whose RSA private-key operations are constant-time (the
+//! `rsa` crate used before is affected by RUSTSEC-2023-0071, the Marvin timing side channel, with no
+//! fixed release). *ring* cannot generate RSA keys, so [`SigningKey::generate`] uses AWS-LC
+//! (`aws-lc-rs`), which draws from the operating system's RNG: key generation is the one operation
+//! here that does not take its randomness from the caller.
 
 mod acs;
 mod claims;
