@@ -1,7 +1,7 @@
 //! ACS access-key authentication: the HMAC-SHA256 string to sign, signatures, body hashes and the
 //! `Authorization` header check.
 
-use crate::ct::ct_eq;
+use crate::ct::constant_time_eq;
 use base64::alphabet;
 use base64::engine::general_purpose::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -103,7 +103,7 @@ pub fn verify_acs_authorization(header_value: &str, expected_signature: &str) ->
     };
     signed_headers.eq_ignore_ascii_case(ACS_SIGNED_HEADERS)
         && !expected_signature.is_empty()
-        && ct_eq(signature.as_bytes(), expected_signature.as_bytes())
+        && constant_time_eq(signature.as_bytes(), expected_signature.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,20 +1,19 @@
-//! Constant-time byte comparison shared by secret and HMAC verification.
+//! Constant-time byte comparison (the `subtle` crate's `ConstantTimeEq`) for secret and HMAC
+//! verification here and for the server's bearer-token checks.
 
-/// Compares two byte strings without an early exit on the first difference.
+use subtle::ConstantTimeEq as _;
+
+/// Whether `a` and `b` are equal, compared without an early exit on the first differing byte.
 ///
-/// The lengths are treated as public (signatures and digests have fixed, well-known lengths), so a
-/// length mismatch returns `false` straight away.
-pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(difference) == 0
+/// The lengths are treated as public (secrets, signatures and digests have fixed, well-known
+/// lengths), so a length mismatch returns `false` straight away.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ct_eq;
+    use super::constant_time_eq as ct_eq;
 
     #[test]
     fn compares_content_and_length() {

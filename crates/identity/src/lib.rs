@@ -64,7 +64,8 @@
 //! Errors on the wire: [`OAuthError`] with one constructor per AADSTS case, [`ErrorContext`].
 //!
 //! Secrets: [`new_client_secret`], [`secret_hint`], [`new_salt`], [`hash_secret`], [`verify_secret`]
-//! (salted SHA-256; see the module docs of `secret` for why not a slow KDF).
+//! (salted SHA-256; see the module docs of `secret` for why not a slow KDF); [`constant_time_eq`] for
+//! comparing any other secret (e.g. a bearer token).
 //!
 //! ACS HMAC: [`acs_string_to_sign`], [`acs_sign`], [`content_sha256`], [`acs_authorization`],
 //! [`verify_acs_authorization`].
@@ -93,6 +94,7 @@ pub use acs::{
     AcsKeyError, ACS_SIGNED_HEADERS,
 };
 pub use claims::{uti_from_bytes, AccessTokenClaims, AppOnlyToken};
+pub use ct::constant_time_eq;
 pub use discovery::{issuer, openid_configuration};
 pub use jwt::{
     sign, verify, verify_as, Claims, SignError, TokenError, Validation, DEFAULT_LEEWAY_SECS,

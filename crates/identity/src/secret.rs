@@ -7,7 +7,7 @@
 //! request — a denial-of-service lever on a small machine — without adding security. The salt keeps equal
 //! secrets from having equal hashes and defeats precomputation.
 
-use crate::ct::ct_eq;
+use crate::ct::constant_time_eq;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -48,7 +48,7 @@ pub fn verify_secret(stored: &str, candidate: &str) -> bool {
     if expected.len() != 32 {
         return false;
     }
-    ct_eq(&digest(&salt, candidate), &expected)
+    constant_time_eq(&digest(&salt, candidate), &expected)
 }
 
 fn digest(salt: &[u8], secret: &str) -> [u8; 32] {
