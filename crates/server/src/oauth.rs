@@ -503,7 +503,7 @@ async fn admin_consent_submit(
         return Redirect::to(&location).into_response();
     }
     let token = form.get("admin_token").map(String::as_str).unwrap_or("");
-    if !crate::state::constant_time_eq(token.as_bytes(), state.admin_token().as_bytes()) {
+    if !ringside_identity::constant_time_eq(token.as_bytes(), state.admin_token().as_bytes()) {
         return (
             StatusCode::UNAUTHORIZED,
             Html("<!doctype html><p>The admin token is not valid.</p>"),

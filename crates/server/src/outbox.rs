@@ -621,7 +621,7 @@ mod tests {
             let _ = axum::serve(listener, app).await;
         });
         let dir = tempfile::tempdir().expect("tempdir");
-        let key = SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
+        let key = SigningKey::generate().expect("key");
         let outbox = Outbox::start(
             &dir.path().join("ringside.db"),
             TokenSigner::new(key, "https://127.0.0.1:1".into()),
@@ -663,7 +663,7 @@ mod tests {
 
     #[test]
     fn tokens_are_cached_per_app_and_tenant() {
-        let key = SigningKey::generate(&mut rand::rngs::OsRng).expect("key");
+        let key = SigningKey::generate().expect("key");
         let signer = TokenSigner::new(key.clone(), "https://127.0.0.1:1".into());
         let a = signer.token("app-a", "tenant-1").expect("token");
         assert_eq!(signer.token("app-a", "tenant-1").expect("token"), a);

@@ -343,8 +343,8 @@ fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
         return SigningKey::from_pkcs8_pem(&pem)
             .map_err(|error| anyhow!("{}: {error}", path.display()));
     }
-    let key = SigningKey::generate(&mut rand::rngs::OsRng)
-        .map_err(|error| anyhow!("generating the signing key: {error}"))?;
+    let key =
+        SigningKey::generate().map_err(|error| anyhow!("generating the signing key: {error}"))?;
     let pem = key.to_pkcs8_pem();
     write_private(&path, pem.as_bytes())?;
     Ok(key)

@@ -231,7 +231,10 @@ impl AppState {
                 "Missing admin token: send 'Authorization: Bearer <adminToken>' (see dev.json or RINGSIDE_ADMIN_TOKEN).",
             )
         })?;
-        if constant_time_eq(presented.as_bytes(), self.inner.admin_token.as_bytes()) {
+        if ringside_identity::constant_time_eq(
+            presented.as_bytes(),
+            self.inner.admin_token.as_bytes(),
+        ) {
             Ok(())
         } else {
             Err(ApiError::unauthorized(
@@ -278,12 +281,4 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     } else {
         None
     }
-}
-
-/// Compares two byte strings in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

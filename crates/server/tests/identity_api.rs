@@ -691,7 +691,7 @@ async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
         body["error"]["message"],
         "Access token has expired or is not yet valid."
     );
-    let stranger = SigningKey::generate(&mut rand::rngs::OsRng).unwrap();
+    let stranger = SigningKey::generate().unwrap();
     let forged = ringside_identity::sign(&stranger, &claims(now)).unwrap();
     assert_eq!(
         h.resource_accounts(Some(&forged), "").await.0,
