@@ -125,9 +125,10 @@ pub struct ClockStats {
 pub struct ClockOptions {
     /// Run each shard thread at this `SCHED_FIFO` priority (1–99). On a machine shared with other
     /// work, real-time priority is what keeps p99 tick lateness under 2 ms (see
-    /// docs/benchmarks.md). Without a libc dependency the clock asks the `chrt` utility
-    /// (util-linux) to set it for each thread; that needs `CAP_SYS_NICE` (or root). Failure is
-    /// not an error: the shard runs at normal priority and [`ShardStats::realtime`] says so.
+    /// docs/benchmarks.md). Each shard thread sets its own policy (`pthread_setschedparam`
+    /// through the `thread-priority` crate), which needs `CAP_SYS_NICE` (or root). Failure is not
+    /// an error: the shard logs a warning, runs at normal priority and [`ShardStats::realtime`]
+    /// says so.
     pub realtime_priority: Option<u8>,
 }
 
@@ -296,21 +297,47 @@ impl Drop for MediaClock {
     }
 }
 
-/// Puts the calling thread in `SCHED_FIFO` at `priority` with `chrt -f -p` (no libc here).
+/// Puts the calling thread in `SCHED_FIFO` at `priority` (clamped to 1–99) with
+/// `pthread_setschedparam` (through `thread-priority`). Not permitted (no `CAP_SYS_NICE`, a
+/// container's limits): logs a warning, leaves the thread at normal priority and returns false.
+#[cfg(unix)]
 fn set_realtime(priority: u8) -> bool {
-    let Ok(link) = std::fs::read_link("/proc/thread-self") else {
-        return false;
+    use thread_priority::{
+        set_thread_priority_and_policy, thread_native_id, RealtimeThreadSchedulePolicy,
+        ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
     };
-    let Some(tid) = link.file_name().and_then(|t| t.to_str()) else {
-        return false;
-    };
-    std::process::Command::new("chrt")
-        .args(["-f", "-p", &priority.clamp(1, 99).to_string(), tid])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    let priority = priority.clamp(1, 99);
+    let result = ThreadPriorityValue::try_from(priority)
+        .map_err(|e| e.to_string())
+        .and_then(|value| {
+            set_thread_priority_and_policy(
+                thread_native_id(),
+                ThreadPriority::Crossplatform(value),
+                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+            )
+            .map_err(|e| e.to_string())
+        });
+    match result {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(
+                priority,
+                %error,
+                "media shard thread stays at normal priority: SCHED_FIFO not permitted"
+            );
+            false
+        }
+    }
+}
+
+/// Real-time priority is implemented for Unix only: logs a warning and returns false.
+#[cfg(not(unix))]
+fn set_realtime(priority: u8) -> bool {
+    tracing::warn!(
+        priority,
+        "media shard thread stays at normal priority: SCHED_FIFO is Unix-only"
+    );
+    false
 }
 
 fn micros(d: Duration) -> u64 {
@@ -403,6 +430,33 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
             local.commands = 0;
             local.lateness.clear();
             local.work.clear();
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use thread_priority::{
+        thread_native_id, thread_schedule_policy_param, RealtimeThreadSchedulePolicy,
+        ThreadSchedulePolicy,
+    };
+
+    /// Whatever this machine permits, `set_realtime` reports what the thread actually got.
+    #[test]
+    fn set_realtime_reports_the_policy_the_thread_has() {
+        let (ok, policy) = std::thread::spawn(|| {
+            let ok = super::set_realtime(7);
+            (ok, thread_schedule_policy_param(thread_native_id()))
+        })
+        .join()
+        .expect("thread");
+        let (policy, param) = policy.expect("policy readable");
+        let fifo = ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo);
+        if ok {
+            assert_eq!(policy, fifo);
+            assert_eq!(param.sched_priority, 7);
+        } else {
+            assert_ne!(policy, fifo);
         }
     }
 }

@@ -101,9 +101,10 @@
 //!
 //! # Invariant
 //!
-//! Depends on `std`, `ringside-model`, `ringside-audio` and `ringside-engine` only: no tokio,
-//! axum, hyper, reqwest or rusqlite. The plane is sans-IO; only [`clock`] touches threads, time
-//! and `/proc` (for its statistics).
+//! Depends on `std`, `ringside-model`, `ringside-audio` and `ringside-engine`, plus (for the clock
+//! threads only) `thread-priority` for `SCHED_FIFO` and `tracing` for the warning when it is not
+//! permitted: no tokio, axum, hyper, reqwest or rusqlite. The plane is sans-IO; only [`clock`]
+//! touches threads, time and `/proc` (for its statistics).
 
 pub mod clock;
 mod command;
