@@ -5,26 +5,30 @@
 //! measure lateness (wake − deadline);
 //! if more than [`MAX_CATCH_UP`] frames behind, skip the excess frames (counted in
 //! [`ShardStats::skipped_frames`]) so that a stall never turns into a long burst; otherwise the
-//! missed frames run back to back. Then swap the shard's inbox (a `Mutex<Vec>` double buffer,
-//! taken with `try_lock` so that a preempted sender never stalls a tick), apply the commands, tick the
-//! plane's conversations of this phase (each conversation still ticks once per 20 ms; spreading them
-//! over the frame keeps 2,000 media streams from leaving in one burst), publish finished recordings
-//! and hand every output to the sink. Deadlines are absolute, so the clock does not drift.
+//! missed frames run back to back. Then take the commands queued in the shard's lock-free inbox,
+//! apply them, tick the plane's conversations of this phase (each conversation still ticks once
+//! per 20 ms; spreading them over the frame keeps 2,000 media streams from leaving in one burst),
+//! publish finished recordings and hand every output to the sink. Deadlines are absolute, so the
+//! clock does not drift.
+//!
+//! A shard thread (possibly at `SCHED_FIFO` priority) shares no lock with the threads that send
+//! commands or read figures: the inbox and published recordings are lock-free queues and the
+//! figures atomics (see [`crate::shard`]). The only locks it may take are the allocator's and
+//! whatever the caller's sink takes.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ringside_engine::ConversationId;
 
 use crate::command::{MediaCommand, MediaOutput};
-use crate::histogram::Histogram;
+#[cfg(doc)]
 use crate::plane::MediaPlane;
 use crate::procfs;
+use crate::shard::{self, Recordings, Shared, Sink, SubTick, Worker};
 
 /// The tick period.
 pub const TICK: Duration = Duration::from_millis(20);
@@ -36,37 +40,11 @@ pub const MAX_CATCH_UP: u64 = 5;
 /// Ticks between two readings of a shard thread's CPU time.
 const CPU_READ_EVERY: u64 = 50;
 
-type Sink = Arc<dyn Fn(MediaOutput) + Send + Sync + 'static>;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The shard (0..shards) a conversation lives on: a fixed-key hash of its id, stable across runs.
 pub fn shard_of(conversation: ConversationId, shards: usize) -> usize {
     let mut h = DefaultHasher::new();
     conversation.hash(&mut h);
     (h.finish() % shards.max(1) as u64) as usize
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    ticks: u64,
-    skipped: u64,
-    commands: u64,
-    lateness: Histogram,
-    work: Histogram,
-    conversations: usize,
-    legs: usize,
-    cpu: Option<Duration>,
-    realtime: bool,
-}
-
-#[derive(Debug, Default)]
-struct Shard {
-    inbox: Mutex<Vec<MediaCommand>>,
-    stop: AtomicBool,
-    counters: Mutex<Counters>,
 }
 
 /// One shard's figures since start (or the last [`MediaClock::reset_stats`]).
@@ -135,7 +113,7 @@ pub struct ClockOptions {
 /// A cheap, cloneable handle for sending commands to a running [`MediaClock`] from any thread.
 #[derive(Clone, Debug)]
 pub struct MediaSender {
-    shards: Arc<[Arc<Shard>]>,
+    pub(crate) shards: Arc<[Arc<Shared>]>,
 }
 
 impl MediaSender {
@@ -143,7 +121,7 @@ impl MediaSender {
     pub fn send(&self, command: MediaCommand) {
         let shard = shard_of(command.conversation(), self.shards.len());
         if let Some(s) = self.shards.get(shard) {
-            lock(&s.inbox).push(command);
+            s.inbox.push(command);
         }
     }
 }
@@ -152,7 +130,7 @@ impl MediaSender {
 pub struct MediaClock {
     sender: MediaSender,
     threads: Vec<JoinHandle<()>>,
-    recordings: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    recordings: Arc<Recordings>,
 }
 
 impl std::fmt::Debug for MediaClock {
@@ -178,10 +156,10 @@ impl MediaClock {
         sink: impl Fn(MediaOutput) + Send + Sync + 'static,
     ) -> MediaClock {
         let sink: Sink = Arc::new(sink);
-        let shards: Arc<[Arc<Shard>]> = (0..shards.max(1))
-            .map(|_| Arc::new(Shard::default()))
+        let shards: Arc<[Arc<Shared>]> = (0..shards.max(1))
+            .map(|_| Arc::new(Shared::default()))
             .collect();
-        let recordings = Arc::new(Mutex::new(HashMap::new()));
+        let recordings = Arc::new(Recordings::default());
         let threads = shards
             .iter()
             .enumerate()
@@ -193,8 +171,7 @@ impl MediaClock {
                     .name(format!("media-{i}"))
                     .spawn(move || {
                         if let Some(priority) = options.realtime_priority {
-                            let ok = set_realtime(priority);
-                            lock(&shard.counters).realtime = ok;
+                            shard.figures.set_realtime(set_realtime(priority));
                         }
                         run_shard(&shard, &sink, &recordings)
                     })
@@ -226,54 +203,17 @@ impl MediaClock {
     /// Takes a finished bot recording by its handle. Published before the sink receives the
     /// `RecordingEnded` that names it.
     pub fn take_recording(&self, handle: &str) -> Option<Vec<u8>> {
-        lock(&self.recordings).remove(handle)
+        self.recordings.take(handle)
     }
 
     /// Figures of every shard.
     pub fn stats(&self) -> ClockStats {
-        let mut all = Histogram::new();
-        let mut work = Histogram::new();
-        let mut stats = ClockStats::default();
-        for shard in self.sender.shards.iter() {
-            let c = lock(&shard.counters);
-            all.merge(&c.lateness);
-            work.merge(&c.work);
-            let us = Duration::from_micros;
-            stats.shards.push(ShardStats {
-                ticks: c.ticks,
-                skipped_frames: c.skipped,
-                commands: c.commands,
-                lateness_p50: us(c.lateness.quantile(0.5)),
-                lateness_p99: us(c.lateness.quantile(0.99)),
-                lateness_max: us(c.lateness.max()),
-                work_p50: us(c.work.quantile(0.5)),
-                work_p99: us(c.work.quantile(0.99)),
-                work_max: us(c.work.max()),
-                conversations: c.conversations,
-                legs: c.legs,
-                cpu_time: c.cpu,
-                realtime: c.realtime,
-            });
-            stats.ticks += c.ticks;
-            stats.conversations += c.conversations;
-        }
-        stats.lateness_p50 = Duration::from_micros(all.quantile(0.5));
-        stats.lateness_p99 = Duration::from_micros(all.quantile(0.99));
-        stats.lateness_max = Duration::from_micros(all.max());
-        stats.work_p99 = Duration::from_micros(work.quantile(0.99));
-        stats
+        shard::clock_stats(&self.sender.shards)
     }
 
     /// Clears tick counts and histograms (e.g. after a warm-up); CPU times keep counting.
     pub fn reset_stats(&self) {
-        for shard in self.sender.shards.iter() {
-            let mut c = lock(&shard.counters);
-            c.ticks = 0;
-            c.skipped = 0;
-            c.commands = 0;
-            c.lateness.clear();
-            c.work.clear();
-        }
+        shard::reset_stats(&self.sender.shards);
     }
 
     /// Stops and joins every shard thread. Commands still queued are dropped.
@@ -344,24 +284,20 @@ fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
-fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<u8>>>) {
-    let mut plane = MediaPlane::new();
-    let mut commands: Vec<MediaCommand> = Vec::new();
-    let mut outputs: Vec<MediaOutput> = Vec::new();
+fn run_shard(shared: &Shared, sink: &Sink, recordings: &Recordings) {
+    let mut worker = Worker::default();
     let start = Instant::now();
     let phases = u64::from(PHASES);
     let tick_us = micros(TICK) / phases;
     let mut frame: u64 = 0;
     let mut cpu_countdown: u64 = 1;
-    let mut local = Counters::default();
     loop {
         frame += 1;
         let deadline = start + Duration::from_micros(frame.saturating_mul(tick_us));
-        let now = Instant::now();
-        if let Some(wait) = deadline.checked_duration_since(now) {
+        if let Some(wait) = deadline.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        if shard.stop.load(Ordering::Acquire) {
+        if shared.stop.load(Ordering::Acquire) {
             break;
         }
         let wake = Instant::now();
@@ -372,27 +308,7 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         frame += skipped * phases;
         let phase = ((frame - 1) % phases) as u32;
 
-        // Never wait for the inbox: a sender preempted while holding it (the shard may run at
-        // real-time priority, senders do not) would otherwise stall the tick. Its commands are
-        // applied at the next tick instead.
-        match shard.inbox.try_lock() {
-            Ok(mut inbox) => std::mem::swap(&mut *inbox, &mut commands),
-            Err(TryLockError::Poisoned(poisoned)) => {
-                std::mem::swap(&mut *poisoned.into_inner(), &mut commands)
-            }
-            Err(TryLockError::WouldBlock) => {}
-        }
-        let applied = commands.len() as u64;
-        for command in commands.drain(..) {
-            plane.handle(command);
-        }
-        plane.tick_phase(phase, PHASES, &mut |o| outputs.push(o));
-        plane.drain_recordings(|handle, wav| {
-            lock(recordings).insert(handle, wav);
-        });
-        for output in outputs.drain(..) {
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| sink(output)));
-        }
+        let applied = worker.step(phase, shared, recordings, sink);
         let work = micros(wake.elapsed());
 
         cpu_countdown = cpu_countdown.saturating_sub(1);
@@ -402,35 +318,15 @@ fn run_shard(shard: &Shard, sink: &Sink, recordings: &Mutex<HashMap<String, Vec<
         } else {
             None
         };
-        // Figures go to a local copy first and are published when the shared one is free, for
-        // the same reason (a `stats()` caller must not stall the tick).
-        if phase + 1 == PHASES {
-            local.ticks += 1;
-        }
-        local.skipped += skipped;
-        local.commands += applied;
-        local.lateness.record(late);
-        local.work.record(work);
-        if let Some(cpu) = cpu {
-            local.cpu = Some(cpu);
-        }
-        if let Ok(mut c) = shard.counters.try_lock() {
-            c.ticks += local.ticks;
-            c.skipped += local.skipped;
-            c.commands += local.commands;
-            c.lateness.merge(&local.lateness);
-            c.work.merge(&local.work);
-            c.conversations = plane.conversation_count();
-            c.legs = plane.leg_count();
-            if local.cpu.is_some() {
-                c.cpu = local.cpu;
-            }
-            local.ticks = 0;
-            local.skipped = 0;
-            local.commands = 0;
-            local.lateness.clear();
-            local.work.clear();
-        }
+        let sub_tick = SubTick {
+            frame_done: phase + 1 == PHASES,
+            skipped,
+            applied,
+            late_us: late,
+            work_us: work,
+            cpu,
+        };
+        worker.record(shared, &sub_tick);
     }
 }
 

@@ -1,5 +1,9 @@
 //! A fixed-bucket, HDR-like [`Histogram`] of `u64` values (microseconds in practice): exact below
-//! 64, then 32 buckets per power of two (≤ 3.2 % relative error), no allocation after creation.
+//! 64, then 32 buckets per power of two (≤ 3.2 % relative error), no allocation after creation;
+//! and [`AtomicHistogram`], the same buckets shared between one recording thread and readers
+//! without a lock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Values below this are counted exactly.
 const LINEAR: u64 = 64;
@@ -121,6 +125,64 @@ impl Histogram {
     }
 }
 
+/// [`Histogram`]'s buckets as atomics: one thread records (a few relaxed atomic adds, no lock,
+/// no allocation) while others take [`snapshot`](Self::snapshot)s or [`clear`](Self::clear) it.
+/// A snapshot taken while a value is being recorded may miss that value; counts are read bucket
+/// by bucket, so the snapshot's count always equals the sum of its buckets.
+#[derive(Debug)]
+pub struct AtomicHistogram {
+    counts: Box<[AtomicU64]>,
+    sum: AtomicU64,
+    max: AtomicU64,
+}
+
+impl Default for AtomicHistogram {
+    fn default() -> Self {
+        AtomicHistogram::new()
+    }
+}
+
+impl AtomicHistogram {
+    /// An empty histogram (~15 KiB).
+    pub fn new() -> AtomicHistogram {
+        AtomicHistogram {
+            counts: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            sum: AtomicU64::new(0),
+            max: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one value.
+    pub fn record(&self, value: u64) {
+        if let Some(c) = self.counts.get(index(value)) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sum.fetch_add(value, Ordering::Relaxed);
+        self.max.fetch_max(value, Ordering::Relaxed);
+    }
+
+    /// The counts so far, as a plain [`Histogram`].
+    pub fn snapshot(&self) -> Histogram {
+        let mut h = Histogram::new();
+        for (dst, src) in h.counts.iter_mut().zip(self.counts.iter()) {
+            *dst = src.load(Ordering::Relaxed);
+        }
+        h.count = h.counts.iter().sum();
+        h.sum = u128::from(self.sum.load(Ordering::Relaxed));
+        h.max = self.max.load(Ordering::Relaxed);
+        h
+    }
+
+    /// Forgets everything (a value recorded meanwhile may or may not survive).
+    pub fn clear(&self) {
+        for c in self.counts.iter() {
+            c.store(0, Ordering::Relaxed);
+        }
+        self.sum.store(0, Ordering::Relaxed);
+        self.max.store(0, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +222,25 @@ mod tests {
         assert_eq!(h.max(), 5000);
         h.clear();
         assert_eq!(h.count(), 0);
+    }
+
+    #[test]
+    fn atomic_histogram_matches_the_plain_one() {
+        let atomic = AtomicHistogram::new();
+        let mut plain = Histogram::new();
+        for v in [0u64, 3, 64, 100, 100, 12_345, 1 << 40] {
+            atomic.record(v);
+            plain.record(v);
+        }
+        let snapshot = atomic.snapshot();
+        assert_eq!(snapshot.count(), plain.count());
+        assert_eq!(snapshot.max(), plain.max());
+        assert_eq!(snapshot.mean(), plain.mean());
+        for q in [0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(snapshot.quantile(q), plain.quantile(q), "{q}");
+        }
+        atomic.clear();
+        assert_eq!(atomic.snapshot().count(), 0);
+        assert_eq!(atomic.snapshot().max(), 0);
     }
 }

@@ -112,6 +112,7 @@ pub mod histogram;
 mod plane;
 pub mod procfs;
 pub mod scenario;
+mod shard;
 pub mod stream;
 
 pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats, PHASES};
