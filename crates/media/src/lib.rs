@@ -15,6 +15,10 @@
 //!   closure, on the shard threads (keep the sink short: push into a channel).
 //!   [`MediaClock::start_with`] and [`ClockOptions::realtime_priority`] run the shard threads at
 //!   `SCHED_FIFO` priority, which on a shared machine is what keeps p99 lateness under 2 ms.
+//! - [`ManualClock`] is the same shards without threads, for tests on virtual time: the caller
+//!   runs every due 5 ms sub-tick with [`ManualClock::tick_until`]`(now)` (same plane code, same
+//!   phase order) and asks [`ManualClock::next_deadline`] when to call next. [`MediaDriver`]
+//!   holds either clock behind one command/output surface.
 //!
 //! # Commands
 //!
@@ -108,7 +112,9 @@
 
 pub mod clock;
 mod command;
+mod driver;
 pub mod histogram;
+mod manual;
 mod plane;
 pub mod procfs;
 pub mod scenario;
@@ -117,7 +123,9 @@ pub mod stream;
 
 pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats, PHASES};
 pub use command::{EndpointEvent, FromAction, MediaCommand, MediaOutput};
+pub use driver::MediaDriver;
 pub use histogram::Histogram;
+pub use manual::ManualClock;
 pub use plane::{beep, phase_of, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
 pub use stream::{
     StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate, JITTER_FRAMES,
