@@ -1,10 +1,11 @@
 //! Resampler benchmark: one second of 48 kHz and 44.1 kHz audio to 16 kHz (filter design included,
-//! as on prompt load, and processing alone).
+//! as on prompt load, and processing alone); and one 20 ms frame of a media stream through the
+//! streaming resampler, 16 → 24 kHz (320 → 480 samples) and 24 → 16 kHz (480 → 320).
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use ringside_audio::Resampler;
+use ringside_audio::{testsignal, Resampler, StreamResampler};
 
 fn resampler(c: &mut Criterion) {
     let mut group = c.benchmark_group("resampler");
@@ -37,5 +38,29 @@ fn resampler(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, resampler);
+fn stream_frame(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stream_resampler");
+    let speech16 = testsignal::speech_like(1, 16_000, -18.0);
+    let speech24 = testsignal::speech_like(2, 24_000, -18.0);
+    for (from, to, input) in [
+        (16_000u32, 24_000u32, &speech16),
+        (24_000, 16_000, &speech24),
+    ] {
+        let Ok(mut stream) = StreamResampler::new(from, to) else {
+            continue;
+        };
+        let block = from as usize / 50;
+        let mut out = vec![0i16; to as usize / 50];
+        let mut frames = input.chunks_exact(block).cycle();
+        group.bench_function(format!("frame_{}k_to_{}k", from / 1000, to / 1000), |b| {
+            b.iter(|| {
+                let frame = frames.next().unwrap_or_default();
+                black_box(stream.process(black_box(frame), &mut out))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, resampler, stream_frame);
 criterion_main!(benches);

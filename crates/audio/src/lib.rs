@@ -15,7 +15,7 @@
 //! | [`tones`] | [`Oscillator`], [`ToneGenerator`] (sine, ringback, busy, test tone) and [`hold_music`] |
 //! | [`level`] | dBFS measurement and [`SilenceDetector`] |
 //! | [`wav`] | robust WAV reader (PCM 8/16/24/32, float, A-law/μ-law, extensible) and writer |
-//! | [`resample`] | band-limited windowed-sinc polyphase [`Resampler`], used once when a prompt is loaded |
+//! | [`resample`] | band-limited windowed-sinc polyphase [`Resampler`] (once when a prompt is loaded) and [`StreamResampler`] (media streams, frame by frame) |
 //! | [`g711`] | table-based G.711 μ-law / A-law |
 //! | [`testsignal`] | seeded speech-like, music-like and noise test signals |
 //!
@@ -93,7 +93,7 @@ pub use level::{rms_dbfs, SilenceDetector};
 pub use mixer::{MixLeg, Mixer};
 pub use prompt::{PlayOptions, PlayerEvent, Prompt, PromptPlayer};
 pub use recorder::{RecordEnd, RecordMode, Recorder, RecorderState, SilencePolicy};
-pub use resample::Resampler;
+pub use resample::{Design, Resampler, StreamResampler};
 pub use ringside_model::{Tone, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE};
 pub use tones::{hold_music, Oscillator, ToneGenerator};
 pub use wav::{DecodedWav, SampleFormat, WavError, WavLimits, WavSpec};

@@ -90,8 +90,8 @@
 //! ```
 //!
 //! - **Media streams** ([`stream`]): `StartStream` taps a bot leg: per tick, what it hears (mixed) or
-//!   each other participant's voice (unmixed, up to four), at 16 kHz or 24 kHz (linear
-//!   interpolation), all of one tick's frames of a shard in one [`MediaOutput::StreamFrames`]
+//!   each other participant's voice (unmixed, up to four), at 16 kHz or 24 kHz (band-limited
+//!   [`ringside_audio::StreamResampler`], 1.375 ms filter delay each way), all of one tick's frames of a shard in one [`MediaOutput::StreamFrames`]
 //!   batch, each with a silent flag. `StreamAudio` queues the app's audio behind a 40 ms jitter
 //!   buffer (200 ms cap, oldest dropped and counted) and plays it as the bot leg's voice.
 //!   `StopStream`, the bot leg disconnecting or the mix being destroyed report

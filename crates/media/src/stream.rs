@@ -2,10 +2,15 @@
 //! 16 or 24 kHz, 20 ms frames with silent flags) and the app's audio entering it through a small
 //! jitter buffer as the bot leg's voice. The plane owns the state; the server's WebSocket client
 //! carries the frames.
+//!
+//! 24 kHz streams convert with the audio crate's band-limited [`StreamResampler`] (windowed
+//! sinc, [`ringside_audio::Design::STREAM`]: 70 dB stop band from 8 kHz, pass band to 6.4 kHz),
+//! one per channel and direction, each adding its filter delay (1.375 ms) to the stream.
 
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
-use ringside_audio::{Frame, SilenceDetector, FRAME_SAMPLES};
+use ringside_audio::{Frame, SilenceDetector, StreamResampler, FRAME_SAMPLES};
 use ringside_engine::{ConversationId, LegId};
 
 /// Most participant channels an unmixed stream carries (ACS sends up to four).
@@ -112,53 +117,21 @@ pub struct StreamCounters {
     pub dropped_in: u64,
 }
 
-/// Linear 16 kHz → 24 kHz upsampler (output sample j sits at input position 2j/3), carrying the
-/// previous frame's last sample so frame edges are continuous.
-#[derive(Debug, Default)]
-pub(crate) struct Up24 {
-    last: i16,
-}
+/// Samples of a 20 ms frame at 24 kHz.
+const FRAME_SAMPLES_24K: usize = FRAME_SAMPLES * 3 / 2;
 
-impl Up24 {
-    pub(crate) fn process(&mut self, input: &Frame, out: &mut Vec<i16>) {
-        // Positions: for each group of 2 input samples, 3 outputs at offsets 0, 2/3, 4/3
-        // relative to the previous sample boundary (x[-1] = last).
-        let at = |i: isize| -> i32 {
-            if i < 0 {
-                i32::from(self.last)
-            } else {
-                i32::from(input.get(i as usize).copied().unwrap_or(0))
-            }
-        };
-        for g in 0..(FRAME_SAMPLES / 2) as isize {
-            let base = 2 * g - 1;
-            let a = at(base);
-            let b = at(base + 1);
-            let c = at(base + 2);
-            // t = 2/3 * k for k = 1, 2, 3 relative to x[base].
-            out.push(((a + 2 * b) / 3) as i16);
-            out.push(((2 * b + c) / 3) as i16);
-            out.push(c as i16);
-        }
-        self.last = input.last().copied().unwrap_or(0);
-    }
-}
-
-/// Linear 24 kHz → 16 kHz downsampler for the app's audio (every 3 inputs give 2 outputs).
-fn down16(input: &[i16], out: &mut Frame) {
-    for (g, chunk) in input.chunks_exact(3).enumerate() {
-        let (a, b, c) = (
-            i32::from(chunk[0]),
-            i32::from(chunk[1]),
-            i32::from(chunk[2]),
-        );
-        if let Some(s) = out.get_mut(2 * g) {
-            *s = a as i16;
-        }
-        if let Some(s) = out.get_mut(2 * g + 1) {
-            *s = ((b + c) / 2) as i16;
-        }
-    }
+/// A fresh 16 → 24 kHz (`up`) or 24 → 16 kHz resampler, cloned from one built once (building
+/// designs the filter; cloning copies it).
+fn resampler(up: bool) -> Option<StreamResampler> {
+    static UP: OnceLock<Option<StreamResampler>> = OnceLock::new();
+    static DOWN: OnceLock<Option<StreamResampler>> = OnceLock::new();
+    let (cell, from, to) = if up {
+        (&UP, 16_000, 24_000)
+    } else {
+        (&DOWN, 24_000, 16_000)
+    };
+    cell.get_or_init(|| StreamResampler::new(from, to).ok())
+        .clone()
 }
 
 #[derive(Debug)]
@@ -168,8 +141,10 @@ pub(crate) struct Stream {
     pub(crate) channel: StreamChannel,
     pub(crate) rate: StreamRate,
     pub(crate) frames: u64,
-    /// Per channel upsamplers (mixed uses the first), keyed by participant.
-    pub(crate) up: Vec<(Option<LegId>, Up24)>,
+    /// Per channel 16 → 24 kHz resamplers (mixed uses the first), keyed by participant.
+    pub(crate) up: Vec<(Option<LegId>, StreamResampler)>,
+    /// 24 → 16 kHz for the app's audio (24 kHz streams).
+    pub(crate) down: Option<StreamResampler>,
     /// The app's audio, 16 kHz frames (allocated once, on the first push, for
     /// [`MAX_QUEUED_FRAMES`]; steady-state injection does not allocate).
     pub(crate) inbound: VecDeque<Frame>,
@@ -192,6 +167,10 @@ impl Stream {
             rate,
             frames: 0,
             up: Vec::new(),
+            down: match rate {
+                StreamRate::Khz16 => None,
+                StreamRate::Khz24 => resampler(false),
+            },
             inbound: VecDeque::new(),
             playing: false,
             counters: StreamCounters::default(),
@@ -217,7 +196,15 @@ impl Stream {
                         dst.copy_from_slice(chunk);
                     }
                 }
-                StreamRate::Khz24 => down16(chunk, &mut frame),
+                StreamRate::Khz24 => {
+                    if let Some(down) = self.down.as_mut() {
+                        // A short tail is padded with silence before resampling, so every frame
+                        // stays 480 samples in, 320 out.
+                        let n = down.process(chunk, &mut frame);
+                        let pad = &[0i16; FRAME_SAMPLES_24K][chunk.len().min(per)..];
+                        down.process(pad, frame.get_mut(n..).unwrap_or_default());
+                    }
+                }
             }
             self.inbound.push_back(frame);
         }
@@ -259,13 +246,14 @@ impl Stream {
             StreamRate::Khz16 => samples.extend_from_slice(audio),
             StreamRate::Khz24 => {
                 let i = match self.up.iter().position(|(p, _)| *p == participant) {
-                    Some(i) => i,
-                    None => {
-                        self.up.push((participant, Up24::default()));
+                    Some(i) => Some(i),
+                    None => resampler(true).map(|r| {
+                        self.up.push((participant, r));
                         self.up.len() - 1
-                    }
+                    }),
                 };
-                if let Some((_, up)) = self.up.get_mut(i) {
+                samples.resize(FRAME_SAMPLES_24K, 0);
+                if let Some((_, up)) = i.and_then(|i| self.up.get_mut(i)) {
                     up.process(audio, &mut samples);
                 }
             }
@@ -283,6 +271,8 @@ impl Stream {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.inbound.capacity() * std::mem::size_of::<Frame>()
-            + self.up.capacity() * std::mem::size_of::<(Option<LegId>, Up24)>()
+            + self.up.capacity() * std::mem::size_of::<(Option<LegId>, StreamResampler)>()
+            + self.up.iter().map(|(_, r)| r.heap_bytes()).sum::<usize>()
+            + self.down.as_ref().map_or(0, StreamResampler::heap_bytes)
     }
 }
