@@ -78,6 +78,69 @@ impl Design {
     };
 }
 
+impl Design {
+    /// Attenuation and pass band within their limits (the defaults of [`Design::PROMPT`] for
+    /// values that are not numbers).
+    fn limited(self) -> (f64, f64) {
+        let finite = |v: f64, default: f64| if v.is_finite() { v } else { default };
+        (
+            finite(self.attenuation_db, Design::PROMPT.attenuation_db).clamp(20.0, 140.0),
+            finite(self.passband, Design::PROMPT.passband).clamp(0.5, 0.98),
+        )
+    }
+}
+
+/// Kaiser window β for a stop-band attenuation in dB.
+fn kaiser_beta(attenuation: f64) -> f64 {
+    if attenuation > 50.0 {
+        0.1102 * (attenuation - 8.7)
+    } else {
+        let a = (attenuation - 21.0).max(0.0);
+        0.5842 * a.powf(0.4) + 0.07886 * a
+    }
+}
+
+/// The polyphase filter bank: `up` phases of `taps` coefficients of a Kaiser-windowed sinc of
+/// half length `half` (grid samples) and cut-off `fc` (cycles per grid sample), each phase
+/// normalised to unity DC gain and stored oldest-input-first.
+fn filter_bank(up: u64, half: u64, taps: usize, fc: f64, beta: f64) -> Vec<f32> {
+    let i0_beta = bessel_i0(beta);
+    let prototype = |t: i64| -> f64 {
+        let x = t as f64;
+        let sinc = if t == 0 {
+            1.0
+        } else {
+            (2.0 * std::f64::consts::PI * fc * x).sin() / (std::f64::consts::PI * x) / (2.0 * fc)
+        };
+        let r = x / half as f64;
+        let window = bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0_beta;
+        sinc * window
+    };
+    // The prototype is symmetric: evaluate one half.
+    let half_prototype: Vec<f64> = (0..=half as i64).map(prototype).collect();
+    let mut table = vec![0f32; up as usize * taps];
+    let mut values = vec![0f64; taps];
+    for (phase, row) in table.chunks_exact_mut(taps).enumerate() {
+        // Coefficient k of phase o is g(o + k*L - H).
+        for (k, v) in values.iter_mut().enumerate() {
+            let index = phase as u64 + k as u64 * up;
+            *v = if index <= 2 * half {
+                let distance = (index as i64 - half as i64).unsigned_abs() as usize;
+                half_prototype.get(distance).copied().unwrap_or(0.0)
+            } else {
+                0.0
+            };
+        }
+        // Normalise each branch to unity DC gain.
+        let sum: f64 = values.iter().sum();
+        let norm = if sum.abs() > 1e-12 { 1.0 / sum } else { 0.0 };
+        for (dst, v) in row.iter_mut().zip(values.iter().rev()) {
+            *dst = (v * norm) as f32;
+        }
+    }
+    table
+}
+
 /// A fixed-ratio polyphase resampler from `in_rate` to `out_rate`.
 #[derive(Clone, Debug)]
 pub struct Resampler {
@@ -129,55 +192,15 @@ impl Resampler {
         }
         let grid = f64::from(in_rate) * up as f64; // rate of the virtual upsampled signal
         let nyquist = f64::from(in_rate.min(out_rate)) / 2.0;
-        let attenuation = design.attenuation_db.clamp(20.0, 140.0);
-        let pass = design.passband.clamp(0.5, 0.98) * nyquist;
+        let (attenuation, passband) = design.limited();
+        let pass = passband * nyquist;
         let transition = nyquist - pass;
         let cutoff = (pass + nyquist) / 2.0;
-        let beta = if attenuation > 50.0 {
-            0.1102 * (attenuation - 8.7)
-        } else {
-            let a = (attenuation - 21.0).max(0.0);
-            0.5842 * a.powf(0.4) + 0.07886 * a
-        };
         let length =
             (attenuation - 7.95) / (2.285 * 2.0 * std::f64::consts::PI * transition / grid) + 1.0;
         let half = (length / 2.0).ceil() as u64;
         let taps = (2 * half / up + 1) as usize;
-        let i0_beta = bessel_i0(beta);
-        let fc = cutoff / grid; // cycles per grid sample
-        let prototype = |t: i64| -> f64 {
-            let x = t as f64;
-            let sinc = if t == 0 {
-                1.0
-            } else {
-                (2.0 * std::f64::consts::PI * fc * x).sin()
-                    / (std::f64::consts::PI * x)
-                    / (2.0 * fc)
-            };
-            let r = x / half as f64;
-            let window = bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0_beta;
-            sinc * window
-        };
-        // The prototype is symmetric: evaluate one half.
-        let half_prototype: Vec<f64> = (0..=half as i64).map(prototype).collect();
-        let mut table = vec![0f32; up as usize * taps];
-        for (phase, row) in table.chunks_exact_mut(taps).enumerate() {
-            // Coefficient k of phase o is g(o + k*L - H).
-            let mut values = vec![0f64; taps];
-            for (k, v) in values.iter_mut().enumerate() {
-                let index = phase as u64 + k as u64 * up;
-                if index <= 2 * half {
-                    let distance = (index as i64 - half as i64).unsigned_abs() as usize;
-                    *v = half_prototype.get(distance).copied().unwrap_or(0.0);
-                }
-            }
-            // Normalise each branch to unity DC gain.
-            let sum: f64 = values.iter().sum();
-            let norm = if sum.abs() > 1e-12 { 1.0 / sum } else { 0.0 };
-            for (dst, v) in row.iter_mut().zip(values.iter().rev()) {
-                *dst = (v * norm) as f32;
-            }
-        }
+        let table = filter_bank(up, half, taps, cutoff / grid, kaiser_beta(attenuation));
         Ok(Resampler {
             in_rate,
             out_rate,

@@ -13,7 +13,7 @@
 //!
 //! A shard thread (possibly at `SCHED_FIFO` priority) shares no lock with the threads that send
 //! commands or read figures: the inbox and published recordings are lock-free queues and the
-//! figures atomics (see [`crate::shard`]). The only locks it may take are the allocator's and
+//! figures atomics (module `shard`). The only locks it may take are the allocator's and
 //! whatever the caller's sink takes.
 
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -17,8 +17,12 @@ use crate::clock::{ClockStats, MediaSender, PHASES, TICK};
 use crate::command::{MediaCommand, MediaOutput};
 use crate::shard::{self, Recordings, Shared, Sink, SubTick, Worker};
 
-/// A media clock ticked by its caller: see the [module](self) docs. Cloning gives another
-/// handle to the same shards (e.g. one for the task that ticks, one for the senders).
+/// A media clock ticked by its caller. Sub-tick `k` (from 1) of every shard is due at
+/// `start + k · 20 ms / PHASES` and ticks phase `(k - 1) % PHASES`, as on the real clock;
+/// [`tick_until`](Self::tick_until) runs every due sub-tick up to `now`, shard 0 first, on the
+/// caller's thread, never skipping. Lateness figures are `now − deadline` in the caller's time;
+/// work is not measured (zero) and there is no CPU time or real-time priority. Cloning gives
+/// another handle to the same shards (e.g. one for the task that ticks, one for the senders).
 #[derive(Clone)]
 pub struct ManualClock {
     inner: Arc<Inner>,
@@ -99,7 +103,7 @@ impl ManualClock {
         self.inner.recordings.take(handle)
     }
 
-    /// Figures of every shard (see the [module](self) docs for what lateness means here).
+    /// Figures of every shard (lateness in the caller's time, no work or CPU figures).
     pub fn stats(&self) -> ClockStats {
         shard::clock_stats(&self.inner.sender.shards)
     }
