@@ -1,9 +1,9 @@
 //! Media streaming load benchmark: N calls, one ACS media stream each to a local WebSocket sink,
 //! per-frame lateness in an HDR histogram, CPU and memory per stream (see
-//! `ringside_server::streaming::bench`).
+//! `ringside_server::stream_bench`).
 //! `cargo run --release -p ringside-server --example stream_bench -- [streams] [seconds] [16000|24000]`
 
-use ringside_server::streaming::bench::{run, BenchOptions};
+use ringside_server::stream_bench::{run, BenchOptions};
 use ringside_server::streaming::StreamRate;
 
 fn main() -> anyhow::Result<()> {

@@ -12,14 +12,13 @@ mod error;
 mod graph;
 mod http;
 mod oauth;
-mod outbox;
 mod ratelimit;
 mod serve;
 mod state;
-pub mod streaming;
+pub mod stream_bench;
 mod tls;
 
-pub use calls::behaviour;
+pub use ringside_runtime::{behaviour, streaming};
 
 /// The doors' media-streaming wire formats (for tests, benchmarks and fuzz targets).
 pub mod stream_wire {

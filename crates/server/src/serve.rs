@@ -111,9 +111,9 @@ impl Server {
             config.media_realtime_priority,
         );
         let local_ca = std::fs::read(&tls.ca_cert_path).ok();
-        let outbox = crate::outbox::Outbox::start(
+        let outbox = ringside_runtime::outbox::Outbox::start(
             &data_dir.join("ringside.db"),
-            crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+            ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             local_ca.as_deref(),
             &[
                 crate::graph::calls::table::DELIVERY,
@@ -122,7 +122,7 @@ impl Server {
             ],
         )
         .context("starting the notification outbox")?;
-        let media_services = crate::calls::media_services::MediaServices::new(
+        let media_services = ringside_runtime::services::MediaServices::new(
             &config.media,
             dev_mode,
             &data_dir,
@@ -135,14 +135,14 @@ impl Server {
                 base_url: base_url.clone(),
             })
             .with_raw_media(crate::graph::raw_media::RawMedia::new(
-                crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+                ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
                 media_services.streams.clone(),
             ));
-        let doors = crate::calls::door::Doors::default().with(graph).with({
+        let doors = ringside_runtime::door::Doors::default().with(graph).with({
             let mut acs = crate::acs::calls::AcsCalls::new(outbox.clone());
             acs.media = Some(crate::acs::media_streaming::AcsMedia::new(
                 media_services.streams.clone(),
-                crate::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
+                ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             ));
             acs.recordings.recorder = Some(crate::acs::recording::AcsRecorder::new(
                 media_services.streams.clone(),
@@ -151,7 +151,7 @@ impl Server {
             ));
             acs
         });
-        let calls = crate::calls::CallRuntime::start(
+        let calls = ringside_runtime::CallRuntime::start(
             directory.clone(),
             &data_dir,
             realtime_priority,

@@ -14,10 +14,10 @@ use ringside_identity::{KeySet, SigningKey};
 use ringside_model::Guid;
 use ringside_store::DirectoryStore;
 
-use crate::calls::CallRuntime;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
+use ringside_runtime::CallRuntime;
 
 /// Everything a request handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ struct Inner {
     data_dir: PathBuf,
     dev_mode: bool,
     calls: CallRuntime,
-    outbox: crate::outbox::Outbox,
+    outbox: ringside_runtime::outbox::Outbox,
     /// Graph access tokens already verified (SHA-256 of the token → claims, `exp`), so a bot's
     /// repeated requests skip the RSA check.
     graph_tokens: Mutex<TokenCache>,
@@ -59,7 +59,7 @@ pub(crate) struct StateParts {
     pub(crate) data_dir: PathBuf,
     pub(crate) dev_mode: bool,
     pub(crate) calls: CallRuntime,
-    pub(crate) outbox: crate::outbox::Outbox,
+    pub(crate) outbox: ringside_runtime::outbox::Outbox,
 }
 
 impl AppState {
@@ -122,7 +122,7 @@ impl AppState {
     }
 
     /// The media streaming service (live call audio to and from apps over WebSocket).
-    pub fn streams(&self) -> &std::sync::Arc<crate::streaming::StreamService> {
+    pub fn streams(&self) -> &std::sync::Arc<ringside_runtime::streaming::StreamService> {
         self.inner.calls.streams()
     }
 
@@ -170,7 +170,7 @@ impl AppState {
             })
     }
 
-    pub(crate) fn outbox(&self) -> &crate::outbox::Outbox {
+    pub(crate) fn outbox(&self) -> &ringside_runtime::outbox::Outbox {
         &self.inner.outbox
     }
 

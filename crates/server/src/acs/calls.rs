@@ -30,8 +30,8 @@ use serde_json::{json, Value};
 
 use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming::{self, identifier, CallContext, IncomingCall};
-use crate::calls::door::{Door, DoorEnv};
-use crate::outbox::{DeliveryProfile, Outbox};
+use ringside_runtime::door::{Door, DoorEnv};
+use ringside_runtime::outbox::{DeliveryProfile, Outbox};
 
 /// Call Automation callbacks: a platform JWT whose audience is the ACS resource id.
 pub(crate) const CALLBACKS: DeliveryProfile = DeliveryProfile {
@@ -251,7 +251,7 @@ impl AcsCalls {
             )],
             body,
             retry_policy: RetryPolicy::Standard,
-            created_at_ms: crate::outbox::unix_ms(),
+            created_at_ms: ringside_runtime::outbox::unix_ms(),
         });
     }
 
@@ -359,7 +359,11 @@ impl AcsCalls {
 
     /// A media stream's event: a recording tap's end (`recording.rs`), or
     /// MediaStreamingStarted/Stopped/Failed for its connection.
-    fn on_stream_event(&mut self, env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+    fn on_stream_event(
+        &mut self,
+        env: &DoorEnv<'_>,
+        event: &ringside_runtime::streaming::StreamEvent,
+    ) {
         if event.owner != super::OWNER {
             return;
         }
@@ -492,7 +496,7 @@ impl AcsCalls {
                 headers,
                 body: serde_json::to_vec(&json!([event])).unwrap_or_default(),
                 retry_policy: RetryPolicy::EventGrid,
-                created_at_ms: crate::outbox::unix_ms(),
+                created_at_ms: ringside_runtime::outbox::unix_ms(),
             });
         }
         self.offers.insert(
@@ -908,7 +912,11 @@ impl Door for AcsCalls {
         self.render_event(env, event)
     }
 
-    fn stream_event(&mut self, env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+    fn stream_event(
+        &mut self,
+        env: &DoorEnv<'_>,
+        event: &ringside_runtime::streaming::StreamEvent,
+    ) {
         self.on_stream_event(env, event);
     }
 

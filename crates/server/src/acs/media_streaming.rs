@@ -1,7 +1,7 @@
 //! The ACS door's media streaming (reference digest §6): `mediaStreamingOptions` on create/answer/
 //! connect, `:startMediaStreaming`/`:stopMediaStreaming`, auto-start when the call connects, DTMF
 //! to the socket, and MediaStreamingStarted/Stopped/Failed callbacks rendered from the streaming
-//! service's events. The socket itself is [`crate::streaming`]'s (ACS dialect).
+//! service's events. The socket itself is [`ringside_runtime::streaming`]'s (ACS dialect).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use ringside_engine::LegId;
 
 use serde_json::{json, Value};
 
-use crate::outbox::TokenSigner;
-use crate::streaming::{
+use ringside_runtime::outbox::TokenSigner;
+use ringside_runtime::streaming::{
     StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, StreamSpec,
 };
 

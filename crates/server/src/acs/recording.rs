@@ -38,9 +38,11 @@ use super::routes::{
     body, field, invalid, live, not_found, not_implemented, optional_callback, raw_id_of, run,
     string, Result,
 };
-use crate::calls::door::DoorEnv;
 use crate::state::AppState;
-use crate::streaming::{StreamChannel, StreamEvent, StreamId, StreamRate, StreamService};
+use ringside_runtime::door::DoorEnv;
+use ringside_runtime::streaming::{
+    StreamChannel, StreamEvent, StreamId, StreamRate, StreamService,
+};
 
 /// The storage host recording URLs name (the SDKs accept only `*.asm.skype.com` and two Teams
 /// hosts); it must resolve to Ringside (one hosts-file line, see the README).
@@ -623,7 +625,10 @@ impl AcsCalls {
         let Some(id) = self.recordings.by_stream.get(&event.stream).cloned() else {
             return false;
         };
-        if matches!(event.kind, crate::streaming::StreamEventKind::Connected) {
+        if matches!(
+            event.kind,
+            ringside_runtime::streaming::StreamEventKind::Connected
+        ) {
             return true;
         }
         self.recordings.by_stream.remove(&event.stream);
@@ -753,7 +758,7 @@ impl AcsCalls {
                 headers,
                 body: serde_json::to_vec(&json!([event])).unwrap_or_default(),
                 retry_policy: RetryPolicy::EventGrid,
-                created_at_ms: crate::outbox::unix_ms(),
+                created_at_ms: ringside_runtime::outbox::unix_ms(),
             });
         }
     }

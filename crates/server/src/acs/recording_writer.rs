@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
-use crate::streaming::tap::{LocalTap, TapInput};
-use crate::streaming::{StreamEventKind, StreamId};
+use ringside_runtime::streaming::tap::{LocalTap, TapInput};
+use ringside_runtime::streaming::{StreamEventKind, StreamId};
 
 /// Bytes of raw audio buffered before a write to the spool file.
 const SPOOL_CHUNK: usize = 64 * 1024;

@@ -32,8 +32,8 @@ use serde_json::{json, Map, Value};
 use super::auth::AcsCaller;
 use super::calls::{self, AcsCall, AcsCalls, PendingOp};
 use super::error::AcsError;
-use crate::calls::door::DoorCtx;
 use crate::state::AppState;
+use ringside_runtime::door::DoorCtx;
 
 /// The routes (behind the door's guard).
 pub(crate) fn routes() -> Router<AppState> {
@@ -398,7 +398,7 @@ async fn create_call(
     let bot = bot_for(resource, instance);
     let custom = match field(&map, "customCallingContext") {
         None => Default::default(),
-        Some(value) => crate::calls::headers::CallHeaders::parse(value)
+        Some(value) => ringside_runtime::headers::CallHeaders::parse(value)
             .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
     };
     let value = run(&state, move |ctx| {

@@ -9,10 +9,10 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::streaming::codec::{
+use ringside_runtime::streaming::codec::{
     check_pcm, pcm_bytes, Inbound, Received, StreamCodec, WireError, WireMessage,
 };
-use crate::streaming::{StreamRate, MAX_INBOUND_SAMPLES};
+use ringside_runtime::streaming::{StreamRate, MAX_INBOUND_SAMPLES};
 
 /// `{"kind":"AudioMetadata","audioMetadata":{…}}`.
 #[derive(Debug, Serialize)]

@@ -17,15 +17,15 @@ use ringside_engine::{ConversationId, LegId};
 use ringside_model::{Guid, Party};
 use serde_json::{json, Value};
 
-use super::behaviour::{
-    parse_digits, parse_duration, parse_media_id, Behaviour, StepKind, Timeline,
-};
-use super::media_store::{MediaError, MediaInfo, MAX_UPLOAD_BYTES};
-use super::routing::{self, EndpointNameError, NamedEndpoint};
-use super::runtime::{CallError, Request as RuntimeRequest};
 use crate::admin::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
+use ringside_runtime::behaviour::{
+    parse_digits, parse_duration, parse_media_id, Behaviour, StepKind, Timeline,
+};
+use ringside_runtime::media_store::{MediaError, MediaInfo, MAX_UPLOAD_BYTES};
+use ringside_runtime::routing::{self, EndpointNameError, NamedEndpoint};
+use ringside_runtime::{CallError, Request as RuntimeRequest};
 
 /// Every (method, path) served here, in the router's syntax (checked against the OpenAPI document
 /// together with the provisioning routes).
@@ -406,7 +406,7 @@ async fn dial(
     };
     let custom = match object.remove("customContext") {
         None => Default::default(),
-        Some(value) => super::headers::CallHeaders::parse(&value)
+        Some(value) => ringside_runtime::headers::CallHeaders::parse(&value)
             .map_err(|error| ApiError::bad_request(format!("customContext: {error}.")))?,
     };
     let timeline = Timeline::from_json(&body)

@@ -1,7 +1,7 @@
 //! Ringside raw media for Graph app-hosted media (docs/app-hosted-media.md): which
 //! `appHostedMediaConfig.blob`s name a transport (`{"transportUrl": "wss://…"}`), and the
 //! stream (platform-signed JWT, raw-media codec, mixed 16 kHz) the door starts on the streaming
-//! service ([`crate::streaming`]) once the bot's call is established. The service carries it:
+//! service ([`ringside_runtime::streaming`]) once the bot's call is established. The service carries it:
 //! address rules, connecting, frames both ways, `stop` and close when the call ends.
 
 use std::collections::HashMap;
@@ -10,8 +10,8 @@ use std::sync::Arc;
 use ringside_engine::{LegId, LegState};
 
 use super::calls::table::GraphCall;
-use crate::outbox::TokenSigner;
-use crate::streaming::{
+use ringside_runtime::outbox::TokenSigner;
+use ringside_runtime::streaming::{
     StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, StreamSpec,
 };
 

@@ -7,10 +7,10 @@ use serde_json::json;
 
 use std::time::SystemTime;
 
-use crate::streaming::codec::{
+use ringside_runtime::streaming::codec::{
     check_pcm, pcm_bytes, Inbound, Received, StreamCodec, WireError, WireMessage,
 };
-use crate::streaming::StreamRate;
+use ringside_runtime::streaming::StreamRate;
 
 /// The first message: what the stream carries.
 pub fn start(call_id: &str, call_chain_id: &str, rate: StreamRate) -> String {

@@ -6,7 +6,7 @@
 //! Prompts (`mediaInfo.uri`) must be https (http to loopback in dev mode) or name an upload
 //! (`/ringside/v1/media/{id}`); anything else is a 400. The route downloads and decodes each prompt
 //! *before* it queues the operation (cached by `resourceId`, namespaced per tenant and app, and by
-//! URI; see [`crate::calls::fetch`]), so the runtime finds it when the engine starts the prompt. A
+//! URI; see [`ringside_runtime::fetch`]), so the runtime finds it when the engine starts the prompt. A
 //! prompt that cannot be fetched (private address, HTTP error, too large, too slow, not a WAV) does
 //! not fail the request: the operation is queued and fails when it starts, with
 //! `resultInfo 400/8536` "Action failed, file could not be downloaded." in its completion
@@ -43,13 +43,13 @@ use super::render;
 use super::routes::{run, version_of, VERSIONS};
 use super::table::GraphCalls;
 use super::wire;
-use crate::calls::door::DoorCtx;
-use crate::calls::fetch::FetchError;
-use crate::calls::media_store::upload_id;
-use crate::calls::recordings::RecordingStore;
 use crate::error::{read_body, ApiError};
 use crate::graph::GraphCaller;
 use crate::state::AppState;
+use ringside_runtime::door::DoorCtx;
+use ringside_runtime::fetch::FetchError;
+use ringside_runtime::media_store::upload_id;
+use ringside_runtime::recordings::RecordingStore;
 
 /// Longest `clientContext` Graph accepts.
 const MAX_CLIENT_CONTEXT: usize = 256;

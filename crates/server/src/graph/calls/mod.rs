@@ -7,10 +7,10 @@
 //! A route authenticates the caller ([`GraphCaller`](super::GraphCaller)), checks its roles, parses
 //! the body with [`ActionBody::from_json`](ringside_graph_wire::ActionBody) (400 envelope on
 //! failure), then runs its logic **inside the call runtime** with
-//! [`CallRuntime::exec`](crate::calls::CallRuntime::exec): the closure looks the call up with
+//! [`CallRuntime::exec`](ringside_runtime::CallRuntime::exec): the closure looks the call up with
 //! [`GraphCalls::owned`] (404 for another tenant's or app's call, 404 for an ended call), updates
 //! the table *before* issuing the engine command when later notifications depend on it (e.g.
-//! answer's `callbackUri`), issues [`DoorCtx::command`](crate::calls::door::DoorCtx::command), and
+//! answer's `callbackUri`), issues [`DoorCtx::command`](ringside_runtime::door::DoorCtx::command), and
 //! maps an [`EngineError`](ringside_engine::EngineError) with [`wire::engine_error`]. Events the
 //! command causes are rendered after the closure returns, in engine order, by
 //! [`GraphCalls::event`], which turns them into notifications for the call's callback through the

@@ -33,10 +33,10 @@ use super::render;
 use super::routes::{run, VERSIONS};
 use super::table::GraphCalls;
 use super::wire;
-use crate::calls::door::DoorCtx;
 use crate::error::{read_body, ApiError};
 use crate::graph::GraphCaller;
 use crate::state::AppState;
+use ringside_runtime::door::DoorCtx;
 
 /// Most invitees in one `participants/invite`.
 const MAX_INVITEES: usize = 5;

@@ -25,10 +25,10 @@ use super::render;
 use super::table::GraphCall;
 use super::table::GraphCalls;
 use super::wire;
-use crate::calls::door::DoorCtx;
 use crate::error::{parse_json, read_body, ApiError};
 use crate::graph::GraphCaller;
 use crate::state::AppState;
+use ringside_runtime::door::DoorCtx;
 
 /// The Graph versions the calls API is served under.
 pub(crate) const VERSIONS: [&str; 2] = ["v1.0", "beta"];

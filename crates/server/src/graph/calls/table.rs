@@ -15,11 +15,11 @@ use ringside_model::{AppId, TenantId};
 use ringside_store::{NewOutboxRow, RetryPolicy};
 
 use super::render;
-use crate::calls::door::{Door, DoorEnv};
 use crate::error::ApiError;
 use crate::graph::raw_media::RawMedia;
 use crate::graph::GraphCaller;
-use crate::outbox::{DeliveryProfile, Outbox};
+use ringside_runtime::door::{Door, DoorEnv};
+use ringside_runtime::outbox::{DeliveryProfile, Outbox};
 
 /// `User-Agent` of Graph's calling notifications (digest §6.1).
 const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
@@ -298,7 +298,7 @@ impl GraphCalls {
             ],
             body,
             retry_policy: RetryPolicy::Standard,
-            created_at_ms: crate::outbox::unix_ms(),
+            created_at_ms: ringside_runtime::outbox::unix_ms(),
         });
     }
 
@@ -549,7 +549,11 @@ impl Door for GraphCalls {
         owned
     }
 
-    fn stream_event(&mut self, _env: &DoorEnv<'_>, event: &crate::streaming::StreamEvent) {
+    fn stream_event(
+        &mut self,
+        _env: &DoorEnv<'_>,
+        event: &ringside_runtime::streaming::StreamEvent,
+    ) {
         if let Some(raw) = &mut self.raw_media {
             raw.stream_event(event);
         }

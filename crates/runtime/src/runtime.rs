@@ -16,19 +16,19 @@ use ringside_store::DirectoryStore;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
-use super::door::{Door, DoorCtx, DoorEnv, DoorJob, Doors, Shared};
-use super::headers::CallHeaders;
-use super::media::MediaPort;
-use super::media_services::MediaServices;
-use super::media_store::MediaStore;
-use super::responder::{self, Responder, ResponderOutput};
-use super::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
-use super::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
+use crate::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
+use crate::door::{Door, DoorCtx, DoorEnv, DoorJob, Doors, Shared};
+use crate::headers::CallHeaders;
+use crate::media::MediaPort;
+use crate::media_store::MediaStore;
+use crate::responder::{self, Responder, ResponderOutput};
+use crate::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
+use crate::services::MediaServices;
+use crate::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
 use ringside_engine::IdSource;
 
 /// Ended conversations kept for `GET /calls/{id}`, logs and recordings.
-pub(crate) const HISTORY: usize = 100;
+pub const HISTORY: usize = 100;
 /// Capacity of the engine event broadcast.
 const EVENT_CAPACITY: usize = 4_096;
 /// Engine inputs processed in one burst before the loop looks at its mailbox again.
@@ -36,7 +36,7 @@ const MAX_CASCADE: usize = 10_000;
 
 /// Why a runtime request failed (mapped to the Graph envelope by the API).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum CallError {
+pub enum CallError {
     /// 404.
     NotFound(String),
     /// 400.
@@ -47,10 +47,10 @@ pub(crate) enum CallError {
     Unavailable,
 }
 
-type Reply<T> = oneshot::Sender<Result<T, CallError>>;
+pub type Reply<T> = oneshot::Sender<Result<T, CallError>>;
 
 /// A request from the REST API.
-pub(crate) enum Request {
+pub enum Request {
     Dial {
         from: NamedEndpoint,
         to: NamedEndpoint,
@@ -119,7 +119,7 @@ pub(crate) enum Request {
         reset: bool,
         reply: Reply<ringside_media::ClockStats>,
     },
-    /// Door code to run inside the runtime (see [`super::door`]).
+    /// Door code to run inside the runtime (see [`crate::door`]).
     Exec(DoorJob),
 }
 
@@ -133,7 +133,7 @@ pub(crate) enum Msg {
 
 /// Behaviours per endpoint key (`+1425…` or a user id), in memory.
 #[derive(Default)]
-pub(crate) struct Behaviours(Mutex<HashMap<String, Behaviour>>);
+pub struct Behaviours(Mutex<HashMap<String, Behaviour>>);
 
 impl Behaviours {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Behaviour>> {
@@ -143,22 +143,22 @@ impl Behaviours {
         }
     }
 
-    pub(crate) fn get(&self, party: &Party) -> Option<Behaviour> {
+    pub fn get(&self, party: &Party) -> Option<Behaviour> {
         self.lock().get(&endpoint_key(party)).cloned()
     }
 
-    pub(crate) fn set(&self, party: &Party, behaviour: Behaviour) {
+    pub fn set(&self, party: &Party, behaviour: Behaviour) {
         self.lock().insert(endpoint_key(party), behaviour);
     }
 
-    pub(crate) fn remove(&self, party: &Party) -> bool {
+    pub fn remove(&self, party: &Party) -> bool {
         self.lock().remove(&endpoint_key(party)).is_some()
     }
 }
 
 /// The handle routes use. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct CallRuntime {
+pub struct CallRuntime {
     tx: mpsc::UnboundedSender<Msg>,
     events: broadcast::Sender<Event>,
     behaviours: Arc<Behaviours>,
@@ -168,7 +168,7 @@ pub(crate) struct CallRuntime {
 
 impl CallRuntime {
     /// Starts the runtime task and the media clock. Must run inside a tokio runtime.
-    pub(crate) fn start(
+    pub fn start(
         directory: Arc<DirectoryStore>,
         data_dir: &std::path::Path,
         realtime_priority: Option<u8>,
@@ -224,38 +224,35 @@ impl CallRuntime {
 
     /// Engine events, for the Graph and ACS doors.
     #[allow(dead_code)]
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
 
-    pub(crate) fn behaviours(&self) -> &Behaviours {
+    pub fn behaviours(&self) -> &Behaviours {
         &self.behaviours
     }
 
-    pub(crate) fn media(&self) -> &MediaStore {
+    pub fn media(&self) -> &MediaStore {
         &self.media
     }
 
     /// The media streaming service.
-    pub(crate) fn streams(&self) -> &Arc<crate::streaming::StreamService> {
+    pub fn streams(&self) -> &Arc<crate::streaming::StreamService> {
         &self.services.streams
     }
 
     /// The prompt fetcher (https prompts, cached by resourceId and URI).
-    pub(crate) fn prompts(&self) -> &super::fetch::PromptFetcher {
+    pub fn prompts(&self) -> &crate::fetch::PromptFetcher {
         &self.services.fetcher
     }
 
     /// recordResponse recordings.
-    pub(crate) fn recordings(&self) -> &super::recordings::RecordingStore {
+    pub fn recordings(&self) -> &crate::recordings::RecordingStore {
         &self.services.recordings
     }
 
     /// Sends a request and waits for its answer.
-    pub(crate) async fn ask<T>(
-        &self,
-        make: impl FnOnce(Reply<T>) -> Request,
-    ) -> Result<T, CallError> {
+    pub async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, CallError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Msg::Request(make(reply)))
@@ -263,10 +260,10 @@ impl CallRuntime {
         answer.await.map_err(|_| CallError::Unavailable)?
     }
 
-    /// Runs door code inside the runtime task (see [`super::door`]): the closure sees the engine
+    /// Runs door code inside the runtime task (see [`crate::door`]): the closure sees the engine
     /// and the state of door `D` through a [`DoorCtx`]; the outputs of its commands are drained
     /// after it returns. `Unavailable` when the runtime has stopped (or `D` is not registered).
-    pub(crate) async fn exec<D: Door, R: Send + 'static>(
+    pub async fn exec<D: Door, R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DoorCtx<'_, D>) -> R + Send + 'static,
     ) -> Result<R, CallError> {
@@ -285,7 +282,7 @@ impl CallRuntime {
     }
 
     /// Stops the runtime task and the media clock.
-    pub(crate) fn shutdown(&self) {
+    pub fn shutdown(&self) {
         let _ = self.tx.send(Msg::Shutdown);
     }
 }
@@ -1529,7 +1526,7 @@ fn describe(party: &Party) -> String {
 }
 
 /// `remoteHungUp`, `rejected`, … (lower camelCase of the engine's end reason).
-pub(crate) fn reason_name(reason: EndReason) -> String {
+pub fn reason_name(reason: EndReason) -> String {
     let debug = format!("{reason:?}");
     let head = debug.split('(').next().unwrap_or(&debug);
     let mut chars = head.chars();
@@ -1656,8 +1653,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("ringside.db");
         let directory = Arc::new(DirectoryStore::open(&db).expect("store"));
-        let services = super::super::media_services::MediaServices::new(
-            &crate::config::Config::default().media,
+        let services = crate::services::MediaServices::new(
+            &crate::config::MediaConfig::default(),
             true,
             dir.path(),
             None,

@@ -7,9 +7,9 @@ use serde_json::Value;
 /// SIP and VoIP headers a caller sends along with a call (an ACS IncomingCall's `customContext`;
 /// later the custom headers of a SIP INVITE).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CallHeaders {
-    pub(crate) sip: Vec<(String, String)>,
-    pub(crate) voip: Vec<(String, String)>,
+pub struct CallHeaders {
+    pub sip: Vec<(String, String)>,
+    pub voip: Vec<(String, String)>,
 }
 
 /// Most headers of each kind (ACS allows a handful).
@@ -19,7 +19,7 @@ impl CallHeaders {
     /// Reads `{"sipHeaders": {name: value}, "voipHeaders": {name: value}}` (either may be absent
     /// or null); the message says what is wrong. SIP header names are sent as the SDKs make them
     /// (`X-MS-Custom-…`, `X-…` or `userToUser`).
-    pub(crate) fn parse(value: &Value) -> Result<CallHeaders, String> {
+    pub fn parse(value: &Value) -> Result<CallHeaders, String> {
         let map = match value {
             Value::Null => return Ok(CallHeaders::default()),
             Value::Object(map) => map,
@@ -65,7 +65,7 @@ impl CallHeaders {
 
 impl CallHeaders {
     /// No header of either kind.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.sip.is_empty() && self.voip.is_empty()
     }
 }

@@ -22,8 +22,10 @@ use ringside_engine::{ConversationId, LegId};
 use ringside_media::procfs;
 use tokio::net::TcpListener;
 
-use super::{StreamChannel, StreamEventKind, StreamId, StreamRate, StreamSpec};
 use crate::serve::{ServeOptions, Server};
+use ringside_runtime::streaming::{
+    StreamChannel, StreamEventKind, StreamId, StreamRate, StreamSpec,
+};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -146,7 +148,7 @@ async fn serve_sink(listener: TcpListener, sink: Arc<Sink>) {
                 tcp,
                 Some(
                     tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-                        .read_buffer_size(super::conn::READ_BUFFER),
+                        .read_buffer_size(ringside_runtime::streaming::READ_BUFFER),
                 ),
             )
             .await

@@ -20,7 +20,7 @@ const PLANE_STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// What a tap's reader gets next.
 #[derive(Debug)]
-pub(crate) enum TapInput {
+pub enum TapInput {
     /// One participant's (or the mix's) 20 ms frame.
     Frame(StreamFrame),
     /// Pause (`true`) or resume.
@@ -34,8 +34,8 @@ pub(crate) enum TapInput {
 }
 
 /// A live in-process tap: its frame queue and control channel.
-pub(crate) struct LocalTap {
-    pub(crate) id: StreamId,
+pub struct LocalTap {
+    pub id: StreamId,
     conversation: ConversationId,
     leg: LegId,
     owner: &'static str,
@@ -51,7 +51,7 @@ impl StreamService {
     /// Starts an in-process tap of `conversation` (`leg` is the bot leg it belongs to; whole-call
     /// channels outlive it) with a queue of `queue` frames. The plane starts tapping at its next
     /// tick.
-    pub(crate) fn start_local(
+    pub fn start_local(
         self: &Arc<Self>,
         conversation: ConversationId,
         leg: LegId,
@@ -105,7 +105,7 @@ impl StreamService {
 impl LocalTap {
     /// The next frame or control message (`None` once the service is gone). After
     /// [`TapInput::PlaneStopped`] nothing more arrives.
-    pub(crate) async fn next(&mut self) -> Option<TapInput> {
+    pub async fn next(&mut self) -> Option<TapInput> {
         if self.plane_stopped {
             return self.frames.try_recv().ok().map(TapInput::Frame);
         }
@@ -134,7 +134,7 @@ impl LocalTap {
 
     /// Asks the plane to stop tapping and hands every frame it still delivers to `sink`, until
     /// the plane confirms (or [`PLANE_STOP_WAIT`] passes).
-    pub(crate) async fn stop_plane(&mut self, mut sink: impl FnMut(StreamFrame)) {
+    pub async fn stop_plane(&mut self, mut sink: impl FnMut(StreamFrame)) {
         if !self.plane_stopped {
             let _ = (self.runtime)(ToRuntime::Media(MediaCommand::StopStream {
                 conversation: self.conversation,
@@ -164,13 +164,13 @@ impl LocalTap {
     }
 
     /// Frames the queue dropped because the reader fell behind.
-    pub(crate) fn dropped(&self) -> u64 {
+    pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 
     /// Forgets the tap's route and reports `kind` to the owning door (through the runtime) and
     /// to [`StreamService::subscribe`] listeners.
-    pub(crate) fn finish(self, kind: StreamEventKind) {
+    pub fn finish(self, kind: StreamEventKind) {
         let event = StreamEvent {
             stream: self.id,
             conversation: self.conversation,
@@ -186,7 +186,7 @@ impl LocalTap {
     }
 
     /// Counters for a finished tap's event.
-    pub(crate) fn counters(&self, frames: u64) -> ConnCounters {
+    pub fn counters(&self, frames: u64) -> ConnCounters {
         ConnCounters {
             frames_sent: frames,
             frames_dropped: self.dropped(),

@@ -29,24 +29,24 @@ const URI_TTL: Duration = Duration::from_secs(300);
 
 /// What a prompt host may resolve to.
 #[derive(Clone, Debug)]
-pub(crate) struct FetchPolicy {
+pub struct FetchPolicy {
     /// RFC 1918, unique-local, CGNAT and loopback addresses are allowed.
-    pub(crate) allow_private: bool,
+    pub allow_private: bool,
     /// Loopback addresses are allowed, and `http://` to loopback hosts (dev mode).
-    pub(crate) allow_loopback: bool,
+    pub allow_loopback: bool,
     /// Lower-case host names or IP literals allowed whatever they resolve to.
-    pub(crate) allow_hosts: Vec<String>,
+    pub allow_hosts: Vec<String>,
     /// Largest body, bytes.
-    pub(crate) max_bytes: usize,
+    pub max_bytes: usize,
     /// Time limit for one download.
-    pub(crate) timeout: Duration,
+    pub timeout: Duration,
     /// Redirects followed.
-    pub(crate) max_redirects: usize,
+    pub max_redirects: usize,
 }
 
 impl FetchPolicy {
     /// The policy of a server: its `[media]` config, loopback allowed in dev mode.
-    pub(crate) fn from_config(media: &MediaConfig, dev_mode: bool) -> FetchPolicy {
+    pub fn from_config(media: &MediaConfig, dev_mode: bool) -> FetchPolicy {
         FetchPolicy {
             allow_private: media.allow_private_prompt_hosts,
             allow_loopback: dev_mode,
@@ -67,7 +67,7 @@ impl FetchPolicy {
     }
 
     /// Whether `host` may be reached at `ip`; the error says why not.
-    pub(crate) fn check_address(&self, host: &str, ip: IpAddr) -> Result<(), FetchError> {
+    pub fn check_address(&self, host: &str, ip: IpAddr) -> Result<(), FetchError> {
         if self.host_allowed(host) {
             return Ok(());
         }
@@ -106,7 +106,7 @@ impl FetchPolicy {
 
     /// Checks a prompt URI before anything is fetched: scheme, no credentials, a host, and IP
     /// literals against the address rules (names are checked when they are resolved).
-    pub(crate) fn check_uri(&self, uri: &str) -> Result<Url, FetchError> {
+    pub fn check_uri(&self, uri: &str) -> Result<Url, FetchError> {
         let url = Url::parse(uri.trim())
             .map_err(|error| FetchError::BadUri(format!("'{uri}' is not a URL: {error}")))?;
         let host = url
@@ -161,7 +161,7 @@ fn normalise_host(host: &str) -> String {
 
 /// Where an address points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AddressClass {
+pub enum AddressClass {
     /// Globally routable.
     Public,
     /// 127.0.0.0/8, ::1.
@@ -200,7 +200,7 @@ impl AddressClass {
 
 /// Classifies an address; IPv6 forms that embed an IPv4 address (mapped, compatible, NAT64
 /// well-known prefix, 6to4) are classified by the embedded address.
-pub(crate) fn classify(ip: IpAddr) -> AddressClass {
+pub fn classify(ip: IpAddr) -> AddressClass {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
         IpAddr::V6(v6) => classify_v6(v6),
@@ -260,7 +260,7 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
 
 /// Why a prompt could not be fetched.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum FetchError {
+pub enum FetchError {
     /// The URI is not acceptable as written (scheme, syntax, credentials).
     BadUri(String),
     /// The host resolves to an address the policy refuses.
@@ -316,7 +316,7 @@ struct CacheInner {
 /// Decoded prompts by `resourceId` (no expiry) and by URI (re-fetched after five minutes), least
 /// recently used out first, bounded in entries and samples. Shared by the fetcher and the runtime.
 #[derive(Default)]
-pub(crate) struct PromptCache {
+pub struct PromptCache {
     inner: Mutex<CacheInner>,
 }
 
@@ -338,7 +338,7 @@ impl PromptCache {
 
     /// The prompt a reference names: by its cache key first (Graph semantics: a `resourceId`
     /// seen before wins over the URI), then by URI while fresh.
-    pub(crate) fn get(&self, media: &MediaRef) -> Option<Arc<Prompt>> {
+    pub fn get(&self, media: &MediaRef) -> Option<Arc<Prompt>> {
         self.get_at(media, Instant::now())
     }
 
@@ -451,7 +451,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
 }
 
 /// Downloads and decodes prompts under a [`FetchPolicy`], filling a [`PromptCache`].
-pub(crate) struct PromptFetcher {
+pub struct PromptFetcher {
     policy: Arc<FetchPolicy>,
     client: reqwest::Client,
     cache: Arc<PromptCache>,
@@ -460,7 +460,7 @@ pub(crate) struct PromptFetcher {
 impl PromptFetcher {
     /// A fetcher. `extra_roots` are PEM certificates trusted besides the public web roots (the
     /// platform's own local CA, so prompts served by a host with a certificate it issued work).
-    pub(crate) fn new(
+    pub fn new(
         policy: FetchPolicy,
         extra_roots: &[Vec<u8>],
         cache: Arc<PromptCache>,
@@ -508,18 +508,18 @@ impl PromptFetcher {
     }
 
     /// The policy in force.
-    pub(crate) fn policy(&self) -> &FetchPolicy {
+    pub fn policy(&self) -> &FetchPolicy {
         &self.policy
     }
 
     /// The cache this fetcher fills.
-    pub(crate) fn cache(&self) -> &Arc<PromptCache> {
+    pub fn cache(&self) -> &Arc<PromptCache> {
         &self.cache
     }
 
     /// The decoded prompt a reference names: from the cache, or downloaded, checked, decoded and
     /// cached (under its cache key and its URI).
-    pub(crate) async fn fetch(&self, media: &MediaRef) -> Result<Arc<Prompt>, FetchError> {
+    pub async fn fetch(&self, media: &MediaRef) -> Result<Arc<Prompt>, FetchError> {
         if let Some(prompt) = self.cache.get(media) {
             return Ok(prompt);
         }
@@ -1054,15 +1054,40 @@ mod tests {
         ));
     }
 
-    /// An https server with a certificate issued by the platform's local CA (crate::tls), serving
-    /// one WAV to every request over HTTP/1.1.
-    async fn local_ca_https_server(dir: &std::path::Path) -> (SocketAddr, Vec<u8>) {
+    /// A local CA (PEM) and a rustls server config for `127.0.0.1`/`localhost` signed by it, as
+    /// the server's local CA issues them.
+    fn local_ca() -> (Vec<u8>, rustls::ServerConfig) {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("CA");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = KeyPair::generate().expect("server key");
+        let params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+            .expect("server params");
+        let cert = params.signed_by(&key, &issuer).expect("server certificate");
+        let chain = vec![cert.der().clone(), ca.der().clone()];
+        let private = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der())
+            .expect("server key DER");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .expect("server config");
+        (ca.pem().into_bytes(), config)
+    }
+
+    /// An https server with a certificate issued by a local CA (like the platform's), serving one
+    /// WAV to every request over HTTP/1.1.
+    async fn local_ca_https_server(_dir: &std::path::Path) -> (SocketAddr, Vec<u8>) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let material = crate::tls::load_or_create(dir, None, &[]).expect("local CA");
-        let mut config = (*material.server_config).clone();
+        let (ca, mut config) = local_ca();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let ca = std::fs::read(&material.ca_cert_path).expect("ca.pem");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -6,23 +6,23 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::fetch::{FetchPolicy, PromptCache, PromptFetcher};
-use super::recordings::RecordingStore;
 use crate::config::MediaConfig;
+use crate::fetch::{FetchPolicy, PromptCache, PromptFetcher};
+use crate::recordings::RecordingStore;
 
 /// Prompt fetcher and recording store. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct MediaServices {
-    pub(crate) fetcher: Arc<PromptFetcher>,
-    pub(crate) recordings: Arc<RecordingStore>,
+pub struct MediaServices {
+    pub fetcher: Arc<PromptFetcher>,
+    pub recordings: Arc<RecordingStore>,
     /// Live media streams to apps over WebSocket ([`crate::streaming`]).
-    pub(crate) streams: Arc<crate::streaming::StreamService>,
+    pub streams: Arc<crate::streaming::StreamService>,
 }
 
 impl MediaServices {
     /// From the config: loopback prompt hosts (and http to them) are allowed in dev mode;
     /// `local_ca_pem` is trusted for prompt hosts besides the public roots.
-    pub(crate) fn new(
+    pub fn new(
         media: &MediaConfig,
         dev_mode: bool,
         data_dir: &Path,

@@ -11,7 +11,7 @@ use ringside_engine::Refusal;
 use ringside_model::Tone;
 use serde_json::{json, Value};
 
-use super::behaviour::{format_duration, Answer, StepKind, Timeline};
+use crate::behaviour::{format_duration, Answer, StepKind, Timeline};
 
 /// Something that happened on a leg, for its detection log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,9 +91,9 @@ pub(crate) enum LogKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LogEntry {
     /// Time since the leg was created.
-    pub(crate) at: Duration,
+    pub at: Duration,
     /// What.
-    pub(crate) kind: LogKind,
+    pub kind: LogKind,
 }
 
 impl LogEntry {
@@ -557,7 +557,7 @@ pub(crate) fn deadline(now: Instant, after: Duration) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calls::behaviour::Step;
+    use crate::behaviour::Step;
 
     fn drain(sim: &mut SimEndpoint) -> Vec<SimOutput> {
         std::iter::from_fn(|| sim.poll_output()).collect()

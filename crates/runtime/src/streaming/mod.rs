@@ -25,10 +25,11 @@
 //! The stream ends when the owner stops it, the app closes the socket, the socket fails, or the
 //! plane reports the tap ended (the bot leg disconnected or the conversation ended).
 
-pub mod bench;
 pub mod codec;
 mod conn;
-pub(crate) mod tap;
+
+pub use conn::READ_BUFFER;
+pub mod tap;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,7 +42,7 @@ use ringside_media::{MediaCommand, StreamCounters, StreamFrame};
 use tokio::sync::{broadcast, mpsc};
 use url::{Host, Url};
 
-use crate::calls::fetch::{classify, AddressClass, FetchPolicy};
+use crate::fetch::{classify, AddressClass, FetchPolicy};
 
 pub use ringside_media::{StreamChannel, StreamId, StreamRate};
 
@@ -165,7 +166,7 @@ pub enum StreamEventKind {
 }
 
 /// Messages to the runtime task (it owns the media port and the doors).
-pub(crate) enum ToRuntime {
+pub enum ToRuntime {
     /// A media command (start/stop a tap, the app's audio).
     Media(MediaCommand),
     /// A stream event for the owning door.
@@ -173,11 +174,11 @@ pub(crate) enum ToRuntime {
 }
 
 /// Delivers [`ToRuntime`] messages to the runtime task; `false` once it has stopped.
-pub(crate) type RuntimeSink = Arc<dyn Fn(ToRuntime) -> bool + Send + Sync>;
+pub type RuntimeSink = Arc<dyn Fn(ToRuntime) -> bool + Send + Sync>;
 
 /// Control messages to a connection task.
 #[derive(Debug)]
-pub(crate) enum Control {
+pub enum Control {
     /// Close the socket and stop.
     Stop(String),
     /// A DTMF tone to send to the app.
@@ -198,15 +199,15 @@ struct Route {
 /// The address rules for stream targets (the prompt fetcher's rules: `[media]
 /// allow_private_prompt_hosts` and `prompt_hosts` govern stream hosts too; loopback in dev mode).
 #[derive(Clone, Debug)]
-pub(crate) struct StreamPolicy {
-    pub(crate) allow_private: bool,
-    pub(crate) allow_loopback: bool,
-    pub(crate) allow_hosts: Vec<String>,
-    pub(crate) connect_timeout: Duration,
+pub struct StreamPolicy {
+    pub allow_private: bool,
+    pub allow_loopback: bool,
+    pub allow_hosts: Vec<String>,
+    pub connect_timeout: Duration,
 }
 
 impl StreamPolicy {
-    pub(crate) fn from_fetch(policy: &FetchPolicy) -> StreamPolicy {
+    pub fn from_fetch(policy: &FetchPolicy) -> StreamPolicy {
         StreamPolicy {
             allow_private: policy.allow_private,
             allow_loopback: policy.allow_loopback,
@@ -226,7 +227,7 @@ impl StreamPolicy {
     }
 
     /// Whether `host` may be reached at `ip`.
-    pub(crate) fn check_address(&self, host: &str, ip: IpAddr) -> Result<(), String> {
+    pub fn check_address(&self, host: &str, ip: IpAddr) -> Result<(), String> {
         if self.host_listed(host) {
             return Ok(());
         }
@@ -251,7 +252,7 @@ impl StreamPolicy {
     }
 
     /// Scheme, credentials, host; IP literals against the address rules.
-    pub(crate) fn check_url(&self, raw: &str) -> Result<Url, StreamError> {
+    pub fn check_url(&self, raw: &str) -> Result<Url, StreamError> {
         let url = Url::parse(raw.trim())
             .map_err(|error| StreamError::BadUrl(format!("'{raw}' is not a URL: {error}")))?;
         let host = url
@@ -318,10 +319,7 @@ impl std::fmt::Debug for StreamService {
 impl StreamService {
     /// A service with the given address rules; `extra_roots` are PEM certificates trusted besides
     /// the Mozilla roots (the local CA).
-    pub(crate) fn new(
-        policy: StreamPolicy,
-        extra_roots: &[Vec<u8>],
-    ) -> anyhow::Result<StreamService> {
+    pub fn new(policy: StreamPolicy, extra_roots: &[Vec<u8>]) -> anyhow::Result<StreamService> {
         let (events, _) = broadcast::channel(1024);
         Ok(StreamService {
             policy,
@@ -335,7 +333,7 @@ impl StreamService {
     }
 
     /// Connects the service to the runtime's stream mailbox (once, at start).
-    pub(crate) fn attach(&self, runtime: RuntimeSink) {
+    pub fn attach(&self, runtime: RuntimeSink) {
         let _ = self.runtime.set(runtime);
     }
 
@@ -387,7 +385,7 @@ impl StreamService {
     }
 
     /// Pauses or resumes an in-process tap ([`tap::LocalTap`]); `false` when it is not live.
-    pub(crate) fn pause(&self, id: StreamId, paused: bool) -> bool {
+    pub fn pause(&self, id: StreamId, paused: bool) -> bool {
         self.control(id, Control::Pause(paused))
     }
 
@@ -420,7 +418,7 @@ impl StreamService {
 
     /// One tick's frames from a media shard: each into its stream's queue, never waiting (a full
     /// queue drops the frame and counts it). Runs on the shard thread.
-    pub(crate) fn route(&self, frames: Vec<StreamFrame>) {
+    pub fn route(&self, frames: Vec<StreamFrame>) {
         let routes = read(&self.routes);
         for frame in frames {
             if let Some(route) = routes.get(&frame.stream) {
@@ -432,7 +430,7 @@ impl StreamService {
     }
 
     /// The plane ended a tap (called by the runtime on `StreamStopped`).
-    pub(crate) fn plane_stopped(&self, id: StreamId, counters: StreamCounters) {
+    pub fn plane_stopped(&self, id: StreamId, counters: StreamCounters) {
         self.control(id, Control::PlaneStopped(counters));
     }
 

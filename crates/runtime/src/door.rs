@@ -40,11 +40,11 @@ use ringside_engine::{
 use ringside_model::TenantId;
 use ringside_store::DirectoryStore;
 
-use super::headers::CallHeaders;
+use crate::headers::CallHeaders;
 use crate::streaming::StreamEvent;
 
 /// A front door: one wire dialect's view of the calls whose bot legs it owns.
-pub(crate) trait Door: Send + 'static {
+pub trait Door: Send + 'static {
     /// A call is offered to a bot: `true` when this door adopts the bot leg (it will render the
     /// leg's events); `false` leaves it to the next door, and in the end to the built-in responder.
     fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool;
@@ -70,29 +70,29 @@ pub(crate) trait Door: Send + 'static {
 
 /// The registered doors, in offer order.
 #[derive(Default)]
-pub(crate) struct Doors(Vec<Box<dyn Door>>);
+pub struct Doors(Vec<Box<dyn Door>>);
 
 impl Doors {
     /// Registers a door after the ones already there.
-    pub(crate) fn with(mut self, door: impl Door) -> Doors {
+    pub fn with(mut self, door: impl Door) -> Doors {
         self.0.push(Box::new(door));
         self
     }
 
     /// The door of type `D`, if registered.
-    pub(crate) fn get_mut<D: Door>(&mut self) -> Option<&mut D> {
+    pub fn get_mut<D: Door>(&mut self) -> Option<&mut D> {
         self.0
             .iter_mut()
             .find_map(|d| d.as_any().downcast_mut::<D>())
     }
 
     /// Offers a call to the doors in order; `true` when one adopted the bot leg.
-    pub(crate) fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
+    pub fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
         self.0.iter_mut().any(|door| door.offer(env, event))
     }
 
     /// Hands a (non-offer) engine event to every door; `true` when one owns its bot leg.
-    pub(crate) fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+    pub fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         // Every door sees every event: a conversation can hold a Graph bot and an ACS connection.
         let mut owned = false;
         for door in &mut self.0 {
@@ -102,7 +102,7 @@ impl Doors {
     }
 
     /// Hands a media stream's event to every door.
-    pub(crate) fn stream_event(&mut self, env: &DoorEnv<'_>, event: &StreamEvent) {
+    pub fn stream_event(&mut self, env: &DoorEnv<'_>, event: &StreamEvent) {
         if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
             tracing::info!(stream = event.stream.0, owner = event.owner, %reason, "media stream failed");
         }
@@ -112,7 +112,7 @@ impl Doors {
     }
 
     /// Hands a media signal to every door.
-    pub(crate) fn media_signal(
+    pub fn media_signal(
         &mut self,
         env: &DoorEnv<'_>,
         conversation: ConversationId,
@@ -126,41 +126,41 @@ impl Doors {
 
 /// What a door sees while it renders an event.
 #[allow(dead_code)] // `now` is for doors with timers of their own.
-pub(crate) struct DoorEnv<'a> {
+pub struct DoorEnv<'a> {
     /// The time of the input that produced the event.
-    pub(crate) now: Instant,
+    pub now: Instant,
     /// The engine (read-only). A conversation that ended may already be released.
-    pub(crate) engine: &'a Engine,
+    pub engine: &'a Engine,
     /// The directory (display names, webhooks).
-    pub(crate) directory: &'a DirectoryStore,
+    pub directory: &'a DirectoryStore,
     /// Signalling headers of calls being placed, by conversation.
-    pub(crate) headers: &'a mut HashMap<ConversationId, CallHeaders>,
+    pub headers: &'a mut HashMap<ConversationId, CallHeaders>,
 }
 
 impl DoorEnv<'_> {
     /// Takes the headers `conversation` was placed with (empty when none, or when a door took them
     /// already): the door that delivers the offer renders them once.
-    pub(crate) fn take_call_headers(&mut self, conversation: ConversationId) -> CallHeaders {
+    pub fn take_call_headers(&mut self, conversation: ConversationId) -> CallHeaders {
         self.headers.remove(&conversation).unwrap_or_default()
     }
 }
 
 /// The runtime's state that door code may touch, apart from the doors themselves.
-pub(crate) struct Shared<'a> {
-    pub(crate) now: Instant,
-    pub(crate) engine: &'a mut Engine,
-    pub(crate) directory: &'a DirectoryStore,
+pub struct Shared<'a> {
+    pub now: Instant,
+    pub engine: &'a mut Engine,
+    pub directory: &'a DirectoryStore,
     /// Live conversations opened for a name (a meeting id), shared by every door and the
     /// simulated users that join them. An entry whose conversation has ended is stale: the next
     /// join opens a new conversation.
-    pub(crate) named: &'a mut HashMap<String, ConversationId>,
-    pub(crate) headers: &'a mut HashMap<ConversationId, CallHeaders>,
-    pub(crate) ids: &'a mut dyn ringside_engine::IdSource,
+    pub named: &'a mut HashMap<String, ConversationId>,
+    pub headers: &'a mut HashMap<ConversationId, CallHeaders>,
+    pub ids: &'a mut dyn ringside_engine::IdSource,
 }
 
 /// What door code running in the runtime can do, with the door `D` it runs for. Built by the
 /// runtime for one [`CallRuntime::exec`](super::CallRuntime::exec) closure.
-pub(crate) struct DoorCtx<'a, D> {
+pub struct DoorCtx<'a, D> {
     pub(super) shared: Shared<'a>,
     pub(super) door: &'a mut D,
 }
@@ -169,13 +169,13 @@ pub(crate) struct DoorCtx<'a, D> {
 #[allow(dead_code)]
 impl<D> DoorCtx<'_, D> {
     /// The time of this request.
-    pub(crate) fn now(&self) -> Instant {
+    pub fn now(&self) -> Instant {
         self.shared.now
     }
 
     /// Applies a command to the engine (routing over the directory). Its events and actions are
     /// drained after the closure returns.
-    pub(crate) fn command(&mut self, command: Command) -> Result<Ack, EngineError> {
+    pub fn command(&mut self, command: Command) -> Result<Ack, EngineError> {
         let Shared {
             now,
             engine,
@@ -183,21 +183,21 @@ impl<D> DoorCtx<'_, D> {
             ids,
             ..
         } = &mut self.shared;
-        directory.read(|d| engine.handle_command(*now, command, &super::routing::Routing(d), *ids))
+        directory.read(|d| engine.handle_command(*now, command, &crate::routing::Routing(d), *ids))
     }
 
     /// A leg, while its conversation lasts.
-    pub(crate) fn leg(&self, leg: LegId) -> Option<LegInfo> {
+    pub fn leg(&self, leg: LegId) -> Option<LegInfo> {
         self.shared.engine.leg(leg)
     }
 
     /// A conversation, while it lasts.
-    pub(crate) fn conversation(&self, conversation: ConversationId) -> Option<ConversationInfo> {
+    pub fn conversation(&self, conversation: ConversationId) -> Option<ConversationInfo> {
         self.shared.engine.conversation(conversation)
     }
 
     /// The connected participants of a conversation.
-    pub(crate) fn participants(
+    pub fn participants(
         &self,
         conversation: ConversationId,
     ) -> Result<Vec<Participant>, EngineError> {
@@ -205,23 +205,23 @@ impl<D> DoorCtx<'_, D> {
     }
 
     /// An operation, while its conversation lasts.
-    pub(crate) fn operation(&self, operation: OperationId) -> Option<OperationInfo> {
+    pub fn operation(&self, operation: OperationId) -> Option<OperationInfo> {
         self.shared.engine.operation(operation)
     }
 
     /// The engine, read-only.
-    pub(crate) fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &Engine {
         self.shared.engine
     }
 
     /// The directory.
-    pub(crate) fn directory(&self) -> &DirectoryStore {
+    pub fn directory(&self) -> &DirectoryStore {
         self.shared.directory
     }
 
     /// The live conversation opened for `name` (a meeting), opening one in `tenant` when it has
     /// none (or only an ended one).
-    pub(crate) fn named_conversation(
+    pub fn named_conversation(
         &mut self,
         name: &str,
         tenant: TenantId,
@@ -243,19 +243,19 @@ impl<D> DoorCtx<'_, D> {
 
     /// Records the signalling headers a call being placed carries (they reach the door that is
     /// offered the call, e.g. as an ACS IncomingCall's `customContext`).
-    pub(crate) fn set_call_headers(&mut self, conversation: ConversationId, headers: CallHeaders) {
+    pub fn set_call_headers(&mut self, conversation: ConversationId, headers: CallHeaders) {
         if !headers.is_empty() {
             self.shared.headers.insert(conversation, headers);
         }
     }
 
     /// This door's state.
-    pub(crate) fn door(&mut self) -> &mut D {
+    pub fn door(&mut self) -> &mut D {
         self.door
     }
 
     /// This door's state and an environment for rendering, together.
-    pub(crate) fn door_env(&mut self) -> (&mut D, DoorEnv<'_>) {
+    pub fn door_env(&mut self) -> (&mut D, DoorEnv<'_>) {
         (
             &mut *self.door,
             DoorEnv {
@@ -269,4 +269,4 @@ impl<D> DoorCtx<'_, D> {
 }
 
 /// A boxed door closure as carried by the runtime's mailbox: it finds its door in [`Doors`].
-pub(crate) type DoorJob = Box<dyn for<'a> FnOnce(Shared<'a>, &'a mut Doors) + Send>;
+pub type DoorJob = Box<dyn for<'a> FnOnce(Shared<'a>, &'a mut Doors) + Send>;

@@ -12,23 +12,23 @@ use ringside_audio::{wav, Prompt, WavError};
 use ringside_engine::MediaRef;
 
 /// Largest accepted upload (bytes).
-pub(crate) const MAX_UPLOAD_BYTES: usize = 32 << 20;
+pub const MAX_UPLOAD_BYTES: usize = 32 << 20;
 /// Decoded prompts kept in memory.
 const CACHE_ENTRIES: usize = 64;
 
 /// What an upload holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct MediaInfo {
-    pub(crate) id: String,
-    pub(crate) duration_ms: u64,
-    pub(crate) sample_rate: u32,
-    pub(crate) channels: u16,
-    pub(crate) bytes: usize,
+pub struct MediaInfo {
+    pub id: String,
+    pub duration_ms: u64,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub bytes: usize,
 }
 
 /// Why media could not be stored or found.
 #[derive(Debug)]
-pub(crate) enum MediaError {
+pub enum MediaError {
     /// The WAV file is corrupt, truncated, too long or unsupported.
     Wav(WavError),
     /// The file could not be written or read.
@@ -50,7 +50,7 @@ struct Cached {
 }
 
 /// The media directory and its decode cache. Cheap to share (`Arc`).
-pub(crate) struct MediaStore {
+pub struct MediaStore {
     dir: PathBuf,
     cache: Mutex<Cache>,
 }
@@ -76,7 +76,7 @@ impl Cache {
 
 impl MediaStore {
     /// A store in `<data_dir>/media` (created on first upload).
-    pub(crate) fn new(data_dir: &Path) -> MediaStore {
+    pub fn new(data_dir: &Path) -> MediaStore {
         MediaStore {
             dir: data_dir.join("media"),
             cache: Mutex::new(Cache::default()),
@@ -91,7 +91,7 @@ impl MediaStore {
     }
 
     /// Validates, decodes and stores a WAV file; returns its id and facts.
-    pub(crate) fn upload(&self, bytes: &[u8]) -> Result<MediaInfo, MediaError> {
+    pub fn upload(&self, bytes: &[u8]) -> Result<MediaInfo, MediaError> {
         let mut raw = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
@@ -110,7 +110,7 @@ impl MediaStore {
     /// The decoded media with this id: from the cache, or read from disk and decoded once.
     /// `None` when there is no such upload (or the id is not a valid id).
     fn load(&self, id: &str) -> Option<Result<Arc<Cached>, MediaError>> {
-        if super::behaviour::parse_media_id(id).ok().as_deref() != Some(id) {
+        if crate::behaviour::parse_media_id(id).ok().as_deref() != Some(id) {
             return None;
         }
         if let Some(cached) = self.cache().entries.get(id) {
@@ -132,24 +132,24 @@ impl MediaStore {
     }
 
     /// Facts about an upload.
-    pub(crate) fn info(&self, id: &str) -> Option<Result<MediaInfo, MediaError>> {
+    pub fn info(&self, id: &str) -> Option<Result<MediaInfo, MediaError>> {
         self.load(id).map(|r| r.map(|c| c.info.clone()))
     }
 
     /// Whether an upload exists (without decoding it).
-    pub(crate) fn exists(&self, id: &str) -> bool {
-        super::behaviour::parse_media_id(id).ok().as_deref() == Some(id)
+    pub fn exists(&self, id: &str) -> bool {
+        crate::behaviour::parse_media_id(id).ok().as_deref() == Some(id)
             && (self.cache().entries.contains_key(id) || self.path(id).is_file())
     }
 
     /// The decoded prompt of an upload.
-    pub(crate) fn prompt(&self, id: &str) -> Option<Result<Arc<Prompt>, MediaError>> {
+    pub fn prompt(&self, id: &str) -> Option<Result<Arc<Prompt>, MediaError>> {
         self.load(id).map(|r| r.map(|c| c.prompt.clone()))
     }
 
     /// Resolves an engine media reference: an uploaded id (by URI or by cache key). `None` for
     /// anything else (https URLs come with the Graph door).
-    pub(crate) fn resolve(&self, media: &MediaRef) -> Option<Arc<Prompt>> {
+    pub fn resolve(&self, media: &MediaRef) -> Option<Arc<Prompt>> {
         let from_uri = upload_id(&media.uri);
         let id = from_uri.or_else(|| media.cache_key.as_deref().and_then(upload_id))?;
         self.prompt(&id)?.ok()
@@ -158,7 +158,7 @@ impl MediaStore {
 
 /// The upload id a URI names: `ringside-media:<id>`, `/ringside/v1/media/<id>`, or an absolute
 /// URL whose path is `/ringside/v1/media/<id>`.
-pub(crate) fn upload_id(uri: &str) -> Option<String> {
+pub fn upload_id(uri: &str) -> Option<String> {
     let uri = uri.trim();
     let rest = if let Some(rest) = uri.strip_prefix("ringside-media:") {
         rest
@@ -173,7 +173,7 @@ pub(crate) fn upload_id(uri: &str) -> Option<String> {
         path.strip_prefix("/ringside/v1/media/")?
     };
     let rest = rest.trim_end_matches(".wav");
-    super::behaviour::parse_media_id(rest).ok()
+    crate::behaviour::parse_media_id(rest).ok()
 }
 
 fn decode(id: &str, bytes: &[u8]) -> Result<Cached, WavError> {

@@ -37,13 +37,13 @@ use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate};
 use tokio::sync::mpsc;
 
 /// First retry delay.
-pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// Longest delay between two attempts.
-pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// A row is given up this long after it was created.
-pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Per-attempt timeout (connect + response).
-pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Abandoned rows are kept this long (for inspection with SQLite), then pruned at start.
 const KEEP_ABANDONED: Duration = Duration::from_secs(7 * 86_400);
 /// Rows inserted per transaction at most.
@@ -58,21 +58,21 @@ const TOKEN_RENEW_BEFORE_SECS: u64 = 300;
 /// the doors register their profiles when the outbox starts. A row whose profile is unknown is
 /// delivered as [`DeliveryProfile::DEFAULT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct DeliveryProfile {
+pub struct DeliveryProfile {
     /// The name rows carry (`NewOutboxRow::dialect`).
-    pub(crate) name: &'static str,
+    pub name: &'static str,
     /// Each request carries `Authorization: Bearer <platform JWT>` (`aud` the row's audience,
     /// `tid` its tenant).
-    pub(crate) bearer_token: bool,
+    pub bearer_token: bool,
     /// Headers every request carries (before the row's own).
-    pub(crate) headers: &'static [(&'static str, &'static str)],
+    pub headers: &'static [(&'static str, &'static str)],
     /// A header that counts the attempts made before this one.
-    pub(crate) attempt_count_header: Option<&'static str>,
+    pub attempt_count_header: Option<&'static str>,
 }
 
 impl DeliveryProfile {
     /// A signed JSON POST with nothing else.
-    pub(crate) const DEFAULT: DeliveryProfile = DeliveryProfile {
+    pub const DEFAULT: DeliveryProfile = DeliveryProfile {
         name: "",
         bearer_token: true,
         headers: &[],
@@ -92,7 +92,7 @@ enum DispatchMsg {
 
 /// The handle doors enqueue into. Cheap to clone; never blocks.
 #[derive(Clone)]
-pub(crate) struct Outbox {
+pub struct Outbox {
     writer: std::sync::mpsc::Sender<WriterMsg>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
     next_id: Arc<std::sync::atomic::AtomicI64>,
@@ -102,7 +102,7 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// Opens the outbox table of `db_path`, starts the writer thread and the dispatcher (must run
     /// inside a tokio runtime), and schedules the rows left pending by a previous run.
-    pub(crate) fn start(
+    pub fn start(
         db_path: &std::path::Path,
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
@@ -144,13 +144,13 @@ impl Outbox {
 
     /// Stops delivering (server shutdown): in-flight attempts are abandoned where they stand and
     /// their rows stay pending in the store, to be delivered by the next start.
-    pub(crate) fn stop(&self) {
+    pub fn stop(&self) {
         let _ = self.stop.send(true);
     }
 
     /// Queues a notification. Persisted and delivered in the background; per `ordering_key`, in
     /// the order of `enqueue` calls.
-    pub(crate) fn enqueue(&self, row: NewOutboxRow) {
+    pub fn enqueue(&self, row: NewOutboxRow) {
         let id = self
             .next_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -173,7 +173,7 @@ impl Outbox {
 }
 
 /// Unix milliseconds now.
-pub(crate) fn unix_ms() -> i64 {
+pub fn unix_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -289,7 +289,7 @@ impl Clients {
 }
 
 /// `localhost`, `127.0.0.0/8` or `::1`.
-pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+pub fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -299,7 +299,7 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
 }
 
 /// Signs the bearer tokens of notification requests, one per (app, tenant), cached.
-pub(crate) struct TokenSigner {
+pub struct TokenSigner {
     key: SigningKey,
     issuer_base: String,
     cache: Mutex<HashMap<(String, String), (String, u64)>>,
@@ -307,7 +307,7 @@ pub(crate) struct TokenSigner {
 
 impl TokenSigner {
     /// A signer with the platform key; `issuer_base` is the server's public base URL.
-    pub(crate) fn new(key: SigningKey, issuer_base: String) -> TokenSigner {
+    pub fn new(key: SigningKey, issuer_base: String) -> TokenSigner {
         TokenSigner {
             key,
             issuer_base,
@@ -316,7 +316,7 @@ impl TokenSigner {
     }
 
     /// A token for `aud = audience`, `tid = tenant`, from the cache unless it expires soon.
-    pub(crate) fn token(&self, audience: &str, tenant: &str) -> anyhow::Result<String> {
+    pub fn token(&self, audience: &str, tenant: &str) -> anyhow::Result<String> {
         let now = u64::try_from(unix_ms() / 1000).unwrap_or(0);
         let key = (audience.to_string(), tenant.to_string());
         {
@@ -537,7 +537,7 @@ impl Delivery {
 }
 
 /// Delay before attempt `attempts + 1`: 1 s, 2 s, 4 s, … up to [`MAX_BACKOFF`].
-pub(crate) fn backoff(attempts: u32) -> Duration {
+pub fn backoff(attempts: u32) -> Duration {
     let shift = attempts.saturating_sub(1).min(16);
     INITIAL_BACKOFF
         .saturating_mul(1u32 << shift)
@@ -545,7 +545,7 @@ pub(crate) fn backoff(attempts: u32) -> Duration {
 }
 
 /// `Retry-After`: delta seconds or an HTTP date; capped at [`MAX_BACKOFF`].
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     let delay = if let Ok(seconds) = value.parse::<u64>() {
         Duration::from_secs(seconds)

@@ -47,7 +47,7 @@ impl Responder {
     pub(crate) fn offered(now: Instant) -> Responder {
         Responder {
             phase: Phase::Offered {
-                answer_at: super::sim::deadline(now, ANSWER_AFTER),
+                answer_at: crate::sim::deadline(now, ANSWER_AFTER),
             },
             announcement: None,
         }

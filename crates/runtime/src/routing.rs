@@ -7,7 +7,7 @@ use ringside_engine::{ConversationId, IdSource, LegId, OperationId, Route};
 use ringside_model::{AppId, Guid, InstanceId, Party, TenantId, UserId, E164};
 
 /// Routes over a borrowed directory snapshot.
-pub(crate) struct Routing<'a>(pub(crate) &'a Directory);
+pub struct Routing<'a>(pub &'a Directory);
 
 impl ringside_engine::Directory for Routing<'_> {
     fn route(&self, _tenant: TenantId, target: &Party) -> Route {
@@ -61,25 +61,25 @@ impl ringside_engine::Directory for Routing<'_> {
 }
 
 /// Engine ids from the OS random generator.
-pub(crate) struct RandomIds;
+pub struct RandomIds;
 
 impl IdSource for RandomIds {
     fn conversation_id(&mut self) -> ConversationId {
-        ConversationId(crate::state::new_guid())
+        ConversationId(crate::ids::new_guid())
     }
 
     fn leg_id(&mut self) -> LegId {
-        LegId(crate::state::new_guid())
+        LegId(crate::ids::new_guid())
     }
 
     fn operation_id(&mut self) -> OperationId {
-        OperationId(crate::state::new_guid())
+        OperationId(crate::ids::new_guid())
     }
 }
 
 /// Why an endpoint name was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum EndpointNameError {
+pub enum EndpointNameError {
     /// Not an E.164 number, user id or UPN (400).
     Invalid(String),
     /// A well-formed user id or UPN that no tenant has (404).
@@ -88,18 +88,15 @@ pub(crate) enum EndpointNameError {
 
 /// What a REST path or body names as an endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct NamedEndpoint {
+pub struct NamedEndpoint {
     /// The party.
-    pub(crate) party: Party,
+    pub party: Party,
     /// The tenant it lives in, when the directory knows it (a user, a number in an inventory).
-    pub(crate) tenant: Option<TenantId>,
+    pub tenant: Option<TenantId>,
 }
 
 /// Resolves `+14255550199` (E.164), a user object id (GUID) or a user principal name.
-pub(crate) fn resolve_endpoint(
-    d: &Directory,
-    raw: &str,
-) -> Result<NamedEndpoint, EndpointNameError> {
+pub fn resolve_endpoint(d: &Directory, raw: &str) -> Result<NamedEndpoint, EndpointNameError> {
     let text = raw.trim();
     let shown: String = text.chars().take(40).collect();
     if let Ok(guid) = Guid::parse(text) {
@@ -172,7 +169,7 @@ fn bot_by_id(d: &Directory, guid: Guid) -> Option<NamedEndpoint> {
 }
 
 /// A stable key for per-endpoint behaviours: `+1425…` for numbers, the user id for users.
-pub(crate) fn endpoint_key(party: &Party) -> String {
+pub fn endpoint_key(party: &Party) -> String {
     match party {
         Party::User { user, .. } => user.to_string(),
         Party::Phone(number) => number.as_str().to_string(),
@@ -183,7 +180,7 @@ pub(crate) fn endpoint_key(party: &Party) -> String {
 }
 
 /// How a party is shown in JSON: `{kind, id|number, displayName?}`.
-pub(crate) fn party_json(d: &Directory, party: &Party) -> serde_json::Value {
+pub fn party_json(d: &Directory, party: &Party) -> serde_json::Value {
     use serde_json::json;
     match party {
         Party::User { tenant, user } => json!({
@@ -210,11 +207,7 @@ pub(crate) fn party_json(d: &Directory, party: &Party) -> serde_json::Value {
 
 /// The tenant a call from `from` to `to` routes in: the caller's, else the callee's, else the only
 /// (or first) tenant.
-pub(crate) fn call_tenant(
-    d: &Directory,
-    from: &NamedEndpoint,
-    to: &NamedEndpoint,
-) -> Option<TenantId> {
+pub fn call_tenant(d: &Directory, from: &NamedEndpoint, to: &NamedEndpoint) -> Option<TenantId> {
     from.tenant
         .or(to.tenant)
         .or_else(|| d.tenants().next().map(|t| t.id))
