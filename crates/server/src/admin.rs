@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, WireJson};
 use crate::state::AppState;
+use ringside_http::{ApiError, WireJson};
 
 /// Where the router is mounted.
 pub(crate) const PREFIX: &str = "/ringside/v1";
@@ -293,11 +293,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<OptionalJson<T>, ApiError> {
-        let bytes = crate::error::read_body(request, state).await?;
+        let bytes = ringside_http::read_body(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
         }
-        crate::error::parse_json(&bytes).map(|value| OptionalJson(Some(value)))
+        ringside_http::parse_json(&bytes).map(|value| OptionalJson(Some(value)))
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// Default request body limit (1 MiB): larger than any Graph/ACS control request.
-pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+pub(crate) use ringside_http::DEFAULT_MAX_BODY_BYTES;
 
 /// Server settings. A config file selects production mode (nothing seeded); without one the server runs
 /// in dev mode with these defaults.
@@ -43,6 +43,7 @@ pub struct Config {
     pub media: MediaConfig,
 }
 
+pub use ringside_http::RateLimitConfig;
 pub use ringside_runtime::config::MediaConfig;
 
 /// PEM files for a certificate the operator brings.
@@ -53,26 +54,6 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// PKCS#8, PKCS#1 or SEC1 private key.
     pub key: PathBuf,
-}
-
-/// Token-bucket limit applied per client (tenant + app for Graph, client id for the token endpoint).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitConfig {
-    /// Sustained requests per second; 0 disables limiting.
-    pub requests_per_second: f64,
-    /// Bucket size: how many requests may arrive at once.
-    pub burst: u32,
-}
-
-impl Default for RateLimitConfig {
-    /// Graph's documented calls limit: 50,000 requests per 15 s per app per tenant.
-    fn default() -> RateLimitConfig {
-        RateLimitConfig {
-            requests_per_second: 50_000.0 / 15.0,
-            burst: 50_000,
-        }
-    }
 }
 
 impl Default for Config {

@@ -1,81 +1,10 @@
-//! Request hygiene shared by every front door: request ids (`request-id`, echoed `client-request-id`),
-//! path normalisation (`//` collapsed, Graph's case-insensitive segments canonicalised), the body limit,
-//! and the 404/405 fallbacks in the Graph envelope.
-
-use std::sync::OnceLock;
+//! Request hygiene before any door sees a request: path normalisation (`//` collapsed, Graph's
+//! case-insensitive segments canonicalised), keeping the raw target for ACS signatures. Request ids,
+//! the body limit and the fallbacks live in [`ringside_http`].
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, Uri};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::error::ApiError;
-use crate::state::new_guid;
-
-/// Per-request context visible to error rendering.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RequestContext {
-    pub(crate) request_id: String,
-    pub(crate) client_request_id: Option<String>,
-}
-
-tokio::task_local! {
-    static REQUEST: RequestContext;
-}
-
-/// The current request's context (a fresh id outside a request, e.g. in unit tests).
-pub(crate) fn current_request() -> RequestContext {
-    REQUEST
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| RequestContext {
-            request_id: new_guid().to_string(),
-            client_request_id: None,
-        })
-}
-
-static BODY_LIMIT: OnceLock<usize> = OnceLock::new();
-
-/// The configured maximum request body size.
-pub(crate) fn body_limit() -> usize {
-    *BODY_LIMIT
-        .get()
-        .unwrap_or(&crate::config::DEFAULT_MAX_BODY_BYTES)
-}
-
-/// Records the body limit for error messages (first server in the process wins; the value is per
-/// process in practice).
-pub(crate) fn set_body_limit(limit: usize) {
-    let _ = BODY_LIMIT.set(limit);
-}
-
-/// Middleware: assigns `request-id`, echoes `client-request-id` (Graph SDKs send it; the C# SDK uses
-/// `Client-Request-Id`), and makes both visible to error rendering.
-pub(crate) async fn request_context(request: Request, next: Next) -> Response {
-    let client_request_id = ["client-request-id", "x-ms-client-request-id"]
-        .iter()
-        .find_map(|name| request.headers().get(*name))
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= 128)
-        .map(str::to_string);
-    let context = RequestContext {
-        request_id: new_guid().to_string(),
-        client_request_id,
-    };
-    let request_id = context.request_id.clone();
-    let echoed = context
-        .client_request_id
-        .clone()
-        .unwrap_or_else(|| request_id.clone());
-    let mut response = REQUEST.scope(context, next.run(request)).await;
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert("request-id", value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&echoed) {
-        headers.insert("client-request-id", value);
-    }
-    response
-}
+use axum::http::Uri;
+use ringside_http::RawPathAndQuery;
 
 /// Graph path segments that are matched case-insensitively (Graph treats segment and action names so);
 /// ids and values are left alone.
@@ -150,11 +79,6 @@ pub(crate) fn normalize_path(path: &str) -> String {
     out
 }
 
-/// The request target exactly as the client sent it (before [`normalize_request`]); ACS HMAC
-/// signatures cover it.
-#[derive(Debug, Clone)]
-pub(crate) struct RawPathAndQuery(pub(crate) String);
-
 /// Applies [`normalize_path`] to a request's URI, keeping the query. The original target is kept as a
 /// [`RawPathAndQuery`] extension.
 pub(crate) fn normalize_request(mut request: Request) -> Request {
@@ -180,26 +104,6 @@ pub(crate) fn normalize_request(mut request: Request) -> Request {
         }
     }
     request
-}
-
-/// Fallback for unknown routes: 404 in the envelope, naming the path.
-pub(crate) async fn not_found(uri: Uri) -> Response {
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "UnknownError",
-        format!("Resource not found for the segment '{}'.", uri.path()),
-    )
-    .into_response()
-}
-
-/// 405 in the envelope.
-pub(crate) async fn method_not_allowed() -> Response {
-    ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "Request_BadRequest",
-        "The HTTP method is not allowed on this resource.",
-    )
-    .into_response()
 }
 
 #[cfg(test)]

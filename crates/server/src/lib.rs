@@ -8,11 +8,9 @@ mod admin;
 mod calls;
 mod config;
 mod devmode;
-mod error;
 mod graph;
 mod http;
 mod oauth;
-mod ratelimit;
 mod serve;
 mod state;
 pub mod stream_bench;
@@ -45,10 +43,10 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
         .merge(graph::routes())
         .merge(acs::routes(state.clone()))
         .merge(oauth::routes())
-        .fallback(http::not_found)
-        .method_not_allowed_fallback(http::method_not_allowed)
+        .fallback(ringside_http::not_found)
+        .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))
-        .layer(axum::middleware::from_fn(http::request_context))
+        .layer(axum::middleware::from_fn(ringside_http::request_context))
         .with_state(state)
 }
 

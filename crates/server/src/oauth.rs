@@ -14,8 +14,8 @@ use ringside_identity::{AccessTokenClaims, AppOnlyToken, ErrorContext, OAuthErro
 use ringside_model::{AppId, Permission, TenantId};
 use serde_json::json;
 
-use crate::http::current_request;
 use crate::state::AppState;
+use ringside_http::current_request;
 
 /// Routes under `/{tenant}/…`.
 pub(crate) fn routes() -> Router<AppState> {

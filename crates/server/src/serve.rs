@@ -60,7 +60,7 @@ impl Server {
     pub async fn start(options: ServeOptions) -> Result<RunningServer> {
         let dev_mode = options.config.is_none();
         let config = options.config.clone().unwrap_or_default();
-        crate::http::set_body_limit(config.max_body_bytes);
+        ringside_http::set_body_limit(config.max_body_bytes);
         let data_dir = options.data_dir.clone();
         create_private_dir(&data_dir)?;
 

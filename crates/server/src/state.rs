@@ -15,8 +15,8 @@ use ringside_model::Guid;
 use ringside_store::DirectoryStore;
 
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::ratelimit::RateLimiter;
+use ringside_http::ratelimit::RateLimiter;
+use ringside_http::ApiError;
 use ringside_runtime::CallRuntime;
 
 /// Everything a request handler can reach. Cheap to clone.
@@ -202,7 +202,7 @@ impl AppState {
 
     /// A fresh random GUID.
     pub fn new_guid(&self) -> Guid {
-        new_guid()
+        ringside_runtime::ids::new_guid()
     }
 
     /// `N` random bytes from the OS generator.
@@ -225,7 +225,7 @@ impl AppState {
 
     /// Checks `Authorization: Bearer <admin token>`; 401 in the platform envelope otherwise.
     pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let presented = bearer_token(headers).ok_or_else(|| {
+        let presented = ringside_http::bearer_token(headers).ok_or_else(|| {
             ApiError::unauthorized(
                 "InvalidAuthenticationToken",
                 "Missing admin token: send 'Authorization: Bearer <adminToken>' (see dev.json or RINGSIDE_ADMIN_TOKEN).",
@@ -260,25 +260,4 @@ pub(crate) fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-/// A fresh random GUID.
-pub(crate) fn new_guid() -> Guid {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    Guid::from_random_bytes(bytes)
-}
-
-/// The token of an `Authorization: Bearer …` header, if any.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
-        Some(token.trim())
-    } else {
-        None
-    }
 }

@@ -43,7 +43,7 @@ pub(crate) fn authenticate(
 ) -> Result<AcsCaller, AcsError> {
     let authorization = header(headers, "authorization")
         .ok_or_else(|| AcsError::unauthorized("The Authorization header is missing."))?;
-    if let Some(token) = crate::state::bearer_token(headers) {
+    if let Some(token) = ringside_http::bearer_token(headers) {
         return authenticate_bearer(state, token, now);
     }
     if !authorization

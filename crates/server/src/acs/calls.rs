@@ -229,7 +229,7 @@ impl AcsCalls {
         }
         let source = format!("calling/callConnections/{id}");
         let event = json!([{
-            "id": crate::state::new_guid().to_string(),
+            "id": ringside_runtime::ids::new_guid().to_string(),
             "source": source,
             "subject": source,
             "type": format!("Microsoft.Communication.{event_type}"),
@@ -460,7 +460,7 @@ impl AcsCalls {
         };
         let time = now_rfc3339();
         for (name, endpoint, schema) in subscriptions {
-            let id = crate::state::new_guid().to_string();
+            let id = ringside_runtime::ids::new_guid().to_string();
             let (event, schema) = match schema {
                 EventDeliverySchema::CloudEvents => (
                     incoming::cloud_event(

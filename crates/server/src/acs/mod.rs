@@ -59,8 +59,8 @@ use axum::Router;
 
 use self::error::AcsError;
 use self::repeat::{Lookup, Remembered, RepeatabilityCache};
-use crate::http::RawPathAndQuery;
 use crate::state::AppState;
+use ringside_http::RawPathAndQuery;
 
 /// Every api-version the 1.6.0 SDKs can send (Python's `ApiVersion` enum; JS takes any string and
 /// defaults to the newest).
@@ -136,7 +136,7 @@ fn api_version(query: Option<&str>) -> Option<String> {
 /// `Repeatability-Request-ID`s.
 async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, crate::http::body_limit()).await {
+    let body = match axum::body::to_bytes(body, ringside_http::body_limit()).await {
         Ok(body) => body,
         Err(_) => {
             return AcsError::new(
@@ -144,7 +144,7 @@ async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Res
                 "RequestBodyTooLarge",
                 format!(
                     "The request body is larger than {} bytes.",
-                    crate::http::body_limit()
+                    ringside_http::body_limit()
                 ),
             )
             .into_response()

@@ -148,7 +148,10 @@ pub(crate) fn storage_base(base_url: &str) -> String {
 }
 
 fn new_recording_id() -> String {
-    URL_SAFE_NO_PAD.encode(format!("ringside:recording:{}", crate::state::new_guid()))
+    URL_SAFE_NO_PAD.encode(format!(
+        "ringside:recording:{}",
+        ringside_runtime::ids::new_guid()
+    ))
 }
 
 fn now_rfc3339() -> String {
@@ -409,7 +412,9 @@ async fn start_recording(
         let id = new_recording_id();
         let document = format!(
             "0-ringside-{}",
-            crate::state::new_guid().to_string().replace('-', "")
+            ringside_runtime::ids::new_guid()
+                .to_string()
+                .replace('-', "")
         );
         let tap = recorder
             .streams
@@ -722,7 +727,7 @@ impl AcsCalls {
         );
         let time = now_rfc3339();
         for (name, endpoint, schema) in subscriptions {
-            let event_id = crate::state::new_guid().to_string();
+            let event_id = ringside_runtime::ids::new_guid().to_string();
             let (event, schema) = match schema {
                 EventDeliverySchema::CloudEvents => (
                     incoming::cloud_event(

@@ -387,7 +387,7 @@ async fn create_call(
         (None, None) => Party::AcsUser(format!(
             "8:acs:{}_{}",
             caller.resource,
-            crate::state::new_guid()
+            ringside_runtime::ids::new_guid()
         )),
     };
     let source = calls::render_source(&source_party);
@@ -609,7 +609,10 @@ async fn connect_call(
     let context = string(&map, "operationContext")?;
     let resource = caller.resource;
     let bot = bot_for(resource, None);
-    let source_party = Party::AcsUser(format!("8:acs:{resource}_{}", crate::state::new_guid()));
+    let source_party = Party::AcsUser(format!(
+        "8:acs:{resource}_{}",
+        ringside_runtime::ids::new_guid()
+    ));
     let value = run(&state, move |ctx| {
         if ctx
             .conversation(conversation)

@@ -114,7 +114,7 @@ async fn serve(
     request: Request,
 ) -> Result<Response, AcsError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, crate::http::body_limit())
+    let body = axum::body::to_bytes(body, ringside_http::body_limit())
         .await
         .map_err(|_| AcsError::invalid_request("The request body is too large."))?;
     let (raw, host) = super::signed_target(&parts);

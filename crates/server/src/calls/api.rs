@@ -18,8 +18,8 @@ use ringside_model::{Guid, Party};
 use serde_json::{json, Value};
 
 use crate::admin::Admin;
-use crate::error::ApiError;
 use crate::state::AppState;
+use ringside_http::ApiError;
 use ringside_runtime::behaviour::{
     parse_digits, parse_duration, parse_media_id, Behaviour, StepKind, Timeline,
 };
@@ -139,11 +139,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Body, ApiError> {
-        let bytes = crate::error::read_body(request, state).await?;
+        let bytes = ringside_http::read_body(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Body(None));
         }
-        crate::error::parse_json(&bytes).map(|value| Body(Some(value)))
+        ringside_http::parse_json(&bytes).map(|value| Body(Some(value)))
     }
 }
 

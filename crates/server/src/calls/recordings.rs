@@ -11,8 +11,8 @@ use axum::routing::get;
 use axum::Router;
 use ringside_runtime::recordings::{unix_now, Denied};
 
-use crate::error::ApiError;
 use crate::state::AppState;
+use ringside_http::ApiError;
 
 /// Every (method, path) served here, relative to `/ringside/v1` (checked against openapi.json).
 #[cfg(test)]

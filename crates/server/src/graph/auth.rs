@@ -7,8 +7,9 @@ use axum::http::request::Parts;
 use ringside_identity::{TokenError, Validation};
 use ringside_model::{AppId, Permission, TenantId};
 
-use crate::error::ApiError;
-use crate::state::{bearer_token, AppState};
+use crate::state::AppState;
+use ringside_http::bearer_token;
+use ringside_http::ApiError;
 
 /// The authenticated application behind a Graph request.
 #[derive(Debug, Clone)]

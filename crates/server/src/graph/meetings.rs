@@ -24,8 +24,8 @@ use ringside_store::{MeetingKey, MeetingRow, MeetingStore};
 
 use super::calls::routes::VERSIONS;
 use super::GraphCaller;
-use crate::error::{parse_json, read_body, ApiError};
 use crate::state::AppState;
+use ringside_http::{parse_json, read_body, ApiError};
 
 /// Default length of a meeting without `endDateTime`.
 const DEFAULT_LENGTH_MS: i64 = 60 * 60 * 1000;
@@ -247,7 +247,7 @@ async fn create(
         if meetings.with(|s| s.join_id_taken(&join))? {
             continue;
         }
-        let id = crate::state::new_guid();
+        let id = ringside_runtime::ids::new_guid();
         let candidate = MeetingRow {
             id: format!("MSp{}", id.to_string().replace('-', "")),
             tenant_id: caller.tenant.to_string(),
@@ -255,7 +255,9 @@ async fn create(
             subject: subject.clone(),
             thread_id: format!(
                 "19:meeting_{}@thread.v2",
-                crate::state::new_guid().to_string().replace('-', "")
+                ringside_runtime::ids::new_guid()
+                    .to_string()
+                    .replace('-', "")
             ),
             join_meeting_id: join,
             passcode: Some(passcode()),

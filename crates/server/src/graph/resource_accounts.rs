@@ -10,8 +10,8 @@ use ringside_graph_wire::{ResourceAccount, ResourceAccountCollection};
 use ringside_model::{AcsResourceId, AppId, Permission};
 
 use super::GraphCaller;
-use crate::error::ApiError;
 use crate::state::AppState;
+use ringside_http::ApiError;
 
 const MAX_TOP: usize = 999;
 

@@ -33,9 +33,9 @@ use super::render;
 use super::routes::{run, VERSIONS};
 use super::table::GraphCalls;
 use super::wire;
-use crate::error::{read_body, ApiError};
 use crate::graph::GraphCaller;
 use crate::state::AppState;
+use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 
 /// Most invitees in one `participants/invite`.
@@ -532,7 +532,7 @@ async fn update_recording_status(
     run(&state, move |ctx| {
         let call = ctx.door().owned(&caller, leg)?;
         call.recording_status = Some(body.status);
-        let id = OperationId(crate::state::new_guid());
+        let id = OperationId(ringside_runtime::ids::new_guid());
         let mut op =
             CommsOperation::UpdateRecordingStatus(UpdateRecordingStatusOperation::default());
         render::set_common(
@@ -730,7 +730,7 @@ async fn create_group(
             .id
             .clone()
             .filter(|id| !id.trim().is_empty())
-            .unwrap_or_else(|| crate::state::new_guid().to_string());
+            .unwrap_or_else(|| ringside_runtime::ids::new_guid().to_string());
         group.id = Some(id.clone());
         let call = ctx.door().owned(&caller, leg)?;
         if call

@@ -25,9 +25,9 @@ use super::render;
 use super::table::GraphCall;
 use super::table::GraphCalls;
 use super::wire;
-use crate::error::{parse_json, read_body, ApiError};
 use crate::graph::GraphCaller;
 use crate::state::AppState;
+use ringside_http::{parse_json, read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 
 /// The Graph versions the calls API is served under.

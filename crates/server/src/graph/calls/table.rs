@@ -15,9 +15,9 @@ use ringside_model::{AppId, TenantId};
 use ringside_store::{NewOutboxRow, RetryPolicy};
 
 use super::render;
-use crate::error::ApiError;
 use crate::graph::raw_media::RawMedia;
 use crate::graph::GraphCaller;
+use ringside_http::ApiError;
 use ringside_runtime::door::{Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox};
 
@@ -120,7 +120,7 @@ impl GraphCall {
             media_config: None,
             call_options: None,
             subject: None,
-            scenario_id: crate::state::new_guid().to_string(),
+            scenario_id: ringside_runtime::ids::new_guid().to_string(),
             result_info: None,
             media_active: None,
             tone_info: None,
@@ -289,11 +289,11 @@ impl GraphCalls {
                 ),
                 (
                     "X-Microsoft-Skype-Message-ID".into(),
-                    crate::state::new_guid().to_string(),
+                    ringside_runtime::ids::new_guid().to_string(),
                 ),
                 (
                     "Client-Request-Id".into(),
-                    crate::state::new_guid().to_string(),
+                    ringside_runtime::ids::new_guid().to_string(),
                 ),
             ],
             body,

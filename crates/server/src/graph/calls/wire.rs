@@ -5,7 +5,7 @@ use ringside_engine::{EngineError, LegId};
 use ringside_graph_wire::{ActionBody, IdentitySet};
 use ringside_model::{AppId, Guid, InstanceId, Party, TenantId, UserId, E164};
 
-use crate::error::ApiError;
+use ringside_http::ApiError;
 use ringside_runtime::CallError;
 
 /// A call id from the path; anything that is not a GUID names no call (404).

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::http::current_request;
+use crate::context::current_request;
 
 /// A failed request in the Graph envelope.
 #[derive(Debug, Clone)]
@@ -169,7 +169,7 @@ impl IntoResponse for ApiError {
 /// Graph envelope rather than axum's plain-text rejections. Content-Type is not required: clients in the
 /// wild send `application/json; charset=utf-8`, `text/json` or nothing.
 #[derive(Debug, Clone)]
-pub(crate) struct WireJson<T>(pub(crate) T);
+pub struct WireJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for WireJson<T>
 where
@@ -185,11 +185,8 @@ where
 }
 
 /// Buffers a body, mapping the body-limit rejection to 413 in the envelope.
-pub(crate) async fn read_body<S: Send + Sync>(
-    request: Request,
-    state: &S,
-) -> Result<Bytes, ApiError> {
-    let limit = crate::http::body_limit();
+pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    let limit = crate::context::body_limit();
     Bytes::from_request(request, state)
         .await
         .map_err(|rejection| {
@@ -202,7 +199,7 @@ pub(crate) async fn read_body<S: Send + Sync>(
 }
 
 /// Parses JSON with a precise message on failure.
-pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "The request body is empty; a JSON object is required.",

@@ -3,10 +3,30 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::config::RateLimitConfig;
+use serde::Deserialize;
+
+/// Token-bucket limit applied per client (tenant + app for Graph, client id for the token endpoint).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Sustained requests per second; 0 disables limiting.
+    pub requests_per_second: f64,
+    /// Bucket size: how many requests may arrive at once.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    /// Graph's documented calls limit: 50,000 requests per 15 s per app per tenant.
+    fn default() -> RateLimitConfig {
+        RateLimitConfig {
+            requests_per_second: 50_000.0 / 15.0,
+            burst: 50_000,
+        }
+    }
+}
 
 /// Per-key token buckets. Idle keys are swept so the map stays bounded by active clients.
-pub(crate) struct RateLimiter {
+pub struct RateLimiter {
     config: RateLimitConfig,
     buckets: HashMap<String, Bucket>,
     last_sweep: Option<Instant>,
@@ -18,7 +38,7 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    pub(crate) fn new(config: RateLimitConfig) -> RateLimiter {
+    pub fn new(config: RateLimitConfig) -> RateLimiter {
         RateLimiter {
             config,
             buckets: HashMap::new(),
@@ -27,7 +47,7 @@ impl RateLimiter {
     }
 
     /// Takes one token for `key` at `now`; `Err(seconds)` says when the next token is due.
-    pub(crate) fn check(&mut self, key: &str, now: Instant) -> Result<(), u64> {
+    pub fn check(&mut self, key: &str, now: Instant) -> Result<(), u64> {
         let rate = self.config.requests_per_second;
         if rate <= 0.0 {
             return Ok(());
