@@ -34,6 +34,7 @@ pub mod headers;
 pub mod ids;
 mod media;
 pub mod media_store;
+pub mod node;
 pub mod outbox;
 pub mod recordings;
 mod responder;
@@ -44,4 +45,5 @@ mod sim;
 pub mod streaming;
 
 pub use door::{Door, DoorCtx, DoorEnv, Doors};
+pub use node::{Node, NodeParts};
 pub use runtime::{reason_name, Behaviours, CallError, CallRuntime, Reply, Request, HISTORY};

@@ -246,6 +246,32 @@ impl CallRuntime {
         &self.services.fetcher
     }
 
+    /// Downloads (or finds cached) every prompt that is not an upload, all at once (so 20 prompts
+    /// take no longer than the slowest); failures are logged and left for the engine to report
+    /// when the prompt starts.
+    pub async fn prefetch(&self, media: &[MediaRef]) {
+        let mut unique: Vec<MediaRef> = Vec::new();
+        for media in media {
+            if crate::media_store::upload_id(&media.uri).is_none() && !unique.contains(media) {
+                unique.push(media.clone());
+            }
+        }
+        let downloads: Vec<_> = unique
+            .into_iter()
+            .map(|media| {
+                let fetcher = self.services.fetcher.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = fetcher.fetch(&media).await {
+                        tracing::info!(uri = %media.uri, %error, "a prompt could not be fetched; its operation will fail");
+                    }
+                })
+            })
+            .collect();
+        for download in downloads {
+            let _ = download.await;
+        }
+    }
+
     /// recordResponse recordings.
     pub fn recordings(&self) -> &crate::recordings::RecordingStore {
         &self.services.recordings

@@ -6,40 +6,6 @@ use axum::extract::Request;
 use axum::http::Uri;
 use ringside_http::RawPathAndQuery;
 
-/// Graph path segments that are matched case-insensitively (Graph treats segment and action names so);
-/// ids and values are left alone.
-const GRAPH_SEGMENTS: &[&str] = &[
-    "admin",
-    "teams",
-    "resourceAccounts",
-    "communications",
-    "calls",
-    "onlineMeetings",
-    "participants",
-    "operations",
-    "audioRoutingGroups",
-    "contentSharingSessions",
-    "answer",
-    "reject",
-    "redirect",
-    "transfer",
-    "keepAlive",
-    "playPrompt",
-    "recordResponse",
-    "cancelMediaProcessing",
-    "subscribeToTone",
-    "sendDtmfTones",
-    "mute",
-    "unmute",
-    "changeScreenSharingRole",
-    "updateRecordingStatus",
-    "invite",
-    "startHoldMusic",
-    "stopHoldMusic",
-    "addLargeGalleryView",
-    "logTeleconferenceDeviceQuality",
-];
-
 /// Rewrites a request path: collapses runs of `/` (kiota sends `/v1.0//communications/calls`), drops a
 /// trailing `/`, and canonicalises Graph segment names under `/v1.0` and `/beta`, including the
 /// namespace-qualified action form `microsoft.graph.<action>`.
@@ -63,7 +29,7 @@ pub(crate) fn normalize_path(path: &str) -> String {
                         .map(|_| &segment["microsoft.graph.".len()..])
                 })
                 .unwrap_or(segment);
-            if let Some(canonical) = GRAPH_SEGMENTS
+            if let Some(canonical) = ringside_door_graph::SEGMENTS
                 .iter()
                 .find(|known| known.eq_ignore_ascii_case(bare))
             {

@@ -8,7 +8,6 @@ mod admin;
 mod calls;
 mod config;
 mod devmode;
-mod graph;
 mod http;
 mod oauth;
 mod serve;
@@ -21,7 +20,7 @@ pub use ringside_runtime::{behaviour, streaming};
 /// The doors' media-streaming wire formats (for tests, benchmarks and fuzz targets).
 pub mod stream_wire {
     pub use crate::acs::stream_wire as acs;
-    pub use crate::graph::stream_wire as graph;
+    pub use ringside_door_graph::stream_wire as graph;
 }
 pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
 pub use devmode::DevInfo;
@@ -32,7 +31,7 @@ use axum::Router;
 
 /// Every front door on one router.
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+    let platform = Router::new()
         .route("/", axum::routing::get(root))
         .nest(
             "/ringside/v1",
@@ -40,14 +39,15 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
                 .merge(calls::api::routes())
                 .merge(calls::recordings::routes()),
         )
-        .merge(graph::routes())
         .merge(acs::routes(state.clone()))
         .merge(oauth::routes())
+        .with_state(state.clone());
+    platform
+        .merge(ringside_door_graph::router(state.graph().clone()))
         .fallback(ringside_http::not_found)
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))
         .layer(axum::middleware::from_fn(ringside_http::request_context))
-        .with_state(state)
 }
 
 /// `GET /`: what this server is and where its front doors are.

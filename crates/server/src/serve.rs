@@ -116,7 +116,7 @@ impl Server {
             ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
             local_ca.as_deref(),
             &[
-                crate::graph::calls::table::DELIVERY,
+                ringside_door_graph::DELIVERY,
                 crate::acs::calls::CALLBACKS,
                 crate::acs::calls::EVENT_GRID,
             ],
@@ -129,12 +129,12 @@ impl Server {
             local_ca,
         )
         .context("preparing the prompt fetcher")?;
-        let graph = crate::graph::calls::GraphCalls::new(outbox.clone())
-            .with_recordings(crate::graph::calls::media_ops::RecordingLinks {
+        let graph = ringside_door_graph::GraphCalls::new(outbox.clone())
+            .with_recordings(ringside_door_graph::RecordingLinks {
                 store: media_services.recordings.clone(),
                 base_url: base_url.clone(),
             })
-            .with_raw_media(crate::graph::raw_media::RawMedia::new(
+            .with_raw_media(ringside_door_graph::RawMedia::new(
                 ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
                 media_services.streams.clone(),
             ));
@@ -159,15 +159,18 @@ impl Server {
             doors,
         )
         .context("starting the call runtime")?;
-        let state = AppState::new(StateParts {
+        let node = ringside_runtime::Node::new(ringside_runtime::NodeParts {
             directory,
-            admin_token,
+            calls,
             signing_key,
             base_url: base_url.clone(),
-            config: config.clone(),
             data_dir: data_dir.clone(),
             dev_mode,
-            calls,
+        });
+        let state = AppState::new(StateParts {
+            node,
+            admin_token,
+            config: config.clone(),
             outbox,
         });
 

@@ -38,13 +38,13 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use ringside_engine::{ConversationId, LegId};
-use ringside_media::{MediaCommand, StreamCounters, StreamFrame};
+use ringside_media::{MediaCommand, StreamCounters};
 use tokio::sync::{broadcast, mpsc};
 use url::{Host, Url};
 
 use crate::fetch::{classify, AddressClass, FetchPolicy};
 
-pub use ringside_media::{StreamChannel, StreamId, StreamRate};
+pub use ringside_media::{StreamChannel, StreamFrame, StreamId, StreamRate};
 
 /// Frames queued per stream between the media clock and its socket (1 s at one channel); beyond
 /// it frames are dropped and counted.

@@ -158,11 +158,13 @@ fn required(map: &Map<String, Value>, name: &str) -> Result<String> {
 
 fn callback_uri(map: &Map<String, Value>, name: &str) -> Result<String> {
     let uri = required(map, name)?;
-    crate::graph::calls::wire::callback_uri(&uri).map_err(|_| {
-        invalid(format!(
-            "{name} must be an https URL (http only for loopback hosts)."
-        ))
-    })
+    ringside_directory::validate::https_url(name, &uri)
+        .map(|()| uri.clone())
+        .map_err(|_| {
+            invalid(format!(
+                "{name} must be an https URL (http only for loopback hosts)."
+            ))
+        })
 }
 
 pub(super) fn optional_callback(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
@@ -844,7 +846,7 @@ async fn connection_action(
             for who in &audience_in {
                 audience_parties.push(party(&state, tenant, who)?);
             }
-            crate::graph::calls::media_ops::prefetch(&state, &prompts).await;
+            state.calls().prefetch(&prompts).await;
             let looped = field(&map, "playOptions")
                 .and_then(|o| o.get("loop"))
                 .and_then(Value::as_bool)
@@ -938,7 +940,7 @@ async fn connection_action(
                 prompt_map.insert("p".into(), p.clone());
             }
             let prompts = file_sources(&prompt_map, "p")?;
-            crate::graph::calls::media_ops::prefetch(&state, &prompts).await;
+            state.calls().prefetch(&prompts).await;
             let recognize = RecognizeOptions {
                 prompts,
                 interrupt_prompt: options
@@ -1077,7 +1079,7 @@ async fn connection_action(
             }
             let music = file_sources(&music_map, "s")?.into_iter().next();
             if let Some(music) = &music {
-                crate::graph::calls::media_ops::prefetch(&state, std::slice::from_ref(music)).await;
+                state.calls().prefetch(std::slice::from_ref(music)).await;
             }
             let op = pending(&map, None)?;
             run(&state, move |ctx| {

@@ -153,7 +153,7 @@ impl StreamCodec for AcsCodec {
         &self,
         at: SystemTime,
         participant: Option<&str>,
-        frame: &ringside_media::StreamFrame,
+        frame: &ringside_runtime::streaming::StreamFrame,
     ) -> WireMessage {
         WireMessage::Text(audio(
             &iso_ms(at),

@@ -466,12 +466,18 @@ async fn join_meeting(
     check_media(&state, &timeline)?;
     let who = resolve(&state, &who)?;
     simulated_endpoint(&state, &who)?;
-    let row = state.meetings()?.by_id(meeting.trim())?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "No meeting has the id {}.",
-            ringside_directory::validate::clip(&meeting)
-        ))
-    })?;
+    let wanted = meeting.trim().to_string();
+    let row = state
+        .node()
+        .meetings(move |store| store.by_id(&wanted))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No meeting has the id {}.",
+                ringside_directory::validate::clip(&meeting)
+            ))
+        })?;
     let tenant = ringside_model::Guid::parse(&row.tenant_id)
         .map(ringside_model::TenantId)
         .map_err(ApiError::internal)?;

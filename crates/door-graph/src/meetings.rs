@@ -1,14 +1,12 @@
 //! Minimal Graph `onlineMeetings` (`/v1.0` and `/beta`, `users/{userId}/onlineMeetings`): create,
 //! get and delete a meeting with a Teams-shaped `joinWebUrl`, `chatInfo.threadId` and
-//! `joinMeetingIdSettings`, persisted in `ringside.db` ([`ringside_store::MeetingStore`]); and the
+//! `joinMeetingIdSettings`, persisted in `ringside.db` ([`ringside_store::MeetingStore`], used off the async workers); and the
 //! lookup a meeting join uses ([`find_for_join`]): `organizerMeetingInfo` + `chatInfo` (the shape
 //! the SDKs' join-URL helpers produce) or `joinMeetingIdMeetingInfo` with its passcode.
 //!
-//! A meeting's live conversation is kept by the call runtime (`Doors::meetings`): the first bot or
+//! A meeting's live conversation is kept by the call runtime (a named conversation): the first bot or
 //! simulated user to join opens it; when everyone has left it ends, and the next join opens a new
 //! one.
-
-use std::sync::Mutex;
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -23,54 +21,23 @@ use ringside_model::{Guid, Permission, TenantId, UserId};
 use ringside_store::{MeetingKey, MeetingRow, MeetingStore};
 
 use super::calls::routes::VERSIONS;
+use super::state::GraphState;
 use super::GraphCaller;
-use crate::state::AppState;
 use ringside_http::{parse_json, read_body, ApiError};
 
 /// Default length of a meeting without `endDateTime`.
 const DEFAULT_LENGTH_MS: i64 = 60 * 60 * 1000;
 
-/// The meetings table behind a lock (writes are rare and short).
-pub(crate) struct Meetings {
-    store: Mutex<MeetingStore>,
-}
-
-impl Meetings {
-    /// Opens the table in `db_path`.
-    pub(crate) fn open(db_path: &std::path::Path) -> Result<Meetings, ringside_store::StoreError> {
-        Ok(Meetings {
-            store: Mutex::new(MeetingStore::open(db_path)?),
-        })
-    }
-
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut MeetingStore) -> Result<T, ringside_store::StoreError>,
-    ) -> Result<T, ApiError> {
-        let mut store = match self.store.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut store).map_err(ApiError::internal)
-    }
-
-    /// A meeting by id, whatever its tenant.
-    pub(crate) fn by_id(&self, id: &str) -> Result<Option<MeetingRow>, ApiError> {
-        self.with(|s| s.by_id(id))
-    }
-
-    /// A meeting of `tenant`.
-    pub(crate) fn get(
-        &self,
-        tenant: TenantId,
-        key: MeetingKey<'_>,
-    ) -> Result<Option<MeetingRow>, ApiError> {
-        self.with(|s| s.get(&tenant.to_string(), key))
-    }
+/// Runs `f` on the meetings table off the async workers; a failure is a 500.
+pub(crate) async fn with_table<T: Send + 'static>(
+    node: &ringside_runtime::Node,
+    f: impl FnOnce(&mut MeetingStore) -> Result<T, ringside_store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    node.meetings(f).await.map_err(ApiError::internal)
 }
 
 /// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<GraphState> {
     let mut router = Router::new();
     for version in VERSIONS {
         let base = format!("/{version}/users/{{userId}}/onlineMeetings");
@@ -82,7 +49,11 @@ pub(crate) fn routes() -> Router<AppState> {
     router
 }
 
-fn organizer(state: &AppState, tenant: TenantId, text: &str) -> Result<(UserId, String), ApiError> {
+fn organizer(
+    state: &GraphState,
+    tenant: TenantId,
+    text: &str,
+) -> Result<(UserId, String), ApiError> {
     let text = text.trim();
     state.directory().read(|d| {
         let found = match Guid::parse(text) {
@@ -134,7 +105,7 @@ pub(crate) fn join_web_url(row: &MeetingRow) -> String {
     format!("https://teams.microsoft.com/l/meetup-join/{thread}/0?context={context}")
 }
 
-fn render(state: &AppState, row: &MeetingRow, context: String) -> OnlineMeeting {
+fn render(state: &GraphState, row: &MeetingRow, context: String) -> OnlineMeeting {
     let tenant = Guid::parse(&row.tenant_id).map(TenantId).ok();
     let user = Guid::parse(&row.organizer_id).map(UserId).ok();
     let (name, upn) = match (tenant, user) {
@@ -211,7 +182,7 @@ fn passcode() -> String {
 
 /// `POST /users/{userId}/onlineMeetings`: 201 with the meeting.
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(user): Path<String>,
     request: Request,
@@ -225,7 +196,7 @@ async fn create(
         parse_json(&bytes)?
     };
     let (organizer_id, _) = organizer(&state, caller.tenant, &user)?;
-    let now = crate::state::unix_now() * 1000;
+    let now = ringside_runtime::node::unix_now() * 1000;
     let start = parse_time(body.start_date_time.as_deref(), "startDateTime")?.unwrap_or(now);
     let end = parse_time(body.end_date_time.as_deref(), "endDateTime")?
         .unwrap_or(start + DEFAULT_LENGTH_MS);
@@ -240,35 +211,37 @@ async fn create(
             "subject is longer than 255 characters.",
         ));
     }
-    let meetings = state.meetings()?;
-    let mut row = None;
-    for _ in 0..8 {
-        let join = digits(12);
-        if meetings.with(|s| s.join_id_taken(&join))? {
-            continue;
+    let (tenant, organizer) = (caller.tenant.to_string(), organizer_id.to_string());
+    let row = with_table(&state, move |store| {
+        for _ in 0..8 {
+            let join = digits(12);
+            if store.join_id_taken(&join)? {
+                continue;
+            }
+            let id = ringside_runtime::ids::new_guid();
+            let candidate = MeetingRow {
+                id: format!("MSp{}", id.to_string().replace('-', "")),
+                tenant_id: tenant,
+                organizer_id: organizer,
+                subject,
+                thread_id: format!(
+                    "19:meeting_{}@thread.v2",
+                    ringside_runtime::ids::new_guid()
+                        .to_string()
+                        .replace('-', "")
+                ),
+                join_meeting_id: join,
+                passcode: Some(passcode()),
+                start_at_ms: start,
+                end_at_ms: end,
+                created_at_ms: now,
+            };
+            store.insert(&candidate)?;
+            return Ok(Some(candidate));
         }
-        let id = ringside_runtime::ids::new_guid();
-        let candidate = MeetingRow {
-            id: format!("MSp{}", id.to_string().replace('-', "")),
-            tenant_id: caller.tenant.to_string(),
-            organizer_id: organizer_id.to_string(),
-            subject: subject.clone(),
-            thread_id: format!(
-                "19:meeting_{}@thread.v2",
-                ringside_runtime::ids::new_guid()
-                    .to_string()
-                    .replace('-', "")
-            ),
-            join_meeting_id: join,
-            passcode: Some(passcode()),
-            start_at_ms: start,
-            end_at_ms: end,
-            created_at_ms: now,
-        };
-        meetings.with(|s| s.insert(&candidate))?;
-        row = Some(candidate);
-        break;
-    }
+        Ok(None)
+    })
+    .await?;
     let row = row.ok_or_else(|| ApiError::internal("no free join meeting id"))?;
     let context = format!(
         "{}/{version}/$metadata#users('{user}')/onlineMeetings/$entity",
@@ -289,7 +262,7 @@ async fn create(
 
 /// `GET /users/{userId}/onlineMeetings/{meetingId}`.
 async fn get_meeting(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((user, id)): Path<(String, String)>,
     request: Request,
@@ -300,11 +273,13 @@ async fn get_meeting(
     ])?;
     let version = super::calls::routes::version_of(&request);
     let (organizer_id, _) = organizer(&state, caller.tenant, &user)?;
-    let row = state
-        .meetings()?
-        .get(caller.tenant, MeetingKey::Id(id.trim()))?
-        .filter(|row| row.organizer_id == organizer_id.to_string())
-        .ok_or_else(|| ApiError::not_found("The online meeting was not found."))?;
+    let (tenant, wanted) = (caller.tenant.to_string(), id.trim().to_string());
+    let row = with_table(&state, move |store| {
+        store.get(&tenant, MeetingKey::Id(&wanted))
+    })
+    .await?
+    .filter(|row| row.organizer_id == organizer_id.to_string())
+    .ok_or_else(|| ApiError::not_found("The online meeting was not found."))?;
     let context = format!(
         "{}/{version}/$metadata#users('{user}')/onlineMeetings/$entity",
         state.base_url()
@@ -314,40 +289,51 @@ async fn get_meeting(
 
 /// `DELETE /users/{userId}/onlineMeetings/{meetingId}`: 204.
 async fn delete_meeting(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((user, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     caller.require_any(&[Permission::OnlineMeetingsReadWriteAll])?;
     let (organizer_id, _) = organizer(&state, caller.tenant, &user)?;
-    let meetings = state.meetings()?;
-    let found = meetings
-        .get(caller.tenant, MeetingKey::Id(id.trim()))?
-        .filter(|row| row.organizer_id == organizer_id.to_string());
-    if found.is_none() {
+    let (tenant, wanted) = (caller.tenant.to_string(), id.trim().to_string());
+    let organizer = organizer_id.to_string();
+    let deleted = with_table(&state, move |store| {
+        let found = store
+            .get(&tenant, MeetingKey::Id(&wanted))?
+            .filter(|row| row.organizer_id == organizer);
+        match found {
+            Some(_) => store.delete(&tenant, &wanted).map(|_| true),
+            None => Ok(false),
+        }
+    })
+    .await?;
+    if !deleted {
         return Err(ApiError::not_found("The online meeting was not found."));
     }
-    let tenant = caller.tenant.to_string();
-    meetings.with(|s| s.delete(&tenant, id.trim()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The meeting a create-call body asks to join: by `chatInfo.threadId` (with
 /// `organizerMeetingInfo`, checked against the organizer) or by `joinMeetingIdMeetingInfo`
 /// (passcode checked). 404 when there is no such meeting in the caller's tenant.
-pub(crate) fn find_for_join(
-    state: &AppState,
+pub(crate) async fn find_for_join(
+    state: &GraphState,
     tenant: TenantId,
     meeting_info: Option<&MeetingInfo>,
     chat_info: Option<&ChatInfo>,
 ) -> Result<MeetingRow, ApiError> {
-    let meetings = state.meetings()?;
+    let get = |key: OwnedKey| {
+        let tenant = tenant.to_string();
+        with_table(state, move |store| store.get(&tenant, key.as_key()))
+    };
     let not_found = || ApiError::not_found("The meeting to join was not found.");
     match meeting_info {
         Some(MeetingInfo::JoinMeetingId(info)) => {
-            let row = meetings
-                .get(tenant, MeetingKey::JoinMeetingId(info.join_meeting_id.trim()))?
-                .ok_or_else(not_found)?;
+            let row = get(OwnedKey::JoinMeetingId(
+                info.join_meeting_id.trim().to_string(),
+            ))
+            .await?
+            .ok_or_else(not_found)?;
             let given = info.passcode.as_deref().map(str::trim).unwrap_or("");
             match row.passcode.as_deref() {
                 Some(expected) if expected != given => Err(ApiError::forbidden(
@@ -367,8 +353,8 @@ pub(crate) fn find_for_join(
                         "chatInfo.threadId is required with organizerMeetingInfo.",
                     )
                 })?;
-            let row = meetings
-                .get(tenant, MeetingKey::Thread(thread))?
+            let row = get(OwnedKey::Thread(thread.to_string()))
+                .await?
                 .ok_or_else(not_found)?;
             let organizer_id = organizer
                 .organizer
@@ -391,5 +377,20 @@ pub(crate) fn find_for_join(
         None => Err(ApiError::bad_request(
             "meetingInfo is required to join a meeting (organizerMeetingInfo with chatInfo, or joinMeetingIdMeetingInfo).",
         )),
+    }
+}
+
+/// A meeting key that can cross to the blocking thread.
+enum OwnedKey {
+    JoinMeetingId(String),
+    Thread(String),
+}
+
+impl OwnedKey {
+    fn as_key(&self) -> MeetingKey<'_> {
+        match self {
+            OwnedKey::JoinMeetingId(id) => MeetingKey::JoinMeetingId(id),
+            OwnedKey::Thread(thread) => MeetingKey::Thread(thread),
+        }
     }
 }

@@ -28,13 +28,13 @@ use ringside_graph_wire::{
 use ringside_model::{Guid, Permission};
 use serde_json::{json, Value};
 
-use super::media_ops::{client_context, media_ref, prefetch, prepare, start_operation_with};
+use super::media_ops::{client_context, media_ref, prepare, start_operation_with};
 use super::render;
 use super::routes::{run, VERSIONS};
 use super::table::GraphCalls;
 use super::wire;
-use crate::graph::GraphCaller;
-use crate::state::AppState;
+use crate::state::GraphState;
+use crate::GraphCaller;
 use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 
@@ -42,7 +42,7 @@ use ringside_runtime::door::DoorCtx;
 const MAX_INVITEES: usize = 5;
 
 /// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<GraphState> {
     let mut router = Router::new();
     for version in VERSIONS {
         let call = format!("/{version}/communications/calls/{{id}}");
@@ -189,7 +189,7 @@ fn context_url(base: &str, version: &str, leg: LegId, tail: &str) -> String {
 
 /// `GET …/participants`: `{value: [participant]}` (connected participants, join order).
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -206,7 +206,7 @@ async fn list(
 
 /// `GET …/participants/{pid}`.
 async fn get_one(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, pid)): Path<(String, String)>,
     request: Request,
@@ -232,7 +232,7 @@ async fn get_one(
 /// `POST …/participants/invite`: 200 with an `inviteParticipantsOperation` (`running`) echoing
 /// the invitees; completion and a roster update follow as notifications.
 async fn invite(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -308,7 +308,7 @@ async fn invite(
 
 /// `POST …/participants/{pid}/mute`: a server mute, 200 with a `muteParticipantOperation`.
 async fn mute_participant(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, pid)): Path<(String, String)>,
     request: Request,
@@ -342,7 +342,7 @@ async fn mute_participant(
 
 /// `DELETE …/participants/{pid}`: 204; drops a connected participant or cancels an invitation.
 async fn remove(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -374,7 +374,7 @@ async fn remove(
 
 /// `POST …/participants/{pid}/startHoldMusic`: 202 with a `startHoldMusicOperation`.
 async fn start_hold(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, pid)): Path<(String, String)>,
     request: Request,
@@ -388,7 +388,7 @@ async fn start_hold(
         None => None,
     };
     if let Some(music) = &music {
-        prefetch(&state, std::slice::from_ref(music)).await;
+        state.calls().prefetch(std::slice::from_ref(music)).await;
     }
     let leg = target.leg;
     let (location, odata) = (target.location(), target.context());
@@ -417,7 +417,7 @@ async fn start_hold(
 
 /// `POST …/participants/{pid}/stopHoldMusic`: 202 with a `stopHoldMusicOperation`.
 async fn stop_hold(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, pid)): Path<(String, String)>,
     request: Request,
@@ -453,7 +453,7 @@ async fn stop_hold(
 // ---- the bot's own participant ----------------------------------------------------------------
 
 async fn self_mute(
-    state: AppState,
+    state: GraphState,
     caller: GraphCaller,
     id: String,
     request: Request,
@@ -486,7 +486,7 @@ async fn self_mute(
 
 /// `POST …/mute`: the bot mutes itself (group calls), 200 with a `muteParticipantOperation`.
 async fn mute_self(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -496,7 +496,7 @@ async fn mute_self(
 
 /// `POST …/unmute`: 200 with an `unmuteParticipantOperation`.
 async fn unmute_self(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -507,7 +507,7 @@ async fn unmute_self(
 /// `POST …/updateRecordingStatus`: 200 with a completed `updateRecordingStatusOperation`; the
 /// status shows as the bot participant's `recordingInfo`.
 async fn update_recording_status(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -559,7 +559,7 @@ async fn update_recording_status(
 
 /// `POST …/changeScreenSharingRole`: 202; app-hosted group calls only.
 async fn change_screen_sharing_role(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -589,7 +589,7 @@ async fn change_screen_sharing_role(
 /// `POST …/addLargeGalleryView`: Ringside has no video, so there is no gallery to add: 400
 /// `NotSupported` after the usual checks.
 async fn add_large_gallery_view(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -616,7 +616,7 @@ async fn add_large_gallery_view(
 
 /// `GET …/contentSharingSessions`: always empty (no screen sharing in Ringside).
 async fn list_content_sharing(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -633,7 +633,7 @@ async fn list_content_sharing(
 
 /// `GET …/contentSharingSessions/{id}`: 404 (there are none).
 async fn get_content_sharing(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
@@ -712,7 +712,7 @@ fn group_body(mut group: AudioRoutingGroup, context: String) -> Json<Value> {
 
 /// `POST …/audioRoutingGroups`: 200 with the group (Graph's documented status).
 async fn create_group(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -755,7 +755,7 @@ async fn create_group(
 
 /// `GET …/audioRoutingGroups`.
 async fn list_groups(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -790,7 +790,7 @@ fn find_group<'a>(
 
 /// `GET …/audioRoutingGroups/{gid}`.
 async fn get_group(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, gid)): Path<(String, String)>,
     request: Request,
@@ -808,7 +808,7 @@ async fn get_group(
 
 /// `PATCH …/audioRoutingGroups/{gid}`: replaces the members given; 200 with the group.
 async fn patch_group(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, gid)): Path<(String, String)>,
     request: Request,
@@ -846,7 +846,7 @@ async fn patch_group(
 
 /// `DELETE …/audioRoutingGroups/{gid}`: 204.
 async fn delete_group(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, gid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {

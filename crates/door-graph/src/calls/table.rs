@@ -15,8 +15,8 @@ use ringside_model::{AppId, TenantId};
 use ringside_store::{NewOutboxRow, RetryPolicy};
 
 use super::render;
-use crate::graph::raw_media::RawMedia;
-use crate::graph::GraphCaller;
+use crate::raw_media::RawMedia;
+use crate::GraphCaller;
 use ringside_http::ApiError;
 use ringside_runtime::door::{Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox};
@@ -26,7 +26,7 @@ const GRAPH_USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
 
 /// How the door's notifications are delivered: signed with a platform JWT for the bot, with
 /// Graph's calling user agent.
-pub(crate) const DELIVERY: DeliveryProfile = DeliveryProfile {
+pub const DELIVERY: DeliveryProfile = DeliveryProfile {
     name: "graph",
     bearer_token: true,
     headers: &[("user-agent", GRAPH_USER_AGENT)],
@@ -163,7 +163,7 @@ impl GraphCall {
 }
 
 /// Every Graph call, keyed by call id.
-pub(crate) struct GraphCalls {
+pub struct GraphCalls {
     outbox: Outbox,
     /// Where recordResponse recordings are served (see [`super::media_ops::complete`]).
     recordings: Option<super::media_ops::RecordingLinks>,
@@ -177,7 +177,7 @@ pub(crate) struct GraphCalls {
 
 impl GraphCalls {
     /// An empty table delivering through `outbox`.
-    pub(crate) fn new(outbox: Outbox) -> GraphCalls {
+    pub fn new(outbox: Outbox) -> GraphCalls {
         GraphCalls {
             outbox,
             recordings: None,
@@ -189,13 +189,13 @@ impl GraphCalls {
     }
 
     /// Lets completed recordResponse operations carry their recording's location and token.
-    pub(crate) fn with_recordings(mut self, links: super::media_ops::RecordingLinks) -> GraphCalls {
+    pub fn with_recordings(mut self, links: super::media_ops::RecordingLinks) -> GraphCalls {
         self.recordings = Some(links);
         self
     }
 
     /// Gives app-hosted calls their media connection.
-    pub(crate) fn with_raw_media(mut self, raw_media: RawMedia) -> GraphCalls {
+    pub fn with_raw_media(mut self, raw_media: RawMedia) -> GraphCalls {
         self.raw_media = Some(raw_media);
         self
     }

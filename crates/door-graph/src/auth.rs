@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use ringside_identity::{TokenError, Validation};
 use ringside_model::{AppId, Permission, TenantId};
 
-use crate::state::AppState;
+use super::state::GraphState;
 use ringside_http::bearer_token;
 use ringside_http::ApiError;
 
@@ -45,12 +45,12 @@ impl GraphCaller {
     }
 }
 
-impl FromRequestParts<AppState> for GraphCaller {
+impl FromRequestParts<GraphState> for GraphCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &GraphState,
     ) -> Result<GraphCaller, ApiError> {
         let token = bearer_token(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("InvalidAuthenticationToken", "Access token is empty.")

@@ -25,8 +25,8 @@ use super::render;
 use super::table::GraphCall;
 use super::table::GraphCalls;
 use super::wire;
-use crate::graph::GraphCaller;
-use crate::state::AppState;
+use crate::state::GraphState;
+use crate::GraphCaller;
 use ringside_http::{parse_json, read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 
@@ -34,7 +34,7 @@ use ringside_runtime::door::DoorCtx;
 pub(crate) const VERSIONS: [&str; 2] = ["v1.0", "beta"];
 
 /// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<GraphState> {
     let mut router = Router::new();
     for version in VERSIONS {
         let calls = format!("/{version}/communications/calls");
@@ -60,7 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// Runs door code in the call runtime and flattens the two error layers.
 pub(crate) async fn run<T: Send + 'static>(
-    state: &AppState,
+    state: &GraphState,
     f: impl FnOnce(&mut DoorCtx<'_, GraphCalls>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     state.calls().exec(f).await.map_err(wire::runtime_error)?
@@ -93,7 +93,7 @@ fn with_location(mut response: Response, location: &str) -> Response {
 
 /// `POST /communications/calls`.
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -287,7 +287,7 @@ async fn create(
 /// `POST /communications/calls` with `meetingInfo`/`chatInfo`: the bot joins the meeting's
 /// conversation (opened on first join), established at once; 201 with the call.
 async fn join_meeting(
-    state: AppState,
+    state: GraphState,
     caller: GraphCaller,
     version: &'static str,
     call: Call,
@@ -309,12 +309,13 @@ async fn join_meeting(
             ));
         }
     }
-    let meeting = crate::graph::meetings::find_for_join(
+    let meeting = crate::meetings::find_for_join(
         &state,
         caller.tenant,
         call.meeting_info.as_ref(),
         call.chat_info.as_ref(),
-    )?;
+    )
+    .await?;
     let bot = BotIdentity {
         app: caller.app,
         instance: None,
@@ -392,7 +393,7 @@ async fn join_meeting(
 
 /// `POST /communications/calls/logTeleconferenceDeviceQuality`: validated and logged; 200 empty.
 async fn log_device_quality(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -420,7 +421,7 @@ async fn log_device_quality(
 
 /// `GET /communications/calls/{id}`.
 async fn get_call(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -444,7 +445,7 @@ async fn get_call(
 
 /// `DELETE /communications/calls/{id}`: the bot leaves (a group call goes on).
 async fn delete(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -460,7 +461,7 @@ async fn delete(
 
 /// `POST …/answer`.
 async fn answer(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -513,7 +514,7 @@ async fn answer(
 
 /// `POST …/reject`.
 async fn reject(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -560,7 +561,7 @@ async fn reject(
 
 /// `POST …/redirect`.
 async fn redirect(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -617,7 +618,7 @@ async fn redirect(
 
 /// `POST …/transfer` (blind, or consultative with `transferTarget.replacesCallId`).
 async fn transfer(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -683,7 +684,7 @@ fn find_participant(
 
 /// `POST …/keepAlive`: 200 with an empty body; 404 once the call has ended.
 async fn keep_alive(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -706,7 +707,7 @@ async fn keep_alive(
 
 /// `GET …/operations/{opId}`: the operation as last returned or notified.
 async fn get_operation(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path((id, op)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {

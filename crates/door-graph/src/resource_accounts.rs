@@ -9,14 +9,14 @@ use ringside_directory::ResourceAccountFilter;
 use ringside_graph_wire::{ResourceAccount, ResourceAccountCollection};
 use ringside_model::{AcsResourceId, AppId, Permission};
 
+use super::state::GraphState;
 use super::GraphCaller;
-use crate::state::AppState;
 use ringside_http::ApiError;
 
 const MAX_TOP: usize = 999;
 
 pub(crate) async fn list(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ResourceAccountCollection>, ApiError> {

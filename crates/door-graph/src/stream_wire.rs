@@ -56,7 +56,7 @@ impl StreamCodec for RawMediaCodec {
         &self,
         _at: SystemTime,
         _participant: Option<&str>,
-        frame: &ringside_media::StreamFrame,
+        frame: &ringside_runtime::streaming::StreamFrame,
     ) -> WireMessage {
         WireMessage::Binary(audio(&frame.samples))
     }

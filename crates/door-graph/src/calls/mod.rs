@@ -43,5 +43,3 @@ pub(crate) mod render;
 pub(crate) mod routes;
 pub(crate) mod table;
 pub(crate) mod wire;
-
-pub(crate) use table::GraphCalls;

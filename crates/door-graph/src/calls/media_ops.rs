@@ -43,8 +43,8 @@ use super::render;
 use super::routes::{run, version_of, VERSIONS};
 use super::table::GraphCalls;
 use super::wire;
-use crate::graph::GraphCaller;
-use crate::state::AppState;
+use crate::state::GraphState;
+use crate::GraphCaller;
 use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 use ringside_runtime::fetch::FetchError;
@@ -59,7 +59,7 @@ const MAX_PROMPTS: usize = 20;
 const MAX_DTMF_DELAY_MS: i32 = 10_000;
 
 /// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<GraphState> {
     let mut router = Router::new();
     for version in VERSIONS {
         let call = format!("/{version}/communications/calls/{{id}}");
@@ -92,7 +92,7 @@ pub(super) fn client_context(value: Option<String>) -> Result<String, ApiError> 
 /// app (so one bot's cache key never resolves another's audio). 400 for URIs that can never be
 /// fetched (scheme, syntax, credentials).
 pub(super) fn media_ref(
-    state: &AppState,
+    state: &GraphState,
     caller: &GraphCaller,
     prompt: &Prompt,
 ) -> Result<MediaRef, ApiError> {
@@ -119,35 +119,9 @@ pub(super) fn media_ref(
     })
 }
 
-/// Downloads (or finds cached) every prompt that is not an upload, all at once (so 20 prompts
-/// take no longer than the slowest); failures are logged and left for the engine to report when
-/// the prompt starts.
-pub(crate) async fn prefetch(state: &AppState, media: &[MediaRef]) {
-    let mut unique: Vec<MediaRef> = Vec::new();
-    for media in media {
-        if upload_id(&media.uri).is_none() && !unique.contains(media) {
-            unique.push(media.clone());
-        }
-    }
-    let downloads: Vec<_> = unique
-        .into_iter()
-        .map(|media| {
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Err(error) = state.calls().prompts().fetch(&media).await {
-                    tracing::info!(uri = %media.uri, %error, "a prompt could not be fetched; its operation will fail");
-                }
-            })
-        })
-        .collect();
-    for download in downloads {
-        let _ = download.await;
-    }
-}
-
 /// Fetches `serviceHostedMediaConfig.preFetchMedia` in the background (called by create and
 /// answer), so later prompts naming the same `resourceId` or URI start without a download.
-pub(crate) fn prefetch_config(state: &AppState, caller: &GraphCaller, config: &MediaConfig) {
+pub(crate) fn prefetch_config(state: &GraphState, caller: &GraphCaller, config: &MediaConfig) {
     let MediaConfig::ServiceHosted(service) = config else {
         return;
     };
@@ -161,7 +135,7 @@ pub(crate) fn prefetch_config(state: &AppState, caller: &GraphCaller, config: &M
         return;
     }
     let state = state.clone();
-    tokio::spawn(async move { prefetch(&state, &media).await });
+    tokio::spawn(async move { state.calls().prefetch(&media).await });
 }
 
 /// The call must use service-hosted media.
@@ -330,7 +304,7 @@ impl Target {
 }
 
 pub(super) async fn prepare(
-    state: &AppState,
+    state: &GraphState,
     id: &str,
     request: Request,
 ) -> Result<(Target, Vec<u8>), ApiError> {
@@ -352,7 +326,7 @@ pub(super) async fn prepare(
 /// `POST …/playPrompt`: 200 with a `playPromptOperation` (`running`, or `notStarted` when queued
 /// behind another prompt or recording).
 async fn play_prompt(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -379,7 +353,7 @@ async fn play_prompt(
         service_hosted(call.media_config.as_ref(), "playPrompt")
     })
     .await?;
-    prefetch(&state, &prompts).await;
+    state.calls().prefetch(&prompts).await;
     let location = target.location();
     let odata = target.context();
     run(&state, move |ctx| {
@@ -406,7 +380,7 @@ async fn play_prompt(
 /// `POST …/recordResponse`: 200 with a `recordOperation` (`recordingLocation: null`); the
 /// completion notification carries `recordingLocation` and `recordingAccessToken`.
 async fn record_response(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -475,7 +449,7 @@ async fn record_response(
     })
     .await?;
     if let Some(prompt) = &prompt {
-        prefetch(&state, std::slice::from_ref(prompt)).await;
+        state.calls().prefetch(std::slice::from_ref(prompt)).await;
     }
     let location = target.location();
     let odata = target.context();
@@ -501,7 +475,7 @@ async fn record_response(
 /// running and queued playPrompt/recordResponse then completes as failed, 400/8508. A tone
 /// subscription stays.
 async fn cancel_media_processing(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -534,7 +508,7 @@ async fn cancel_media_processing(
 /// `POST …/subscribeToTone`: 200 with a completed `subscribeToToneOperation`; each key pressed
 /// in the call then arrives as a call `updated` notification with `toneInfo`.
 async fn subscribe_to_tone(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -569,7 +543,7 @@ async fn subscribe_to_tone(
 /// `POST …/sendDtmfTones`: 200 with a running `sendDtmfTonesOperation`; its completion carries
 /// `completionReason`.
 async fn send_dtmf_tones(
-    State(state): State<AppState>,
+    State(state): State<GraphState>,
     caller: GraphCaller,
     Path(id): Path<String>,
     request: Request,
@@ -611,11 +585,11 @@ async fn send_dtmf_tones(
 
 /// Where recordings are served and who keeps them; given to the call table.
 #[derive(Clone)]
-pub(crate) struct RecordingLinks {
+pub struct RecordingLinks {
     /// The store.
-    pub(crate) store: Arc<RecordingStore>,
+    pub store: Arc<RecordingStore>,
     /// Public base URL of the server.
-    pub(crate) base_url: String,
+    pub base_url: String,
 }
 
 /// Adds what a media operation's completion notification carries beyond the common members: a

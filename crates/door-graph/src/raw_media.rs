@@ -32,7 +32,7 @@ pub(crate) fn transport_url(blob: Option<&str>) -> Option<String> {
 
 /// Graph app-hosted media: starts a call's raw-media stream when the call is established and stops
 /// it when the call ends. Owned by the Graph door ([`super::calls::GraphCalls`]).
-pub(crate) struct RawMedia {
+pub struct RawMedia {
     signer: TokenSigner,
     streams: Arc<StreamService>,
     /// Running streams by bot leg.
@@ -42,7 +42,7 @@ pub(crate) struct RawMedia {
 impl RawMedia {
     /// Signs upgrade requests with `signer` (the notification token: `aud` the app, `tid` the
     /// tenant) and starts streams on `streams`.
-    pub(crate) fn new(signer: TokenSigner, streams: Arc<StreamService>) -> RawMedia {
+    pub fn new(signer: TokenSigner, streams: Arc<StreamService>) -> RawMedia {
         RawMedia {
             signer,
             streams,
