@@ -1841,7 +1841,7 @@ async fn create_event_subscription(
         (
             d.plan(now, &command),
             d.acs_resource(resource)
-                .map(|r| crate::acs::incoming::topic(&r.tenant.to_string(), "ringside", &r.name))
+                .map(|r| ringside_door_acs::topic(&r.tenant.to_string(), "ringside", &r.name))
                 .unwrap_or_default(),
         )
     });
@@ -1853,7 +1853,7 @@ async fn create_event_subscription(
         state.base_url(),
         body.name
     );
-    let event = crate::acs::eventgrid::validation_event(
+    let event = ringside_door_acs::eventgrid::validation_event(
         &state.new_guid().to_string(),
         &topic,
         &iso(now),
@@ -1861,14 +1861,14 @@ async fn create_event_subscription(
         &validation_url,
     );
     let eg_schema = match schema {
-        EventDeliverySchema::EventGrid => crate::acs::eventgrid::EventSchema::EventGrid,
-        EventDeliverySchema::CloudEvents => crate::acs::eventgrid::EventSchema::CloudEvents,
+        EventDeliverySchema::EventGrid => ringside_door_acs::eventgrid::EventSchema::EventGrid,
+        EventDeliverySchema::CloudEvents => ringside_door_acs::eventgrid::EventSchema::CloudEvents,
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(ApiError::internal)?;
-    crate::acs::eventgrid::validate_webhook(
+    ringside_door_acs::eventgrid::validate_webhook(
         &http,
         &body.endpoint,
         eg_schema,

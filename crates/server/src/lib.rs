@@ -3,7 +3,6 @@
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
-mod acs;
 mod admin;
 mod calls;
 mod config;
@@ -19,7 +18,7 @@ pub use ringside_runtime::{behaviour, streaming};
 
 /// The doors' media-streaming wire formats (for tests, benchmarks and fuzz targets).
 pub mod stream_wire {
-    pub use crate::acs::stream_wire as acs;
+    pub use ringside_door_acs::stream_wire as acs;
     pub use ringside_door_graph::stream_wire as graph;
 }
 pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
@@ -39,11 +38,11 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
                 .merge(calls::api::routes())
                 .merge(calls::recordings::routes()),
         )
-        .merge(acs::routes(state.clone()))
         .merge(oauth::routes())
         .with_state(state.clone());
     platform
         .merge(ringside_door_graph::router(state.graph().clone()))
+        .merge(ringside_door_acs::router(state.acs().clone()))
         .fallback(ringside_http::not_found)
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))

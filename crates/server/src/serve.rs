@@ -117,8 +117,8 @@ impl Server {
             local_ca.as_deref(),
             &[
                 ringside_door_graph::DELIVERY,
-                crate::acs::calls::CALLBACKS,
-                crate::acs::calls::EVENT_GRID,
+                ringside_door_acs::CALLBACKS,
+                ringside_door_acs::EVENT_GRID,
             ],
         )
         .context("starting the notification outbox")?;
@@ -138,19 +138,15 @@ impl Server {
                 ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
                 media_services.streams.clone(),
             ));
-        let doors = ringside_runtime::door::Doors::default().with(graph).with({
-            let mut acs = crate::acs::calls::AcsCalls::new(outbox.clone());
-            acs.media = Some(crate::acs::media_streaming::AcsMedia::new(
+        let acs = ringside_door_acs::AcsCalls::new(outbox.clone())
+            .with_media(
                 media_services.streams.clone(),
                 ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-            ));
-            acs.recordings.recorder = Some(crate::acs::recording::AcsRecorder::new(
-                media_services.streams.clone(),
-                &data_dir,
-                &base_url,
-            ));
-            acs
-        });
+            )
+            .with_recorder(media_services.streams.clone(), &data_dir, &base_url);
+        let doors = ringside_runtime::door::Doors::default()
+            .with(graph)
+            .with(acs);
         let calls = ringside_runtime::CallRuntime::start(
             directory.clone(),
             &data_dir,

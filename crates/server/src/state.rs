@@ -3,7 +3,6 @@
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
 use ringside_http::{ApiError, RateLimiter};
@@ -26,6 +25,7 @@ struct Inner {
     rate_limiter: Mutex<RateLimiter>,
     outbox: ringside_runtime::outbox::Outbox,
     graph: GraphState,
+    acs: ringside_door_acs::AcsState,
 }
 
 /// What [`AppState::new`] needs.
@@ -48,6 +48,7 @@ impl AppState {
     pub(crate) fn new(parts: StateParts) -> AppState {
         let rate_limiter = RateLimiter::new(parts.config.rate_limit.clone());
         let graph = GraphState::new(parts.node.clone(), parts.config.rate_limit.clone());
+        let acs = ringside_door_acs::AcsState::new(parts.node.clone());
         AppState {
             inner: Arc::new(Inner {
                 node: parts.node,
@@ -56,6 +57,7 @@ impl AppState {
                 rate_limiter: Mutex::new(rate_limiter),
                 outbox: parts.outbox,
                 graph,
+                acs,
             }),
         }
     }
@@ -68,6 +70,11 @@ impl AppState {
     /// The Graph door's state.
     pub(crate) fn graph(&self) -> &GraphState {
         &self.inner.graph
+    }
+
+    /// The ACS door's state.
+    pub(crate) fn acs(&self) -> &ringside_door_acs::AcsState {
+        &self.inner.acs
     }
 
     /// The platform admin token that guards `/ringside/v1`.
@@ -125,12 +132,4 @@ impl AppState {
         };
         limiter.check(key, std::time::Instant::now())
     }
-}
-
-/// Unix seconds now.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }

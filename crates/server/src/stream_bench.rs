@@ -288,7 +288,7 @@ async fn measure(
                 conversation: *conversation,
                 leg: *leg,
                 url: format!("ws://127.0.0.1:{port}/media"),
-                codec: Arc::new(crate::acs::stream_wire::AcsCodec {
+                codec: Arc::new(ringside_door_acs::stream_wire::AcsCodec {
                     subscription_id: format!("bench-{}", ids.len()),
                 }),
                 channel: StreamChannel::Mixed,

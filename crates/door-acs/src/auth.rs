@@ -14,7 +14,7 @@ use ringside_identity::{TokenError, Validation};
 use ringside_model::{AcsResourceId, AppId, TenantId};
 
 use super::error::AcsError;
-use crate::state::AppState;
+use super::AcsState;
 
 /// Accepted distance between `x-ms-date` and the server clock (seconds). The SDKs set no limit; 15
 /// minutes is the usual Azure allowance.
@@ -33,7 +33,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Checks an HMAC-signed request. `path_and_query` is the target as sent, `host` the `Host` header
 /// (or the URI authority on HTTP/2), `body` the exact bytes received, `now` unix seconds.
 pub(crate) fn authenticate(
-    state: &AppState,
+    state: &AcsState,
     method: &Method,
     path_and_query: &str,
     host: Option<&str>,
@@ -136,7 +136,7 @@ fn peek_tenant(token: &str) -> Option<TenantId> {
 }
 
 /// Checks an Entra bearer token (see the module doc for the rule).
-fn authenticate_bearer(state: &AppState, token: &str, now: i64) -> Result<AcsCaller, AcsError> {
+fn authenticate_bearer(state: &AcsState, token: &str, now: i64) -> Result<AcsCaller, AcsError> {
     let tenant = peek_tenant(token).ok_or_else(|| {
         AcsError::unauthorized("The bearer token is malformed or has no valid 'tid' claim.")
     })?;

@@ -38,7 +38,7 @@ use super::routes::{
     body, field, invalid, live, not_found, not_implemented, optional_callback, raw_id_of, run,
     string, Result,
 };
-use crate::state::AppState;
+use super::AcsState;
 use ringside_runtime::door::DoorEnv;
 use ringside_runtime::streaming::{
     StreamChannel, StreamEvent, StreamId, StreamRate, StreamService,
@@ -347,7 +347,7 @@ fn running<'a>(
 }
 
 /// The routes (behind the door's guard).
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AcsState> {
     Router::new()
         .route("/calling/recordings", post(start_recording))
         .route(
@@ -360,7 +360,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// `POST /calling/recordings`: 200 RecordingStateResponse.
 async fn start_recording(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -480,7 +480,7 @@ fn recording_id(segment: &str) -> &str {
 
 /// `GET /calling/recordings/{id}`: 200 RecordingStateResponse.
 async fn recording_state(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
 ) -> Result<Response> {
@@ -508,7 +508,7 @@ async fn recording_state(
 /// `DELETE /calling/recordings/{id}`: stops it; 204. The file's RecordingFileStatusUpdated
 /// follows once it is written.
 async fn stop_recording(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
 ) -> Result<Response> {
@@ -534,7 +534,7 @@ async fn stop_recording(
 
 /// `POST /calling/recordings/{id}:pause` / `:resume`: 202.
 async fn recording_action(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
 ) -> Result<Response> {

@@ -31,10 +31,13 @@ use serde_json::{json, Value};
 use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming::{self, identifier, CallContext, IncomingCall};
 use ringside_runtime::door::{Door, DoorEnv};
-use ringside_runtime::outbox::{DeliveryProfile, Outbox};
+use std::sync::Arc;
+
+use ringside_runtime::outbox::{DeliveryProfile, Outbox, TokenSigner};
+use ringside_runtime::streaming::StreamService;
 
 /// Call Automation callbacks: a platform JWT whose audience is the ACS resource id.
-pub(crate) const CALLBACKS: DeliveryProfile = DeliveryProfile {
+pub const CALLBACKS: DeliveryProfile = DeliveryProfile {
     name: "acs",
     bearer_token: true,
     headers: &[],
@@ -43,7 +46,7 @@ pub(crate) const CALLBACKS: DeliveryProfile = DeliveryProfile {
 
 /// Event Grid deliveries: no JWT (Event Grid authenticates by the validation handshake), and
 /// `aeg-delivery-count` counts the attempts made before this one.
-pub(crate) const EVENT_GRID: DeliveryProfile = DeliveryProfile {
+pub const EVENT_GRID: DeliveryProfile = DeliveryProfile {
     name: "eventgrid",
     bearer_token: false,
     headers: &[],
@@ -144,7 +147,7 @@ pub(crate) struct Offer {
 }
 
 /// Every ACS call connection, owned by the call runtime.
-pub(crate) struct AcsCalls {
+pub struct AcsCalls {
     outbox: Outbox,
     key: Vec<u8>,
     pub(crate) calls: HashMap<LegId, AcsCall>,
@@ -161,9 +164,29 @@ pub(crate) struct AcsCalls {
 }
 
 impl AcsCalls {
+    /// Media streaming: streams start on `streams`, their upgrade requests signed by `signer`.
+    pub fn with_media(mut self, streams: Arc<StreamService>, signer: TokenSigner) -> AcsCalls {
+        self.media = Some(super::media_streaming::AcsMedia::new(streams, signer));
+        self
+    }
+
+    /// Call recording: taps on `streams`, files in `<data_dir>/acs-recordings`, downloads under
+    /// `base_url`'s port.
+    pub fn with_recorder(
+        mut self,
+        streams: Arc<StreamService>,
+        data_dir: &std::path::Path,
+        base_url: &str,
+    ) -> AcsCalls {
+        self.recordings.recorder = Some(super::recording::AcsRecorder::new(
+            streams, data_dir, base_url,
+        ));
+        self
+    }
+
     /// An empty table delivering through `outbox`; `incomingCallContext` tokens are sealed with a
     /// fresh random key (offers do not survive a restart anyway).
-    pub(crate) fn new(outbox: Outbox) -> AcsCalls {
+    pub fn new(outbox: Outbox) -> AcsCalls {
         let mut key = vec![0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
         AcsCalls {
@@ -444,7 +467,7 @@ impl AcsCalls {
             resource: resource.to_string(),
             conversation: conversation.to_string(),
             leg: leg.to_string(),
-            expires_at: crate::state::unix_now() + CONTEXT_TTL_SECS,
+            expires_at: ringside_runtime::node::unix_now() + CONTEXT_TTL_SECS,
         }
         .seal(&self.key);
         let custom = env.take_call_headers(*conversation);

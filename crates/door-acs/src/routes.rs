@@ -32,11 +32,11 @@ use serde_json::{json, Map, Value};
 use super::auth::AcsCaller;
 use super::calls::{self, AcsCall, AcsCalls, PendingOp};
 use super::error::AcsError;
-use crate::state::AppState;
+use super::AcsState;
 use ringside_runtime::door::DoorCtx;
 
 /// The routes (behind the door's guard).
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AcsState> {
     Router::new()
         .route("/calling/callConnections", post(create_call))
         .route("/calling/callConnections:answer", post(answer_call))
@@ -62,10 +62,10 @@ pub(super) type Result<T> = std::result::Result<T, AcsError>;
 /// `mediaStreamingOptions`, if given (400 when invalid).
 fn media_streaming_options(
     map: &Map<String, Value>,
-) -> Result<Option<crate::acs::media_streaming::StreamingOptions>> {
+) -> Result<Option<crate::media_streaming::StreamingOptions>> {
     match field(map, "mediaStreamingOptions") {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => crate::acs::media_streaming::parse_options(value)
+        Some(value) => crate::media_streaming::parse_options(value)
             .map(Some)
             .map_err(invalid),
     }
@@ -110,7 +110,7 @@ fn engine_error(error: EngineError) -> AcsError {
 }
 
 pub(super) async fn run<T: Send + 'static>(
-    state: &AppState,
+    state: &AcsState,
     f: impl FnOnce(&mut DoorCtx<'_, AcsCalls>) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     state.calls().exec(f).await.map_err(|_| {
@@ -200,13 +200,13 @@ pub(super) fn raw_id_of(value: &Value) -> Option<String> {
 }
 
 /// A party from a CommunicationIdentifierModel: keyed by `rawId`, else by the sub-object.
-fn party(state: &AppState, tenant: TenantId, value: &Value) -> Result<Party> {
+fn party(state: &AcsState, tenant: TenantId, value: &Value) -> Result<Party> {
     let raw = raw_id_of(value)
         .ok_or_else(|| invalid("An identifier needs a rawId or a known sub-object."))?;
     party_from_raw(state, tenant, &raw, value)
 }
 
-fn party_from_raw(state: &AppState, tenant: TenantId, raw: &str, value: &Value) -> Result<Party> {
+fn party_from_raw(state: &AcsState, tenant: TenantId, raw: &str, value: &Value) -> Result<Party> {
     let lower = raw.to_ascii_lowercase();
     if let Some(number) = raw.strip_prefix("4:") {
         return E164::parse(number.split('_').next().unwrap_or(number))
@@ -274,7 +274,7 @@ fn party_from_raw(state: &AppState, tenant: TenantId, raw: &str, value: &Value) 
     )))
 }
 
-fn resource_tenant(state: &AppState, resource: AcsResourceId) -> Result<TenantId> {
+fn resource_tenant(state: &AcsState, resource: AcsResourceId) -> Result<TenantId> {
     state
         .directory()
         .read(|d| d.acs_resource(resource).map(|r| r.tenant))
@@ -311,7 +311,7 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
 
 /// `POST /calling/callConnections`: 201 CallConnectionProperties.
 async fn create_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -437,7 +437,7 @@ async fn create_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
-            streaming: crate::acs::media_streaming::CallStreaming {
+            streaming: crate::media_streaming::CallStreaming {
                 options: streaming_options.clone(),
                 ..Default::default()
             },
@@ -458,7 +458,7 @@ fn offered_leg(
 ) -> Result<LegId> {
     let context = ctx
         .door()
-        .open_context(token, crate::state::unix_now())
+        .open_context(token, ringside_runtime::node::unix_now())
         .ok_or_else(|| invalid("incomingCallContext is not valid (or has expired)."))?;
     if context.resource != resource.to_string() {
         return Err(invalid(
@@ -470,7 +470,7 @@ fn offered_leg(
 
 /// `POST /calling/callConnections:answer`: 200 CallConnectionProperties.
 async fn answer_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -513,7 +513,7 @@ async fn answer_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
-            streaming: crate::acs::media_streaming::CallStreaming {
+            streaming: crate::media_streaming::CallStreaming {
                 options: streaming_options.clone(),
                 ..Default::default()
             },
@@ -534,7 +534,7 @@ async fn answer_call(
 
 /// `POST /calling/callConnections:reject`: 204.
 async fn reject_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -568,7 +568,7 @@ async fn reject_call(
 
 /// `POST /calling/callConnections:redirect`: 204.
 async fn redirect_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -595,7 +595,7 @@ async fn redirect_call(
 
 /// `POST /calling/callConnections:connect` with a `serverCallId` locator: 200.
 async fn connect_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
@@ -648,7 +648,7 @@ async fn connect_call(
             connected: false,
             ops: Default::default(),
             continuous_dtmf: false,
-            streaming: crate::acs::media_streaming::CallStreaming {
+            streaming: crate::media_streaming::CallStreaming {
                 options: streaming_options.clone(),
                 ..Default::default()
             },
@@ -665,7 +665,7 @@ async fn connect_call(
 
 /// `GET /calling/callConnections/{id}`.
 async fn get_call(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
 ) -> Result<Response> {
@@ -686,7 +686,7 @@ async fn get_call(
 
 /// `DELETE /calling/callConnections/{id}`: the bot leaves; 204.
 async fn hang_up(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
 ) -> Result<Response> {
@@ -768,7 +768,7 @@ fn file_sources(map: &Map<String, Value>, name: &str) -> Result<Vec<MediaRef>> {
 
 /// `POST /calling/callConnections/{id}:<action>`.
 async fn connection_action(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path(segment): Path<String>,
     bytes: Bytes,
@@ -1168,7 +1168,7 @@ async fn connection_action(
 
 /// `GET /calling/callConnections/{id}/participants`.
 async fn list_participants(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path((id, segment)): Path<(String, String)>,
 ) -> Result<Response> {
@@ -1192,7 +1192,7 @@ async fn list_participants(
 
 /// `GET /calling/callConnections/{id}/participants/{rawId}`.
 async fn get_participant(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path((id, raw)): Path<(String, String)>,
 ) -> Result<Response> {
@@ -1221,7 +1221,7 @@ async fn get_participant(
 
 /// `POST /calling/callConnections/{id}/participants:<action>`.
 async fn participants_action(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     Path((id, segment)): Path<(String, String)>,
     bytes: Bytes,

@@ -34,7 +34,7 @@
 pub(crate) mod auth;
 pub(crate) mod calls;
 pub(crate) mod error;
-pub(crate) mod eventgrid;
+pub mod eventgrid;
 pub(crate) mod incoming;
 pub(crate) mod media_streaming;
 pub(crate) mod recording;
@@ -43,6 +43,9 @@ pub(crate) mod repeat;
 mod routes;
 pub(crate) mod storage;
 pub mod stream_wire;
+
+pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};
+pub use incoming::topic;
 
 /// The owner tag of the ACS door's media streams and recording taps.
 pub(crate) const OWNER: &str = "acs";
@@ -59,8 +62,8 @@ use axum::Router;
 
 use self::error::AcsError;
 use self::repeat::{Lookup, Remembered, RepeatabilityCache};
-use crate::state::AppState;
 use ringside_http::RawPathAndQuery;
+use ringside_runtime::Node;
 
 /// Every api-version the 1.6.0 SDKs can send (Python's `ApiVersion` enum; JS takes any string and
 /// defaults to the newest).
@@ -74,26 +77,42 @@ pub(crate) const API_VERSIONS: &[&str] = &[
     "2026-03-12",
 ];
 
-/// The door's own state, shared by its middleware and handlers.
+/// The door's own state, shared by its middleware and handlers. Cheap to clone; derefs to the
+/// [`Node`].
 #[derive(Clone)]
-pub(crate) struct AcsDoor {
-    app: AppState,
+pub struct AcsState {
+    node: Node,
     repeatability: Arc<Mutex<RepeatabilityCache>>,
 }
 
-/// The `/calling` routes, each behind [`guard`].
-pub(crate) fn routes(app: AppState) -> Router<AppState> {
-    let door = AcsDoor {
-        app,
-        repeatability: Arc::new(Mutex::new(RepeatabilityCache::default())),
-    };
+impl AcsState {
+    /// The door's state on `node`.
+    pub fn new(node: Node) -> AcsState {
+        AcsState {
+            node,
+            repeatability: Arc::new(Mutex::new(RepeatabilityCache::default())),
+        }
+    }
+}
+
+impl std::ops::Deref for AcsState {
+    type Target = Node;
+
+    fn deref(&self) -> &Node {
+        &self.node
+    }
+}
+
+/// The `/calling` routes, each behind [`guard`], and the recording downloads, with the door's state.
+pub fn router(state: AcsState) -> Router {
     Router::new()
         .merge(routes::routes())
         .merge(recording::routes())
         .route("/calling", any(unknown_operation))
         .route("/calling/{*rest}", any(unknown_operation))
-        .route_layer(axum::middleware::from_fn_with_state(door, guard))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .merge(storage::routes())
+        .with_state(state)
 }
 
 /// 404 in the ACS envelope for a path no operation serves yet.
@@ -134,7 +153,7 @@ fn api_version(query: Option<&str>) -> Option<String> {
 
 /// Middleware: buffers the body, authenticates, checks api-version, and replays or reserves
 /// `Repeatability-Request-ID`s.
-async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Response {
+async fn guard(State(door): State<AcsState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, ringside_http::body_limit()).await {
         Ok(body) => body,
@@ -151,9 +170,9 @@ async fn guard(State(door): State<AcsDoor>, request: Request, next: Next) -> Res
         }
     };
     let (raw, host) = signed_target(&parts);
-    let now = door.app.now();
+    let now = door.now();
     let caller = match auth::authenticate(
-        &door.app,
+        &door,
         &parts.method,
         &raw,
         host.as_deref(),

@@ -105,7 +105,7 @@ impl IncomingCall {
 }
 
 /// The ARM id Event Grid uses as `topic`/`source` for an ACS resource.
-pub(crate) fn topic(subscription: &str, resource_group: &str, name: &str) -> String {
+pub fn topic(subscription: &str, resource_group: &str, name: &str) -> String {
     format!(
         "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Communication/communicationServices/{name}"
     )

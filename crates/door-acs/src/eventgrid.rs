@@ -15,7 +15,7 @@ pub(crate) const REQUEST_ORIGIN: &str = "eventgrid.azure.net";
 
 /// The delivery schema of a subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EventSchema {
+pub enum EventSchema {
     EventGrid,
     CloudEvents,
 }
@@ -41,7 +41,7 @@ impl EventSchema {
 
 /// Why a webhook did not validate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum HandshakeError {
+pub enum HandshakeError {
     #[error("the webhook could not be reached: {0}")]
     Unreachable(String),
     #[error("the webhook answered the validation request with HTTP {0} (200 is required)")]
@@ -53,7 +53,7 @@ pub(crate) enum HandshakeError {
 }
 
 /// The `SubscriptionValidationEvent` array posted to an Event Grid-schema webhook.
-pub(crate) fn validation_event(
+pub fn validation_event(
     id: &str,
     topic: &str,
     time: &str,
@@ -74,7 +74,7 @@ pub(crate) fn validation_event(
 
 /// Performs the handshake for `schema` against `endpoint`. `event` is [`validation_event`]'s value
 /// (unused for CloudEvents), `code` its validation code.
-pub(crate) async fn validate_webhook(
+pub async fn validate_webhook(
     http: &reqwest::Client,
     endpoint: &str,
     schema: EventSchema,

@@ -19,13 +19,13 @@ use super::auth;
 use super::error::AcsError;
 use super::recording::recordings_dir;
 use super::recording_writer::Index;
-use crate::state::AppState;
+use super::AcsState;
 
 /// Bytes per chunk of a streamed download.
 const CHUNK: usize = 64 * 1024;
 
 /// The storage routes (their own authentication; no api-version).
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AcsState> {
     Router::new().route(
         "/v1/objects/{document}/content/{kind}",
         get(object).delete(object),
@@ -81,7 +81,7 @@ pub(crate) fn parse_range(value: &str, len: u64) -> Result<(u64, u64), ()> {
 }
 
 async fn object(
-    State(state): State<AppState>,
+    State(state): State<AcsState>,
     Path((document, kind)): Path<(String, String)>,
     request: Request,
 ) -> Response {
@@ -108,7 +108,7 @@ fn storage_error(error: AcsError) -> Response {
 }
 
 async fn serve(
-    state: &AppState,
+    state: &AcsState,
     document: &str,
     kind: &str,
     request: Request,
