@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringside_server::stream_wire::acs as acs_wire;
-use ringside_server::stream_wire::graph as graph_wire;
-use ringside_server::streaming::codec::Inbound;
-use ringside_server::streaming::MAX_INBOUND_SAMPLES;
+use ringside_door_acs::stream_wire as acs_wire;
+use ringside_door_graph::stream_wire as graph_wire;
+use ringside_runtime::streaming::codec::Inbound;
+use ringside_runtime::streaming::MAX_INBOUND_SAMPLES;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringside_server::behaviour::{self, Behaviour, MAX_STEPS, MAX_TIME};
+use ringside_runtime::behaviour::{self, Behaviour, MAX_STEPS, MAX_TIME};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(parsed) = Behaviour::from_json_bytes(data) {

@@ -30,6 +30,7 @@ pub mod behaviour;
 pub mod config;
 pub mod door;
 pub mod fetch;
+pub mod files;
 pub mod headers;
 pub mod ids;
 mod media;

@@ -3,12 +3,8 @@
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
-mod admin;
-mod calls;
 mod config;
-mod devmode;
 mod http;
-mod oauth;
 mod serve;
 mod state;
 pub mod stream_bench;
@@ -22,7 +18,7 @@ pub mod stream_wire {
     pub use ringside_door_graph::stream_wire as graph;
 }
 pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
-pub use devmode::DevInfo;
+pub use ringside_platform::DevInfo;
 pub use serve::{RunningServer, ServeOptions, Server};
 pub use state::AppState;
 
@@ -30,17 +26,10 @@ use axum::Router;
 
 /// Every front door on one router.
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
-    let platform = Router::new()
+    Router::new()
         .route("/", axum::routing::get(root))
-        .nest(
-            "/ringside/v1",
-            admin::routes()
-                .merge(calls::api::routes())
-                .merge(calls::recordings::routes()),
-        )
-        .merge(oauth::routes())
-        .with_state(state.clone());
-    platform
+        .with_state(state.clone())
+        .merge(ringside_platform::router(state.platform().clone()))
         .merge(ringside_door_graph::router(state.graph().clone()))
         .merge(ringside_door_acs::router(state.acs().clone()))
         .fallback(ringside_http::not_found)

@@ -22,9 +22,10 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::devmode::{self, DevInfo};
 use crate::state::{AppState, StateParts};
-use crate::tls::{self, write_private};
+use crate::tls;
+use ringside_platform::devmode::{self, DevInfo};
+use ringside_runtime::files::write_private;
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -171,8 +172,8 @@ impl Server {
         });
 
         let dev_info = if dev_mode {
-            let info =
-                devmode::prepare(&state, &tls.ca_cert_path).context("preparing the dev tenant")?;
+            let info = devmode::prepare(state.platform(), &tls.ca_cert_path)
+                .context("preparing the dev tenant")?;
             Some(info)
         } else {
             None

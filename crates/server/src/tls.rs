@@ -14,6 +14,8 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
 
+use ringside_runtime::files::write_private;
+
 use crate::config::TlsFiles;
 
 /// Names every generated server certificate covers.
@@ -186,28 +188,6 @@ fn read_pem_pair(
         .with_context(|| format!("reading the key from {}", key.display()))?
         .ok_or_else(|| anyhow!("{} holds no private key", key.display()))?;
     Ok((chain, key))
-}
-
-/// Writes a file readable only by its owner.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::state::AppState;
+use crate::state::PlatformState;
 use ringside_http::{ApiError, WireJson};
 
 /// Where the router is mounted.
@@ -122,7 +122,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Routes mounted at `/ringside/v1`.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<PlatformState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/tenants", get(list_tenants).post(create_tenant))
@@ -212,10 +212,13 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Proof that the request carried the admin token (401 in the envelope otherwise).
 pub(crate) struct Admin;
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<PlatformState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PlatformState,
+    ) -> Result<Admin, ApiError> {
         state.check_admin(&parts.headers).map(|()| Admin)
     }
 }
@@ -223,10 +226,13 @@ impl FromRequestParts<AppState> for Admin {
 /// Percent-decoded path parameters by name; undecodable paths are a 400 in the envelope.
 struct Params(HashMap<String, String>);
 
-impl FromRequestParts<AppState> for Params {
+impl FromRequestParts<PlatformState> for Params {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Params, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PlatformState,
+    ) -> Result<Params, ApiError> {
         Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map(|Path(map)| Params(map))
@@ -247,7 +253,7 @@ impl Params {
     }
 
     /// `{tenantId}`: a GUID, or a tenant's domain.
-    fn tenant(&self, state: &AppState) -> Result<TenantId, ApiError> {
+    fn tenant(&self, state: &PlatformState) -> Result<TenantId, ApiError> {
         let raw = self.raw("tenantId")?;
         if let Ok(guid) = Guid::parse(raw) {
             return Ok(TenantId(guid));
@@ -261,7 +267,7 @@ impl Params {
     }
 
     /// `{tenantId}` that must exist.
-    fn existing_tenant(&self, state: &AppState) -> Result<TenantId, ApiError> {
+    fn existing_tenant(&self, state: &PlatformState) -> Result<TenantId, ApiError> {
         let tenant = self.tenant(state)?;
         if state.directory().read(|d| d.tenant(tenant).is_some()) {
             Ok(tenant)
@@ -277,7 +283,12 @@ impl Params {
     }
 
     /// `{accountId}` (or any identity): an object id or a UPN of a user or application instance.
-    fn account(&self, state: &AppState, tenant: TenantId, name: &str) -> Result<Guid, ApiError> {
+    fn account(
+        &self,
+        state: &PlatformState,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<Guid, ApiError> {
         resolve_identity(state, tenant, self.raw(name)?)
     }
 }
@@ -325,7 +336,7 @@ fn parse_permissions(names: &[String]) -> Result<BTreeSet<Permission>, ApiError>
 }
 
 /// An object id, or the UPN of a user or application instance in the tenant.
-fn resolve_identity(state: &AppState, tenant: TenantId, raw: &str) -> Result<Guid, ApiError> {
+fn resolve_identity(state: &PlatformState, tenant: TenantId, raw: &str) -> Result<Guid, ApiError> {
     if let Ok(guid) = Guid::parse(raw) {
         return Ok(guid);
     }
@@ -382,7 +393,7 @@ fn sentence(message: &str) -> String {
 }
 
 /// Runs commands atomically on a blocking thread (the commit waits for the disk).
-async fn exec(state: &AppState, commands: Vec<Command>) -> Result<Vec<Change>, ApiError> {
+async fn exec(state: &PlatformState, commands: Vec<Command>) -> Result<Vec<Change>, ApiError> {
     let service = state.clone();
     let now = state.now();
     tokio::task::spawn_blocking(move || service.directory().execute_batch(now, &commands))
@@ -393,7 +404,7 @@ async fn exec(state: &AppState, commands: Vec<Command>) -> Result<Vec<Change>, A
 
 /// Reads the directory, mapping `None` to a 404 with `missing`.
 fn read_one<T>(
-    state: &AppState,
+    state: &PlatformState,
     missing: impl FnOnce() -> String,
     f: impl FnOnce(&Directory) -> Option<T>,
 ) -> Result<T, ApiError> {
@@ -408,7 +419,7 @@ fn ok(body: Value) -> Response {
 }
 
 /// 201 with an absolute `Location` (`path` is relative to `/ringside/v1`).
-fn created(state: &AppState, path: &str, body: Value) -> Response {
+fn created(state: &PlatformState, path: &str, body: Value) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("{}{PREFIX}{path}", state.base_url());
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -457,7 +468,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-fn new_access_key(state: &AppState) -> String {
+fn new_access_key(state: &PlatformState) -> String {
     base64::engine::general_purpose::STANDARD.encode(state.random_bytes::<32>())
 }
 
@@ -603,7 +614,7 @@ fn assignment_view(d: &Directory, n: &PhoneNumber) -> Option<Value> {
     }))
 }
 
-fn acs_view(state: &AppState, r: &AcsResource) -> Value {
+fn acs_view(state: &PlatformState, r: &AcsResource) -> Value {
     let endpoint = format!("{}/", state.base_url());
     json!({
         "id": r.id.to_string(),
@@ -640,7 +651,7 @@ struct NewTenant {
     domain: String,
 }
 
-async fn list_tenants(_: Admin, State(state): State<AppState>) -> Response {
+async fn list_tenants(_: Admin, State(state): State<PlatformState>) -> Response {
     list(
         state
             .directory()
@@ -650,7 +661,7 @@ async fn list_tenants(_: Admin, State(state): State<AppState>) -> Response {
 
 async fn create_tenant(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     WireJson(body): WireJson<NewTenant>,
 ) -> Result<Response, ApiError> {
     let id = match &body.id {
@@ -676,7 +687,7 @@ async fn create_tenant(
 
 async fn get_tenant(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = params.tenant(&state)?;
@@ -702,7 +713,7 @@ struct NewUser {
 
 async fn list_users(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -713,7 +724,7 @@ async fn list_users(
 
 async fn create_user(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<NewUser>,
 ) -> Result<Response, ApiError> {
@@ -749,13 +760,13 @@ async fn create_user(
 }
 
 /// `{userId}`: an object id or a UPN.
-fn user_id(state: &AppState, params: &Params, tenant: TenantId) -> Result<UserId, ApiError> {
+fn user_id(state: &PlatformState, params: &Params, tenant: TenantId) -> Result<UserId, ApiError> {
     params.account(state, tenant, "userId").map(UserId)
 }
 
 async fn get_user(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -770,7 +781,7 @@ async fn get_user(
 
 async fn delete_user(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -833,7 +844,7 @@ fn app_id(params: &Params) -> Result<AppId, ApiError> {
     params.guid("appId").map(AppId)
 }
 
-async fn list_applications(_: Admin, State(state): State<AppState>) -> Response {
+async fn list_applications(_: Admin, State(state): State<PlatformState>) -> Response {
     let now = state.now();
     list(
         state
@@ -844,7 +855,7 @@ async fn list_applications(_: Admin, State(state): State<AppState>) -> Response 
 
 async fn create_application(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     WireJson(body): WireJson<NewApplication>,
 ) -> Result<Response, ApiError> {
     let home_tenant = TenantId(parse_guid("homeTenantId", &body.home_tenant_id)?);
@@ -876,7 +887,7 @@ async fn create_application(
 
 async fn get_application(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let app_id = app_id(&params)?;
@@ -891,7 +902,7 @@ async fn get_application(
 
 async fn patch_application(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<ApplicationPatch>,
 ) -> Result<Response, ApiError> {
@@ -939,7 +950,7 @@ struct NewSecret {
 
 async fn add_secret(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     OptionalJson(body): OptionalJson<NewSecret>,
 ) -> Result<Response, ApiError> {
@@ -999,7 +1010,7 @@ async fn add_secret(
 
 async fn get_secret(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let app_id = app_id(&params)?;
@@ -1019,7 +1030,7 @@ async fn get_secret(
 
 async fn remove_secret(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let app_id = app_id(&params)?;
@@ -1032,7 +1043,7 @@ async fn remove_secret(
 
 async fn list_consents(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1046,7 +1057,7 @@ async fn list_consents(
 
 async fn get_consent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1061,7 +1072,7 @@ async fn get_consent(
 /// Grants admin consent for exactly the app's currently requested permissions (body ignored).
 async fn grant_consent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1088,7 +1099,7 @@ async fn grant_consent(
 
 async fn revoke_consent(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1126,7 +1137,7 @@ struct TelephoneNumberBody {
 
 /// `{instanceId}`: an object id or the UPN of an application instance.
 fn instance_id(
-    state: &AppState,
+    state: &PlatformState,
     params: &Params,
     tenant: TenantId,
 ) -> Result<InstanceId, ApiError> {
@@ -1134,7 +1145,7 @@ fn instance_id(
 }
 
 fn instance_response(
-    state: &AppState,
+    state: &PlatformState,
     tenant: TenantId,
     id: InstanceId,
 ) -> Result<Value, ApiError> {
@@ -1147,7 +1158,7 @@ fn instance_response(
 
 async fn list_instances(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1158,7 +1169,7 @@ async fn list_instances(
 
 async fn create_instance(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<NewInstance>,
 ) -> Result<Response, ApiError> {
@@ -1185,7 +1196,7 @@ async fn create_instance(
 
 async fn get_instance(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1195,7 +1206,7 @@ async fn get_instance(
 
 async fn set_instance(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<InstancePatch>,
 ) -> Result<Response, ApiError> {
@@ -1225,7 +1236,7 @@ async fn set_instance(
 
 async fn sync_instance(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1240,7 +1251,7 @@ async fn sync_instance(
 
 async fn set_instance_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<TelephoneNumberBody>,
 ) -> Result<Response, ApiError> {
@@ -1270,7 +1281,11 @@ struct LicenceBody {
     licence: String,
 }
 
-fn licences_response(state: &AppState, tenant: TenantId, account: Guid) -> Result<Value, ApiError> {
+fn licences_response(
+    state: &PlatformState,
+    tenant: TenantId,
+    account: Guid,
+) -> Result<Value, ApiError> {
     read_one(
         state,
         || format!("No user or application instance {account} in tenant {tenant}."),
@@ -1280,7 +1295,7 @@ fn licences_response(state: &AppState, tenant: TenantId, account: Guid) -> Resul
 
 async fn list_licences(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1290,7 +1305,7 @@ async fn list_licences(
 
 async fn add_licence(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<LicenceBody>,
 ) -> Result<Response, ApiError> {
@@ -1320,7 +1335,7 @@ async fn add_licence(
 
 async fn remove_licence(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1354,7 +1369,11 @@ struct AssignmentBody {
     phone_number_type: Option<String>,
 }
 
-fn number_response(state: &AppState, tenant: TenantId, number: &E164) -> Result<Value, ApiError> {
+fn number_response(
+    state: &PlatformState,
+    tenant: TenantId,
+    number: &E164,
+) -> Result<Value, ApiError> {
     read_one(
         state,
         || format!("{number} is not in the phone number inventory of tenant {tenant}."),
@@ -1368,7 +1387,7 @@ fn number_response(state: &AppState, tenant: TenantId, number: &E164) -> Result<
 
 async fn list_numbers(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1379,7 +1398,7 @@ async fn list_numbers(
 
 async fn acquire_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<NewNumber>,
 ) -> Result<Response, ApiError> {
@@ -1405,7 +1424,7 @@ async fn acquire_number(
 
 async fn get_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1415,7 +1434,7 @@ async fn get_number(
 
 async fn release_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1426,7 +1445,7 @@ async fn release_number(
 
 async fn get_assignment(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.existing_tenant(&state)?;
@@ -1443,7 +1462,7 @@ async fn get_assignment(
 /// `Set-CsPhoneNumberAssignment -Identity … -PhoneNumber … -PhoneNumberType …`.
 async fn assign_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<AssignmentBody>,
 ) -> Result<Response, ApiError> {
@@ -1487,7 +1506,7 @@ async fn assign_number(
 /// `Remove-CsPhoneNumberAssignment`.
 async fn unassign_number(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let tenant = params.tenant(&state)?;
@@ -1516,7 +1535,7 @@ fn acs_id(params: &Params) -> Result<AcsResourceId, ApiError> {
     params.guid("acsResourceId").map(AcsResourceId)
 }
 
-fn acs_response(state: &AppState, id: AcsResourceId) -> Result<Value, ApiError> {
+fn acs_response(state: &PlatformState, id: AcsResourceId) -> Result<Value, ApiError> {
     read_one(
         state,
         || format!("ACS resource {id} does not exist."),
@@ -1524,7 +1543,7 @@ fn acs_response(state: &AppState, id: AcsResourceId) -> Result<Value, ApiError> 
     )
 }
 
-async fn list_acs(_: Admin, State(state): State<AppState>) -> Response {
+async fn list_acs(_: Admin, State(state): State<PlatformState>) -> Response {
     list(
         state
             .directory()
@@ -1534,7 +1553,7 @@ async fn list_acs(_: Admin, State(state): State<AppState>) -> Response {
 
 async fn create_acs(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     WireJson(body): WireJson<NewAcs>,
 ) -> Result<Response, ApiError> {
     let tenant = TenantId(parse_guid("tenantId", &body.tenant_id)?);
@@ -1555,7 +1574,7 @@ async fn create_acs(
 
 async fn get_acs(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = acs_id(&params)?;
@@ -1564,7 +1583,7 @@ async fn get_acs(
 
 async fn rotate_acs_key(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<RotateBody>,
 ) -> Result<Response, ApiError> {
@@ -1638,8 +1657,8 @@ mod tests {
         }
         let served: BTreeSet<(String, String)> = ROUTES
             .iter()
-            .chain(crate::calls::api::ROUTES)
-            .chain(crate::calls::recordings::ROUTES)
+            .chain(crate::calls::ROUTES)
+            .chain(crate::recordings::ROUTES)
             .map(|(method, path)| (method.to_string(), shape(path)))
             .collect();
         let undocumented: Vec<_> = served.difference(&documented).collect();
@@ -1756,7 +1775,7 @@ fn event_subscription_view(s: &ringside_directory::EventSubscription) -> Value {
 
 async fn list_event_subscriptions(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = acs_id(&params)?;
@@ -1777,7 +1796,7 @@ async fn list_event_subscriptions(
 
 async fn get_event_subscription(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = acs_id(&params)?;
@@ -1799,7 +1818,7 @@ async fn get_event_subscription(
 /// validation handshake of its schema, then stores it.
 async fn create_event_subscription(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     WireJson(body): WireJson<NewEventSubscription>,
 ) -> Result<Response, ApiError> {
@@ -1902,7 +1921,7 @@ async fn create_event_subscription(
 
 async fn delete_event_subscription(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let resource = acs_id(&params)?;

@@ -18,7 +18,7 @@ use ringside_model::{Guid, Party};
 use serde_json::{json, Value};
 
 use crate::admin::Admin;
-use crate::state::AppState;
+use crate::state::PlatformState;
 use ringside_http::ApiError;
 use ringside_runtime::behaviour::{
     parse_digits, parse_duration, parse_media_id, Behaviour, StepKind, Timeline,
@@ -52,7 +52,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Routes mounted at `/ringside/v1`.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<PlatformState> {
     Router::new()
         .route(
             "/media",
@@ -85,10 +85,13 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Percent-decoded path parameters; undecodable paths are a 400 in the envelope.
 struct Params(HashMap<String, String>);
 
-impl FromRequestParts<AppState> for Params {
+impl FromRequestParts<PlatformState> for Params {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Params, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PlatformState,
+    ) -> Result<Params, ApiError> {
         Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map(|Path(map)| Params(map))
@@ -117,12 +120,12 @@ impl Params {
         Ok((self.call()?, LegId(self.guid("legId", "leg id")?)))
     }
 
-    fn endpoint(&self, state: &AppState) -> Result<NamedEndpoint, ApiError> {
+    fn endpoint(&self, state: &PlatformState) -> Result<NamedEndpoint, ApiError> {
         resolve(state, self.raw("endpoint")?)
     }
 }
 
-fn resolve(state: &AppState, raw: &str) -> Result<NamedEndpoint, ApiError> {
+fn resolve(state: &PlatformState, raw: &str) -> Result<NamedEndpoint, ApiError> {
     state
         .directory()
         .read(|d| routing::resolve_endpoint(d, raw))
@@ -168,7 +171,7 @@ fn call_error(error: CallError) -> ApiError {
     }
 }
 
-fn with_location(state: &AppState, status: StatusCode, path: &str, body: Value) -> Response {
+fn with_location(state: &PlatformState, status: StatusCode, path: &str, body: Value) -> Response {
     let mut response = (status, Json(body)).into_response();
     let location = format!("{}{}{path}", state.base_url(), crate::admin::PREFIX);
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -192,7 +195,7 @@ fn media_view(info: &MediaInfo) -> Value {
 
 async fn upload_media(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let bytes = Bytes::from_request(request, &state)
@@ -236,7 +239,7 @@ async fn upload_media(
 
 async fn get_media(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = params.raw("mediaId")?.to_string();
@@ -258,7 +261,7 @@ async fn get_media(
 // ----- behaviours -----
 
 /// The endpoint a behaviour can be set for: a directory user or a number not owned by a bot.
-fn simulated_endpoint(state: &AppState, endpoint: &NamedEndpoint) -> Result<(), ApiError> {
+fn simulated_endpoint(state: &PlatformState, endpoint: &NamedEndpoint) -> Result<(), ApiError> {
     match &endpoint.party {
         Party::User { .. } | Party::AcsUser(_) => Ok(()),
         Party::Phone(number) => {
@@ -285,13 +288,13 @@ fn simulated_endpoint(state: &AppState, endpoint: &NamedEndpoint) -> Result<(), 
     }
 }
 
-fn endpoint_view(state: &AppState, endpoint: &NamedEndpoint) -> Value {
+fn endpoint_view(state: &PlatformState, endpoint: &NamedEndpoint) -> Value {
     state
         .directory()
         .read(|d| routing::party_json(d, &endpoint.party))
 }
 
-fn check_media(state: &AppState, timeline: &Timeline) -> Result<(), ApiError> {
+fn check_media(state: &PlatformState, timeline: &Timeline) -> Result<(), ApiError> {
     for step in &timeline.steps {
         if let StepKind::Play { media } = &step.kind {
             if !state.calls().media().exists(media) {
@@ -318,7 +321,7 @@ fn warnings(timeline: &Timeline) -> Vec<String> {
 }
 
 fn behaviour_response(
-    state: &AppState,
+    state: &PlatformState,
     endpoint: &NamedEndpoint,
     behaviour: &Behaviour,
     is_default: bool,
@@ -333,7 +336,7 @@ fn behaviour_response(
 
 async fn get_behaviour(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let endpoint = params.endpoint(&state)?;
@@ -349,7 +352,7 @@ async fn get_behaviour(
 
 async fn put_behaviour(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -368,7 +371,7 @@ async fn put_behaviour(
 
 async fn delete_behaviour(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let endpoint = params.endpoint(&state)?;
@@ -381,7 +384,7 @@ async fn delete_behaviour(
 
 async fn dial(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -445,7 +448,7 @@ async fn dial(
 /// or phone joins an online meeting (and stays until its timeline hangs up or a live hangup).
 async fn join_meeting(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Path(meeting): Path<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -501,7 +504,7 @@ async fn join_meeting(
     ))
 }
 
-async fn list_calls(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list_calls(_: Admin, State(state): State<PlatformState>) -> Result<Response, ApiError> {
     let view = state
         .calls()
         .ask(|reply| RuntimeRequest::List { reply })
@@ -512,7 +515,7 @@ async fn list_calls(_: Admin, State(state): State<AppState>) -> Result<Response,
 
 async fn get_call(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let conversation = params.call()?;
@@ -533,7 +536,7 @@ fn accepted() -> Response {
 
 async fn press(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -566,7 +569,7 @@ async fn press(
 
 async fn play(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -598,7 +601,7 @@ async fn play(
 
 async fn hang_up(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (conversation, leg) = params.leg()?;
@@ -618,7 +621,7 @@ async fn hang_up(
 /// call on hold now (until resumed, or for that long).
 async fn hold(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -652,7 +655,7 @@ async fn hold(
 /// `POST …/legs/{legId}/resume`: the simulated endpoint takes the call off hold.
 async fn resume(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (conversation, leg) = params.leg()?;
@@ -670,7 +673,7 @@ async fn resume(
 
 async fn recording(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (conversation, leg) = params.leg()?;
@@ -692,7 +695,7 @@ async fn recording(
 
 async fn log(
     _: Admin,
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (conversation, leg) = params.leg()?;
@@ -751,7 +754,7 @@ fn clock_stats_view(stats: &ringside_media::ClockStats) -> Value {
 
 /// `GET /stats/media`: the media clock's tick lateness (wake − deadline) and work per tick since
 /// start or the last reset, per shard and over all shards.
-async fn media_stats(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn media_stats(_: Admin, State(state): State<PlatformState>) -> Result<Response, ApiError> {
     let stats = state
         .calls()
         .ask(|reply| RuntimeRequest::MediaStats {
@@ -765,7 +768,10 @@ async fn media_stats(_: Admin, State(state): State<AppState>) -> Result<Response
 
 /// `POST /stats/media/reset`: the figures so far, then clears the tick counts and histograms (a
 /// benchmark calls it after its warm-up).
-async fn reset_media_stats(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn reset_media_stats(
+    _: Admin,
+    State(state): State<PlatformState>,
+) -> Result<Response, ApiError> {
     let stats = state
         .calls()
         .ask(|reply| RuntimeRequest::MediaStats { reset: true, reply })
@@ -780,7 +786,7 @@ mod tests {
 
     #[test]
     fn the_routes_table_matches_the_router_source() {
-        let source = include_str!("api.rs");
+        let source = include_str!("calls.rs");
         let router = &source[source.find("pub(crate) fn routes()").expect("router")..];
         let router = &router[..router.find("\n}\n").expect("end of router")];
         let mut routed = std::collections::BTreeSet::new();

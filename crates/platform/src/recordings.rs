@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use ringside_runtime::recordings::{unix_now, Denied};
 
-use crate::state::AppState;
+use crate::state::PlatformState;
 use ringside_http::ApiError;
 
 /// Every (method, path) served here, relative to `/ringside/v1` (checked against openapi.json).
@@ -19,7 +19,7 @@ use ringside_http::ApiError;
 pub(crate) const ROUTES: &[(&str, &str)] = &[("GET", "/recordings/{recordingId}")];
 
 /// Routes mounted at `/ringside/v1`.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<PlatformState> {
     Router::new().route("/recordings/{recordingId}", get(download))
 }
 
@@ -33,7 +33,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// `GET /ringside/v1/recordings/{recordingId}` with the recording's access token.
 async fn download(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

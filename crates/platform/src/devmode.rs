@@ -19,8 +19,8 @@ use ringside_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::state::AppState;
-use crate::tls::write_private;
+use crate::state::PlatformState;
+use ringside_runtime::files::write_private;
 
 /// The dev tenant's domain.
 const DEV_DOMAIN: &str = "dev.ringside.test";
@@ -220,7 +220,7 @@ pub struct DevResourceAccount {
 }
 
 /// Seeds the dev tenant when needed and builds the dev.json content.
-pub(crate) fn prepare(state: &AppState, ca_cert_path: &Path) -> Result<DevInfo> {
+pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
     let state_path = state.data_dir().join("dev-state.json");
     let dev_state = match std::fs::read_to_string(&state_path) {
         Ok(text) => {
@@ -250,7 +250,7 @@ pub(crate) fn prepare(state: &AppState, ca_cert_path: &Path) -> Result<DevInfo> 
     Ok(render(state, &dev_state, ca_cert_path))
 }
 
-fn fresh_dev_state(state: &AppState) -> DevState {
+fn fresh_dev_state(state: &PlatformState) -> DevState {
     DevState {
         tenant_id: TenantId(state.new_guid()),
         app_id: AppId(state.new_guid()),
@@ -265,7 +265,7 @@ fn fresh_dev_state(state: &AppState) -> DevState {
 }
 
 /// Runs each seeding command whose effect is not yet present, so an interrupted seed resumes.
-fn seed(state: &AppState, dev: &DevState) -> Result<()> {
+fn seed(state: &PlatformState, dev: &DevState) -> Result<()> {
     let tenant = dev.tenant_id;
     let execute = |command: Command| -> Result<()> {
         let name = command.name();
@@ -459,7 +459,7 @@ fn seed(state: &AppState, dev: &DevState) -> Result<()> {
 }
 
 fn ensure_licence(
-    state: &AppState,
+    state: &PlatformState,
     tenant: TenantId,
     account: Guid,
     licence: Licence,
@@ -488,7 +488,7 @@ fn ensure_licence(
 }
 
 /// Renders dev.json from the directory's current state (users or accounts added later show up too).
-fn render(state: &AppState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
+fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
     let base = state.base_url().to_string();
     let tenant = dev.tenant_id.to_string();
     state.directory().read(|d| {
@@ -569,7 +569,7 @@ fn render(state: &AppState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
 }
 
 /// Writes dev.json atomically (temporary file, then rename) with mode 0600.
-pub(crate) fn write_dev_json(data_dir: &Path, info: &DevInfo) -> Result<()> {
+pub fn write_dev_json(data_dir: &Path, info: &DevInfo) -> Result<()> {
     let path = data_dir.join("dev.json");
     let temporary = data_dir.join(".dev.json.tmp");
     let text = serde_json::to_string_pretty(info)?;

@@ -14,11 +14,11 @@ use ringside_identity::{AccessTokenClaims, AppOnlyToken, ErrorContext, OAuthErro
 use ringside_model::{AppId, Permission, TenantId};
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::state::PlatformState;
 use ringside_http::current_request;
 
 /// Routes under `/{tenant}/…`.
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<PlatformState> {
     Router::new()
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
@@ -110,7 +110,7 @@ fn resolve_tenant(directory: &Directory, segment: &str) -> Option<TenantId> {
 }
 
 async fn openid_configuration(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Path(tenant): Path<String>,
 ) -> Response {
     let found = state.directory().read(|d| resolve_tenant(d, &tenant));
@@ -124,7 +124,7 @@ async fn openid_configuration(
     }
 }
 
-async fn jwks(State(state): State<AppState>) -> Response {
+async fn jwks(State(state): State<PlatformState>) -> Response {
     let mut response = Json(state.key_set().to_json()).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -146,7 +146,7 @@ async fn authorize() -> Response {
 
 /// `POST /{tenant}/oauth2/v2.0/token`: client credentials with a client secret (form body or HTTP Basic).
 async fn token(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Path(tenant_segment): Path<String>,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -171,7 +171,7 @@ async fn token(
 }
 
 fn issue_token(
-    state: &AppState,
+    state: &PlatformState,
     tenant_segment: &str,
     headers: &HeaderMap,
     body: &[u8],
@@ -285,7 +285,7 @@ fn issue_token(
                         uti: &uti,
                     },
                     now.max(0) as u64,
-                    state.config().token_lifetime_secs,
+                    state.token_lifetime_secs(),
                 ))
             })?;
     let token = ringside_identity::sign(state.signing_key(), &claims).map_err(|error| {
@@ -301,7 +301,7 @@ fn issue_token(
             )),
         )
     })?;
-    let lifetime = state.config().token_lifetime_secs;
+    let lifetime = state.token_lifetime_secs();
     let mut response = Json(json!({
         "token_type": "Bearer",
         "expires_in": lifetime,
@@ -355,7 +355,7 @@ struct ConsentRequest {
 }
 
 fn validate_consent(
-    state: &AppState,
+    state: &PlatformState,
     tenant_segment: &str,
     query: &ConsentQuery,
 ) -> Result<ConsentRequest, String> {
@@ -416,7 +416,7 @@ fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
 /// `GET /{tenant}/adminconsent`: shows what the app asks for. A request that already carries the admin
 /// token (`Authorization: Bearer`) is granted at once and redirected, which is how scripts use the URL.
 async fn admin_consent_page(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Path(tenant_segment): Path<String>,
     Query(query): Query<ConsentQuery>,
     headers: HeaderMap,
@@ -472,7 +472,7 @@ async fn admin_consent_page(
 
 /// `POST /{tenant}/adminconsent`: the consent form's answer.
 async fn admin_consent_submit(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Path(tenant_segment): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -519,7 +519,7 @@ async fn admin_consent_submit(
 }
 
 fn grant_and_redirect(
-    state: &AppState,
+    state: &PlatformState,
     request: &ConsentRequest,
     state_param: Option<&str>,
     scope: Option<&str>,

@@ -1,0 +1,39 @@
+//! Ringside's own API and the identity door, over the node every door shares:
+//!
+//! - [`admin`]: provisioning under `/ringside/v1` (tenants, users, app registrations, consent,
+//!   resource accounts, licences, numbers, ACS resources, Event Grid subscriptions) and its OpenAPI
+//!   document;
+//! - [`calls`]: simulated phones and users, uploaded media, live and ended calls, the media clock's
+//!   figures; [`recordings`]: recordResponse downloads;
+//! - [`oauth`]: the Entra-compatible identity door (OpenID metadata, JWKS, client-credentials
+//!   tokens, admin consent);
+//! - [`devmode`]: dev-mode seeding and `dev.json`.
+//!
+//! Errors use the Graph-style envelope (OAuth's body on the identity door). The admin token guards
+//! everything under `/ringside/v1` but `openapi.json` and the recording downloads (which take the
+//! recording's own token).
+
+pub mod admin;
+pub mod calls;
+pub mod devmode;
+pub mod oauth;
+pub mod recordings;
+mod state;
+
+pub use devmode::DevInfo;
+pub use state::{PlatformParts, PlatformState};
+
+use axum::Router;
+
+/// The platform API (mounted at `/ringside/v1`) and the identity door, with their state.
+pub fn router(state: PlatformState) -> Router {
+    Router::new()
+        .nest(
+            admin::PREFIX,
+            admin::routes()
+                .merge(calls::routes())
+                .merge(recordings::routes()),
+        )
+        .merge(oauth::routes())
+        .with_state(state)
+}

@@ -1,0 +1,113 @@
+//! The platform API's shared state: the node, the admin token that guards `/ringside/v1`, the
+//! token endpoint's settings and rate limiter, and the helpers that mint secrets.
+
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use ringside_http::{ApiError, RateLimitConfig, RateLimiter};
+use ringside_runtime::Node;
+
+/// What the platform API's handlers (and the identity door's) reach. Cheap to clone; derefs to
+/// the [`Node`].
+#[derive(Clone)]
+pub struct PlatformState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: Node,
+    admin_token: String,
+    token_lifetime_secs: u64,
+    rate_limiter: Mutex<RateLimiter>,
+}
+
+/// What [`PlatformState::new`] needs.
+pub struct PlatformParts {
+    /// The node.
+    pub node: Node,
+    /// The admin token for `/ringside/v1`.
+    pub admin_token: String,
+    /// Lifetime of issued access tokens, seconds.
+    pub token_lifetime_secs: u64,
+    /// Per-client limit of the token endpoint.
+    pub rate_limit: RateLimitConfig,
+}
+
+impl Deref for PlatformState {
+    type Target = Node;
+
+    fn deref(&self) -> &Node {
+        &self.inner.node
+    }
+}
+
+impl PlatformState {
+    /// The platform's state from its parts.
+    pub fn new(parts: PlatformParts) -> PlatformState {
+        PlatformState {
+            inner: Arc::new(Inner {
+                node: parts.node,
+                admin_token: parts.admin_token,
+                token_lifetime_secs: parts.token_lifetime_secs,
+                rate_limiter: Mutex::new(RateLimiter::new(parts.rate_limit)),
+            }),
+        }
+    }
+
+    /// The node (directory, call runtime, keys, base URL, clock).
+    pub fn node(&self) -> &Node {
+        &self.inner.node
+    }
+
+    /// The platform admin token that guards `/ringside/v1`.
+    pub fn admin_token(&self) -> &str {
+        &self.inner.admin_token
+    }
+
+    /// Lifetime of issued access tokens, seconds.
+    pub fn token_lifetime_secs(&self) -> u64 {
+        self.inner.token_lifetime_secs
+    }
+
+    /// Hashes a client secret with a fresh salt, for storage.
+    pub fn hash_secret(&self, secret: &str) -> String {
+        let salt: [u8; 16] = self.random_bytes();
+        ringside_identity::hash_secret(&salt, secret)
+    }
+
+    /// A new client secret in Entra's alphabet.
+    pub fn new_client_secret(&self) -> String {
+        ringside_identity::new_client_secret(&mut rand::rngs::OsRng)
+    }
+
+    /// Checks `Authorization: Bearer <admin token>`; 401 in the platform envelope otherwise.
+    pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let presented = ringside_http::bearer_token(headers).ok_or_else(|| {
+            ApiError::unauthorized(
+                "InvalidAuthenticationToken",
+                "Missing admin token: send 'Authorization: Bearer <adminToken>' (see dev.json or RINGSIDE_ADMIN_TOKEN).",
+            )
+        })?;
+        if ringside_identity::constant_time_eq(
+            presented.as_bytes(),
+            self.inner.admin_token.as_bytes(),
+        ) {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized(
+                "InvalidAuthenticationToken",
+                "The admin token is not valid.",
+            ))
+        }
+    }
+
+    /// Takes one request from `key`'s budget; `Err(retry_after_secs)` when it is exhausted.
+    pub(crate) fn rate_limit(&self, key: &str) -> Result<(), u64> {
+        let mut limiter = match self.inner.rate_limiter.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        limiter.check(key, std::time::Instant::now())
+    }
+}
