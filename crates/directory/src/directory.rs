@@ -221,6 +221,11 @@ impl Directory {
         self.instances.get(&(tenant, id))
     }
 
+    /// An application instance by id, whatever its tenant (instance ids are GUIDs).
+    pub fn instance_by_id(&self, id: InstanceId) -> Option<&ApplicationInstance> {
+        self.tenants().find_map(|t| self.instance(t.id, id))
+    }
+
     /// The tenant's application instances, by id.
     pub fn instances(&self, tenant: TenantId) -> impl Iterator<Item = &ApplicationInstance> {
         self.instances

@@ -21,8 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ringside_directory::EventDeliverySchema;
 use ringside_engine::{
-    ConversationId, Dialect, Event, LegId, LegState, OperationId, OperationKind, Outcome,
-    Participant,
+    ConversationId, Event, LegId, LegState, OperationId, OperationKind, Outcome, Participant,
 };
 use ringside_model::{AcsResourceId, Party, TenantId, Tone};
 use ringside_store::{NewOutboxRow, RetryPolicy};
@@ -30,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::eventgrid::{delivery_headers, EventSchema};
 use super::incoming::{self, identifier, CallContext, IncomingCall};
-use ringside_runtime::door::{Door, DoorEnv};
+use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use std::sync::Arc;
 
 use ringside_runtime::outbox::{DeliveryProfile, Outbox, TokenSigner};
@@ -107,7 +106,7 @@ pub(crate) struct AcsCall {
 impl AcsCall {
     /// `callConnectionState`.
     pub(crate) fn wire_state(&self) -> &'static str {
-        self.state.acs_call_connection_state()
+        crate::codes::call_connection_state(self.state)
     }
 
     /// CallConnectionProperties.
@@ -416,10 +415,12 @@ impl AcsCalls {
         else {
             return false;
         };
-        if bot.dialect != Dialect::Acs {
-            return false;
-        }
-        let Some(resource) = bot.acs_resource else {
+        // Calls to a resource account bound to an ACS resource are Teams Phone extensibility calls.
+        let bound = bot.instance.and_then(|instance| {
+            env.directory
+                .read(|d| d.instance_by_id(instance).and_then(|i| i.acs_resource))
+        });
+        let Some(resource) = bound else {
             return false;
         };
         // A call to a resource account's number is a call to the resource account (seed 004:
@@ -562,7 +563,7 @@ impl AcsCalls {
                         if let (Some(media), Some(call)) = (&self.media, self.calls.get(leg)) {
                             media.stop(call, "callEnded");
                         }
-                        let (code, sub, message) = reason.acs_result_info();
+                        let (code, sub, message) = crate::codes::end_reason(*reason);
                         self.callback(
                             *leg,
                             "CallDisconnected",
@@ -643,7 +644,7 @@ impl AcsCalls {
                 let Some(op) = call.ops.remove(operation) else {
                     return true;
                 };
-                let (code, sub, message) = outcome.acs_result_info();
+                let (code, sub, message) = crate::codes::outcome(*outcome);
                 let info = result(code, sub, message);
                 let ok = matches!(
                     outcome,
@@ -795,7 +796,7 @@ impl AcsCalls {
                     return false;
                 };
                 let op = call.ops.remove(operation);
-                let (code, sub, message) = cause.acs_result_info();
+                let (code, sub, message) = crate::codes::end_reason(*cause);
                 let data = json!({
                     "operationContext": op.as_ref().map(|o| o.context.clone()),
                     "resultInformation": result(code, sub, message),
@@ -927,8 +928,8 @@ fn now_rfc3339() -> String {
 }
 
 impl Door for AcsCalls {
-    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
-        self.adopt(env, event)
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> Option<Adoption> {
+        self.adopt(env, event).then_some(Adoption::default())
     }
 
     fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {

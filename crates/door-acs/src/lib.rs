@@ -33,6 +33,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod calls;
+pub mod codes;
 pub(crate) mod error;
 pub mod eventgrid;
 pub(crate) mod incoming;

@@ -23,8 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use ringside_engine::{
-    Ack, BotIdentity, Command, Dialect, EngineError, LegId, MediaRef, RecognizeOptions,
-    RejectReason, Target,
+    Ack, BotIdentity, Command, EngineError, LegId, MediaRef, RecognizeOptions, RejectReason, Target,
 };
 use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, Party, TenantId, UserId, E164};
 use serde_json::{json, Map, Value};
@@ -302,8 +301,7 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
     BotIdentity {
         app: instance.map_or(AppId(resource.guid()), |(_, app)| app),
         instance: instance.map(|(i, _)| i),
-        acs_resource: Some(resource),
-        dialect: Dialect::Acs,
+        keep_alive: false,
     }
 }
 

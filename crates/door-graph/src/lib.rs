@@ -8,6 +8,7 @@
 
 mod auth;
 mod calls;
+pub mod codes;
 mod meetings;
 mod raw_media;
 mod resource_accounts;

@@ -271,8 +271,15 @@ pub enum Command {
         /// Echoed in the completion events.
         client_context: String,
     },
-    /// Graph keepAlive: restarts the 45-minute interval.
+    /// The bot's keep-alive (Graph keepAlive): restarts the keep-alive interval of a leg that
+    /// must be kept alive.
     KeepAlive {
+        /// The bot leg.
+        leg: LegId,
+    },
+    /// From now on the bot leg must be kept alive ([`BotIdentity::keep_alive`](crate::BotIdentity)):
+    /// a door says so for the offered legs it adopts. Arms the keep-alive interval.
+    RequireKeepAlive {
         /// The bot leg.
         leg: LegId,
     },

@@ -6,21 +6,19 @@
 //! The shell implements it over its directory snapshot; tests over a small table. Routing happens
 //! once, when a leg is created; the answer is stored on the leg.
 
-use ringside_model::{AcsResourceId, AppId, InstanceId, Party, TenantId};
+use ringside_model::{AppId, InstanceId, Party, TenantId};
 
 /// Where a dialled party ends up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
     /// A bot: an app id, an application instance, or an E.164 number owned by a resource account.
-    /// With `acs_resource` set the call is offered through ACS (Event Grid `IncomingCall`);
-    /// otherwise through Graph (incoming-call notification).
+    /// The call is offered to it ([`Event::CallOffered`](crate::Event::CallOffered)); which front
+    /// door delivers the offer is the shell's business.
     Bot {
         /// The bot's app registration.
         app: AppId,
         /// The resource account that was dialled (or the bot acts as), if any.
         instance: Option<InstanceId>,
-        /// The ACS resource the call is delivered on, if any.
-        acs_resource: Option<AcsResourceId>,
     },
     /// A directory user or ACS identity, answered by a simulated client.
     SimulatedUser,

@@ -60,7 +60,7 @@ impl fmt::Display for EngineError {
                 write!(
                     f,
                     "cannot {action} call leg {leg} in state {}",
-                    state.graph_call_state()
+                    state.name()
                 )
             }
             EngineError::WrongEndpoint { leg, action } => {

@@ -32,9 +32,9 @@
 //!   offered the call ([`Event::CallOffered`], answer deadline 15 s), simulated endpoints are rung
 //!   ([`Action::RingEndpoint`], ring timeout 60 s), unroutable targets fail with
 //!   [`EndReason::Unreachable`].
-//! - Leg states map to Graph `callState` and ACS `callConnectionState` through [`LegState`];
-//!   reasons are neutral ([`EndReason`], [`Outcome`], [`TransferFailure`]) with
-//!   `graph_result_info()` / `acs_result_info()`.
+//! - Leg states ([`LegState`]) and reasons ([`EndReason`], [`Outcome`], [`TransferFailure`]) are
+//!   neutral; each front door maps them to its own wire values (Graph `callState`/`resultInfo`,
+//!   ACS `callConnectionState`/`resultInformation`).
 //! - Two-party calls end for the other side when one side leaves; group calls (several targets,
 //!   an invite, or a bot joining with [`Command::Join`]) continue until one participant is left
 //!   alone with nobody ringing. Nothing is reported to a bot leg after its `terminated` event.
@@ -44,7 +44,8 @@
 //!   cancelMediaProcessing fails the running and queued ones with `400/8508`; subscribeToTone
 //!   and sendDtmf run beside the queue. The recognize timers (initial silence, inter-key)
 //!   are engine timers; recording silence limits are the audio engine's.
-//! - keepAlive applies to Graph bot legs only (45 min, reset by each keepAlive).
+//! - A bot leg that must be kept alive ([`BotIdentity::keep_alive`]: Graph's calls) ends 45 min
+//!   after its last keep-alive.
 //! - Redirect keeps the bot's leg `redirecting` while the targets ring (first answer wins); the
 //!   redirect timeout (15–90 s) ends it with [`EndReason::RedirectTimeout`].
 //! - Transfer: `transferring` → `transferAccepted` → `terminated` ([`EndReason::Transferred`]),
@@ -91,6 +92,6 @@ pub use engine::{ConversationInfo, Engine, LegInfo};
 pub use error::EngineError;
 pub use ids::{ConversationId, IdSource, LegId, OperationId, SequentialIds};
 pub use output::{Action, Audience, Event, OfferKind, Participant};
-pub use reason::{EndReason, OperationStatus, Outcome, RejectReason, ResultInfo, TransferFailure};
+pub use reason::{EndReason, OperationStatus, Outcome, RejectReason, TransferFailure};
 pub use signal::{EndpointSignal, MediaSignal, RecordingEnd, Refusal};
-pub use state::{BotIdentity, Dialect, Direction, Endpoint, LegState};
+pub use state::{BotIdentity, Direction, Endpoint, LegState};

@@ -1,17 +1,10 @@
-//! Leg states, endpoint kinds and dialects, with their Graph `callState` / ACS `callConnectionState`.
+//! Leg states, endpoint kinds and bot identities, with the engine's own names for states and
+//! directions (used in logs, errors and the platform API; each front door maps states to its own
+//! wire values).
 
-use ringside_model::{AcsResourceId, AppId, InstanceId};
+use ringside_model::{AppId, InstanceId};
 
 use crate::reason::EndReason;
-
-/// Which front door a bot leg belongs to. Decides which timers apply (keepAlive is Graph-only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// Microsoft Graph `/communications/calls`.
-    Graph,
-    /// ACS Call Automation.
-    Acs,
-}
 
 /// A bot application as an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,10 +13,10 @@ pub struct BotIdentity {
     pub app: AppId,
     /// The application instance (resource account) the bot acts as, if any.
     pub instance: Option<InstanceId>,
-    /// The ACS resource the bot's calls run on (Teams Phone extensibility), if any.
-    pub acs_resource: Option<AcsResourceId>,
-    /// Graph or ACS.
-    pub dialect: Dialect,
+    /// The bot must send a keep-alive within the keep-alive interval once connected, or its leg
+    /// ends ([`EndReason::KeepAliveTimeout`]). Set by the door that places or adopts the leg
+    /// ([`Command::RequireKeepAlive`](crate::Command::RequireKeepAlive)).
+    pub keep_alive: bool,
 }
 
 /// What is at the end of a leg.
@@ -58,8 +51,8 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// Graph `callDirection`.
-    pub fn graph_value(self) -> &'static str {
+    /// `incoming` or `outgoing`.
+    pub fn name(self) -> &'static str {
         match self {
             Direction::Incoming => "incoming",
             Direction::Outgoing => "outgoing",
@@ -91,8 +84,9 @@ pub enum LegState {
 }
 
 impl LegState {
-    /// Graph `callState`.
-    pub fn graph_call_state(self) -> &'static str {
+    /// The state's name: `incoming`, `establishing`, `established`, `hold`, `transferring`,
+    /// `transferAccepted`, `redirecting`, `terminating` or `terminated`.
+    pub fn name(self) -> &'static str {
         match self {
             LegState::Incoming => "incoming",
             LegState::Establishing => "establishing",
@@ -103,19 +97,6 @@ impl LegState {
             LegState::Redirecting => "redirecting",
             LegState::Terminating => "terminating",
             LegState::Terminated(_) => "terminated",
-        }
-    }
-
-    /// ACS `callConnectionState`. An offered call has no call connection yet on ACS; it renders
-    /// as `connecting`, like a redirect in progress renders as `disconnecting`.
-    pub fn acs_call_connection_state(self) -> &'static str {
-        match self {
-            LegState::Incoming | LegState::Establishing => "connecting",
-            LegState::Established | LegState::OnHold => "connected",
-            LegState::Transferring => "transferring",
-            LegState::TransferAccepted => "transferAccepted",
-            LegState::Redirecting | LegState::Terminating => "disconnecting",
-            LegState::Terminated(_) => "disconnected",
         }
     }
 

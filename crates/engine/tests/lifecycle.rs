@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use ringside_engine::{
-    Action, Command, Dialect, EndReason, Engine, EngineError, Event, LegState, OfferKind, Refusal,
-    RejectReason, Target, TransferFailure,
+    Action, Command, EndReason, EngineError, Event, LegState, OfferKind, Refusal, RejectReason,
+    Target,
 };
 
 #[test]
@@ -55,7 +55,10 @@ fn incoming_call_is_offered_to_the_bot_and_answered() {
     let (leg, identity, kind, deadline, from) = offered.expect("offered");
     assert_eq!(leg, bot);
     assert_eq!(identity.instance, Some(GRAPH_INSTANCE));
-    assert_eq!(identity.dialect, Dialect::Graph);
+    assert!(
+        !identity.keep_alive,
+        "an offered leg is not kept alive until a door adopts it"
+    );
     assert_eq!(kind, OfferKind::Call);
     assert_eq!(deadline, h.start + 15 * SECOND);
     assert_eq!(from, phone("+14255550123"));
@@ -72,16 +75,16 @@ fn incoming_call_is_offered_to_the_bot_and_answered() {
 }
 
 #[test]
-fn acs_number_offers_through_acs() {
+fn acs_number_offers_the_acs_bot() {
     let mut h = Harness::default();
     let (_, _, bot) = h.dial(phone("+14255550123"), phone(ACS_NUMBER));
-    let dialect = h.events.iter().find_map(|(_, e)| match e {
+    let app = h.events.iter().find_map(|(_, e)| match e {
         Event::CallOffered {
             bot: identity, leg, ..
-        } if *leg == bot => Some(identity.dialect),
+        } if *leg == bot => Some(identity.app),
         _ => None,
     });
-    assert_eq!(dialect, Some(Dialect::Acs));
+    assert_eq!(app, Some(ACS_APP));
 }
 
 #[test]
@@ -152,10 +155,6 @@ fn bot_hang_up_goes_through_terminating_and_ends_the_two_party_call() {
             LegState::Terminated(EndReason::HungUp)
         ]
     );
-    assert_eq!(
-        EndReason::HungUp.graph_result_info(),
-        (200, 5001, "The conversation has ended.")
-    );
     assert_eq!(h.disconnected(user_leg), Some(EndReason::RemoteHungUp));
     assert!(h.engine.conversation(conversation).is_none());
     assert_eq!(h.engine.conversation_count(), 0);
@@ -169,8 +168,6 @@ fn remote_hang_up_ends_the_bot_leg_with_4521() {
     h.advance(MINUTE);
     h.hang_up(user_leg);
     assert_eq!(h.ended(bot), Some((MINUTE, EndReason::RemoteHungUp)));
-    assert_eq!(EndReason::RemoteHungUp.graph_result_info().0, 200);
-    assert_eq!(EndReason::RemoteHungUp.graph_result_info().1, 4521);
     assert_eq!(
         h.disconnected(user_leg),
         None,
@@ -179,19 +176,17 @@ fn remote_hang_up_ends_the_bot_leg_with_4521() {
 }
 
 #[test]
-fn callee_refusals_end_a_two_party_call_with_matching_codes() {
+fn callee_refusals_end_a_two_party_call_with_matching_reasons() {
     let cases = [
-        (Refusal::Declined, EndReason::Declined, (603, 8538)),
-        (Refusal::Busy, EndReason::Busy, (486, 8539)),
-        (Refusal::Unavailable, EndReason::Unavailable, (480, 8541)),
+        (Refusal::Declined, EndReason::Declined),
+        (Refusal::Busy, EndReason::Busy),
+        (Refusal::Unavailable, EndReason::Unavailable),
     ];
-    for (refusal, reason, (code, subcode)) in cases {
+    for (refusal, reason) in cases {
         let mut h = Harness::default();
         let (_, bot, target) = h.bot_calls(acs_bot(), phone("+14255550123"));
         h.refuse(target, refusal);
         assert_eq!(h.ended(bot).map(|e| e.1), Some(reason));
-        let (c, s, _) = reason.acs_result_info();
-        assert_eq!((c, s), (code, subcode), "{refusal:?}");
     }
 }
 
@@ -201,8 +196,6 @@ fn unroutable_target_fails_with_480_10037() {
     let (_, bot, target) = h.bot_calls(graph_bot(), ghost());
     assert_eq!(h.ended(target).map(|e| e.1), Some(EndReason::Unreachable));
     assert_eq!(h.ended(bot).map(|e| e.1), Some(EndReason::Unreachable));
-    let (code, subcode, _) = EndReason::Unreachable.graph_result_info();
-    assert_eq!((code, subcode), (480, 10037));
     assert!(h.rung().is_empty());
 }
 
@@ -266,7 +259,6 @@ fn group_call_where_nobody_joins_ends_with_5013() {
         Some(EndReason::NotAnswered)
     );
     assert_eq!(h.ended(bot), Some((MINUTE, EndReason::NobodyJoined)));
-    assert_eq!(EndReason::NobodyJoined.graph_result_info().1, 5013);
 }
 
 #[test]
@@ -290,7 +282,6 @@ fn terminate_ends_the_call_for_everyone() {
             LegState::Terminated(EndReason::TerminatedByApp)
         ]
     );
-    assert_eq!(EndReason::TerminatedByApp.graph_result_info().1, 7000);
     assert_eq!(h.engine.conversation_count(), 0);
 }
 
@@ -340,71 +331,21 @@ fn commands_on_unknown_legs_are_errors_not_panics() {
 }
 
 #[test]
-fn leg_states_map_onto_graph_and_acs() {
+fn leg_states_and_directions_have_names() {
     let table = [
-        (LegState::Incoming, "incoming", "connecting"),
-        (LegState::Establishing, "establishing", "connecting"),
-        (LegState::Established, "established", "connected"),
-        (LegState::OnHold, "hold", "connected"),
-        (LegState::Transferring, "transferring", "transferring"),
-        (
-            LegState::TransferAccepted,
-            "transferAccepted",
-            "transferAccepted",
-        ),
-        (LegState::Redirecting, "redirecting", "disconnecting"),
-        (LegState::Terminating, "terminating", "disconnecting"),
-        (
-            LegState::Terminated(EndReason::HungUp),
-            "terminated",
-            "disconnected",
-        ),
+        (LegState::Incoming, "incoming"),
+        (LegState::Establishing, "establishing"),
+        (LegState::Established, "established"),
+        (LegState::OnHold, "hold"),
+        (LegState::Transferring, "transferring"),
+        (LegState::TransferAccepted, "transferAccepted"),
+        (LegState::Redirecting, "redirecting"),
+        (LegState::Terminating, "terminating"),
+        (LegState::Terminated(EndReason::HungUp), "terminated"),
     ];
-    for (state, graph, acs) in table {
-        assert_eq!(state.graph_call_state(), graph);
-        assert_eq!(state.acs_call_connection_state(), acs);
+    for (state, name) in table {
+        assert_eq!(state.name(), name);
     }
-}
-
-#[test]
-fn end_reasons_map_onto_documented_codes() {
-    let graph = [
-        (EndReason::HungUp, 200, 5001),
-        (EndReason::RemoteHungUp, 200, 4521),
-        (EndReason::TerminatedByApp, 200, 7000),
-        (EndReason::Transferred, 0, 7015),
-        (EndReason::KeepAliveTimeout, 408, 8537),
-        (EndReason::AnswerDeadline, 408, 1106),
-        (EndReason::Unreachable, 480, 10037),
-    ];
-    for (reason, code, subcode) in graph {
-        let (c, s, message) = reason.graph_result_info();
-        assert_eq!((c, s), (code, subcode), "{reason:?}");
-        assert!(!message.is_empty());
-    }
-    let acs = [
-        (EndReason::Declined, 8538),
-        (EndReason::Busy, 8539),
-        (EndReason::Unavailable, 8541),
-        (EndReason::NotAnswered, 8587),
-        (EndReason::AnswerDeadline, 8587),
-        (EndReason::HungUp, 7000),
-    ];
-    for (reason, subcode) in acs {
-        assert_eq!(reason.acs_result_info().1, subcode, "{reason:?}");
-    }
-    assert_eq!(
-        TransferFailure(EndReason::Declined).graph_result_info().0,
-        500
-    );
-    assert_eq!(
-        TransferFailure(EndReason::Declined).graph_result_info().1,
-        7000
-    );
-}
-
-#[test]
-fn an_idle_engine_has_no_timeout() {
-    let engine = Engine::default();
-    assert_eq!(engine.poll_timeout(), None);
+    assert_eq!(ringside_engine::Direction::Incoming.name(), "incoming");
+    assert_eq!(ringside_engine::Direction::Outgoing.name(), "outgoing");
 }

@@ -107,7 +107,6 @@ fn prompts_and_records_run_in_order() {
             (c, Outcome::RecordMaxDuration)
         ]
     );
-    assert_eq!(Outcome::RecordMaxDuration.graph_result_info().1, 8515);
     assert!(matches!(
         h.completions(c).as_slice(),
         [Event::OperationCompleted { recording: Some(r), client_context, status: OperationStatus::Completed, .. }]
@@ -166,10 +165,6 @@ fn cancel_media_processing_fails_running_and_queued_with_8508() {
             (b, Outcome::Cancelled),
             (cancel.id, Outcome::Success)
         ]
-    );
-    assert_eq!(
-        Outcome::Cancelled.graph_result_info(),
-        (400, 8508, "Action failed, the operation was cancelled.")
     );
     assert!(matches!(
         h.completions(rec).as_slice(),

@@ -83,7 +83,6 @@ fn prompt_plays_to_the_target_and_a_key_interrupts_it() {
         (Outcome::RecognizeMaxTones, OperationStatus::Completed)
     );
     assert_eq!(tones, Tone::parse_sequence("123").unwrap());
-    assert_eq!(Outcome::RecognizeMaxTones.acs_result_info().1, 8531);
 }
 
 #[test]
@@ -125,8 +124,6 @@ fn initial_silence_starts_after_the_prompt() {
     );
     assert!(tones.is_empty());
     assert_eq!(at, 25 * SECOND);
-    assert_eq!(Outcome::RecognizeInitialSilence.acs_result_info().0, 400);
-    assert_eq!(Outcome::RecognizeInitialSilence.acs_result_info().1, 8510);
 }
 
 #[test]

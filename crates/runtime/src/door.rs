@@ -23,7 +23,7 @@
 //!
 //! While the runtime drains engine events it offers each [`Event::CallOffered`] to the doors in
 //! the order they were registered ([`Door::offer`]): the first that adopts the offered bot leg
-//! (returns `true`: the bot is of its dialect and reachable) owns it; otherwise the built-in
+//! (returns an [`Adoption`]: the bot is of its dialect and reachable) owns it; otherwise the built-in
 //! responder answers. Every other event goes to every door ([`Door::event`]): each renders the
 //! events of the bot legs it adopted or created. Media-stream events and media signals (a key
 //! detected in a call) reach every door too ([`Door::stream_event`], [`Door::media_signal`]).
@@ -43,11 +43,18 @@ use ringside_store::DirectoryStore;
 use crate::headers::CallHeaders;
 use crate::streaming::StreamEvent;
 
+/// What a door says when it adopts an offered bot leg.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Adoption {
+    /// The bot must keep its leg alive ([`Command::RequireKeepAlive`]).
+    pub keep_alive: bool,
+}
+
 /// A front door: one wire dialect's view of the calls whose bot legs it owns.
 pub trait Door: Send + 'static {
-    /// A call is offered to a bot: `true` when this door adopts the bot leg (it will render the
-    /// leg's events); `false` leaves it to the next door, and in the end to the built-in responder.
-    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool;
+    /// A call is offered to a bot: `Some` when this door adopts the bot leg (it will render the
+    /// leg's events); `None` leaves it to the next door, and in the end to the built-in responder.
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> Option<Adoption>;
 
     /// Any other engine event; `true` when it concerned a leg this door owns.
     fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool;
@@ -86,9 +93,9 @@ impl Doors {
             .find_map(|d| d.as_any().downcast_mut::<D>())
     }
 
-    /// Offers a call to the doors in order; `true` when one adopted the bot leg.
-    pub fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
-        self.0.iter_mut().any(|door| door.offer(env, event))
+    /// Offers a call to the doors in order; what the door that adopted the bot leg said.
+    pub fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> Option<Adoption> {
+        self.0.iter_mut().find_map(|door| door.offer(env, event))
     }
 
     /// Hands a (non-offer) engine event to every door; `true` when one owns its bot leg.

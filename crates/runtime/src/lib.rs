@@ -27,6 +27,7 @@
 //! platform API that serve HTTP build on this crate.
 
 pub mod behaviour;
+pub mod codes;
 pub mod config;
 pub mod door;
 pub mod fetch;
@@ -45,6 +46,8 @@ pub mod services;
 mod sim;
 pub mod streaming;
 
-pub use door::{Door, DoorCtx, DoorEnv, Doors};
+pub use door::{Adoption, Door, DoorCtx, DoorEnv, Doors};
 pub use node::{Node, NodeParts};
-pub use runtime::{reason_name, Behaviours, CallError, CallRuntime, Reply, Request, HISTORY};
+pub use runtime::{
+    reason_name, Behaviours, CallError, CallRuntime, Reply, Request, RuntimeOptions, HISTORY,
+};

@@ -25,7 +25,6 @@ impl ringside_engine::Directory for Routing<'_> {
                     Route::Bot {
                         app: *app,
                         instance: None,
-                        acs_resource: None,
                     }
                 } else {
                     Route::Unroutable
@@ -36,7 +35,6 @@ impl ringside_engine::Directory for Routing<'_> {
                 Some(i) => Route::Bot {
                     app: i.app_id,
                     instance: Some(i.id),
-                    acs_resource: i.acs_resource,
                 },
                 None => Route::Unroutable,
             },
@@ -44,7 +42,6 @@ impl ringside_engine::Directory for Routing<'_> {
                 Some((_, Account::Instance(i))) => Route::Bot {
                     app: i.app_id,
                     instance: Some(i.id),
-                    acs_resource: i.acs_resource,
                 },
                 Some((_, Account::User(_))) => Route::SimulatedUser,
                 None => Route::ExternalPhone,

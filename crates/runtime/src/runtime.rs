@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, Timeline, PHONE_ANSWER_AFTER, USER_ANSWER_AFTER};
+use crate::codes::ResultInfo;
 use crate::door::{Door, DoorCtx, DoorEnv, DoorJob, Doors, Shared};
 use crate::headers::CallHeaders;
 use crate::media::MediaPort;
@@ -156,6 +157,17 @@ impl Behaviours {
     }
 }
 
+/// How to start the runtime.
+pub struct RuntimeOptions {
+    /// The data directory (uploaded media live in `<data_dir>/media`).
+    pub data_dir: std::path::PathBuf,
+    /// Run the media clock's shard threads at this `SCHED_FIFO` priority, when permitted.
+    pub realtime_priority: Option<u8>,
+    /// How the platform API reports why a leg ended (`resultInfo`): the composition root picks a
+    /// dialect's codes.
+    pub end_codes: fn(EndReason) -> ResultInfo,
+}
+
 /// The handle routes use. Cheap to clone.
 #[derive(Clone)]
 pub struct CallRuntime {
@@ -170,15 +182,19 @@ impl CallRuntime {
     /// Starts the runtime task and the media clock. Must run inside a tokio runtime.
     pub fn start(
         directory: Arc<DirectoryStore>,
-        data_dir: &std::path::Path,
-        realtime_priority: Option<u8>,
+        options: RuntimeOptions,
         services: MediaServices,
         doors: Doors,
     ) -> anyhow::Result<CallRuntime> {
+        let RuntimeOptions {
+            data_dir,
+            realtime_priority,
+            end_codes,
+        } = options;
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         let behaviours = Arc::new(Behaviours::default());
-        let media = Arc::new(MediaStore::new(data_dir));
+        let media = Arc::new(MediaStore::new(&data_dir));
         let sink = tx.clone();
         let streams = services.streams.clone();
         let port = MediaPort::start(realtime_priority, move |output| match output {
@@ -211,6 +227,7 @@ impl CallRuntime {
             named: HashMap::new(),
             headers: HashMap::new(),
             ids: Box::new(RandomIds),
+            end_codes,
         };
         tokio::spawn(runtime.run(rx));
         Ok(CallRuntime {
@@ -461,6 +478,8 @@ struct Runtime {
     headers: HashMap<ConversationId, CallHeaders>,
     /// Where engine ids come from.
     ids: Box<dyn IdSource + Send>,
+    /// How leg views report why a leg ended.
+    end_codes: fn(EndReason) -> ResultInfo,
 }
 
 fn unix_ms() -> u64 {
@@ -721,14 +740,24 @@ impl Runtime {
             directory: &self.directory,
             headers: &mut self.headers,
         };
-        let adopted = match &event {
+        let adoption = match &event {
             Event::CallOffered { .. } => self.doors.offer(&mut env, &event),
-            _ => self.doors.event(&env, &event),
+            _ => {
+                self.doors.event(&env, &event);
+                None
+            }
         };
+        let adopted = adoption.is_some();
         match &event {
             Event::CallOffered {
                 conversation, leg, ..
             } => {
+                if adoption.is_some_and(|a| a.keep_alive) {
+                    self.inputs.push_back(Input::Command(
+                        Command::RequireKeepAlive { leg: *leg },
+                        Some(*leg),
+                    ));
+                }
                 self.ensure_call(*conversation);
                 self.ensure_leg(now, *leg);
                 if let Some(record) = self.legs.get_mut(leg) {
@@ -827,7 +856,7 @@ impl Runtime {
         record.note(
             now,
             LogKind::State {
-                state: state.graph_call_state(),
+                state: state.name(),
                 reason,
             },
         );
@@ -1505,7 +1534,7 @@ impl Runtime {
             call.legs
                 .iter()
                 .filter_map(|leg| self.legs.get(leg).map(|record| (leg, record)))
-                .map(|(leg, record)| leg_view(d, *leg, record))
+                .map(|(leg, record)| leg_view(d, *leg, record, self.end_codes))
                 .collect()
         });
         Some(json!({
@@ -1562,17 +1591,22 @@ pub fn reason_name(reason: EndReason) -> String {
     }
 }
 
-fn leg_view(d: &ringside_directory::Directory, leg: LegId, record: &LegRecord) -> Value {
+fn leg_view(
+    d: &ringside_directory::Directory,
+    leg: LegId,
+    record: &LegRecord,
+    end_codes: fn(EndReason) -> ResultInfo,
+) -> Value {
     let reason = record.state.end_reason();
     json!({
         "id": leg.to_string(),
         "kind": record.kind,
         "party": party_json(d, &record.party),
-        "direction": record.direction.graph_value(),
-        "state": record.state.graph_call_state(),
+        "direction": record.direction.name(),
+        "state": record.state.name(),
         "endReason": reason.map(reason_name),
         "resultInfo": reason.map(|r| {
-            let (code, subcode, message) = r.graph_result_info();
+            let (code, subcode, message) = end_codes(r);
             json!({"code": code, "subcode": subcode, "message": message})
         }),
         "createdAt": iso_ms(record.created_unix_ms),
@@ -1593,7 +1627,7 @@ fn log_view(leg: LegId, record: &LegRecord) -> Value {
     json!({
         "legId": leg.to_string(),
         "callId": record.conversation.to_string(),
-        "state": record.state.graph_call_state(),
+        "state": record.state.name(),
         "endReason": record.state.end_reason().map(reason_name),
         "createdAt": iso_ms(record.created_unix_ms),
         "entries": log.entries().iter().map(|e| e.to_json()).collect::<Vec<_>>(),
@@ -1643,8 +1677,8 @@ mod tests {
     }
 
     impl Door for CountingDoor {
-        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> bool {
-            false
+        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> Option<crate::Adoption> {
+            None
         }
 
         fn event(&mut self, _: &DoorEnv<'_>, _: &Event) -> bool {
@@ -1661,8 +1695,8 @@ mod tests {
     struct Absent;
 
     impl Door for Absent {
-        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> bool {
-            false
+        fn offer(&mut self, _: &mut DoorEnv<'_>, _: &Event) -> Option<crate::Adoption> {
+            None
         }
 
         fn event(&mut self, _: &DoorEnv<'_>, _: &Event) -> bool {
@@ -1687,8 +1721,12 @@ mod tests {
         )
         .expect("media services");
         let doors = Doors::default().with(CountingDoor::default());
-        let runtime =
-            CallRuntime::start(directory, dir.path(), None, services, doors).expect("runtime");
+        let options = RuntimeOptions {
+            data_dir: dir.path().to_path_buf(),
+            realtime_priority: None,
+            end_codes: |_| (0, 0, ""),
+        };
+        let runtime = CallRuntime::start(directory, options, services, doors).expect("runtime");
         let unknown = LegId(ringside_model::Guid::from_u128(7));
         let refused = runtime
             .exec(move |ctx: &mut DoorCtx<'_, CountingDoor>| {

@@ -148,14 +148,15 @@ impl Server {
         let doors = ringside_runtime::door::Doors::default()
             .with(graph)
             .with(acs);
-        let calls = ringside_runtime::CallRuntime::start(
-            directory.clone(),
-            &data_dir,
+        let options = ringside_runtime::RuntimeOptions {
+            data_dir: data_dir.clone(),
             realtime_priority,
-            media_services,
-            doors,
-        )
-        .context("starting the call runtime")?;
+            // The platform API reports leg ends in Graph's resultInfo codes.
+            end_codes: ringside_door_graph::codes::end_reason,
+        };
+        let calls =
+            ringside_runtime::CallRuntime::start(directory.clone(), options, media_services, doors)
+                .context("starting the call runtime")?;
         let node = ringside_runtime::Node::new(ringside_runtime::NodeParts {
             directory,
             calls,

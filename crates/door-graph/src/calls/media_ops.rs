@@ -243,7 +243,7 @@ pub(super) fn start_operation_with(
         .cloned()
         .ok_or_else(|| ApiError::internal("the engine created no operation"))?;
     let final_result = match info.status {
-        OperationStatus::Completed => Some(Outcome::Success.graph_result_info()),
+        OperationStatus::Completed => Some(crate::codes::outcome(Outcome::Success)),
         _ => None,
     };
     let mut op = render::operation(
@@ -692,7 +692,7 @@ mod tests {
             OperationId(ringside_model::Guid::from_u128(7)),
             "ctx",
             OperationStatus::Failed,
-            Some(Outcome::Cancelled.graph_result_info()),
+            Some(crate::codes::outcome(Outcome::Cancelled)),
         );
         complete(&mut record, Outcome::Cancelled, None, None);
         let value = serde_json::to_value(&record).expect("json");
@@ -706,7 +706,7 @@ mod tests {
             OperationId(ringside_model::Guid::from_u128(8)),
             "",
             OperationStatus::Completed,
-            Some(Outcome::Success.graph_result_info()),
+            Some(crate::codes::outcome(Outcome::Success)),
         );
         complete(&mut dtmf, Outcome::Success, None, None);
         let value = serde_json::to_value(&dtmf).expect("json");

@@ -540,7 +540,7 @@ async fn update_recording_status(
             id,
             &context,
             OperationStatus::Completed,
-            Some(ringside_engine::Outcome::Success.graph_result_info()),
+            Some(crate::codes::outcome(ringside_engine::Outcome::Success)),
         );
         if let Some(call) = ctx.door().get_mut(leg) {
             call.remember_operation(id, op.clone());

@@ -11,8 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ringside_engine::{
-    Ack, BotIdentity, Command, Dialect, Direction, LegId, LegState, RejectReason as EngineReject,
-    Target,
+    Ack, BotIdentity, Command, Direction, LegId, LegState, RejectReason as EngineReject, Target,
 };
 use ringside_graph_wire::{
     AnswerRequest, Call, CallCreatedResponse, CallOptions, MediaConfig, RedirectRequest,
@@ -220,8 +219,7 @@ async fn create(
     let bot = BotIdentity {
         app: caller.app,
         instance,
-        acs_resource: None,
-        dialect: Dialect::Graph,
+        keep_alive: true,
     };
     let base = state.base_url().to_string();
     let tenant = caller.tenant;
@@ -319,8 +317,7 @@ async fn join_meeting(
     let bot = BotIdentity {
         app: caller.app,
         instance: None,
-        acs_resource: None,
-        dialect: Dialect::Graph,
+        keep_alive: true,
     };
     let source_party = Party::Application { app: caller.app };
     let base = state.base_url().to_string();

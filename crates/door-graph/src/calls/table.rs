@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use ringside_engine::{
-    BotIdentity, ConversationId, Dialect, Direction, Event, LegId, LegState, OperationId,
+    BotIdentity, ConversationId, Direction, Event, LegId, LegState, OperationId,
 };
 use ringside_graph_wire::{
     CallDirection, CallOptions, CallState, ChangeType, CommsOperation, InvitationParticipantInfo,
@@ -18,7 +18,7 @@ use super::render;
 use crate::raw_media::RawMedia;
 use crate::GraphCaller;
 use ringside_http::ApiError;
-use ringside_runtime::door::{Door, DoorEnv};
+use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox};
 
 /// `User-Agent` of Graph's calling notifications (digest §6.1).
@@ -137,7 +137,7 @@ impl GraphCall {
 
     /// Graph `callState` of the row.
     pub(crate) fn wire_state(&self) -> CallState {
-        CallState::from_wire(self.state.graph_call_state()).unwrap_or(CallState::UnknownFutureValue)
+        crate::codes::call_state(self.state)
     }
 
     /// Whether the call has ended.
@@ -333,13 +333,15 @@ impl GraphCalls {
         else {
             return false;
         };
-        if bot.dialect != Dialect::Graph {
-            return false;
-        }
         let (webhook, source, target) = env.directory.read(|d| {
+            // A resource account bound to an ACS resource takes its calls through ACS.
+            let bound = bot
+                .instance
+                .and_then(|i| d.instance_by_id(i))
+                .is_some_and(|i| i.acs_resource.is_some());
             let webhook = d
                 .application(bot.app)
-                .filter(|a| a.bot.calling_enabled)
+                .filter(|a| a.bot.calling_enabled && !bound)
                 .and_then(|a| a.bot.calling_webhook.clone());
             // Without any calling role the caller stays encrypted (digest §2).
             let roles = d.roles_for(*tenant, bot.app);
@@ -396,13 +398,14 @@ impl GraphCalls {
                     _ => {}
                 }
                 // resultInfo says why a transfer just failed, or why the call ended.
-                call.result_info = transfer_failed
-                    .map(|reason| ringside_engine::TransferFailure(reason).graph_result_info());
+                call.result_info = transfer_failed.map(|reason| {
+                    crate::codes::transfer_failure(ringside_engine::TransferFailure(reason))
+                });
                 match state {
                     // The `created` notification already said `incoming`.
                     LegState::Incoming => {}
                     LegState::Terminated(reason) => {
-                        call.result_info = Some(reason.graph_result_info());
+                        call.result_info = Some(crate::codes::end_reason(*reason));
                         self.notify_call(*leg, ChangeType::Deleted);
                         self.ended(*leg);
                     }
@@ -465,7 +468,7 @@ impl GraphCalls {
                     *operation,
                     client_context,
                     *status,
-                    Some(outcome.graph_result_info()),
+                    Some(crate::codes::outcome(*outcome)),
                 );
                 super::media_ops::complete(
                     &mut op,
@@ -534,8 +537,10 @@ impl GraphCalls {
 }
 
 impl Door for GraphCalls {
-    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> bool {
+    /// Graph bots must keep their calls alive (keepAlive within 45 minutes).
+    fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> Option<Adoption> {
         self.adopt(env, event)
+            .then_some(Adoption { keep_alive: true })
     }
 
     fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {

@@ -838,13 +838,23 @@ impl Engine {
 
     pub(super) fn keep_alive(&mut self, now: Instant, leg: LegId) -> Result<Ack, EngineError> {
         let l = self.live_bot_leg(leg, "keep alive")?;
-        if l.endpoint
-            .bot()
-            .is_some_and(|bot| bot.dialect != crate::state::Dialect::Graph)
-        {
+        if !l.endpoint.bot().is_some_and(|bot| bot.keep_alive) {
             return Err(EngineError::NotSupported(
-                "keepAlive is a Graph call action",
+                "this call leg is not kept alive by keep-alive requests",
             ));
+        }
+        self.arm_keep_alive(now, leg);
+        Ok(Ack::Done)
+    }
+
+    pub(super) fn require_keep_alive(
+        &mut self,
+        now: Instant,
+        leg: LegId,
+    ) -> Result<Ack, EngineError> {
+        self.live_bot_leg(leg, "require keep-alive on")?;
+        if let Some(Endpoint::Bot(bot)) = self.legs.get_mut(&leg).map(|l| &mut l.endpoint) {
+            bot.keep_alive = true;
         }
         self.arm_keep_alive(now, leg);
         Ok(Ack::Done)

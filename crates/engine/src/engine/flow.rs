@@ -14,7 +14,7 @@ use crate::error::EngineError;
 use crate::ids::{ConversationId, LegId, OperationId};
 use crate::output::{Action, Event, OfferKind};
 use crate::reason::{EndReason, Outcome};
-use crate::state::{BotIdentity, Dialect, Direction, Endpoint, LegState};
+use crate::state::{BotIdentity, Direction, Endpoint, LegState};
 
 /// How an offered leg's ring timer is armed.
 #[derive(Clone, Copy, Debug)]
@@ -30,19 +30,10 @@ pub(super) enum Ring {
 /// The endpoint a route leads to.
 pub(super) fn endpoint_for(route: Route, party: &Party) -> Endpoint {
     match route {
-        Route::Bot {
+        Route::Bot { app, instance } => Endpoint::Bot(BotIdentity {
             app,
             instance,
-            acs_resource,
-        } => Endpoint::Bot(BotIdentity {
-            app,
-            instance,
-            acs_resource,
-            dialect: if acs_resource.is_some() {
-                Dialect::Acs
-            } else {
-                Dialect::Graph
-            },
+            keep_alive: false,
         }),
         Route::SimulatedUser => Endpoint::SimulatedUser,
         Route::ExternalPhone | Route::Unroutable => match party {
@@ -96,14 +87,14 @@ impl Engine {
         }
     }
 
-    /// Arms the keepAlive timer of a Graph bot leg.
+    /// Arms the keepAlive timer of a bot leg that must be kept alive.
     pub(super) fn arm_keep_alive(&mut self, now: Instant, leg: LegId) {
-        let graph = self
+        let kept = self
             .legs
             .get(&leg)
             .and_then(|l| l.endpoint.bot())
-            .is_some_and(|bot| bot.dialect == Dialect::Graph);
-        if graph {
+            .is_some_and(|bot| bot.keep_alive);
+        if kept {
             let at = later(now, self.config.keep_alive_interval);
             self.set_timer(leg, TimerKind::KeepAlive, at);
         }

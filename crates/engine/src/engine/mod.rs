@@ -600,6 +600,7 @@ impl Engine {
                 client_context,
             } => self.unhold(ids, leg, participant, client_context),
             Command::KeepAlive { leg } => self.keep_alive(now, leg),
+            Command::RequireKeepAlive { leg } => self.require_keep_alive(now, leg),
             Command::PlayPrompt {
                 leg,
                 prompts,
