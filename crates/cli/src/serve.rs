@@ -67,6 +67,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
         listen,
         insecure_http,
         config,
+        manual_media_clock: false,
     })
     .await
     .context("starting the server")?;

@@ -11,6 +11,8 @@ pub(crate) struct AcsError {
     pub(crate) status: StatusCode,
     pub(crate) code: String,
     pub(crate) message: String,
+    /// Seconds for `Retry-After` (throttling).
+    pub(crate) retry_after: Option<u64>,
 }
 
 impl AcsError {
@@ -19,6 +21,19 @@ impl AcsError {
             status,
             code: code.to_string(),
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After`: the call runtime's request queue is full.
+    pub(crate) fn too_many_requests(retry_after: u64) -> AcsError {
+        AcsError {
+            retry_after: Some(retry_after.max(1)),
+            ..AcsError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests are waiting for the call runtime; retry after the Retry-After header's seconds.",
+            )
         }
     }
 
@@ -62,6 +77,11 @@ impl IntoResponse for AcsError {
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

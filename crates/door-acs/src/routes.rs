@@ -112,12 +112,13 @@ pub(super) async fn run<T: Send + 'static>(
     state: &AcsState,
     f: impl FnOnce(&mut DoorCtx<'_, AcsCalls>) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    state.calls().exec(f).await.map_err(|_| {
-        AcsError::new(
+    state.calls().exec(f).await.map_err(|error| match error {
+        ringside_runtime::CallError::Busy => AcsError::too_many_requests(1),
+        _ => AcsError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailable",
             "The call runtime is not available.",
-        )
+        ),
     })?
 }
 

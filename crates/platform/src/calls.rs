@@ -168,6 +168,7 @@ fn call_error(error: CallError) -> ApiError {
             "ServiceUnavailable",
             "The call runtime has stopped.",
         ),
+        CallError::Busy => ApiError::too_many_requests(1),
     }
 }
 

@@ -27,6 +27,7 @@
 //! platform API that serve HTTP build on this crate.
 
 pub mod behaviour;
+pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod door;
@@ -47,7 +48,9 @@ mod sim;
 pub mod streaming;
 
 pub use door::{Adoption, Door, DoorCtx, DoorEnv, Doors};
+pub use media::MediaMode;
 pub use node::{Node, NodeParts};
 pub use runtime::{
     reason_name, Behaviours, CallError, CallRuntime, Reply, Request, RuntimeOptions, HISTORY,
+    REQUEST_QUEUE,
 };

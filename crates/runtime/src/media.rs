@@ -1,31 +1,57 @@
-//! The runtime's port to the media plane: owns the [`MediaClock`] (one shard per core), sends it
+//! The runtime's port to the media plane: owns the media clock (one shard per core), sends it
 //! [`MediaCommand`]s, and stops it when the runtime ends. Outputs arrive in the sink given to
-//! [`MediaPort::start`], on the shard threads.
+//! [`MediaPort::start`]: on the shard threads of the real-time clock, or on the tokio task that
+//! ticks the manual clock ([`MediaMode::Manual`], for tests on tokio's paused clock).
 
-use ringside_media::{ClockOptions, ClockStats, MediaClock, MediaCommand, MediaOutput};
+use ringside_media::{
+    ClockOptions, ClockStats, ManualClock, MediaClock, MediaCommand, MediaDriver, MediaOutput,
+};
+
+/// How the media plane is ticked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaMode {
+    /// One real-time thread per core, ticking on absolute deadlines (`SCHED_FIFO` at this
+    /// priority when given and permitted).
+    Threads {
+        /// The shards' `SCHED_FIFO` priority.
+        realtime_priority: Option<u8>,
+    },
+    /// Ticked by a tokio task on tokio's clock: under `tokio::time::pause` every 5 ms sub-tick
+    /// runs when virtual time reaches it, so media and timers advance together.
+    Manual,
+}
 
 /// The media clock handle.
 pub(crate) struct MediaPort {
-    clock: Option<MediaClock>,
+    clock: Option<MediaDriver>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl MediaPort {
-    /// Starts one media shard per available core, at `SCHED_FIFO` `realtime_priority` when given and
-    /// permitted; `sink` receives every output.
+    /// Starts one media shard per available core; `sink` receives every output.
     pub(crate) fn start(
-        realtime_priority: Option<u8>,
+        mode: MediaMode,
         sink: impl Fn(MediaOutput) + Send + Sync + 'static,
     ) -> MediaPort {
         let shards = std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1)
             .clamp(1, 64);
-        MediaPort {
-            clock: Some(MediaClock::start_with(
-                shards,
-                ClockOptions { realtime_priority },
-                sink,
-            )),
+        match mode {
+            MediaMode::Threads { realtime_priority } => MediaPort {
+                clock: Some(
+                    MediaClock::start_with(shards, ClockOptions { realtime_priority }, sink).into(),
+                ),
+                ticker: None,
+            },
+            MediaMode::Manual => {
+                let clock = ManualClock::start(shards, crate::clock::now(), sink);
+                let ticker = tokio::spawn(tick(clock.clone()));
+                MediaPort {
+                    clock: Some(clock.into()),
+                    ticker: Some(ticker),
+                }
+            }
         }
     }
 
@@ -45,7 +71,7 @@ impl MediaPort {
     pub(crate) fn stats(&self) -> ClockStats {
         self.clock
             .as_ref()
-            .map(MediaClock::stats)
+            .map(MediaDriver::stats)
             .unwrap_or_default()
     }
 
@@ -56,10 +82,22 @@ impl MediaPort {
         }
     }
 
-    /// Stops the shard threads.
+    /// Stops the shards (and the manual clock's ticking task).
     pub(crate) fn shutdown(&mut self) {
+        if let Some(ticker) = self.ticker.take() {
+            ticker.abort();
+        }
         if let Some(clock) = self.clock.take() {
             clock.shutdown();
         }
+    }
+}
+
+/// Ticks a manual clock whenever tokio's clock reaches its next sub-tick.
+async fn tick(clock: ManualClock) {
+    loop {
+        let deadline = tokio::time::Instant::from_std(clock.next_deadline());
+        tokio::time::sleep_until(deadline).await;
+        clock.tick_until(crate::clock::now());
     }
 }

@@ -377,17 +377,19 @@ impl Delivery {
         let _ = writer.send(WriterMsg::Update(update));
     }
 
+    /// Delivers one row until it is delivered, refused or given up. Waits are measured on the
+    /// runtime's monotonic clock ([`crate::clock`]); the wall-clock times are only persisted.
     async fn deliver(self: Arc<Self>, mut row: OutboxRow) {
         let key = row.row.ordering_key.clone();
-        let give_up_at = row
-            .row
-            .created_at_ms
-            .saturating_add(GIVE_UP_AFTER.as_millis() as i64);
+        let arrived = crate::clock::now();
+        let since_wall = |at_ms: i64| Duration::from_millis(at_ms.max(0) as u64);
+        let age = since_wall(unix_ms().saturating_sub(row.row.created_at_ms));
+        let give_up_at = (arrived + GIVE_UP_AFTER)
+            .checked_sub(age)
+            .unwrap_or(arrived);
+        let mut due = arrived + since_wall(row.next_attempt_at_ms.saturating_sub(unix_ms()));
         loop {
-            let wait = row.next_attempt_at_ms - unix_ms();
-            if wait > 0 {
-                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-            }
+            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
             let outcome = self.attempt(&row).await;
             match outcome {
                 Attempt::Delivered => {
@@ -406,8 +408,8 @@ impl Delivery {
                 Attempt::Retry { error, retry_after } => {
                     row.attempts += 1;
                     let backoff = backoff(row.attempts).max(retry_after.unwrap_or_default());
-                    let next = unix_ms().saturating_add(backoff.as_millis() as i64);
-                    if next > give_up_at {
+                    due = crate::clock::now() + backoff;
+                    if due > give_up_at {
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
                         self.record(OutboxUpdate::Abandoned {
                             id: row.id,
@@ -417,6 +419,7 @@ impl Delivery {
                         break;
                     }
                     tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
+                    let next = unix_ms().saturating_add(backoff.as_millis() as i64);
                     row.next_attempt_at_ms = next;
                     self.record(OutboxUpdate::Attempted {
                         id: row.id,

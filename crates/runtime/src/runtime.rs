@@ -23,7 +23,7 @@ use crate::headers::CallHeaders;
 use crate::media::MediaPort;
 use crate::media_store::MediaStore;
 use crate::responder::{self, Responder, ResponderOutput};
-use crate::routing::{endpoint_key, party_json, NamedEndpoint, RandomIds, Routing};
+use crate::routing::{endpoint_key, party_json, NamedEndpoint, Routing};
 use crate::services::MediaServices;
 use crate::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
 use ringside_engine::IdSource;
@@ -32,6 +32,10 @@ use ringside_engine::IdSource;
 pub const HISTORY: usize = 100;
 /// Capacity of the engine event broadcast.
 const EVENT_CAPACITY: usize = 4_096;
+/// Requests (API calls, door code) waiting for the runtime task at most; beyond it a request is
+/// refused with [`CallError::Busy`] (the doors answer 429 with `Retry-After`) instead of queueing
+/// without bound. Media news and stream messages have their own queue and are never refused.
+pub const REQUEST_QUEUE: usize = 4_096;
 /// Engine inputs processed in one burst before the loop looks at its mailbox again.
 const MAX_CASCADE: usize = 10_000;
 
@@ -46,6 +50,8 @@ pub enum CallError {
     Conflict(String),
     /// 503: the runtime has stopped.
     Unavailable,
+    /// 429: the runtime's request queue is full ([`REQUEST_QUEUE`]); retry after a second.
+    Busy,
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, CallError>>;
@@ -161,8 +167,11 @@ impl Behaviours {
 pub struct RuntimeOptions {
     /// The data directory (uploaded media live in `<data_dir>/media`).
     pub data_dir: std::path::PathBuf,
-    /// Run the media clock's shard threads at this `SCHED_FIFO` priority, when permitted.
-    pub realtime_priority: Option<u8>,
+    /// How the media plane is ticked (real-time threads, or manually on tokio's clock in tests).
+    pub media: crate::MediaMode,
+    /// Where the engine's conversation, leg and operation ids come from (random GUIDs in
+    /// production, [`ringside_engine::SequentialIds`] where a test wants them predictable).
+    pub ids: Box<dyn IdSource + Send>,
     /// How the platform API reports why a leg ended (`resultInfo`): the composition root picks a
     /// dialect's codes.
     pub end_codes: fn(EndReason) -> ResultInfo,
@@ -171,6 +180,7 @@ pub struct RuntimeOptions {
 /// The handle routes use. Cheap to clone.
 #[derive(Clone)]
 pub struct CallRuntime {
+    requests: mpsc::Sender<Request>,
     tx: mpsc::UnboundedSender<Msg>,
     events: broadcast::Sender<Event>,
     behaviours: Arc<Behaviours>,
@@ -188,16 +198,18 @@ impl CallRuntime {
     ) -> anyhow::Result<CallRuntime> {
         let RuntimeOptions {
             data_dir,
-            realtime_priority,
+            media: mode,
+            ids,
             end_codes,
         } = options;
         let (tx, rx) = mpsc::unbounded_channel();
+        let (requests, request_rx) = mpsc::channel(REQUEST_QUEUE);
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(&data_dir));
         let sink = tx.clone();
         let streams = services.streams.clone();
-        let port = MediaPort::start(realtime_priority, move |output| match output {
+        let port = MediaPort::start(mode, move |output| match output {
             // Stream frames go straight from the shard thread to their connections' queues.
             MediaOutput::StreamFrames(frames) => streams.route(frames),
             other => {
@@ -226,11 +238,12 @@ impl CallRuntime {
             doors,
             named: HashMap::new(),
             headers: HashMap::new(),
-            ids: Box::new(RandomIds),
+            ids,
             end_codes,
         };
-        tokio::spawn(runtime.run(rx));
+        tokio::spawn(runtime.run(request_rx, rx));
         Ok(CallRuntime {
+            requests,
             tx,
             events,
             behaviours,
@@ -294,13 +307,21 @@ impl CallRuntime {
         &self.services.recordings
     }
 
-    /// Sends a request and waits for its answer.
+    /// Sends a request and waits for its answer; `Busy` when the request queue is full.
     pub async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, CallError> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Request(make(reply)))
-            .map_err(|_| CallError::Unavailable)?;
+        self.submit(make(reply))?;
         answer.await.map_err(|_| CallError::Unavailable)?
+    }
+
+    /// Queues a request without waiting for room.
+    fn submit(&self, request: Request) -> Result<(), CallError> {
+        self.requests
+            .try_send(request)
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => CallError::Busy,
+                mpsc::error::TrySendError::Closed(_) => CallError::Unavailable,
+            })
     }
 
     /// Runs door code inside the runtime task (see [`crate::door`]): the closure sees the engine
@@ -318,9 +339,7 @@ impl CallRuntime {
             };
             let _ = reply.send(f(&mut DoorCtx { shared, door }));
         });
-        self.tx
-            .send(Msg::Request(Request::Exec(job)))
-            .map_err(|_| CallError::Unavailable)?;
+        self.submit(Request::Exec(job))?;
         answer.await.map_err(|_| CallError::Unavailable)
     }
 
@@ -490,26 +509,35 @@ fn unix_ms() -> u64 {
 }
 
 impl Runtime {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    /// The event loop: media news and stream messages first (they report what already happened),
+    /// then requests, then the earliest deadline.
+    async fn run(
+        mut self,
+        mut requests: mpsc::Receiver<Request>,
+        mut rx: mpsc::UnboundedReceiver<Msg>,
+    ) {
         loop {
-            let deadline = self.next_deadline();
-            let message = match deadline {
-                Some(at) => {
-                    tokio::select! {
-                        message = rx.recv() => message,
-                        () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
-                            self.timeout(Instant::now());
-                            continue;
-                        }
-                    }
+            let deadline = self.next_deadline().map(tokio::time::Instant::from_std);
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
                 }
-                None => rx.recv().await,
+            };
+            let message = tokio::select! {
+                biased;
+                message = rx.recv() => message,
+                request = requests.recv() => request.map(Msg::Request),
+                () = sleep => {
+                    self.timeout(crate::clock::now());
+                    continue;
+                }
             };
             match message {
                 None | Some(Msg::Shutdown) => break,
-                Some(Msg::Request(request)) => self.request(Instant::now(), request),
-                Some(Msg::Media(news)) => self.media_news(Instant::now(), news),
-                Some(Msg::Stream(message)) => self.stream_message(Instant::now(), message),
+                Some(Msg::Request(request)) => self.request(crate::clock::now(), request),
+                Some(Msg::Media(news)) => self.media_news(crate::clock::now(), news),
+                Some(Msg::Stream(message)) => self.stream_message(crate::clock::now(), message),
             }
         }
         self.media.shutdown();
@@ -1723,7 +1751,8 @@ mod tests {
         let doors = Doors::default().with(CountingDoor::default());
         let options = RuntimeOptions {
             data_dir: dir.path().to_path_buf(),
-            realtime_priority: None,
+            media: crate::MediaMode::Manual,
+            ids: Box::new(ringside_engine::SequentialIds::new()),
             end_codes: |_| (0, 0, ""),
         };
         let runtime = CallRuntime::start(directory, options, services, doors).expect("runtime");
@@ -1756,6 +1785,45 @@ mod tests {
             .expect("ran");
         assert!(opened.0.is_ok());
         assert_eq!(opened.0, opened.1, "a name keeps its live conversation");
+        runtime.shutdown();
+    }
+
+    #[tokio::test]
+    async fn a_full_request_queue_refuses_with_busy_and_loses_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let directory =
+            Arc::new(DirectoryStore::open(dir.path().join("ringside.db")).expect("store"));
+        let services = crate::services::MediaServices::new(
+            &crate::config::MediaConfig::default(),
+            true,
+            dir.path(),
+            None,
+        )
+        .expect("media services");
+        let options = RuntimeOptions {
+            data_dir: dir.path().to_path_buf(),
+            media: crate::MediaMode::Manual,
+            ids: Box::new(ringside_engine::SequentialIds::new()),
+            end_codes: |_| (0, 0, ""),
+        };
+        let runtime =
+            CallRuntime::start(directory, options, services, Doors::default()).expect("runtime");
+        // The runtime task cannot run while this test does not yield: the queue fills up.
+        let mut answers = Vec::new();
+        for _ in 0..REQUEST_QUEUE {
+            let (reply, answer) = oneshot::channel();
+            assert!(runtime.submit(Request::List { reply }).is_ok());
+            answers.push(answer);
+        }
+        let (reply, _answer) = oneshot::channel();
+        assert!(matches!(
+            runtime.submit(Request::List { reply }),
+            Err(CallError::Busy)
+        ));
+        // Every accepted request is answered.
+        for answer in answers {
+            assert!(answer.await.expect("answered").is_ok());
+        }
         runtime.shutdown();
     }
 

@@ -38,6 +38,23 @@ pub struct ServeOptions {
     pub insecure_http: Option<SocketAddr>,
     /// `Some` selects production mode (nothing seeded); `None` is dev mode.
     pub config: Option<Config>,
+    /// Tick the media plane from a tokio task on tokio's clock instead of real-time threads, so
+    /// that a test on paused time (`#[tokio::test(start_paused = true)]`) advances media, timers and
+    /// retries together. Off in production.
+    pub manual_media_clock: bool,
+}
+
+impl ServeOptions {
+    /// Dev mode on `listen` with data in `data_dir` (no plain-HTTP listener, real-time media).
+    pub fn dev(data_dir: PathBuf, listen: SocketAddr) -> ServeOptions {
+        ServeOptions {
+            data_dir,
+            listen,
+            insecure_http: None,
+            config: None,
+            manual_media_clock: false,
+        }
+    }
 }
 
 /// Entry point.
@@ -148,15 +165,24 @@ impl Server {
         let doors = ringside_runtime::door::Doors::default()
             .with(graph)
             .with(acs);
-        let options = ringside_runtime::RuntimeOptions {
+        let runtime_options = ringside_runtime::RuntimeOptions {
             data_dir: data_dir.clone(),
-            realtime_priority,
+            media: if options.manual_media_clock {
+                ringside_runtime::MediaMode::Manual
+            } else {
+                ringside_runtime::MediaMode::Threads { realtime_priority }
+            },
+            ids: Box::new(ringside_runtime::routing::RandomIds),
             // The platform API reports leg ends in Graph's resultInfo codes.
             end_codes: ringside_door_graph::codes::end_reason,
         };
-        let calls =
-            ringside_runtime::CallRuntime::start(directory.clone(), options, media_services, doors)
-                .context("starting the call runtime")?;
+        let calls = ringside_runtime::CallRuntime::start(
+            directory.clone(),
+            runtime_options,
+            media_services,
+            doors,
+        )
+        .context("starting the call runtime")?;
         let node = ringside_runtime::Node::new(ringside_runtime::NodeParts {
             directory,
             calls,

@@ -196,6 +196,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<BenchReport> {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: false,
     })
     .await?;
     let result = measure(&server, &options).await;

@@ -85,6 +85,7 @@ async fn create_call_with_media_streaming_streams_and_stops() {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: false,
     })
     .await
     .expect("server starts");

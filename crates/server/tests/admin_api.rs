@@ -51,6 +51,7 @@ async fn start_in(dir: tempfile::TempDir) -> Harness {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: false,
     };
     let server = Server::start(options).await.expect("server starts");
     let pem = std::fs::read(server.ca_cert_path()).expect("CA certificate");

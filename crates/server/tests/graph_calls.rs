@@ -7,7 +7,9 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -85,6 +87,7 @@ async fn boot(dir: &std::path::Path) -> (RunningServer, reqwest::Client) {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: true,
     })
     .await
     .expect("server starts");
@@ -337,7 +340,7 @@ fn service_hosted() -> Value {
     json!({"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"})
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn incoming_pstn_call_is_notified_answered_and_ended() {
     let h = start().await;
     h.set_webhook("/calling").await;
@@ -459,7 +462,7 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn outbound_call_to_a_user_is_established_then_hung_up() {
     let h = start().await;
     let user = &h.dev.users[0];
@@ -534,7 +537,7 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn negative_cases_use_the_graph_envelope() {
     let h = start().await;
     let missing = "00000000-0000-4000-8000-000000000001";
@@ -723,7 +726,7 @@ fn last_of(received: &[Received]) -> Value {
     received.last().expect("a notification").body["value"][0].clone()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
     let h = start().await;
     let (id, dialled) = incoming(&h, "/calling").await;
@@ -773,7 +776,7 @@ async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn redirect_to_a_user_hands_the_caller_over() {
     let h = start().await;
     let (id, _) = incoming(&h, "/calling").await;
@@ -815,7 +818,7 @@ async fn redirect_to_a_user_hands_the_caller_over() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn blind_transfer_to_a_user_completes() {
     let h = start().await;
     let (id, _) = incoming(&h, "/calling").await;
@@ -852,7 +855,7 @@ async fn blind_transfer_to_a_user_completes() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn consultative_transfer_replaces_the_other_call() {
     let h = start().await;
     let (first, _) = incoming(&h, "/calling").await;
@@ -900,7 +903,7 @@ async fn consultative_transfer_replaces_the_other_call() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn keep_alive_answers_200_empty_then_404_after_the_end() {
     let h = start().await;
     let id = call_user(&h, 0, "/ka").await;
@@ -941,7 +944,7 @@ async fn keep_alive_answers_200_empty_then_404_after_the_end() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn notifications_wait_for_a_bot_that_is_down_and_arrive_in_order() {
     let h = start().await;
     h.hook.down.store(true, Ordering::SeqCst);
@@ -970,7 +973,7 @@ async fn notifications_wait_for_a_bot_that_is_down_and_arrive_in_order() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pending_notifications_are_delivered_after_a_restart() {
     let h = start().await;
     h.hook.down.store(true, Ordering::SeqCst);
@@ -998,7 +1001,7 @@ async fn pending_notifications_are_delivered_after_a_restart() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unanswered_incoming_call_is_missed_after_15_seconds() {
     let h = start().await;
     let (_, _) = incoming(&h, "/calling").await;
@@ -1017,7 +1020,7 @@ async fn unanswered_incoming_call_is_missed_after_15_seconds() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn group_call_sends_roster_updates() {
     let h = start().await;
     let (status, _, body) = h
@@ -1068,7 +1071,7 @@ async fn group_call_sends_roster_updates() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn outbound_pstn_call_as_the_resource_account() {
     let h = start().await;
     let instance = h.dev.resource_accounts[0].id.clone();
@@ -1102,7 +1105,7 @@ async fn outbound_pstn_call_as_the_resource_account() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn other_tenants_and_missing_roles_are_refused() {
     let h = start().await;
     let id = call_user(&h, 0, "/mine").await;
@@ -1207,7 +1210,7 @@ async fn other_tenants_and_missing_roles_are_refused() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn acs_bound_numbers_and_bots_without_webhooks_get_the_built_in_responder() {
     let h = start().await;
     // No webhook yet: the Graph bot's number is answered by the responder.
@@ -1302,7 +1305,7 @@ async fn spawn_https_hook(hook: Arc<Hook>) -> String {
     format!("https://127.0.0.1:{port}")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_https_loopback_webhook_is_accepted_with_any_certificate() {
     let h = start().await;
     let url = spawn_https_hook(h.hook.clone()).await;
@@ -1323,7 +1326,7 @@ async fn an_https_loopback_webhook_is_accepted_with_any_certificate() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_declined_transfer_returns_the_call_to_established_with_result_info() {
     let h = start().await;
     let target = h.dev.users[2].id.clone();
@@ -1391,7 +1394,7 @@ fn roster_where(received: &[Received], f: impl Fn(&[Value]) -> bool) -> Option<V
     })
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn participants_and_self_operations_on_a_group_call() {
     let h = start().await;
     let (u0, u1) = (h.dev.users[0].id.clone(), h.dev.users[1].id.clone());
@@ -1720,7 +1723,7 @@ async fn participants_and_self_operations_on_a_group_call() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
     let h = start().await;
     let id = call_user(&h, 0, "/p2p").await;
@@ -1764,7 +1767,7 @@ async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() {
     let h = start().await;
     let organizer = h.dev.users[0].id.clone();
@@ -1937,7 +1940,7 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
 /// Graph app-hosted media over Ringside raw media: the bot's WebSocket server gets `start`, 20 ms
 /// PCM frames of what the bot hears (the user's test tone), its own audio reaches the user, and
 /// `stop` when the call ends.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 #[allow(clippy::result_large_err)] // the handshake callback's signature is tungstenite's
 async fn app_hosted_media_streams_over_a_websocket() {
     use futures_util::{SinkExt, StreamExt};
@@ -2103,7 +2106,7 @@ async fn app_hosted_media_streams_over_a_websocket() {
 
 /// Every operation in the Graph OpenAPI document reaches a route under both versions (none falls
 /// through to the 404/405 fallbacks), so the document cannot list what Ringside does not serve.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn graph_openapi_paths_are_all_routed() {
     let h = start().await;
     let response = h
@@ -2171,7 +2174,7 @@ async fn graph_openapi_paths_are_all_routed() {
 /// Every operation of the Graph OpenAPI document, driven generically: an app without the
 /// operation's roles gets 403, an unknown call id 404, another tenant's token 404 for the dev
 /// tenant's call, and a malformed JSON body 400 — always in the Graph error envelope.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_graph_operation_refuses_missing_roles_unknown_calls_foreign_tenants_and_bad_json() {
     let h = start().await;
     let document: Value = h

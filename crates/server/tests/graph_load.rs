@@ -86,6 +86,7 @@ async fn graph_setup_and_incoming_figures() {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: false,
     })
     .await
     .unwrap();

@@ -117,6 +117,7 @@ async fn start() -> Harness {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config: None,
+        manual_media_clock: false,
     })
     .await
     .expect("server starts");

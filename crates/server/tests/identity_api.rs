@@ -35,6 +35,7 @@ async fn start_at(dir: &Path, config: Option<Config>) -> RunningServer {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config,
+        manual_media_clock: false,
     })
     .await
     .expect("server starts")

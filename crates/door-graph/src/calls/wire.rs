@@ -125,6 +125,7 @@ pub(crate) fn runtime_error(error: CallError) -> ApiError {
             "serviceNotAvailable",
             "The call runtime is not running.",
         ),
+        CallError::Busy => ApiError::too_many_requests(1),
     }
 }
 
