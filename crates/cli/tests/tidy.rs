@@ -351,7 +351,7 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&dir).expect("readable dir") {
             let path = entry.expect("dir entry").path();
             if path.is_dir() {
-                if !path.file_name().is_some_and(|n| n == "target") {
+                if path.file_name().is_none_or(|n| n != "target") {
                     stack.push(path);
                 }
             } else if path.extension().is_some_and(|e| e == "rs") {
