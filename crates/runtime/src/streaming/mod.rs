@@ -34,7 +34,9 @@ pub mod tap;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use arc_swap::ArcSwap;
 use std::time::Duration;
 
 use ringside_engine::{ConversationId, LegId};
@@ -191,6 +193,7 @@ pub enum Control {
     Pause(bool),
 }
 
+#[derive(Clone)]
 struct Route {
     frames: mpsc::Sender<StreamFrame>,
     dropped: Arc<AtomicU64>,
@@ -302,7 +305,9 @@ pub struct StreamService {
     policy: StreamPolicy,
     tls: conn::TlsConfigs,
     next: AtomicU64,
-    routes: RwLock<HashMap<StreamId, Route>>,
+    /// Read by the media shards on every tick without a lock (a snapshot swapped on change), so a
+    /// real-time shard thread never waits for a tokio worker starting or stopping a stream.
+    routes: ArcSwap<HashMap<StreamId, Route>>,
     controls: Mutex<HashMap<StreamId, mpsc::UnboundedSender<Control>>>,
     runtime: OnceLock<RuntimeSink>,
     events: broadcast::Sender<StreamEvent>,
@@ -325,7 +330,7 @@ impl StreamService {
             policy,
             tls: conn::TlsConfigs::new(extra_roots)?,
             next: AtomicU64::new(1),
-            routes: RwLock::new(HashMap::new()),
+            routes: ArcSwap::from_pointee(HashMap::new()),
             controls: Mutex::new(HashMap::new()),
             runtime: OnceLock::new(),
             events,
@@ -350,7 +355,7 @@ impl StreamService {
         let (frames_tx, frames_rx) = mpsc::channel(QUEUE_FRAMES);
         let dropped = Arc::new(AtomicU64::new(0));
         let (control_tx, control_rx) = mpsc::unbounded_channel();
-        write(&self.routes).insert(
+        self.add_route(
             id,
             Route {
                 frames: frames_tx,
@@ -419,7 +424,7 @@ impl StreamService {
     /// One tick's frames from a media shard: each into its stream's queue, never waiting (a full
     /// queue drops the frame and counts it). Runs on the shard thread.
     pub fn route(&self, frames: Vec<StreamFrame>) {
-        let routes = read(&self.routes);
+        let routes = self.routes.load();
         for frame in frames {
             if let Some(route) = routes.get(&frame.stream) {
                 if route.frames.try_send(frame).is_err() {
@@ -436,8 +441,21 @@ impl StreamService {
 
     /// A connection ended: forget its route and control.
     fn finished(&self, id: StreamId) {
-        write(&self.routes).remove(&id);
+        self.routes.rcu(|routes| {
+            let mut routes = HashMap::clone(routes);
+            routes.remove(&id);
+            routes
+        });
         lock(&self.controls).remove(&id);
+    }
+
+    /// Adds a stream's route (a new snapshot for the shards).
+    fn add_route(&self, id: StreamId, route: Route) {
+        self.routes.rcu(|routes| {
+            let mut routes = HashMap::clone(routes);
+            routes.insert(id, route.clone());
+            routes
+        });
     }
 
     fn publish(&self, event: StreamEvent) {
@@ -447,20 +465,6 @@ impl StreamService {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match mutex.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    match lock.read() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    match lock.write() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }

@@ -11,8 +11,8 @@ use ringside_media::{MediaCommand, StreamFrame};
 use tokio::sync::mpsc;
 
 use super::{
-    lock, write, ConnCounters, Control, Route, RuntimeSink, StreamChannel, StreamError,
-    StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, ToRuntime,
+    lock, ConnCounters, Control, Route, RuntimeSink, StreamChannel, StreamError, StreamEvent,
+    StreamEventKind, StreamId, StreamRate, StreamService, ToRuntime,
 };
 
 /// How long a stopping tap waits for the media plane to confirm (and flush) the stop.
@@ -69,7 +69,7 @@ impl StreamService {
         let (frames_tx, frames) = mpsc::channel(queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let (control_tx, control) = mpsc::unbounded_channel();
-        write(&self.routes).insert(
+        self.add_route(
             id,
             Route {
                 frames: frames_tx,
