@@ -2,7 +2,6 @@
 //! created in the data dir on first start and reused afterwards, or the operator's own PEM files; and the
 //! rustls config offering HTTP/2 and HTTP/1.1 by ALPN.
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose,
 };
+use rustls::pki_types::pem::{Error as PemError, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
 
@@ -172,21 +172,17 @@ fn read_pem_pair(
     cert: &Path,
     key: &Path,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
-    let mut reader = BufReader::new(
-        std::fs::File::open(cert).with_context(|| format!("opening {}", cert.display()))?,
-    );
-    let chain: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut reader)
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("opening {}", cert.display()))?
         .collect::<std::result::Result<_, _>>()
         .with_context(|| format!("reading certificates from {}", cert.display()))?;
     if chain.is_empty() {
         return Err(anyhow!("{} holds no certificate", cert.display()));
     }
-    let mut reader = BufReader::new(
-        std::fs::File::open(key).with_context(|| format!("opening {}", key.display()))?,
-    );
-    let key = rustls_pemfile::private_key(&mut reader)
-        .with_context(|| format!("reading the key from {}", key.display()))?
-        .ok_or_else(|| anyhow!("{} holds no private key", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|error| match error {
+        PemError::NoItemsFound => anyhow!("{} holds no private key", key.display()),
+        other => anyhow!("reading the key from {}: {other}", key.display()),
+    })?;
     Ok((chain, key))
 }
 

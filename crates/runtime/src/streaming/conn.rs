@@ -12,6 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use ringside_engine::LegId;
 use ringside_media::{MediaCommand, StreamCounters, StreamFrame};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -54,8 +55,7 @@ impl TlsConfigs {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for pem in extra_roots {
-            let mut reader = std::io::Cursor::new(pem);
-            for cert in rustls_pemfile::certs(&mut reader).flatten() {
+            for cert in CertificateDer::pem_slice_iter(pem).flatten() {
                 if let Err(error) = roots.add(cert) {
                     tracing::warn!(%error, "an extra stream root is not a usable certificate");
                 }
