@@ -1,8 +1,8 @@
 //! Ringside's own API and the identity door, over the node every door shares:
 //!
 //! - [`admin`]: provisioning under `/ringside/v1` (tenants, users, app registrations, consent,
-//!   resource accounts, licences, numbers, ACS resources, Event Grid subscriptions) and its OpenAPI
-//!   document;
+//!   resource accounts, licences, numbers, ACS resources, Event Grid subscriptions);
+//! - [`openapi`]: the OpenAPI document of everything under `/ringside/v1`;
 //! - [`calls`]: simulated phones and users, uploaded media, live and ended calls, the media clock's
 //!   figures; [`recordings`]: recordResponse downloads;
 //! - [`oauth`]: the Entra-compatible identity door (OpenID metadata, JWKS, client-credentials
@@ -17,7 +17,10 @@ pub mod admin;
 pub mod calls;
 pub mod devmode;
 pub mod oauth;
+pub mod openapi;
 pub mod recordings;
+#[cfg(test)]
+mod route_table;
 mod state;
 
 pub use devmode::DevInfo;
@@ -29,10 +32,11 @@ use axum::Router;
 pub fn router(state: PlatformState) -> Router {
     Router::new()
         .nest(
-            admin::PREFIX,
+            state::PREFIX,
             admin::routes()
                 .merge(calls::routes())
-                .merge(recordings::routes()),
+                .merge(recordings::routes())
+                .merge(openapi::routes()),
         )
         .merge(oauth::routes())
         .with_state(state)

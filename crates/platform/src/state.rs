@@ -1,12 +1,18 @@
-//! The platform API's shared state: the node, the admin token that guards `/ringside/v1`, the
-//! token endpoint's settings and rate limiter, and the helpers that mint secrets.
+//! The platform API's shared state: the node, the admin token that guards `/ringside/v1` (and
+//! the [`Admin`] extractor that checks it), the token endpoint's settings and rate limiter, and the
+//! helpers that mint secrets.
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use ringside_http::{ApiError, RateLimitConfig, RateLimiter};
 use ringside_runtime::Node;
+
+/// Where the platform API is mounted.
+pub(crate) const PREFIX: &str = "/ringside/v1";
 
 /// What the platform API's handlers (and the identity door's) reach. Cheap to clone; derefs to
 /// the [`Node`].
@@ -109,5 +115,19 @@ impl PlatformState {
             Err(poisoned) => poisoned.into_inner(),
         };
         limiter.check(key, std::time::Instant::now())
+    }
+}
+
+/// Proof that the request carried the admin token (401 in the envelope otherwise).
+pub(crate) struct Admin;
+
+impl FromRequestParts<PlatformState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PlatformState,
+    ) -> Result<Admin, ApiError> {
+        state.check_admin(&parts.headers).map(|()| Admin)
     }
 }

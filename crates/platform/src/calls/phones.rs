@@ -1,0 +1,274 @@
+//! Simulated phones and users: an endpoint's behaviour (`GET/PUT/DELETE
+//! /phones/{endpoint}/behaviour`), a call placed from one (`POST /phones/{endpoint}/calls`) and a
+//! meeting joined by one (`POST /meetings/{meetingId}/join`), each with its timeline.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ringside_model::Party;
+use ringside_runtime::behaviour::{Behaviour, StepKind, Timeline};
+use ringside_runtime::routing::{self, NamedEndpoint};
+use ringside_runtime::Request as RuntimeRequest;
+use serde_json::{json, Value};
+
+use super::extract::{resolve, Body, Params};
+use super::reply::{call_error, with_location};
+use crate::state::{Admin, PlatformState};
+use ringside_http::ApiError;
+
+/// This part's routes.
+pub(super) fn routes() -> Router<PlatformState> {
+    Router::new()
+        .route(
+            "/phones/{endpoint}/behaviour",
+            get(get_behaviour)
+                .put(put_behaviour)
+                .delete(delete_behaviour),
+        )
+        .route("/phones/{endpoint}/calls", post(dial))
+        .route("/meetings/{meetingId}/join", post(join_meeting))
+}
+
+/// The endpoint a behaviour can be set for: a directory user or a number not owned by a bot.
+fn simulated_endpoint(state: &PlatformState, endpoint: &NamedEndpoint) -> Result<(), ApiError> {
+    match &endpoint.party {
+        Party::User { .. } | Party::AcsUser(_) => Ok(()),
+        Party::Phone(number) => {
+            let owner = state.directory().read(|d| {
+                d.route_number(number)
+                    .and_then(|(_, account)| match account {
+                        ringside_directory::Account::Instance(i) => Some(i.upn.clone()),
+                        ringside_directory::Account::User(_) => None,
+                    })
+            });
+            match owner {
+                Some(upn) => Err(ApiError::bad_request(format!(
+                    "{number} belongs to the resource account '{upn}': calls to it reach its bot, \
+                     not a simulated phone."
+                ))),
+                None => Ok(()),
+            }
+        }
+        Party::Application { .. } | Party::ApplicationInstance { .. } => {
+            Err(ApiError::bad_request(
+                "That id is a bot's; behaviours are for simulated users and phone numbers.",
+            ))
+        }
+    }
+}
+
+fn endpoint_view(state: &PlatformState, endpoint: &NamedEndpoint) -> Value {
+    state
+        .directory()
+        .read(|d| routing::party_json(d, &endpoint.party))
+}
+
+fn check_media(state: &PlatformState, timeline: &Timeline) -> Result<(), ApiError> {
+    for step in &timeline.steps {
+        if let StepKind::Play { media } = &step.kind {
+            if !state.calls().media().exists(media) {
+                return Err(ApiError::bad_request(format!(
+                    "play: media '{media}' does not exist (upload it with POST /ringside/v1/media)."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Advice about a behaviour that is valid but may not do what was meant.
+fn warnings(timeline: &Timeline) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(after) = timeline.hangup_after {
+        if timeline.steps.iter().any(|step| step.at >= after) {
+            warnings.push(
+                "some steps are timed at or after hangupAfter: they will not run".to_string(),
+            );
+        }
+    }
+    warnings
+}
+
+fn behaviour_response(
+    state: &PlatformState,
+    endpoint: &NamedEndpoint,
+    behaviour: &Behaviour,
+    is_default: bool,
+) -> Value {
+    json!({
+        "endpoint": endpoint_view(state, endpoint),
+        "behaviour": behaviour.to_json(),
+        "default": is_default,
+        "warnings": warnings(&behaviour.timeline),
+    })
+}
+
+async fn get_behaviour(
+    _: Admin,
+    State(state): State<PlatformState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let endpoint = params.endpoint(&state)?;
+    simulated_endpoint(&state, &endpoint)?;
+    let stored = state.calls().behaviours().get(&endpoint.party);
+    let is_default = stored.is_none();
+    let behaviour = stored.unwrap_or_default();
+    Ok(Json(behaviour_response(
+        &state, &endpoint, &behaviour, is_default,
+    ))
+    .into_response())
+}
+
+async fn put_behaviour(
+    _: Admin,
+    State(state): State<PlatformState>,
+    params: Params,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let endpoint = params.endpoint(&state)?;
+    simulated_endpoint(&state, &endpoint)?;
+    let body = body.required()?;
+    let behaviour = Behaviour::from_json(&body)
+        .map_err(|error| ApiError::bad_request(format!("Invalid behaviour: {error}.")))?;
+    check_media(&state, &behaviour.timeline)?;
+    state
+        .calls()
+        .behaviours()
+        .set(&endpoint.party, behaviour.clone());
+    Ok(Json(behaviour_response(&state, &endpoint, &behaviour, false)).into_response())
+}
+
+async fn delete_behaviour(
+    _: Admin,
+    State(state): State<PlatformState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let endpoint = params.endpoint(&state)?;
+    simulated_endpoint(&state, &endpoint)?;
+    state.calls().behaviours().remove(&endpoint.party);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn dial(
+    _: Admin,
+    State(state): State<PlatformState>,
+    params: Params,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let from = params.endpoint(&state)?;
+    simulated_endpoint(&state, &from)?;
+    let mut body = body.required()?;
+    let object = body
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))?;
+    let to = match object.remove("to") {
+        Some(Value::String(to)) => to,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "to: must be a string (an E.164 number, a user id, an app id or a resource account id).",
+            ))
+        }
+        None => {
+            return Err(ApiError::bad_request(
+                "to: is required (an E.164 number, a user id, an app id or a resource account id).",
+            ))
+        }
+    };
+    let custom = match object.remove("customContext") {
+        None => Default::default(),
+        Some(value) => ringside_runtime::headers::CallHeaders::parse(&value)
+            .map_err(|error| ApiError::bad_request(format!("customContext: {error}.")))?,
+    };
+    let timeline = Timeline::from_json(&body)
+        .map_err(|error| ApiError::bad_request(format!("Invalid call: {error}.")))?;
+    check_media(&state, &timeline)?;
+    let to = resolve(&state, &to)?;
+    if to.party == from.party {
+        return Err(ApiError::bad_request("A phone cannot call itself."));
+    }
+    let tenant = state
+        .directory()
+        .read(|d| routing::call_tenant(d, &from, &to))
+        .ok_or_else(|| ApiError::bad_request("No tenant exists to route the call in."))?;
+    let view = state
+        .calls()
+        .ask(|reply| RuntimeRequest::Dial {
+            from,
+            to,
+            tenant,
+            timeline,
+            custom,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    let id = view["callId"].as_str().unwrap_or_default().to_string();
+    Ok(with_location(
+        &state,
+        StatusCode::CREATED,
+        &format!("/calls/{id}"),
+        view,
+    ))
+}
+
+/// `POST /meetings/{meetingId}/join` `{"participant": user|number, …timeline}`: a simulated user
+/// or phone joins an online meeting (and stays until its timeline hangs up or a live hangup).
+async fn join_meeting(
+    _: Admin,
+    State(state): State<PlatformState>,
+    Path(meeting): Path<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let mut body = body.required()?;
+    let object = body
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))?;
+    let who = match object.remove("participant") {
+        Some(Value::String(who)) => who,
+        _ => {
+            return Err(ApiError::bad_request(
+                "participant: is required (a user id, a UPN or an E.164 number).",
+            ))
+        }
+    };
+    let timeline = Timeline::from_json(&body)
+        .map_err(|error| ApiError::bad_request(format!("Invalid join: {error}.")))?;
+    check_media(&state, &timeline)?;
+    let who = resolve(&state, &who)?;
+    simulated_endpoint(&state, &who)?;
+    let wanted = meeting.trim().to_string();
+    let row = state
+        .node()
+        .meetings(move |store| store.by_id(&wanted))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No meeting has the id {}.",
+                ringside_directory::validate::clip(&meeting)
+            ))
+        })?;
+    let tenant = ringside_model::Guid::parse(&row.tenant_id)
+        .map(ringside_model::TenantId)
+        .map_err(ApiError::internal)?;
+    let view = state
+        .calls()
+        .ask(|reply| RuntimeRequest::JoinMeeting {
+            meeting: row.id.clone(),
+            tenant,
+            who,
+            timeline,
+            reply,
+        })
+        .await
+        .map_err(call_error)?;
+    let id = view["callId"].as_str().unwrap_or_default().to_string();
+    Ok(with_location(
+        &state,
+        StatusCode::CREATED,
+        &format!("/calls/{id}"),
+        view,
+    ))
+}
