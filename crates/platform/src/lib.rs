@@ -14,6 +14,7 @@
 //! recording's own token).
 
 pub mod admin;
+mod api_doc;
 pub mod calls;
 pub mod devmode;
 pub mod oauth;

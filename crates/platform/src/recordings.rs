@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use ringside_runtime::recordings::{unix_now, Denied};
 
+use crate::api_doc::{BinarySchema, ErrorSchema};
 use crate::state::PlatformState;
 use ringside_http::ApiError;
 
@@ -23,6 +24,16 @@ pub(crate) fn routes() -> Router<PlatformState> {
     Router::new().route("/recordings/{recordingId}", get(download))
 }
 
+/// This route's part of the OpenAPI document (paths relative to `/ringside/v1`).
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    Api::openapi()
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(download))]
+struct Api;
+
 /// The bearer token of a request, if it has one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -32,6 +43,25 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `GET /ringside/v1/recordings/{recordingId}` with the recording's access token.
+#[utoipa::path(
+    get,
+    path = "/recordings/{recordingId}",
+    operation_id = "getRecording",
+    tags = ["calls"],
+    summary = "Download a bot's recordResponse recording (Graph recordingLocation) with its recordingAccessToken.",
+    description = "The URL and token arrive in the recordResponse operation's completion notification (recordOperation.recordingLocation, recordingAccessToken). Recordings are kept for [media] recording_retention_secs (default 3600) and at most [media] max_recordings. The admin token is not accepted here.",
+    security(("recordingAccessToken" = [])),
+    params(
+        ("recordingId" = String, Path, pattern = "^[0-9a-f]{32}$", description = "The last segment of recordingLocation.")
+    ),
+    responses(
+        (status = 200, description = "The recording (16 kHz mono 16-bit WAV).", content_type = "application/octet-stream", body = inline(BinarySchema)),
+        (status = 400, description = "Malformed path (axum's plain-text rejection).", content_type = "text/plain", body = String),
+        (status = 401, description = "No bearer token.", body = ErrorSchema),
+        (status = 403, description = "The token is not this recording's recordingAccessToken.", body = ErrorSchema),
+        (status = 404, description = "No such recording, or it expired.", body = ErrorSchema)
+    )
+)]
 async fn download(
     State(state): State<PlatformState>,
     UrlPath(id): UrlPath<String>,

@@ -10,11 +10,16 @@ use ringside_directory::{AcsKeyKind, AcsResource, Command};
 use ringside_model::{AcsResourceId, TenantId};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::exec::{exec, read_one};
 use super::extract::{acs_id, Params};
 use super::parse::{clip, parse_guid};
 use super::reply::{created, iso, list, ok};
+use crate::api_doc::{
+    json_schema, list_schema, Conflict, Invalid, NotFound, PreconditionFailed, TooLarge,
+    Unauthorized, UrlSchema,
+};
 use crate::state::{Admin, PlatformState};
 use ringside_http::{ApiError, WireJson};
 
@@ -29,18 +34,39 @@ pub(super) fn routes() -> Router<PlatformState> {
         )
 }
 
-#[derive(Deserialize)]
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list_acs, create_acs, get_acs, rotate_acs_key),
+    components(schemas(AcsResourceSchema, NewAcs, RotateBody))
+)]
+pub(super) struct Api;
+
+/// `POST /acsResources`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewAcsResource)]
 struct NewAcs {
+    #[schema(format = "uuid")]
     tenant_id: String,
+    #[schema(pattern = "^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
     name: String,
+    #[schema(value_type = String, min_length = 1, max_length = 256, required = false)]
     display_name: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// `POST /acsResources/{acsResourceId}/keys/rotate`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RotateKeyBody)]
 struct RotateBody {
+    #[schema(schema_with = key_type)]
     key_type: String,
+}
+
+/// `keyType`.
+fn key_type() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::api_doc::from_json(json!({ "type": "string", "enum": ["primary", "secondary"] }))
 }
 
 fn acs_response(state: &PlatformState, id: AcsResourceId) -> Result<Value, ApiError> {
@@ -71,6 +97,17 @@ fn acs_view(state: &PlatformState, r: &AcsResource) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/acsResources",
+    operation_id = "listAcsResources",
+    tags = ["ACS resources"],
+    summary = "List ACS resources.",
+    responses(
+        (status = 200, description = "ACS resources.", body = inline(AcsResourceListSchema)),
+        (status = 401, response = inline(Unauthorized))
+    )
+)]
 async fn list_acs(_: Admin, State(state): State<PlatformState>) -> Response {
     list(
         state
@@ -79,6 +116,34 @@ async fn list_acs(_: Admin, State(state): State<PlatformState>) -> Response {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/acsResources",
+    operation_id = "createAcsResource",
+    tags = ["ACS resources"],
+    summary = "Create an ACS resource with two fresh access keys.",
+    request_body = NewAcs,
+    responses(
+        (
+            status = 201,
+            description = "Created.",
+            body = AcsResourceSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetAcsResource" = (operation_id = "getAcsResource", parameters(("acsResourceId" = "$response.body#/id")))),
+                ("RotateAcsKey" = (operation_id = "rotateAcsKey", parameters(("acsResourceId" = "$response.body#/id")))),
+                ("ListEventSubscriptions" = (operation_id = "listEventSubscriptions", parameters(("acsResourceId" = "$response.body#/id")))),
+                ("CreateEventSubscription" = (operation_id = "createEventSubscription", parameters(("acsResourceId" = "$response.body#/id"))))
+            )
+        ),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn create_acs(
     _: Admin,
     State(state): State<PlatformState>,
@@ -100,6 +165,22 @@ async fn create_acs(
     Ok(created(&state, &format!("/acsResources/{id}"), view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/acsResources/{acsResourceId}",
+    operation_id = "getAcsResource",
+    tags = ["ACS resources"],
+    summary = "Get an ACS resource.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id.")
+    ),
+    responses(
+        (status = 200, description = "The resource.", body = AcsResourceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_acs(
     _: Admin,
     State(state): State<PlatformState>,
@@ -109,6 +190,26 @@ async fn get_acs(
     Ok(ok(acs_response(&state, id)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/acsResources/{acsResourceId}/keys/rotate",
+    operation_id = "rotateAcsKey",
+    tags = ["ACS resources"],
+    summary = "Replace the primary or secondary key with a fresh one.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id.")
+    ),
+    request_body = RotateBody,
+    responses(
+        (status = 200, description = "Rotated.", body = AcsResourceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn rotate_acs_key(
     _: Admin,
     State(state): State<PlatformState>,
@@ -133,3 +234,66 @@ async fn rotate_acs_key(
     .await?;
     Ok(ok(acs_response(&state, id)?))
 }
+
+json_schema!(
+    /// The `AcsResource` component.
+    AcsResourceSchema as "AcsResource" = {
+        "type": "object",
+        "properties": {
+            "id": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "tenantId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "name": {
+                "type": "string"
+            },
+            "displayName": {
+                "type": "string"
+            },
+            "endpoint": {
+                "type": "string",
+                "format": "uri"
+            },
+            "primaryKey": {
+                "type": "string"
+            },
+            "secondaryKey": {
+                "type": "string"
+            },
+            "connectionString": {
+                "type": "string",
+                "examples": [
+                    "endpoint=https://127.0.0.1:8443/;accesskey=..."
+                ]
+            },
+            "secondaryConnectionString": {
+                "type": "string"
+            },
+            "createdAt": {
+                "type": "string",
+                "format": "date-time"
+            }
+        },
+        "required": [
+            "id",
+            "tenantId",
+            "name",
+            "displayName",
+            "endpoint",
+            "primaryKey",
+            "secondaryKey",
+            "connectionString",
+            "secondaryConnectionString",
+            "createdAt"
+        ]
+    }
+);
+
+list_schema!(
+    /// A list of `AcsResource`s in the `value` envelope.
+    AcsResourceListSchema of AcsResourceSchema
+);

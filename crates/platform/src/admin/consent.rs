@@ -12,6 +12,10 @@ use serde_json::{json, Value};
 use super::exec::{directory_error, exec};
 use super::extract::{app_id, Params};
 use super::reply::{created, iso, list, no_content, ok, permissions_view};
+use crate::api_doc::{
+    json_schema, list_schema, Conflict, Invalid, NotFound, PreconditionFailed, Unauthorized,
+    UrlSchema,
+};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -25,6 +29,14 @@ pub(super) fn routes() -> Router<PlatformState> {
         )
 }
 
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list_consents, get_consent, grant_consent, revoke_consent),
+    components(schemas(ConsentSchema))
+)]
+pub(super) struct Api;
+
 fn consent_view(c: &ConsentState) -> Value {
     json!({
         "tenantId": c.tenant.to_string(),
@@ -36,6 +48,22 @@ fn consent_view(c: &ConsentState) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/consents",
+    operation_id = "listConsents",
+    tags = ["consent"],
+    summary = "List the admin consents granted in a tenant.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain.")
+    ),
+    responses(
+        (status = 200, description = "Consents.", body = inline(ConsentListSchema)),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn list_consents(
     _: Admin,
     State(state): State<PlatformState>,
@@ -50,6 +78,23 @@ async fn list_consents(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/consents/{appId}",
+    operation_id = "getConsent",
+    tags = ["consent"],
+    summary = "Requested vs granted permissions of an app in a tenant.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("appId" = String, Path, format = "uuid", description = "Application (client) id.")
+    ),
+    responses(
+        (status = 200, description = "Consent state.", body = ConsentSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_consent(
     _: Admin,
     State(state): State<PlatformState>,
@@ -65,6 +110,43 @@ async fn get_consent(
 }
 
 /// Grants admin consent for exactly the app's currently requested permissions (body ignored).
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenantId}/consents/{appId}",
+    operation_id = "grantConsent",
+    tags = ["consent"],
+    summary = "Grant admin consent for exactly the app's currently requested permissions (no body needed).",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("appId" = String, Path, format = "uuid", description = "Application (client) id.")
+    ),
+    responses(
+        (
+            status = 200,
+            description = "Consent replaced.",
+            body = ConsentSchema,
+            links(
+                ("GetConsent" = (operation_id = "getConsent", parameters(("tenantId" = "$response.body#/tenantId"), ("appId" = "$response.body#/appId")))),
+                ("RevokeConsent" = (operation_id = "revokeConsent", parameters(("tenantId" = "$response.body#/tenantId"), ("appId" = "$response.body#/appId"))))
+            )
+        ),
+        (
+            status = 201,
+            description = "Consent granted.",
+            body = ConsentSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetConsent" = (operation_id = "getConsent", parameters(("tenantId" = "$response.body#/tenantId"), ("appId" = "$response.body#/appId")))),
+                ("RevokeConsent" = (operation_id = "revokeConsent", parameters(("tenantId" = "$response.body#/tenantId"), ("appId" = "$response.body#/appId"))))
+            )
+        ),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn grant_consent(
     _: Admin,
     State(state): State<PlatformState>,
@@ -92,6 +174,25 @@ async fn grant_consent(
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenantId}/consents/{appId}",
+    operation_id = "revokeConsent",
+    tags = ["consent"],
+    summary = "Revoke admin consent.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("appId" = String, Path, format = "uuid", description = "Application (client) id.")
+    ),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn revoke_consent(
     _: Admin,
     State(state): State<PlatformState>,
@@ -102,3 +203,82 @@ async fn revoke_consent(
     exec(&state, vec![Command::RevokeConsent { tenant, app_id }]).await?;
     Ok(no_content())
 }
+
+json_schema!(
+    /// The `Consent` component.
+    ConsentSchema as "Consent" = {
+        "type": "object",
+        "properties": {
+            "tenantId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "appId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "requestedPermissions": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        "Calls.Initiate.All",
+                        "Calls.InitiateGroupCall.All",
+                        "Calls.JoinGroupCall.All",
+                        "Calls.JoinGroupCallAsGuest.All",
+                        "Calls.AccessMedia.All",
+                        "OnlineMeetings.Read.All",
+                        "OnlineMeetings.ReadWrite.All",
+                        "TeamsResourceAccount.Read.All"
+                    ],
+                    "description": "Matched case-insensitively; unknown names are rejected with 400."
+                }
+            },
+            "grantedPermissions": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        "Calls.Initiate.All",
+                        "Calls.InitiateGroupCall.All",
+                        "Calls.JoinGroupCall.All",
+                        "Calls.JoinGroupCallAsGuest.All",
+                        "Calls.AccessMedia.All",
+                        "OnlineMeetings.Read.All",
+                        "OnlineMeetings.ReadWrite.All",
+                        "TeamsResourceAccount.Read.All"
+                    ],
+                    "description": "Matched case-insensitively; unknown names are rejected with 400."
+                }
+            },
+            "consentRequired": {
+                "type": "boolean",
+                "description": "True when nothing is granted or the granted set differs from the requested one."
+            },
+            "grantedAt": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "format": "date-time"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            }
+        },
+        "required": [
+            "tenantId",
+            "appId",
+            "requestedPermissions",
+            "grantedPermissions",
+            "consentRequired",
+            "grantedAt"
+        ]
+    }
+);
+
+list_schema!(
+    /// A list of `Consent`s in the `value` envelope.
+    ConsentListSchema of ConsentSchema
+);

@@ -12,11 +12,16 @@ use ringside_directory::{Command, EventDeliverySchema, EventSubscription};
 use ringside_model::AcsResourceId;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::exec::{directory_error, exec, read_one};
 use super::extract::{acs_id, Params};
 use super::parse::clip;
 use super::reply::{created, iso, list, no_content, ok};
+use crate::api_doc::{
+    json_schema, list_schema, Conflict, ErrorSchema, Invalid, NotFound, PreconditionFailed,
+    TooLarge, Unauthorized,
+};
 use crate::state::{Admin, PlatformState, PREFIX};
 use ringside_http::{ApiError, WireJson};
 
@@ -33,6 +38,19 @@ pub(super) fn routes() -> Router<PlatformState> {
         )
 }
 
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_event_subscriptions,
+        create_event_subscription,
+        get_event_subscription,
+        delete_event_subscription
+    ),
+    components(schemas(EventSubscriptionSchema, NewEventSubscription))
+)]
+pub(super) struct Api;
+
 /// `advancedFilters[]`: only `StringIn` on `data.to.rawId` (the filter ACS docs show for IncomingCall).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,15 +60,66 @@ struct AdvancedFilter {
     values: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// `POST /acsResources/{acsResourceId}/eventSubscriptions` (Event Grid's shape).
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewEventSubscription {
+    #[schema(pattern = "^[A-Za-z0-9-]{3,64}$")]
     name: String,
+    /// https webhook (http only on loopback).
+    #[schema(format = "uri")]
     endpoint: String,
+    #[schema(schema_with = event_types)]
     included_event_types: Vec<String>,
+    #[schema(schema_with = delivery_schema_names, required = false)]
     event_delivery_schema: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = advanced_filters)]
     advanced_filters: Vec<AdvancedFilter>,
+}
+
+/// `includedEventTypes`.
+fn event_types() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::api_doc::from_json(json!({
+        "type": "array",
+        "items": {
+            "type": "string",
+            "enum": [
+                "Microsoft.Communication.IncomingCall",
+                "Microsoft.Communication.RecordingFileStatusUpdated"
+            ]
+        },
+        "minItems": 1
+    }))
+}
+
+/// `eventDeliverySchema`.
+fn delivery_schema_names() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::api_doc::from_json(json!({
+        "type": "string",
+        "enum": ["EventGridSchema", "CloudEventSchemaV1_0"],
+        "default": "EventGridSchema"
+    }))
+}
+
+/// `advancedFilters`: `StringIn` on `data.to.rawId` only.
+fn advanced_filters() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::api_doc::from_json(json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["operatorType", "key", "values"],
+            "properties": {
+                "operatorType": { "type": "string", "enum": ["StringIn"] },
+                "key": { "type": "string", "enum": ["data.to.rawId"] },
+                "values": {
+                    "type": "array",
+                    "items": { "type": "string" },
+                    "examples": [["28:orgid:cc123456-5678-5678-1234-ccc123456789"]]
+                }
+            }
+        }
+    }))
 }
 
 fn event_subscription_view(s: &EventSubscription) -> Value {
@@ -72,6 +141,22 @@ fn event_subscription_view(s: &EventSubscription) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/acsResources/{acsResourceId}/eventSubscriptions",
+    operation_id = "listEventSubscriptions",
+    tags = ["ACS resources"],
+    summary = "List an ACS resource's Event Grid subscriptions.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id.")
+    ),
+    responses(
+        (status = 200, description = "Event subscriptions.", body = inline(EventSubscriptionListSchema)),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn list_event_subscriptions(
     _: Admin,
     State(state): State<PlatformState>,
@@ -93,6 +178,23 @@ async fn list_event_subscriptions(
     Ok(list(items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
+    operation_id = "getEventSubscription",
+    tags = ["ACS resources"],
+    summary = "Read one event subscription.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id."),
+        ("name" = String, Path, description = "Event subscription name (case-insensitive).")
+    ),
+    responses(
+        (status = 200, description = "The subscription.", body = EventSubscriptionSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_event_subscription(
     _: Admin,
     State(state): State<PlatformState>,
@@ -115,6 +217,34 @@ async fn get_event_subscription(
 
 /// Plans the subscription (so bad input fails before any request leaves), runs the webhook
 /// validation handshake of its schema, then stores it.
+#[utoipa::path(
+    post,
+    path = "/acsResources/{acsResourceId}/eventSubscriptions",
+    operation_id = "createEventSubscription",
+    tags = ["ACS resources"],
+    summary = "Subscribe a webhook to the ACS resource's events (IncomingCall, RecordingFileStatusUpdated). The webhook must pass Event Grid's validation handshake first: for EventGridSchema it receives a SubscriptionValidationEvent and must answer 200 with {\"validationResponse\": code}; for CloudEventSchemaV1_0 it receives an OPTIONS request with WebHook-Request-Origin and must echo it in WebHook-Allowed-Origin.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id.")
+    ),
+    request_body = NewEventSubscription,
+    responses(
+        (
+            status = 201,
+            description = "Created (the webhook validated).",
+            body = EventSubscriptionSchema,
+            links(
+                ("GetEventSubscription" = (operation_id = "getEventSubscription", parameters(("acsResourceId" = "$response.body#/acsResourceId"), ("name" = "$response.body#/name")))),
+                ("DeleteEventSubscription" = (operation_id = "deleteEventSubscription", parameters(("acsResourceId" = "$response.body#/acsResourceId"), ("name" = "$response.body#/name"))))
+            )
+        ),
+        (status = 400, description = "Invalid input, or the webhook did not validate.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, description = "A subscription with this name exists.", body = ErrorSchema),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn create_event_subscription(
     _: Admin,
     State(state): State<PlatformState>,
@@ -239,6 +369,25 @@ async fn handshake(
     })
 }
 
+#[utoipa::path(
+    delete,
+    path = "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
+    operation_id = "deleteEventSubscription",
+    tags = ["ACS resources"],
+    summary = "Delete an event subscription.",
+    params(
+        ("acsResourceId" = String, Path, format = "uuid", description = "ACS resource id."),
+        ("name" = String, Path, description = "Event subscription name (case-insensitive).")
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn delete_event_subscription(
     _: Admin,
     State(state): State<PlatformState>,
@@ -253,3 +402,107 @@ async fn delete_event_subscription(
     .await?;
     Ok(no_content())
 }
+
+json_schema!(
+    /// The `EventSubscription` component.
+    EventSubscriptionSchema as "EventSubscription" = {
+        "type": "object",
+        "required": [
+            "id",
+            "acsResourceId",
+            "name",
+            "endpoint",
+            "includedEventTypes",
+            "eventDeliverySchema",
+            "advancedFilters",
+            "provisioningState",
+            "createdAt"
+        ],
+        "properties": {
+            "id": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "acsResourceId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "name": {
+                "type": "string"
+            },
+            "endpoint": {
+                "type": "string",
+                "format": "uri"
+            },
+            "includedEventTypes": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        "Microsoft.Communication.IncomingCall",
+                        "Microsoft.Communication.RecordingFileStatusUpdated"
+                    ]
+                },
+                "minItems": 1
+            },
+            "eventDeliverySchema": {
+                "type": "string",
+                "enum": [
+                    "EventGridSchema",
+                    "CloudEventSchemaV1_0"
+                ]
+            },
+            "advancedFilters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "operatorType",
+                        "key",
+                        "values"
+                    ],
+                    "properties": {
+                        "operatorType": {
+                            "type": "string",
+                            "enum": [
+                                "StringIn"
+                            ]
+                        },
+                        "key": {
+                            "type": "string",
+                            "enum": [
+                                "data.to.rawId"
+                            ]
+                        },
+                        "values": {
+                            "type": "array",
+                            "items": {
+                                "type": "string"
+                            },
+                            "examples": [
+                                [
+                                    "28:orgid:cc123456-5678-5678-1234-ccc123456789"
+                                ]
+                            ]
+                        }
+                    }
+                }
+            },
+            "provisioningState": {
+                "type": "string",
+                "enum": [
+                    "Succeeded"
+                ]
+            },
+            "createdAt": {
+                "type": "string",
+                "format": "date-time"
+            }
+        }
+    }
+);
+
+list_schema!(
+    /// A list of `EventSubscription`s in the `value` envelope.
+    EventSubscriptionListSchema of EventSubscriptionSchema
+);

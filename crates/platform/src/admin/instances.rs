@@ -12,11 +12,16 @@ use ringside_directory::{Account, ApplicationInstance, Command, Directory};
 use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, TenantId};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::exec::{exec, read_one};
 use super::extract::Params;
 use super::parse::{parse_guid, parse_licence, parse_number, present};
 use super::reply::{created, iso, licences_view, list, no_content, ok};
+use crate::api_doc::{
+    json_schema, list_schema, nullable_e164, nullable_uuid, Conflict, Invalid, NotFound,
+    PreconditionFailed, TooLarge, Unauthorized, UrlSchema,
+};
 use crate::state::{Admin, PlatformState};
 use ringside_http::{ApiError, WireJson};
 
@@ -49,28 +54,66 @@ pub(super) fn routes() -> Router<PlatformState> {
         )
 }
 
-#[derive(Deserialize)]
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_instances,
+        create_instance,
+        get_instance,
+        set_instance,
+        sync_instance,
+        set_instance_number,
+        list_licences,
+        add_licence,
+        remove_licence
+    ),
+    components(schemas(
+        InstanceSchema,
+        AccountLicencesSchema,
+        NewInstance,
+        InstancePatch,
+        TelephoneNumberBody,
+        LicenceBody
+    ))
+)]
+pub(super) struct Api;
+
+/// `POST /tenants/{tenantId}/applicationInstances`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewApplicationInstance)]
 struct NewInstance {
+    #[schema(value_type = String, format = "uuid", required = false)]
     id: Option<String>,
     user_principal_name: String,
+    #[schema(format = "uuid")]
     application_id: String,
+    #[schema(min_length = 1, max_length = 256)]
     display_name: String,
 }
 
-#[derive(Deserialize)]
+/// `PATCH …/applicationInstances/{instanceId}`: the fields given change; `acsResourceId: null` (or
+/// empty) detaches the ACS resource.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApplicationInstancePatch)]
 struct InstancePatch {
+    #[schema(value_type = String, format = "uuid", required = false)]
     application_id: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 256, required = false)]
     display_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = nullable_uuid, required = false)]
     acs_resource_id: Option<Option<String>>,
 }
 
-#[derive(Deserialize)]
+/// `PUT …/telephoneNumber`: a number to assign, or `null` to unassign.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct TelephoneNumberBody {
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = nullable_e164, required = true)]
     telephone_number: Option<Option<String>>,
 }
 
@@ -110,6 +153,22 @@ fn instance_response(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/applicationInstances",
+    operation_id = "listApplicationInstances",
+    tags = ["application instances"],
+    summary = "Get-CsOnlineApplicationInstance (all).",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain.")
+    ),
+    responses(
+        (status = 200, description = "Application instances.", body = inline(ApplicationInstanceListSchema)),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn list_instances(
     _: Admin,
     State(state): State<PlatformState>,
@@ -121,6 +180,39 @@ async fn list_instances(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenantId}/applicationInstances",
+    operation_id = "createApplicationInstance",
+    tags = ["application instances"],
+    summary = "New-CsOnlineApplicationInstance.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain.")
+    ),
+    request_body = NewInstance,
+    responses(
+        (
+            status = 201,
+            description = "Created.",
+            body = InstanceSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetApplicationInstance" = (operation_id = "getApplicationInstance", parameters(("tenantId" = "$response.body#/tenantId"), ("instanceId" = "$response.body#/id")))),
+                ("SetApplicationInstance" = (operation_id = "setApplicationInstance", parameters(("tenantId" = "$response.body#/tenantId"), ("instanceId" = "$response.body#/id")))),
+                ("SyncApplicationInstance" = (operation_id = "syncApplicationInstance", parameters(("tenantId" = "$response.body#/tenantId"), ("instanceId" = "$response.body#/id")))),
+                ("SetVoiceApplicationInstance" = (operation_id = "setVoiceApplicationInstance", parameters(("tenantId" = "$response.body#/tenantId"), ("instanceId" = "$response.body#/id")))),
+                ("ListLicences" = (operation_id = "listLicences", parameters(("tenantId" = "$response.body#/tenantId"), ("accountId" = "$response.body#/id")))),
+                ("AssignLicence" = (operation_id = "assignLicence", parameters(("tenantId" = "$response.body#/tenantId"), ("accountId" = "$response.body#/id"))))
+            )
+        ),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn create_instance(
     _: Admin,
     State(state): State<PlatformState>,
@@ -148,6 +240,23 @@ async fn create_instance(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/applicationInstances/{instanceId}",
+    operation_id = "getApplicationInstance",
+    tags = ["application instances"],
+    summary = "Get-CsOnlineApplicationInstance -Identity.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("instanceId" = String, Path, description = "Application instance object id (GUID) or user principal name.")
+    ),
+    responses(
+        (status = 200, description = "The instance.", body = InstanceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_instance(
     _: Admin,
     State(state): State<PlatformState>,
@@ -158,6 +267,27 @@ async fn get_instance(
     Ok(ok(instance_response(&state, tenant, id)?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/tenants/{tenantId}/applicationInstances/{instanceId}",
+    operation_id = "setApplicationInstance",
+    tags = ["application instances"],
+    summary = "Set-CsOnlineApplicationInstance: applicationId, displayName, acsResourceId (null clears).",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("instanceId" = String, Path, description = "Application instance object id (GUID) or user principal name.")
+    ),
+    request_body = InstancePatch,
+    responses(
+        (status = 200, description = "Updated.", body = InstanceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn set_instance(
     _: Admin,
     State(state): State<PlatformState>,
@@ -188,6 +318,25 @@ async fn set_instance(
     Ok(ok(instance_response(&state, tenant, id)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenantId}/applicationInstances/{instanceId}/sync",
+    operation_id = "syncApplicationInstance",
+    tags = ["application instances"],
+    summary = "Sync-CsOnlineApplicationInstance.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("instanceId" = String, Path, description = "Application instance object id (GUID) or user principal name.")
+    ),
+    responses(
+        (status = 200, description = "Synced.", body = InstanceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn sync_instance(
     _: Admin,
     State(state): State<PlatformState>,
@@ -203,6 +352,27 @@ async fn sync_instance(
     Ok(ok(instance_response(&state, tenant, id)?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenantId}/applicationInstances/{instanceId}/telephoneNumber",
+    operation_id = "setVoiceApplicationInstance",
+    tags = ["application instances"],
+    summary = "Set-CsOnlineVoiceApplicationInstance -TelephoneNumber: a number assigns (replacing the current one), null unassigns.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("instanceId" = String, Path, description = "Application instance object id (GUID) or user principal name.")
+    ),
+    request_body = TelephoneNumberBody,
+    responses(
+        (status = 200, description = "Updated.", body = InstanceSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn set_instance_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -227,9 +397,11 @@ async fn set_instance_number(
     Ok(ok(instance_response(&state, tenant, id)?))
 }
 
-#[derive(Deserialize)]
+/// `POST …/accounts/{accountId}/licences`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LicenceBody {
+    /// teamsPhoneResourceAccount, callingPlan, teamsPhone, or a SKU part number.
     licence: String,
 }
 
@@ -255,6 +427,23 @@ fn licences_response(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/accounts/{accountId}/licences",
+    operation_id = "listLicences",
+    tags = ["licences"],
+    summary = "Licences of a user or application instance.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("accountId" = String, Path, description = "User or application instance: object id (GUID) or user principal name.")
+    ),
+    responses(
+        (status = 200, description = "Licences.", body = AccountLicencesSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn list_licences(
     _: Admin,
     State(state): State<PlatformState>,
@@ -265,6 +454,28 @@ async fn list_licences(
     Ok(ok(licences_response(&state, tenant, account)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenantId}/accounts/{accountId}/licences",
+    operation_id = "assignLicence",
+    tags = ["licences"],
+    summary = "Assign a licence. teamsPhoneResourceAccount is for application instances, teamsPhone for users, callingPlan for either.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("accountId" = String, Path, description = "User or application instance: object id (GUID) or user principal name.")
+    ),
+    request_body = LicenceBody,
+    responses(
+        (status = 200, description = "Already assigned.", body = AccountLicencesSchema),
+        (status = 201, description = "Assigned.", body = AccountLicencesSchema, headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource."))),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn add_licence(
     _: Admin,
     State(state): State<PlatformState>,
@@ -295,6 +506,26 @@ async fn add_licence(
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenantId}/accounts/{accountId}/licences/{licence}",
+    operation_id = "removeLicence",
+    tags = ["licences"],
+    summary = "Remove a licence; refused with 412 while the account's number depends on it.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("accountId" = String, Path, description = "User or application instance: object id (GUID) or user principal name."),
+        ("licence" = String, Path, description = "Licence name (teamsPhoneResourceAccount, callingPlan, teamsPhone) or SKU (PHONESYSTEM_VIRTUALUSER, MCOPSTN1, MCOEV).")
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn remove_licence(
     _: Admin,
     State(state): State<PlatformState>,
@@ -314,6 +545,143 @@ async fn remove_licence(
     .await?;
     Ok(no_content())
 }
+
+json_schema!(
+    /// The `ApplicationInstance` component.
+    InstanceSchema as "ApplicationInstance" = {
+        "type": "object",
+        "properties": {
+            "id": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "tenantId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "userPrincipalName": {
+                "type": "string"
+            },
+            "applicationId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "displayName": {
+                "type": "string"
+            },
+            "phoneNumber": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "pattern": "^\\+[1-9][0-9]{7,14}$",
+                        "examples": [
+                            "+14255550100"
+                        ]
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "acsResourceId": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "format": "uuid"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "licences": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        "teamsPhoneResourceAccount",
+                        "callingPlan",
+                        "teamsPhone"
+                    ]
+                }
+            },
+            "syncedAt": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "format": "date-time"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            }
+        },
+        "required": [
+            "id",
+            "tenantId",
+            "userPrincipalName",
+            "applicationId",
+            "displayName",
+            "phoneNumber",
+            "acsResourceId",
+            "licences",
+            "syncedAt"
+        ]
+    }
+);
+
+json_schema!(
+    /// The `AccountLicences` component.
+    AccountLicencesSchema as "AccountLicences" = {
+        "type": "object",
+        "properties": {
+            "accountId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "accountType": {
+                "type": "string",
+                "enum": [
+                    "user",
+                    "applicationInstance"
+                ]
+            },
+            "userPrincipalName": {
+                "type": "string"
+            },
+            "licences": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        "teamsPhoneResourceAccount",
+                        "callingPlan",
+                        "teamsPhone"
+                    ]
+                }
+            },
+            "skus": {
+                "type": "array",
+                "items": {
+                    "type": "string"
+                }
+            }
+        },
+        "required": [
+            "accountId",
+            "accountType",
+            "userPrincipalName",
+            "licences",
+            "skus"
+        ]
+    }
+);
+
+list_schema!(
+    /// A list of `Instance`s in the `value` envelope.
+    ApplicationInstanceListSchema of InstanceSchema
+);
 
 #[cfg(test)]
 mod tests {

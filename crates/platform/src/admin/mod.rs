@@ -115,6 +115,20 @@ pub(crate) fn routes() -> Router<PlatformState> {
         .merge(event_subscriptions::routes())
 }
 
+/// The provisioning API's part of the OpenAPI document (paths relative to `/ringside/v1`).
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    let mut document = tenants::Api::openapi();
+    document.merge(users::Api::openapi());
+    document.merge(applications::Api::openapi());
+    document.merge(consent::Api::openapi());
+    document.merge(instances::Api::openapi());
+    document.merge(numbers::Api::openapi());
+    document.merge(acs::Api::openapi());
+    document.merge(event_subscriptions::Api::openapi());
+    document
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

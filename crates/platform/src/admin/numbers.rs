@@ -10,11 +10,16 @@ use ringside_directory::{Account, Command, Directory, PhoneNumber};
 use ringside_model::{NumberType, TenantId, E164};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::exec::{exec, read_one};
 use super::extract::{resolve_identity, Params};
 use super::parse::{parse_number, parse_number_type};
 use super::reply::{created, iso, list, no_content, ok};
+use crate::api_doc::{
+    e164, json_schema, list_schema, number_type, Conflict, Invalid, NotFound, PreconditionFailed,
+    TooLarge, Unauthorized, UrlSchema,
+};
 use crate::state::{Admin, PlatformState};
 use ringside_http::{ApiError, WireJson};
 
@@ -37,17 +42,40 @@ pub(super) fn routes() -> Router<PlatformState> {
         )
 }
 
-#[derive(Deserialize)]
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_numbers,
+        acquire_number,
+        get_number,
+        release_number,
+        get_assignment,
+        assign_number,
+        unassign_number
+    ),
+    components(schemas(PhoneNumberSchema, AssignmentSchema, NewNumber, AssignmentBody))
+)]
+pub(super) struct Api;
+
+/// `POST /tenants/{tenantId}/phoneNumbers`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewPhoneNumber)]
 struct NewNumber {
+    #[schema(schema_with = e164)]
     phone_number: String,
+    #[schema(schema_with = number_type)]
     number_type: String,
 }
 
-#[derive(Deserialize)]
+/// `POST …/phoneNumbers/{number}/assignment`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AssignmentBody {
+    /// Object id (GUID) or user principal name of a user or application instance.
     identity: String,
+    #[schema(schema_with = number_type, required = false)]
     phone_number_type: Option<String>,
 }
 
@@ -120,6 +148,22 @@ fn number_response(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/phoneNumbers",
+    operation_id = "listPhoneNumbers",
+    tags = ["phone numbers"],
+    summary = "The tenant's number inventory (Get-CsPhoneNumberAssignment).",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain.")
+    ),
+    responses(
+        (status = 200, description = "Numbers.", body = inline(PhoneNumberListSchema)),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn list_numbers(
     _: Admin,
     State(state): State<PlatformState>,
@@ -131,6 +175,38 @@ async fn list_numbers(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenantId}/phoneNumbers",
+    operation_id = "acquirePhoneNumber",
+    tags = ["phone numbers"],
+    summary = "Acquire a number into the tenant's inventory. Numbers are globally unique.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain.")
+    ),
+    request_body = NewNumber,
+    responses(
+        (
+            status = 201,
+            description = "Acquired.",
+            body = PhoneNumberSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetPhoneNumber" = (operation_id = "getPhoneNumberAssignment", parameters(("tenantId" = "$response.body#/tenantId"), ("number" = "$response.body#/telephoneNumber")))),
+                ("ReleasePhoneNumber" = (operation_id = "releasePhoneNumber", parameters(("tenantId" = "$response.body#/tenantId"), ("number" = "$response.body#/telephoneNumber")))),
+                ("GetAssignment" = (operation_id = "getAssignment", parameters(("tenantId" = "$response.body#/tenantId"), ("number" = "$response.body#/telephoneNumber")))),
+                ("SetPhoneNumberAssignment" = (operation_id = "setPhoneNumberAssignment", parameters(("tenantId" = "$response.body#/tenantId"), ("number" = "$response.body#/telephoneNumber")))),
+                ("RemovePhoneNumberAssignment" = (operation_id = "removePhoneNumberAssignment", parameters(("tenantId" = "$response.body#/tenantId"), ("number" = "$response.body#/telephoneNumber"))))
+            )
+        ),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn acquire_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -157,6 +233,23 @@ async fn acquire_number(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/phoneNumbers/{number}",
+    operation_id = "getPhoneNumberAssignment",
+    tags = ["phone numbers"],
+    summary = "Get-CsPhoneNumberAssignment -TelephoneNumber.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("number" = String, Path, pattern = "^(\\+|%2[bB])[1-9][0-9]{7,14}$", description = "E.164 number; the leading '+' may be URL-encoded as %2B.")
+    ),
+    responses(
+        (status = 200, description = "The number.", body = PhoneNumberSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -167,6 +260,25 @@ async fn get_number(
     Ok(ok(number_response(&state, tenant, &number)?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenantId}/phoneNumbers/{number}",
+    operation_id = "releasePhoneNumber",
+    tags = ["phone numbers"],
+    summary = "Release an unassigned number from the inventory.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("number" = String, Path, pattern = "^(\\+|%2[bB])[1-9][0-9]{7,14}$", description = "E.164 number; the leading '+' may be URL-encoded as %2B.")
+    ),
+    responses(
+        (status = 204, description = "Released."),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn release_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -178,6 +290,23 @@ async fn release_number(
     Ok(no_content())
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenantId}/phoneNumbers/{number}/assignment",
+    operation_id = "getAssignment",
+    tags = ["phone numbers"],
+    summary = "Who holds the number.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("number" = String, Path, pattern = "^(\\+|%2[bB])[1-9][0-9]{7,14}$", description = "E.164 number; the leading '+' may be URL-encoded as %2B.")
+    ),
+    responses(
+        (status = 200, description = "The assignment.", body = AssignmentSchema),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound))
+    )
+)]
 async fn get_assignment(
     _: Admin,
     State(state): State<PlatformState>,
@@ -195,6 +324,28 @@ async fn get_assignment(
 }
 
 /// `Set-CsPhoneNumberAssignment -Identity … -PhoneNumber … -PhoneNumberType …`.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenantId}/phoneNumbers/{number}/assignment",
+    operation_id = "setPhoneNumberAssignment",
+    tags = ["phone numbers"],
+    summary = "Set-CsPhoneNumberAssignment. One number has one owner; one account has at most one number; the account needs its telephony licence.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("number" = String, Path, pattern = "^(\\+|%2[bB])[1-9][0-9]{7,14}$", description = "E.164 number; the leading '+' may be URL-encoded as %2B.")
+    ),
+    request_body = AssignmentBody,
+    responses(
+        (status = 200, description = "Already assigned to this account.", body = AssignmentSchema),
+        (status = 201, description = "Assigned.", body = AssignmentSchema, headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource."))),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed)),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn assign_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -239,6 +390,25 @@ async fn assign_number(
 }
 
 /// `Remove-CsPhoneNumberAssignment`.
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenantId}/phoneNumbers/{number}/assignment",
+    operation_id = "removePhoneNumberAssignment",
+    tags = ["phone numbers"],
+    summary = "Remove-CsPhoneNumberAssignment.",
+    params(
+        ("tenantId" = String, Path, description = "Tenant id (GUID) or the tenant's domain."),
+        ("number" = String, Path, pattern = "^(\\+|%2[bB])[1-9][0-9]{7,14}$", description = "E.164 number; the leading '+' may be URL-encoded as %2B.")
+    ),
+    responses(
+        (status = 204, description = "Unassigned."),
+        (status = 400, response = inline(Invalid)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, response = inline(NotFound)),
+        (status = 409, response = inline(Conflict)),
+        (status = 412, response = inline(PreconditionFailed))
+    )
+)]
 async fn unassign_number(
     _: Admin,
     State(state): State<PlatformState>,
@@ -249,3 +419,167 @@ async fn unassign_number(
     exec(&state, vec![Command::UnassignNumber { tenant, number }]).await?;
     Ok(no_content())
 }
+
+json_schema!(
+    /// The `PhoneNumber` component.
+    PhoneNumberSchema as "PhoneNumber" = {
+        "type": "object",
+        "properties": {
+            "telephoneNumber": {
+                "type": "string",
+                "pattern": "^\\+[1-9][0-9]{7,14}$",
+                "examples": [
+                    "+14255550100"
+                ]
+            },
+            "numberType": {
+                "type": "string",
+                "enum": [
+                    "CallingPlan",
+                    "DirectRouting",
+                    "OperatorConnect"
+                ],
+                "description": "Matched case-insensitively."
+            },
+            "tenantId": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "assignedPstnTargetId": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "format": "uuid"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "assignedPstnTargetUpn": {
+                "oneOf": [
+                    {
+                        "type": "string"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "assignmentCategory": {
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "enum": [
+                            "Primary"
+                        ]
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "pstnAssignmentStatus": {
+                "type": "string",
+                "enum": [
+                    "Unassigned",
+                    "UserAssigned",
+                    "VoiceApplicationAssigned"
+                ]
+            },
+            "activationState": {
+                "type": "string",
+                "enum": [
+                    "Activated"
+                ]
+            },
+            "capability": {
+                "type": "array",
+                "items": {
+                    "type": "string"
+                }
+            },
+            "numberSource": {
+                "type": "string",
+                "enum": [
+                    "Online",
+                    "OnPremises"
+                ]
+            },
+            "isoCountryCode": {
+                "oneOf": [
+                    {
+                        "type": "string"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "acquiredDateTime": {
+                "type": "string",
+                "format": "date-time"
+            }
+        },
+        "required": [
+            "telephoneNumber",
+            "numberType",
+            "tenantId",
+            "assignedPstnTargetId",
+            "pstnAssignmentStatus",
+            "activationState",
+            "capability"
+        ]
+    }
+);
+
+json_schema!(
+    /// The `Assignment` component.
+    AssignmentSchema as "Assignment" = {
+        "type": "object",
+        "properties": {
+            "telephoneNumber": {
+                "type": "string",
+                "pattern": "^\\+[1-9][0-9]{7,14}$",
+                "examples": [
+                    "+14255550100"
+                ]
+            },
+            "phoneNumberType": {
+                "type": "string",
+                "enum": [
+                    "CallingPlan",
+                    "DirectRouting",
+                    "OperatorConnect"
+                ],
+                "description": "Matched case-insensitively."
+            },
+            "identity": {
+                "type": "string",
+                "format": "uuid"
+            },
+            "userPrincipalName": {
+                "type": "string"
+            },
+            "accountType": {
+                "type": "string",
+                "enum": [
+                    "user",
+                    "applicationInstance"
+                ]
+            }
+        },
+        "required": [
+            "telephoneNumber",
+            "phoneNumberType",
+            "identity",
+            "userPrincipalName",
+            "accountType"
+        ]
+    }
+);
+
+list_schema!(
+    /// A list of `PhoneNumber`s in the `value` envelope.
+    PhoneNumberListSchema of PhoneNumberSchema
+);

@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use super::extract::{Body, Params};
 use super::reply::{accepted, call_error};
+use super::schemas::{CallSchema, HoldBodySchema, LegLogSchema, PlayBodySchema, PressBodySchema};
+use crate::api_doc::{list_schema, BinarySchema, ErrorSchema, TooLarge, Unauthorized, Unavailable};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -29,6 +31,40 @@ pub(super) fn routes() -> Router<PlatformState> {
         .route("/calls/{callId}/legs/{legId}/log", get(log))
 }
 
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(modifiers(&OptionalHoldBody), paths(list_calls, get_call, press, play, hang_up, recording, log, hold, resume))]
+pub(super) struct Api;
+
+/// The body of a hold may be left out (utoipa marks a typed body required).
+struct OptionalHoldBody;
+
+impl utoipa::Modify for OptionalHoldBody {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        let hold = document
+            .paths
+            .paths
+            .get_mut("/calls/{callId}/legs/{legId}/hold")
+            .and_then(|item| item.post.as_mut())
+            .and_then(|operation| operation.request_body.as_mut());
+        if let Some(body) = hold {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/calls",
+    operation_id = "listCalls",
+    tags = ["calls"],
+    summary = "Live conversations with their legs.",
+    responses(
+        (status = 200, description = "Live calls.", body = inline(CallListSchema)),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn list_calls(_: Admin, State(state): State<PlatformState>) -> Result<Response, ApiError> {
     let view = state
         .calls()
@@ -38,6 +74,23 @@ async fn list_calls(_: Admin, State(state): State<PlatformState>) -> Result<Resp
     Ok(Json(view).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls/{callId}",
+    operation_id = "getCall",
+    tags = ["calls"],
+    summary = "A live or recently ended conversation (the last 100 ended ones are kept).",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId).")
+    ),
+    responses(
+        (status = 200, description = "The call.", body = CallSchema),
+        (status = 400, description = "Malformed id.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call.", body = ErrorSchema),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn get_call(
     _: Admin,
     State(state): State<PlatformState>,
@@ -55,6 +108,27 @@ async fn get_call(
     Ok(Json(view).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/calls/{callId}/legs/{legId}/press",
+    operation_id = "pressOnLeg",
+    tags = ["calls"],
+    summary = "A simulated leg presses keys now.",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    request_body = PressBodySchema,
+    responses(
+        (status = 202, description = "Accepted: it happens now (see the leg's log)."),
+        (status = 400, description = "Malformed id or body, or a bot's leg (only simulated legs are controlled here).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn press(
     _: Admin,
     State(state): State<PlatformState>,
@@ -88,6 +162,27 @@ async fn press(
     Ok(accepted())
 }
 
+#[utoipa::path(
+    post,
+    path = "/calls/{callId}/legs/{legId}/play",
+    operation_id = "playOnLeg",
+    tags = ["calls"],
+    summary = "A simulated leg plays an uploaded WAV into the call now.",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    request_body = PlayBodySchema,
+    responses(
+        (status = 202, description = "Accepted: it happens now (see the leg's log)."),
+        (status = 400, description = "Malformed id or body, or a bot's leg (only simulated legs are controlled here).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn play(
     _: Admin,
     State(state): State<PlatformState>,
@@ -120,6 +215,25 @@ async fn play(
     Ok(accepted())
 }
 
+#[utoipa::path(
+    post,
+    path = "/calls/{callId}/legs/{legId}/hangup",
+    operation_id = "hangUpLeg",
+    tags = ["calls"],
+    summary = "A simulated leg hangs up now (also while ringing or dialling).",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    responses(
+        (status = 202, description = "Accepted: it happens now (see the leg's log)."),
+        (status = 400, description = "Malformed id or body, or a bot's leg (only simulated legs are controlled here).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn hang_up(
     _: Admin,
     State(state): State<PlatformState>,
@@ -140,6 +254,27 @@ async fn hang_up(
 
 /// `POST …/legs/{legId}/hold` with an optional `{"for": "5s"}`: the simulated endpoint puts the
 /// call on hold now (until resumed, or for that long).
+#[utoipa::path(
+    post,
+    path = "/calls/{callId}/legs/{legId}/hold",
+    operation_id = "holdLeg",
+    tags = ["calls"],
+    summary = "A simulated leg puts the call on hold now: it hears nothing and the other side of a two-party call hears hold music, until it resumes (or for `for`).",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    request_body(content = inline(HoldBodySchema), content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted: it happens now (see the leg's log)."),
+        (status = 400, description = "Malformed id or body, or a bot's leg (only simulated legs are controlled here).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn hold(
     _: Admin,
     State(state): State<PlatformState>,
@@ -174,6 +309,25 @@ async fn hold(
 }
 
 /// `POST …/legs/{legId}/resume`: the simulated endpoint takes the call off hold.
+#[utoipa::path(
+    post,
+    path = "/calls/{callId}/legs/{legId}/resume",
+    operation_id = "resumeLeg",
+    tags = ["calls"],
+    summary = "A simulated leg takes the call off hold now (nothing happens if it is not on hold).",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    responses(
+        (status = 202, description = "Accepted: it happens now (see the leg's log)."),
+        (status = 400, description = "Malformed id or body, or a bot's leg (only simulated legs are controlled here).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn resume(
     _: Admin,
     State(state): State<PlatformState>,
@@ -192,6 +346,24 @@ async fn resume(
     Ok(accepted())
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls/{callId}/legs/{legId}/recording",
+    operation_id = "getLegRecording",
+    tags = ["calls"],
+    summary = "What a recording simulated leg heard (16 kHz mono WAV), once it has ended.",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    responses(
+        (status = 200, description = "The recording.", content_type = "audio/wav", body = inline(BinarySchema)),
+        (status = 400, description = "Malformed id.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg, or no recording (yet).", body = ErrorSchema),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn recording(
     _: Admin,
     State(state): State<PlatformState>,
@@ -214,6 +386,24 @@ async fn recording(
     Ok(response)
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls/{callId}/legs/{legId}/log",
+    operation_id = "getLegLog",
+    tags = ["calls"],
+    summary = "A leg's detection log: state changes, what it did, tones and audio it heard, the built-in responder's keys, with times.",
+    params(
+        ("callId" = String, Path, format = "uuid", description = "The conversation id (callChainId)."),
+        ("legId" = String, Path, format = "uuid", description = "A leg of the conversation.")
+    ),
+    responses(
+        (status = 200, description = "The log.", body = LegLogSchema),
+        (status = 400, description = "Malformed id.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn log(
     _: Admin,
     State(state): State<PlatformState>,
@@ -231,3 +421,8 @@ async fn log(
         .map_err(call_error)?;
     Ok(Json(view).into_response())
 }
+
+list_schema!(
+    /// A list of `Call`s in the `value` envelope.
+    CallListSchema of CallSchema
+);

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 use super::extract::Params;
 use super::reply::with_location;
+use super::schemas::MediaSchema;
+use crate::api_doc::{BinarySchema, ErrorSchema, Unauthorized, UrlSchema};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -25,6 +27,11 @@ pub(super) fn routes() -> Router<PlatformState> {
         .route("/media/{mediaId}", get(get_media))
 }
 
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(upload_media, get_media))]
+pub(super) struct Api;
+
 fn media_view(info: &MediaInfo) -> Value {
     json!({
         "id": info.id,
@@ -36,6 +43,31 @@ fn media_view(info: &MediaInfo) -> Value {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/media",
+    operation_id = "uploadMedia",
+    tags = ["simulated phones"],
+    summary = "Upload a WAV file (PCM 8/16/24/32-bit, float, A-law/mu-law; 1-8 channels; 4-192 kHz; at most 10 minutes and 32 MiB) to play in calls.",
+    description = "The body is the file's bytes (any Content-Type). The audio is decoded, downmixed and resampled to 16 kHz mono once; refer to it as its id, `ringside-media:<id>` or `/ringside/v1/media/<id>`.",
+    request_body(content((inline(BinarySchema) = "audio/wav"), (inline(BinarySchema) = "application/octet-stream"))),
+    responses(
+        (
+            status = 201,
+            description = "Stored.",
+            body = MediaSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetMedia" = (operation_id = "getMedia", parameters(("mediaId" = "$response.body#/id")))),
+                ("PlayOnLeg" = (operation_id = "playOnLeg", request_body = json!({"media": "$response.body#/id"}))),
+                ("SetPhoneBehaviour" = (operation_id = "setPhoneBehaviour", request_body = json!({"play": [{"media": "$response.body#/id"}]})))
+            )
+        ),
+        (status = 400, description = "Corrupt, truncated, too long or unsupported WAV (the message says what is wrong), or an empty body.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 413, description = "Larger than 32 MiB.", body = ErrorSchema)
+    )
+)]
 async fn upload_media(
     _: Admin,
     State(state): State<PlatformState>,
@@ -80,6 +112,22 @@ async fn upload_media(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/media/{mediaId}",
+    operation_id = "getMedia",
+    tags = ["simulated phones"],
+    summary = "Facts about an uploaded WAV.",
+    params(
+        ("mediaId" = String, Path, description = "The id returned by uploadMedia.")
+    ),
+    responses(
+        (status = 200, description = "The media.", body = MediaSchema),
+        (status = 400, description = "Malformed path.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "No such media.", body = ErrorSchema)
+    )
+)]
 async fn get_media(
     _: Admin,
     State(state): State<PlatformState>,

@@ -11,6 +11,7 @@ mod live;
 mod media;
 mod phones;
 mod reply;
+mod schemas;
 mod stats;
 
 use axum::Router;
@@ -48,6 +49,17 @@ pub(crate) fn routes() -> Router<PlatformState> {
         .merge(phones::routes())
         .merge(live::routes())
         .merge(stats::routes())
+}
+
+/// This API's part of the OpenAPI document (paths relative to `/ringside/v1`).
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    let mut document = media::Api::openapi();
+    document.merge(phones::Api::openapi());
+    document.merge(live::Api::openapi());
+    document.merge(stats::Api::openapi());
+    document.merge(schemas::Api::openapi());
+    document
 }
 
 #[cfg(test)]

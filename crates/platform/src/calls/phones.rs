@@ -15,6 +15,10 @@ use serde_json::{json, Value};
 
 use super::extract::{resolve, Body, Params};
 use super::reply::{call_error, with_location};
+use super::schemas::{
+    BehaviourResultSchema, BehaviourSchema, DialSchema, MeetingJoinSchema, PlacedCallSchema,
+};
+use crate::api_doc::{ErrorSchema, TooLarge, Unauthorized, Unavailable, UrlSchema};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -30,6 +34,11 @@ pub(super) fn routes() -> Router<PlatformState> {
         .route("/phones/{endpoint}/calls", post(dial))
         .route("/meetings/{meetingId}/join", post(join_meeting))
 }
+
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_behaviour, put_behaviour, delete_behaviour, dial, join_meeting))]
+pub(super) struct Api;
 
 /// The endpoint a behaviour can be set for: a directory user or a number not owned by a bot.
 fn simulated_endpoint(state: &PlatformState, endpoint: &NamedEndpoint) -> Result<(), ApiError> {
@@ -105,6 +114,22 @@ fn behaviour_response(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/phones/{endpoint}/behaviour",
+    operation_id = "getPhoneBehaviour",
+    tags = ["simulated phones"],
+    summary = "How a simulated user or phone number answers (the default when none was set: users answer after 1 s, external numbers after 2 s).",
+    params(
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+    ),
+    responses(
+        (status = 200, description = "The behaviour.", body = BehaviourResultSchema),
+        (status = 400, description = "Not an E.164 number, user id or UPN, or a number owned by a resource account (its calls reach a bot).", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "Unknown user.", body = ErrorSchema)
+    )
+)]
 async fn get_behaviour(
     _: Admin,
     State(state): State<PlatformState>,
@@ -121,6 +146,24 @@ async fn get_behaviour(
     .into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/phones/{endpoint}/behaviour",
+    operation_id = "setPhoneBehaviour",
+    tags = ["simulated phones"],
+    summary = "Set how a simulated user or phone number answers and what it does once connected. Kept in memory: a restart forgets it.",
+    params(
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+    ),
+    request_body = BehaviourSchema,
+    responses(
+        (status = 200, description = "Stored.", body = BehaviourResultSchema),
+        (status = 400, description = "Invalid behaviour (the message names the field, e.g. press[1].at), unknown media, bad endpoint.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "Unknown user.", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge))
+    )
+)]
 async fn put_behaviour(
     _: Admin,
     State(state): State<PlatformState>,
@@ -140,6 +183,22 @@ async fn put_behaviour(
     Ok(Json(behaviour_response(&state, &endpoint, &behaviour, false)).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/phones/{endpoint}/behaviour",
+    operation_id = "deletePhoneBehaviour",
+    tags = ["simulated phones"],
+    summary = "Back to the default behaviour.",
+    params(
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+    ),
+    responses(
+        (status = 204, description = "Removed (or there was none)."),
+        (status = 400, description = "Bad endpoint.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "Unknown user.", body = ErrorSchema)
+    )
+)]
 async fn delete_behaviour(
     _: Admin,
     State(state): State<PlatformState>,
@@ -151,6 +210,42 @@ async fn delete_behaviour(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/phones/{endpoint}/calls",
+    operation_id = "placeSimulatedCall",
+    tags = ["simulated phones"],
+    summary = "A simulated phone or user places a call (e.g. a PSTN caller dialling a resource account's number: the way to test an incoming-call bot).",
+    description = "The caller's timeline runs from the moment the call connects. Until the Graph/ACS doors deliver calls to bots, a bot target is answered by the built-in responder: after 500 ms it plays a short generated announcement, records the keys it hears in its leg's log (toneReceived), then echoes.",
+    params(
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+    ),
+    request_body = DialSchema,
+    responses(
+        (
+            status = 201,
+            description = "Placed.",
+            body = PlacedCallSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetCall" = (operation_id = "getCall", parameters(("callId" = "$response.body#/callId")))),
+                ("PressOnLeg" = (operation_id = "pressOnLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("PlayOnLeg" = (operation_id = "playOnLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("HangUpLeg" = (operation_id = "hangUpLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("HoldLeg" = (operation_id = "holdLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("ResumeLeg" = (operation_id = "resumeLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("GetLegRecording" = (operation_id = "getLegRecording", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("GetLegLog" = (operation_id = "getLegLog", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId"))))
+            )
+        ),
+        (status = 400, description = "Invalid timeline, bad or non-E.164 endpoint, unknown media, a bot's number as caller.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "Unknown user.", body = ErrorSchema),
+        (status = 409, description = "Conflict with the state of the calls (the message says which).", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn dial(
     _: Admin,
     State(state): State<PlatformState>,
@@ -215,6 +310,42 @@ async fn dial(
 
 /// `POST /meetings/{meetingId}/join` `{"participant": user|number, …timeline}`: a simulated user
 /// or phone joins an online meeting (and stays until its timeline hangs up or a live hangup).
+#[utoipa::path(
+    post,
+    path = "/meetings/{meetingId}/join",
+    operation_id = "joinMeeting",
+    tags = ["simulated phones"],
+    summary = "A simulated user or phone joins an online meeting (created with Graph POST /users/{id}/onlineMeetings); bots in the meeting get roster notifications. The body is a timeline (like a dial) plus `participant`.",
+    description = "The participant's timeline (play, press, tone, hold, hangupAfter, record) runs from the moment it joins. The meeting's conversation is opened by the first to join and ends when the last but one participant leaves.",
+    params(
+        ("meetingId" = String, Path, description = "The online meeting's id.")
+    ),
+    request_body = MeetingJoinSchema,
+    responses(
+        (
+            status = 201,
+            description = "Placed.",
+            body = PlacedCallSchema,
+            headers(("Location" = inline(UrlSchema), description = "Absolute URL of the created resource.")),
+            links(
+                ("GetCall" = (operation_id = "getCall", parameters(("callId" = "$response.body#/callId")))),
+                ("PressOnLeg" = (operation_id = "pressOnLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("PlayOnLeg" = (operation_id = "playOnLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("HangUpLeg" = (operation_id = "hangUpLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("HoldLeg" = (operation_id = "holdLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("ResumeLeg" = (operation_id = "resumeLeg", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("GetLegRecording" = (operation_id = "getLegRecording", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId")))),
+                ("GetLegLog" = (operation_id = "getLegLog", parameters(("callId" = "$response.body#/callId"), ("legId" = "$response.body#/legId"))))
+            )
+        ),
+        (status = 400, description = "Invalid timeline, bad or non-E.164 endpoint, unknown media, a bot's number as caller.", body = ErrorSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 404, description = "Unknown user.", body = ErrorSchema),
+        (status = 409, description = "Conflict with the state of the calls (the message says which).", body = ErrorSchema),
+        (status = 413, response = inline(TooLarge)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn join_meeting(
     _: Admin,
     State(state): State<PlatformState>,

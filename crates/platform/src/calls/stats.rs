@@ -9,6 +9,8 @@ use ringside_runtime::Request as RuntimeRequest;
 use serde_json::{json, Value};
 
 use super::reply::call_error;
+use super::schemas::MediaStatsSchema;
+use crate::api_doc::{Unauthorized, Unavailable};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -18,6 +20,11 @@ pub(super) fn routes() -> Router<PlatformState> {
         .route("/stats/media", get(media_stats))
         .route("/stats/media/reset", post(reset_media_stats))
 }
+
+/// This part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(media_stats, reset_media_stats))]
+pub(super) struct Api;
 
 fn micros(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
@@ -60,6 +67,18 @@ fn clock_stats_view(stats: &ringside_media::ClockStats) -> Value {
 
 /// `GET /stats/media`: the media clock's tick lateness (wake − deadline) and work per tick since
 /// start or the last reset, per shard and over all shards.
+#[utoipa::path(
+    get,
+    path = "/stats/media",
+    operation_id = "getMediaStats",
+    tags = ["calls"],
+    summary = "The media clock's figures since start or the last reset: ticks, skipped frames, tick lateness (wake - deadline) and work per tick percentiles, conversations, per shard and overall.",
+    responses(
+        (status = 200, description = "The media clock's figures: durations in microseconds, over all shards and per shard.", body = MediaStatsSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn media_stats(_: Admin, State(state): State<PlatformState>) -> Result<Response, ApiError> {
     let stats = state
         .calls()
@@ -74,6 +93,18 @@ async fn media_stats(_: Admin, State(state): State<PlatformState>) -> Result<Res
 
 /// `POST /stats/media/reset`: the figures so far, then clears the tick counts and histograms (a
 /// benchmark calls it after its warm-up).
+#[utoipa::path(
+    post,
+    path = "/stats/media/reset",
+    operation_id = "resetMediaStats",
+    tags = ["calls"],
+    summary = "Returns the media clock's figures so far, then clears its tick counts and histograms (CPU times keep counting). Benchmarks call it after their warm-up.",
+    responses(
+        (status = 200, description = "The media clock's figures: durations in microseconds, over all shards and per shard.", body = MediaStatsSchema),
+        (status = 401, response = inline(Unauthorized)),
+        (status = 503, response = inline(Unavailable))
+    )
+)]
 async fn reset_media_stats(
     _: Admin,
     State(state): State<PlatformState>,
