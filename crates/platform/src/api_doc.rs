@@ -180,6 +180,10 @@ error_response!(
     /// 503 when the call runtime has stopped.
     Unavailable = "The call runtime has stopped."
 );
+error_response!(
+    /// 429 (with `Retry-After`) when the call runtime's request queue is full.
+    Busy = "The call runtime's request queue is full; retry after the Retry-After header's seconds."
+);
 
 // ----- field schemas the request bodies share (`#[schema(schema_with = …)]`) -----
 

@@ -13,7 +13,9 @@ use serde_json::Value;
 use super::extract::{Body, Params};
 use super::reply::{accepted, call_error};
 use super::schemas::{CallSchema, HoldBodySchema, LegLogSchema, PlayBodySchema, PressBodySchema};
-use crate::api_doc::{list_schema, BinarySchema, ErrorSchema, TooLarge, Unauthorized, Unavailable};
+use crate::api_doc::{
+    list_schema, BinarySchema, Busy, ErrorSchema, TooLarge, Unauthorized, Unavailable,
+};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -62,6 +64,7 @@ impl utoipa::Modify for OptionalHoldBody {
     responses(
         (status = 200, description = "Live calls.", body = inline(CallListSchema)),
         (status = 401, response = inline(Unauthorized)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -88,6 +91,7 @@ async fn list_calls(_: Admin, State(state): State<PlatformState>) -> Result<Resp
         (status = 400, description = "Malformed id.", body = ErrorSchema),
         (status = 401, response = inline(Unauthorized)),
         (status = 404, description = "No such call.", body = ErrorSchema),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -126,6 +130,7 @@ async fn get_call(
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
         (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
         (status = 413, response = inline(TooLarge)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -180,6 +185,7 @@ async fn press(
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
         (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
         (status = 413, response = inline(TooLarge)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -231,6 +237,7 @@ async fn play(
         (status = 401, response = inline(Unauthorized)),
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
         (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -272,6 +279,7 @@ async fn hang_up(
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
         (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
         (status = 413, response = inline(TooLarge)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -325,6 +333,7 @@ async fn hold(
         (status = 401, response = inline(Unauthorized)),
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
         (status = 409, description = "The leg is not connected yet, or has ended.", body = ErrorSchema),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -361,6 +370,7 @@ async fn resume(
         (status = 400, description = "Malformed id.", body = ErrorSchema),
         (status = 401, response = inline(Unauthorized)),
         (status = 404, description = "No such call or leg, or no recording (yet).", body = ErrorSchema),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -401,6 +411,7 @@ async fn recording(
         (status = 400, description = "Malformed id.", body = ErrorSchema),
         (status = 401, response = inline(Unauthorized)),
         (status = 404, description = "No such call or leg.", body = ErrorSchema),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]

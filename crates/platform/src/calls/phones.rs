@@ -18,7 +18,7 @@ use super::reply::{call_error, with_location};
 use super::schemas::{
     BehaviourResultSchema, BehaviourSchema, DialSchema, MeetingJoinSchema, PlacedCallSchema,
 };
-use crate::api_doc::{ErrorSchema, TooLarge, Unauthorized, Unavailable, UrlSchema};
+use crate::api_doc::{Busy, ErrorSchema, TooLarge, Unauthorized, Unavailable, UrlSchema};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -243,6 +243,7 @@ async fn delete_behaviour(
         (status = 404, description = "Unknown user.", body = ErrorSchema),
         (status = 409, description = "Conflict with the state of the calls (the message says which).", body = ErrorSchema),
         (status = 413, response = inline(TooLarge)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -343,6 +344,7 @@ async fn dial(
         (status = 404, description = "Unknown user.", body = ErrorSchema),
         (status = 409, description = "Conflict with the state of the calls (the message says which).", body = ErrorSchema),
         (status = 413, response = inline(TooLarge)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]

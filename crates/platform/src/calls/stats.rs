@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::reply::call_error;
 use super::schemas::MediaStatsSchema;
-use crate::api_doc::{Unauthorized, Unavailable};
+use crate::api_doc::{Busy, Unauthorized, Unavailable};
 use crate::state::{Admin, PlatformState};
 use ringside_http::ApiError;
 
@@ -76,6 +76,7 @@ fn clock_stats_view(stats: &ringside_media::ClockStats) -> Value {
     responses(
         (status = 200, description = "The media clock's figures: durations in microseconds, over all shards and per shard.", body = MediaStatsSchema),
         (status = 401, response = inline(Unauthorized)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
@@ -102,6 +103,7 @@ async fn media_stats(_: Admin, State(state): State<PlatformState>) -> Result<Res
     responses(
         (status = 200, description = "The media clock's figures: durations in microseconds, over all shards and per shard.", body = MediaStatsSchema),
         (status = 401, response = inline(Unauthorized)),
+        (status = 429, response = inline(Busy)),
         (status = 503, response = inline(Unavailable))
     )
 )]
