@@ -19,8 +19,12 @@
 //! api-version, repeatability); handlers get the caller as an [`auth::AcsCaller`] request extension
 //! and the body already buffered.
 //!
-//! - [`calls`]: the call-connection table (IncomingCall delivery, CloudEvent callbacks) and
-//!   [`routes`]: the operations.
+//! - [`calls`]: the call-connection table (IncomingCall delivery, CloudEvent callbacks);
+//!   [`routes`]: the operations (setup, the connection, media, participants), which, like
+//!   [`recording`], read requests and answer errors through [`request`]; [`media_streaming`]:
+//!   streaming options and state; [`wire`]: small wire values (serverCallId, tone names, …) every
+//!   module may use. Imports go one way: `routes` and `recording` → `request` → `calls` →
+//!   `media_streaming`, `wire`.
 //!
 //! # Adding an operation
 //! axum's router cannot match a parameter followed by a `:action` suffix in one segment, so
@@ -41,9 +45,11 @@ pub(crate) mod media_streaming;
 pub(crate) mod recording;
 pub(crate) mod recording_writer;
 pub(crate) mod repeat;
+pub(crate) mod request;
 mod routes;
 pub(crate) mod storage;
 pub mod stream_wire;
+pub(crate) mod wire;
 
 pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};
 pub use incoming::topic;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ringside_engine::LegId;
+use ringside_engine::{ConversationId, LegId};
 
 use serde_json::{json, Value};
 
@@ -15,7 +15,7 @@ use ringside_runtime::streaming::{
     StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, StreamSpec,
 };
 
-use super::calls::{result, AcsCall};
+use crate::wire::result;
 
 /// `mediaStreamingOptions` as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,16 @@ pub(crate) struct StreamingOptions {
     pub(crate) bidirectional: bool,
     pub(crate) dtmf: bool,
     pub(crate) start: bool,
+}
+
+/// Where a connection's stream belongs: its conversation and leg, and the ACS resource and tenant
+/// its upgrade request's token names.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamAt {
+    pub(crate) conversation: ConversationId,
+    pub(crate) leg: LegId,
+    pub(crate) resource: String,
+    pub(crate) tenant: String,
 }
 
 /// A connection's streaming state.
@@ -131,70 +141,67 @@ impl AcsMedia {
         AcsMedia { streams, signer }
     }
 
-    /// Starts the call's stream with its options, naming participant legs by rawId; the message
-    /// says why not.
+    /// Starts the connection's stream with its options, naming participant legs by rawId; the
+    /// message says why not.
     pub(crate) fn start(
         &self,
-        call: &mut AcsCall,
+        streaming: &mut CallStreaming,
+        at: StreamAt,
         participants: HashMap<LegId, String>,
     ) -> Result<(), String> {
-        let options = call
-            .streaming
+        let options = streaming
             .options
             .clone()
             .ok_or("The call has no mediaStreamingOptions.")?;
-        if call.streaming.stream.is_some() {
+        if streaming.stream.is_some() {
             return Err("Media streaming is already started.".into());
         }
         let spec = StreamSpec {
-            conversation: call.conversation,
-            leg: call.id,
+            conversation: at.conversation,
+            leg: at.leg,
             url: options.url,
             codec: std::sync::Arc::new(super::stream_wire::AcsCodec {
-                subscription_id: call.id.to_string(),
+                subscription_id: at.leg.to_string(),
             }),
             channel: options.channel,
             rate: options.rate,
             bidirectional: options.bidirectional,
-            bearer: self
-                .signer
-                .token(&call.resource.to_string(), &call.tenant.to_string())
-                .ok(),
+            bearer: self.signer.token(&at.resource, &at.tenant).ok(),
             headers: vec![
                 (
                     "x-ms-call-correlation-id".into(),
-                    call.conversation.to_string(),
+                    at.conversation.to_string(),
                 ),
-                ("x-ms-call-connection-id".into(), call.id.to_string()),
+                ("x-ms-call-connection-id".into(), at.leg.to_string()),
             ],
             participants,
             owner: super::OWNER,
         };
         let id = self.streams.start(spec).map_err(|e| e.to_string())?;
-        call.streaming.stream = Some(id);
+        streaming.stream = Some(id);
         Ok(())
     }
 
-    /// Stops the call's stream; `false` when none is running.
-    pub(crate) fn stop(&self, call: &AcsCall, reason: &str) -> bool {
-        match call.streaming.stream {
+    /// Stops the connection's stream; `false` when none is running.
+    pub(crate) fn stop(&self, streaming: &CallStreaming, reason: &str) -> bool {
+        match streaming.stream {
             Some(id) => self.streams.stop(id, reason),
             None => false,
         }
     }
 
     /// Names participant legs (rawIds) for the call's unmixed frames (after a roster change).
-    pub(crate) fn name_participants(&self, call: &AcsCall, names: &[(LegId, String)]) {
-        if let Some(id) = call.streaming.stream {
+    pub(crate) fn name_participants(&self, streaming: &CallStreaming, names: &[(LegId, String)]) {
+        if let Some(id) = streaming.stream {
             for (leg, name) in names {
                 self.streams.name_participant(id, *leg, name.clone());
             }
         }
     }
 
-    /// A key press for the call's stream (when it asked for DTMF).
-    pub(crate) fn dtmf(&self, call: &AcsCall, tone: char) {
-        if let (Some(id), Some(options)) = (call.streaming.stream, &call.streaming.options) {
+    /// A key press for the connection's stream (when it asked for DTMF).
+    pub(crate) fn dtmf(&self, streaming: &CallStreaming, tone: char) {
+        if let (Some(id), Some(options)) = (streaming.stream, &streaming.options) {
             if options.dtmf {
                 self.streams.dtmf(id, tone);
             }
@@ -202,16 +209,19 @@ impl AcsMedia {
     }
 }
 
-/// The callback a stream event becomes (event type and data), updating the call's state; `None`
-/// for an event about a stream the call no longer has.
-pub(crate) fn render(call: &mut AcsCall, event: &StreamEvent) -> Option<(&'static str, Value)> {
-    if call.streaming.stream != Some(event.stream) {
+/// The callback a stream event becomes (event type and data), updating the connection's
+/// streaming state; `None` for an event about a stream the connection no longer has.
+pub(crate) fn render(
+    streaming: &mut CallStreaming,
+    event: &StreamEvent,
+) -> Option<(&'static str, Value)> {
+    if streaming.stream != Some(event.stream) {
         return None;
     }
-    let context = call.streaming.context.take();
+    let context = streaming.context.take();
     let (kind, status, details, info) = match &event.kind {
         StreamEventKind::Connected => {
-            call.streaming.active = true;
+            streaming.active = true;
             (
                 "MediaStreamingStarted",
                 "mediaStreamingStarted",
@@ -220,8 +230,8 @@ pub(crate) fn render(call: &mut AcsCall, event: &StreamEvent) -> Option<(&'stati
             )
         }
         StreamEventKind::Stopped { .. } => {
-            call.streaming.active = false;
-            call.streaming.stream = None;
+            streaming.active = false;
+            streaming.stream = None;
             (
                 "MediaStreamingStopped",
                 "mediaStreamingStopped",
@@ -230,13 +240,13 @@ pub(crate) fn render(call: &mut AcsCall, event: &StreamEvent) -> Option<(&'stati
             )
         }
         StreamEventKind::Failed { reason, .. } => {
-            let details = if call.streaming.active {
+            let details = if streaming.active {
                 "streamConnectionInterrupted"
             } else {
                 "initialWebSocketConnectionFailed"
             };
-            call.streaming.active = false;
-            call.streaming.stream = None;
+            streaming.active = false;
+            streaming.stream = None;
             (
                 "MediaStreamingFailed",
                 "mediaStreamingFailed",

@@ -1,0 +1,300 @@
+//! Engine events rendered as Call Automation callbacks (digest §4) for the connections they
+//! concern: CallConnected/CallDisconnected, ParticipantsUpdated, the completion events of play,
+//! recognize, DTMF, add/remove/cancel-add and hold, continuous DTMF tones, and transfer results.
+
+use ringside_engine::{Event, LegId, LegState, OperationId, OperationKind, Outcome, Participant};
+use ringside_model::Tone;
+use serde_json::{json, Value};
+
+use super::{AcsCalls, PendingOp, ENDED_KEPT};
+use crate::incoming::identifier;
+use crate::wire::{result, tone_name};
+use ringside_runtime::door::DoorEnv;
+
+impl AcsCalls {
+    /// Renders an engine event for the connections it concerns; `true` when one did.
+    pub(super) fn render_event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        match event {
+            Event::LegStateChanged { leg, state, .. } => self.leg_state_changed(env, *leg, *state),
+            Event::RosterChanged {
+                conversation,
+                sequence,
+                participants,
+            } => self.roster_changed(*conversation, *sequence, participants),
+            Event::OperationCompleted {
+                leg,
+                operation,
+                kind,
+                outcome,
+                tones,
+                ..
+            } => self.operation_completed(*leg, *operation, *kind, *outcome, tones),
+            Event::ToneReceived {
+                leg,
+                tone,
+                sequence_id,
+                ..
+            } => {
+                let Some(call) = self.calls.get(leg) else {
+                    return false;
+                };
+                if call.continuous_dtmf {
+                    self.callback(
+                        *leg,
+                        "ContinuousDtmfRecognitionToneReceived",
+                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "resultInformation": result(200, 0, "")}),
+                        None,
+                    );
+                }
+                true
+            }
+            Event::TransferAccepted {
+                leg,
+                operation,
+                target,
+                transferee,
+                ..
+            } => self.transfer_accepted(env, *leg, *operation, *target, *transferee),
+            Event::TransferFailed {
+                leg,
+                operation,
+                cause,
+                ..
+            } => {
+                let Some(call) = self.calls.get_mut(leg) else {
+                    return false;
+                };
+                let op = call.ops.remove(operation);
+                let (code, sub, message) = crate::codes::end_reason(*cause);
+                let data = json!({
+                    "operationContext": op.as_ref().map(|o| o.context.clone()),
+                    "resultInformation": result(code, sub, message),
+                });
+                let callback = op.and_then(|o| o.callback);
+                self.callback(*leg, "CallTransferFailed", data, callback.as_deref());
+                true
+            }
+            _ => event_leg(event).is_some_and(|leg| self.calls.contains_key(&leg)),
+        }
+    }
+
+    /// CallConnected (once) and CallDisconnected; ended connections are kept for a while.
+    fn leg_state_changed(&mut self, env: &DoorEnv<'_>, leg: LegId, state: LegState) -> bool {
+        if state.is_terminated() {
+            self.offers.remove(&leg);
+        }
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return false;
+        };
+        call.state = state;
+        match state {
+            LegState::Established if !call.connected => {
+                call.connected = true;
+                let context = call.setup_context.clone();
+                self.callback(
+                    leg,
+                    "CallConnected",
+                    json!({"operationContext": context, "resultInformation": result(200, 0, "")}),
+                    None,
+                );
+                self.auto_start_streaming(env, leg);
+            }
+            LegState::Terminated(reason) => {
+                if let (Some(media), Some(call)) = (&self.media, self.calls.get(&leg)) {
+                    media.stop(&call.streaming, "callEnded");
+                }
+                let (code, sub, message) = crate::codes::end_reason(reason);
+                self.callback(
+                    leg,
+                    "CallDisconnected",
+                    json!({"resultInformation": result(code, sub, message)}),
+                    None,
+                );
+                self.forget_ended(leg);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Remembers an ended connection, forgetting the oldest beyond [`ENDED_KEPT`].
+    fn forget_ended(&mut self, leg: LegId) {
+        self.ended.push_back(leg);
+        while self.ended.len() > ENDED_KEPT {
+            let Some(old) = self.ended.pop_front() else {
+                break;
+            };
+            let Some(call) = self.calls.remove(&old) else {
+                continue;
+            };
+            if let Some(v) = self.by_conversation.get_mut(&call.conversation) {
+                v.retain(|l| *l != old);
+                if v.is_empty() {
+                    self.by_conversation.remove(&call.conversation);
+                }
+            }
+        }
+    }
+
+    /// ParticipantsUpdated to every connected connection of the conversation (streams and
+    /// recordings learn the participants' names too).
+    fn roster_changed(
+        &mut self,
+        conversation: ringside_engine::ConversationId,
+        sequence: u64,
+        participants: &[Participant],
+    ) -> bool {
+        let legs = self.in_conversation(conversation);
+        self.recording_roster(conversation, participants);
+        if let Some(media) = &self.media {
+            let names = self.raw_names(participants);
+            for leg in &legs {
+                if let Some(call) = self.calls.get(leg) {
+                    media.name_participants(&call.streaming, &names);
+                }
+            }
+        }
+        let mut any = false;
+        for leg in legs {
+            if self
+                .calls
+                .get(&leg)
+                .is_some_and(|c| c.connected && !c.state.is_terminated())
+            {
+                any = true;
+                // The connection's own leg is not a participant of it (as in the participants
+                // list).
+                let others: Vec<Participant> = participants
+                    .iter()
+                    .filter(|p| p.leg != leg)
+                    .cloned()
+                    .collect();
+                self.callback(
+                    leg,
+                    "ParticipantsUpdated",
+                    json!({"sequenceNumber": sequence, "participants": self.render_participants(&others)}),
+                    None,
+                );
+            }
+        }
+        any
+    }
+
+    /// The completion event of an operation the app started, to its callback.
+    fn operation_completed(
+        &mut self,
+        leg: LegId,
+        operation: OperationId,
+        kind: OperationKind,
+        outcome: Outcome,
+        tones: &[Tone],
+    ) -> bool {
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return false;
+        };
+        let Some(op) = call.ops.remove(&operation) else {
+            return true;
+        };
+        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op) {
+            let callback = op.callback.clone();
+            self.callback(leg, event_type, data, callback.as_deref());
+        }
+        true
+    }
+
+    /// CallTransferAccepted, naming the target and the transferee.
+    fn transfer_accepted(
+        &mut self,
+        env: &DoorEnv<'_>,
+        leg: LegId,
+        operation: OperationId,
+        target: LegId,
+        transferee: Option<LegId>,
+    ) -> bool {
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return false;
+        };
+        let op = call.ops.remove(&operation);
+        let identify = |id: Option<LegId>| -> Value {
+            id.and_then(|l| env.engine.leg(l))
+                .map(|info| identifier(&info.party))
+                .unwrap_or(Value::Null)
+        };
+        let data = json!({
+            "operationContext": op.as_ref().map(|o| o.context.clone()),
+            "resultInformation": result(200, 7015, "The transfer completed successfully."),
+            "transferTarget": identify(Some(target)),
+            "transferee": identify(transferee),
+        });
+        let callback = op.and_then(|o| o.callback);
+        self.callback(leg, "CallTransferAccepted", data, callback.as_deref());
+        true
+    }
+}
+
+/// The event type and data an operation's outcome becomes; `None` when ACS sends none.
+fn operation_event(
+    kind: OperationKind,
+    outcome: Outcome,
+    tones: &[Tone],
+    op: &PendingOp,
+) -> Option<(&'static str, Value)> {
+    let (code, sub, message) = crate::codes::outcome(outcome);
+    let info = result(code, sub, message);
+    let ok = matches!(
+        outcome,
+        Outcome::Success
+            | Outcome::RecognizeMaxTones
+            | Outcome::RecognizeStopTone
+            | Outcome::RecognizeInterToneTimeout
+    ) && !(kind == OperationKind::Recognize && tones.is_empty());
+    let cancelled = matches!(outcome, Outcome::Cancelled);
+    let base = json!({"operationContext": op.context, "resultInformation": info});
+    let with = |mut v: Value, key: &str, extra: Value| {
+        v[key] = extra;
+        v
+    };
+    let participant = || op.participant.clone().unwrap_or(Value::Null);
+    let pick = |yes: &'static str, no: &'static str| if ok { yes } else { no };
+    Some(match kind {
+        OperationKind::PlayPrompt if ok => ("PlayCompleted", base),
+        OperationKind::PlayPrompt if cancelled => ("PlayCanceled", base),
+        OperationKind::PlayPrompt => ("PlayFailed", with(base, "failedPlaySourceIndex", json!(0))),
+        OperationKind::Recognize if ok => {
+            let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
+            let mut data = with(base, "recognitionType", json!("dtmf"));
+            data["dtmfResult"] = json!({"tones": names});
+            ("RecognizeCompleted", data)
+        }
+        OperationKind::Recognize if cancelled => ("RecognizeCanceled", base),
+        OperationKind::Recognize => ("RecognizeFailed", base),
+        OperationKind::SendDtmf => (pick("SendDtmfTonesCompleted", "SendDtmfTonesFailed"), base),
+        OperationKind::AddParticipants => (
+            pick("AddParticipantSucceeded", "AddParticipantFailed"),
+            with(base, "participant", participant()),
+        ),
+        OperationKind::RemoveParticipant => (
+            pick("RemoveParticipantSucceeded", "RemoveParticipantFailed"),
+            with(base, "participant", participant()),
+        ),
+        OperationKind::CancelAddParticipants => (
+            pick(
+                "CancelAddParticipantSucceeded",
+                "CancelAddParticipantFailed",
+            ),
+            with(base, "invitationId", participant()),
+        ),
+        OperationKind::UnsubscribeFromTone => ("ContinuousDtmfRecognitionStopped", base),
+        OperationKind::Hold | OperationKind::Unhold if !ok => ("HoldFailed", base),
+        _ => return None,
+    })
+}
+
+fn event_leg(event: &Event) -> Option<LegId> {
+    match event {
+        Event::ParticipantAdded { leg, .. }
+        | Event::ParticipantAddFailed { leg, .. }
+        | Event::ParticipantRemoved { leg, .. } => Some(*leg),
+        _ => None,
+    }
+}

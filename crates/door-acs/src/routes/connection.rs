@@ -1,0 +1,116 @@
+//! The call connection: `GET` (CallConnectionProperties), hang up (`DELETE`, 204), `:terminate`
+//! (204, for everyone) and `:transferToParticipant` (202).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use ringside_engine::{Command, Target};
+use serde_json::{json, Map, Value};
+
+use super::parties::party;
+use super::{engine_error, participant_leg, pending, remember, Connection};
+use crate::auth::AcsCaller;
+use crate::error::AcsError;
+use crate::request::{connection_id, field, invalid, live, run, Result};
+use crate::AcsState;
+
+/// `GET /calling/callConnections/{id}`.
+pub(super) async fn get_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    Path(segment): Path<String>,
+) -> Result<Response> {
+    if segment.contains(':') {
+        return Err(AcsError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "8520",
+            "Actions are POSTed.",
+        ));
+    }
+    let id = connection_id(&segment)?;
+    let value = run(&state, move |ctx| {
+        Ok(live(ctx, caller.resource, id)?.properties())
+    })
+    .await?;
+    Ok((StatusCode::OK, Json(value)).into_response())
+}
+
+/// `DELETE /calling/callConnections/{id}`: the bot leaves; 204.
+pub(super) async fn hang_up(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    Path(segment): Path<String>,
+) -> Result<Response> {
+    let id = connection_id(&segment)?;
+    run(&state, move |ctx| {
+        live(ctx, caller.resource, id)?;
+        ctx.command(Command::HangUp { leg: id })
+            .map_err(engine_error)?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `:terminate`: the call ends for everyone; 204.
+pub(super) async fn terminate(at: Connection) -> Result<Response> {
+    let Connection {
+        state,
+        resource,
+        id,
+        ..
+    } = at;
+    run(&state, move |ctx| {
+        live(ctx, resource, id)?;
+        ctx.command(Command::Terminate { leg: id })
+            .map_err(engine_error)?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `:transferToParticipant`: 202 `{operationContext}`.
+pub(super) async fn transfer(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+    let Connection {
+        state,
+        resource,
+        tenant,
+        id,
+    } = at;
+    let target = party(
+        &state,
+        tenant,
+        field(map, "targetParticipant").ok_or_else(|| invalid("targetParticipant is required."))?,
+    )?;
+    let transferee = match field(map, "transferee") {
+        Some(v) => Some(party(&state, tenant, v)?),
+        None => None,
+    };
+    let op = pending(map, None)?;
+    let context = op.context.clone();
+    run(&state, move |ctx| {
+        let call = live(ctx, resource, id)?.clone();
+        let transferee = match transferee {
+            Some(p) => Some(participant_leg(ctx, &call, &p)?),
+            None => None,
+        };
+        let ack = ctx
+            .command(Command::Transfer {
+                leg: id,
+                target: Target::party(target),
+                transferee,
+                client_context: op.context.clone(),
+            })
+            .map_err(engine_error)?;
+        remember(ctx, id, &ack, op);
+        Ok(())
+    })
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"operationContext": context})),
+    )
+        .into_response())
+}

@@ -1,0 +1,229 @@
+//! The Call Automation operations (digest §2): call setup (`createCall`, `:answer`, `:reject`,
+//! `:redirect`, `:connect`: [`setup`]), the call connection (get, hang up, `:terminate`,
+//! `:transferToParticipant`: [`connection`]), participants (list, get, `:add`, `:remove`, `:mute`,
+//! `:cancelAddParticipant`: [`participants`]) and call media (`:play`,
+//! `:cancelAllMediaOperations`, `:recognize` for DTMF, continuous DTMF, `:sendDtmfTones`,
+//! `:hold`/`:unhold`, media streaming: [`media`]). Each answers with exactly the success status
+//! the SDKs expect and errors in the ACS envelope with the subcode as `code` (404 `8522` unknown
+//! call, 400 `8523` invalid argument, 400 `8501` not valid in this state, 409 `8519` conflict,
+//! 405 `8520` not implemented).
+//!
+//! Media streaming: `mediaStreamingOptions` on create/answer/connect and `:startMediaStreaming`/
+//! `:stopMediaStreaming` (202) run through `media_streaming.rs` and the streaming service.
+//!
+//! Not implemented (405 `8520`, saying so): transcription — no speech engine is attached to ACS
+//! calls yet; text/SSML play sources and
+//! speech/choice recognition — no TTS or speech engine. `moveHere` likewise.
+
+mod connection;
+mod media;
+mod participants;
+mod parties;
+mod setup;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use ringside_engine::{Ack, EngineError, LegId};
+use ringside_model::{AcsResourceId, Party, TenantId};
+use serde_json::{Map, Value};
+
+use crate::auth::AcsCaller;
+use crate::calls::{AcsCall, AcsCalls, PendingOp};
+use crate::error::AcsError;
+use crate::request::{
+    body, connection_id, invalid, not_found, not_implemented, optional_callback, string, Result,
+};
+use crate::AcsState;
+use ringside_runtime::door::DoorCtx;
+
+/// The routes (behind the door's guard).
+pub(crate) fn routes() -> Router<AcsState> {
+    Router::new()
+        .route("/calling/callConnections", post(setup::create_call))
+        .route("/calling/callConnections:answer", post(setup::answer_call))
+        .route("/calling/callConnections:reject", post(setup::reject_call))
+        .route(
+            "/calling/callConnections:redirect",
+            post(setup::redirect_call),
+        )
+        .route(
+            "/calling/callConnections:connect",
+            post(setup::connect_call),
+        )
+        .route(
+            "/calling/callConnections/{segment}",
+            get(connection::get_call)
+                .delete(connection::hang_up)
+                .post(connection_action),
+        )
+        .route(
+            "/calling/callConnections/{id}/{segment}",
+            get(participants::list_participants).post(participants_action),
+        )
+        .route(
+            "/calling/callConnections/{id}/participants/{raw}",
+            get(participants::get_participant),
+        )
+}
+
+/// The connection an action is for, with the caller's resource and its tenant.
+pub(super) struct Connection {
+    state: AcsState,
+    resource: AcsResourceId,
+    tenant: TenantId,
+    id: LegId,
+}
+
+/// `POST /calling/callConnections/{id}:<action>`.
+async fn connection_action(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    Path(segment): Path<String>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let (id, action) = segment.split_once(':').ok_or_else(|| {
+        AcsError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "8520",
+            "POST needs an action (…/{callConnectionId}:<action>).",
+        )
+    })?;
+    let id = connection_id(id)?;
+    let map = body(&bytes)?;
+    let tenant = resource_tenant(&state, caller.resource)?;
+    let at = Connection {
+        state,
+        resource: caller.resource,
+        tenant,
+        id,
+    };
+    match action {
+        "terminate" => connection::terminate(at).await,
+        "transferToParticipant" => connection::transfer(at, &map).await,
+        "play" => media::play(at, &map).await,
+        "cancelAllMediaOperations" => media::cancel_all(at).await,
+        "recognize" => media::recognize(at, &map).await,
+        "startContinuousDtmfRecognition" => media::continuous_dtmf(at, &map, true).await,
+        "stopContinuousDtmfRecognition" => media::continuous_dtmf(at, &map, false).await,
+        "sendDtmfTones" => media::send_dtmf(at, &map).await,
+        "hold" => media::hold(at, &map, true).await,
+        "unhold" => media::hold(at, &map, false).await,
+        "startMediaStreaming" => media::streaming(at, &map, true).await,
+        "stopMediaStreaming" => media::streaming(at, &map, false).await,
+        "startTranscription" | "stopTranscription" | "updateTranscription" => Err(not_implemented(
+            "Transcription (no speech engine is configured)",
+        )),
+        other => Err(AcsError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperation",
+            format!("'{other}' is not a call connection action."),
+        )),
+    }
+}
+
+/// `POST /calling/callConnections/{id}/participants:<action>`.
+async fn participants_action(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    Path((id, segment)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let Some(action) = segment.strip_prefix("participants:") else {
+        return Err(AcsError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperation",
+            format!("'{segment}' is not a participants action."),
+        ));
+    };
+    let id = connection_id(&id)?;
+    let map = body(&bytes)?;
+    let tenant = resource_tenant(&state, caller.resource)?;
+    let at = Connection {
+        state,
+        resource: caller.resource,
+        tenant,
+        id,
+    };
+    match action {
+        "add" => participants::add(at, &map).await,
+        "remove" => participants::remove(at, &map).await,
+        "mute" => participants::mute(at, &map).await,
+        "cancelAddParticipant" => participants::cancel_add(at, &map).await,
+        "moveHere" => Err(not_implemented("Moving participants between calls")),
+        other => Err(AcsError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperation",
+            format!("'{other}' is not a participants action."),
+        )),
+    }
+}
+
+/// An engine refusal in the ACS envelope.
+fn engine_error(error: EngineError) -> AcsError {
+    let message = error.to_string();
+    match error {
+        EngineError::UnknownConversation(_)
+        | EngineError::UnknownLeg(_)
+        | EngineError::UnknownOperation(_)
+        | EngineError::LegTerminated(_) => not_found(),
+        EngineError::InvalidState { .. } => AcsError::new(
+            StatusCode::BAD_REQUEST,
+            "8501",
+            format!("Action is not valid in the current call state: {message}."),
+        ),
+        EngineError::Conflict(_) => AcsError::new(StatusCode::CONFLICT, "8519", message),
+        EngineError::NotSupported(_) => {
+            AcsError::new(StatusCode::METHOD_NOT_ALLOWED, "8520", message)
+        }
+        EngineError::InvalidArgument(_)
+        | EngineError::WrongEndpoint { .. }
+        | EngineError::NotInConversation { .. } => invalid(message),
+    }
+}
+
+/// The tenant of the caller's ACS resource.
+fn resource_tenant(state: &AcsState, resource: AcsResourceId) -> Result<TenantId> {
+    state
+        .directory()
+        .read(|d| d.acs_resource(resource).map(|r| r.tenant))
+        .ok_or_else(|| AcsError::unauthorized("The ACS resource no longer exists."))
+}
+
+/// Keeps an operation's context and callback for its events.
+fn remember(ctx: &mut DoorCtx<'_, AcsCalls>, leg: LegId, ack: &Ack, op: PendingOp) {
+    if let Some(operation) = ack.operation() {
+        if let Some(call) = ctx.door().calls.get_mut(&leg) {
+            call.ops.insert(operation.id, op);
+        }
+    }
+}
+
+/// `operationContext` and `operationCallbackUri` of an operation (and the participant its events
+/// name).
+fn pending(map: &Map<String, Value>, participant: Option<Value>) -> Result<PendingOp> {
+    Ok(PendingOp {
+        context: string(map, "operationContext")?.unwrap_or_default(),
+        callback: optional_callback(map, "operationCallbackUri")?,
+        participant,
+    })
+}
+
+/// The participant leg an identifier names in the connection's conversation.
+fn participant_leg(ctx: &DoorCtx<'_, AcsCalls>, call: &AcsCall, who: &Party) -> Result<LegId> {
+    ctx.participants(call.conversation)
+        .map_err(engine_error)?
+        .into_iter()
+        .find(|p| &p.party == who && p.leg != call.id)
+        .map(|p| p.leg)
+        .ok_or_else(|| {
+            AcsError::new(
+                StatusCode::NOT_FOUND,
+                "8522",
+                "The participant is not in the call.",
+            )
+        })
+}

@@ -1,0 +1,407 @@
+//! Call setup: `POST /calling/callConnections` (createCall, 201), `:answer` (200), `:reject` and
+//! `:redirect` (204) of an offered call named by its `incomingCallContext`, and `:connect` (200)
+//! to a call named by its `serverCallId`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use ringside_engine::{Ack, BotIdentity, Command, LegId, LegState, RejectReason, Target};
+use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, Party, TenantId, E164};
+use serde_json::{Map, Value};
+
+use super::parties::party;
+use super::{engine_error, resource_tenant};
+use crate::auth::AcsCaller;
+use crate::calls::{AcsCall, AcsCalls};
+use crate::error::AcsError;
+use crate::incoming::identifier;
+use crate::media_streaming::{CallStreaming, StreamingOptions};
+use crate::request::{
+    body, callback_uri, connection_id, field, invalid, not_found, not_implemented, required, run,
+    string, Result,
+};
+use crate::wire::conversation_of;
+use crate::AcsState;
+use ringside_runtime::door::DoorCtx;
+
+/// `mediaStreamingOptions`, if given (400 when invalid).
+fn media_streaming_options(map: &Map<String, Value>) -> Result<Option<StreamingOptions>> {
+    match field(map, "mediaStreamingOptions") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => crate::media_streaming::parse_options(value)
+            .map(Some)
+            .map_err(invalid),
+    }
+}
+
+/// Streaming state of a new connection with these options.
+fn streaming(options: Option<StreamingOptions>) -> CallStreaming {
+    CallStreaming {
+        options,
+        ..Default::default()
+    }
+}
+
+/// The bot a call is placed for: the resource account, else the ACS resource itself.
+fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> BotIdentity {
+    BotIdentity {
+        app: instance.map_or(AppId(resource.guid()), |(_, app)| app),
+        instance: instance.map(|(i, _)| i),
+        keep_alive: false,
+    }
+}
+
+/// `POST /calling/callConnections`: 201 CallConnectionProperties.
+pub(super) async fn create_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
+    let callback = callback_uri(&map, "callbackUri")?;
+    let resource = caller.resource;
+    let tenant = resource_tenant(&state, resource)?;
+    let (targets_in, targets) = create_targets(&state, tenant, &map)?;
+    let caller_id = field(&map, "sourceCallerIdNumber")
+        .and_then(|v| v.get("value"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let instance = placed_for(&state, resource, tenant, &map, caller_id.as_deref())?;
+    if targets.iter().any(|t| matches!(t.party, Party::Phone(_))) && caller_id.is_none() {
+        return Err(invalid(
+            "sourceCallerIdNumber is required to call a phone number.",
+        ));
+    }
+    let source_party = source_party(resource, tenant, instance, &map);
+    let source = identifier(&source_party);
+    let display = string(&map, "sourceDisplayName")?;
+    let context = string(&map, "operationContext")?;
+    let custom = match field(&map, "customCallingContext") {
+        None => Default::default(),
+        Some(value) => ringside_runtime::headers::CallHeaders::parse(value)
+            .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
+    };
+    let group = targets.len() > 1;
+    let bot = bot_for(resource, instance);
+    let value = run(&state, move |ctx| {
+        let ack = ctx
+            .command(Command::CreateCall {
+                tenant,
+                bot,
+                source: source_party,
+                targets,
+                group,
+                ring_timeout: None,
+            })
+            .map_err(engine_error)?;
+        let Ack::Call {
+            conversation, leg, ..
+        } = ack
+        else {
+            return Err(invalid("the call could not be created"));
+        };
+        ctx.set_call_headers(conversation, custom);
+        let call = AcsCall {
+            source,
+            targets: targets_in,
+            source_caller_id: caller_id,
+            source_display_name: display,
+            setup_context: context,
+            streaming: streaming(streaming_options),
+            ..AcsCall::new(leg, conversation, resource, tenant, callback)
+        };
+        let value = call.properties();
+        ctx.door().insert(call);
+        Ok(value)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+/// Who places a call: the resource account it is placed for, else the ACS user named by
+/// `source`, else a new ACS user of the resource.
+fn source_party(
+    resource: AcsResourceId,
+    tenant: TenantId,
+    instance: Option<(InstanceId, AppId)>,
+    map: &Map<String, Value>,
+) -> Party {
+    match (
+        instance,
+        field(map, "source")
+            .and_then(|s| s.get("id"))
+            .and_then(Value::as_str),
+    ) {
+        (Some((id, _)), _) => Party::ApplicationInstance {
+            tenant,
+            instance: id,
+        },
+        (None, Some(id)) => Party::AcsUser(id.to_string()),
+        (None, None) => Party::AcsUser(format!(
+            "8:acs:{resource}_{}",
+            ringside_runtime::ids::new_guid()
+        )),
+    }
+}
+
+/// `targets` of createCall: as given (echoed by CallConnectionProperties) and as engine targets.
+fn create_targets(
+    state: &AcsState,
+    tenant: TenantId,
+    map: &Map<String, Value>,
+) -> Result<(Vec<Value>, Vec<Target>)> {
+    let targets_in = match field(map, "targets") {
+        Some(Value::Array(list)) if !list.is_empty() => list.clone(),
+        _ => return Err(invalid("targets is required (at least one identifier).")),
+    };
+    if targets_in.len() > 5 {
+        return Err(invalid("At most 5 targets can be called at once."));
+    }
+    let mut targets = Vec::new();
+    for t in &targets_in {
+        targets.push(Target::party(party(state, tenant, t)?));
+    }
+    Ok((targets_in, targets))
+}
+
+/// The resource account a call is placed for: by `teamsAppSource`, or by the caller id's owner
+/// (403 `7507` when either is not bound to the caller's resource).
+fn placed_for(
+    state: &AcsState,
+    resource: AcsResourceId,
+    tenant: TenantId,
+    map: &Map<String, Value>,
+    caller_id: Option<&str>,
+) -> Result<Option<(InstanceId, AppId)>> {
+    let mut instance = None;
+    if let Some(app) = field(map, "teamsAppSource")
+        .and_then(|v| v.get("appId"))
+        .and_then(Value::as_str)
+    {
+        let guid = Guid::parse(app).map_err(|_| invalid("teamsAppSource.appId is not a GUID."))?;
+        instance = state.directory().read(|d| {
+            d.instance(tenant, InstanceId(guid))
+                .filter(|i| i.acs_resource == Some(resource))
+                .map(|i| (i.id, i.app_id))
+        });
+        if instance.is_none() {
+            return Err(AcsError::new(
+                StatusCode::FORBIDDEN,
+                "7507",
+                "teamsAppSource is not a resource account bound to this ACS resource.",
+            ));
+        }
+    }
+    let Some(number) = caller_id else {
+        return Ok(instance);
+    };
+    let e164 =
+        E164::parse(number).map_err(|_| invalid("sourceCallerIdNumber is not an E.164 number."))?;
+    let owner = state.directory().read(|d| match d.number_owner(&e164) {
+        Some(ringside_directory::Account::Instance(i)) if i.acs_resource == Some(resource) => {
+            Some((i.id, i.app_id))
+        }
+        _ => None,
+    });
+    match owner {
+        Some(owner) => Ok(instance.or(Some(owner))),
+        None => Err(AcsError::new(
+            StatusCode::FORBIDDEN,
+            "7507",
+            "sourceCallerIdNumber is not a number of this ACS resource (a resource account bound to it).",
+        )),
+    }
+}
+
+/// The offered leg an `incomingCallContext` names (opened inside the runtime, which holds the key).
+fn offered_leg(
+    ctx: &mut DoorCtx<'_, AcsCalls>,
+    resource: AcsResourceId,
+    token: &str,
+) -> Result<LegId> {
+    let context = ctx
+        .door()
+        .open_context(token, ringside_runtime::node::unix_now())
+        .ok_or_else(|| invalid("incomingCallContext is not valid (or has expired)."))?;
+    if context.resource != resource.to_string() {
+        return Err(invalid(
+            "incomingCallContext belongs to another ACS resource.",
+        ));
+    }
+    connection_id(&context.leg)
+}
+
+/// `POST /calling/callConnections:answer`: 200 CallConnectionProperties.
+pub(super) async fn answer_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
+    let token = required(&map, "incomingCallContext")?;
+    let resource = caller.resource;
+    let callback = callback_uri(&map, "callbackUri")?;
+    let context = string(&map, "operationContext")?;
+    let value = run(&state, move |ctx| {
+        let leg = offered_leg(ctx, resource, &token)?;
+        let offer = ctx.door().offers.get(&leg).cloned().ok_or_else(|| {
+            AcsError::new(
+                StatusCode::BAD_REQUEST,
+                "8501",
+                "The call is no longer ringing.",
+            )
+        })?;
+        let answered_for = match &offer.callee {
+            Party::ApplicationInstance { instance, .. } => ctx.directory().read(|d| {
+                d.number_of(instance.guid())
+                    .map(|n| n.number.as_str().to_string())
+            }),
+            _ => None,
+        };
+        // The table row first: the engine's events about the answer are rendered after this closure.
+        let call = AcsCall {
+            state: LegState::Incoming,
+            source: identifier(&offer.caller),
+            targets: vec![identifier(&offer.callee)],
+            answered_for,
+            setup_context: context,
+            streaming: streaming(streaming_options),
+            ..AcsCall::new(
+                leg,
+                offer.conversation,
+                offer.resource,
+                offer.tenant,
+                callback,
+            )
+        };
+        ctx.door().insert(call);
+        ctx.command(Command::Answer { leg }).map_err(|e| {
+            ctx.door().calls.remove(&leg);
+            engine_error(e)
+        })?;
+        ctx.door().offers.remove(&leg);
+        let call = ctx.door().calls.get_mut(&leg).ok_or_else(not_found)?;
+        call.state = LegState::Establishing;
+        Ok(call.properties())
+    })
+    .await?;
+    Ok((StatusCode::OK, Json(value)).into_response())
+}
+
+/// `POST /calling/callConnections:reject`: 204.
+pub(super) async fn reject_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let map = body(&bytes)?;
+    let token = required(&map, "incomingCallContext")?;
+    let resource = caller.resource;
+    let reason = match string(&map, "callRejectReason")?
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("none") => RejectReason::None,
+        Some("busy") => RejectReason::Busy,
+        Some("forbidden") => RejectReason::Forbidden,
+        Some(other) => {
+            return Err(invalid(format!(
+                "callRejectReason '{other}' is not none, busy or forbidden."
+            )))
+        }
+    };
+    run(&state, move |ctx| {
+        let leg = offered_leg(ctx, resource, &token)?;
+        ctx.command(Command::Reject { leg, reason })
+            .map_err(engine_error)?;
+        ctx.door().offers.remove(&leg);
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /calling/callConnections:redirect`: 204.
+pub(super) async fn redirect_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let map = body(&bytes)?;
+    let token = required(&map, "incomingCallContext")?;
+    let resource = caller.resource;
+    let tenant = resource_tenant(&state, caller.resource)?;
+    let target = field(&map, "target").ok_or_else(|| invalid("target is required."))?;
+    let target = party(&state, tenant, target)?;
+    run(&state, move |ctx| {
+        let leg = offered_leg(ctx, resource, &token)?;
+        ctx.command(Command::Redirect {
+            leg,
+            targets: vec![target],
+            timeout: None,
+        })
+        .map_err(engine_error)?;
+        ctx.door().offers.remove(&leg);
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /calling/callConnections:connect` with a `serverCallId` locator: 200.
+pub(super) async fn connect_call(
+    State(state): State<AcsState>,
+    Extension(caller): Extension<AcsCaller>,
+    bytes: Bytes,
+) -> Result<Response> {
+    let map = body(&bytes)?;
+    let streaming_options = media_streaming_options(&map)?;
+    let callback = callback_uri(&map, "callbackUri")?;
+    let tenant = resource_tenant(&state, caller.resource)?;
+    let locator = field(&map, "callLocator").ok_or_else(|| invalid("callLocator is required."))?;
+    let Some(server_call_id) = locator.get("serverCallId").and_then(Value::as_str) else {
+        return Err(not_implemented("Connecting by groupCallId or roomId"));
+    };
+    let conversation = conversation_of(server_call_id).ok_or_else(not_found)?;
+    let context = string(&map, "operationContext")?;
+    let resource = caller.resource;
+    let bot = bot_for(resource, None);
+    let source_party = Party::AcsUser(format!(
+        "8:acs:{resource}_{}",
+        ringside_runtime::ids::new_guid()
+    ));
+    let value = run(&state, move |ctx| {
+        if ctx
+            .conversation(conversation)
+            .is_none_or(|c| c.tenant != tenant)
+        {
+            return Err(not_found());
+        }
+        let ack = ctx
+            .command(Command::Join {
+                conversation,
+                bot,
+                source: source_party.clone(),
+            })
+            .map_err(engine_error)?;
+        let Ack::Call { leg, .. } = ack else {
+            return Err(not_found());
+        };
+        let call = AcsCall {
+            source: identifier(&source_party),
+            setup_context: context,
+            streaming: streaming(streaming_options),
+            ..AcsCall::new(leg, conversation, resource, tenant, callback)
+        };
+        let value = call.properties();
+        ctx.door().insert(call);
+        Ok(value)
+    })
+    .await?;
+    Ok((StatusCode::OK, Json(value)).into_response())
+}
