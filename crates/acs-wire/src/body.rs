@@ -42,13 +42,20 @@ pub trait RequestBody: DeserializeOwned {
                 "the request body must be a JSON object",
             ));
         };
+        Self::normalize_names(map);
+        serde_json::from_value(value)
+    }
+
+    /// Renames the members of a body's object (and of its [`Self::nested_members`]) to the names
+    /// this type declares, as [`Self::from_json`] does before deserializing: for a reader that
+    /// deserializes the object itself (to learn where it fails, say).
+    fn normalize_names(map: &mut Map<String, Value>) {
         normalize(map, field_names::<Self>());
         for (member, names) in Self::nested_members() {
             if let Some(Value::Object(inner)) = map.get_mut(member) {
                 normalize(inner, names);
             }
         }
-        serde_json::from_value(value)
     }
 }
 

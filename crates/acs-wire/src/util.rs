@@ -6,45 +6,107 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serializer};
-use serde_json::Value;
 
-/// A list that may arrive as a single object (the door accepts both for play sources).
+/// A list that may arrive as a single object (the door accepts both for play sources). Read
+/// straight from the deserializer, so a failure inside an item keeps its location.
 pub(crate) mod one_or_many {
     use super::*;
+    use serde::de::value::{
+        BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
+        SeqAccessDeserializer, StrDeserializer, U64Deserializer, UnitDeserializer,
+    };
+    use serde::de::{IntoDeserializer, MapAccess, SeqAccess};
+    use std::marker::PhantomData;
+
+    /// `[T…]`, or a lone `T` (of any JSON type) as a list of one.
+    struct OneOrMany<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list or a single item")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+            Vec::deserialize(SeqAccessDeserializer::new(seq))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(|one| vec![one])
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            T::deserialize(UnitDeserializer::new()).map(|one| vec![one])
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<T>, E> {
+            T::deserialize(BoolDeserializer::new(v)).map(|one| vec![one])
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<T>, E> {
+            T::deserialize(I64Deserializer::new(v)).map(|one| vec![one])
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<T>, E> {
+            T::deserialize(U64Deserializer::new(v)).map(|one| vec![one])
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<T>, E> {
+            T::deserialize(F64Deserializer::new(v)).map(|one| vec![one])
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<T>, E> {
+            T::deserialize(StrDeserializer::new(v)).map(|one| vec![one])
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|one| vec![one])
+        }
+    }
 
     /// Reads `[T…]` or a lone `T` (as a list of one).
     pub(crate) fn deserialize<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
     where
         D: Deserializer<'de>,
-        T: DeserializeOwned,
+        T: Deserialize<'de>,
     {
-        match Value::deserialize(d)? {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|v| serde_json::from_value(v).map_err(de::Error::custom))
-                .collect(),
-            single => serde_json::from_value(single)
-                .map(|one| vec![one])
-                .map_err(de::Error::custom),
-        }
+        d.deserialize_any(OneOrMany(PhantomData))
     }
 
     /// The optional form: `null`/absent is `None`.
     pub(crate) mod option {
         use super::*;
 
+        struct Optional<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Optional<T> {
+            type Value = Option<Vec<T>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("null, a list or a single item")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                super::deserialize(d).map(Some)
+            }
+        }
+
         /// Reads `null`, `[T…]` or a lone `T`.
         pub(crate) fn deserialize<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
         where
             D: Deserializer<'de>,
-            T: DeserializeOwned,
+            T: Deserialize<'de>,
         {
-            match Option::<Value>::deserialize(d)? {
-                None => Ok(None),
-                Some(v) => one_or_many::deserialize(v)
-                    .map(Some)
-                    .map_err(de::Error::custom),
-            }
+            d.deserialize_option(Optional(PhantomData))
         }
     }
 }
@@ -150,6 +212,7 @@ impl<'de> Deserializer<'de> for &Probe {
 mod tests {
     use super::*;
     use serde::Serialize;
+    use serde_json::Value;
 
     #[derive(Deserialize, Serialize, Debug, PartialEq)]
     #[serde(rename_all = "camelCase")]
