@@ -49,6 +49,7 @@ pub(crate) mod request;
 mod routes;
 pub(crate) mod storage;
 pub mod stream_wire;
+pub(crate) mod strict_json;
 pub(crate) mod wire;
 
 pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};

@@ -6,6 +6,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ringside_acs_wire::{
+    AudioFormat, MediaStreamingAudioChannelType, MediaStreamingContentType, MediaStreamingOptions,
+    StreamingTransportType,
+};
 use ringside_engine::{ConversationId, LegId};
 
 use serde_json::{json, Value};
@@ -49,72 +53,39 @@ pub(crate) struct CallStreaming {
     pub(crate) callback: Option<String>,
 }
 
-fn field<'a>(map: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    map.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
-}
-
-/// Reads `mediaStreamingOptions`; the message says what is wrong.
-pub(crate) fn parse_options(value: &Value) -> Result<StreamingOptions, String> {
-    let map = value
-        .as_object()
-        .ok_or("mediaStreamingOptions must be an object.")?;
-    let text = |name: &str| -> Result<Option<&str>, String> {
-        match field(map, name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(format!("mediaStreamingOptions.{name} must be a string.")),
-        }
-    };
-    let flag = |name: &str| -> Result<bool, String> {
-        match field(map, name) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(format!(
-                "mediaStreamingOptions.{name} must be true or false."
-            )),
-        }
-    };
-    match text("transportType")? {
-        Some(t) if t.eq_ignore_ascii_case("websocket") => {}
-        Some(other) => {
-            return Err(format!(
-                "mediaStreamingOptions.transportType '{other}' is not supported (websocket)."
-            ))
-        }
-        None => return Err("mediaStreamingOptions.transportType is required.".into()),
+/// Checks `mediaStreamingOptions` (read as its wire type) and takes what Ringside streams; the
+/// message says what is wrong.
+pub(crate) fn options(given: &MediaStreamingOptions) -> Result<StreamingOptions, String> {
+    if let StreamingTransportType::Other(other) = &given.transport_type {
+        return Err(format!(
+            "mediaStreamingOptions.transportType '{other}' is not supported (websocket)."
+        ));
     }
-    let url = text("transportUrl")?
+    let url = given
+        .transport_url
+        .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or("mediaStreamingOptions.transportUrl is required.")?
         .trim()
         .to_string();
-    let channel = match text("audioChannelType")? {
-        Some(c) if c.eq_ignore_ascii_case("mixed") => StreamChannel::Mixed,
-        Some(c) if c.eq_ignore_ascii_case("unmixed") => StreamChannel::Unmixed,
-        Some(other) => {
+    let channel = match &given.audio_channel_type {
+        MediaStreamingAudioChannelType::Mixed => StreamChannel::Mixed,
+        MediaStreamingAudioChannelType::Unmixed => StreamChannel::Unmixed,
+        MediaStreamingAudioChannelType::Other(other) => {
             return Err(format!(
                 "mediaStreamingOptions.audioChannelType '{other}' is not mixed or unmixed."
             ))
         }
-        None => return Err("mediaStreamingOptions.audioChannelType is required.".into()),
     };
-    match text("contentType")? {
-        None => {}
-        Some(c) if c.eq_ignore_ascii_case("audio") => {}
-        Some(other) => {
-            return Err(format!(
-                "mediaStreamingOptions.contentType '{other}' is not supported (audio)."
-            ))
-        }
+    if let Some(MediaStreamingContentType::Other(other)) = &given.content_type {
+        return Err(format!(
+            "mediaStreamingOptions.contentType '{other}' is not supported (audio)."
+        ));
     }
-    let rate = match text("audioFormat")? {
-        None => StreamRate::Khz16,
-        Some(f) if f.eq_ignore_ascii_case("pcm16KMono") => StreamRate::Khz16,
-        Some(f) if f.eq_ignore_ascii_case("pcm24KMono") => StreamRate::Khz24,
-        Some(other) => {
+    let rate = match &given.audio_format {
+        None | Some(AudioFormat::Pcm16KMono) => StreamRate::Khz16,
+        Some(AudioFormat::Pcm24KMono) => StreamRate::Khz24,
+        Some(AudioFormat::Other(other)) => {
             return Err(format!(
                 "mediaStreamingOptions.audioFormat '{other}' is not pcm16KMono or pcm24KMono."
             ))
@@ -124,9 +95,9 @@ pub(crate) fn parse_options(value: &Value) -> Result<StreamingOptions, String> {
         url,
         channel,
         rate,
-        bidirectional: flag("enableBidirectional")?,
-        dtmf: flag("enableDtmfTones")?,
-        start: flag("startMediaStreaming")?,
+        bidirectional: given.enable_bidirectional.unwrap_or(false),
+        dtmf: given.enable_dtmf_tones.unwrap_or(false),
+        start: given.start_media_streaming.unwrap_or(false),
     })
 }
 
@@ -272,6 +243,13 @@ pub(crate) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `mediaStreamingOptions` as a create/answer/connect body carries them.
+    fn parse_options(value: &Value) -> Result<StreamingOptions, String> {
+        let given: MediaStreamingOptions =
+            serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        options(&given)
+    }
 
     #[test]
     fn options_are_read_as_documented() {

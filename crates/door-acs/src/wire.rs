@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use ringside_acs_wire::{CommunicationCloudEnvironment, CommunicationIdentifierModel};
 use ringside_engine::ConversationId;
 use ringside_model::Tone;
 use serde_json::{json, Value};
@@ -36,18 +37,14 @@ pub(crate) fn now_rfc3339() -> String {
 /// The identifier of a Teams extension user (Teams Phone extensibility: a Teams user reached
 /// through an ACS resource), from its rawId `8:acs:<resource>_<tenant>_<user>` or its
 /// `teamsExtensionUser` sub-object; `None` for any other identifier.
-pub(crate) fn teams_extension_identifier(raw: &str, value: &Value) -> Option<Value> {
-    let sub = value.get("teamsExtensionUser");
+pub(crate) fn teams_extension_identifier(id: &CommunicationIdentifierModel) -> Option<Value> {
+    let raw = id.raw_id.as_deref().unwrap_or("");
+    let sub = id.teams_extension_user.as_ref();
     let lower = if raw.is_empty() && sub.is_some() {
         // No rawId: the cloud of the sub-object picks the prefix.
-        match sub
-            .and_then(|s| s.get("cloud"))
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("gcch") => "8:gcch-acs:".to_string(),
-            Some("dod") => "8:dod-acs:".to_string(),
+        match sub.and_then(|s| s.cloud.as_ref()) {
+            Some(CommunicationCloudEnvironment::Gcch) => "8:gcch-acs:".to_string(),
+            Some(CommunicationCloudEnvironment::Dod) => "8:dod-acs:".to_string(),
             _ => "8:acs:".to_string(),
         }
     } else {
@@ -60,16 +57,19 @@ pub(crate) fn teams_extension_identifier(raw: &str, value: &Value) -> Option<Val
     ]
     .into_iter()
     .find(|(p, _)| lower.starts_with(p))?;
-    let text = |name: &str| sub.and_then(|s| s.get(name)).and_then(Value::as_str);
     let parts: Vec<&str> = raw.get(prefix.len()..).unwrap_or("").split('_').collect();
-    let (resource, tenant, user) = match (text("resourceId"), text("tenantId"), text("userId")) {
-        (Some(r), Some(t), Some(u)) => (r.to_string(), t.to_string(), u.to_string()),
-        _ if parts.len() == 3 => (
+    let (resource, tenant, user) = match sub {
+        Some(s) => (
+            s.resource_id.clone(),
+            s.tenant_id.clone(),
+            s.user_id.clone(),
+        ),
+        None if parts.len() == 3 => (
             parts[0].to_string(),
             parts[1].to_string(),
             parts[2].to_string(),
         ),
-        _ => return None,
+        None => return None,
     };
     Some(json!({
         "kind": "teamsExtensionUser",
@@ -129,24 +129,27 @@ pub(crate) fn tone_from_name(name: &str) -> Option<Tone> {
 mod tests {
     use super::*;
 
+    fn model(value: Value) -> CommunicationIdentifierModel {
+        serde_json::from_value(value).expect("an identifier")
+    }
+
     #[test]
     fn teams_extension_users_keep_their_identifier() {
         let user = "8:acs:res_ten_usr";
-        let id = teams_extension_identifier(user, &json!({"rawId": user})).expect("from rawId");
+        let id = teams_extension_identifier(&model(json!({"rawId": user}))).expect("from rawId");
         assert_eq!(id["kind"], "teamsExtensionUser");
         assert_eq!(id["rawId"], user);
         assert_eq!(id["teamsExtensionUser"]["userId"], "usr");
-        let from_sub = teams_extension_identifier(
-            "",
-            &json!({"teamsExtensionUser": {"userId": "u", "tenantId": "t", "resourceId": "r", "cloud": "PUBLIC"}}),
-        )
+        let from_sub = teams_extension_identifier(&model(
+            json!({"teamsExtensionUser": {"userId": "u", "tenantId": "t", "resourceId": "r", "cloud": "PUBLIC"}}),
+        ))
         .expect("from the sub-object");
         assert_eq!(from_sub["rawId"], "8:acs:r_t_u");
         assert!(
-            teams_extension_identifier("8:acs:res_guid", &Value::Null).is_none(),
+            teams_extension_identifier(&model(json!({"rawId": "8:acs:res_guid"}))).is_none(),
             "an ACS user"
         );
-        assert!(teams_extension_identifier("4:+14255550100", &Value::Null).is_none());
+        assert!(teams_extension_identifier(&model(json!({"rawId": "4:+14255550100"}))).is_none());
     }
 
     #[test]

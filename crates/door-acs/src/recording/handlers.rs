@@ -16,7 +16,7 @@ use crate::auth::AcsCaller;
 use crate::calls::AcsCalls;
 use crate::error::AcsError;
 use crate::recording_writer::{self, ChannelType, Job};
-use crate::request::{body, live, not_found, not_implemented, run, Result};
+use crate::request::{live, not_found, not_implemented, run, Body, Result};
 use crate::wire::{conversation_of, now_rfc3339};
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
@@ -65,7 +65,7 @@ async fn start_recording(
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let request = parse_start(&body(&bytes)?)?;
+    let request = parse_start(&Body::read(&bytes)?)?;
     let resource = caller.resource;
     let value = run(&state, move |ctx| {
         let (conversation, connection) = locate(ctx, resource, &request.locator)?;

@@ -5,14 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use ringside_acs_wire::TransferToParticipantRequest;
 use ringside_engine::{Command, Target};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::parties::party;
 use super::{engine_error, participant_leg, pending, remember, Connection};
 use crate::auth::AcsCaller;
 use crate::error::AcsError;
-use crate::request::{connection_id, field, invalid, live, run, Result};
+use crate::request::{connection_id, live, run, Body, Result};
 use crate::AcsState;
 
 /// `GET /calling/callConnections/{id}`.
@@ -71,24 +72,32 @@ pub(super) async fn terminate(at: Connection) -> Result<Response> {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `:transferToParticipant`: 202 `{operationContext}`.
-pub(super) async fn transfer(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+/// `:transferToParticipant`: 202 `{operationContext}`. `customCallingContext` and
+/// `sourceCallerIdNumber` are not used (nor refused when malformed).
+pub(super) async fn transfer(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let target = party(
-        &state,
-        tenant,
-        field(map, "targetParticipant").ok_or_else(|| invalid("targetParticipant is required."))?,
+    let request: TransferToParticipantRequest = body.parse(&[
+        "targetParticipant",
+        "transferee",
+        "customCallingContext",
+        "sourceCallerIdNumber",
+    ])?;
+    let target = party(&state, tenant, &request.target_participant)?;
+    let transferee = request
+        .transferee
+        .as_ref()
+        .map(|who| party(&state, tenant, who))
+        .transpose()?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
     )?;
-    let transferee = match field(map, "transferee") {
-        Some(v) => Some(party(&state, tenant, v)?),
-        None => None,
-    };
-    let op = pending(map, None)?;
     let context = op.context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();

@@ -7,95 +7,77 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ringside_acs_wire::{
+    ContinuousDtmfRecognitionRequest, DtmfTone, HoldRequest, OperationContextRequest, PlayRequest,
+    PlaySource, PlaySourceKind, RecognizeInputType, RecognizeRequest, SendDtmfTonesRequest,
+};
 use ringside_engine::{Command, MediaRef, RecognizeOptions};
-use ringside_model::{Party, TenantId};
-use serde_json::{json, Map, Value};
+use ringside_model::{Party, TenantId, Tone};
+use serde_json::{json, Value};
 
-use super::parties::party;
+use super::parties::{parties, party};
 use super::{engine_error, participant_leg, pending, remember, Connection};
 use crate::error::AcsError;
-use crate::request::{field, invalid, live, not_found, not_implemented, run, string, Result};
+use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
 use crate::wire::{result, tone_from_name};
 use crate::AcsState;
 
-/// File play sources from a member holding one source or a list (405 for text and SSML).
-fn file_sources(map: &Map<String, Value>, name: &str) -> Result<Vec<MediaRef>> {
-    let sources: Vec<Value> = match field(map, name) {
-        None => Vec::new(),
-        Some(Value::Array(list)) => list.clone(),
-        Some(single) => vec![single.clone()],
-    };
+/// File play sources (405 for text and SSML). The door reads play sources leniently: a member it
+/// cannot read is left out (a `kind` that is not text is `file`).
+fn file_sources<'a>(sources: impl IntoIterator<Item = &'a PlaySource>) -> Result<Vec<MediaRef>> {
     let mut refs = Vec::new();
     for source in sources {
-        let kind = source
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("file")
-            .to_ascii_lowercase();
-        if kind != "file" {
+        if source.effective_kind() != PlaySourceKind::File {
             return Err(not_implemented(
                 "Text and SSML play sources (no text-to-speech engine is configured)",
             ));
         }
         let uri = source
-            .pointer("/file/uri")
-            .and_then(Value::as_str)
+            .file
+            .as_ref()
+            .map(|file| file.uri.clone())
             .ok_or_else(|| invalid("A file play source needs file.uri."))?;
         refs.push(MediaRef {
-            uri: uri.to_string(),
-            cache_key: source
-                .get("playSourceCacheId")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            uri,
+            cache_key: source.play_source_cache_id.clone(),
         });
     }
     Ok(refs)
 }
 
-/// The parties an identifier list names.
-fn parties(state: &AcsState, tenant: TenantId, list: &[Value]) -> Result<Vec<Party>> {
-    list.iter().map(|who| party(state, tenant, who)).collect()
-}
-
-/// `targetParticipant` (required).
-fn target_participant(
-    state: &AcsState,
-    tenant: TenantId,
-    map: &Map<String, Value>,
-) -> Result<Party> {
-    party(
-        state,
-        tenant,
-        field(map, "targetParticipant").ok_or_else(|| invalid("targetParticipant is required."))?,
-    )
+/// A DTMF tone the door knows (`'"x"' is not a DTMF tone.` otherwise, naming it as JSON).
+fn tone(given: &DtmfTone) -> Result<Tone> {
+    tone_from_name(given.as_str())
+        .ok_or_else(|| invalid(format!("'{}' is not a DTMF tone.", json!(given.as_str()))))
 }
 
 /// `:play`: 202, PlayStarted right away.
-pub(super) async fn play(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let prompts = file_sources(map, "playSources")?;
+    let request: PlayRequest = body.parse(&[
+        "playSources",
+        "playTo",
+        "playOptions",
+        "interruptCallMediaOperation",
+    ])?;
+    let prompts = file_sources(&request.play_sources)?;
     if prompts.is_empty() {
         return Err(invalid("playSources needs at least one file source."));
     }
-    let audience_in: Vec<Value> = match field(map, "playTo") {
-        Some(Value::Array(list)) => list.clone(),
-        _ => Vec::new(),
-    };
-    let audience_parties = parties(&state, tenant, &audience_in)?;
+    let audience_parties = parties(&state, tenant, &request.play_to.unwrap_or_default())?;
     state.calls().prefetch(&prompts).await;
-    let looped = field(map, "playOptions")
-        .and_then(|o| o.get("loop"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let barge_in = field(map, "interruptCallMediaOperation")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let op = pending(map, None)?;
+    let looped = request.play_options.is_some_and(|o| o.loop_);
+    let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let mut audience = Vec::new();
@@ -146,8 +128,8 @@ pub(super) async fn cancel_all(at: Connection) -> Result<Response> {
 }
 
 /// Seconds between 0 (excluded) and `max`, `default` when absent.
-fn secs(v: Option<&Value>, default: u64, max: u64, name: &str) -> Result<Duration> {
-    match v.and_then(Value::as_f64) {
+fn secs(given: Option<f64>, default: u64, max: u64, name: &str) -> Result<Duration> {
+    match given {
         None => Ok(Duration::from_secs(default)),
         Some(s) if s > 0.0 && s <= max as f64 => Ok(Duration::from_secs_f64(s)),
         Some(_) => Err(invalid(format!(
@@ -160,53 +142,33 @@ fn secs(v: Option<&Value>, default: u64, max: u64, name: &str) -> Result<Duratio
 fn dtmf_options(
     state: &AcsState,
     tenant: TenantId,
-    map: &Map<String, Value>,
+    request: &RecognizeRequest,
 ) -> Result<(Party, RecognizeOptions)> {
-    let options = field(map, "recognizeOptions").cloned().unwrap_or(json!({}));
-    let target = party(
-        state,
-        tenant,
-        options
-            .get("targetParticipant")
-            .ok_or_else(|| invalid("recognizeOptions.targetParticipant is required."))?,
-    )?;
-    let dtmf = options.get("dtmfOptions").cloned().unwrap_or(json!({}));
-    let max_tones = match dtmf.get("maxTonesToCollect").and_then(Value::as_u64) {
+    let options = &request.recognize_options;
+    let target = party(state, tenant, &options.target_participant)?;
+    let dtmf = options.dtmf_options.clone().unwrap_or_default();
+    let max_tones = match dtmf.max_tones_to_collect {
         None => 1,
         Some(n) if (1..=64).contains(&n) => n as usize,
         Some(_) => return Err(invalid("maxTonesToCollect must be between 1 and 64.")),
     };
-    let mut stop_tones = Vec::new();
-    for t in dtmf
-        .get("stopTones")
-        .and_then(Value::as_array)
-        .into_iter()
+    let stop_tones = dtmf
+        .stop_tones
+        .iter()
         .flatten()
-    {
-        stop_tones.push(
-            t.as_str()
-                .and_then(tone_from_name)
-                .ok_or_else(|| invalid(format!("'{t}' is not a DTMF tone.")))?,
-        );
-    }
-    let mut prompt_map = Map::new();
-    if let Some(p) = field(map, "playPrompts").or_else(|| field(map, "playPrompt")) {
-        prompt_map.insert("p".into(), p.clone());
-    }
+        .map(tone)
+        .collect::<Result<Vec<_>>>()?;
     let recognize = RecognizeOptions {
-        prompts: file_sources(&prompt_map, "p")?,
-        interrupt_prompt: options
-            .get("interruptPrompt")
-            .and_then(Value::as_bool)
-            .unwrap_or(true),
+        prompts: file_sources(request.prompts())?,
+        interrupt_prompt: options.interrupt_prompt.unwrap_or(true),
         initial_silence: secs(
-            options.get("initialSilenceTimeoutInSeconds"),
+            options.initial_silence_timeout_in_seconds,
             5,
             300,
             "initialSilenceTimeoutInSeconds",
         )?,
         inter_tone: secs(
-            dtmf.get("interToneTimeoutInSeconds"),
+            dtmf.inter_tone_timeout_in_seconds,
             2,
             60,
             "interToneTimeoutInSeconds",
@@ -217,28 +179,46 @@ fn dtmf_options(
     Ok((target, recognize))
 }
 
-/// `:recognize` (DTMF; 405 for speech and choices): 202.
-pub(super) async fn recognize(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+/// 405 `8520` for speech and choice recognition.
+fn not_dtmf() -> AcsError {
+    not_implemented("Speech and choice recognition (no speech engine is configured)")
+}
+
+/// `:recognize` (DTMF; 405 for speech and choices, whatever else the body says): 202.
+pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let kind = string(map, "recognizeInputType")?
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if kind != "dtmf" {
-        return Err(not_implemented(
-            "Speech and choice recognition (no speech engine is configured)",
-        ));
+    let request: RecognizeRequest = match body.parse(&[
+        "playPrompt",
+        "playPrompts",
+        "interruptCallMediaOperation",
+        "recognizeOptions",
+    ]) {
+        Ok(request) => request,
+        // A body that asks for anything but DTMF is answered 405 before the rest is looked at.
+        Err(error) => match body.member("recognizeInputType") {
+            None => return Err(not_dtmf()),
+            Some(Value::String(kind)) if !kind.eq_ignore_ascii_case("dtmf") => {
+                return Err(not_dtmf())
+            }
+            Some(_) => return Err(error),
+        },
+    };
+    if request.recognize_input_type != RecognizeInputType::Dtmf {
+        return Err(not_dtmf());
     }
-    let (target, recognize) = dtmf_options(&state, tenant, map)?;
+    let (target, recognize) = dtmf_options(&state, tenant, &request)?;
     state.calls().prefetch(&recognize.prompts).await;
-    let barge_in = field(map, "interruptCallMediaOperation")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let op = pending(map, None)?;
+    let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let target = participant_leg(ctx, &call, &target)?;
@@ -259,19 +239,20 @@ pub(super) async fn recognize(at: Connection, map: &Map<String, Value>) -> Resul
 }
 
 /// `:startContinuousDtmfRecognition` / `:stopContinuousDtmfRecognition`: 200.
-pub(super) async fn continuous_dtmf(
-    at: Connection,
-    map: &Map<String, Value>,
-    start: bool,
-) -> Result<Response> {
+pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let target = target_participant(&state, tenant, map)?;
-    let op = pending(map, None)?;
+    let request: ContinuousDtmfRecognitionRequest = body.parse(&["targetParticipant"])?;
+    let target = party(&state, tenant, &request.target_participant)?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let target = participant_leg(ctx, &call, &target)?;
@@ -301,30 +282,24 @@ pub(super) async fn continuous_dtmf(
 }
 
 /// `:sendDtmfTones`: 202 `{operationContext}`.
-pub(super) async fn send_dtmf(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let tones_in = field(map, "tones")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if tones_in.is_empty() || tones_in.len() > 18 {
+    let request: SendDtmfTonesRequest = body.parse(&["targetParticipant"])?;
+    if request.tones.is_empty() || request.tones.len() > 18 {
         return Err(invalid("tones must hold 1 to 18 DTMF tones."));
     }
-    let mut tones = Vec::new();
-    for t in &tones_in {
-        tones.push(
-            t.as_str()
-                .and_then(tone_from_name)
-                .ok_or_else(|| invalid(format!("'{t}' is not a DTMF tone.")))?,
-        );
-    }
-    let target = target_participant(&state, tenant, map)?;
-    let op = pending(map, None)?;
+    let tones = request.tones.iter().map(tone).collect::<Result<Vec<_>>>()?;
+    let target = party(&state, tenant, &request.target_participant)?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     let context = op.context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
@@ -348,24 +323,26 @@ pub(super) async fn send_dtmf(at: Connection, map: &Map<String, Value>) -> Resul
         .into_response())
 }
 
-/// `:hold` (with music on hold) / `:unhold`: 200.
-pub(super) async fn hold(at: Connection, map: &Map<String, Value>, hold: bool) -> Result<Response> {
+/// `:hold` (with music on hold) / `:unhold`: 200. Both read the hold body: `:unhold` checks a
+/// `playSourceInfo` it is given too.
+pub(super) async fn hold(at: Connection, body: &Body, hold: bool) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let target = target_participant(&state, tenant, map)?;
-    let mut music_map = Map::new();
-    if let Some(source) = field(map, "playSourceInfo") {
-        music_map.insert("s".into(), source.clone());
-    }
-    let music = file_sources(&music_map, "s")?.into_iter().next();
+    let request: HoldRequest = body.parse(&["targetParticipant", "playSourceInfo"])?;
+    let target = party(&state, tenant, &request.target_participant)?;
+    let music = file_sources(&request.play_source_info)?.into_iter().next();
     if let Some(music) = &music {
         state.calls().prefetch(std::slice::from_ref(music)).await;
     }
-    let op = pending(map, None)?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let participant = participant_leg(ctx, &call, &target)?;
@@ -391,18 +368,19 @@ pub(super) async fn hold(at: Connection, map: &Map<String, Value>, hold: bool) -
 }
 
 /// `:startMediaStreaming` / `:stopMediaStreaming`: 202; MediaStreamingStarted/Stopped follow.
-pub(super) async fn streaming(
-    at: Connection,
-    map: &Map<String, Value>,
-    start: bool,
-) -> Result<Response> {
+pub(super) async fn streaming(at: Connection, body: &Body, start: bool) -> Result<Response> {
     let Connection {
         state,
         resource,
         id,
         ..
     } = at;
-    let op = pending(map, None)?;
+    let request: OperationContextRequest = body.parse(&[])?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        None,
+    )?;
     run(&state, move |ctx| {
         let conversation = live(ctx, resource, id)?.conversation;
         let roster = ctx.participants(conversation).unwrap_or_default();

@@ -11,9 +11,12 @@
 //! Media streaming: `mediaStreamingOptions` on create/answer/connect and `:startMediaStreaming`/
 //! `:stopMediaStreaming` (202) run through `media_streaming.rs` and the streaming service.
 //!
-//! Not implemented (405 `8520`, saying so): transcription — no speech engine is attached to ACS
-//! calls yet; text/SSML play sources and
-//! speech/choice recognition — no TTS or speech engine. `moveHere` likewise.
+//! Not implemented (405 `8520`, saying so, without reading the body's members): transcription — no
+//! speech engine is attached to ACS calls yet; text/SSML play sources and speech/choice
+//! recognition — no TTS or speech engine. `moveHere` likewise.
+//!
+//! Bodies are read as `ringside_acs_wire` request types through [`crate::request::Body`]; each
+//! operation names the members the door reads leniently.
 
 mod connection;
 mod media;
@@ -29,13 +32,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use ringside_engine::{Ack, EngineError, LegId};
 use ringside_model::{AcsResourceId, Party, TenantId};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::auth::AcsCaller;
 use crate::calls::{AcsCall, AcsCalls, PendingOp};
 use crate::error::AcsError;
 use crate::request::{
-    body, connection_id, invalid, not_found, not_implemented, optional_callback, string, Result,
+    connection_id, invalid, not_found, not_implemented, optional_callback, Body, Result,
 };
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
@@ -93,7 +96,7 @@ async fn connection_action(
         )
     })?;
     let id = connection_id(id)?;
-    let map = body(&bytes)?;
+    let body = Body::read(&bytes)?;
     let tenant = resource_tenant(&state, caller.resource)?;
     let at = Connection {
         state,
@@ -103,17 +106,17 @@ async fn connection_action(
     };
     match action {
         "terminate" => connection::terminate(at).await,
-        "transferToParticipant" => connection::transfer(at, &map).await,
-        "play" => media::play(at, &map).await,
+        "transferToParticipant" => connection::transfer(at, &body).await,
+        "play" => media::play(at, &body).await,
         "cancelAllMediaOperations" => media::cancel_all(at).await,
-        "recognize" => media::recognize(at, &map).await,
-        "startContinuousDtmfRecognition" => media::continuous_dtmf(at, &map, true).await,
-        "stopContinuousDtmfRecognition" => media::continuous_dtmf(at, &map, false).await,
-        "sendDtmfTones" => media::send_dtmf(at, &map).await,
-        "hold" => media::hold(at, &map, true).await,
-        "unhold" => media::hold(at, &map, false).await,
-        "startMediaStreaming" => media::streaming(at, &map, true).await,
-        "stopMediaStreaming" => media::streaming(at, &map, false).await,
+        "recognize" => media::recognize(at, &body).await,
+        "startContinuousDtmfRecognition" => media::continuous_dtmf(at, &body, true).await,
+        "stopContinuousDtmfRecognition" => media::continuous_dtmf(at, &body, false).await,
+        "sendDtmfTones" => media::send_dtmf(at, &body).await,
+        "hold" => media::hold(at, &body, true).await,
+        "unhold" => media::hold(at, &body, false).await,
+        "startMediaStreaming" => media::streaming(at, &body, true).await,
+        "stopMediaStreaming" => media::streaming(at, &body, false).await,
         "startTranscription" | "stopTranscription" | "updateTranscription" => Err(not_implemented(
             "Transcription (no speech engine is configured)",
         )),
@@ -140,7 +143,7 @@ async fn participants_action(
         ));
     };
     let id = connection_id(&id)?;
-    let map = body(&bytes)?;
+    let body = Body::read(&bytes)?;
     let tenant = resource_tenant(&state, caller.resource)?;
     let at = Connection {
         state,
@@ -149,10 +152,10 @@ async fn participants_action(
         id,
     };
     match action {
-        "add" => participants::add(at, &map).await,
-        "remove" => participants::remove(at, &map).await,
-        "mute" => participants::mute(at, &map).await,
-        "cancelAddParticipant" => participants::cancel_add(at, &map).await,
+        "add" => participants::add(at, &body).await,
+        "remove" => participants::remove(at, &body).await,
+        "mute" => participants::mute(at, &body).await,
+        "cancelAddParticipant" => participants::cancel_add(at, &body).await,
         "moveHere" => Err(not_implemented("Moving participants between calls")),
         other => Err(AcsError::new(
             StatusCode::NOT_FOUND,
@@ -202,12 +205,16 @@ fn remember(ctx: &mut DoorCtx<'_, AcsCalls>, leg: LegId, ack: &Ack, op: PendingO
     }
 }
 
-/// `operationContext` and `operationCallbackUri` of an operation (and the participant its events
-/// name).
-fn pending(map: &Map<String, Value>, participant: Option<Value>) -> Result<PendingOp> {
+/// An operation's `operationContext` and `operationCallbackUri` (checked), and the participant its
+/// events name.
+fn pending(
+    context: Option<String>,
+    callback: Option<String>,
+    participant: Option<Value>,
+) -> Result<PendingOp> {
     Ok(PendingOp {
-        context: string(map, "operationContext")?.unwrap_or_default(),
-        callback: optional_callback(map, "operationCallbackUri")?,
+        context: context.unwrap_or_default(),
+        callback: optional_callback(callback, "operationCallbackUri")?,
         participant,
     })
 }

@@ -7,16 +7,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use ringside_acs_wire::{
+    AddParticipantRequest, CancelAddParticipantRequest, MuteParticipantsRequest,
+    RemoveParticipantRequest,
+};
 use ringside_engine::{Ack, Command, Target};
 use ringside_model::{Guid, Party};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::parties::{party, party_from_raw};
 use super::{engine_error, participant_leg, pending, remember, resource_tenant, Connection};
 use crate::auth::AcsCaller;
 use crate::error::AcsError;
 use crate::incoming::identifier;
-use crate::request::{connection_id, field, invalid, live, required, run, string, Result};
+use crate::request::{connection_id, invalid, live, required, run, Body, Result};
 use crate::wire::teams_extension_identifier;
 use crate::AcsState;
 
@@ -52,7 +56,7 @@ pub(super) async fn get_participant(
 ) -> Result<Response> {
     let id = connection_id(&id)?;
     let tenant = resource_tenant(&state, caller.resource)?;
-    let who = party_from_raw(&state, tenant, &raw, &Value::Null)?;
+    let who = party_from_raw(&state, tenant, &raw, None)?;
     let value = run(&state, move |ctx| {
         let call = live(ctx, caller.resource, id)?.clone();
         let roster = ctx.participants(call.conversation).map_err(engine_error)?;
@@ -74,26 +78,35 @@ pub(super) async fn get_participant(
 }
 
 /// `participants:add`: 202 with the participant, the context and the invitation id.
-pub(super) async fn add(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+/// `sourceCallerIdNumber`, `sourceDisplayName` and `customCallingContext` are not used (nor
+/// refused when malformed).
+pub(super) async fn add(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let raw = field(map, "participantToAdd")
-        .ok_or_else(|| invalid("participantToAdd is required."))?
-        .clone();
-    let who = party(&state, tenant, &raw)?;
-    let extension =
-        teams_extension_identifier(raw.get("rawId").and_then(Value::as_str).unwrap_or(""), &raw);
-    let timeout = match field(map, "invitationTimeoutInSeconds").and_then(Value::as_u64) {
+    let request: AddParticipantRequest = body.parse(&[
+        "participantToAdd",
+        "invitationTimeoutInSeconds",
+        "sourceCallerIdNumber",
+        "sourceDisplayName",
+        "customCallingContext",
+    ])?;
+    let who = party(&state, tenant, &request.participant_to_add)?;
+    let extension = teams_extension_identifier(&request.participant_to_add);
+    let timeout = match request.invitation_timeout_in_seconds {
         None => None,
         Some(s) if s <= 180 => Some(Duration::from_secs(s.max(1))),
         Some(_) => return Err(invalid("invitationTimeoutInSeconds must be at most 180.")),
     };
     let rendered = extension.clone().unwrap_or_else(|| identifier(&who));
-    let op = pending(map, Some(rendered.clone()))?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        Some(rendered.clone()),
+    )?;
     let context = op.context.clone();
     let invitation = run(&state, move |ctx| {
         live(ctx, resource, id)?;
@@ -130,18 +143,20 @@ pub(super) async fn add(at: Connection, map: &Map<String, Value>) -> Result<Resp
 }
 
 /// `participants:remove`: 202 `{operationContext}`.
-pub(super) async fn remove(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+pub(super) async fn remove(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let raw = field(map, "participantToRemove")
-        .ok_or_else(|| invalid("participantToRemove is required."))?
-        .clone();
-    let who = party(&state, tenant, &raw)?;
-    let op = pending(map, Some(identifier(&who)))?;
+    let request: RemoveParticipantRequest = body.parse(&["participantToRemove"])?;
+    let who = party(&state, tenant, &request.participant_to_remove)?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        Some(identifier(&who)),
+    )?;
     let context = op.context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
@@ -165,17 +180,15 @@ pub(super) async fn remove(at: Connection, map: &Map<String, Value>) -> Result<R
 }
 
 /// `participants:mute` (one ACS user): 200 `{operationContext}`.
-pub(super) async fn mute(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+pub(super) async fn mute(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         tenant,
         id,
     } = at;
-    let list = field(map, "targetParticipants")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let request: MuteParticipantsRequest = body.parse(&["targetParticipants[]"])?;
+    let list = request.target_participants;
     if list.len() != 1 {
         return Err(invalid(
             "targetParticipants must name exactly one participant.",
@@ -189,7 +202,7 @@ pub(super) async fn mute(at: Connection, map: &Map<String, Value>) -> Result<Res
             "Only ACS users can be muted.",
         ));
     }
-    let context = string(map, "operationContext")?.unwrap_or_default();
+    let context = request.operation_context.unwrap_or_default();
     let reply = context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
@@ -207,18 +220,23 @@ pub(super) async fn mute(at: Connection, map: &Map<String, Value>) -> Result<Res
 }
 
 /// `participants:cancelAddParticipant`: 202 with the invitation id and the context.
-pub(super) async fn cancel_add(at: Connection, map: &Map<String, Value>) -> Result<Response> {
+pub(super) async fn cancel_add(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
         resource,
         id,
         ..
     } = at;
-    let invitation = required(map, "invitationId")?;
+    let request: CancelAddParticipantRequest = body.parse(&[])?;
+    let invitation = required(request.invitation_id, "invitationId")?;
     let operation = Guid::parse(invitation.trim())
         .map(ringside_engine::OperationId)
         .map_err(|_| AcsError::new(StatusCode::NOT_FOUND, "8522", "No such invitation."))?;
-    let op = pending(map, Some(json!(invitation)))?;
+    let op = pending(
+        request.operation_context,
+        request.operation_callback_uri,
+        Some(json!(invitation)),
+    )?;
     let context = op.context.clone();
     run(&state, move |ctx| {
         live(ctx, resource, id)?;

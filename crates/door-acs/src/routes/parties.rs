@@ -2,25 +2,41 @@
 //! resource accounts (an instance of the caller's tenant), ACS users, and Teams extension users
 //! (`8:acs:<resource>_<tenant>_<user>`, the Teams user they name).
 
+use ringside_acs_wire::CommunicationIdentifierModel;
 use ringside_model::{AppId, Guid, InstanceId, Party, TenantId, UserId, E164};
-use serde_json::Value;
 
-use crate::request::{invalid, raw_id_of, Result};
+use crate::request::{invalid, Result};
 use crate::AcsState;
 
 /// A party from a CommunicationIdentifierModel: keyed by `rawId`, else by the sub-object.
-pub(super) fn party(state: &AcsState, tenant: TenantId, value: &Value) -> Result<Party> {
-    let raw = raw_id_of(value)
+pub(super) fn party(
+    state: &AcsState,
+    tenant: TenantId,
+    id: &CommunicationIdentifierModel,
+) -> Result<Party> {
+    let raw = id
+        .raw_id()
         .ok_or_else(|| invalid("An identifier needs a rawId or a known sub-object."))?;
-    party_from_raw(state, tenant, &raw, value)
+    let extension_user = id.teams_extension_user.as_ref().map(|u| u.user_id.as_str());
+    party_from_raw(state, tenant, &raw, extension_user)
 }
 
-/// A party from a rawId (`value`, the identifier, may name a Teams extension user's id).
+/// The parties an identifier list names.
+pub(super) fn parties(
+    state: &AcsState,
+    tenant: TenantId,
+    ids: &[CommunicationIdentifierModel],
+) -> Result<Vec<Party>> {
+    ids.iter().map(|id| party(state, tenant, id)).collect()
+}
+
+/// A party from a rawId (`extension_user`: the user id a Teams extension user's sub-object
+/// names).
 pub(super) fn party_from_raw(
     state: &AcsState,
     tenant: TenantId,
     raw: &str,
-    value: &Value,
+    extension_user: Option<&str>,
 ) -> Result<Party> {
     let lower = raw.to_ascii_lowercase();
     if let Some(number) = raw.strip_prefix("4:") {
@@ -49,7 +65,7 @@ pub(super) fn party_from_raw(
         || lower.starts_with("8:dod-acs:")
         || lower.starts_with("8:spool:")
     {
-        return Ok(acs_user(tenant, raw, value));
+        return Ok(acs_user(tenant, raw, extension_user));
     }
     Err(invalid(format!(
         "'{raw}' is not an identifier this server routes."
@@ -78,17 +94,12 @@ fn teams_app(state: &AcsState, tenant: TenantId, raw: &str, id: &str) -> Result<
 
 /// An `8:acs:`-style id: a Teams extension user (resourceId_tenantId_userId) is the Teams user it
 /// names; anything else is an ACS user.
-fn acs_user(tenant: TenantId, raw: &str, value: &Value) -> Party {
-    if let Some(user) = value
-        .pointer("/teamsExtensionUser/userId")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| {
-            let suffix = raw.split_once("acs:").map(|(_, s)| s)?;
-            let parts: Vec<&str> = suffix.split('_').collect();
-            (parts.len() == 3).then(|| parts[2].to_string())
-        })
-    {
+fn acs_user(tenant: TenantId, raw: &str, extension_user: Option<&str>) -> Party {
+    if let Some(user) = extension_user.map(str::to_string).or_else(|| {
+        let suffix = raw.split_once("acs:").map(|(_, s)| s)?;
+        let parts: Vec<&str> = suffix.split('_').collect();
+        (parts.len() == 3).then(|| parts[2].to_string())
+    }) {
         if let Ok(g) = Guid::parse(&user) {
             return Party::User {
                 tenant,

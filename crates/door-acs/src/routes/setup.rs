@@ -7,9 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use ringside_acs_wire::{
+    AnswerCallRequest, CallRejectReason, CommunicationIdentifierModel, ConnectRequest,
+    CreateCallRequest, MediaStreamingOptions, RedirectCallRequest, RejectCallRequest,
+};
 use ringside_engine::{Ack, BotIdentity, Command, LegId, LegState, RejectReason, Target};
 use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, Party, TenantId, E164};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::parties::party;
 use super::{engine_error, resource_tenant};
@@ -19,21 +23,19 @@ use crate::error::AcsError;
 use crate::incoming::identifier;
 use crate::media_streaming::{CallStreaming, StreamingOptions};
 use crate::request::{
-    body, callback_uri, connection_id, field, invalid, not_found, not_implemented, required, run,
-    string, Result,
+    callback_uri, connection_id, invalid, not_found, not_implemented, required, run, Body, Result,
 };
 use crate::wire::conversation_of;
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
 
 /// `mediaStreamingOptions`, if given (400 when invalid).
-fn media_streaming_options(map: &Map<String, Value>) -> Result<Option<StreamingOptions>> {
-    match field(map, "mediaStreamingOptions") {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => crate::media_streaming::parse_options(value)
-            .map(Some)
-            .map_err(invalid),
-    }
+fn media_streaming_options(
+    given: Option<&MediaStreamingOptions>,
+) -> Result<Option<StreamingOptions>> {
+    given
+        .map(|options| crate::media_streaming::options(options).map_err(invalid))
+        .transpose()
 }
 
 /// Streaming state of a new connection with these options.
@@ -53,37 +55,54 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
     }
 }
 
-/// `POST /calling/callConnections`: 201 CallConnectionProperties.
+/// `POST /calling/callConnections`: 201 CallConnectionProperties. `transcriptionOptions` and
+/// `callIntelligenceOptions` are not used (nor refused when malformed).
 pub(super) async fn create_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let map = body(&bytes)?;
-    let streaming_options = media_streaming_options(&map)?;
-    let callback = callback_uri(&map, "callbackUri")?;
+    let body = Body::read(&bytes)?;
+    let request: CreateCallRequest = body.parse(&[
+        "targets[]",
+        "sourceCallerIdNumber",
+        "teamsAppSource",
+        "source",
+        "transcriptionOptions",
+        "callIntelligenceOptions",
+    ])?;
+    let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
+    let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let resource = caller.resource;
     let tenant = resource_tenant(&state, resource)?;
-    let (targets_in, targets) = create_targets(&state, tenant, &map)?;
-    let caller_id = field(&map, "sourceCallerIdNumber")
-        .and_then(|v| v.get("value"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let instance = placed_for(&state, resource, tenant, &map, caller_id.as_deref())?;
+    let targets = create_targets(&state, tenant, &request.targets)?;
+    let caller_id = request.source_caller_id_number.map(|n| n.value);
+    let app = request.teams_app_source.map(|app| app.app_id);
+    let instance = placed_for(
+        &state,
+        resource,
+        tenant,
+        app.as_deref(),
+        caller_id.as_deref(),
+    )?;
     if targets.iter().any(|t| matches!(t.party, Party::Phone(_))) && caller_id.is_none() {
         return Err(invalid(
             "sourceCallerIdNumber is required to call a phone number.",
         ));
     }
-    let source_party = source_party(resource, tenant, instance, &map);
+    let source_user = request.source.map(|user| user.id);
+    let source_party = source_party(resource, tenant, instance, source_user);
     let source = identifier(&source_party);
-    let display = string(&map, "sourceDisplayName")?;
-    let context = string(&map, "operationContext")?;
-    let custom = match field(&map, "customCallingContext") {
+    let display = request.source_display_name;
+    let context = request.operation_context;
+    // The runtime checks the headers (names, sizes, members) on the JSON as given.
+    let custom = match body.member("customCallingContext") {
         None => Default::default(),
         Some(value) => ringside_runtime::headers::CallHeaders::parse(value)
             .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
     };
+    // CallConnectionProperties echoes the targets as the request gave them.
+    let targets_in = echoed_targets(&body);
     let group = targets.len() > 1;
     let bot = bot_for(resource, instance);
     let value = run(&state, move |ctx| {
@@ -121,25 +140,28 @@ pub(super) async fn create_call(
     Ok((StatusCode::CREATED, Json(value)).into_response())
 }
 
+/// The `targets` of a createCall body as given.
+fn echoed_targets(body: &Body) -> Vec<Value> {
+    match body.member("targets") {
+        Some(Value::Array(list)) => list.clone(),
+        _ => Vec::new(),
+    }
+}
+
 /// Who places a call: the resource account it is placed for, else the ACS user named by
 /// `source`, else a new ACS user of the resource.
 fn source_party(
     resource: AcsResourceId,
     tenant: TenantId,
     instance: Option<(InstanceId, AppId)>,
-    map: &Map<String, Value>,
+    source_user: Option<String>,
 ) -> Party {
-    match (
-        instance,
-        field(map, "source")
-            .and_then(|s| s.get("id"))
-            .and_then(Value::as_str),
-    ) {
+    match (instance, source_user) {
         (Some((id, _)), _) => Party::ApplicationInstance {
             tenant,
             instance: id,
         },
-        (None, Some(id)) => Party::AcsUser(id.to_string()),
+        (None, Some(id)) => Party::AcsUser(id),
         (None, None) => Party::AcsUser(format!(
             "8:acs:{resource}_{}",
             ringside_runtime::ids::new_guid()
@@ -147,24 +169,22 @@ fn source_party(
     }
 }
 
-/// `targets` of createCall: as given (echoed by CallConnectionProperties) and as engine targets.
+/// The `targets` of createCall as engine targets (one to five).
 fn create_targets(
     state: &AcsState,
     tenant: TenantId,
-    map: &Map<String, Value>,
-) -> Result<(Vec<Value>, Vec<Target>)> {
-    let targets_in = match field(map, "targets") {
-        Some(Value::Array(list)) if !list.is_empty() => list.clone(),
-        _ => return Err(invalid("targets is required (at least one identifier).")),
-    };
-    if targets_in.len() > 5 {
+    given: &[CommunicationIdentifierModel],
+) -> Result<Vec<Target>> {
+    if given.is_empty() {
+        return Err(invalid("targets is required (at least one identifier)."));
+    }
+    if given.len() > 5 {
         return Err(invalid("At most 5 targets can be called at once."));
     }
-    let mut targets = Vec::new();
-    for t in &targets_in {
-        targets.push(Target::party(party(state, tenant, t)?));
-    }
-    Ok((targets_in, targets))
+    given
+        .iter()
+        .map(|t| Ok(Target::party(party(state, tenant, t)?)))
+        .collect()
 }
 
 /// The resource account a call is placed for: by `teamsAppSource`, or by the caller id's owner
@@ -173,14 +193,11 @@ fn placed_for(
     state: &AcsState,
     resource: AcsResourceId,
     tenant: TenantId,
-    map: &Map<String, Value>,
+    app: Option<&str>,
     caller_id: Option<&str>,
 ) -> Result<Option<(InstanceId, AppId)>> {
     let mut instance = None;
-    if let Some(app) = field(map, "teamsAppSource")
-        .and_then(|v| v.get("appId"))
-        .and_then(Value::as_str)
-    {
+    if let Some(app) = app {
         let guid = Guid::parse(app).map_err(|_| invalid("teamsAppSource.appId is not a GUID."))?;
         instance = state.directory().read(|d| {
             d.instance(tenant, InstanceId(guid))
@@ -234,18 +251,23 @@ fn offered_leg(
     connection_id(&context.leg)
 }
 
-/// `POST /calling/callConnections:answer`: 200 CallConnectionProperties.
+/// `POST /calling/callConnections:answer`: 200 CallConnectionProperties. `answeredBy`,
+/// `transcriptionOptions` and `callIntelligenceOptions` are not used (nor refused when malformed).
 pub(super) async fn answer_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let map = body(&bytes)?;
-    let streaming_options = media_streaming_options(&map)?;
-    let token = required(&map, "incomingCallContext")?;
+    let request: AnswerCallRequest = Body::read(&bytes)?.parse(&[
+        "answeredBy",
+        "transcriptionOptions",
+        "callIntelligenceOptions",
+    ])?;
+    let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
+    let token = required(request.incoming_call_context, "incomingCallContext")?;
     let resource = caller.resource;
-    let callback = callback_uri(&map, "callbackUri")?;
-    let context = string(&map, "operationContext")?;
+    let callback = callback_uri(request.callback_uri, "callbackUri")?;
+    let context = request.operation_context;
     let value = run(&state, move |ctx| {
         let leg = offered_leg(ctx, resource, &token)?;
         let offer = ctx.door().offers.get(&leg).cloned().ok_or_else(|| {
@@ -298,20 +320,17 @@ pub(super) async fn reject_call(
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let map = body(&bytes)?;
-    let token = required(&map, "incomingCallContext")?;
+    let request: RejectCallRequest = Body::read(&bytes)?.parse(&[])?;
+    let token = required(request.incoming_call_context, "incomingCallContext")?;
     let resource = caller.resource;
-    let reason = match string(&map, "callRejectReason")?
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("none") => RejectReason::None,
-        Some("busy") => RejectReason::Busy,
-        Some("forbidden") => RejectReason::Forbidden,
-        Some(other) => {
+    let reason = match request.call_reject_reason {
+        None | Some(CallRejectReason::None) => RejectReason::None,
+        Some(CallRejectReason::Busy) => RejectReason::Busy,
+        Some(CallRejectReason::Forbidden) => RejectReason::Forbidden,
+        Some(CallRejectReason::Other(other)) => {
             return Err(invalid(format!(
-                "callRejectReason '{other}' is not none, busy or forbidden."
+                "callRejectReason '{}' is not none, busy or forbidden.",
+                other.to_ascii_lowercase()
             )))
         }
     };
@@ -332,12 +351,11 @@ pub(super) async fn redirect_call(
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let map = body(&bytes)?;
-    let token = required(&map, "incomingCallContext")?;
+    let request: RedirectCallRequest = Body::read(&bytes)?.parse(&["target"])?;
+    let token = required(request.incoming_call_context, "incomingCallContext")?;
     let resource = caller.resource;
     let tenant = resource_tenant(&state, caller.resource)?;
-    let target = field(&map, "target").ok_or_else(|| invalid("target is required."))?;
-    let target = party(&state, tenant, target)?;
+    let target = party(&state, tenant, &request.target)?;
     run(&state, move |ctx| {
         let leg = offered_leg(ctx, resource, &token)?;
         ctx.command(Command::Redirect {
@@ -354,21 +372,25 @@ pub(super) async fn redirect_call(
 }
 
 /// `POST /calling/callConnections:connect` with a `serverCallId` locator: 200.
+/// `transcriptionOptions` and `callIntelligenceOptions` are not used (nor refused when malformed).
 pub(super) async fn connect_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let map = body(&bytes)?;
-    let streaming_options = media_streaming_options(&map)?;
-    let callback = callback_uri(&map, "callbackUri")?;
+    let request: ConnectRequest = Body::read(&bytes)?.parse(&[
+        "callLocator",
+        "transcriptionOptions",
+        "callIntelligenceOptions",
+    ])?;
+    let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
+    let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let tenant = resource_tenant(&state, caller.resource)?;
-    let locator = field(&map, "callLocator").ok_or_else(|| invalid("callLocator is required."))?;
-    let Some(server_call_id) = locator.get("serverCallId").and_then(Value::as_str) else {
+    let Some(server_call_id) = request.call_locator.server_call_id else {
         return Err(not_implemented("Connecting by groupCallId or roomId"));
     };
-    let conversation = conversation_of(server_call_id).ok_or_else(not_found)?;
-    let context = string(&map, "operationContext")?;
+    let conversation = conversation_of(&server_call_id).ok_or_else(not_found)?;
+    let context = request.operation_context;
     let resource = caller.resource;
     let bot = bot_for(resource, None);
     let source_party = Party::AcsUser(format!(
