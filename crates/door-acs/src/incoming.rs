@@ -9,6 +9,7 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use ringside_acs_wire::{CloudEvent, EventGridEvent};
 use ringside_model::Party;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -120,16 +121,10 @@ pub(crate) fn event_grid_event(
     time: &str,
     data: Value,
 ) -> Value {
-    json!({
-        "id": id,
-        "topic": topic,
-        "subject": subject,
-        "data": data,
-        "eventType": event_type,
-        "dataVersion": "1.0",
-        "metadataVersion": "1",
-        "eventTime": time,
-    })
+    serde_json::to_value(EventGridEvent::new(
+        id, topic, subject, event_type, time, data,
+    ))
+    .unwrap_or_default()
 }
 
 /// One event in the CloudEvents 1.0 schema (Event Grid's CloudEventSchemaV1_0 delivery).
@@ -141,16 +136,8 @@ pub(crate) fn cloud_event(
     time: &str,
     data: Value,
 ) -> Value {
-    json!({
-        "id": id,
-        "source": source,
-        "subject": subject,
-        "type": event_type,
-        "specversion": "1.0",
-        "time": time,
-        "datacontenttype": "application/json",
-        "data": data,
-    })
+    serde_json::to_value(CloudEvent::new(id, source, subject, event_type, time, data))
+        .unwrap_or_default()
 }
 
 /// What an `incomingCallContext` token names.
@@ -272,6 +259,20 @@ mod tests {
             "8:orgid:aaaaaaaa-2222-3333-4444-555555555555"
         );
         assert_eq!(user["microsoftTeamsUser"]["cloud"], "public");
+    }
+
+    #[test]
+    fn envelopes_are_written_byte_for_byte_as_before() {
+        let data = serde_json::json!({"b": 1, "a": null});
+        assert_eq!(
+            serde_json::to_string(&event_grid_event("i", "t", "s", "E", "2026", data.clone()))
+                .expect("json"),
+            r#"{"data":{"a":null,"b":1},"dataVersion":"1.0","eventTime":"2026","eventType":"E","id":"i","metadataVersion":"1","subject":"s","topic":"t"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&cloud_event("i", "src", "s", "E", "2026", data)).expect("json"),
+            r#"{"data":{"a":null,"b":1},"datacontenttype":"application/json","id":"i","source":"src","specversion":"1.0","subject":"s","time":"2026","type":"E"}"#
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use ringside_acs_wire::{CommunicationCloudEnvironment, CommunicationIdentifierModel};
+use ringside_acs_wire::{
+    CommunicationCloudEnvironment, CommunicationIdentifierModel, ResultInformation,
+};
 use ringside_engine::ConversationId;
 use ringside_model::Tone;
 use serde_json::{json, Value};
@@ -22,9 +24,13 @@ pub(crate) fn conversation_of(server_call_id: &str) -> Option<ConversationId> {
     ringside_model::Guid::parse(id).ok().map(ConversationId)
 }
 
-/// `resultInformation`.
-pub(crate) fn result(code: u16, sub: u32, message: &str) -> Value {
-    json!({"code": code, "subCode": sub, "message": message})
+/// `resultInformation`: `{code, subCode, message}`.
+pub(crate) fn result(code: u16, sub: u32, message: &str) -> ResultInformation {
+    ResultInformation::new(
+        i32::from(code),
+        i32::try_from(sub).unwrap_or(i32::MAX),
+        message,
+    )
 }
 
 /// Now, RFC 3339.
@@ -150,6 +156,15 @@ mod tests {
             "an ACS user"
         );
         assert!(teams_extension_identifier(&model(json!({"rawId": "4:+14255550100"}))).is_none());
+    }
+
+    #[test]
+    fn result_information_is_code_subcode_message() {
+        assert_eq!(
+            serde_json::to_string(&serde_json::to_value(result(400, 8603, "m")).expect("json"))
+                .expect("text"),
+            r#"{"code":400,"message":"m","subCode":8603}"#
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod offer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use ringside_acs_wire::CloudEvent;
 use ringside_engine::{ConversationId, Event, LegId, LegState, OperationId, Participant};
 use ringside_model::{AcsResourceId, Party, TenantId, Tone};
 use ringside_store::{NewOutboxRow, RetryPolicy};
@@ -273,16 +274,16 @@ impl AcsCalls {
             );
         }
         let source = format!("calling/callConnections/{id}");
-        let event = json!([{
-            "id": ringside_runtime::ids::new_guid().to_string(),
-            "source": source,
-            "subject": source,
-            "type": format!("Microsoft.Communication.{event_type}"),
-            "data": data,
-            "time": now_rfc3339(),
-            "specversion": "1.0",
-            "datacontenttype": "application/json",
-        }]);
+        let event = CloudEvent::new(
+            &ringside_runtime::ids::new_guid().to_string(),
+            &source,
+            &source,
+            &format!("Microsoft.Communication.{event_type}"),
+            &now_rfc3339(),
+            data,
+        );
+        // Through `Value`: members in the order the door has always written them.
+        let event = json!([serde_json::to_value(event).unwrap_or_default()]);
         let body = serde_json::to_vec(&event).unwrap_or_default();
         self.outbox.enqueue(NewOutboxRow {
             ordering_key: id.to_string(),

@@ -5,12 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use ringside_acs_wire::TransferToParticipantRequest;
+use ringside_acs_wire::{TransferCallResponse, TransferToParticipantRequest};
 use ringside_engine::{Command, Target};
-use serde_json::json;
 
 use super::parties::party;
-use super::{engine_error, participant_leg, pending, remember, Connection};
+use super::{engine_error, participant_leg, pending, remember, reply, Connection};
 use crate::auth::AcsCaller;
 use crate::error::AcsError;
 use crate::request::{connection_id, live, run, Body, Result};
@@ -117,9 +116,8 @@ pub(super) async fn transfer(at: Connection, body: &Body) -> Result<Response> {
         Ok(())
     })
     .await?;
-    Ok((
+    Ok(reply(
         StatusCode::ACCEPTED,
-        Json(json!({"operationContext": context})),
-    )
-        .into_response())
+        &TransferCallResponse::new(&context),
+    ))
 }

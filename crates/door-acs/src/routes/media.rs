@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use ringside_acs_wire::{
     ContinuousDtmfRecognitionRequest, DtmfTone, HoldRequest, OperationContextRequest, PlayRequest,
     PlaySource, PlaySourceKind, RecognizeInputType, RecognizeRequest, SendDtmfTonesRequest,
+    SendDtmfTonesResult,
 };
 use ringside_engine::{Command, MediaRef, RecognizeOptions};
 use ringside_model::{Party, TenantId, Tone};
 use serde_json::{json, Value};
 
 use super::parties::{parties, party};
-use super::{engine_error, participant_leg, pending, remember, Connection};
+use super::{engine_error, participant_leg, pending, remember, reply, Connection};
 use crate::error::AcsError;
 use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
 use crate::wire::{result, tone_from_name};
@@ -316,11 +316,10 @@ pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
         Ok(())
     })
     .await?;
-    Ok((
+    Ok(reply(
         StatusCode::ACCEPTED,
-        Json(json!({"operationContext": context})),
-    )
-        .into_response())
+        &SendDtmfTonesResult::new(&context),
+    ))
 }
 
 /// `:hold` (with music on hold) / `:unhold`: 200. Both read the hold body: `:unhold` checks a

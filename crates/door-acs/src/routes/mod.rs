@@ -27,9 +27,9 @@ mod setup;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::{Extension, Json, Router};
 use ringside_engine::{Ack, EngineError, LegId};
 use ringside_model::{AcsResourceId, Party, TenantId};
 use serde_json::Value;
@@ -165,6 +165,12 @@ async fn participants_action(
     }
 }
 
+/// A JSON answer, written through serde_json's `Value` so its members come in the order the door
+/// has always written them (by name).
+fn reply<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    (status, Json(serde_json::to_value(body).unwrap_or_default())).into_response()
+}
+
 /// An engine refusal in the ACS envelope.
 fn engine_error(error: EngineError) -> AcsError {
     let message = error.to_string();
@@ -233,4 +239,32 @@ fn participant_leg(ctx: &DoorCtx<'_, AcsCalls>, call: &AcsCall, who: &Party) -> 
                 "The participant is not in the call.",
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringside_acs_wire::{CancelAddParticipantResponse, OperationContextResponse};
+
+    async fn text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn replies_are_written_as_the_door_always_wrote_them() {
+        let answer = reply(StatusCode::ACCEPTED, &OperationContextResponse::new(""));
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+        assert_eq!(text(answer).await, r#"{"operationContext":""}"#);
+        let cancel = CancelAddParticipantResponse {
+            operation_context: Some("c".into()),
+            invitation_id: Some("i".into()),
+        };
+        assert_eq!(
+            text(reply(StatusCode::ACCEPTED, &cancel)).await,
+            r#"{"invitationId":"i","operationContext":"c"}"#
+        );
+    }
 }

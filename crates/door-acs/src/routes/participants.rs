@@ -8,15 +8,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use ringside_acs_wire::{
-    AddParticipantRequest, CancelAddParticipantRequest, MuteParticipantsRequest,
-    RemoveParticipantRequest,
+    AddParticipantRequest, CancelAddParticipantRequest, CancelAddParticipantResponse,
+    MuteParticipantsRequest, MuteParticipantsResult, RemoveParticipantRequest,
+    RemoveParticipantResponse,
 };
 use ringside_engine::{Ack, Command, Target};
 use ringside_model::{Guid, Party};
 use serde_json::json;
 
 use super::parties::{party, party_from_raw};
-use super::{engine_error, participant_leg, pending, remember, resource_tenant, Connection};
+use super::{engine_error, participant_leg, pending, remember, reply, resource_tenant, Connection};
 use crate::auth::AcsCaller;
 use crate::error::AcsError;
 use crate::incoming::identifier;
@@ -172,11 +173,10 @@ pub(super) async fn remove(at: Connection, body: &Body) -> Result<Response> {
         Ok(())
     })
     .await?;
-    Ok((
+    Ok(reply(
         StatusCode::ACCEPTED,
-        Json(json!({"operationContext": context})),
-    )
-        .into_response())
+        &RemoveParticipantResponse::new(&context),
+    ))
 }
 
 /// `participants:mute` (one ACS user): 200 `{operationContext}`.
@@ -203,7 +203,7 @@ pub(super) async fn mute(at: Connection, body: &Body) -> Result<Response> {
         ));
     }
     let context = request.operation_context.unwrap_or_default();
-    let reply = context.clone();
+    let answer = context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let participant = participant_leg(ctx, &call, &who)?;
@@ -216,7 +216,7 @@ pub(super) async fn mute(at: Connection, body: &Body) -> Result<Response> {
         Ok(())
     })
     .await?;
-    Ok((StatusCode::OK, Json(json!({"operationContext": reply}))).into_response())
+    Ok(reply(StatusCode::OK, &MuteParticipantsResult::new(&answer)))
 }
 
 /// `participants:cancelAddParticipant`: 202 with the invitation id and the context.
@@ -251,9 +251,11 @@ pub(super) async fn cancel_add(at: Connection, body: &Body) -> Result<Response> 
         Ok(())
     })
     .await?;
-    Ok((
+    Ok(reply(
         StatusCode::ACCEPTED,
-        Json(json!({"invitationId": invitation, "operationContext": context})),
-    )
-        .into_response())
+        &CancelAddParticipantResponse {
+            invitation_id: Some(invitation),
+            operation_context: Some(context),
+        },
+    ))
 }
