@@ -28,6 +28,7 @@ use crate::request::{
 use crate::wire::conversation_of;
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
+use ringside_runtime::headers::CallHeaders;
 
 /// `mediaStreamingOptions`, if given (400 when invalid).
 fn media_streaming_options(
@@ -95,13 +96,7 @@ pub(super) async fn create_call(
     let source = identifier(&source_party);
     let display = request.source_display_name;
     let context = request.operation_context;
-    // The runtime checks the headers (names, sizes, members) on the JSON as given.
-    let custom = match body.member("customCallingContext") {
-        None => Default::default(),
-        Some(value) => ringside_runtime::headers::CallHeaders::parse(value)
-            .map_err(|e| invalid(format!("customCallingContext: {e}.")))?,
-    };
-    // CallConnectionProperties echoes the targets as the request gave them.
+    let custom = custom_headers(&body)?;
     let targets_in = echoed_targets(&body);
     let group = targets.len() > 1;
     let bot = bot_for(resource, instance);
@@ -140,7 +135,17 @@ pub(super) async fn create_call(
     Ok((StatusCode::CREATED, Json(value)).into_response())
 }
 
-/// The `targets` of a createCall body as given.
+/// `customCallingContext`, checked by the runtime (names, sizes, members) on the JSON as given.
+fn custom_headers(body: &Body) -> Result<CallHeaders> {
+    match body.member("customCallingContext") {
+        None => Ok(CallHeaders::default()),
+        Some(value) => {
+            CallHeaders::parse(value).map_err(|e| invalid(format!("customCallingContext: {e}.")))
+        }
+    }
+}
+
+/// The `targets` of a createCall body as given (CallConnectionProperties echoes them).
 fn echoed_targets(body: &Body) -> Vec<Value> {
     match body.member("targets") {
         Some(Value::Array(list)) => list.clone(),
