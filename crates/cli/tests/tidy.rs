@@ -83,8 +83,6 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-media",
             "ringside-runtime",
             "ringside-http",
-            // The Event Grid subscription handshake and topic names.
-            "ringside-door-acs",
         ],
     ),
     (

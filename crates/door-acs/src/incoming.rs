@@ -105,13 +105,6 @@ impl IncomingCall {
     }
 }
 
-/// The ARM id Event Grid uses as `topic`/`source` for an ACS resource.
-pub fn topic(subscription: &str, resource_group: &str, name: &str) -> String {
-    format!(
-        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Communication/communicationServices/{name}"
-    )
-}
-
 /// One event in the Event Grid schema. `time` is RFC 3339.
 pub(crate) fn event_grid_event(
     id: &str,
@@ -280,7 +273,7 @@ mod tests {
         let data = sample().data();
         let eg = event_grid_event(
             "id",
-            &topic("s", "rg", "ringside-dev"),
+            &ringside_runtime::eventgrid::topic("s", "rg", "ringside-dev"),
             &sample().subject(),
             "Microsoft.Communication.IncomingCall",
             "2026-11-22T10:00:00Z",

@@ -7,7 +7,8 @@
 //!   dev connection string `endpoint=https://127.0.0.1:<port>/` makes it), ±15 min clock skew, body
 //!   hash. Failures are 401 with code `7509`.
 //! - [`error`]: [`error::AcsError`], the `{"error":{"code","message"}}` envelope.
-//! - [`eventgrid`]: the webhook validation handshake (both schemas) and `aeg-*` delivery headers.
+//! - Event Grid mechanics (the validation handshake, `aeg-*` headers, topics) are the runtime's
+//!   ([`ringside_runtime::eventgrid`]): the platform API uses them too.
 //! - [`incoming`]: `Microsoft.Communication.IncomingCall` rendering (identifiers with rawIds, the
 //!   event data, Event Grid and CloudEvents envelopes) and the HMAC-sealed `incomingCallContext`
 //!   token naming the ACS resource, conversation and offered leg.
@@ -39,7 +40,6 @@ pub(crate) mod auth;
 pub(crate) mod calls;
 pub mod codes;
 pub(crate) mod error;
-pub mod eventgrid;
 pub(crate) mod incoming;
 pub(crate) mod media_streaming;
 pub(crate) mod recording;
@@ -53,7 +53,6 @@ pub(crate) mod strict_json;
 pub(crate) mod wire;
 
 pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};
-pub use incoming::topic;
 
 /// The owner tag of the ACS door's media streams and recording taps.
 pub(crate) const OWNER: &str = "acs";

@@ -31,6 +31,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod door;
+pub mod eventgrid;
 pub mod fetch;
 pub mod files;
 pub mod headers;

@@ -10,10 +10,10 @@ use ringside_store::{NewOutboxRow, RetryPolicy};
 use serde_json::json;
 
 use super::{AcsCalls, Offer, CONTEXT_TTL_SECS, EVENT_GRID};
-use crate::eventgrid::{delivery_headers, EventSchema};
 use crate::incoming::{self, identifier, CallContext, IncomingCall};
 use crate::wire::{now_rfc3339, server_call_id};
 use ringside_runtime::door::DoorEnv;
+use ringside_runtime::eventgrid::{delivery_headers, EventSchema};
 
 /// The IncomingCall subscriptions of a resource for a callee: (name, endpoint, schema), the topic
 /// and the caller's display name.
@@ -165,7 +165,7 @@ fn subscribers(
             .collect();
         let topic = d
             .acs_resource(resource)
-            .map(|r| incoming::topic(&r.tenant.to_string(), "ringside", &r.name))
+            .map(|r| ringside_runtime::eventgrid::topic(&r.tenant.to_string(), "ringside", &r.name))
             .unwrap_or_default();
         let display = match caller {
             Party::User { tenant, user } => d

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 
 use super::{AcsRecording, ENDED_KEPT};
 use crate::calls::AcsCalls;
-use crate::eventgrid::{delivery_headers, EventSchema};
 use crate::incoming;
 use crate::recording_writer::{self, ChannelType};
 use crate::wire::{now_rfc3339, result, server_call_id};
 use ringside_runtime::door::DoorEnv;
+use ringside_runtime::eventgrid::{delivery_headers, EventSchema};
 use ringside_runtime::streaming::StreamEvent;
 
 impl AcsCalls {
@@ -135,7 +135,9 @@ impl AcsCalls {
                 .collect();
             let topic = d
                 .acs_resource(recording.resource)
-                .map(|r| incoming::topic(&r.tenant.to_string(), "ringside", &r.name))
+                .map(|r| {
+                    ringside_runtime::eventgrid::topic(&r.tenant.to_string(), "ringside", &r.name)
+                })
                 .unwrap_or_default();
             (subscriptions, topic)
         });

@@ -268,7 +268,9 @@ async fn create_event_subscription(
         (
             d.plan(now, &command),
             d.acs_resource(resource)
-                .map(|r| ringside_door_acs::topic(&r.tenant.to_string(), "ringside", &r.name))
+                .map(|r| {
+                    ringside_runtime::eventgrid::topic(&r.tenant.to_string(), "ringside", &r.name)
+                })
                 .unwrap_or_default(),
         )
     });
@@ -337,7 +339,7 @@ async fn handshake(
         state.base_url(),
         body.name
     );
-    let event = ringside_door_acs::eventgrid::validation_event(
+    let event = ringside_runtime::eventgrid::validation_event(
         &state.new_guid().to_string(),
         topic,
         &iso(now),
@@ -345,14 +347,14 @@ async fn handshake(
         &validation_url,
     );
     let eg_schema = match schema {
-        EventDeliverySchema::EventGrid => ringside_door_acs::eventgrid::EventSchema::EventGrid,
-        EventDeliverySchema::CloudEvents => ringside_door_acs::eventgrid::EventSchema::CloudEvents,
+        EventDeliverySchema::EventGrid => ringside_runtime::eventgrid::EventSchema::EventGrid,
+        EventDeliverySchema::CloudEvents => ringside_runtime::eventgrid::EventSchema::CloudEvents,
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(ApiError::internal)?;
-    ringside_door_acs::eventgrid::validate_webhook(
+    ringside_runtime::eventgrid::validate_webhook(
         &http,
         &body.endpoint,
         eg_schema,

@@ -1,4 +1,5 @@
-//! Event Grid webhook mechanics for ACS event subscriptions (digest §5.2): the validation handshake a
+//! Event Grid webhook mechanics for event subscriptions (ACS digest §5.2), shared by the ACS door
+//! (deliveries) and the platform API (creating a subscription): the validation handshake a
 //! new subscription performs (Event Grid schema: a `SubscriptionValidationEvent` answered with
 //! `{"validationResponse": code}`; CloudEvents schema: the OPTIONS abuse-protection handshake with
 //! `WebHook-Request-Origin`/`WebHook-Allowed-Origin`), and the `aeg-*` headers of deliveries.
@@ -8,10 +9,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 /// Event Grid's limit for answering the validation request.
-pub(crate) const VALIDATION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const VALIDATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The origin Ringside names in `WebHook-Request-Origin`, as Event Grid names its own.
-pub(crate) const REQUEST_ORIGIN: &str = "eventgrid.azure.net";
+pub const REQUEST_ORIGIN: &str = "eventgrid.azure.net";
 
 /// The delivery schema of a subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +149,7 @@ pub async fn validate_webhook(
 
 /// The headers of a notification delivery (`aeg-delivery-count` is set per attempt by the sender;
 /// this is the first attempt's value).
-pub(crate) fn delivery_headers(
+pub fn delivery_headers(
     schema: EventSchema,
     subscription_name: &str,
     output_event_id: &str,
@@ -169,6 +170,13 @@ pub(crate) fn delivery_headers(
         ("aeg-metadata-version".into(), metadata_version.into()),
         ("aeg-output-event-id".into(), output_event_id.into()),
     ]
+}
+
+/// The ARM id Event Grid uses as `topic`/`source` for an ACS resource.
+pub fn topic(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Communication/communicationServices/{name}"
+    )
 }
 
 #[cfg(test)]
