@@ -3,6 +3,7 @@
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
+mod compose;
 mod config;
 mod http;
 mod serve;

@@ -4,7 +4,6 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
@@ -15,14 +14,13 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use rand::RngCore;
 use ringside_identity::SigningKey;
-use ringside_store::DirectoryStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::state::{AppState, StateParts};
+use crate::state::AppState;
 use crate::tls;
 use ringside_platform::devmode::{self, DevInfo};
 use ringside_runtime::files::write_private;
@@ -81,123 +79,21 @@ impl Server {
         ringside_http::set_body_limit(config.max_body_bytes);
         let data_dir = options.data_dir.clone();
         create_private_dir(&data_dir)?;
-
         let tls = tls::load_or_create(&data_dir, config.tls.as_ref(), &config.extra_hostnames)?;
-        let directory = Arc::new(
-            DirectoryStore::open(data_dir.join("ringside.db"))
-                .with_context(|| format!("opening the store in {}", data_dir.display()))?,
-        );
-        let signing_key = load_or_create_signing_key(&data_dir)?;
-
-        let listener = TcpListener::bind(options.listen)
-            .await
-            .with_context(|| format!("binding {}", options.listen))?;
-        let local_addr = listener.local_addr()?;
-        let insecure_listener = match options.insecure_http {
-            Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("binding {addr}"))?,
-            ),
-            None => None,
-        };
-        let insecure_addr = match &insecure_listener {
-            Some(listener) => Some(listener.local_addr()?),
-            None => None,
-        };
+        let listeners = Listeners::bind(&options).await?;
         let base_url = match &config.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!("https://{}", client_visible(local_addr)),
+            None => format!("https://{}", client_visible(listeners.local_addr)),
         };
-
-        let admin_token = if dev_mode {
-            load_or_create_admin_token(&data_dir)?
-        } else {
-            std::env::var("RINGSIDE_ADMIN_TOKEN")
-                .ok()
-                .filter(|token| !token.is_empty())
-                .or_else(|| config.admin_token.clone())
-                .ok_or_else(|| {
-                    anyhow!("production mode needs an admin token: set admin_token in the config file or RINGSIDE_ADMIN_TOKEN")
-                })?
-        };
-
-        let realtime_priority = crate::config::realtime_priority_override(
-            std::env::var("RINGSIDE_MEDIA_REALTIME_PRIORITY")
-                .ok()
-                .as_deref(),
-            config.media_realtime_priority,
-        );
-        let local_ca = std::fs::read(&tls.ca_cert_path).ok();
-        let outbox = ringside_runtime::outbox::Outbox::start(
-            &data_dir.join("ringside.db"),
-            ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-            local_ca.as_deref(),
-            &[
-                ringside_door_graph::DELIVERY,
-                ringside_door_acs::CALLBACKS,
-                ringside_door_acs::EVENT_GRID,
-            ],
-        )
-        .context("starting the notification outbox")?;
-        let media_services = ringside_runtime::services::MediaServices::new(
-            &config.media,
-            dev_mode,
-            &data_dir,
-            local_ca,
-        )
-        .context("preparing the prompt fetcher")?;
-        let graph = ringside_door_graph::GraphCalls::new(outbox.clone())
-            .with_recordings(ringside_door_graph::RecordingLinks {
-                store: media_services.recordings.clone(),
-                base_url: base_url.clone(),
-            })
-            .with_raw_media(ringside_door_graph::RawMedia::new(
-                ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-                media_services.streams.clone(),
-            ));
-        let acs = ringside_door_acs::AcsCalls::new(outbox.clone())
-            .with_media(
-                media_services.streams.clone(),
-                ringside_runtime::outbox::TokenSigner::new(signing_key.clone(), base_url.clone()),
-            )
-            .with_recorder(media_services.streams.clone(), &data_dir, &base_url);
-        let doors = ringside_runtime::door::Doors::default()
-            .with(graph)
-            .with(acs);
-        let runtime_options = ringside_runtime::RuntimeOptions {
+        let state = crate::compose::compose(crate::compose::Parts {
+            admin_token: admin_token(dev_mode, &config, &data_dir)?,
             data_dir: data_dir.clone(),
-            media: if options.manual_media_clock {
-                ringside_runtime::MediaMode::Manual
-            } else {
-                ringside_runtime::MediaMode::Threads { realtime_priority }
-            },
-            ids: Box::new(ringside_runtime::routing::RandomIds),
-            // The platform API reports leg ends in Graph's resultInfo codes.
-            end_codes: ringside_door_graph::codes::end_reason,
-        };
-        let calls = ringside_runtime::CallRuntime::start(
-            directory.clone(),
-            runtime_options,
-            media_services,
-            doors,
-        )
-        .context("starting the call runtime")?;
-        let node = ringside_runtime::Node::new(ringside_runtime::NodeParts {
-            directory,
-            calls,
-            signing_key,
             base_url: base_url.clone(),
-            data_dir: data_dir.clone(),
+            local_ca: std::fs::read(&tls.ca_cert_path).ok(),
+            manual_media_clock: options.manual_media_clock,
+            config,
             dev_mode,
-        });
-        let state = AppState::new(StateParts {
-            node,
-            admin_token,
-            config: config.clone(),
-            outbox,
-        });
-
+        })?;
         let dev_info = if dev_mode {
             let info = devmode::prepare(state.platform(), &tls.ca_cert_path)
                 .context("preparing the dev tenant")?;
@@ -205,21 +101,8 @@ impl Server {
         } else {
             None
         };
-
-        let router = crate::routes(state.clone(), config.max_body_bytes);
-        let (stop, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
-        let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());
-        tasks.push(tokio::spawn(accept_loop(
-            listener,
-            Some(acceptor),
-            router.clone(),
-            stop_rx.clone(),
-        )));
-        if let Some(listener) = insecure_listener {
-            tasks.push(tokio::spawn(accept_loop(listener, None, router, stop_rx)));
-        }
-
+        let (local_addr, insecure_addr) = (listeners.local_addr, listeners.insecure_addr);
+        let (stop, tasks) = listeners.serve(&state, &tls);
         if let Some(info) = &dev_info {
             devmode::write_dev_json(&data_dir, info).context("writing dev.json")?;
         }
@@ -235,6 +118,78 @@ impl Server {
             tasks,
         })
     }
+}
+
+/// The bound listeners: HTTPS, and plain HTTP when asked for.
+struct Listeners {
+    tls: TcpListener,
+    plain: Option<TcpListener>,
+    local_addr: SocketAddr,
+    insecure_addr: Option<SocketAddr>,
+}
+
+impl Listeners {
+    async fn bind(options: &ServeOptions) -> Result<Listeners> {
+        let tls = TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("binding {}", options.listen))?;
+        let local_addr = tls.local_addr()?;
+        let plain = match options.insecure_http {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?,
+            ),
+            None => None,
+        };
+        let insecure_addr = match &plain {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        };
+        Ok(Listeners {
+            tls,
+            plain,
+            local_addr,
+            insecure_addr,
+        })
+    }
+
+    /// Starts the accept loops with every door's router; the sender stops them.
+    fn serve(
+        self,
+        state: &AppState,
+        tls: &tls::TlsMaterial,
+    ) -> (watch::Sender<bool>, Vec<JoinHandle<()>>) {
+        let router = crate::routes(state.clone(), state.config().max_body_bytes);
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());
+        tasks.push(tokio::spawn(accept_loop(
+            self.tls,
+            Some(acceptor),
+            router.clone(),
+            stop_rx.clone(),
+        )));
+        if let Some(listener) = self.plain {
+            tasks.push(tokio::spawn(accept_loop(listener, None, router, stop_rx)));
+        }
+        (stop, tasks)
+    }
+}
+
+/// The admin token: dev mode keeps one in the data dir; production takes
+/// `RINGSIDE_ADMIN_TOKEN` or the config's.
+fn admin_token(dev_mode: bool, config: &Config, data_dir: &Path) -> Result<String> {
+    if dev_mode {
+        return load_or_create_admin_token(data_dir);
+    }
+    std::env::var("RINGSIDE_ADMIN_TOKEN")
+        .ok()
+        .filter(|token| !token.is_empty())
+        .or_else(|| config.admin_token.clone())
+        .ok_or_else(|| {
+            anyhow!("production mode needs an admin token: set admin_token in the config file or RINGSIDE_ADMIN_TOKEN")
+        })
 }
 
 impl RunningServer {
@@ -361,7 +316,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 /// The token-signing key, generated once and kept in `<data-dir>/keys/signing-key.pem`.
-fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
+pub(crate) fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
     let dir = data_dir.join("keys");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("signing-key.pem");

@@ -1,0 +1,116 @@
+//! The composition root's wiring: the outbox with every door's delivery profiles, the media
+//! services, the doors (Graph first, then ACS: an offer goes to the first that adopts it), the
+//! call runtime, the node, and the state every router gets. The one place that knows every door.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use ringside_runtime::outbox::{Outbox, TokenSigner};
+use ringside_runtime::services::MediaServices;
+use ringside_runtime::{CallRuntime, Doors, MediaMode, Node, NodeParts, RuntimeOptions};
+use ringside_store::DirectoryStore;
+
+use crate::config::Config;
+use crate::state::{AppState, StateParts};
+
+/// What the wiring needs from the shell.
+pub(crate) struct Parts {
+    pub(crate) config: Config,
+    pub(crate) dev_mode: bool,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) base_url: String,
+    pub(crate) admin_token: String,
+    /// The local CA (PEM), trusted for webhooks, prompts and media streams besides public roots.
+    pub(crate) local_ca: Option<Vec<u8>>,
+    pub(crate) manual_media_clock: bool,
+}
+
+/// Opens the store and the keys, starts the outbox, the media services and the call runtime with
+/// every door, and builds the state the routers share.
+pub(crate) fn compose(parts: Parts) -> Result<AppState> {
+    let data_dir = &parts.data_dir;
+    let directory = Arc::new(
+        DirectoryStore::open(data_dir.join("ringside.db"))
+            .with_context(|| format!("opening the store in {}", data_dir.display()))?,
+    );
+    let signing_key = crate::serve::load_or_create_signing_key(data_dir)?;
+    let signer = || TokenSigner::new(signing_key.clone(), parts.base_url.clone());
+    let outbox = Outbox::start(
+        &data_dir.join("ringside.db"),
+        signer(),
+        parts.local_ca.as_deref(),
+        &[
+            ringside_door_graph::DELIVERY,
+            ringside_door_acs::CALLBACKS,
+            ringside_door_acs::EVENT_GRID,
+        ],
+    )
+    .context("starting the notification outbox")?;
+    let services = MediaServices::new(
+        &parts.config.media,
+        parts.dev_mode,
+        data_dir,
+        parts.local_ca.clone(),
+    )
+    .context("preparing the prompt fetcher")?;
+    let doors = doors(&parts, &outbox, &services, &signer);
+    let calls = CallRuntime::start(directory.clone(), runtime_options(&parts), services, doors)
+        .context("starting the call runtime")?;
+    let node = Node::new(NodeParts {
+        directory,
+        calls,
+        signing_key,
+        base_url: parts.base_url.clone(),
+        data_dir: parts.data_dir.clone(),
+        dev_mode: parts.dev_mode,
+    });
+    Ok(AppState::new(StateParts {
+        node,
+        admin_token: parts.admin_token,
+        config: parts.config,
+        outbox,
+    }))
+}
+
+/// The doors, in offer order: Graph, then ACS.
+fn doors(
+    parts: &Parts,
+    outbox: &Outbox,
+    services: &MediaServices,
+    signer: &dyn Fn() -> TokenSigner,
+) -> Doors {
+    let graph = ringside_door_graph::GraphCalls::new(outbox.clone())
+        .with_recordings(ringside_door_graph::RecordingLinks {
+            store: services.recordings.clone(),
+            base_url: parts.base_url.clone(),
+        })
+        .with_raw_media(ringside_door_graph::RawMedia::new(
+            signer(),
+            services.streams.clone(),
+        ));
+    let acs = ringside_door_acs::AcsCalls::new(outbox.clone())
+        .with_media(services.streams.clone(), signer())
+        .with_recorder(services.streams.clone(), &parts.data_dir, &parts.base_url);
+    Doors::default().with(graph).with(acs)
+}
+
+fn runtime_options(parts: &Parts) -> RuntimeOptions {
+    let realtime_priority = crate::config::realtime_priority_override(
+        std::env::var("RINGSIDE_MEDIA_REALTIME_PRIORITY")
+            .ok()
+            .as_deref(),
+        parts.config.media_realtime_priority,
+    );
+    RuntimeOptions {
+        data_dir: parts.data_dir.clone(),
+        media: if parts.manual_media_clock {
+            MediaMode::Manual
+        } else {
+            MediaMode::Threads { realtime_priority }
+        },
+        ids: Box::new(ringside_runtime::routing::RandomIds),
+        // The platform API reports leg ends in Graph's resultInfo codes.
+        end_codes: ringside_door_graph::codes::end_reason,
+    }
+}
