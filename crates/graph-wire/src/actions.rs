@@ -15,6 +15,7 @@ use crate::participant::{InvitationParticipantInfo, ParticipantInfo};
 
 /// `POST …/calls/{id}/answer`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AnswerRequest {
     /// Per-call callback (https); the bot's global webhook when absent.
@@ -44,6 +45,7 @@ pub struct AnswerRequest {
 
 /// `POST …/calls/{id}/reject`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RejectRequest {
     /// `none`, `busy` or `forbidden`.
@@ -56,6 +58,7 @@ pub struct RejectRequest {
 
 /// `POST …/calls/{id}/redirect`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectRequest {
     /// Targets (required; more than one rings them all; max 25).
@@ -77,6 +80,7 @@ pub struct RedirectRequest {
 
 /// `POST …/calls/{id}/transfer`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TransferRequest {
     /// Who the call goes to (required); `replacesCallId` makes it consultative.
@@ -91,6 +95,7 @@ pub struct TransferRequest {
 
 /// `POST …/calls/{id}/playPrompt`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlayPromptRequest {
     /// Prompts (required; max 20).
@@ -102,6 +107,7 @@ pub struct PlayPromptRequest {
 
 /// `POST …/calls/{id}/recordResponse` (all parameters optional; defaults as constants).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordResponseRequest {
     /// At most one prompt.
@@ -158,6 +164,7 @@ impl RecordResponseRequest {
 /// The body of every action whose only parameter is `clientContext`: subscribeToTone, mute, unmute,
 /// cancelMediaProcessing, participant mute, stopHoldMusic, addLargeGalleryView.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientContextRequest {
     /// Correlation (≤ 256 chars).
@@ -180,6 +187,7 @@ pub type AddLargeGalleryViewRequest = ClientContextRequest;
 
 /// `POST …/calls/{id}/sendDtmfTones`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SendDtmfTonesRequest {
     /// Tones to send (required).
@@ -198,6 +206,7 @@ pub struct SendDtmfTonesRequest {
 
 /// `POST …/calls/{id}/changeScreenSharingRole`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeScreenSharingRoleRequest {
     /// `viewer` or `sharer` (required).
@@ -206,6 +215,7 @@ pub struct ChangeScreenSharingRoleRequest {
 
 /// `POST …/calls/{id}/updateRecordingStatus`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateRecordingStatusRequest {
     /// New status (required).
@@ -217,6 +227,7 @@ pub struct UpdateRecordingStatusRequest {
 
 /// `POST …/calls/{id}/participants/invite`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InviteParticipantsRequest {
     /// Invitees (required; max 5, or 1 with `replacesCallId`).
@@ -228,6 +239,7 @@ pub struct InviteParticipantsRequest {
 
 /// `POST …/participants/{pid}/startHoldMusic`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StartHoldMusicRequest {
     /// Music to play instead of the default.

@@ -7,10 +7,12 @@ use crate::odata::{null_as_default, odata_kind, ODataType};
 
 /// `audioRoutingGroup`: body of create (200, not 201) and of GET/PATCH.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AudioRoutingGroup {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<AudioRoutingGroup>))]
     pub odata_type: ODataType<AudioRoutingGroup>,
     /// `@odata.context` on responses.
     #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]

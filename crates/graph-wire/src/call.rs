@@ -19,10 +19,12 @@ use crate::participant::{InvitationParticipantInfo, ParticipantInfo};
 /// `call` (entity, Open): every v1.0 property, the beta extras as options, and open-type extras kept in
 /// `additional`. The body of create-call requests, GET responses and call notifications.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Call {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<Call>))]
     pub odata_type: ODataType<Call>,
     /// `@odata.context` on responses.
     #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
@@ -123,6 +125,7 @@ pub struct Call {
     pub termination_reason: Option<String>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 odata_kind!(Call, "call");
@@ -212,12 +215,42 @@ impl<'de> Deserialize<'de> for CallOptions {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CallOptions {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        any_of(
+            [
+                reference::<OutgoingCallOptions>(),
+                reference::<IncomingCallOptions>(),
+            ],
+            "`callOptions` (abstract): `outgoingCallOptions` on create, `incomingCallOptions` on answer; `@odata.type` picks the variant (outgoing when absent).",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CallOptions {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<OutgoingCallOptions>(schemas);
+        collect::<IncomingCallOptions>(schemas);
+    }
+}
+
 /// `outgoingCallOptions`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OutgoingCallOptions {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<OutgoingCallOptions>))]
     pub odata_type: ODataType<OutgoingCallOptions>,
     /// Hide the bot after the call is escalated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -239,10 +272,12 @@ odata_kind!(OutgoingCallOptions, "outgoingCallOptions");
 
 /// `incomingCallOptions` (the `callOptions` parameter of answer). Also accepts the base `callOptions` tag.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IncomingCallOptions {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<IncomingCallOptions>))]
     pub odata_type: ODataType<IncomingCallOptions>,
     /// Hide the bot after the call is escalated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,10 +302,12 @@ impl ODataKind for IncomingCallOptions {
 
 /// `callMediaState`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallMediaState {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<CallMediaState>))]
     pub odata_type: ODataType<CallMediaState>,
     /// Audio state.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -280,10 +317,12 @@ odata_kind!(CallMediaState, "callMediaState");
 
 /// `callTranscriptionInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallTranscriptionInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<CallTranscriptionInfo>))]
     pub odata_type: ODataType<CallTranscriptionInfo>,
     /// State.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -296,10 +335,12 @@ odata_kind!(CallTranscriptionInfo, "callTranscriptionInfo");
 
 /// `callRoute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CallRoute {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<CallRoute>))]
     pub odata_type: ODataType<CallRoute>,
     /// Where the call ended up (`final` on the wire).
     #[serde(rename = "final", skip_serializing_if = "Option::is_none")]
@@ -315,10 +356,12 @@ odata_kind!(CallRoute, "callRoute");
 
 /// `incomingContext` (compliance recording).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IncomingContext {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<IncomingContext>))]
     pub odata_type: ODataType<IncomingContext>,
     /// Source participant.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -340,10 +383,12 @@ odata_kind!(IncomingContext, "incomingContext");
 /// Reads `code`/`subcode` as numbers or numeric strings, `subCode` as well as `subcode` (`subcode` wins
 /// when both are present), a missing code or subcode as 0. Writes numbers and `subcode`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResultInfo {
     /// The tag.
     #[serde(rename = "@odata.type")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<ResultInfo>))]
     pub odata_type: ODataType<ResultInfo>,
     /// HTTP-like code.
     pub code: i32,

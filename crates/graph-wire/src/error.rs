@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// The body of every synchronous Graph error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphError {
     /// The error.
     pub error: GraphErrorBody,
@@ -15,6 +16,7 @@ pub struct GraphError {
 
 /// `error`: code, message, optional innerError/target/details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GraphErrorBody {
     /// `itemNotFound`, `accessDenied`, … or a numeric string such as `"7504"` (numbers accepted on input).
@@ -36,6 +38,7 @@ pub struct GraphErrorBody {
 
 /// `innerError`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InnerError {
     /// `2020-02-13T17:30:24` (UTC, no offset).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,10 +10,12 @@ use crate::odata::{AdditionalData, ODataKind, ODataType};
 /// `azureCommunicationServicesResourceId`) are optional members here. Emitted as
 /// `#microsoft.graph.identity`, as real Graph notifications do.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     /// Accepts `identity` and any `…Identity` subtype name.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<Identity>))]
     pub odata_type: ODataType<Identity>,
     /// Object id, E.164 number for `phone`, etc. May be missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,6 +43,7 @@ pub struct Identity {
     pub azure_communication_services_resource_id: Option<String>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 
@@ -74,10 +77,12 @@ impl Identity {
 /// accepted as `identitySet` or `communicationsIdentitySet` (with or without `#`); it is always emitted as
 /// `#microsoft.graph.identitySet`, which is what Graph's own notifications carry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentitySet {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<IdentitySet>))]
     pub odata_type: ODataType<IdentitySet>,
     /// A Teams/AAD user (communicationsUserIdentity).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +119,7 @@ pub struct IdentitySet {
     pub endpoint_type: Option<EndpointType>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 

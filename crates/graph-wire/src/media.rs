@@ -40,12 +40,42 @@ impl<'de> Deserialize<'de> for MediaConfig {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for MediaConfig {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        any_of(
+            [
+                reference::<ServiceHostedMediaConfig>(),
+                reference::<AppHostedMediaConfig>(),
+            ],
+            "`mediaConfig` (abstract): `@odata.type` picks the variant; without it a `blob` member means app-hosted, anything else service-hosted.",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for MediaConfig {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<ServiceHostedMediaConfig>(schemas);
+        collect::<AppHostedMediaConfig>(schemas);
+    }
+}
+
 /// `serviceHostedMediaConfig`: the platform plays and records media.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceHostedMediaConfig {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<ServiceHostedMediaConfig>))]
     pub odata_type: ODataType<ServiceHostedMediaConfig>,
     /// Prompts to fetch and cache ahead of use.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,10 +88,12 @@ odata_kind!(ServiceHostedMediaConfig, "serviceHostedMediaConfig");
 
 /// `appHostedMediaConfig`: the bot hosts media; `blob` is the opaque media-session configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppHostedMediaConfig {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<AppHostedMediaConfig>))]
     pub odata_type: ODataType<AppHostedMediaConfig>,
     /// Opaque media session configuration (in practice a JSON string).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,10 +106,12 @@ odata_kind!(AppHostedMediaConfig, "appHostedMediaConfig");
 
 /// `mediaInfo`: a WAV prompt (mono, 16-bit, 16 kHz) and its cache key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MediaInfo {
     /// The tag (the JS client sends it, kiota does not).
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<MediaInfo>))]
     pub odata_type: ODataType<MediaInfo>,
     /// Where the WAV file is (NN, required).
     pub uri: String,
@@ -137,12 +171,40 @@ impl From<MediaInfo> for Prompt {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Prompt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        any_of(
+            [
+                reference::<MediaPrompt>(),
+            ],
+            "`prompt` (abstract): its only subtype is `mediaPrompt`, assumed when `@odata.type` is absent.",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Prompt {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<MediaPrompt>(schemas);
+    }
+}
+
 /// `mediaPrompt`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MediaPrompt {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<MediaPrompt>))]
     pub odata_type: ODataType<MediaPrompt>,
     /// The media (NN, required).
     pub media_info: MediaInfo,
@@ -151,10 +213,12 @@ odata_kind!(MediaPrompt, "mediaPrompt");
 
 /// `toneInfo`: one DTMF key press reported on the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ToneInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<ToneInfo>))]
     pub odata_type: ODataType<ToneInfo>,
     /// Increments per tone; use it for ordering (Int64; numbers or numeric strings accepted).
     #[serde(deserialize_with = "lenient::i64")]

@@ -47,12 +47,44 @@ impl<'de> Deserialize<'de> for MeetingInfo {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for MeetingInfo {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        any_of(
+            [
+                reference::<OrganizerMeetingInfo>(),
+                reference::<TokenMeetingInfo>(),
+                reference::<JoinMeetingIdMeetingInfo>(),
+            ],
+            "`meetingInfo` (abstract): `@odata.type` picks the variant; without it the members decide (`token`, `joinMeetingId`, `organizer`).",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for MeetingInfo {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<OrganizerMeetingInfo>(schemas);
+        collect::<TokenMeetingInfo>(schemas);
+        collect::<JoinMeetingIdMeetingInfo>(schemas);
+    }
+}
+
 /// `organizerMeetingInfo` (Open).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizerMeetingInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<OrganizerMeetingInfo>))]
     pub odata_type: ODataType<OrganizerMeetingInfo>,
     /// The organizer (NN; `user` usually carries `tenantId`).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -62,16 +94,19 @@ pub struct OrganizerMeetingInfo {
     pub allow_conversation_without_host: Option<bool>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 odata_kind!(OrganizerMeetingInfo, "organizerMeetingInfo");
 
 /// `tokenMeetingInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TokenMeetingInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<TokenMeetingInfo>))]
     pub odata_type: ODataType<TokenMeetingInfo>,
     /// The join token (NN, required).
     pub token: String,
@@ -80,10 +115,12 @@ odata_kind!(TokenMeetingInfo, "tokenMeetingInfo");
 
 /// `joinMeetingIdMeetingInfo` (Open).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JoinMeetingIdMeetingInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<JoinMeetingIdMeetingInfo>))]
     pub odata_type: ODataType<JoinMeetingIdMeetingInfo>,
     /// The numeric meeting id (NN, required).
     pub join_meeting_id: String,
@@ -92,16 +129,19 @@ pub struct JoinMeetingIdMeetingInfo {
     pub passcode: Option<String>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 odata_kind!(JoinMeetingIdMeetingInfo, "joinMeetingIdMeetingInfo");
 
 /// `chatInfo`: the meeting chat thread.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<ChatInfo>))]
     pub odata_type: ODataType<ChatInfo>,
     /// `19:meeting_…@thread.v2`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,10 +157,12 @@ odata_kind!(ChatInfo, "chatInfo");
 
 /// `onlineMeeting` (entity), minimal: what a bot needs to join.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OnlineMeeting {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<OnlineMeeting>))]
     pub odata_type: ODataType<OnlineMeeting>,
     /// `@odata.context` on responses.
     #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
@@ -157,10 +199,12 @@ odata_kind!(OnlineMeeting, "onlineMeeting");
 
 /// `joinMeetingIdSettings`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JoinMeetingIdSettings {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<JoinMeetingIdSettings>))]
     pub odata_type: ODataType<JoinMeetingIdSettings>,
     /// Numeric meeting id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,10 +220,12 @@ odata_kind!(JoinMeetingIdSettings, "joinMeetingIdSettings");
 
 /// `meetingParticipants` (organizer only).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingParticipants {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<MeetingParticipants>))]
     pub odata_type: ODataType<MeetingParticipants>,
     /// The organizer.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -189,10 +235,12 @@ odata_kind!(MeetingParticipants, "meetingParticipants");
 
 /// `meetingParticipantInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingParticipantInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<MeetingParticipantInfo>))]
     pub odata_type: ODataType<MeetingParticipantInfo>,
     /// Who.
     #[serde(skip_serializing_if = "Option::is_none")]

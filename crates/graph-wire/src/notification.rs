@@ -12,9 +12,11 @@ use crate::participant::Participant;
 
 /// `commsNotifications`: the POST body (`@odata.type` sometimes omitted by Graph; always emitted here).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommsNotifications {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<CommsNotifications>))]
     pub odata_type: ODataType<CommsNotifications>,
     /// The notifications, in order.
     #[serde(default)]
@@ -24,10 +26,12 @@ odata_kind!(CommsNotifications, "commsNotifications");
 
 /// `commsNotification` (Open). The legacy format's `subscriptionId` and friends land in `additional`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CommsNotification {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<CommsNotification>))]
     pub odata_type: ODataType<CommsNotification>,
     /// created / updated / deleted (any case on input, lowercase on output).
     pub change_type: ChangeType,
@@ -46,6 +50,7 @@ pub struct CommsNotification {
     pub resource_data: Option<ResourceData>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 odata_kind!(CommsNotification, "commsNotification");
@@ -99,6 +104,41 @@ pub enum ResourceData {
     Operation(Box<CommsOperation>),
     /// Anything else (contentSharingSession arrays, future types), verbatim.
     Other(Value),
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ResourceData {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder};
+        any_of(
+            [
+                reference::<Call>(),
+                ArrayBuilder::new().items(reference::<Participant>()).into(),
+                reference::<Participant>(),
+                reference::<CommsOperation>(),
+                ObjectBuilder::new()
+                    .description(Some("Anything else, verbatim"))
+                    .into(),
+            ],
+            "`resourceData`: a call, a roster, a participant, an operation, or other JSON.",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ResourceData {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<Call>(schemas);
+        collect::<Participant>(schemas);
+        collect::<CommsOperation>(schemas);
+    }
 }
 
 impl<'de> Deserialize<'de> for ResourceData {

@@ -233,6 +233,61 @@ pub(crate) mod lenient {
     }
 }
 
+/// OpenAPI schemas of the plumbing (with the `openapi` feature): the `@odata.type` tag, the wire enums,
+/// and the `anyOf` of the polymorphic types.
+#[cfg(feature = "openapi")]
+pub(crate) mod schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+    use utoipa::ToSchema;
+
+    use super::ODataKind;
+
+    /// A string restricted to `values` (the wire spellings of an enum).
+    pub(crate) fn string_enum(values: &[&str]) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .description(Some("Read in any letter case; written in lower camelCase."))
+            .into()
+    }
+
+    /// The `anyOf` of a polymorphic type's variants (by reference), described by `description`.
+    pub(crate) fn any_of(
+        variants: impl IntoIterator<Item = RefOr<Schema>>,
+        description: &str,
+    ) -> RefOr<Schema> {
+        variants
+            .into_iter()
+            .fold(AnyOfBuilder::new(), AnyOfBuilder::item)
+            .description(Some(description))
+            .into()
+    }
+
+    /// A reference to `T`'s component schema.
+    pub(crate) fn reference<T: ToSchema>() -> RefOr<Schema> {
+        RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
+    }
+
+    /// Adds `T` (and what it refers to) to `schemas`.
+    pub(crate) fn collect<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+
+    /// The schema of `K`'s `@odata.type` member (a field attribute names it with `schema_with`).
+    pub(crate) fn tag<K: ODataKind>() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(format!(
+                "Optional on input, with or without `#` and the `microsoft.graph.` namespace, in any letter case; always written as `{}`.",
+                K::ODATA_TYPE
+            )))
+            .examples([K::ODATA_TYPE])
+            .into()
+    }
+}
+
 /// Declares a struct's fixed `@odata.type`.
 macro_rules! odata_kind {
     ($ty:ty, $name:literal) => {

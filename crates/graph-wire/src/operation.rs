@@ -17,10 +17,12 @@ macro_rules! operation {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "camelCase")]
         pub struct $name {
             /// The tag.
             #[serde(rename = "@odata.type", default)]
+            #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<$name>))]
             pub odata_type: ODataType<$name>,
             /// `@odata.context` on responses.
             #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
@@ -46,6 +48,7 @@ macro_rules! operation {
             $($extra)*
             /// Open-type extras (commsOperation is open), e.g. `completionReason` on a cancelled record.
             #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+            #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
             pub additional: AdditionalData,
         }
         odata_kind!($name, $wire);
@@ -151,6 +154,56 @@ pub enum CommsOperation {
     StopHoldMusic(StopHoldMusicOperation),
     /// addLargeGalleryView.
     AddLargeGalleryView(AddLargeGalleryViewOperation),
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CommsOperation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::odata::schema::{any_of, reference};
+        any_of(
+            [
+                reference::<CommsOperationBase>(),
+                reference::<PlayPromptOperation>(),
+                reference::<RecordOperation>(),
+                reference::<SubscribeToToneOperation>(),
+                reference::<CancelMediaProcessingOperation>(),
+                reference::<InviteParticipantsOperation>(),
+                reference::<MuteParticipantOperation>(),
+                reference::<UnmuteParticipantOperation>(),
+                reference::<UpdateRecordingStatusOperation>(),
+                reference::<SendDtmfTonesOperation>(),
+                reference::<StartHoldMusicOperation>(),
+                reference::<StopHoldMusicOperation>(),
+                reference::<AddLargeGalleryViewOperation>(),
+            ],
+            "`commsOperation` of any subtype; `@odata.type` picks the variant (the base type when absent).",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CommsOperation {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::odata::schema::collect;
+        collect::<CommsOperationBase>(schemas);
+        collect::<PlayPromptOperation>(schemas);
+        collect::<RecordOperation>(schemas);
+        collect::<SubscribeToToneOperation>(schemas);
+        collect::<CancelMediaProcessingOperation>(schemas);
+        collect::<InviteParticipantsOperation>(schemas);
+        collect::<MuteParticipantOperation>(schemas);
+        collect::<UnmuteParticipantOperation>(schemas);
+        collect::<UpdateRecordingStatusOperation>(schemas);
+        collect::<SendDtmfTonesOperation>(schemas);
+        collect::<StartHoldMusicOperation>(schemas);
+        collect::<StopHoldMusicOperation>(schemas);
+        collect::<AddLargeGalleryViewOperation>(schemas);
+    }
 }
 
 /// Applies `$body` to the inner struct of any variant.

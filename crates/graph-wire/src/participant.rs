@@ -9,10 +9,12 @@ use crate::odata::{lenient, null_as_default, odata_kind, AdditionalData, ODataTy
 
 /// `participantInfo` (not open in the CSDL: unknown keys such as `endpointId` are dropped).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<ParticipantInfo>))]
     pub odata_type: ODataType<ParticipantInfo>,
     /// Who (NN; always emitted).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -47,10 +49,12 @@ impl ParticipantInfo {
 
 /// `invitationParticipantInfo` (Open): a call/redirect/invite/transfer target.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InvitationParticipantInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<InvitationParticipantInfo>))]
     pub odata_type: ODataType<InvitationParticipantInfo>,
     /// Who (NN; always emitted).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -78,6 +82,7 @@ pub struct InvitationParticipantInfo {
     pub region: Option<String>,
     /// Open-type extras.
     #[serde(flatten, deserialize_with = "crate::odata::open_extras")]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, Value>))]
     pub additional: AdditionalData,
 }
 odata_kind!(InvitationParticipantInfo, "invitationParticipantInfo");
@@ -94,10 +99,12 @@ impl InvitationParticipantInfo {
 
 /// `participant` (entity): one roster entry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<Participant>))]
     pub odata_type: ODataType<Participant>,
     /// `@odata.context` on GET responses.
     #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
@@ -147,10 +154,12 @@ odata_kind!(Participant, "participant");
 
 /// `mediaStream`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MediaStream {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<MediaStream>))]
     pub odata_type: ODataType<MediaStream>,
     /// Media type (NN).
     pub media_type: Modality,
@@ -170,10 +179,12 @@ odata_kind!(MediaStream, "mediaStream");
 
 /// `recordingInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingInfo {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<RecordingInfo>))]
     pub odata_type: ODataType<RecordingInfo>,
     /// Who started recording.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,10 +197,12 @@ odata_kind!(RecordingInfo, "recordingInfo");
 
 /// `removedState`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemovedState {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<RemovedState>))]
     pub odata_type: ODataType<RemovedState>,
     /// Reason text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,10 +213,12 @@ odata_kind!(RemovedState, "removedState");
 /// `onlineMeetingRestricted`. Its members are flags enums (`watermarkProtection | unknownFutureValue`,
 /// comma-separated on the wire), kept as strings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OnlineMeetingRestricted {
     /// The tag.
     #[serde(rename = "@odata.type", default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::odata::schema::tag::<OnlineMeetingRestricted>))]
     pub odata_type: ODataType<OnlineMeetingRestricted>,
     /// e.g. `watermarkProtection`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,6 +231,7 @@ odata_kind!(OnlineMeetingRestricted, "onlineMeetingRestricted");
 
 /// `GET …/calls/{id}/participants`: `{ "@odata.context", "value": [participant] }`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParticipantCollection {
     /// `…/$metadata#communications/calls('{id}')/participants`.
     #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]

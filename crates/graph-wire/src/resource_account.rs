@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One resource account as Graph beta renders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceAccount {
     /// The application instance's object id.
@@ -22,6 +23,7 @@ pub struct ResourceAccount {
 
 /// The collection response with OData annotations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResourceAccountCollection {
     /// `…/beta/$metadata#admin/teams/resourceAccounts`.
     #[serde(rename = "@odata.context")]
