@@ -49,9 +49,12 @@ fn routes() -> Router<GraphState> {
             "/beta/admin/teams/resourceAccounts",
             get(resource_accounts::list),
         )
+        .merge(calls::create::routes())
         .merge(calls::routes::routes())
         .merge(calls::media_ops::routes())
         .merge(calls::participants::routes())
+        .merge(calls::self_ops::routes())
+        .merge(calls::audio_routing::routes())
         .merge(meetings::routes())
 }
 

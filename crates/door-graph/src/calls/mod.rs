@@ -18,7 +18,7 @@
 //!
 //! # Adding an action (e.g. `playPrompt`)
 //!
-//! 1. Add the route in a sibling file (`media.rs`, `participants.rs`) and merge its router in
+//! 1. Add the route in a sibling file (`media_ops.rs`, `participants.rs`, `self_ops.rs`) and merge its router in
 //!    [`routes::routes`]; both path spellings (`/x` and `/microsoft.graph.x`) already reach it
 //!    through the path normaliser (`crate::http`).
 //! 2. In the handler: `let id = wire::call_id(&id)?;`, parse the body with
@@ -37,9 +37,12 @@
 //!
 //! [`GraphCall`]: table::GraphCall
 
+pub(crate) mod audio_routing;
+pub(crate) mod create;
 pub(crate) mod media_ops;
 pub(crate) mod participants;
 pub(crate) mod render;
 pub(crate) mod routes;
+pub(crate) mod self_ops;
 pub(crate) mod table;
 pub(crate) mod wire;

@@ -1,29 +1,21 @@
-//! Graph participants and self-operations on a call (`/v1.0` and `/beta`, plain and
-//! `microsoft.graph.`-qualified): participants list/get/invite/mute/delete/startHoldMusic/
-//! stopHoldMusic, the bot's own mute/unmute, updateRecordingStatus, changeScreenSharingRole and
-//! audioRoutingGroups (digest §3.7–3.9).
+//! Graph participants of a call (`/v1.0` and `/beta`, plain and `microsoft.graph.`-qualified):
+//! list/get/invite/mute/delete/startHoldMusic/stopHoldMusic (digest §3.7–3.9), and the helpers the
+//! bot's own operations ([`super::self_ops`]) and audioRoutingGroups ([`super::audio_routing`]) share.
 //!
-//! Rules from the digest: invite, self mute/unmute and participant mute work on group calls only
-//! (a two-party call answers 400 `notAllowed`, so a P2P call never silently turns into a group);
-//! invite takes 1–5 invitees, exactly one with `replacesCallId`; one participant is on hold at a
-//! time; `changeScreenSharingRole` only on app-hosted group calls. Participant ids are the
-//! participants' leg ids (as in the roster). Operations are rendered, stored and notified as the
-//! media operations are (see `mod.rs`).
-//!
-//! audioRoutingGroups are validated (routing mode, sources and receivers are participants of the
-//! call, `oneToOne` has exactly one source) and kept with the call; Ringside's mixer does not apply
-//! them: every participant keeps hearing the N-1 mix (README, "Graph calls").
+//! Rules from the digest: invite and participant mute work on group calls only (a two-party call
+//! answers 400 `notAllowed`, so a P2P call never silently turns into a group); invite takes 1–5
+//! invitees, exactly one with `replacesCallId`; one participant is on hold at a time. Participant ids
+//! are the participants' leg ids (as in the roster). Operations are rendered, stored and notified as
+//! the media operations are (see `mod.rs`).
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ringside_engine::{Command, ConversationId, LegId, OperationId, OperationStatus, Target};
+use ringside_engine::{Command, ConversationId, LegId, Target};
 use ringside_graph_wire::{
-    AudioRoutingGroup, ChangeScreenSharingRoleRequest, ClientContextRequest, CommsOperation,
-    InviteParticipantsRequest, MediaConfig, RecordingStatus, RoutingMode, StartHoldMusicRequest,
-    UpdateRecordingStatusOperation, UpdateRecordingStatusRequest,
+    ClientContextRequest, CommsOperation, InviteParticipantsRequest, StartHoldMusicRequest,
 };
 use ringside_model::{Guid, Permission};
 use serde_json::{json, Value};
@@ -35,7 +27,7 @@ use super::table::GraphCalls;
 use super::wire;
 use crate::state::GraphState;
 use crate::GraphCaller;
-use ringside_http::{read_body, ApiError};
+use ringside_http::ApiError;
 use ringside_runtime::door::DoorCtx;
 
 /// Most invitees in one `participants/invite`.
@@ -53,37 +45,7 @@ pub(crate) fn routes() -> Router<GraphState> {
             .route(&participant, get(get_one).delete(remove))
             .route(&format!("{participant}/mute"), post(mute_participant))
             .route(&format!("{participant}/startHoldMusic"), post(start_hold))
-            .route(&format!("{participant}/stopHoldMusic"), post(stop_hold))
-            .route(&format!("{call}/mute"), post(mute_self))
-            .route(&format!("{call}/unmute"), post(unmute_self))
-            .route(
-                &format!("{call}/updateRecordingStatus"),
-                post(update_recording_status),
-            )
-            .route(
-                &format!("{call}/changeScreenSharingRole"),
-                post(change_screen_sharing_role),
-            )
-            .route(
-                &format!("{call}/addLargeGalleryView"),
-                post(add_large_gallery_view),
-            )
-            .route(
-                &format!("{call}/contentSharingSessions"),
-                get(list_content_sharing),
-            )
-            .route(
-                &format!("{call}/contentSharingSessions/{{sid}}"),
-                get(get_content_sharing),
-            )
-            .route(
-                &format!("{call}/audioRoutingGroups"),
-                get(list_groups).post(create_group),
-            )
-            .route(
-                &format!("{call}/audioRoutingGroups/{{gid}}"),
-                get(get_group).patch(patch_group).delete(delete_group),
-            );
+            .route(&format!("{participant}/stopHoldMusic"), post(stop_hold));
     }
     router
 }
@@ -101,7 +63,7 @@ fn participant_id(text: &str) -> Result<LegId, ApiError> {
 }
 
 /// The caller's live call's conversation, refusing two-party calls for group-only actions.
-fn group_call(
+pub(super) fn group_call(
     ctx: &mut DoorCtx<'_, GraphCalls>,
     caller: &GraphCaller,
     leg: LegId,
@@ -181,7 +143,7 @@ fn roster(
         .collect()
 }
 
-fn context_url(base: &str, version: &str, leg: LegId, tail: &str) -> String {
+pub(super) fn context_url(base: &str, version: &str, leg: LegId, tail: &str) -> String {
     format!("{base}/{version}/$metadata#communications/calls('{leg}')/{tail}")
 }
 
@@ -446,418 +408,6 @@ async fn stop_hold(
             |_| {},
         )
         .map(accepted)
-    })
-    .await
-}
-
-// ---- the bot's own participant ----------------------------------------------------------------
-
-async fn self_mute(
-    state: GraphState,
-    caller: GraphCaller,
-    id: String,
-    request: Request,
-    muted: bool,
-) -> Result<Response, ApiError> {
-    let (target, bytes) = prepare(&state, &id, request).await?;
-    let body: ClientContextRequest = wire::action_body(&bytes)?;
-    let context = client_context(body.client_context)?;
-    let leg = target.leg;
-    let (location, odata) = (target.location(), target.context());
-    run(&state, move |ctx| {
-        group_call(ctx, &caller, leg, if muted { "mute" } else { "unmute" })?;
-        let command = if muted {
-            Command::Mute {
-                leg,
-                participant: leg,
-                client_context: context,
-            }
-        } else {
-            Command::Unmute {
-                leg,
-                participant: leg,
-                client_context: context,
-            }
-        };
-        start_operation_with(ctx, &caller, leg, None, command, location, odata, |_| {})
-    })
-    .await
-}
-
-/// `POST …/mute`: the bot mutes itself (group calls), 200 with a `muteParticipantOperation`.
-async fn mute_self(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    self_mute(state, caller, id, request, true).await
-}
-
-/// `POST …/unmute`: 200 with an `unmuteParticipantOperation`.
-async fn unmute_self(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    self_mute(state, caller, id, request, false).await
-}
-
-/// `POST …/updateRecordingStatus`: 200 with a completed `updateRecordingStatusOperation`; the
-/// status shows as the bot participant's `recordingInfo`.
-async fn update_recording_status(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    caller.require_any(&[
-        Permission::CallsJoinGroupCallAll,
-        Permission::CallsAccessMediaAll,
-    ])?;
-    let (target, bytes) = prepare(&state, &id, request).await?;
-    let body: UpdateRecordingStatusRequest = wire::action_body(&bytes)?;
-    let context = client_context(body.client_context)?;
-    if matches!(
-        body.status,
-        RecordingStatus::Unknown | RecordingStatus::UnknownFutureValue
-    ) {
-        return Err(ApiError::bad_request(
-            "status must be notRecording, recording or failed.",
-        ));
-    }
-    let leg = target.leg;
-    let (location, odata) = (target.location(), target.context());
-    run(&state, move |ctx| {
-        let call = ctx.door().owned(&caller, leg)?;
-        call.recording_status = Some(body.status);
-        let id = OperationId(ringside_runtime::ids::new_guid());
-        let mut op =
-            CommsOperation::UpdateRecordingStatus(UpdateRecordingStatusOperation::default());
-        render::set_common(
-            &mut op,
-            id,
-            &context,
-            OperationStatus::Completed,
-            Some(crate::codes::outcome(ringside_engine::Outcome::Success)),
-        );
-        if let Some(call) = ctx.door().get_mut(leg) {
-            call.remember_operation(id, op.clone());
-            call.quiet(id);
-        }
-        let mut body = serde_json::to_value(&op).map_err(ApiError::internal)?;
-        body["@odata.context"] = Value::String(format!("{odata}#updateRecordingStatusOperation"));
-        let mut response = (StatusCode::OK, Json(body)).into_response();
-        if let Ok(value) = HeaderValue::from_str(&location(id)) {
-            response.headers_mut().insert(header::LOCATION, value);
-        }
-        Ok(response)
-    })
-    .await
-}
-
-/// `POST …/changeScreenSharingRole`: 202; app-hosted group calls only.
-async fn change_screen_sharing_role(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    caller.require_any(&[Permission::CallsAccessMediaAll])?;
-    let leg = wire::call_id(&id)?;
-    let bytes = read_body(request, &state).await?;
-    let body: ChangeScreenSharingRoleRequest = wire::action_body(&bytes)?;
-    run(&state, move |ctx| {
-        group_call(ctx, &caller, leg, "changeScreenSharingRole")?;
-        let call = ctx.door().owned(&caller, leg)?;
-        if !matches!(call.media_config, Some(MediaConfig::AppHosted(_))) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "NotSupported",
-                "changeScreenSharingRole is only supported on calls with appHostedMediaConfig.",
-            ));
-        }
-        call.screen_sharing_role = Some(body.role);
-        Ok(StatusCode::ACCEPTED.into_response())
-    })
-    .await
-}
-
-// ---- video and content sharing (Ringside carries audio only) -----------------------------------
-
-/// `POST …/addLargeGalleryView`: Ringside has no video, so there is no gallery to add: 400
-/// `NotSupported` after the usual checks.
-async fn add_large_gallery_view(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    caller.require_any(&[
-        Permission::CallsJoinGroupCallAll,
-        Permission::CallsJoinGroupCallAsGuestAll,
-        Permission::CallsInitiateGroupCallAll,
-    ])?;
-    let (target, bytes) = prepare(&state, &id, request).await?;
-    let body: ClientContextRequest = wire::action_body(&bytes)?;
-    client_context(body.client_context)?;
-    let leg = target.leg;
-    run(&state, move |ctx| {
-        ctx.door().owned(&caller, leg)?;
-        Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "NotSupported",
-            "addLargeGalleryView needs video; Ringside carries audio only.",
-        ))
-    })
-    .await
-}
-
-/// `GET …/contentSharingSessions`: always empty (no screen sharing in Ringside).
-async fn list_content_sharing(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
-    let leg = wire::call_id(&id)?;
-    let context = context_url(state.base_url(), version, leg, "contentSharingSessions");
-    run(&state, move |ctx| {
-        ctx.door().visible(&caller, leg)?;
-        Ok(Json(json!({ "@odata.context": context, "value": [] })))
-    })
-    .await
-}
-
-/// `GET …/contentSharingSessions/{id}`: 404 (there are none).
-async fn get_content_sharing(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path((id, sid)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let leg = wire::call_id(&id)?;
-    run(&state, move |ctx| {
-        ctx.door().visible(&caller, leg)?;
-        Err(ApiError::not_found(format!(
-            "contentSharingSession '{}' was not found.",
-            ringside_directory::validate::clip(&sid)
-        )))
-    })
-    .await
-}
-
-// ---- audioRoutingGroups -----------------------------------------------------------------------
-
-fn group_permission(caller: &GraphCaller) -> Result<(), ApiError> {
-    caller.require_any(&[
-        Permission::CallsJoinGroupCallAll,
-        Permission::CallsInitiateGroupCallAll,
-    ])
-}
-
-/// Checks a group against the call's roster; fills in defaults.
-fn validate_group(
-    ctx: &DoorCtx<'_, GraphCalls>,
-    conversation: ConversationId,
-    group: &mut AudioRoutingGroup,
-) -> Result<(), ApiError> {
-    let mode = group
-        .routing_mode
-        .ok_or_else(|| ApiError::bad_request("routingMode is required (oneToOne or multicast)."))?;
-    if !matches!(mode, RoutingMode::OneToOne | RoutingMode::Multicast) {
-        return Err(ApiError::bad_request(
-            "routingMode must be oneToOne or multicast.",
-        ));
-    }
-    if group.sources.is_empty() || group.receivers.is_empty() {
-        return Err(ApiError::bad_request(
-            "sources and receivers must each name at least one participant.",
-        ));
-    }
-    if mode == RoutingMode::OneToOne && group.sources.len() != 1 {
-        return Err(ApiError::bad_request(
-            "A oneToOne audioRoutingGroup has exactly one source.",
-        ));
-    }
-    let roster: Vec<String> = ctx
-        .participants(conversation)
-        .map_err(wire::engine_error)?
-        .iter()
-        .map(|p| p.leg.to_string())
-        .collect();
-    for id in group.sources.iter().chain(&group.receivers) {
-        if !roster.iter().any(|r| r.eq_ignore_ascii_case(id.trim())) {
-            return Err(ApiError::bad_request(format!(
-                "'{}' is not a participant of the call.",
-                ringside_directory::validate::clip(id)
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// An `audioRoutingGroup` body, 400 when it does not parse.
-fn group_from(bytes: &[u8]) -> Result<AudioRoutingGroup, ApiError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::bad_request(format!("The audioRoutingGroup body is invalid: {error}."))
-    })
-}
-
-fn group_body(mut group: AudioRoutingGroup, context: String) -> Json<Value> {
-    group.odata_context = Some(context);
-    Json(serde_json::to_value(group).unwrap_or(Value::Null))
-}
-
-/// `POST …/audioRoutingGroups`: 200 with the group (Graph's documented status).
-async fn create_group(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    group_permission(&caller)?;
-    let version = super::routes::version_of(&request);
-    let leg = wire::call_id(&id)?;
-    let bytes = read_body(request, &state).await?;
-    let mut group = group_from(&bytes)?;
-    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
-    run(&state, move |ctx| {
-        let conversation = ctx.door().owned(&caller, leg)?.conversation;
-        validate_group(ctx, conversation, &mut group)?;
-        let id = group
-            .id
-            .clone()
-            .filter(|id| !id.trim().is_empty())
-            .unwrap_or_else(|| ringside_runtime::ids::new_guid().to_string());
-        group.id = Some(id.clone());
-        let call = ctx.door().owned(&caller, leg)?;
-        if call
-            .audio_routing_groups
-            .iter()
-            .any(|g| g.id.as_deref() == Some(id.as_str()))
-        {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "nameAlreadyExists",
-                format!(
-                    "An audioRoutingGroup with id '{}' exists.",
-                    ringside_directory::validate::clip(&id)
-                ),
-            ));
-        }
-        call.audio_routing_groups.push(group.clone());
-        Ok(group_body(group, context))
-    })
-    .await
-}
-
-/// `GET …/audioRoutingGroups`.
-async fn list_groups(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
-    let leg = wire::call_id(&id)?;
-    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups");
-    run(&state, move |ctx| {
-        let call = ctx.door().visible(&caller, leg)?;
-        Ok(Json(json!({
-            "@odata.context": context,
-            "value": call.audio_routing_groups,
-        })))
-    })
-    .await
-}
-
-fn find_group<'a>(
-    groups: &'a mut [AudioRoutingGroup],
-    gid: &str,
-) -> Result<&'a mut AudioRoutingGroup, ApiError> {
-    groups
-        .iter_mut()
-        .find(|g| g.id.as_deref() == Some(gid))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "audioRoutingGroup '{}' was not found.",
-                ringside_directory::validate::clip(gid)
-            ))
-        })
-}
-
-/// `GET …/audioRoutingGroups/{gid}`.
-async fn get_group(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path((id, gid)): Path<(String, String)>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
-    let leg = wire::call_id(&id)?;
-    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
-    run(&state, move |ctx| {
-        let call = ctx.door().visible(&caller, leg)?;
-        let group = find_group(&mut call.audio_routing_groups, &gid)?.clone();
-        Ok(group_body(group, context))
-    })
-    .await
-}
-
-/// `PATCH …/audioRoutingGroups/{gid}`: replaces the members given; 200 with the group.
-async fn patch_group(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path((id, gid)): Path<(String, String)>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
-    group_permission(&caller)?;
-    let version = super::routes::version_of(&request);
-    let leg = wire::call_id(&id)?;
-    let bytes = read_body(request, &state).await?;
-    let patch: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| ApiError::bad_request("The body is not a JSON object."))?;
-    let Value::Object(patch) = patch else {
-        return Err(ApiError::bad_request("The body is not a JSON object."));
-    };
-    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
-    run(&state, move |ctx| {
-        let call = ctx.door().owned(&caller, leg)?;
-        let conversation = call.conversation;
-        let current = find_group(&mut call.audio_routing_groups, &gid)?.clone();
-        let mut merged = serde_json::to_value(&current).map_err(ApiError::internal)?;
-        for (key, value) in patch {
-            if key.eq_ignore_ascii_case("id") {
-                continue;
-            }
-            merged[key] = value;
-        }
-        let mut updated = group_from(merged.to_string().as_bytes())?;
-        updated.id = current.id.clone();
-        validate_group(ctx, conversation, &mut updated)?;
-        let call = ctx.door().owned(&caller, leg)?;
-        *find_group(&mut call.audio_routing_groups, &gid)? = updated.clone();
-        Ok(group_body(updated, context))
-    })
-    .await
-}
-
-/// `DELETE …/audioRoutingGroups/{gid}`: 204.
-async fn delete_group(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    Path((id, gid)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    group_permission(&caller)?;
-    let leg = wire::call_id(&id)?;
-    run(&state, move |ctx| {
-        let call = ctx.door().owned(&caller, leg)?;
-        find_group(&mut call.audio_routing_groups, &gid)?;
-        call.audio_routing_groups
-            .retain(|g| g.id.as_deref() != Some(gid.as_str()));
-        Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await
 }

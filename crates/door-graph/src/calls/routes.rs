@@ -1,5 +1,6 @@
-//! The core `/communications/calls` routes under `/v1.0` and `/beta`: create, get, delete,
-//! answer, reject, redirect, transfer, keepAlive and `GET …/operations/{id}`. Each handler
+//! The core `/communications/calls` routes under `/v1.0` and `/beta`: get, delete, answer,
+//! reject, redirect, transfer, keepAlive, `GET …/operations/{id}` and
+//! `logTeleconferenceDeviceQuality` (placing a call is [`super::create`]). Each handler
 //! authenticates, checks roles, parses, then runs in the call runtime (see the module docs of
 //! [`super`]).
 
@@ -10,18 +11,15 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ringside_engine::{
-    Ack, BotIdentity, Command, Direction, LegId, LegState, RejectReason as EngineReject, Target,
-};
+use ringside_engine::{Command, LegId, RejectReason as EngineReject, Target};
 use ringside_graph_wire::{
-    AnswerRequest, Call, CallCreatedResponse, CallOptions, MediaConfig, RedirectRequest,
-    RejectReason, RejectRequest, TransferRequest,
+    AnswerRequest, CallOptions, MediaConfig, RedirectRequest, RejectReason, RejectRequest,
+    TransferRequest,
 };
-use ringside_model::{Licence, NumberType, Party, Permission};
+use ringside_model::Permission;
 use serde_json::Value;
 
 use super::render;
-use super::table::GraphCall;
 use super::table::GraphCalls;
 use super::wire;
 use crate::state::GraphState;
@@ -38,7 +36,6 @@ pub(crate) fn routes() -> Router<GraphState> {
     for version in VERSIONS {
         let calls = format!("/{version}/communications/calls");
         router = router
-            .route(&calls, post(create))
             .route(
                 &format!("{calls}/logTeleconferenceDeviceQuality"),
                 post(log_device_quality),
@@ -81,311 +78,6 @@ pub(crate) fn accepted() -> Response {
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     response
-}
-
-fn with_location(mut response: Response, location: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-/// `POST /communications/calls`.
-async fn create(
-    State(state): State<GraphState>,
-    caller: GraphCaller,
-    request: Request,
-) -> Result<Response, ApiError> {
-    // Some calling role is needed before the body is even read; which one depends on the call.
-    caller.require_any(&[
-        Permission::CallsInitiateAll,
-        Permission::CallsInitiateGroupCallAll,
-        Permission::CallsJoinGroupCallAll,
-        Permission::CallsJoinGroupCallAsGuestAll,
-    ])?;
-    let version = version_of(&request);
-    let bytes = read_body(request, &state).await?;
-    let call: Call = parse_json(&bytes)?;
-    let callback = call
-        .callback_uri
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("callbackUri is required."))
-        .and_then(wire::callback_uri)?;
-    let media_config = call
-        .media_config
-        .clone()
-        .ok_or_else(|| ApiError::bad_request("mediaConfig is required."))?;
-    if call.meeting_info.is_some() || call.chat_info.is_some() {
-        return join_meeting(state, caller, version, call, callback, media_config).await;
-    }
-    let targets_in = call.targets.clone().unwrap_or_default();
-    if targets_in.is_empty() {
-        return Err(ApiError::bad_request(
-            "targets is required (1 to 5 invitationParticipantInfo) when no meetingInfo is given.",
-        ));
-    }
-    if let Some(tenant) = call.tenant_id.as_deref().filter(|t| !t.is_empty()) {
-        if !tenant.eq_ignore_ascii_case(&caller.tenant.to_string()) {
-            return Err(ApiError::forbidden(
-                "7505",
-                "Request authorization tenant mismatch.",
-            ));
-        }
-    }
-    let group = targets_in.len() > 1;
-    caller.require_any(&[if group {
-        Permission::CallsInitiateGroupCallAll
-    } else {
-        Permission::CallsInitiateAll
-    }])?;
-    if matches!(media_config, MediaConfig::AppHosted(_)) {
-        caller.require_any(&[Permission::CallsAccessMediaAll])?;
-    }
-    let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
-    let mut targets = Vec::with_capacity(targets_in.len());
-    for target in &targets_in {
-        let party = wire::party(caller.tenant, &target.identity)?;
-        let replaces = match target.replaces_call_id.as_deref() {
-            Some(id) => Some(wire::call_id(id)?),
-            None => None,
-        };
-        targets.push(Target { party, replaces });
-    }
-    let to_phone = targets.iter().any(|t| matches!(t.party, Party::Phone(_)));
-    // The bot acts as itself, or as one of its application instances.
-    let instance = match call
-        .source
-        .as_ref()
-        .and_then(|s| s.identity.application_instance.as_ref())
-    {
-        Some(identity) => {
-            let id = identity.id.as_deref().ok_or_else(|| {
-                ApiError::bad_request("source.identity.applicationInstance.id is required.")
-            })?;
-            let id = ringside_model::Guid::parse(id)
-                .map(ringside_model::InstanceId)
-                .map_err(|_| {
-                    ApiError::bad_request("source.identity.applicationInstance.id is not a GUID.")
-                })?;
-            state.directory().read(|d| {
-                let Some(instance) = d.instance(caller.tenant, id) else {
-                    return Err(ApiError::bad_request(format!(
-                        "The application instance {id} does not exist in the tenant."
-                    )));
-                };
-                if instance.app_id != caller.app {
-                    return Err(ApiError::forbidden(
-                        "7504",
-                        format!("Insufficient enterprise tenant permissions, cannot access this API. The application instance {id} belongs to another application."),
-                    ));
-                }
-                // PSTN needs a number on the account; a Calling Plan number also needs the
-                // Calling Plan licence (Direct Routing / Operator Connect numbers do not).
-                let pstn_ready = d.number_of(id.guid()).is_some_and(|n| {
-                    n.number_type != NumberType::CallingPlan
-                        || instance.licences.contains(&Licence::CallingPlan)
-                });
-                if to_phone && !pstn_ready {
-                    return Err(ApiError::forbidden(
-                        "7504",
-                        format!("Insufficient enterprise tenant permissions, cannot access this API. Calling a phone number needs the application instance {id} to have a phone number (and a Calling Plan licence for a Calling Plan number)."),
-                    ));
-                }
-                Ok(())
-            })?;
-            Some(id)
-        }
-        None => {
-            if to_phone {
-                return Err(ApiError::forbidden(
-                    "7504",
-                    "Insufficient enterprise tenant permissions, cannot access this API. Calling a phone number needs source.identity.applicationInstance: a resource account with a phone number and a Calling Plan licence.",
-                ));
-            }
-            None
-        }
-    };
-    let source_party = match instance {
-        Some(instance) => Party::ApplicationInstance {
-            tenant: caller.tenant,
-            instance,
-        },
-        None => Party::Application { app: caller.app },
-    };
-    let ring_timeout = call
-        .ringing_timeout_in_seconds
-        .filter(|s| *s > 0)
-        .map(|s| Duration::from_secs(s as u64));
-    let bot = BotIdentity {
-        app: caller.app,
-        instance,
-        keep_alive: true,
-    };
-    let base = state.base_url().to_string();
-    let tenant = caller.tenant;
-    let body = run(&state, move |ctx| {
-        let ack = ctx
-            .command(Command::CreateCall {
-                tenant,
-                bot,
-                source: source_party.clone(),
-                targets,
-                group,
-                ring_timeout,
-            })
-            .map_err(wire::engine_error)?;
-        let Ack::Call {
-            conversation, leg, ..
-        } = ack
-        else {
-            return Err(ApiError::internal("CreateCall did not create a call"));
-        };
-        let source = ctx
-            .directory()
-            .read(|d| render::participant_info(d, &source_party));
-        let mut row = GraphCall::new(
-            leg,
-            conversation,
-            tenant,
-            bot,
-            callback,
-            Direction::Outgoing,
-            LegState::Establishing,
-        );
-        row.source = Some(source);
-        row.targets = targets_in;
-        row.media_config = Some(media_config);
-        row.call_options = call.call_options.clone();
-        row.subject = call.subject.clone();
-        if let Some(modalities) = call.requested_modalities.clone().filter(|m| !m.is_empty()) {
-            row.requested_modalities = modalities;
-        }
-        let mut resource = render::call_resource(&row);
-        resource.odata_context = Some(format!(
-            "{base}/{version}/$metadata#communications/calls/$entity"
-        ));
-        resource.odata_id = None;
-        resource.odata_etag = None;
-        ctx.door().insert(row);
-        CallCreatedResponse(&resource)
-            .to_value()
-            .map(|v| (leg, v))
-            .map_err(ApiError::internal)
-    })
-    .await?;
-    super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
-    let (leg, value) = body;
-    let location = format!("{}/{version}{}", state.base_url(), render::call_url(leg));
-    Ok(with_location(
-        (StatusCode::CREATED, Json(value)).into_response(),
-        &location,
-    ))
-}
-
-/// `POST /communications/calls` with `meetingInfo`/`chatInfo`: the bot joins the meeting's
-/// conversation (opened on first join), established at once; 201 with the call.
-async fn join_meeting(
-    state: GraphState,
-    caller: GraphCaller,
-    version: &'static str,
-    call: Call,
-    callback: String,
-    media_config: MediaConfig,
-) -> Result<Response, ApiError> {
-    caller.require_any(&[
-        Permission::CallsJoinGroupCallAll,
-        Permission::CallsJoinGroupCallAsGuestAll,
-    ])?;
-    if matches!(media_config, MediaConfig::AppHosted(_)) {
-        caller.require_any(&[Permission::CallsAccessMediaAll])?;
-    }
-    if let Some(tenant) = call.tenant_id.as_deref().filter(|t| !t.is_empty()) {
-        if !tenant.eq_ignore_ascii_case(&caller.tenant.to_string()) {
-            return Err(ApiError::forbidden(
-                "7505",
-                "Request authorization tenant mismatch.",
-            ));
-        }
-    }
-    let meeting = crate::meetings::find_for_join(
-        &state,
-        caller.tenant,
-        call.meeting_info.as_ref(),
-        call.chat_info.as_ref(),
-    )
-    .await?;
-    let bot = BotIdentity {
-        app: caller.app,
-        instance: None,
-        keep_alive: true,
-    };
-    let source_party = Party::Application { app: caller.app };
-    let base = state.base_url().to_string();
-    let tenant = caller.tenant;
-    let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
-    let (leg, value) = run(&state, move |ctx| {
-        let conversation = ctx
-            .named_conversation(&meeting.id, tenant)
-            .map_err(wire::engine_error)?;
-        let ack = ctx
-            .command(Command::Join {
-                conversation,
-                bot,
-                source: source_party.clone(),
-            })
-            .map_err(wire::engine_error)?;
-        let Ack::Call { leg, .. } = ack else {
-            return Err(ApiError::internal("Join did not create a call"));
-        };
-        let source = ctx
-            .directory()
-            .read(|d| render::participant_info(d, &source_party));
-        let mut row = GraphCall::new(
-            leg,
-            conversation,
-            tenant,
-            bot,
-            callback,
-            Direction::Outgoing,
-            LegState::Establishing,
-        );
-        row.source = Some(source);
-        row.media_config = Some(media_config);
-        row.call_options = call.call_options.clone();
-        row.subject = call.subject.clone().or(meeting.subject.clone());
-        row.chat_info =
-            Some(
-                call.chat_info
-                    .clone()
-                    .unwrap_or_else(|| ringside_graph_wire::ChatInfo {
-                        thread_id: Some(meeting.thread_id.clone()),
-                        message_id: Some("0".into()),
-                        ..Default::default()
-                    }),
-            );
-        row.meeting_info = call.meeting_info.clone();
-        if let Some(modalities) = call.requested_modalities.clone().filter(|m| !m.is_empty()) {
-            row.requested_modalities = modalities;
-        }
-        let mut resource = render::call_resource(&row);
-        resource.odata_context = Some(format!(
-            "{base}/{version}/$metadata#communications/calls/$entity"
-        ));
-        resource.odata_id = None;
-        resource.odata_etag = None;
-        ctx.door().insert(row);
-        CallCreatedResponse(&resource)
-            .to_value()
-            .map(|v| (leg, v))
-            .map_err(ApiError::internal)
-    })
-    .await?;
-    super::media_ops::prefetch_config(&state, &prefetch_as, &prefetch_config);
-    let location = format!("{}/{version}{}", state.base_url(), render::call_url(leg));
-    Ok(with_location(
-        (StatusCode::CREATED, Json(value)).into_response(),
-        &location,
-    ))
 }
 
 /// `POST /communications/calls/logTeleconferenceDeviceQuality`: validated and logged; 200 empty.

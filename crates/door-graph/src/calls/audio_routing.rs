@@ -1,0 +1,254 @@
+//! Graph `audioRoutingGroups` of a call (`/v1.0` and `/beta`): create (200), list, get, patch,
+//! delete (204) (digest §3.9).
+//!
+//! Groups are validated (routing mode, sources and receivers are participants of the call, `oneToOne`
+//! has exactly one source) and kept with the call; Ringside's mixer does not apply them: every
+//! participant keeps hearing the N-1 mix (README, "Graph calls").
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use ringside_engine::ConversationId;
+use ringside_graph_wire::{AudioRoutingGroup, RoutingMode};
+use ringside_model::Permission;
+use serde_json::{json, Value};
+
+use super::participants::context_url;
+use super::routes::{run, VERSIONS};
+use super::table::GraphCalls;
+use super::wire;
+use crate::state::GraphState;
+use crate::GraphCaller;
+use ringside_http::{read_body, ApiError};
+use ringside_runtime::door::DoorCtx;
+
+/// The routes of this file, for both versions.
+pub(crate) fn routes() -> Router<GraphState> {
+    let mut router = Router::new();
+    for version in VERSIONS {
+        let groups = format!("/{version}/communications/calls/{{id}}/audioRoutingGroups");
+        router = router
+            .route(&groups, get(list_groups).post(create_group))
+            .route(
+                &format!("{groups}/{{gid}}"),
+                get(get_group).patch(patch_group).delete(delete_group),
+            );
+    }
+    router
+}
+
+// ---- audioRoutingGroups -----------------------------------------------------------------------
+
+fn group_permission(caller: &GraphCaller) -> Result<(), ApiError> {
+    caller.require_any(&[
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsInitiateGroupCallAll,
+    ])
+}
+
+/// Checks a group against the call's roster; fills in defaults.
+fn validate_group(
+    ctx: &DoorCtx<'_, GraphCalls>,
+    conversation: ConversationId,
+    group: &mut AudioRoutingGroup,
+) -> Result<(), ApiError> {
+    let mode = group
+        .routing_mode
+        .ok_or_else(|| ApiError::bad_request("routingMode is required (oneToOne or multicast)."))?;
+    if !matches!(mode, RoutingMode::OneToOne | RoutingMode::Multicast) {
+        return Err(ApiError::bad_request(
+            "routingMode must be oneToOne or multicast.",
+        ));
+    }
+    if group.sources.is_empty() || group.receivers.is_empty() {
+        return Err(ApiError::bad_request(
+            "sources and receivers must each name at least one participant.",
+        ));
+    }
+    if mode == RoutingMode::OneToOne && group.sources.len() != 1 {
+        return Err(ApiError::bad_request(
+            "A oneToOne audioRoutingGroup has exactly one source.",
+        ));
+    }
+    let roster: Vec<String> = ctx
+        .participants(conversation)
+        .map_err(wire::engine_error)?
+        .iter()
+        .map(|p| p.leg.to_string())
+        .collect();
+    for id in group.sources.iter().chain(&group.receivers) {
+        if !roster.iter().any(|r| r.eq_ignore_ascii_case(id.trim())) {
+            return Err(ApiError::bad_request(format!(
+                "'{}' is not a participant of the call.",
+                ringside_directory::validate::clip(id)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An `audioRoutingGroup` body, 400 when it does not parse.
+fn group_from(bytes: &[u8]) -> Result<AudioRoutingGroup, ApiError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::bad_request(format!("The audioRoutingGroup body is invalid: {error}."))
+    })
+}
+
+fn group_body(mut group: AudioRoutingGroup, context: String) -> Json<Value> {
+    group.odata_context = Some(context);
+    Json(serde_json::to_value(group).unwrap_or(Value::Null))
+}
+
+/// `POST …/audioRoutingGroups`: 200 with the group (Graph's documented status).
+async fn create_group(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    group_permission(&caller)?;
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let bytes = read_body(request, &state).await?;
+    let mut group = group_from(&bytes)?;
+    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
+    run(&state, move |ctx| {
+        let conversation = ctx.door().owned(&caller, leg)?.conversation;
+        validate_group(ctx, conversation, &mut group)?;
+        let id = group
+            .id
+            .clone()
+            .filter(|id| !id.trim().is_empty())
+            .unwrap_or_else(|| ringside_runtime::ids::new_guid().to_string());
+        group.id = Some(id.clone());
+        let call = ctx.door().owned(&caller, leg)?;
+        if call
+            .audio_routing_groups
+            .iter()
+            .any(|g| g.id.as_deref() == Some(id.as_str()))
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "nameAlreadyExists",
+                format!(
+                    "An audioRoutingGroup with id '{}' exists.",
+                    ringside_directory::validate::clip(&id)
+                ),
+            ));
+        }
+        call.audio_routing_groups.push(group.clone());
+        Ok(group_body(group, context))
+    })
+    .await
+}
+
+/// `GET …/audioRoutingGroups`.
+async fn list_groups(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups");
+    run(&state, move |ctx| {
+        let call = ctx.door().visible(&caller, leg)?;
+        Ok(Json(json!({
+            "@odata.context": context,
+            "value": call.audio_routing_groups,
+        })))
+    })
+    .await
+}
+
+fn find_group<'a>(
+    groups: &'a mut [AudioRoutingGroup],
+    gid: &str,
+) -> Result<&'a mut AudioRoutingGroup, ApiError> {
+    groups
+        .iter_mut()
+        .find(|g| g.id.as_deref() == Some(gid))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "audioRoutingGroup '{}' was not found.",
+                ringside_directory::validate::clip(gid)
+            ))
+        })
+}
+
+/// `GET …/audioRoutingGroups/{gid}`.
+async fn get_group(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path((id, gid)): Path<(String, String)>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
+    run(&state, move |ctx| {
+        let call = ctx.door().visible(&caller, leg)?;
+        let group = find_group(&mut call.audio_routing_groups, &gid)?.clone();
+        Ok(group_body(group, context))
+    })
+    .await
+}
+
+/// `PATCH …/audioRoutingGroups/{gid}`: replaces the members given; 200 with the group.
+async fn patch_group(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path((id, gid)): Path<(String, String)>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    group_permission(&caller)?;
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let bytes = read_body(request, &state).await?;
+    let patch: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::bad_request("The body is not a JSON object."))?;
+    let Value::Object(patch) = patch else {
+        return Err(ApiError::bad_request("The body is not a JSON object."));
+    };
+    let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
+    run(&state, move |ctx| {
+        let call = ctx.door().owned(&caller, leg)?;
+        let conversation = call.conversation;
+        let current = find_group(&mut call.audio_routing_groups, &gid)?.clone();
+        let mut merged = serde_json::to_value(&current).map_err(ApiError::internal)?;
+        for (key, value) in patch {
+            if key.eq_ignore_ascii_case("id") {
+                continue;
+            }
+            merged[key] = value;
+        }
+        let mut updated = group_from(merged.to_string().as_bytes())?;
+        updated.id = current.id.clone();
+        validate_group(ctx, conversation, &mut updated)?;
+        let call = ctx.door().owned(&caller, leg)?;
+        *find_group(&mut call.audio_routing_groups, &gid)? = updated.clone();
+        Ok(group_body(updated, context))
+    })
+    .await
+}
+
+/// `DELETE …/audioRoutingGroups/{gid}`: 204.
+async fn delete_group(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path((id, gid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    group_permission(&caller)?;
+    let leg = wire::call_id(&id)?;
+    run(&state, move |ctx| {
+        let call = ctx.door().owned(&caller, leg)?;
+        find_group(&mut call.audio_routing_groups, &gid)?;
+        call.audio_routing_groups
+            .retain(|g| g.id.as_deref() != Some(gid.as_str()));
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}

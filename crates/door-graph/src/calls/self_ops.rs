@@ -1,0 +1,259 @@
+//! The bot's own participant and the call's sharing state (`/v1.0` and `/beta`, plain and
+//! `microsoft.graph.`-qualified): mute/unmute (self), updateRecordingStatus, changeScreenSharingRole,
+//! addLargeGalleryView and contentSharingSessions (digest §3.7–3.9).
+//!
+//! Self mute/unmute work on group calls only (a two-party call answers 400 `notAllowed`);
+//! `changeScreenSharingRole` only on app-hosted group calls. Ringside carries audio only, so
+//! addLargeGalleryView answers 400 `NotSupported` and there are no content sharing sessions.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ringside_engine::{Command, OperationId, OperationStatus};
+use ringside_graph_wire::{
+    ChangeScreenSharingRoleRequest, ClientContextRequest, CommsOperation, MediaConfig,
+    RecordingStatus, UpdateRecordingStatusOperation, UpdateRecordingStatusRequest,
+};
+use ringside_model::Permission;
+use serde_json::{json, Value};
+
+use super::media_ops::{client_context, prepare, start_operation_with};
+use super::participants::{context_url, group_call};
+use super::render;
+use super::routes::{run, VERSIONS};
+use super::wire;
+use crate::state::GraphState;
+use crate::GraphCaller;
+use ringside_http::{read_body, ApiError};
+
+/// The routes of this file, for both versions.
+pub(crate) fn routes() -> Router<GraphState> {
+    let mut router = Router::new();
+    for version in VERSIONS {
+        let call = format!("/{version}/communications/calls/{{id}}");
+        router = router
+            .route(&format!("{call}/mute"), post(mute_self))
+            .route(&format!("{call}/unmute"), post(unmute_self))
+            .route(
+                &format!("{call}/updateRecordingStatus"),
+                post(update_recording_status),
+            )
+            .route(
+                &format!("{call}/changeScreenSharingRole"),
+                post(change_screen_sharing_role),
+            )
+            .route(
+                &format!("{call}/addLargeGalleryView"),
+                post(add_large_gallery_view),
+            )
+            .route(
+                &format!("{call}/contentSharingSessions"),
+                get(list_content_sharing),
+            )
+            .route(
+                &format!("{call}/contentSharingSessions/{{sid}}"),
+                get(get_content_sharing),
+            );
+    }
+    router
+}
+
+// ---- the bot's own participant ----------------------------------------------------------------
+
+async fn self_mute(
+    state: GraphState,
+    caller: GraphCaller,
+    id: String,
+    request: Request,
+    muted: bool,
+) -> Result<Response, ApiError> {
+    let (target, bytes) = prepare(&state, &id, request).await?;
+    let body: ClientContextRequest = wire::action_body(&bytes)?;
+    let context = client_context(body.client_context)?;
+    let leg = target.leg;
+    let (location, odata) = (target.location(), target.context());
+    run(&state, move |ctx| {
+        group_call(ctx, &caller, leg, if muted { "mute" } else { "unmute" })?;
+        let command = if muted {
+            Command::Mute {
+                leg,
+                participant: leg,
+                client_context: context,
+            }
+        } else {
+            Command::Unmute {
+                leg,
+                participant: leg,
+                client_context: context,
+            }
+        };
+        start_operation_with(ctx, &caller, leg, None, command, location, odata, |_| {})
+    })
+    .await
+}
+
+/// `POST …/mute`: the bot mutes itself (group calls), 200 with a `muteParticipantOperation`.
+async fn mute_self(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    self_mute(state, caller, id, request, true).await
+}
+
+/// `POST …/unmute`: 200 with an `unmuteParticipantOperation`.
+async fn unmute_self(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    self_mute(state, caller, id, request, false).await
+}
+
+/// `POST …/updateRecordingStatus`: 200 with a completed `updateRecordingStatusOperation`; the
+/// status shows as the bot participant's `recordingInfo`.
+async fn update_recording_status(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsAccessMediaAll,
+    ])?;
+    let (target, bytes) = prepare(&state, &id, request).await?;
+    let body: UpdateRecordingStatusRequest = wire::action_body(&bytes)?;
+    let context = client_context(body.client_context)?;
+    if matches!(
+        body.status,
+        RecordingStatus::Unknown | RecordingStatus::UnknownFutureValue
+    ) {
+        return Err(ApiError::bad_request(
+            "status must be notRecording, recording or failed.",
+        ));
+    }
+    let leg = target.leg;
+    let (location, odata) = (target.location(), target.context());
+    run(&state, move |ctx| {
+        let call = ctx.door().owned(&caller, leg)?;
+        call.recording_status = Some(body.status);
+        let id = OperationId(ringside_runtime::ids::new_guid());
+        let mut op =
+            CommsOperation::UpdateRecordingStatus(UpdateRecordingStatusOperation::default());
+        render::set_common(
+            &mut op,
+            id,
+            &context,
+            OperationStatus::Completed,
+            Some(crate::codes::outcome(ringside_engine::Outcome::Success)),
+        );
+        if let Some(call) = ctx.door().get_mut(leg) {
+            call.remember_operation(id, op.clone());
+            call.quiet(id);
+        }
+        let mut body = serde_json::to_value(&op).map_err(ApiError::internal)?;
+        body["@odata.context"] = Value::String(format!("{odata}#updateRecordingStatusOperation"));
+        let mut response = (StatusCode::OK, Json(body)).into_response();
+        if let Ok(value) = HeaderValue::from_str(&location(id)) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Ok(response)
+    })
+    .await
+}
+
+/// `POST …/changeScreenSharingRole`: 202; app-hosted group calls only.
+async fn change_screen_sharing_role(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[Permission::CallsAccessMediaAll])?;
+    let leg = wire::call_id(&id)?;
+    let bytes = read_body(request, &state).await?;
+    let body: ChangeScreenSharingRoleRequest = wire::action_body(&bytes)?;
+    run(&state, move |ctx| {
+        group_call(ctx, &caller, leg, "changeScreenSharingRole")?;
+        let call = ctx.door().owned(&caller, leg)?;
+        if !matches!(call.media_config, Some(MediaConfig::AppHosted(_))) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "NotSupported",
+                "changeScreenSharingRole is only supported on calls with appHostedMediaConfig.",
+            ));
+        }
+        call.screen_sharing_role = Some(body.role);
+        Ok(StatusCode::ACCEPTED.into_response())
+    })
+    .await
+}
+
+// ---- video and content sharing (Ringside carries audio only) -----------------------------------
+
+/// `POST …/addLargeGalleryView`: Ringside has no video, so there is no gallery to add: 400
+/// `NotSupported` after the usual checks.
+async fn add_large_gallery_view(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[
+        Permission::CallsJoinGroupCallAll,
+        Permission::CallsJoinGroupCallAsGuestAll,
+        Permission::CallsInitiateGroupCallAll,
+    ])?;
+    let (target, bytes) = prepare(&state, &id, request).await?;
+    let body: ClientContextRequest = wire::action_body(&bytes)?;
+    client_context(body.client_context)?;
+    let leg = target.leg;
+    run(&state, move |ctx| {
+        ctx.door().owned(&caller, leg)?;
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "NotSupported",
+            "addLargeGalleryView needs video; Ringside carries audio only.",
+        ))
+    })
+    .await
+}
+
+/// `GET …/contentSharingSessions`: always empty (no screen sharing in Ringside).
+async fn list_content_sharing(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let version = super::routes::version_of(&request);
+    let leg = wire::call_id(&id)?;
+    let context = context_url(state.base_url(), version, leg, "contentSharingSessions");
+    run(&state, move |ctx| {
+        ctx.door().visible(&caller, leg)?;
+        Ok(Json(json!({ "@odata.context": context, "value": [] })))
+    })
+    .await
+}
+
+/// `GET …/contentSharingSessions/{id}`: 404 (there are none).
+async fn get_content_sharing(
+    State(state): State<GraphState>,
+    caller: GraphCaller,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let leg = wire::call_id(&id)?;
+    run(&state, move |ctx| {
+        ctx.door().visible(&caller, leg)?;
+        Err(ApiError::not_found(format!(
+            "contentSharingSession '{}' was not found.",
+            ringside_directory::validate::clip(&sid)
+        )))
+    })
+    .await
+}
