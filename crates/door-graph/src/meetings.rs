@@ -11,8 +11,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use ringside_graph_wire::{
     ChatInfo, IdentitySet, JoinMeetingIdSettings, MeetingInfo, MeetingParticipantInfo,
     MeetingParticipants, OnlineMeeting,
@@ -20,10 +19,11 @@ use ringside_graph_wire::{
 use ringside_model::{Guid, Permission, TenantId, UserId};
 use ringside_store::{MeetingKey, MeetingRow, MeetingStore};
 
-use super::calls::routes::VERSIONS;
 use super::state::GraphState;
 use super::GraphCaller;
+use crate::openapi::{ApiRoutes, BodyErrors, Errors, USER_ID};
 use ringside_http::{parse_json, read_body, ApiError};
+use utoipa_axum::routes;
 
 /// Default length of a meeting without `endDateTime`.
 const DEFAULT_LENGTH_MS: i64 = 60 * 60 * 1000;
@@ -36,17 +36,11 @@ pub(crate) async fn with_table<T: Send + 'static>(
     node.meetings(f).await.map_err(ApiError::internal)
 }
 
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let base = format!("/{version}/users/{{userId}}/onlineMeetings");
-        router = router.route(&base, post(create)).route(
-            &format!("{base}/{{meetingId}}"),
-            get(get_meeting).delete(delete_meeting),
-        );
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(create))
+        .route(routes!(get_meeting, delete_meeting))
 }
 
 fn organizer(
@@ -181,6 +175,24 @@ fn passcode() -> String {
 }
 
 /// `POST /users/{userId}/onlineMeetings`: 201 with the meeting.
+#[utoipa::path(
+    post,
+    path = "/users/{userId}/onlineMeetings",
+    operation_id = "createOnlineMeeting",
+    summary = "Create a meeting (join URL, chat thread, join id and passcode)",
+    description = "subject at most 255 characters; endDateTime not before startDateTime (default: one hour). The body may be empty.",
+    params(
+        ("userId" = String, Path, description = USER_ID),
+    ),
+    request_body = Option<OnlineMeeting>,
+    responses(
+        (status = 201, body = OnlineMeeting,
+            description = "The meeting",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        BodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["OnlineMeetings.ReadWrite.All"]))),
+)]
 async fn create(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -261,6 +273,22 @@ async fn create(
 }
 
 /// `GET /users/{userId}/onlineMeetings/{meetingId}`.
+#[utoipa::path(
+    get,
+    path = "/users/{userId}/onlineMeetings/{onlineMeetingId}",
+    operation_id = "getOnlineMeeting",
+    summary = "A meeting of the user",
+    description = "Meetings the user organizes.",
+    params(
+        ("userId" = String, Path, description = USER_ID),
+        ("onlineMeetingId" = String, Path, description = "The meeting's id"),
+    ),
+    responses(
+        (status = 200, description = "The meeting", body = OnlineMeeting),
+        Errors,
+    ),
+    extensions(("x-ms-permissions" = json!(["OnlineMeetings.Read.All", "OnlineMeetings.ReadWrite.All"]))),
+)]
 async fn get_meeting(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -288,6 +316,22 @@ async fn get_meeting(
 }
 
 /// `DELETE /users/{userId}/onlineMeetings/{meetingId}`: 204.
+#[utoipa::path(
+    delete,
+    path = "/users/{userId}/onlineMeetings/{onlineMeetingId}",
+    operation_id = "deleteOnlineMeeting",
+    summary = "Delete a meeting",
+    description = "Meetings the user organizes.",
+    params(
+        ("userId" = String, Path, description = USER_ID),
+        ("onlineMeetingId" = String, Path, description = "The meeting's id"),
+    ),
+    responses(
+        (status = 204, description = "No content"),
+        Errors,
+    ),
+    extensions(("x-ms-permissions" = json!(["OnlineMeetings.ReadWrite.All"]))),
+)]
 async fn delete_meeting(
     State(state): State<GraphState>,
     caller: GraphCaller,

@@ -11,10 +11,29 @@ use ringside_model::{AcsResourceId, AppId, Permission};
 
 use super::state::GraphState;
 use super::GraphCaller;
+use crate::openapi::Errors;
 use ringside_http::ApiError;
 
 const MAX_TOP: usize = 999;
 
+/// `GET /beta/admin/teams/resourceAccounts`.
+#[utoipa::path(
+    get,
+    path = "/admin/teams/resourceAccounts",
+    operation_id = "listResourceAccounts",
+    summary = "Teams resource accounts (application instances) and their numbers; /beta only; $filter on appId or acsResourceId",
+    description = "Paged by `$top` (1 to 999, default 100) and `@odata.nextLink`.",
+    params(
+        ("$filter" = Option<String>, Query, description = "`appId eq '<guid>'` and/or `acsResourceId eq '<guid>'`, joined by `and`"),
+        ("$top" = Option<u32>, Query, description = "Page size, 1 to 999 (default 100)"),
+        ("$skiptoken" = Option<String>, Query, description = "From `@odata.nextLink`"),
+    ),
+    responses(
+        (status = 200, description = "The accounts", body = ResourceAccountCollection),
+        Errors,
+    ),
+    extensions(("x-ms-permissions" = json!(["TeamsResourceAccount.Read.All"]))),
+)]
 pub(crate) async fn list(
     State(state): State<GraphState>,
     caller: GraphCaller,

@@ -8,35 +8,29 @@
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::ConversationId;
 use ringside_graph_wire::{AudioRoutingGroup, RoutingMode};
 use ringside_model::Permission;
 use serde_json::{json, Value};
 
 use super::participants::context_url;
-use super::routes::{run, VERSIONS};
+use super::routes::run;
 use super::table::GraphCalls;
 use super::wire;
+use crate::openapi::{ApiRoutes, CallBodyErrors, CallErrors, CALL_ID};
 use crate::state::GraphState;
 use crate::GraphCaller;
+use ringside_graph_wire::GraphError;
 use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
+use utoipa_axum::routes;
 
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let groups = format!("/{version}/communications/calls/{{id}}/audioRoutingGroups");
-        router = router
-            .route(&groups, get(list_groups).post(create_group))
-            .route(
-                &format!("{groups}/{{gid}}"),
-                get(get_group).patch(patch_group).delete(delete_group),
-            );
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(list_groups, create_group))
+        .route(routes!(get_group, patch_group, delete_group))
 }
 
 // ---- audioRoutingGroups -----------------------------------------------------------------------
@@ -102,6 +96,23 @@ fn group_body(mut group: AudioRoutingGroup, context: String) -> Json<Value> {
 }
 
 /// `POST …/audioRoutingGroups`: 200 with the group (Graph's documented status).
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/audioRoutingGroups",
+    operation_id = "createAudioRoutingGroup",
+    summary = "Create a group (stored and validated; the mixer does not route by it)",
+    description = "routingMode oneToOne (exactly one source) or multicast; sources and receivers must be participants of the call.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = AudioRoutingGroup,
+    responses(
+        (status = 200, description = "The group (200, as Graph documents)", body = AudioRoutingGroup),
+        (status = 409, description = "A group with that id exists", body = GraphError),
+        CallBodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.InitiateGroupCall.All"]))),
+)]
 async fn create_group(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -145,6 +156,20 @@ async fn create_group(
 }
 
 /// `GET …/audioRoutingGroups`.
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/audioRoutingGroups",
+    operation_id = "listAudioRoutingGroups",
+    summary = "The call's audio routing groups",
+    description = "As created or patched.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 200, description = "The groups", body = ref("#/components/schemas/AudioRoutingGroupCollection")),
+        CallErrors,
+    ),
+)]
 async fn list_groups(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -180,6 +205,21 @@ fn find_group<'a>(
 }
 
 /// `GET …/audioRoutingGroups/{gid}`.
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/audioRoutingGroups/{audioRoutingGroupId}",
+    operation_id = "getAudioRoutingGroup",
+    summary = "One group",
+    description = "As created or patched.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("audioRoutingGroupId" = String, Path, description = "The group's id"),
+    ),
+    responses(
+        (status = 200, description = "The group", body = AudioRoutingGroup),
+        CallErrors,
+    ),
+)]
 async fn get_group(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -198,6 +238,23 @@ async fn get_group(
 }
 
 /// `PATCH …/audioRoutingGroups/{gid}`: replaces the members given; 200 with the group.
+#[utoipa::path(
+    patch,
+    path = "/communications/calls/{callId}/audioRoutingGroups/{audioRoutingGroupId}",
+    operation_id = "updateAudioRoutingGroup",
+    summary = "Replace members of a group",
+    description = "The members given replace the group's; the result is validated as on create.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("audioRoutingGroupId" = String, Path, description = "The group's id"),
+    ),
+    request_body = AudioRoutingGroup,
+    responses(
+        (status = 200, description = "The group", body = AudioRoutingGroup),
+        CallBodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.InitiateGroupCall.All"]))),
+)]
 async fn patch_group(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -236,6 +293,22 @@ async fn patch_group(
 }
 
 /// `DELETE …/audioRoutingGroups/{gid}`: 204.
+#[utoipa::path(
+    delete,
+    path = "/communications/calls/{callId}/audioRoutingGroups/{audioRoutingGroupId}",
+    operation_id = "deleteAudioRoutingGroup",
+    summary = "Delete a group",
+    description = "The group is forgotten.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("audioRoutingGroupId" = String, Path, description = "The group's id"),
+    ),
+    responses(
+        (status = 204, description = "No content"),
+        CallErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.InitiateGroupCall.All"]))),
+)]
 async fn delete_group(
     State(state): State<GraphState>,
     caller: GraphCaller,

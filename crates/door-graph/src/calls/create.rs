@@ -7,27 +7,24 @@ use std::time::Duration;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::{Ack, BotIdentity, Command, Direction, LegState, Target};
 use ringside_graph_wire::{Call, CallCreatedResponse, MediaConfig};
 use ringside_model::{Licence, NumberType, Party, Permission};
 
 use super::render;
-use super::routes::{run, version_of, VERSIONS};
+use super::routes::{run, version_of};
 use super::table::GraphCall;
 use super::wire;
+use crate::openapi::{ActionErrors, ApiRoutes};
 use crate::state::GraphState;
 use crate::GraphCaller;
 use ringside_http::{parse_json, read_body, ApiError};
+use utoipa_axum::routes;
 
-/// The route of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        router = router.route(&format!("/{version}/communications/calls"), post(create));
-    }
-    router
+/// The route of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new().route(routes!(create))
 }
 
 fn with_location(mut response: Response, location: &str) -> Response {
@@ -38,6 +35,23 @@ fn with_location(mut response: Response, location: &str) -> Response {
 }
 
 /// `POST /communications/calls`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls",
+    operation_id = "createCall",
+    summary = "Place a call (P2P to a user, to a phone as an application instance, ad-hoc group) or join a meeting (organizerMeetingInfo + chatInfo, joinMeetingIdMeetingInfo)",
+    description = "Which role is needed depends on the call: Calls.Initiate.All for one target, Calls.InitiateGroupCall.All for several, a join role for a meeting; Calls.AccessMedia.All as well for appHostedMediaConfig.",
+    request_body = Call,
+    responses(
+        (status = 201, description = "The call, state establishing", body = Call,
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!([
+        "Calls.Initiate.All", "Calls.InitiateGroupCall.All", "Calls.JoinGroupCall.All",
+        "Calls.JoinGroupCallAsGuest.All"
+    ]))),
+)]
 async fn create(
     State(state): State<GraphState>,
     caller: GraphCaller,

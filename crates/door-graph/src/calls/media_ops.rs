@@ -27,8 +27,7 @@ use std::time::Duration;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::{
     Command, LegId, MediaRef, OperationId, OperationKind, OperationStatus, Outcome, RecordOptions,
 };
@@ -40,16 +39,19 @@ use ringside_model::{Permission, Tone};
 use serde_json::Value;
 
 use super::render;
-use super::routes::{run, version_of, VERSIONS};
+use super::routes::{run, version_of};
 use super::table::GraphCalls;
 use super::wire;
+use crate::openapi::{ActionErrors, ApiRoutes, CALL_ID};
 use crate::state::GraphState;
 use crate::GraphCaller;
+use ringside_graph_wire::ClientContextRequest;
 use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 use ringside_runtime::fetch::FetchError;
 use ringside_runtime::media_store::upload_id;
 use ringside_runtime::recordings::RecordingStore;
+use utoipa_axum::routes;
 
 /// Longest `clientContext` Graph accepts.
 const MAX_CLIENT_CONTEXT: usize = 256;
@@ -58,22 +60,14 @@ const MAX_PROMPTS: usize = 20;
 /// Longest gap between DTMF tones accepted, ms.
 const MAX_DTMF_DELAY_MS: i32 = 10_000;
 
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let call = format!("/{version}/communications/calls/{{id}}");
-        router = router
-            .route(&format!("{call}/playPrompt"), post(play_prompt))
-            .route(&format!("{call}/recordResponse"), post(record_response))
-            .route(
-                &format!("{call}/cancelMediaProcessing"),
-                post(cancel_media_processing),
-            )
-            .route(&format!("{call}/subscribeToTone"), post(subscribe_to_tone))
-            .route(&format!("{call}/sendDtmfTones"), post(send_dtmf_tones));
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(play_prompt))
+        .route(routes!(record_response))
+        .route(routes!(cancel_media_processing))
+        .route(routes!(subscribe_to_tone))
+        .route(routes!(send_dtmf_tones))
 }
 
 // ---- request pieces -------------------------------------------------------------------------
@@ -325,6 +319,23 @@ pub(super) async fn prepare(
 
 /// `POST …/playPrompt`: 200 with a `playPromptOperation` (`running`, or `notStarted` when queued
 /// behind another prompt or recording).
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/playPrompt",
+    operation_id = "playPrompt",
+    summary = "Queue 1-20 prompts (WAV over https or an upload)",
+    description = "Service-hosted media only; a prompt that cannot be fetched fails the operation when it starts (resultInfo 400/8536).",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = PlayPromptRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `playPromptOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn play_prompt(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -379,6 +390,24 @@ async fn play_prompt(
 
 /// `POST …/recordResponse`: 200 with a `recordOperation` (`recordingLocation: null`); the
 /// completion notification carries `recordingLocation` and `recordingAccessToken`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/recordResponse",
+    operation_id = "recordResponse",
+    summary = "Record the caller (silence and duration limits, stop tones)",
+    description = "Service-hosted media only; the completion notification carries recordingLocation and recordingAccessToken.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = RecordResponseRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `recordOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.AccessMedia.All"]))),
+)]
 async fn record_response(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -474,6 +503,23 @@ async fn record_response(
 /// `POST …/cancelMediaProcessing`: 200 with a completed `cancelMediaProcessingOperation`; every
 /// running and queued playPrompt/recordResponse then completes as failed, 400/8508. A tone
 /// subscription stays.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/cancelMediaProcessing",
+    operation_id = "cancelMediaProcessing",
+    summary = "Cancel running and queued prompts and recordings",
+    description = "They complete as failed (400/8508); a tone subscription stays. The body may be empty.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = Option<ClientContextRequest>,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `cancelMediaProcessingOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn cancel_media_processing(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -507,6 +553,24 @@ async fn cancel_media_processing(
 
 /// `POST …/subscribeToTone`: 200 with a completed `subscribeToToneOperation`; each key pressed
 /// in the call then arrives as a call `updated` notification with `toneInfo`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/subscribeToTone",
+    operation_id = "subscribeToTone",
+    summary = "Report DTMF keys as toneInfo notifications",
+    description = "Service-hosted media only. The body may be empty.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = Option<ClientContextRequest>,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `subscribeToToneOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.AccessMedia.All"]))),
+)]
 async fn subscribe_to_tone(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -542,6 +606,23 @@ async fn subscribe_to_tone(
 
 /// `POST …/sendDtmfTones`: 200 with a running `sendDtmfTonesOperation`; its completion carries
 /// `completionReason`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/sendDtmfTones",
+    operation_id = "sendDtmfTones",
+    summary = "Send DTMF into the call",
+    description = "delayBetweenTonesMs: 0 to 10000; the completion carries completionReason.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = SendDtmfTonesRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `sendDtmfTonesOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn send_dtmf_tones(
     State(state): State<GraphState>,
     caller: GraphCaller,

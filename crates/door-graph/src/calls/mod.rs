@@ -18,9 +18,13 @@
 //!
 //! # Adding an action (e.g. `playPrompt`)
 //!
-//! 1. Add the route in a sibling file (`media_ops.rs`, `participants.rs`, `self_ops.rs`) and merge its router in
-//!    [`routes::routes`]; both path spellings (`/x` and `/microsoft.graph.x`) already reach it
-//!    through the path normaliser (`crate::http`).
+//! 1. Add the handler in a sibling file (`media_ops.rs`, `participants.rs`, `self_ops.rs`),
+//!    describe it with `#[utoipa::path(...)]` (path without the version, `operation_id`, summary,
+//!    the path parameters, the request body's DTO, the success response and the error set from
+//!    [`crate::openapi`], `x-ms-permissions`) and register it in that file's `routes()` with
+//!    `.route(routes!(handler))`: it is then served under `/v1.0` and `/beta` and listed in the
+//!    OpenAPI document, linked from the created call. Both path spellings (`/x` and
+//!    `/microsoft.graph.x`) already reach it through the server's path normaliser.
 //! 2. In the handler: `let id = wire::call_id(&id)?;`, parse the body with
 //!    `wire::action_body::<T>(&bytes)?`, then `state.calls().exec(move |ctx| { let (graph, env)
 //!    = ctx.door_env(); let call = graph.owned(&caller, id)?; … ctx.command(…) … })`.

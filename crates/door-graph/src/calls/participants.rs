@@ -11,8 +11,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::{Command, ConversationId, LegId, Target};
 use ringside_graph_wire::{
     ClientContextRequest, CommsOperation, InviteParticipantsRequest, StartHoldMusicRequest,
@@ -22,32 +21,29 @@ use serde_json::{json, Value};
 
 use super::media_ops::{client_context, media_ref, prepare, start_operation_with};
 use super::render;
-use super::routes::{run, VERSIONS};
+use super::routes::run;
 use super::table::GraphCalls;
 use super::wire;
+use crate::openapi::{ActionErrors, ApiRoutes, CallErrors, CommandErrors, CALL_ID, PARTICIPANT_ID};
 use crate::state::GraphState;
 use crate::GraphCaller;
+use ringside_graph_wire::{Participant, ParticipantCollection};
 use ringside_http::ApiError;
 use ringside_runtime::door::DoorCtx;
+use utoipa_axum::routes;
 
 /// Most invitees in one `participants/invite`.
 const MAX_INVITEES: usize = 5;
 
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let call = format!("/{version}/communications/calls/{{id}}");
-        let participant = format!("{call}/participants/{{pid}}");
-        router = router
-            .route(&format!("{call}/participants"), get(list))
-            .route(&format!("{call}/participants/invite"), post(invite))
-            .route(&participant, get(get_one).delete(remove))
-            .route(&format!("{participant}/mute"), post(mute_participant))
-            .route(&format!("{participant}/startHoldMusic"), post(start_hold))
-            .route(&format!("{participant}/stopHoldMusic"), post(stop_hold));
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(list))
+        .route(routes!(invite))
+        .route(routes!(get_one, remove))
+        .route(routes!(mute_participant))
+        .route(routes!(start_hold))
+        .route(routes!(stop_hold))
 }
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -150,6 +146,20 @@ pub(super) fn context_url(base: &str, version: &str, leg: LegId, tail: &str) -> 
 // ---- participants ---------------------------------------------------------------------------
 
 /// `GET …/participants`: `{value: [participant]}` (connected participants, join order).
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/participants",
+    operation_id = "listParticipants",
+    summary = "The roster",
+    description = "Connected participants in join order; empty once the call has ended.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 200, description = "The participants", body = ParticipantCollection),
+        CallErrors,
+    ),
+)]
 async fn list(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -167,6 +177,21 @@ async fn list(
 }
 
 /// `GET …/participants/{pid}`.
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/participants/{participantId}",
+    operation_id = "getParticipant",
+    summary = "One participant",
+    description = "A participant of the roster.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("participantId" = String, Path, description = PARTICIPANT_ID),
+    ),
+    responses(
+        (status = 200, description = "The participant", body = Participant),
+        CallErrors,
+    ),
+)]
 async fn get_one(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -193,6 +218,24 @@ async fn get_one(
 
 /// `POST …/participants/invite`: 200 with an `inviteParticipantsOperation` (`running`) echoing
 /// the invitees; completion and a roster update follow as notifications.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/participants/invite",
+    operation_id = "inviteParticipants",
+    summary = "Invite 1-5 participants (1 with replacesCallId); group calls only",
+    description = "A two-party call answers 400 notAllowed.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = InviteParticipantsRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `inviteParticipantsOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.InitiateGroupCall.All"]))),
+)]
 async fn invite(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -269,6 +312,24 @@ async fn invite(
 }
 
 /// `POST …/participants/{pid}/mute`: a server mute, 200 with a `muteParticipantOperation`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/participants/{participantId}/mute",
+    operation_id = "muteParticipant",
+    summary = "Server-mute a participant (group calls)",
+    description = "A two-party call answers 400 notAllowed.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("participantId" = String, Path, description = PARTICIPANT_ID),
+    ),
+    request_body = ClientContextRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `muteParticipantOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn mute_participant(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -303,6 +364,22 @@ async fn mute_participant(
 }
 
 /// `DELETE …/participants/{pid}`: 204; drops a connected participant or cancels an invitation.
+#[utoipa::path(
+    delete,
+    path = "/communications/calls/{callId}/participants/{participantId}",
+    operation_id = "removeParticipant",
+    summary = "Drop a participant or cancel its invitation",
+    description = "The bot leaves with DELETE on the call instead (400 here).",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("participantId" = String, Path, description = PARTICIPANT_ID),
+    ),
+    responses(
+        (status = 204, description = "No content"),
+        CommandErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.JoinGroupCallAsGuest.All", "Calls.InitiateGroupCall.All"]))),
+)]
 async fn remove(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -335,6 +412,24 @@ async fn remove(
 }
 
 /// `POST …/participants/{pid}/startHoldMusic`: 202 with a `startHoldMusicOperation`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/participants/{participantId}/startHoldMusic",
+    operation_id = "startHoldMusic",
+    summary = "Hold one participant with music",
+    description = "One participant is on hold at a time.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("participantId" = String, Path, description = PARTICIPANT_ID),
+    ),
+    request_body = StartHoldMusicRequest,
+    responses(
+        (status = 202, body = CommsOperation,
+            description = "The `startHoldMusicOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn start_hold(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -378,6 +473,24 @@ async fn start_hold(
 }
 
 /// `POST …/participants/{pid}/stopHoldMusic`: 202 with a `stopHoldMusicOperation`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/participants/{participantId}/stopHoldMusic",
+    operation_id = "stopHoldMusic",
+    summary = "Bring the held participant back",
+    description = "The participant hears the call again.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("participantId" = String, Path, description = PARTICIPANT_ID),
+    ),
+    request_body = ClientContextRequest,
+    responses(
+        (status = 202, body = CommsOperation,
+            description = "The `stopHoldMusicOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn stop_hold(
     State(state): State<GraphState>,
     caller: GraphCaller,

@@ -9,12 +9,11 @@ use std::time::Duration;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::{Command, LegId, RejectReason as EngineReject, Target};
 use ringside_graph_wire::{
-    AnswerRequest, CallOptions, MediaConfig, RedirectRequest, RejectReason, RejectRequest,
-    TransferRequest,
+    AnswerRequest, Call, CallOptions, CommsOperation, MediaConfig, RedirectRequest, RejectReason,
+    RejectRequest, TransferRequest,
 };
 use ringside_model::Permission;
 use serde_json::Value;
@@ -22,36 +21,24 @@ use serde_json::Value;
 use super::render;
 use super::table::GraphCalls;
 use super::wire;
+use crate::openapi::{ActionErrors, ApiRoutes, BodyErrors, CallErrors, CommandErrors, CALL_ID};
 use crate::state::GraphState;
 use crate::GraphCaller;
 use ringside_http::{parse_json, read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
+use utoipa_axum::routes;
 
-/// The Graph versions the calls API is served under.
-pub(crate) const VERSIONS: [&str; 2] = ["v1.0", "beta"];
-
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let calls = format!("/{version}/communications/calls");
-        router = router
-            .route(
-                &format!("{calls}/logTeleconferenceDeviceQuality"),
-                post(log_device_quality),
-            )
-            .route(&format!("{calls}/{{id}}"), get(get_call).delete(delete))
-            .route(&format!("{calls}/{{id}}/answer"), post(answer))
-            .route(&format!("{calls}/{{id}}/reject"), post(reject))
-            .route(&format!("{calls}/{{id}}/redirect"), post(redirect))
-            .route(&format!("{calls}/{{id}}/transfer"), post(transfer))
-            .route(&format!("{calls}/{{id}}/keepAlive"), post(keep_alive))
-            .route(
-                &format!("{calls}/{{id}}/operations/{{op}}"),
-                get(get_operation),
-            );
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(log_device_quality))
+        .route(routes!(get_call, delete))
+        .route(routes!(answer))
+        .route(routes!(reject))
+        .route(routes!(redirect))
+        .route(routes!(transfer))
+        .route(routes!(keep_alive))
+        .route(routes!(get_operation))
 }
 
 /// Runs door code in the call runtime and flattens the two error layers.
@@ -81,6 +68,18 @@ pub(crate) fn accepted() -> Response {
 }
 
 /// `POST /communications/calls/logTeleconferenceDeviceQuality`: validated and logged; 200 empty.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/logTeleconferenceDeviceQuality",
+    operation_id = "logTeleconferenceDeviceQuality",
+    summary = "Report a teleconference device's media quality (validated and logged)",
+    description = "`quality.callChainId` is required.",
+    request_body = ref("#/components/schemas/TeleconferenceDeviceQualityRequest"),
+    responses(
+        (status = 200, description = "OK, empty body"),
+        BodyErrors,
+    ),
+)]
 async fn log_device_quality(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -109,6 +108,20 @@ async fn log_device_quality(
 }
 
 /// `GET /communications/calls/{id}`.
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}",
+    operation_id = "getCall",
+    summary = "The call as last notified",
+    description = "404 for another tenant's or application's call.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 200, description = "The call", body = Call),
+        CallErrors,
+    ),
+)]
 async fn get_call(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -133,6 +146,20 @@ async fn get_call(
 }
 
 /// `DELETE /communications/calls/{id}`: the bot leaves (a group call goes on).
+#[utoipa::path(
+    delete,
+    path = "/communications/calls/{callId}",
+    operation_id = "deleteCall",
+    summary = "Hang up (a group call goes on without the bot)",
+    description = "The call terminates; its notifications follow.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 204, description = "No content"),
+        CommandErrors,
+    ),
+)]
 async fn delete(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -149,6 +176,21 @@ async fn delete(
 }
 
 /// `POST …/answer`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/answer",
+    operation_id = "answerCall",
+    summary = "Answer an incoming call within 15 s",
+    description = "Calls.AccessMedia.All is needed as well for appHostedMediaConfig, and a join role to answer a group call's invitation.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = AnswerRequest,
+    responses(
+        (status = 202, description = "Accepted; results follow as notifications to the callbackUri"),
+        ActionErrors,
+    ),
+)]
 async fn answer(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -202,6 +244,21 @@ async fn answer(
 }
 
 /// `POST …/reject`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/reject",
+    operation_id = "rejectCall",
+    summary = "Reject an incoming call (none, busy, forbidden)",
+    description = "An empty body rejects with reason none.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = Option<RejectRequest>,
+    responses(
+        (status = 202, description = "Accepted; results follow as notifications to the callbackUri"),
+        ActionErrors,
+    ),
+)]
 async fn reject(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -249,6 +306,22 @@ async fn reject(
 }
 
 /// `POST …/redirect`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/redirect",
+    operation_id = "redirectCall",
+    summary = "Redirect an incoming call to 1-25 targets",
+    description = "timeout: 15 to 90 seconds.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = RedirectRequest,
+    responses(
+        (status = 202, description = "Accepted; results follow as notifications to the callbackUri"),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.Initiate.All"]))),
+)]
 async fn redirect(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -306,6 +379,22 @@ async fn redirect(
 }
 
 /// `POST …/transfer` (blind, or consultative with `transferTarget.replacesCallId`).
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/transfer",
+    operation_id = "transferCall",
+    summary = "Blind or consultative (replacesCallId) transfer",
+    description = "The transferee is named by participantId or identity (required out of a group call).",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = TransferRequest,
+    responses(
+        (status = 202, description = "Accepted; results follow as notifications to the callbackUri"),
+        ActionErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.Initiate.All"]))),
+)]
 async fn transfer(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -372,6 +461,20 @@ fn find_participant(
 }
 
 /// `POST …/keepAlive`: 200 with an empty body; 404 once the call has ended.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/keepAlive",
+    operation_id = "keepAlive",
+    summary = "Restart the 45-minute keepAlive interval",
+    description = "404 once the call has ended.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 200, description = "OK, empty body"),
+        CommandErrors,
+    ),
+)]
 async fn keep_alive(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -395,6 +498,21 @@ async fn keep_alive(
 }
 
 /// `GET …/operations/{opId}`: the operation as last returned or notified.
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/operations/{commsOperationId}",
+    operation_id = "getOperation",
+    summary = "An operation as last returned or notified",
+    description = "Operations the bot started on this call.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("commsOperationId" = String, Path, description = "The operation's id (a GUID)"),
+    ),
+    responses(
+        (status = 200, description = "The operation", body = CommsOperation),
+        CallErrors,
+    ),
+)]
 async fn get_operation(
     State(state): State<GraphState>,
     caller: GraphCaller,

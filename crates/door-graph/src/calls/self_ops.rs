@@ -9,8 +9,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use ringside_engine::{Command, OperationId, OperationStatus};
 use ringside_graph_wire::{
     ChangeScreenSharingRoleRequest, ClientContextRequest, CommsOperation, MediaConfig,
@@ -22,42 +21,24 @@ use serde_json::{json, Value};
 use super::media_ops::{client_context, prepare, start_operation_with};
 use super::participants::{context_url, group_call};
 use super::render;
-use super::routes::{run, VERSIONS};
+use super::routes::run;
 use super::wire;
+use crate::openapi::{ActionErrors, ApiRoutes, CallBodyErrors, CallErrors, CALL_ID};
 use crate::state::GraphState;
 use crate::GraphCaller;
 use ringside_http::{read_body, ApiError};
+use utoipa_axum::routes;
 
-/// The routes of this file, for both versions.
-pub(crate) fn routes() -> Router<GraphState> {
-    let mut router = Router::new();
-    for version in VERSIONS {
-        let call = format!("/{version}/communications/calls/{{id}}");
-        router = router
-            .route(&format!("{call}/mute"), post(mute_self))
-            .route(&format!("{call}/unmute"), post(unmute_self))
-            .route(
-                &format!("{call}/updateRecordingStatus"),
-                post(update_recording_status),
-            )
-            .route(
-                &format!("{call}/changeScreenSharingRole"),
-                post(change_screen_sharing_role),
-            )
-            .route(
-                &format!("{call}/addLargeGalleryView"),
-                post(add_large_gallery_view),
-            )
-            .route(
-                &format!("{call}/contentSharingSessions"),
-                get(list_content_sharing),
-            )
-            .route(
-                &format!("{call}/contentSharingSessions/{{sid}}"),
-                get(get_content_sharing),
-            );
-    }
-    router
+/// The routes of this file.
+pub(crate) fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .route(routes!(mute_self))
+        .route(routes!(unmute_self))
+        .route(routes!(update_recording_status))
+        .route(routes!(change_screen_sharing_role))
+        .route(routes!(add_large_gallery_view))
+        .route(routes!(list_content_sharing))
+        .route(routes!(get_content_sharing))
 }
 
 // ---- the bot's own participant ----------------------------------------------------------------
@@ -95,6 +76,23 @@ async fn self_mute(
 }
 
 /// `POST …/mute`: the bot mutes itself (group calls), 200 with a `muteParticipantOperation`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/mute",
+    operation_id = "muteSelf",
+    summary = "Server-mute the bot (group calls)",
+    description = "A two-party call answers 400 notAllowed.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = ClientContextRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `muteParticipantOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn mute_self(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -105,6 +103,23 @@ async fn mute_self(
 }
 
 /// `POST …/unmute`: 200 with an `unmuteParticipantOperation`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/unmute",
+    operation_id = "unmuteSelf",
+    summary = "Undo the bot's server mute (group calls)",
+    description = "A two-party call answers 400 notAllowed.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = ClientContextRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `unmuteParticipantOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        ActionErrors,
+    ),
+)]
 async fn unmute_self(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -116,6 +131,24 @@ async fn unmute_self(
 
 /// `POST …/updateRecordingStatus`: 200 with a completed `updateRecordingStatusOperation`; the
 /// status shows as the bot participant's `recordingInfo`.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/updateRecordingStatus",
+    operation_id = "updateRecordingStatus",
+    summary = "Declare the bot's recording status",
+    description = "The status shows as the bot participant's recordingInfo.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = UpdateRecordingStatusRequest,
+    responses(
+        (status = 200, body = CommsOperation,
+            description = "The `updateRecordingStatusOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        CallBodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.AccessMedia.All"]))),
+)]
 async fn update_recording_status(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -168,6 +201,22 @@ async fn update_recording_status(
 }
 
 /// `POST …/changeScreenSharingRole`: 202; app-hosted group calls only.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/changeScreenSharingRole",
+    operation_id = "changeScreenSharingRole",
+    summary = "viewer or sharer (app-hosted group calls)",
+    description = "Other calls answer 400.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = ChangeScreenSharingRoleRequest,
+    responses(
+        (status = 202, description = "Accepted"),
+        CallBodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.AccessMedia.All"]))),
+)]
 async fn change_screen_sharing_role(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -198,6 +247,24 @@ async fn change_screen_sharing_role(
 
 /// `POST …/addLargeGalleryView`: Ringside has no video, so there is no gallery to add: 400
 /// `NotSupported` after the usual checks.
+#[utoipa::path(
+    post,
+    path = "/communications/calls/{callId}/addLargeGalleryView",
+    operation_id = "addLargeGalleryView",
+    summary = "Video gallery (Ringside carries audio only: 400 NotSupported)",
+    description = "After the usual checks the answer is 400 NotSupported; the 202 is Graph's.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    request_body = ClientContextRequest,
+    responses(
+        (status = 202, body = CommsOperation,
+            description = "The `addLargeGalleryViewOperation` (running, or completed when it finished at once)",
+            headers(("Location" = url::Url, description = "The created resource or the operation"))),
+        CallBodyErrors,
+    ),
+    extensions(("x-ms-permissions" = json!(["Calls.JoinGroupCall.All", "Calls.JoinGroupCallAsGuest.All", "Calls.InitiateGroupCall.All"]))),
+)]
 async fn add_large_gallery_view(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -225,6 +292,20 @@ async fn add_large_gallery_view(
 }
 
 /// `GET …/contentSharingSessions`: always empty (no screen sharing in Ringside).
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/contentSharingSessions",
+    operation_id = "listContentSharingSessions",
+    summary = "Content sharing sessions (always empty: no screen sharing)",
+    description = "Ringside carries audio only.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+    ),
+    responses(
+        (status = 200, description = "The sessions", body = ref("#/components/schemas/ContentSharingSessionCollection")),
+        CallErrors,
+    ),
+)]
 async fn list_content_sharing(
     State(state): State<GraphState>,
     caller: GraphCaller,
@@ -242,6 +323,21 @@ async fn list_content_sharing(
 }
 
 /// `GET …/contentSharingSessions/{id}`: 404 (there are none).
+#[utoipa::path(
+    get,
+    path = "/communications/calls/{callId}/contentSharingSessions/{contentSharingSessionId}",
+    operation_id = "getContentSharingSession",
+    summary = "One session (none exist)",
+    description = "Always 404 for a live call.",
+    params(
+        ("callId" = String, Path, description = CALL_ID),
+        ("contentSharingSessionId" = String, Path, description = "The session's id"),
+    ),
+    responses(
+        (status = 200, description = "The session", body = ref("#/components/schemas/ContentSharingSession")),
+        CallErrors,
+    ),
+)]
 async fn get_content_sharing(
     State(state): State<GraphState>,
     caller: GraphCaller,
