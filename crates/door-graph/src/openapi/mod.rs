@@ -14,6 +14,8 @@
 mod links;
 mod responses;
 mod schemas;
+#[cfg(test)]
+mod tests;
 
 use axum::Router;
 use utoipa::openapi::extensions::ExtensionsBuilder;
