@@ -62,8 +62,10 @@ pub struct RejectRequest {
 #[serde(rename_all = "camelCase")]
 pub struct RedirectRequest {
     /// Targets (required; more than one rings them all; max 25).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 25))]
     pub targets: Vec<InvitationParticipantInfo>,
     /// Seconds, 15–90.
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 90))]
     #[serde(
         default,
         deserialize_with = "lenient::opt_i32",
@@ -99,9 +101,11 @@ pub struct TransferRequest {
 #[serde(rename_all = "camelCase")]
 pub struct PlayPromptRequest {
     /// Prompts (required; max 20).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
     pub prompts: Vec<Prompt>,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -112,11 +116,13 @@ pub struct PlayPromptRequest {
 pub struct RecordResponseRequest {
     /// At most one prompt.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1))]
     pub prompts: Option<Vec<Prompt>>,
     /// Barge into queued/running media operations (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barge_in_allowed: Option<bool>,
     /// Default 5, 1–120.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 120))]
     #[serde(
         default,
         deserialize_with = "lenient::opt_i32",
@@ -124,6 +130,7 @@ pub struct RecordResponseRequest {
     )]
     pub initial_silence_timeout_in_seconds: Option<i32>,
     /// Default 5, 1–120.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 120))]
     #[serde(
         default,
         deserialize_with = "lenient::opt_i32",
@@ -131,6 +138,7 @@ pub struct RecordResponseRequest {
     )]
     pub max_silence_timeout_in_seconds: Option<i32>,
     /// Default 5, 1–120.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 120))]
     #[serde(
         default,
         deserialize_with = "lenient::opt_i32",
@@ -145,6 +153,7 @@ pub struct RecordResponseRequest {
     pub stop_tones: Option<Vec<String>>,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -169,6 +178,7 @@ impl RecordResponseRequest {
 pub struct ClientContextRequest {
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -191,6 +201,7 @@ pub type AddLargeGalleryViewRequest = ClientContextRequest;
 #[serde(rename_all = "camelCase")]
 pub struct SendDtmfTonesRequest {
     /// Tones to send (required).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub tones: Vec<Tone>,
     /// Gap between tones.
     #[serde(
@@ -201,6 +212,7 @@ pub struct SendDtmfTonesRequest {
     pub delay_between_tones_ms: Option<i32>,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -222,6 +234,7 @@ pub struct UpdateRecordingStatusRequest {
     pub status: RecordingStatus,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -231,9 +244,11 @@ pub struct UpdateRecordingStatusRequest {
 #[serde(rename_all = "camelCase")]
 pub struct InviteParticipantsRequest {
     /// Invitees (required; max 5, or 1 with `replacesCallId`).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 5))]
     pub participants: Vec<InvitationParticipantInfo>,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 
@@ -247,6 +262,7 @@ pub struct StartHoldMusicRequest {
     pub custom_prompt: Option<Prompt>,
     /// Correlation (≤ 256 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub client_context: Option<String>,
 }
 

@@ -275,15 +275,15 @@ pub(crate) mod schema {
         T::schemas(schemas);
     }
 
-    /// The schema of `K`'s `@odata.type` member (a field attribute names it with `schema_with`).
+    /// The schema of `K`'s `@odata.type` member (a field attribute names it with `schema_with`):
+    /// the spelling written. Reading is more lenient than the schema says.
     pub(crate) fn tag<K: ODataKind>() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .description(Some(format!(
-                "Optional on input, with or without `#` and the `microsoft.graph.` namespace, in any letter case; always written as `{}`.",
-                K::ODATA_TYPE
-            )))
-            .examples([K::ODATA_TYPE])
+            .enum_values(Some([K::ODATA_TYPE]))
+            .description(Some(
+                "Optional on input, where it is also read without `#` or the `microsoft.graph.` namespace, in any letter case.",
+            ))
             .into()
     }
 }

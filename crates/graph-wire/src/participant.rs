@@ -58,6 +58,7 @@ pub struct InvitationParticipantInfo {
     pub odata_type: ODataType<InvitationParticipantInfo>,
     /// Who (NN; always emitted).
     #[serde(default, deserialize_with = "null_as_default")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub identity: IdentitySet,
     /// The call the target is in now; dropped once the target is added (consultative transfer, invite).
     #[serde(skip_serializing_if = "Option::is_none")]
