@@ -20,10 +20,11 @@
 //! [`ActionBody`]), `notification`, `error`, `audio_routing`, `enums`, `odata` (the `@odata.type` tag and
 //! lenient numbers), `resource_account`.
 //!
-//! With the `openapi` feature every DTO also implements `utoipa::ToSchema` (OpenAPI 3.1 schemas of what
-//! is written: wire enums as string enums, `@odata.type` as a string, the polymorphic types as `anyOf`
-//! their variants, open types with `additionalProperties`); the Graph door builds its OpenAPI document
-//! from them. Without it the crate is serde only.
+//! With the `openapi` feature every DTO also implements `utoipa::ToSchema`: OpenAPI 3.1 schemas of
+//! what is written (wire enums as string enums, `@odata.type` as the one spelling written, the
+//! polymorphic types as `anyOf` their variants, open types with `additionalProperties`) and of the
+//! documented limits. The Graph door builds its OpenAPI document from them. Without the feature the
+//! crate is serde only.
 //!
 //! ```
 //! use ringside_graph_wire::*;
