@@ -1,7 +1,7 @@
 //! Load figures for the Graph door through the real HTTPS API with a local notification receiver
 //! (issue 4's targets): calls created → established → deleted per second, and dial → incoming-call
 //! notification latency. Ignored by default; run in release mode:
-//! `cargo test -p ringside-server --release --test graph_load -- --ignored --nocapture`
+//! `cargo test -p ringside-server --release --test it graph_load:: -- --ignored --nocapture`
 //! (`RINGSIDE_LOAD_CALLS`, `RINGSIDE_LOAD_CONCURRENCY`, `RINGSIDE_LOAD_RATE` adjust it).
 
 use std::collections::HashMap;

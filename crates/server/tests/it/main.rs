@@ -1,0 +1,17 @@
+//! The server's integration tests in one binary, so the server is linked once: one module per area
+//! (`cargo test -p ringside-server --test it graph_calls::` runs one). They run against a real
+//! dev-mode server on 127.0.0.1:0 over HTTPS, on tokio's paused clock with the shared harness
+//! (`ringside_testkit::server`), except the load figures (`graph_load`), which measure wall-clock
+//! time.
+
+mod acs_auth;
+mod acs_calls;
+mod acs_event_subscriptions;
+mod acs_media_streaming;
+mod admin_api;
+mod graph_calls;
+mod graph_load;
+mod graph_media;
+mod identity_api;
+mod media_streaming;
+mod simulated_phones;
