@@ -54,8 +54,8 @@ pub struct Acs {
     pub key: String,
     /// The `api-version` [`Acs::call`] sends.
     pub api_version: String,
-    /// A client resolving the recording storage host to the server.
-    storage: reqwest::Client,
+    /// The client of [`Acs::storage`]: it resolves the recording storage host to the server.
+    pub storage: reqwest::Client,
 }
 
 fn repeatability_id() -> String {

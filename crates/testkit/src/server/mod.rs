@@ -344,7 +344,11 @@ impl TestServer {
     /// Sets the behaviour of phone or user `phone`.
     pub async fn behaviour(&self, phone: &str, behaviour: Value) {
         let reply = self
-            .admin(Method::PUT, &format!("/phones/{phone}/behaviour"), behaviour)
+            .admin(
+                Method::PUT,
+                &format!("/phones/{phone}/behaviour"),
+                behaviour,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
