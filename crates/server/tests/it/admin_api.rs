@@ -2,207 +2,101 @@
 //! 127.0.0.1:0 over HTTPS: auth, request hygiene (malformed JSON, oversized body), the provisioning flows
 //! of seeds 003/004, and the negative rules (unknown permission, duplicate assignment, missing licence).
 
-use std::net::SocketAddr;
-
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
-use ringside_server::{RunningServer, ServeOptions, Server};
+use ringside_testkit::server::{send, Reply, TestServer};
 use serde_json::{json, Value};
 
-struct Harness {
-    server: RunningServer,
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    tenant: String,
-    app: String,
-    _dir: tempfile::TempDir,
+/// `path` under the dev tenant.
+fn t(h: &TestServer, path: &str) -> String {
+    format!("/tenants/{}{path}", h.dev.tenant_id)
 }
 
-struct Reply {
-    status: StatusCode,
-    body: Value,
-    headers: HeaderMap,
-}
-
-impl Reply {
-    /// The Graph envelope's error code (panics with the body if there is none).
-    fn code(&self) -> &str {
-        self.body["error"]["code"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error envelope: {}", self.body))
-    }
-
-    fn message(&self) -> &str {
-        self.body["error"]["message"].as_str().unwrap_or("")
-    }
-
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn start_in(dir: tempfile::TempDir) -> Harness {
-    let options = ServeOptions {
-        data_dir: dir.path().join("data"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        insecure_http: None,
-        config: None,
-        manual_media_clock: false,
-    };
-    let server = Server::start(options).await.expect("server starts");
-    let pem = std::fs::read(server.ca_cert_path()).expect("CA certificate");
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
-        .build()
-        .expect("client");
-    let info = server.dev_info().expect("dev mode");
-    Harness {
-        base: server.base_url().to_string(),
-        token: info.admin_token.clone(),
-        tenant: info.tenant_id.clone(),
-        app: info.app.client_id.clone(),
-        server,
-        http,
-        _dir: dir,
-    }
-}
-
-async fn start() -> Harness {
-    start_in(tempfile::tempdir().expect("tempdir")).await
-}
-
-impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}/ringside/v1{path}", self.base)
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("JSON body")
-        };
-        Reply {
-            status,
-            body,
-            headers,
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        self.send(request).await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.call(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Reply {
-        self.call(Method::POST, path, Some(body)).await
-    }
-
-    fn t(&self, path: &str) -> String {
-        format!("/tenants/{}{path}", self.tenant)
-    }
-
-    /// Creates an application instance for the dev app; returns its id.
-    async fn new_instance(&self, local: &str) -> String {
-        let domain = self.get(&self.t("")).await.body["domain"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        let reply = self
-            .post(
-                &self.t("/applicationInstances"),
-                json!({"userPrincipalName": format!("{local}@{domain}"), "applicationId": self.app, "displayName": local}),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        reply.body["id"].as_str().expect("id").to_string()
-    }
-
-    async fn acquire(&self, number: &str, number_type: &str) {
-        let reply = self
-            .post(
-                &self.t("/phoneNumbers"),
-                json!({"phoneNumber": number, "numberType": number_type}),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    }
-
-    async fn licence(&self, account: &str, licence: &str) -> Reply {
-        self.post(
-            &self.t(&format!("/accounts/{account}/licences")),
-            json!({ "licence": licence }),
+/// Creates an application instance for the dev app; returns its id.
+async fn new_instance(h: &TestServer, local: &str) -> String {
+    let domain = h.admin(Method::GET, &t(h, ""), None).await.body["domain"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let reply = h
+        .admin(
+            Method::POST,
+            &t(h, "/applicationInstances"),
+            json!({"userPrincipalName": format!("{local}@{domain}"), "applicationId": h.dev.app.client_id, "displayName": local}),
         )
-        .await
-    }
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body["id"].as_str().expect("id").to_string()
 }
 
-#[tokio::test]
+async fn acquire(h: &TestServer, number: &str, number_type: &str) {
+    let reply = h
+        .admin(
+            Method::POST,
+            &t(h, "/phoneNumbers"),
+            json!({"phoneNumber": number, "numberType": number_type}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
+async fn licence(h: &TestServer, account: &str, licence: &str) -> Reply {
+    h.admin(
+        Method::POST,
+        &t(h, &format!("/accounts/{account}/licences")),
+        json!({ "licence": licence }),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
 async fn admin_token_is_required_and_checked() {
-    let h = start().await;
-    let missing = h.send(h.http.get(h.url("/tenants"))).await;
+    let h = TestServer::start().await;
+    let missing = send(h.http.get(h.api_url("/tenants"))).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert_eq!(missing.code(), "InvalidAuthenticationToken");
     assert!(missing.body["error"]["innerError"]["request-id"].is_string());
     assert!(missing.body["error"]["innerError"]["date"].is_string());
 
-    let wrong = h
-        .send(h.http.get(h.url("/tenants")).bearer_auth("rs_admin_wrong"))
-        .await;
+    let wrong = send(
+        h.http
+            .get(h.api_url("/tenants"))
+            .bearer_auth("rs_admin_wrong"),
+    )
+    .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let basic = h
-        .send(
-            h.http
-                .get(h.url("/tenants"))
-                .basic_auth("admin", Some(&h.token)),
-        )
-        .await;
+    let basic = send(
+        h.http
+            .get(h.api_url("/tenants"))
+            .basic_auth("admin", Some(&h.dev.admin_token)),
+    )
+    .await;
     assert_eq!(
         basic.status,
         StatusCode::UNAUTHORIZED,
         "only a bearer token counts"
     );
     // A wrong token is refused before the body is looked at.
-    let write = h
-        .send(
-            h.http
-                .post(h.url("/tenants"))
-                .bearer_auth("nope")
-                .body("{not json"),
-        )
-        .await;
+    let write = send(
+        h.http
+            .post(h.api_url("/tenants"))
+            .bearer_auth("nope")
+            .body("{not json"),
+    )
+    .await;
     assert_eq!(write.status, StatusCode::UNAUTHORIZED);
 
-    let ok = h.get("/tenants").await;
+    let ok = h.admin(Method::GET, "/tenants", None).await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.body["value"]
         .as_array()
-        .is_some_and(|v| v.iter().any(|t| t["id"] == h.tenant.as_str())));
+        .is_some_and(|v| v.iter().any(|t| t["id"] == h.dev.tenant_id.as_str())));
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_documented_route_is_served_and_guarded() {
-    let h = start().await;
-    let doc = h.send(h.http.get(h.url("/openapi.json"))).await;
+    let h = TestServer::start().await;
+    let doc = send(h.http.get(h.api_url("/openapi.json"))).await;
     assert_eq!(doc.status, StatusCode::OK, "openapi.json needs no token");
     assert_eq!(doc.body["openapi"], "3.1.0");
     let paths = doc.body["paths"].as_object().expect("paths");
@@ -210,7 +104,7 @@ async fn every_documented_route_is_served_and_guarded() {
     let mut checked = 0;
     for (path, item) in paths {
         let concrete = path
-            .replace("{tenantId}", &h.tenant)
+            .replace("{tenantId}", &h.dev.tenant_id)
             .replace("{number}", "%2B14255550100")
             .replace("{licence}", "callingPlan")
             .replace("{userId}", "00000000-0000-4000-8000-000000000001")
@@ -228,12 +122,11 @@ async fn every_documented_route_is_served_and_guarded() {
                 .is_some_and(|s| s.as_array().is_some_and(Vec::is_empty));
             let method =
                 Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
-            let reply = h
-                .send(
-                    h.http
-                        .request(method.clone(), format!("{}{concrete}", h.base)),
-                )
-                .await;
+            let reply = send(
+                h.http
+                    .request(method.clone(), format!("{}{concrete}", h.base)),
+            )
+            .await;
             if open {
                 assert_eq!(reply.status, StatusCode::OK, "{method} {path}");
             } else {
@@ -250,19 +143,18 @@ async fn every_documented_route_is_served_and_guarded() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn malformed_and_oversized_bodies_get_the_envelope() {
-    let h = start().await;
-    let users = h.t("/users");
-    let malformed = h
-        .send(
-            h.http
-                .post(h.url(&users))
-                .bearer_auth(&h.token)
-                .header("content-type", "application/json")
-                .body("{\"userPrincipalName\": "),
-        )
-        .await;
+    let h = TestServer::start().await;
+    let users = t(&h, "/users");
+    let malformed = send(
+        h.http
+            .post(h.api_url(&users))
+            .bearer_auth(&h.dev.admin_token)
+            .header("content-type", "application/json")
+            .body("{\"userPrincipalName\": "),
+    )
+    .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "BadRequest");
     assert!(
@@ -271,28 +163,45 @@ async fn malformed_and_oversized_bodies_get_the_envelope() {
         malformed.body
     );
 
-    let shape = h.post(&users, json!({"userPrincipalName": 42})).await;
+    let shape = h
+        .admin(Method::POST, &users, json!({"userPrincipalName": 42}))
+        .await;
     assert_eq!(shape.status, StatusCode::BAD_REQUEST);
     assert!(shape.message().contains("invalid shape"), "{}", shape.body);
 
-    let empty = h
-        .send(h.http.post(h.url(&users)).bearer_auth(&h.token))
-        .await;
+    let empty = send(
+        h.http
+            .post(h.api_url(&users))
+            .bearer_auth(&h.dev.admin_token),
+    )
+    .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
 
     let huge = format!(
         "{{\"displayName\": \"{}\", \"userPrincipalName\": \"big@x.com\"}}",
         "x".repeat(2 << 20)
     );
-    let oversized = h
-        .send(h.http.post(h.url(&users)).bearer_auth(&h.token).body(huge))
-        .await;
+    let oversized = send(
+        h.http
+            .post(h.api_url(&users))
+            .bearer_auth(&h.dev.admin_token)
+            .body(huge),
+    )
+    .await;
     assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(oversized.code(), "RequestEntityTooLarge");
 
-    let bad_id = h.get(&h.t("/applicationInstances/not-a-guid")).await;
+    let bad_id = h
+        .admin(
+            Method::GET,
+            &t(&h, "/applicationInstances/not-a-guid"),
+            None,
+        )
+        .await;
     assert_eq!(bad_id.status, StatusCode::BAD_REQUEST, "{}", bad_id.body);
-    let bad_number = h.get(&h.t("/phoneNumbers/12345")).await;
+    let bad_number = h
+        .admin(Method::GET, &t(&h, "/phoneNumbers/12345"), None)
+        .await;
     assert_eq!(bad_number.status, StatusCode::BAD_REQUEST);
     assert!(
         bad_number.message().contains("E.164"),
@@ -302,13 +211,12 @@ async fn malformed_and_oversized_bodies_get_the_envelope() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_permission_names_are_rejected() {
-    let h = start().await;
-    let create = h
-        .post(
+    let h = TestServer::start().await;
+    let create = h.admin(Method::POST,
             "/applications",
-            json!({"displayName": "Bot", "homeTenantId": h.tenant, "requestedPermissions": ["Calls.Initiate.All", "Calls.MakeCoffee.All"]}),
+            json!({"displayName": "Bot", "homeTenantId": h.dev.tenant_id, "requestedPermissions": ["Calls.Initiate.All", "Calls.MakeCoffee.All"]}),
         )
         .await;
     assert_eq!(create.status, StatusCode::BAD_REQUEST);
@@ -323,14 +231,20 @@ async fn unknown_permission_names_are_rejected() {
     );
 
     let patch = h
-        .call(
+        .admin(
             Method::PATCH,
-            &format!("/applications/{}", h.app),
+            &format!("/applications/{}", h.dev.app.client_id),
             Some(json!({"requestedPermissions": ["User.Read.All"]})),
         )
         .await;
     assert_eq!(patch.status, StatusCode::BAD_REQUEST);
-    let app = h.get(&format!("/applications/{}", h.app)).await;
+    let app = h
+        .admin(
+            Method::GET,
+            &format!("/applications/{}", h.dev.app.client_id),
+            None,
+        )
+        .await;
     assert_eq!(
         app.body["requestedPermissions"].as_array().map(Vec::len),
         Some(8),
@@ -339,15 +253,18 @@ async fn unknown_permission_names_are_rejected() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_number_needs_the_accounts_licence() {
-    let h = start().await;
-    let instance = h.new_instance("ivr").await;
-    h.acquire("+14255550170", "DirectRouting").await;
+    let h = TestServer::start().await;
+    let instance = new_instance(&h, "ivr").await;
+    acquire(&h, "+14255550170", "DirectRouting").await;
     let put = h
-        .call(
+        .admin(
             Method::PUT,
-            &h.t(&format!("/applicationInstances/{instance}/telephoneNumber")),
+            &t(
+                &h,
+                &format!("/applicationInstances/{instance}/telephoneNumber"),
+            ),
             Some(json!({"telephoneNumber": "+14255550170"})),
         )
         .await;
@@ -360,31 +277,33 @@ async fn a_number_needs_the_accounts_licence() {
     );
 
     let assign = h
-        .post(
-            &h.t("/phoneNumbers/+14255550170/assignment"),
+        .admin(
+            Method::POST,
+            &t(&h, "/phoneNumbers/+14255550170/assignment"),
             json!({"identity": instance, "phoneNumberType": "DirectRouting"}),
         )
         .await;
     assert_eq!(assign.status, StatusCode::PRECONDITION_FAILED);
 
-    let wrong_kind = h.licence(&instance, "teamsPhone").await;
+    let wrong_kind = licence(&h, &instance, "teamsPhone").await;
     assert_eq!(
         wrong_kind.status,
         StatusCode::BAD_REQUEST,
         "teamsPhone is for users"
     );
-    let licensed = h.licence(&instance, "PHONESYSTEM_VIRTUALUSER").await;
+    let licensed = licence(&h, &instance, "PHONESYSTEM_VIRTUALUSER").await;
     assert_eq!(licensed.status, StatusCode::CREATED, "{}", licensed.body);
     assert_eq!(
         licensed.body["licences"],
         json!(["teamsPhoneResourceAccount"])
     );
-    let again = h.licence(&instance, "teamsPhoneResourceAccount").await;
+    let again = licence(&h, &instance, "teamsPhoneResourceAccount").await;
     assert_eq!(again.status, StatusCode::OK, "re-assigning is idempotent");
 
     let assign = h
-        .post(
-            &h.t("/phoneNumbers/%2B14255550170/assignment"),
+        .admin(
+            Method::POST,
+            &t(&h, "/phoneNumbers/%2B14255550170/assignment"),
             json!({"identity": instance, "phoneNumberType": "directrouting"}),
         )
         .await;
@@ -392,11 +311,12 @@ async fn a_number_needs_the_accounts_licence() {
     assert_eq!(assign.body["identity"], instance.as_str());
 
     let remove = h
-        .call(
+        .admin(
             Method::DELETE,
-            &h.t(&format!(
-                "/accounts/{instance}/licences/teamsPhoneResourceAccount"
-            )),
+            &t(
+                &h,
+                &format!("/accounts/{instance}/licences/teamsPhoneResourceAccount"),
+            ),
             None,
         )
         .await;
@@ -409,22 +329,23 @@ async fn a_number_needs_the_accounts_licence() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn duplicate_number_assignment_is_a_conflict_naming_the_owner() {
-    let h = start().await;
-    let first = h.new_instance("queue").await;
-    let second = h.new_instance("attendant").await;
+    let h = TestServer::start().await;
+    let first = new_instance(&h, "queue").await;
+    let second = new_instance(&h, "attendant").await;
     for id in [&first, &second] {
         assert_eq!(
-            h.licence(id, "teamsPhoneResourceAccount").await.status,
+            licence(&h, id, "teamsPhoneResourceAccount").await.status,
             StatusCode::CREATED
         );
     }
-    h.acquire("+14255550180", "CallingPlan").await;
-    h.acquire("+14255550181", "CallingPlan").await;
-    let number = h.t("/phoneNumbers/+14255550180/assignment");
+    acquire(&h, "+14255550180", "CallingPlan").await;
+    acquire(&h, "+14255550181", "CallingPlan").await;
+    let number = t(&h, "/phoneNumbers/+14255550180/assignment");
     let taken = h
-        .post(
+        .admin(
+            Method::POST,
             &number,
             json!({"identity": first, "phoneNumberType": "CallingPlan"}),
         )
@@ -432,7 +353,8 @@ async fn duplicate_number_assignment_is_a_conflict_naming_the_owner() {
     assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.body);
 
     let duplicate = h
-        .post(
+        .admin(
+            Method::POST,
             &number,
             json!({"identity": second, "phoneNumberType": "CallingPlan"}),
         )
@@ -446,17 +368,21 @@ async fn duplicate_number_assignment_is_a_conflict_naming_the_owner() {
     );
 
     let by_upn = h
-        .call(
+        .admin(
             Method::PUT,
-            &h.t(&format!("/applicationInstances/{second}/telephoneNumber")),
+            &t(
+                &h,
+                &format!("/applicationInstances/{second}/telephoneNumber"),
+            ),
             Some(json!({"telephoneNumber": "+14255550180"})),
         )
         .await;
     assert_eq!(by_upn.status, StatusCode::CONFLICT);
 
     let second_number = h
-        .post(
-            &h.t("/phoneNumbers/+14255550181/assignment"),
+        .admin(
+            Method::POST,
+            &t(&h, "/phoneNumbers/+14255550181/assignment"),
             json!({"identity": first, "phoneNumberType": "CallingPlan"}),
         )
         .await;
@@ -472,8 +398,9 @@ async fn duplicate_number_assignment_is_a_conflict_naming_the_owner() {
     );
 
     let held = h
-        .post(
-            &h.t("/phoneNumbers"),
+        .admin(
+            Method::POST,
+            &t(&h, "/phoneNumbers"),
             json!({"phoneNumber": "+14255550180", "numberType": "CallingPlan"}),
         )
         .await;
@@ -482,43 +409,47 @@ async fn duplicate_number_assignment_is_a_conflict_naming_the_owner() {
         StatusCode::CONFLICT,
         "numbers are acquired once"
     );
-    let lookup = h.get(&h.t("/phoneNumbers/%2B14255550180")).await;
+    let lookup = h
+        .admin(Method::GET, &t(&h, "/phoneNumbers/%2B14255550180"), None)
+        .await;
     assert_eq!(lookup.body["assignedPstnTargetId"], first.as_str());
     h.server.shutdown().await;
 }
 
 /// Seed 003 end to end: create the instance, licence it, give it a number, sync, update, unassign.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
-    let h = start().await;
-    let instance = h.new_instance("bot2").await;
-    let path = h.t(&format!("/applicationInstances/{instance}"));
-    let fetched = h.get(&path).await;
+    let h = TestServer::start().await;
+    let instance = new_instance(&h, "bot2").await;
+    let path = t(&h, &format!("/applicationInstances/{instance}"));
+    let fetched = h.admin(Method::GET, &path, None).await;
     assert_eq!(fetched.status, StatusCode::OK);
-    assert_eq!(fetched.body["applicationId"], h.app.as_str());
+    assert_eq!(fetched.body["applicationId"], h.dev.app.client_id.as_str());
     assert_eq!(fetched.body["phoneNumber"], Value::Null);
     assert_eq!(fetched.body["syncedAt"], Value::Null);
 
-    let synced = h.post(&format!("{path}/sync"), json!({})).await;
+    let synced = h
+        .admin(Method::POST, &format!("{path}/sync"), json!({}))
+        .await;
     assert_eq!(synced.status, StatusCode::OK);
     assert!(synced.body["syncedAt"].is_string());
 
     assert_eq!(
-        h.licence(&instance, "teamsPhoneResourceAccount")
+        licence(&h, &instance, "teamsPhoneResourceAccount")
             .await
             .status,
         StatusCode::CREATED
     );
     assert_eq!(
-        h.licence(&instance, "callingPlan").await.status,
+        licence(&h, &instance, "callingPlan").await.status,
         StatusCode::CREATED
     );
-    h.acquire("+14255550190", "CallingPlan").await;
-    h.acquire("+14255550191", "OperatorConnect").await;
+    acquire(&h, "+14255550190", "CallingPlan").await;
+    acquire(&h, "+14255550191", "OperatorConnect").await;
 
     let number_path = format!("{path}/telephoneNumber");
     let assigned = h
-        .call(
+        .admin(
             Method::PUT,
             &number_path,
             Some(json!({"telephoneNumber": "+14255550190"})),
@@ -527,7 +458,9 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
     assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
     assert_eq!(assigned.body["phoneNumber"], "+14255550190");
 
-    let shown = h.get(&h.t("/phoneNumbers/%2B14255550190")).await;
+    let shown = h
+        .admin(Method::GET, &t(&h, "/phoneNumbers/%2B14255550190"), None)
+        .await;
     assert_eq!(shown.status, StatusCode::OK);
     assert_eq!(shown.body["telephoneNumber"], "+14255550190");
     assert_eq!(shown.body["numberType"], "CallingPlan");
@@ -540,18 +473,20 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
 
     // Update: assigning another number replaces the first, which returns to the free inventory.
     let updated = h
-        .call(
+        .admin(
             Method::PUT,
             &number_path,
             Some(json!({"telephoneNumber": "+14255550191"})),
         )
         .await;
     assert_eq!(updated.body["phoneNumber"], "+14255550191");
-    let freed = h.get(&h.t("/phoneNumbers/+14255550190")).await;
+    let freed = h
+        .admin(Method::GET, &t(&h, "/phoneNumbers/+14255550190"), None)
+        .await;
     assert_eq!(freed.body["pstnAssignmentStatus"], "Unassigned");
 
     let cleared = h
-        .call(
+        .admin(
             Method::PUT,
             &number_path,
             Some(json!({"telephoneNumber": null})),
@@ -559,15 +494,17 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
         .await;
     assert_eq!(cleared.status, StatusCode::OK);
     assert_eq!(cleared.body["phoneNumber"], Value::Null);
-    let missing_field = h.call(Method::PUT, &number_path, Some(json!({}))).await;
+    let missing_field = h.admin(Method::PUT, &number_path, Some(json!({}))).await;
     assert_eq!(missing_field.status, StatusCode::BAD_REQUEST);
 
     let release = h
-        .call(Method::DELETE, &h.t("/phoneNumbers/%2B14255550191"), None)
+        .admin(Method::DELETE, &t(&h, "/phoneNumbers/%2B14255550191"), None)
         .await;
     assert_eq!(release.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        h.get(&h.t("/phoneNumbers/+14255550191")).await.status,
+        h.admin(Method::GET, &t(&h, "/phoneNumbers/+14255550191"), None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -577,12 +514,18 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
         .expect("upn")
         .to_string();
     assert_eq!(
-        h.get(&h.t(&format!("/applicationInstances/{upn}")))
-            .await
-            .body["id"],
+        h.admin(
+            Method::GET,
+            &t(&h, &format!("/applicationInstances/{upn}")),
+            None
+        )
+        .await
+        .body["id"],
         instance.as_str()
     );
-    let all = h.get(&h.t("/applicationInstances")).await;
+    let all = h
+        .admin(Method::GET, &t(&h, "/applicationInstances"), None)
+        .await;
     assert_eq!(
         all.body["value"].as_array().map(Vec::len),
         Some(3),
@@ -591,18 +534,18 @@ async fn resource_account_lifecycle_like_the_powershell_walkthrough() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn consent_must_be_granted_again_after_permissions_change() {
-    let h = start().await;
-    let consent = h.t(&format!("/consents/{}", h.app));
-    let before = h.get(&consent).await;
+    let h = TestServer::start().await;
+    let consent = t(&h, &format!("/consents/{}", h.dev.app.client_id));
+    let before = h.admin(Method::GET, &consent, None).await;
     assert_eq!(before.status, StatusCode::OK);
     assert_eq!(before.body["consentRequired"], false);
 
     let patched = h
-        .call(
+        .admin(
             Method::PATCH,
-            &format!("/applications/{}", h.app),
+            &format!("/applications/{}", h.dev.app.client_id),
             Some(json!({"requestedPermissions": ["Calls.Initiate.All", "calls.accessmedia.all"]})),
         )
         .await;
@@ -611,7 +554,7 @@ async fn consent_must_be_granted_again_after_permissions_change() {
         patched.body["requestedPermissions"],
         json!(["Calls.Initiate.All", "Calls.AccessMedia.All"])
     );
-    let stale = h.get(&consent).await;
+    let stale = h.admin(Method::GET, &consent, None).await;
     assert_eq!(stale.body["consentRequired"], true);
     assert_eq!(
         stale.body["grantedPermissions"].as_array().map(Vec::len),
@@ -619,7 +562,7 @@ async fn consent_must_be_granted_again_after_permissions_change() {
         "old grant stays"
     );
 
-    let granted = h.call(Method::PUT, &consent, None).await;
+    let granted = h.admin(Method::PUT, &consent, None).await;
     assert_eq!(granted.status, StatusCode::OK);
     assert_eq!(granted.body["consentRequired"], false);
     assert_eq!(
@@ -628,31 +571,32 @@ async fn consent_must_be_granted_again_after_permissions_change() {
     );
 
     assert_eq!(
-        h.call(Method::DELETE, &consent, None).await.status,
+        h.admin(Method::DELETE, &consent, None).await.status,
         StatusCode::NO_CONTENT
     );
-    let revoked = h.get(&consent).await;
+    let revoked = h.admin(Method::GET, &consent, None).await;
     assert_eq!(revoked.body["grantedPermissions"], json!([]));
     assert_eq!(revoked.body["consentRequired"], true);
     assert_eq!(
-        h.call(Method::DELETE, &consent, None).await.status,
+        h.admin(Method::DELETE, &consent, None).await.status,
         StatusCode::NOT_FOUND
     );
-    let fresh = h.call(Method::PUT, &consent, None).await;
+    let fresh = h.admin(Method::PUT, &consent, None).await;
     assert_eq!(fresh.status, StatusCode::CREATED);
-    assert!(fresh.location().ends_with(&format!("/consents/{}", h.app)));
+    assert!(fresh
+        .header("location")
+        .ends_with(&format!("/consents/{}", h.dev.app.client_id)));
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn applications_and_secrets() {
-    let h = start().await;
-    let created = h
-        .post(
+    let h = TestServer::start().await;
+    let created = h.admin(Method::POST,
             "/applications",
             json!({
                 "displayName": "Incident Bot",
-                "homeTenantId": h.tenant,
+                "homeTenantId": h.dev.tenant_id,
                 "requestedPermissions": ["Calls.JoinGroupCallasGuest.All"],
                 "redirectUris": ["https://bot.example.com/consent"],
                 "bot": {"callingWebhookUrl": "https://bot.example.com/api/calling", "callingEnabled": true}
@@ -662,7 +606,7 @@ async fn applications_and_secrets() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let app = created.body["appId"].as_str().expect("appId").to_string();
     assert!(created
-        .location()
+        .header("location")
         .ends_with(&format!("/ringside/v1/applications/{app}")));
     assert_eq!(
         created.body["requestedPermissions"],
@@ -671,7 +615,7 @@ async fn applications_and_secrets() {
     assert_eq!(created.body["bot"]["realTimeMediaEnabled"], false);
 
     let insecure = h
-        .call(
+        .admin(
             Method::PATCH,
             &format!("/applications/{app}"),
             Some(json!({"bot": {"callingWebhookUrl": "http://bot.example.com"}})),
@@ -679,7 +623,7 @@ async fn applications_and_secrets() {
         .await;
     assert_eq!(insecure.status, StatusCode::BAD_REQUEST);
     let loopback = h
-        .call(
+        .admin(
             Method::PATCH,
             &format!("/applications/{app}"),
             Some(json!({"bot": {"callingWebhookUrl": "http://127.0.0.1:9000/calls"}})),
@@ -692,7 +636,8 @@ async fn applications_and_secrets() {
     );
 
     let secret = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/applications/{app}/secrets"),
             json!({"displayName": "ci", "expiresInDays": 30}),
         )
@@ -704,27 +649,35 @@ async fn applications_and_secrets() {
         .to_string();
     assert_eq!(secret.body["hint"].as_str(), Some(&text[..3]));
     let key = secret.body["keyId"].as_str().expect("keyId").to_string();
-    let listed = h.get(&format!("/applications/{app}")).await;
+    let listed = h
+        .admin(Method::GET, &format!("/applications/{app}"), None)
+        .await;
     assert!(
         !listed.body.to_string().contains(&text),
         "the secret text is never shown again"
     );
     assert_eq!(
-        h.get(secret.location().trim_start_matches(&h.url("")))
-            .await
-            .body["keyId"],
+        h.admin(
+            Method::GET,
+            secret.header("location").trim_start_matches(&h.api_url("")),
+            None
+        )
+        .await
+        .body["keyId"],
         key.as_str()
     );
 
     let past = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/applications/{app}/secrets"),
             json!({"expiresAt": "2001-01-01T00:00:00Z"}),
         )
         .await;
     assert_eq!(past.status, StatusCode::BAD_REQUEST);
     let both = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/applications/{app}/secrets"),
             json!({"expiresAt": "2040-01-01T00:00:00Z", "expiresInDays": 3}),
         )
@@ -732,7 +685,7 @@ async fn applications_and_secrets() {
     assert_eq!(both.status, StatusCode::BAD_REQUEST);
 
     assert_eq!(
-        h.call(
+        h.admin(
             Method::DELETE,
             &format!("/applications/{app}/secrets/{key}"),
             None
@@ -742,7 +695,7 @@ async fn applications_and_secrets() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        h.call(
+        h.admin(
             Method::DELETE,
             &format!("/applications/{app}/secrets/{key}"),
             None
@@ -751,18 +704,18 @@ async fn applications_and_secrets() {
         .status,
         StatusCode::NOT_FOUND
     );
-    let bad_uri = h
-        .post("/applications", json!({"displayName": "x", "homeTenantId": h.tenant, "redirectUris": ["http://evil.example.com/cb"]}))
+    let bad_uri = h.admin(Method::POST, "/applications", json!({"displayName": "x", "homeTenantId": h.dev.tenant_id, "redirectUris": ["http://evil.example.com/cb"]}))
         .await;
     assert_eq!(bad_uri.status, StatusCode::BAD_REQUEST);
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tenants_users_and_licences() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let tenant = h
-        .post(
+        .admin(
+            Method::POST,
             "/tenants",
             json!({"displayName": "Contoso", "domain": "contoso.example.com"}),
         )
@@ -770,12 +723,15 @@ async fn tenants_users_and_licences() {
     assert_eq!(tenant.status, StatusCode::CREATED, "{}", tenant.body);
     let id = tenant.body["id"].as_str().expect("id").to_string();
     assert_eq!(
-        h.get("/tenants/contoso.example.com").await.body["id"],
+        h.admin(Method::GET, "/tenants/contoso.example.com", None)
+            .await
+            .body["id"],
         id.as_str(),
         "tenants resolve by domain"
     );
     let again = h
-        .post(
+        .admin(
+            Method::POST,
             "/tenants",
             json!({"displayName": "Other", "domain": "CONTOSO.example.com"}),
         )
@@ -783,65 +739,73 @@ async fn tenants_users_and_licences() {
     assert_eq!(again.status, StatusCode::CONFLICT);
 
     let users = format!("/tenants/{id}/users");
-    let user = h
-        .post(&users, json!({"userPrincipalName": "adele@contoso.example.com", "displayName": "Adele", "licences": ["teamsPhone", "MCOPSTN1"]}))
+    let user = h.admin(Method::POST, &users, json!({"userPrincipalName": "adele@contoso.example.com", "displayName": "Adele", "licences": ["teamsPhone", "MCOPSTN1"]}))
         .await;
     assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
     assert_eq!(user.body["licences"], json!(["callingPlan", "teamsPhone"]));
     let user_id = user.body["id"].as_str().expect("id").to_string();
     assert_eq!(
-        h.get(&format!("{users}/{user_id}")).await.status,
+        h.admin(Method::GET, &format!("{users}/{user_id}"), None)
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
-        h.get(&format!("{users}/adele@contoso.example.com"))
-            .await
-            .body["id"],
+        h.admin(
+            Method::GET,
+            &format!("{users}/adele@contoso.example.com"),
+            None
+        )
+        .await
+        .body["id"],
         user_id.as_str()
     );
 
     let clash = h
-        .post(
+        .admin(
+            Method::POST,
             &users,
             json!({"userPrincipalName": "Adele@contoso.example.com", "displayName": "Adele 2"}),
         )
         .await;
     assert_eq!(clash.status, StatusCode::CONFLICT);
     let bad = h
-        .post(
+        .admin(
+            Method::POST,
             &users,
             json!({"userPrincipalName": "no-at-sign", "displayName": "X"}),
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad_licence = h.post(&users, json!({"userPrincipalName": "b@contoso.example.com", "displayName": "B", "licences": ["E5"]})).await;
+    let bad_licence = h.admin(Method::POST, &users, json!({"userPrincipalName": "b@contoso.example.com", "displayName": "B", "licences": ["E5"]})).await;
     assert_eq!(bad_licence.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        h.get(&format!("{users}/b@contoso.example.com"))
+        h.admin(Method::GET, &format!("{users}/b@contoso.example.com"), None)
             .await
             .status,
         StatusCode::NOT_FOUND,
         "nothing half-created"
     );
-    let resource_licence = h
-        .post(&users, json!({"userPrincipalName": "c@contoso.example.com", "displayName": "C", "licences": ["teamsPhoneResourceAccount"]}))
+    let resource_licence = h.admin(Method::POST, &users, json!({"userPrincipalName": "c@contoso.example.com", "displayName": "C", "licences": ["teamsPhoneResourceAccount"]}))
         .await;
     assert_eq!(resource_licence.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        h.get(&format!("{users}/c@contoso.example.com"))
+        h.admin(Method::GET, &format!("{users}/c@contoso.example.com"), None)
             .await
             .status,
         StatusCode::NOT_FOUND,
         "the batch is atomic"
     );
 
-    h.post(
+    h.admin(
+        Method::POST,
         &format!("/tenants/{id}/phoneNumbers"),
         json!({"phoneNumber": "+442071230000", "numberType": "OperatorConnect"}),
     )
     .await;
     let assigned = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/tenants/{id}/phoneNumbers/+442071230000/assignment"),
             json!({"identity": "adele@contoso.example.com"}),
         )
@@ -849,7 +813,11 @@ async fn tenants_users_and_licences() {
     assert_eq!(assigned.status, StatusCode::CREATED, "{}", assigned.body);
     assert_eq!(assigned.body["accountType"], "user");
     let number = h
-        .get(&format!("/tenants/{id}/phoneNumbers/+442071230000"))
+        .admin(
+            Method::GET,
+            &format!("/tenants/{id}/phoneNumbers/+442071230000"),
+            None,
+        )
         .await;
     assert_eq!(
         (
@@ -860,38 +828,47 @@ async fn tenants_users_and_licences() {
     );
 
     assert_eq!(
-        h.call(Method::DELETE, &format!("{users}/{user_id}"), None)
+        h.admin(Method::DELETE, &format!("{users}/{user_id}"), None)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        h.get(&format!("{users}/{user_id}")).await.status,
+        h.admin(Method::GET, &format!("{users}/{user_id}"), None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let released = h
-        .get(&format!("/tenants/{id}/phoneNumbers/+442071230000"))
+        .admin(
+            Method::GET,
+            &format!("/tenants/{id}/phoneNumbers/+442071230000"),
+            None,
+        )
         .await;
     assert_eq!(
         released.body["pstnAssignmentStatus"], "Unassigned",
         "deleting a user releases its number"
     );
     assert_eq!(
-        h.get("/tenants/00000000-0000-4000-8000-00000000dead/users")
-            .await
-            .status,
+        h.admin(
+            Method::GET,
+            "/tenants/00000000-0000-4000-8000-00000000dead/users",
+            None
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn acs_resources_and_key_rotation() {
-    let h = start().await;
-    let created = h
-        .post(
+    let h = TestServer::start().await;
+    let created = h.admin(Method::POST,
             "/acsResources",
-            json!({"tenantId": h.tenant, "name": "contoso-acs", "displayName": "Contoso ACS"}),
+            json!({"tenantId": h.dev.tenant_id, "name": "contoso-acs", "displayName": "Contoso ACS"}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -913,7 +890,8 @@ async fn acs_resources_and_key_rotation() {
     );
 
     let rotated = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/acsResources/{id}/keys/rotate"),
             json!({"keyType": "primary"}),
         )
@@ -922,34 +900,36 @@ async fn acs_resources_and_key_rotation() {
     assert_ne!(rotated.body["primaryKey"], primary.as_str());
     assert_eq!(rotated.body["secondaryKey"], secondary.as_str());
     let bad = h
-        .post(
+        .admin(
+            Method::POST,
             &format!("/acsResources/{id}/keys/rotate"),
             json!({"keyType": "tertiary"}),
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let duplicate = h
-        .post(
+        .admin(
+            Method::POST,
             "/acsResources",
-            json!({"tenantId": h.tenant, "name": "Contoso-ACS"}),
+            json!({"tenantId": h.dev.tenant_id, "name": "Contoso-ACS"}),
         )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    let listed = h.get("/acsResources").await;
+    let listed = h.admin(Method::GET, "/acsResources", None).await;
     assert_eq!(
         listed.body["value"].as_array().map(Vec::len),
         Some(2),
         "the seeded one and this one"
     );
 
-    let instance = h.new_instance("tpe").await;
-    let path = h.t(&format!("/applicationInstances/{instance}"));
+    let instance = new_instance(&h, "tpe").await;
+    let path = t(&h, &format!("/applicationInstances/{instance}"));
     let bound = h
-        .call(Method::PATCH, &path, Some(json!({"acsResourceId": id})))
+        .admin(Method::PATCH, &path, Some(json!({"acsResourceId": id})))
         .await;
     assert_eq!(bound.body["acsResourceId"], id.as_str());
     let untouched = h
-        .call(Method::PATCH, &path, Some(json!({"displayName": "TPE"})))
+        .admin(Method::PATCH, &path, Some(json!({"displayName": "TPE"})))
         .await;
     assert_eq!(
         untouched.body["acsResourceId"],
@@ -957,11 +937,11 @@ async fn acs_resources_and_key_rotation() {
         "absent leaves the binding"
     );
     let cleared = h
-        .call(Method::PATCH, &path, Some(json!({"acsResourceId": null})))
+        .admin(Method::PATCH, &path, Some(json!({"acsResourceId": null})))
         .await;
     assert_eq!(cleared.body["acsResourceId"], Value::Null);
     let unknown = h
-        .call(
+        .admin(
             Method::PATCH,
             &path,
             Some(json!({"acsResourceId": "00000000-0000-4000-8000-00000000dead"})),
@@ -971,31 +951,38 @@ async fn acs_resources_and_key_rotation() {
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn provisioning_survives_a_restart() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().to_path_buf();
-    let h = start_in(dir).await;
-    let instance = h.new_instance("persist").await;
-    h.licence(&instance, "teamsPhoneResourceAccount").await;
-    h.acquire("+14255550160", "CallingPlan").await;
-    h.call(
+    let h = TestServer::start().await;
+    let root = h.data_dir();
+    let instance = new_instance(&h, "persist").await;
+    licence(&h, &instance, "teamsPhoneResourceAccount").await;
+    acquire(&h, "+14255550160", "CallingPlan").await;
+    h.admin(
         Method::PUT,
-        &h.t(&format!("/applicationInstances/{instance}/telephoneNumber")),
+        &t(
+            &h,
+            &format!("/applicationInstances/{instance}/telephoneNumber"),
+        ),
         Some(json!({"telephoneNumber": "+14255550160"})),
     )
     .await;
     let before = h
-        .get(&h.t(&format!("/applicationInstances/{instance}")))
+        .admin(
+            Method::GET,
+            &t(&h, &format!("/applicationInstances/{instance}")),
+            None,
+        )
         .await
         .body;
-    let Harness { server, _dir, .. } = h;
-    server.shutdown().await;
-
-    let reopened = start_in(_dir).await;
-    assert_eq!(reopened._dir.path(), root.as_path());
+    let reopened = h.restart().await;
+    assert_eq!(reopened.data_dir(), root);
     let after = reopened
-        .get(&reopened.t(&format!("/applicationInstances/{instance}")))
+        .admin(
+            Method::GET,
+            &t(&reopened, &format!("/applicationInstances/{instance}")),
+            None,
+        )
         .await;
     assert_eq!(after.status, StatusCode::OK);
     assert_eq!(after.body, before);
