@@ -3,138 +3,64 @@
 //! resourceAccounts query, request hygiene (`//`, request ids, 413, 429), HTTP/2, restarts and shutdown.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::path::Path;
 
 use reqwest::{Client, StatusCode};
 use ringside_directory::{BotRegistration, Command};
 use ringside_identity::{AccessTokenClaims, AppOnlyToken, KeySet, SigningKey, Validation};
 use ringside_model::{AppId, Guid, Permission, SecretId, TenantId};
-use ringside_server::{Config, DevInfo, RateLimitConfig, RunningServer, ServeOptions, Server};
+use ringside_server::{Config, RateLimitConfig};
+use ringside_testkit::server::{boot, Reply, TestServer};
 
 use serde_json::Value;
 
-struct Harness {
-    server: RunningServer,
-    http: Client,
-    dev: DevInfo,
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn client_for(ca: &Path) -> Client {
-    let pem = std::fs::read(ca).expect("CA readable");
-    Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
-        .build()
-        .expect("client builds")
-}
-
-async fn start_at(dir: &Path, config: Option<Config>) -> RunningServer {
-    Server::start(ServeOptions {
-        data_dir: dir.to_path_buf(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        insecure_http: None,
-        config,
-        manual_media_clock: false,
-    })
-    .await
-    .expect("server starts")
-}
-
-async fn start() -> Harness {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = start_at(dir.path(), None).await;
-    let http = client_for(server.ca_cert_path());
-    let dev = server.dev_info().expect("dev mode").clone();
-    Harness {
-        server,
-        http,
-        dev,
-        _dir: Some(dir),
-    }
-}
-
-impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.server.base_url(), path)
-    }
-
-    async fn token_request(&self, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(self.url(&format!("/{tenant}/oauth2/v2.0/token")))
-            .form(form)
-            .send()
-            .await
-            .expect("token request");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn token_for(
-        &self,
-        tenant: &str,
-        client_id: &str,
-        secret: &str,
-        scope: &str,
-    ) -> (StatusCode, Value) {
-        self.token_request(
-            tenant,
-            &[
-                ("client_id", client_id),
-                ("client_secret", secret),
-                ("grant_type", "client_credentials"),
-                ("scope", scope),
-            ],
-        )
+/// A token request with this form.
+async fn token_form(h: &TestServer, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = h
+        .http
+        .post(h.url(&format!("/{tenant}/oauth2/v2.0/token")))
+        .form(form)
+        .send()
         .await
-    }
+        .expect("token request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
 
-    async fn graph_token(&self) -> String {
-        let (status, body) = self
-            .token_for(
-                &self.dev.tenant_id,
-                &self.dev.app.client_id,
-                &self.dev.app.client_secret,
-                GRAPH,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+async fn resource_accounts(
+    h: &TestServer,
+    token: Option<&str>,
+    query: &str,
+) -> (StatusCode, Value) {
+    let mut request = h
+        .http
+        .get(h.url(&format!("/beta/admin/teams/resourceAccounts{query}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
     }
+    let response = request.send().await.expect("graph request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
 
-    async fn resource_accounts(&self, token: Option<&str>, query: &str) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .get(self.url(&format!("/beta/admin/teams/resourceAccounts{query}")));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("graph request");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
+fn execute(h: &TestServer, command: Command) {
+    let state = h.server.state();
+    state
+        .directory()
+        .execute(state.now(), command)
+        .expect("directory command");
+}
 
-    fn execute(&self, command: Command) {
-        let state = self.server.state();
-        state
-            .directory()
-            .execute(state.now(), command)
-            .expect("directory command");
-    }
-
-    /// Registers an app in `tenant` requesting `permissions`, with a secret expiring at `expires_at`.
-    fn new_app(
-        &self,
-        tenant: TenantId,
-        permissions: &[Permission],
-        expires_at: i64,
-    ) -> (AppId, String) {
-        let app = AppId(Guid::from_random_bytes(rand_bytes()));
-        self.execute(Command::CreateApplication {
+/// Registers an app in `tenant` requesting `permissions`, with a secret expiring at `expires_at`.
+fn new_app(
+    h: &TestServer,
+    tenant: TenantId,
+    permissions: &[Permission],
+    expires_at: i64,
+) -> (AppId, String) {
+    let app = AppId(Guid::from_random_bytes(rand_bytes()));
+    execute(
+        h,
+        Command::CreateApplication {
             app_id: app,
             home_tenant: tenant,
             display_name: "Test bot".into(),
@@ -142,23 +68,26 @@ impl Harness {
             requested: permissions.iter().copied().collect::<BTreeSet<_>>(),
             redirect_uris: vec!["https://localhost/callback".into()],
             bot: BotRegistration::default(),
-        });
-        let secret = format!("secret-{}", Guid::from_random_bytes(rand_bytes()));
-        let state = self.server.state();
-        self.execute(Command::AddSecret {
+        },
+    );
+    let secret = format!("secret-{}", Guid::from_random_bytes(rand_bytes()));
+    let state = h.server.state();
+    execute(
+        h,
+        Command::AddSecret {
             app_id: app,
             key_id: SecretId(Guid::from_random_bytes(rand_bytes())),
             display_name: "test".into(),
             hint: secret[..3].to_string(),
             hash: state.hash_secret(&secret),
             expires_at,
-        });
-        (app, secret)
-    }
+        },
+    );
+    (app, secret)
+}
 
-    fn dev_tenant(&self) -> TenantId {
-        TenantId::parse(&self.dev.tenant_id).expect("tenant id")
-    }
+fn dev_tenant(h: &TestServer) -> TenantId {
+    TenantId::parse(&h.dev.tenant_id).expect("tenant id")
 }
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
@@ -190,9 +119,9 @@ fn claims_of(token: &str) -> Value {
     serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn openid_metadata_and_jwks_describe_the_tenant_and_verify_issued_tokens() {
-    let h = start().await;
+    let h = TestServer::start().await;
     for tenant in [h.dev.tenant_id.clone(), h.dev.tenant_domain.clone()] {
         let meta: Value = h
             .http
@@ -250,16 +179,16 @@ async fn openid_metadata_and_jwks_describe_the_tenant_and_verify_issued_tokens()
     assert!(claims.exp > now + 3000);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn token_endpoint_accepts_the_sdk_spellings_and_basic_auth() {
-    let h = start().await;
+    let h = TestServer::start().await;
     for scope in [
         "https://graph.microsoft.com/.default",
         "https://graph.microsoft.com//.default",
         "https://127.0.0.1/.default",
     ] {
-        let (status, body) = h
-            .token_for(
+        let Reply { status, body, .. } = h
+            .token_request(
                 &h.dev.tenant_id,
                 &h.dev.app.client_id,
                 &h.dev.app.client_secret,
@@ -275,8 +204,8 @@ async fn token_endpoint_accepts_the_sdk_spellings_and_basic_auth() {
         assert_eq!(body["expires_in"], 3599);
     }
     // The ACS SDKs ask for the communication resource with a double slash; no Graph roles ride along.
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             &h.dev.tenant_id,
             &h.dev.app.client_id,
             &h.dev.app.client_secret,
@@ -303,14 +232,16 @@ async fn token_endpoint_accepts_the_sdk_spellings_and_basic_auth() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let tenant = h.dev.tenant_id.clone();
     let client = h.dev.app.client_id.clone();
     let secret = h.dev.app.client_secret.clone();
 
-    let (status, body) = h.token_for(&tenant, &client, "not-the-secret", GRAPH).await;
+    let Reply { status, body, .. } = h
+        .token_request(&tenant, &client, "not-the-secret", GRAPH)
+        .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap(), aadsts(&body)),
         (StatusCode::UNAUTHORIZED, "invalid_client", 7000215)
@@ -325,8 +256,8 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
             && body["timestamp"].is_string()
     );
 
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             &tenant,
             "99999999-9999-4999-8999-999999999999",
             &secret,
@@ -335,8 +266,8 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 700016));
 
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             "11111111-2222-4333-8444-555555555555",
             &client,
             &secret,
@@ -345,8 +276,8 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 90002));
 
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             &tenant,
             &client,
             &secret,
@@ -354,8 +285,8 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
         )
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 500011));
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             &tenant,
             &client,
             &secret,
@@ -364,28 +295,28 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 70011));
 
-    let (status, body) = h
-        .token_request(
-            &tenant,
-            &[
-                ("client_id", &client),
-                ("client_secret", &secret),
-                ("scope", GRAPH),
-            ],
-        )
-        .await;
+    let (status, body) = token_form(
+        &h,
+        &tenant,
+        &[
+            ("client_id", &client),
+            ("client_secret", &secret),
+            ("scope", GRAPH),
+        ],
+    )
+    .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 900144));
-    let (status, body) = h
-        .token_request(
-            &tenant,
-            &[
-                ("client_id", &client),
-                ("client_secret", &secret),
-                ("scope", GRAPH),
-                ("grant_type", "password"),
-            ],
-        )
-        .await;
+    let (status, body) = token_form(
+        &h,
+        &tenant,
+        &[
+            ("client_id", &client),
+            ("client_secret", &secret),
+            ("scope", GRAPH),
+            ("grant_type", "password"),
+        ],
+    )
+    .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap(), aadsts(&body)),
         (StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003)
@@ -393,48 +324,55 @@ async fn token_endpoint_failures_use_the_oauth_body_with_aadsts_codes() {
 
     // An expired secret is told apart from a wrong one.
     let state_now = h.server.state().now();
-    let (app, expired) = h.new_app(
-        h.dev_tenant(),
+    let (app, expired) = new_app(
+        &h,
+        dev_tenant(&h),
         &[Permission::CallsInitiateAll],
         state_now + 60,
     );
-    h.execute(Command::GrantConsent {
-        tenant: h.dev_tenant(),
-        app_id: app,
-    });
-    let (status, _) = h
-        .token_for(&tenant, &app.to_string(), &expired, GRAPH)
+    execute(
+        &h,
+        Command::GrantConsent {
+            tenant: dev_tenant(&h),
+            app_id: app,
+        },
+    );
+    let Reply { status, .. } = h
+        .token_request(&tenant, &app.to_string(), &expired, GRAPH)
         .await;
     assert_eq!(status, StatusCode::OK, "valid before it expires");
     h.server.state().advance_clock_for_tests(120);
-    let (status, body) = h
-        .token_for(&tenant, &app.to_string(), &expired, GRAPH)
+    let Reply { status, body, .. } = h
+        .token_request(&tenant, &app.to_string(), &expired, GRAPH)
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::UNAUTHORIZED, 7000222));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn consent_gates_tokens_and_changes_need_consent_again() {
-    let h = start().await;
-    let tenant = h.dev_tenant();
+    let h = TestServer::start().await;
+    let tenant = dev_tenant(&h);
     let far = h.server.state().now() + 86_400;
-    let (app, secret) = h.new_app(tenant, &[Permission::CallsInitiateAll], far);
+    let (app, secret) = new_app(&h, tenant, &[Permission::CallsInitiateAll], far);
     let app_text = app.to_string();
 
-    let (status, body) = h
-        .token_for(&h.dev.tenant_id, &app_text, &secret, GRAPH)
+    let Reply { status, body, .. } = h
+        .token_request(&h.dev.tenant_id, &app_text, &secret, GRAPH)
         .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap(), aadsts(&body)),
         (StatusCode::BAD_REQUEST, "invalid_grant", 65001)
     );
 
-    h.execute(Command::GrantConsent {
-        tenant,
-        app_id: app,
-    });
-    let (status, body) = h
-        .token_for(&h.dev.tenant_id, &app_text, &secret, GRAPH)
+    execute(
+        &h,
+        Command::GrantConsent {
+            tenant,
+            app_id: app,
+        },
+    );
+    let Reply { status, body, .. } = h
+        .token_request(&h.dev.tenant_id, &app_text, &secret, GRAPH)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -443,33 +381,39 @@ async fn consent_gates_tokens_and_changes_need_consent_again() {
     );
 
     // The app now asks for more; tokens keep the consented set until an admin consents again.
-    h.execute(Command::UpdateApplication {
-        app_id: app,
-        display_name: None,
-        requested: Some(
-            [
-                Permission::CallsInitiateAll,
-                Permission::TeamsResourceAccountReadAll,
-            ]
-            .into_iter()
-            .collect(),
-        ),
-        redirect_uris: None,
-        bot: None,
-    });
-    let (_, body) = h
-        .token_for(&h.dev.tenant_id, &app_text, &secret, GRAPH)
+    execute(
+        &h,
+        Command::UpdateApplication {
+            app_id: app,
+            display_name: None,
+            requested: Some(
+                [
+                    Permission::CallsInitiateAll,
+                    Permission::TeamsResourceAccountReadAll,
+                ]
+                .into_iter()
+                .collect(),
+            ),
+            redirect_uris: None,
+            bot: None,
+        },
+    );
+    let Reply { body, .. } = h
+        .token_request(&h.dev.tenant_id, &app_text, &secret, GRAPH)
         .await;
     assert_eq!(
         claims_of(body["access_token"].as_str().unwrap())["roles"],
         serde_json::json!(["Calls.Initiate.All"])
     );
-    h.execute(Command::GrantConsent {
-        tenant,
-        app_id: app,
-    });
-    let (_, body) = h
-        .token_for(&h.dev.tenant_id, &app_text, &secret, GRAPH)
+    execute(
+        &h,
+        Command::GrantConsent {
+            tenant,
+            app_id: app,
+        },
+    );
+    let Reply { body, .. } = h
+        .token_request(&h.dev.tenant_id, &app_text, &secret, GRAPH)
         .await;
     assert_eq!(
         claims_of(body["access_token"].as_str().unwrap())["roles"],
@@ -477,22 +421,25 @@ async fn consent_gates_tokens_and_changes_need_consent_again() {
     );
 
     // Revoked consent: no more tokens.
-    h.execute(Command::RevokeConsent {
-        tenant,
-        app_id: app,
-    });
-    let (status, body) = h
-        .token_for(&h.dev.tenant_id, &app_text, &secret, GRAPH)
+    execute(
+        &h,
+        Command::RevokeConsent {
+            tenant,
+            app_id: app,
+        },
+    );
+    let Reply { status, body, .. } = h
+        .token_request(&h.dev.tenant_id, &app_text, &secret, GRAPH)
         .await;
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 65001));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn admin_consent_url_flow_grants_and_redirects() {
-    let h = start().await;
-    let tenant = h.dev_tenant();
+    let h = TestServer::start().await;
+    let tenant = dev_tenant(&h);
     let far = h.server.state().now() + 86_400;
-    let (app, _) = h.new_app(tenant, &[Permission::CallsInitiateAll], far);
+    let (app, _) = new_app(&h, tenant, &[Permission::CallsInitiateAll], far);
     let no_redirects = Client::builder()
         .add_root_certificate(
             reqwest::Certificate::from_pem(&std::fs::read(h.server.ca_cert_path()).unwrap())
@@ -557,12 +504,12 @@ async fn admin_consent_url_flow_grants_and_redirects() {
     assert!(granted);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn resource_accounts_query_returns_the_seeded_account_with_its_number() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let token = h.graph_token().await;
     let filter = format!("?$filter=appId%20eq%20%27{}%27", h.dev.app.client_id);
-    let (status, body) = h.resource_accounts(Some(&token), &filter).await;
+    let (status, body) = resource_accounts(&h, Some(&token), &filter).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let accounts = body["value"].as_array().unwrap();
     assert_eq!(accounts.len(), 2, "{body}");
@@ -605,27 +552,26 @@ async fn resource_accounts_query_returns_the_seeded_account_with_its_number() {
     );
     assert!(response.headers().contains_key("request-id"));
     // A filter naming another app finds nothing; a bad filter is a 400 in the Graph envelope.
-    let (status, body) = h
-        .resource_accounts(
-            Some(&token),
-            "?$filter=appId%20eq%20%2700000000-0000-4000-8000-000000000000%27",
-        )
-        .await;
+    let (status, body) = resource_accounts(
+        &h,
+        Some(&token),
+        "?$filter=appId%20eq%20%2700000000-0000-4000-8000-000000000000%27",
+    )
+    .await;
     assert_eq!(
         (status, body["value"].as_array().unwrap().len()),
         (StatusCode::OK, 0)
     );
-    let (status, body) = h
-        .resource_accounts(Some(&token), "?$filter=displayName%20eq%20%27x%27")
-        .await;
+    let (status, body) =
+        resource_accounts(&h, Some(&token), "?$filter=displayName%20eq%20%27x%27").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "BadRequest");
     assert!(body["error"]["innerError"]["request-id"].is_string());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let response = h
         .http
         .get(h.url("/beta/admin/teams/resourceAccounts"))
@@ -636,32 +582,30 @@ async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
         .to_str()
         .unwrap()
         .starts_with("Bearer "));
-    let (status, body) = h.resource_accounts(None, "").await;
+    let (status, body) = resource_accounts(&h, None, "").await;
     assert_eq!(
         (status, body["error"]["code"].as_str().unwrap()),
         (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken")
     );
-    let (status, _) = h.resource_accounts(Some("not.a.jwt"), "").await;
+    let (status, _) = resource_accounts(&h, Some("not.a.jwt"), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // A token for the ACS audience is not a Graph token.
-    let (_, body) = h
-        .token_for(
+    let Reply { body, .. } = h
+        .token_request(
             &h.dev.tenant_id,
             &h.dev.app.client_id,
             &h.dev.app.client_secret,
             "https://communication.azure.com/.default",
         )
         .await;
-    let (status, body) = h
-        .resource_accounts(Some(body["access_token"].as_str().unwrap()), "")
-        .await;
+    let (status, body) =
+        resource_accounts(&h, Some(body["access_token"].as_str().unwrap()), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["message"], "Invalid audience.");
 
     // Expired, and signed by a stranger: both 401.
-    let pem = std::fs::read_to_string(h._dir.as_ref().unwrap().path().join("keys/signing-key.pem"))
-        .unwrap();
+    let pem = std::fs::read_to_string(h.data_dir().join("keys/signing-key.pem")).unwrap();
     let server_key = SigningKey::from_pkcs8_pem(&pem).unwrap();
     let issuer = format!("{}/{}/v2.0", h.server.base_url(), h.dev.tenant_id);
     let roles = [Permission::TeamsResourceAccountReadAll];
@@ -670,7 +614,7 @@ async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
             AppOnlyToken {
                 issuer: &issuer,
                 audience: "https://graph.microsoft.com",
-                tenant: h.dev_tenant(),
+                tenant: dev_tenant(&h),
                 app: AppId::parse(&h.dev.app.client_id).unwrap(),
                 app_display_name: "x",
                 service_principal: Guid::from_u128(7),
@@ -686,7 +630,7 @@ async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
         .unwrap()
         .as_secs();
     let expired = ringside_identity::sign(&server_key, &claims(now - 7200)).unwrap();
-    let (status, body) = h.resource_accounts(Some(&expired), "").await;
+    let (status, body) = resource_accounts(&h, Some(&expired), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         body["error"]["message"],
@@ -695,33 +639,35 @@ async fn graph_rejects_absent_invalid_expired_and_foreign_tokens() {
     let stranger = SigningKey::generate().unwrap();
     let forged = ringside_identity::sign(&stranger, &claims(now)).unwrap();
     assert_eq!(
-        h.resource_accounts(Some(&forged), "").await.0,
+        resource_accounts(&h, Some(&forged), "").await.0,
         StatusCode::UNAUTHORIZED
     );
     // The server's own key still works, proving the two failures above are about expiry and signer.
     let fresh = ringside_identity::sign(&server_key, &claims(now)).unwrap();
     assert_eq!(
-        h.resource_accounts(Some(&fresh), "").await.0,
+        resource_accounts(&h, Some(&fresh), "").await.0,
         StatusCode::OK
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn missing_role_is_403_and_tenants_are_isolated() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let far = h.server.state().now() + 86_400;
     // An app consented only for calls cannot read resource accounts.
-    let (app, secret) = h.new_app(h.dev_tenant(), &[Permission::CallsInitiateAll], far);
-    h.execute(Command::GrantConsent {
-        tenant: h.dev_tenant(),
-        app_id: app,
-    });
-    let (_, body) = h
-        .token_for(&h.dev.tenant_id, &app.to_string(), &secret, GRAPH)
+    let (app, secret) = new_app(&h, dev_tenant(&h), &[Permission::CallsInitiateAll], far);
+    execute(
+        &h,
+        Command::GrantConsent {
+            tenant: dev_tenant(&h),
+            app_id: app,
+        },
+    );
+    let Reply { body, .. } = h
+        .token_request(&h.dev.tenant_id, &app.to_string(), &secret, GRAPH)
         .await;
-    let (status, body) = h
-        .resource_accounts(Some(body["access_token"].as_str().unwrap()), "")
-        .await;
+    let (status, body) =
+        resource_accounts(&h, Some(body["access_token"].as_str().unwrap()), "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["error"]["message"]
         .as_str()
@@ -731,30 +677,41 @@ async fn missing_role_is_403_and_tenants_are_isolated() {
     // Tenant B with its own app: its token sees none of tenant A's accounts, and the app of tenant A
     // cannot get a token in tenant B without consent there.
     let tenant_b = TenantId(Guid::from_random_bytes(rand_bytes()));
-    h.execute(Command::CreateTenant {
-        id: tenant_b,
-        display_name: "B".into(),
-        domain: "b.ringside.test".into(),
-    });
-    let (app_b, secret_b) = h.new_app(tenant_b, &[Permission::TeamsResourceAccountReadAll], far);
-    h.execute(Command::GrantConsent {
-        tenant: tenant_b,
-        app_id: app_b,
-    });
-    let (status, body) = h
-        .token_for(&tenant_b.to_string(), &app_b.to_string(), &secret_b, GRAPH)
+    execute(
+        &h,
+        Command::CreateTenant {
+            id: tenant_b,
+            display_name: "B".into(),
+            domain: "b.ringside.test".into(),
+        },
+    );
+    let (app_b, secret_b) = new_app(
+        &h,
+        tenant_b,
+        &[Permission::TeamsResourceAccountReadAll],
+        far,
+    );
+    execute(
+        &h,
+        Command::GrantConsent {
+            tenant: tenant_b,
+            app_id: app_b,
+        },
+    );
+    let Reply { status, body, .. } = h
+        .token_request(&tenant_b.to_string(), &app_b.to_string(), &secret_b, GRAPH)
         .await;
     assert_eq!(status, StatusCode::OK);
     let token_b = body["access_token"].as_str().unwrap().to_string();
-    let (status, body) = h.resource_accounts(Some(&token_b), "").await;
+    let (status, body) = resource_accounts(&h, Some(&token_b), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["value"].as_array().unwrap().len(),
         0,
         "tenant B sees no accounts of tenant A"
     );
-    let (status, body) = h
-        .token_for(
+    let Reply { status, body, .. } = h
+        .token_request(
             &tenant_b.to_string(),
             &h.dev.app.client_id,
             &h.dev.app.client_secret,
@@ -764,9 +721,9 @@ async fn missing_role_is_403_and_tenants_are_isolated() {
     assert_eq!((status, aadsts(&body)), (StatusCode::BAD_REQUEST, 700016));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn oversized_bodies_and_unknown_routes_get_envelopes() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let big = "a".repeat(2 << 20);
     let response = h
         .http
@@ -792,7 +749,7 @@ async fn oversized_bodies_and_unknown_routes_get_envelopes() {
     assert!(body["error"]["code"].is_string());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn clients_over_their_rate_get_429_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
@@ -803,9 +760,8 @@ async fn clients_over_their_rate_get_429_with_retry_after() {
         },
         ..Config::default()
     };
-    let server = start_at(dir.path(), Some(config)).await;
+    let (server, http) = boot(dir.path(), Some(config), true).await;
     assert!(server.dev_info().is_none(), "production mode seeds nothing");
-    let http = client_for(server.ca_cert_path());
     let url = format!(
         "{}/00000000-0000-4000-8000-000000000001/oauth2/v2.0/token",
         server.base_url()
@@ -840,9 +796,9 @@ async fn clients_over_their_rate_get_429_with_retry_after() {
     server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn http2_is_offered_by_alpn() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let response = h.http.get(h.url("/")).send().await.unwrap();
     assert_eq!(response.version(), reqwest::Version::HTTP_2);
     let body: Value = response.json().await.unwrap();
@@ -861,32 +817,15 @@ async fn http2_is_offered_by_alpn() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn restart_keeps_tenant_keys_certificates_and_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = start_at(dir.path(), None).await;
-    let dev = first.dev_info().unwrap().clone();
-    let ca = std::fs::read(first.ca_cert_path()).unwrap();
-    let http = client_for(first.ca_cert_path());
-    let token: Value = http
-        .post(&dev.token_endpoint)
-        .form(&[
-            ("client_id", dev.app.client_id.as_str()),
-            ("client_secret", dev.app.client_secret.as_str()),
-            ("grant_type", "client_credentials"),
-            ("scope", GRAPH),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_string();
-    first.shutdown().await;
-
-    let second = start_at(dir.path(), None).await;
-    let again = second.dev_info().unwrap();
+    let first = TestServer::start().await;
+    let dev = first.dev.clone();
+    let ca = std::fs::read(first.server.ca_cert_path()).unwrap();
+    // A token the first server issued.
+    let token = first.token.clone();
+    let second = first.restart().await;
+    let again = &second.dev;
     assert_eq!(again.tenant_id, dev.tenant_id);
     assert_eq!(again.app.client_id, dev.app.client_id);
     assert_eq!(again.app.client_secret, dev.app.client_secret);
@@ -895,18 +834,19 @@ async fn restart_keeps_tenant_keys_certificates_and_tokens() {
         Some("+14255550100")
     );
     assert_eq!(
-        std::fs::read(second.ca_cert_path()).unwrap(),
+        std::fs::read(second.server.ca_cert_path()).unwrap(),
         ca,
         "the CA is reused"
     );
     assert_ne!(again.url, dev.url, "a new port, and dev.json carries it");
     let written: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("dev.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(second.data_dir().join("dev.json")).unwrap())
+            .unwrap();
     assert_eq!(written["url"], again.url);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("dev.json"))
+        let mode = std::fs::metadata(second.data_dir().join("dev.json"))
             .unwrap()
             .permissions()
             .mode()
@@ -914,7 +854,7 @@ async fn restart_keeps_tenant_keys_certificates_and_tokens() {
         assert_eq!(mode, 0o600);
     }
     // A token issued before the restart still verifies against the new JWKS: the signing key persisted.
-    let http = client_for(second.ca_cert_path());
+    let http = second.http.clone();
     let jwks = http
         .get(&again.jwks_uri)
         .send()
@@ -934,7 +874,7 @@ async fn restart_keeps_tenant_keys_certificates_and_tokens() {
         ["https://graph.microsoft.com"],
     );
     assert!(ringside_identity::verify(&token, &keys, &validation).is_ok());
-    let base = second.base_url().to_string();
+    let base = second.base.clone();
     second.shutdown().await;
     assert!(
         http.get(format!("{base}/")).send().await.is_err(),
