@@ -353,12 +353,12 @@ impl TestServer {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
 
-    /// A leg's recording, waiting (at most 5 s) for it to be written after the leg ended; the last
-    /// reply either way.
+    /// A leg's recording, waiting (at most 10 s) for the leg to end and its recording to be
+    /// written; the last reply either way.
     pub async fn recording(&self, call: &str, leg: &str) -> Reply {
         let path = format!("/calls/{call}/legs/{leg}/recording");
         poll_until(
-            std::time::Duration::from_secs(5),
+            std::time::Duration::from_secs(10),
             || self.admin(Method::GET, &path, Body::None),
             |reply| reply.status == StatusCode::OK,
         )
