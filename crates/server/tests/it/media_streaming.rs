@@ -7,16 +7,14 @@
 //! unreachable targets.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
-use futures_util::{SinkExt, StreamExt};
 use ringside_engine::{ConversationId, LegId};
 use ringside_server::streaming::{
     StreamChannel, StreamError, StreamEvent, StreamEventKind, StreamRate, StreamSpec,
 };
-use ringside_server::{RunningServer, ServeOptions, Server};
+use ringside_testkit::server::{Frame, MediaSink, TestServer};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,96 +22,35 @@ use tokio_tungstenite::tungstenite::Message;
 const CALLER: &str = "+14255550199";
 const RESOURCE_ACCOUNT_NUMBER: &str = "+14255550100";
 
-struct Harness {
-    server: RunningServer,
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn start() -> Harness {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(ServeOptions {
-        data_dir: dir.path().join("data"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        insecure_http: None,
-        config: None,
-        manual_media_clock: false,
-    })
-    .await
-    .expect("server starts");
-    let pem = std::fs::read(server.ca_cert_path()).expect("CA certificate");
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
-        .build()
-        .expect("client");
-    let token = server.dev_info().expect("dev mode").admin_token.clone();
-    Harness {
-        base: server.base_url().to_string(),
-        server,
-        http,
-        token,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}/ringside/v1{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        response.json().await.unwrap_or(Value::Null)
-    }
-
-    /// Dials the resource account; the conversation, the caller's leg and the bot leg.
-    async fn dial(&self, body: Value) -> (ConversationId, LegId, LegId) {
-        let dial = self
-            .call(
-                reqwest::Method::POST,
-                &format!("/phones/{CALLER}/calls"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(dial["state"], "active", "{dial}");
-        let id = |key: &str| dial[key].as_str().expect(key).parse().expect("guid");
-        (
-            ConversationId(id("callId")),
-            LegId(id("legId")),
-            LegId(id("targetLegId")),
+/// Dials the resource account; the conversation, the caller's leg and the bot leg.
+async fn dial(h: &TestServer, body: Value) -> (ConversationId, LegId, LegId) {
+    let dial = h
+        .admin(
+            reqwest::Method::POST,
+            &format!("/phones/{CALLER}/calls"),
+            body,
         )
-    }
+        .await
+        .body;
+    assert_eq!(dial["state"], "active", "{dial}");
+    let id = |key: &str| dial[key].as_str().expect(key).parse().expect("guid");
+    (
+        ConversationId(id("callId")),
+        LegId(id("legId")),
+        LegId(id("targetLegId")),
+    )
+}
 
-    async fn recording(&self, call: ConversationId, leg: LegId) -> Vec<i16> {
-        for _ in 0..100 {
-            let response = self
-                .http
-                .get(format!(
-                    "{}/ringside/v1/calls/{}/legs/{}/recording",
-                    self.base, call.0, leg.0
-                ))
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .expect("request");
-            if response.status() == reqwest::StatusCode::OK {
-                let wav = response.bytes().await.expect("body");
-                let decoded = ringside_audio::wav::decode(&wav).expect("wav");
-                return decoded
-                    .samples
-                    .iter()
-                    .map(|s| (s * 32767.0) as i16)
-                    .collect();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no recording");
-    }
+/// A leg's recording as 16-bit samples.
+async fn recording(h: &TestServer, call: ConversationId, leg: LegId) -> Vec<i16> {
+    let reply = h.recording(&call.0.to_string(), &leg.0.to_string()).await;
+    assert_eq!(reply.status, reqwest::StatusCode::OK, "no recording");
+    let decoded = ringside_audio::wav::decode(&reply.bytes).expect("wav");
+    decoded
+        .samples
+        .iter()
+        .map(|s| (s * 32767.0) as i16)
+        .collect()
 }
 
 fn spec(
@@ -161,12 +98,6 @@ fn tone_share(x: &[i16], freq: f64, rate: f64) -> f64 {
     (2.0 * power / (x.len() as f64 * total)).min(1.0)
 }
 
-/// A received message with its arrival time.
-struct Received {
-    at: Instant,
-    value: Value,
-}
-
 /// Waits for the stream's next event.
 async fn next_event(events: &mut broadcast::Receiver<StreamEvent>, id: u64) -> StreamEvent {
     let deadline = Duration::from_secs(15);
@@ -183,86 +114,54 @@ async fn next_event(events: &mut broadcast::Receiver<StreamEvent>, id: u64) -> S
     .expect("a stream event")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[allow(clippy::result_large_err)] // the handshake callback's signature is tungstenite's
+/// The app's answer to the stream: from 3 s to 4 s of it (AudioData frames 150 to 199), 20 ms of
+/// 2400 Hz per frame — the bot's voice, in the docs' PascalCase; garbage after the 10th frame; and
+/// it closes the socket after the 250th.
+fn app_answer() -> impl FnMut(usize, &Frame) -> Vec<Message> + Send + 'static {
+    let mut audio_frames = 0usize;
+    move |_, frame| {
+        if frame.json().is_none_or(|v| v["kind"] != "AudioData") {
+            return Vec::new();
+        }
+        audio_frames += 1;
+        let mut replies = Vec::new();
+        if (150..200).contains(&audio_frames) {
+            let samples: Vec<u8> = (0..320)
+                .flat_map(|i| {
+                    let t = (audio_frames * 320 + i) as f64 / 16_000.0;
+                    (((t * 2400.0 * std::f64::consts::TAU).sin() * 12_000.0) as i16).to_le_bytes()
+                })
+                .collect();
+            let data = base64::engine::general_purpose::STANDARD.encode(samples);
+            let out = json!({"Kind": "AudioData", "AudioData": {"Data": data}, "StopAudio": null});
+            replies.push(Message::text(out.to_string()));
+        }
+        // Garbage is counted and ignored.
+        if audio_frames == 10 {
+            replies.push(Message::text("{\"kind\":\"nonsense\"}"));
+        }
+        if audio_frames >= 250 {
+            replies.push(Message::Close(None));
+        }
+        replies
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
-    let h = start().await;
-    let (call, phone, bot) = h
-        .dial(json!({
+    let h = TestServer::start().await;
+    let (call, phone, bot) = dial(
+        &h,
+        json!({
             "to": RESOURCE_ACCOUNT_NUMBER,
             "tone": [{"at": "0s", "duration": "3s"}],
             "press": [{"digits": "7", "at": "3500ms"}],
             "hangupAfter": "9s",
             "record": true,
-        }))
-        .await;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let app = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.expect("accept");
-        let mut headers = HashMap::new();
-        let callback = |request: &tokio_tungstenite::tungstenite::handshake::server::Request,
-                        response| {
-            for (name, value) in request.headers() {
-                headers.insert(
-                    name.as_str().to_string(),
-                    value.to_str().unwrap_or("").to_string(),
-                );
-            }
-            assert_eq!(request.uri().path(), "/ws");
-            Ok(response)
-        };
-        let mut socket = tokio_tungstenite::accept_hdr_async(tcp, callback)
-            .await
-            .expect("upgrade");
-        let mut received = Vec::new();
-        let mut audio_frames = 0usize;
-        while let Some(Ok(message)) = socket.next().await {
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let value: Value = serde_json::from_str(text.as_str()).expect("json");
-            if value["kind"] == "AudioData" {
-                audio_frames += 1;
-                // From 3 s to 4 s of the stream, answer each frame with 20 ms of 2400 Hz: the
-                // bot's voice (in the docs' PascalCase).
-                if (150..200).contains(&audio_frames) {
-                    let samples: Vec<u8> = (0..320)
-                        .flat_map(|i| {
-                            let t = (audio_frames * 320 + i) as f64 / 16_000.0;
-                            (((t * 2400.0 * std::f64::consts::TAU).sin() * 12_000.0) as i16)
-                                .to_le_bytes()
-                        })
-                        .collect();
-                    let data = base64::engine::general_purpose::STANDARD.encode(samples);
-                    let out = json!({"Kind": "AudioData", "AudioData": {"Data": data}, "StopAudio": null});
-                    socket
-                        .send(Message::text(out.to_string()))
-                        .await
-                        .expect("send");
-                }
-                // Garbage is counted and ignored.
-                if audio_frames == 10 {
-                    socket
-                        .send(Message::text("{\"kind\":\"nonsense\"}"))
-                        .await
-                        .expect("send");
-                }
-            }
-            received.push(Received {
-                at: Instant::now(),
-                value,
-            });
-            if audio_frames >= 250 {
-                socket.close(None).await.expect("close");
-                break;
-            }
-        }
-        (headers, received)
-    });
+        }),
+    )
+    .await;
+    let app = MediaSink::answering(app_answer()).await;
 
     let streams = h.server.state().streams().clone();
     let mut events = streams.subscribe();
@@ -270,7 +169,7 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
         .start(spec(
             call,
             bot,
-            format!("ws://127.0.0.1:{port}/ws"),
+            app.url("/ws"),
             StreamChannel::Mixed,
             StreamRate::Khz16,
         ))
@@ -281,18 +180,16 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
         StreamEventKind::Connected
     );
 
-    let (headers, received) = tokio::time::timeout(Duration::from_secs(20), app)
-        .await
-        .expect("the app sees 5 s of frames")
-        .expect("app task");
-    assert_eq!(
-        headers.get("authorization").map(String::as_str),
-        Some("Bearer test-token")
-    );
-    assert_eq!(
-        headers.get("x-ms-call-connection-id").map(String::as_str),
-        Some("conn-1")
-    );
+    // 250 frames of 20 ms after the connection, the app closes it.
+    let socket = app.closed(0, Duration::from_millis(5_100)).await;
+    assert_eq!(socket.path, "/ws");
+    assert_eq!(socket.header("authorization"), "Bearer test-token");
+    assert_eq!(socket.header("x-ms-call-connection-id"), "conn-1");
+    let received: Vec<(tokio::time::Instant, &Value)> = socket
+        .messages
+        .iter()
+        .filter_map(|m| m.frame.json().map(|v| (m.at, v)))
+        .collect();
 
     let final_event = next_event(&mut events, id.0).await;
     let StreamEventKind::Stopped { reason, counters } = final_event.kind else {
@@ -302,24 +199,24 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
     assert!(counters.frames_sent >= 250, "{counters:?}");
     assert_eq!(counters.audio_in, 50, "{counters:?}");
     assert_eq!(counters.bad_in, 1, "{counters:?}");
-    assert!(counters.plane.frames_in >= 40, "{counters:?}");
+    assert_eq!(counters.plane.frames_in, 50, "{counters:?}");
     assert!(!streams.is_live(id));
 
     // Metadata first, then 20 ms frames of 640 bytes with timestamps 20 ms apart.
-    let meta = &received[0].value;
+    let meta = received[0].1;
     assert_eq!(meta["kind"], "AudioMetadata", "{meta}");
     assert_eq!(meta["audioMetadata"]["subscriptionId"], "sub-7");
     assert_eq!(meta["audioMetadata"]["sampleRate"], 16_000);
     assert_eq!(meta["audioMetadata"]["length"], 640);
-    let frames: Vec<&Received> = received[1..]
+    let frames: Vec<&(tokio::time::Instant, &Value)> = received[1..]
         .iter()
-        .filter(|r| r.value["kind"] == "AudioData")
+        .filter(|(_, v)| v["kind"] == "AudioData")
         .collect();
     assert_eq!(frames.len(), 250);
     let mut pcm = Vec::new();
     let mut stamps = Vec::new();
     for frame in &frames {
-        let audio = &frame.value["audioData"];
+        let audio = &frame.1["audioData"];
         assert!(audio.get("participantRawID").is_none(), "mixed: {audio}");
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(audio["data"].as_str().expect("data"))
@@ -341,12 +238,9 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
         let step = (pair[1] + 3_600_000 - pair[0]) % 3_600_000;
         assert_eq!(step, 20, "timestamps step 20 ms");
     }
-    // Paced by the media clock: 249 intervals of 20 ms, give or take scheduling.
-    let span = frames[249].at - frames[0].at;
-    assert!(
-        span > Duration::from_millis(4_500) && span < Duration::from_millis(5_500),
-        "{span:?}"
-    );
+    // Paced by the media clock: 249 intervals of 20 ms.
+    let span = frames[249].0 - frames[0].0;
+    assert_eq!(span, Duration::from_millis(249 * 20));
 
     // The phone's 1004 Hz test tone and its in-band 7 are in the streamed PCM.
     let toned = pcm
@@ -365,7 +259,7 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
     assert_eq!(keys, vec!['7'], "in-band DTMF in the stream");
 
     // The app's 2400 Hz reached the phone.
-    let heard = h.recording(call, phone).await;
+    let heard = recording(&h, call, phone).await;
     let loud = heard
         .chunks(320)
         .filter(|f| tone_share(f, 2400.0, 16_000.0) > 0.5)
@@ -377,37 +271,25 @@ async fn acs_stream_carries_the_call_both_ways_and_ends_when_the_app_closes() {
     h.server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn unmixed_24k_frames_name_participants_carry_dtmf_and_stop_with_the_call() {
-    let h = start().await;
-    let (call, phone, bot) = h
-        .dial(json!({
+    let h = TestServer::start().await;
+    let (call, phone, bot) = dial(
+        &h,
+        json!({
             "to": RESOURCE_ACCOUNT_NUMBER,
             "tone": [{"at": "0s", "duration": "2s"}],
             "hangupAfter": "2s",
-        }))
-        .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let app = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.expect("accept");
-        let mut socket = tokio_tungstenite::accept_async(tcp).await.expect("upgrade");
-        let mut values = Vec::new();
-        while let Some(Ok(message)) = socket.next().await {
-            if let Message::Text(text) = message {
-                values.push(serde_json::from_str::<Value>(text.as_str()).expect("json"));
-            }
-        }
-        values
-    });
+        }),
+    )
+    .await;
+    let app = MediaSink::start().await;
     let streams = h.server.state().streams().clone();
     let mut events = streams.subscribe();
     let mut wanted = spec(
         call,
         bot,
-        format!("ws://localhost:{port}/"),
+        format!("ws://localhost:{}/", app.port()),
         StreamChannel::Unmixed,
         StreamRate::Khz24,
     );
@@ -426,13 +308,15 @@ async fn unmixed_24k_frames_name_participants_carry_dtmf_and_stop_with_the_call(
     assert_eq!(reason, "callEnded");
     assert_eq!(counters.dtmf_sent, 1);
     assert!(counters.plane.frames_out >= 50, "{counters:?}");
-    let values = tokio::time::timeout(Duration::from_secs(10), app)
-        .await
-        .expect("the socket closes")
-        .expect("app task");
+    let socket = app.closed(0, Duration::from_secs(10)).await;
+    let values = socket.json();
     assert_eq!(values[0]["audioMetadata"]["sampleRate"], 24_000);
     assert_eq!(values[0]["audioMetadata"]["length"], 960);
-    let frames: Vec<&Value> = values.iter().filter(|v| v["kind"] == "AudioData").collect();
+    let frames: Vec<&Value> = values
+        .iter()
+        .copied()
+        .filter(|v| v["kind"] == "AudioData")
+        .collect();
     assert!(frames.len() >= 50, "{}", frames.len());
     for frame in &frames {
         assert_eq!(
@@ -446,16 +330,18 @@ async fn unmixed_24k_frames_name_participants_carry_dtmf_and_stop_with_the_call(
     }
     assert!(values
         .iter()
-        .any(|v| *v == json!({"kind": "DtmfData", "dtmfData": {"data": "5"}})));
+        .any(|v| **v == json!({"kind": "DtmfData", "dtmfData": {"data": "5"}})));
     h.server.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn refused_and_unreachable_targets_fail() {
-    let h = start().await;
-    let (call, _phone, bot) = h
-        .dial(json!({"to": RESOURCE_ACCOUNT_NUMBER, "hangupAfter": "3s"}))
-        .await;
+    let h = TestServer::start().await;
+    let (call, _phone, bot) = dial(
+        &h,
+        json!({"to": RESOURCE_ACCOUNT_NUMBER, "hangupAfter": "3s"}),
+    )
+    .await;
     let streams = h.server.state().streams().clone();
     let mut events = streams.subscribe();
     let at = |url: &str| {
