@@ -4,319 +4,26 @@
 //! redirect, reject, transfer, keepAlive, a webhook that is down for a while, and the negative
 //! cases (permissions, tenant isolation, unknown and ended calls, malformed bodies).
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use ringside_server::{DevInfo, RunningServer, ServeOptions, Server};
+use axum::http::StatusCode;
+use ringside_testkit::server::{poll_until, Frame, Hook, MediaSink, Received, Reply, TestServer};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 
 const CALLER: &str = "+14255550199";
 const BOT_NUMBER: &str = "+14255550100";
 
-#[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    auth: String,
-    chain_id: String,
-    user_agent: String,
-    scenario_id: String,
-    message_id: String,
-    content_type: String,
-    raw: Vec<u8>,
-    body: Value,
-}
-
-#[derive(Default)]
-struct Hook {
-    received: Mutex<Vec<Received>>,
-    down: AtomicBool,
-    refused: Mutex<u32>,
-}
-
-async fn hook_handler(
-    State(hook): State<Arc<Hook>>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> StatusCode {
-    if hook.down.load(Ordering::SeqCst) {
-        *hook.refused.lock().unwrap() += 1;
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    hook.received.lock().unwrap().push(Received {
-        path: uri.path().to_string(),
-        auth: header("authorization"),
-        chain_id: header("x-microsoft-skype-chain-id"),
-        user_agent: header("user-agent"),
-        scenario_id: header("scenario-id"),
-        message_id: header("x-microsoft-skype-message-id"),
-        content_type: header("content-type"),
-        raw: body.to_vec(),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    StatusCode::ACCEPTED
-}
-
-struct Harness {
-    server: RunningServer,
-    http: reqwest::Client,
-    base: String,
-    dev: DevInfo,
-    hook: Arc<Hook>,
-    hook_url: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn boot(dir: &std::path::Path) -> (RunningServer, reqwest::Client) {
-    let server = Server::start(ServeOptions {
-        data_dir: dir.join("data"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        insecure_http: None,
-        config: None,
-        manual_media_clock: true,
-    })
-    .await
-    .expect("server starts");
-    let pem = std::fs::read(server.ca_cert_path()).expect("CA");
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA parses"))
-        .build()
-        .expect("client");
-    (server, http)
-}
-
-async fn start() -> Harness {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (server, http) = boot(dir.path()).await;
-    let hook = Arc::new(Hook::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind hook");
-    let hook_addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new()
-        .fallback(axum::routing::post(hook_handler))
-        .with_state(hook.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let dev = server.dev_info().expect("dev").clone();
-    let base = server.base_url().to_string();
-    let mut h = Harness {
-        server,
-        http,
-        base,
-        dev,
-        hook,
-        hook_url: format!("http://{hook_addr}"),
-        token: String::new(),
-        _dir: dir,
-    };
-    h.token = h.graph_token().await;
-    h
-}
-
-impl Harness {
-    /// Stops the server and starts it again on the same data dir (same webhook receiver).
-    async fn restart(self) -> Harness {
-        let Harness {
-            server,
-            hook,
-            hook_url,
-            _dir,
-            ..
-        } = self;
-        server.shutdown().await;
-        let (server, http) = boot(_dir.path()).await;
-        let dev = server.dev_info().expect("dev").clone();
-        let base = server.base_url().to_string();
-        let mut h = Harness {
-            server,
-            http,
-            base,
-            dev,
-            hook,
-            hook_url,
-            token: String::new(),
-            _dir,
-        };
-        h.token = h.graph_token().await;
-        h
-    }
-
-    async fn graph_token(&self) -> String {
-        self.token_for(
-            &self.dev.tenant_id,
-            &self.dev.app.client_id,
-            &self.dev.app.client_secret,
-        )
-        .await
-    }
-
-    async fn token_for(&self, tenant: &str, client_id: &str, secret: &str) -> String {
-        let response = self
-            .http
-            .post(format!("{}/{tenant}/oauth2/v2.0/token", self.base))
-            .form(&[
-                ("client_id", client_id),
-                ("client_secret", secret),
-                ("grant_type", "client_credentials"),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .send()
-            .await
-            .expect("token");
-        let body: Value = response.json().await.expect("token json");
-        body["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no token: {body}"))
-            .to_string()
-    }
-
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .request(method, format!("{}/ringside/v1{path}", self.base))
-            .bearer_auth(&self.dev.admin_token)
-            .json(&body)
-            .send()
-            .await
-            .expect("admin request");
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn set_webhook(&self, path: &str) {
-        let (status, body) = self
-            .admin(
-                reqwest::Method::PATCH,
-                &format!("/applications/{}", self.dev.app.client_id),
-                json!({"bot": {"callingWebhookUrl": format!("{}{path}", self.hook_url)}}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-
-    async fn graph(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, HeaderMap, Value) {
-        self.graph_as(&self.token, method, path, body).await
-    }
-
-    async fn graph_as(
-        &self,
-        token: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, HeaderMap, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("graph request");
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
-        let mut headers = HeaderMap::new();
-        for (name, value) in response.headers() {
-            if let (Ok(n), Ok(v)) = (
-                axum::http::HeaderName::from_bytes(name.as_str().as_bytes()),
-                axum::http::HeaderValue::from_bytes(value.as_bytes()),
-            ) {
-                headers.insert(n, v);
-            }
-        }
-        let bytes = response.bytes().await.expect("body");
-        (
-            status,
-            headers,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn dial(&self, from: &str, to: &str) -> Value {
-        let (status, body) = self
-            .admin(
-                reqwest::Method::POST,
-                &format!("/phones/{}/calls", from.replace('+', "%2B")),
-                json!({"to": to}),
-            )
-            .await;
-        assert!(status.is_success(), "{status} {body}");
-        body
-    }
-
-    /// Waits until `count` notifications have arrived (at most `limit`).
-    async fn wait_for(&self, count: usize, limit: Duration) -> Vec<Received> {
-        let start = Instant::now();
-        loop {
-            let received = self.hook.received.lock().unwrap().clone();
-            if received.len() >= count || start.elapsed() > limit {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits for a notification matching `f` (at most `limit`).
-    async fn wait_until(&self, limit: Duration, f: impl Fn(&[Received]) -> bool) -> Vec<Received> {
-        let start = Instant::now();
-        loop {
-            let received = self.hook.received.lock().unwrap().clone();
-            if f(&received) || start.elapsed() > limit {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Verifies each notification's bearer token against the server's JWKS.
-    async fn verify_tokens(&self, received: &[Received]) {
-        let jwks = self
-            .http
-            .get(format!(
-                "{}/{}/discovery/v2.0/keys",
-                self.base, self.dev.tenant_id
-            ))
-            .send()
-            .await
-            .expect("jwks")
-            .text()
-            .await
-            .expect("jwks text");
-        let keys = ringside_identity::KeySet::from_jwks_json(&jwks).expect("jwks parses");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let validation = ringside_identity::Validation::new(
-            now,
-            [format!("{}/{}/v2.0", self.base, self.dev.tenant_id)],
-            [self.dev.app.client_id.clone()],
-        );
-        for r in received {
-            let token = r.auth.strip_prefix("Bearer ").expect("bearer");
-            let claims = ringside_identity::verify(token, &keys, &validation).expect("valid token");
-            assert_eq!(claims["tid"], self.dev.tenant_id.as_str());
-        }
+/// Verifies each notification's bearer token against the server's JWKS: issued by the server for
+/// the dev tenant to the bot.
+async fn verify_tokens(h: &TestServer, received: &[Received]) {
+    for r in received {
+        let token = r
+            .header("authorization")
+            .strip_prefix("Bearer ")
+            .expect("bearer");
+        let claims = h.verify_token(token, &h.dev.app.client_id).await;
+        assert_eq!(claims["tid"], h.dev.tenant_id.as_str());
     }
 }
 
@@ -342,10 +49,13 @@ fn service_hosted() -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn incoming_pstn_call_is_notified_answered_and_ended() {
-    let h = start().await;
-    h.set_webhook("/calling").await;
+    let h = TestServer::start().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
     let dialled = h.dial(CALLER, BOT_NUMBER).await;
-    let received = h.wait_for(1, Duration::from_secs(5)).await;
+    let received = h
+        .hook
+        .wait_until(Duration::from_secs(5), |r| !r.is_empty())
+        .await;
     assert_eq!(received.len(), 1, "the incoming call notification");
     let created = &received[0];
     assert_eq!(created.path, "/calling");
@@ -371,10 +81,19 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     assert_eq!(n["resourceUrl"], format!("/communications/calls/{id}"));
     assert_eq!(n["resource"], format!("/app/calls/{id}"));
     assert_eq!(call["callChainId"], dialled["callId"]);
-    assert_eq!(created.chain_id, dialled["callId"].as_str().unwrap());
-    assert_eq!(created.user_agent, "Microsoft-Skype/3.0,(Calling/1.0)");
-    assert_eq!(created.content_type, "application/json");
-    assert!(!created.scenario_id.is_empty() && !created.message_id.is_empty());
+    assert_eq!(
+        created.header("x-microsoft-skype-chain-id"),
+        dialled["callId"].as_str().unwrap()
+    );
+    assert_eq!(
+        created.header("user-agent"),
+        "Microsoft-Skype/3.0,(Calling/1.0)"
+    );
+    assert_eq!(created.header("content-type"), "application/json");
+    assert!(
+        !created.header("scenario-id").is_empty()
+            && !created.header("x-microsoft-skype-message-id").is_empty()
+    );
     // What a bot SDK reads: the wire crate's tolerant reader parses it as a call.
     let parsed: ringside_graph_wire::CommsNotifications =
         serde_json::from_slice(&created.raw).expect("commsNotifications parse");
@@ -388,12 +107,12 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     );
 
     // The SDK's spelling of the action; notifications move to the answer's callbackUri.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/microsoft.graph.answer"),
             Some(json!({
-                "callbackUri": format!("{}/per-call", h.hook_url),
+                "callbackUri": h.hook.url("/per-call"),
                 "mediaConfig": service_hosted(),
                 "acceptedModalities": ["audio"],
             })),
@@ -401,6 +120,7 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             states(r).iter().any(|(_, s)| s == "established")
         })
@@ -408,13 +128,20 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     let after: Vec<_> = received[1..].to_vec();
     assert!(after.iter().all(|r| r.path == "/per-call"), "{after:?}");
     // One scenario per call; a fresh message id per notification.
-    assert!(after.iter().all(|r| r.scenario_id == created.scenario_id));
-    assert!(after.iter().all(|r| r.message_id != created.message_id));
+    assert!(after
+        .iter()
+        .all(|r| r.header("scenario-id") == created.header("scenario-id")));
+    assert!(after
+        .iter()
+        .all(|r| r.header("x-microsoft-skype-message-id")
+            != created.header("x-microsoft-skype-message-id")));
     assert_eq!(
         states(&after).last().cloned(),
         Some(("updated".into(), "established".into()))
     );
-    let (status, _, got) = h
+    let Reply {
+        status, body: got, ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("/v1.0/communications/calls/{id}"),
@@ -423,10 +150,10 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
         .await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["state"], "established");
-    assert_eq!(got["callbackUri"], format!("{}/per-call", h.hook_url));
+    assert_eq!(got["callbackUri"], h.hook.url("/per-call"));
 
     // The phone hangs up: the bot's call ends.
-    let (status, body) = h
+    let Reply { status, body, .. } = h
         .admin(
             reqwest::Method::POST,
             &format!(
@@ -439,6 +166,7 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
         .await;
     assert!(status.is_success(), "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             states(r).iter().any(|(c, _)| c == "deleted")
         })
@@ -448,9 +176,9 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
     assert_eq!(n["changeType"], "deleted");
     assert_eq!(n["resourceData"]["state"], "terminated");
     assert_eq!(n["resourceData"]["resultInfo"]["code"], 200);
-    h.verify_tokens(&received).await;
+    verify_tokens(&h, &received).await;
     // Ended: actions and GET are 404.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/keepAlive"),
@@ -464,15 +192,15 @@ async fn incoming_pstn_call_is_notified_answered_and_ended() {
 
 #[tokio::test(start_paused = true)]
 async fn outbound_call_to_a_user_is_established_then_hung_up() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let user = &h.dev.users[0];
-    let (status, headers, body) = h
+    let Reply { status, headers, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "//v1.0/communications/calls",
             Some(json!({
                 "@odata.type": "#microsoft.graph.call",
-                "callbackUri": format!("{}/out", h.hook_url),
+                "callbackUri": h.hook.url("/out"),
                 "targets": [{
                     "@odata.type": "#microsoft.graph.invitationParticipantInfo",
                     "identity": {"@odata.type": "#microsoft.graph.identitySet",
@@ -496,6 +224,7 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
     );
     // The simulated user answers after about a second.
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             states(r).iter().any(|(_, s)| s == "established")
         })
@@ -507,7 +236,7 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
             ("updated".to_string(), "established".to_string())
         ]
     );
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::DELETE,
             &format!("/v1.0/communications/calls/{id}"),
@@ -516,6 +245,7 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             states(r).iter().any(|(c, _)| c == "deleted")
         })
@@ -533,13 +263,13 @@ async fn outbound_call_to_a_user_is_established_then_hung_up() {
         (last["code"].clone(), last["subcode"].clone()),
         (json!(200), json!(5001))
     );
-    h.verify_tokens(&received).await;
+    verify_tokens(&h, &received).await;
     h.server.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn negative_cases_use_the_graph_envelope() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let missing = "00000000-0000-4000-8000-000000000001";
     for (method, path, body) in [
         (
@@ -568,7 +298,7 @@ async fn negative_cases_use_the_graph_envelope() {
             Some(json!({"reason": "busy"})),
         ),
     ] {
-        let (status, _, body) = h.graph(method, &path, body).await;
+        let Reply { status, body, .. } = h.graph(method, &path, body).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
         assert_eq!(body["error"]["code"], "itemNotFound", "{path}");
         assert!(body["error"]["innerError"]["request-id"].is_string());
@@ -588,7 +318,11 @@ async fn negative_cases_use_the_graph_envelope() {
                "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
         json!({"callbackUri": "https://bot.example.com/cb", "mediaConfig": service_hosted(), "targets": []}),
     ] {
-        let (status, _, reply) = h
+        let Reply {
+            status,
+            body: reply,
+            ..
+        } = h
             .graph(
                 reqwest::Method::POST,
                 "/v1.0/communications/calls",
@@ -608,12 +342,12 @@ async fn negative_cases_use_the_graph_envelope() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
     // Phone targets need an application instance source with a number.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(
-                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                json!({"callbackUri": h.hook.url("/x"), "mediaConfig": service_hosted(),
                         "targets": [{"identity": {"phone": {"id": "+14255550123"}}}]}),
             ),
         )
@@ -621,7 +355,11 @@ async fn negative_cases_use_the_graph_envelope() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "7504");
     // … and that resource account needs a number.
-    let (status, created) = h
+    let Reply {
+        status,
+        body: created,
+        ..
+    } = h
         .admin(
             reqwest::Method::POST,
             &format!("/tenants/{}/applicationInstances", h.dev.tenant_id),
@@ -630,12 +368,12 @@ async fn negative_cases_use_the_graph_envelope() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(
-                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                json!({"callbackUri": h.hook.url("/x"), "mediaConfig": service_hosted(),
                         "source": {"identity": {"applicationInstance": {"id": created["id"]}}},
                         "targets": [{"identity": {"phone": {"id": "+14255550123"}}}]}),
             ),
@@ -648,12 +386,12 @@ async fn negative_cases_use_the_graph_envelope() {
         .unwrap()
         .contains("phone number"));
     // A foreign tenant in the body.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(
-                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                json!({"callbackUri": h.hook.url("/x"), "mediaConfig": service_hosted(),
                         "tenantId": "00000000-0000-4000-8000-00000000beef",
                         "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
             ),
@@ -674,11 +412,14 @@ async fn negative_cases_use_the_graph_envelope() {
 
 /// Sets the webhook to `path`, dials the bot's number, waits for the `created` notification and
 /// returns (call id, the dial reply).
-async fn incoming(h: &Harness, path: &str) -> (String, Value) {
-    h.set_webhook(path).await;
-    let before = h.hook.received.lock().unwrap().len();
+async fn incoming(h: &TestServer, path: &str) -> (String, Value) {
+    h.set_webhook(&h.hook.url(path)).await;
+    let before = h.hook.received().len();
     let dialled = h.dial(CALLER, BOT_NUMBER).await;
-    let received = h.wait_for(before + 1, Duration::from_secs(5)).await;
+    let received = h
+        .hook
+        .wait_until(Duration::from_secs(5), |r| r.len() > before)
+        .await;
     let created = received.get(before).expect("incoming call notification");
     assert_eq!(created.body["value"][0]["changeType"], "created");
     let id = created.body["value"][0]["resourceData"]["id"]
@@ -688,30 +429,31 @@ async fn incoming(h: &Harness, path: &str) -> (String, Value) {
     (id, dialled)
 }
 
-async fn answer(h: &Harness, id: &str) {
-    let (status, _, body) = h
+async fn answer(h: &TestServer, id: &str) {
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/answer"),
-            Some(json!({"callbackUri": format!("{}/answered", h.hook_url), "mediaConfig": service_hosted(), "acceptedModalities": ["audio"]})),
+            Some(json!({"callbackUri": h.hook.url("/answered"), "mediaConfig": service_hosted(), "acceptedModalities": ["audio"]})),
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    h.wait_until(Duration::from_secs(5), |r| {
-        states(r).iter().any(|(_, s)| s == "established")
-    })
-    .await;
+    h.hook
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
 }
 
 /// Places a call from the bot to dev user `index`; returns its id.
-async fn call_user(h: &Harness, index: usize, path: &str) -> String {
+async fn call_user(h: &TestServer, index: usize, path: &str) -> String {
     let user = &h.dev.users[index];
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}{path}", h.hook_url),
+                "callbackUri": h.hook.url(path),
                 "targets": [{"identity": {"user": {"id": user.id}}}],
                 "requestedModalities": ["audio"],
                 "mediaConfig": service_hosted(),
@@ -728,9 +470,9 @@ fn last_of(received: &[Received]) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (id, dialled) = incoming(&h, "/calling").await;
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/beta/communications/calls/{id}/microsoft.graph.reject"),
@@ -739,6 +481,7 @@ async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             states(r).iter().any(|(c, _)| c == "deleted")
         })
@@ -748,7 +491,7 @@ async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
     assert_eq!(n["resourceData"]["state"], "terminated");
     assert_eq!(n["resourceData"]["resultInfo"]["code"], 486);
     // Rejecting again: the call has ended.
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/reject"),
@@ -758,7 +501,7 @@ async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     // The phone's view of the call.
     let call_id = dialled["callId"].as_str().unwrap();
-    let (_, view) = h
+    let Reply { body: view, .. } = h
         .admin(
             reqwest::Method::GET,
             &format!("/calls/{call_id}"),
@@ -778,21 +521,22 @@ async fn reject_busy_ends_the_offer_and_the_caller_hears_busy() {
 
 #[tokio::test(start_paused = true)]
 async fn redirect_to_a_user_hands_the_caller_over() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (id, _) = incoming(&h, "/calling").await;
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/redirect"),
             Some(json!({
                 "targets": [{"identity": {"user": {"id": h.dev.users[1].id}}}],
                 "timeout": 20,
-                "callbackUri": format!("{}/redirected", h.hook_url),
+                "callbackUri": h.hook.url("/redirected"),
             })),
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             states(r).iter().any(|(c, _)| c == "deleted")
         })
@@ -807,7 +551,7 @@ async fn redirect_to_a_user_hands_the_caller_over() {
         ]
     );
     // Out of range timeout.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/redirect"),
@@ -820,11 +564,11 @@ async fn redirect_to_a_user_hands_the_caller_over() {
 
 #[tokio::test(start_paused = true)]
 async fn blind_transfer_to_a_user_completes() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (id, _) = incoming(&h, "/calling").await;
     answer(&h, &id).await;
-    let before = h.hook.received.lock().unwrap().len();
-    let (status, _, body) = h
+    let before = h.hook.received().len();
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/transfer"),
@@ -835,6 +579,7 @@ async fn blind_transfer_to_a_user_completes() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             states(r).iter().any(|(c, _)| c == "deleted")
         })
@@ -857,17 +602,18 @@ async fn blind_transfer_to_a_user_completes() {
 
 #[tokio::test(start_paused = true)]
 async fn consultative_transfer_replaces_the_other_call() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (first, _) = incoming(&h, "/calling").await;
     answer(&h, &first).await;
     let second = call_user(&h, 1, "/consult").await;
-    h.wait_until(Duration::from_secs(6), |r| {
-        r.iter().any(|n| {
-            n.path == "/consult" && n.body["value"][0]["resourceData"]["state"] == "established"
+    h.hook
+        .wait_until(Duration::from_secs(6), |r| {
+            r.iter().any(|n| {
+                n.path == "/consult" && n.body["value"][0]["resourceData"]["state"] == "established"
+            })
         })
-    })
-    .await;
-    let (status, _, body) = h
+        .await;
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{first}/transfer"),
@@ -878,6 +624,7 @@ async fn consultative_transfer_replaces_the_other_call() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             r.iter()
                 .filter(|n| n.body["value"][0]["changeType"] == "deleted")
@@ -905,7 +652,7 @@ async fn consultative_transfer_replaces_the_other_call() {
 
 #[tokio::test(start_paused = true)]
 async fn keep_alive_answers_200_empty_then_404_after_the_end() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let id = call_user(&h, 0, "/ka").await;
     let response = h
         .http
@@ -925,7 +672,7 @@ async fn keep_alive_answers_200_empty_then_404_after_the_end() {
             .and_then(|v| v.to_str().ok()),
         Some("0")
     );
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(
             reqwest::Method::DELETE,
             &format!("/v1.0/communications/calls/{id}"),
@@ -933,7 +680,7 @@ async fn keep_alive_answers_200_empty_then_404_after_the_end() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/keepAlive"),
@@ -946,18 +693,16 @@ async fn keep_alive_answers_200_empty_then_404_after_the_end() {
 
 #[tokio::test(start_paused = true)]
 async fn notifications_wait_for_a_bot_that_is_down_and_arrive_in_order() {
-    let h = start().await;
-    h.hook.down.store(true, Ordering::SeqCst);
+    let h = TestServer::start().await;
+    h.hook.answer_with(StatusCode::SERVICE_UNAVAILABLE);
     let id = call_user(&h, 0, "/flaky").await;
     // The user answers after ~1 s; the bot comes back after ~2.5 s.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
-    assert!(
-        *h.hook.refused.lock().unwrap() >= 1,
-        "delivery was attempted"
-    );
-    assert!(h.hook.received.lock().unwrap().is_empty());
-    h.hook.down.store(false, Ordering::SeqCst);
+    assert!(h.hook.refused() >= 1, "delivery was attempted");
+    assert!(h.hook.received().is_empty());
+    h.hook.answer_with(StatusCode::ACCEPTED);
     let received = h
+        .hook
         .wait_until(Duration::from_secs(10), |r| r.len() >= 2)
         .await;
     assert_eq!(
@@ -975,14 +720,15 @@ async fn notifications_wait_for_a_bot_that_is_down_and_arrive_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn pending_notifications_are_delivered_after_a_restart() {
-    let h = start().await;
-    h.hook.down.store(true, Ordering::SeqCst);
+    let h = TestServer::start().await;
+    h.hook.answer_with(StatusCode::SERVICE_UNAVAILABLE);
     let id = call_user(&h, 0, "/restart").await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    assert!(h.hook.received.lock().unwrap().is_empty());
+    assert!(h.hook.received().is_empty());
     let h = h.restart().await;
-    h.hook.down.store(false, Ordering::SeqCst);
+    h.hook.answer_with(StatusCode::ACCEPTED);
     let received = h
+        .hook
         .wait_until(Duration::from_secs(10), |r| {
             r.iter()
                 .any(|n| n.body["value"][0]["resourceData"]["state"] == "established")
@@ -997,19 +743,23 @@ async fn pending_notifications_are_delivered_after_a_restart() {
     assert!(received
         .iter()
         .all(|r| r.body["value"][0]["resourceData"]["id"] == id.as_str()));
-    h.verify_tokens(&received).await;
+    verify_tokens(&h, &received).await;
     h.server.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn unanswered_incoming_call_is_missed_after_15_seconds() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (_, _) = incoming(&h, "/calling").await;
+    let missed = |r: &[Received]| states(r).iter().any(|(c, _)| c == "deleted");
+    // Still ringing just before the 15 s answer deadline …
     let received = h
-        .wait_until(Duration::from_secs(20), |r| {
-            states(r).iter().any(|(c, _)| c == "deleted")
-        })
+        .hook
+        .wait_until(Duration::from_millis(14_900), missed)
         .await;
+    assert!(!missed(&received), "missed before 15 s");
+    // … and missed right at it.
+    let received = h.hook.wait_until(Duration::from_millis(200), missed).await;
     let n = last_of(&received);
     assert_eq!(n["changeType"], "deleted", "{n}");
     let info = &n["resourceData"]["resultInfo"];
@@ -1022,13 +772,13 @@ async fn unanswered_incoming_call_is_missed_after_15_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn group_call_sends_roster_updates() {
-    let h = start().await;
-    let (status, _, body) = h
+    let h = TestServer::start().await;
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}/group", h.hook_url),
+                "callbackUri": h.hook.url("/group"),
                 "subject": "Standup",
                 "direction": "outgoing",
                 "targets": [
@@ -1042,6 +792,7 @@ async fn group_call_sends_roster_updates() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["subject"], "Standup");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             r.iter().any(|n| {
                 n.body["value"][0]["resourceData"]
@@ -1073,14 +824,14 @@ async fn group_call_sends_roster_updates() {
 
 #[tokio::test(start_paused = true)]
 async fn outbound_pstn_call_as_the_resource_account() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let instance = h.dev.resource_accounts[0].id.clone();
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}/pstn", h.hook_url),
+                "callbackUri": h.hook.url("/pstn"),
                 "source": {"identity": {"@odata.type": "#microsoft.graph.communicationsIdentitySet",
                     "applicationInstance": {"id": instance, "displayName": "Ringside Dev Bot"}}},
                 "targets": [{"identity": {"@odata.type": "#microsoft.graph.communicationsIdentitySet",
@@ -1097,6 +848,7 @@ async fn outbound_pstn_call_as_the_resource_account() {
         instance.as_str()
     );
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| {
             states(r).iter().any(|(_, s)| s == "established")
         })
@@ -1107,26 +859,11 @@ async fn outbound_pstn_call_as_the_resource_account() {
 
 #[tokio::test(start_paused = true)]
 async fn other_tenants_and_missing_roles_are_refused() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let id = call_user(&h, 0, "/mine").await;
     // The same app consented in another tenant: that tenant's token sees no such call.
-    let (status, tenant) = h
-        .admin(
-            reqwest::Method::POST,
-            "/tenants",
-            json!({"displayName": "Fabrikam", "domain": "fabrikam.example.com"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{tenant}");
-    let other = tenant["id"].as_str().unwrap().to_string();
-    let (status, body) = h
-        .admin(
-            reqwest::Method::PUT,
-            &format!("/tenants/{other}/consents/{}", h.dev.app.client_id),
-            json!({}),
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
+    let other = h.new_tenant("Fabrikam", "fabrikam.example.com").await;
+    h.consent(&other, &h.dev.app.client_id).await;
     let foreign = h
         .token_for(&other, &h.dev.app.client_id, &h.dev.app.client_secret)
         .await;
@@ -1144,50 +881,22 @@ async fn other_tenants_and_missing_roles_are_refused() {
             format!("/v1.0/communications/calls/{id}/keepAlive"),
         ),
     ] {
-        let (status, _, body) = h.graph_as(&foreign, method, &path, None).await;
+        let Reply { status, body, .. } = h.graph_as(&foreign, method, &path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
     }
     // An app with only the guest-join role may not place 1:1 calls or redirect.
-    let (status, app) = h
-        .admin(
-            reqwest::Method::POST,
-            "/applications",
-            json!({"displayName": "Guest Bot", "homeTenantId": h.dev.tenant_id,
-                   "requestedPermissions": ["Calls.JoinGroupCallAsGuest.All"]}),
-        )
+    let (app_id, secret) = h
+        .new_app("Guest Bot", &["Calls.JoinGroupCallAsGuest.All"])
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{app}");
-    let app_id = app["appId"].as_str().unwrap().to_string();
-    let (status, secret) = h
-        .admin(
-            reqwest::Method::POST,
-            &format!("/applications/{app_id}/secrets"),
-            json!({"displayName": "t", "expiresInDays": 1}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{secret}");
-    let (status, body) = h
-        .admin(
-            reqwest::Method::PUT,
-            &format!("/tenants/{}/consents/{app_id}", h.dev.tenant_id),
-            json!({}),
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
-    let guest = h
-        .token_for(
-            &h.dev.tenant_id,
-            &app_id,
-            secret["secretText"].as_str().unwrap(),
-        )
-        .await;
-    let (status, _, body) = h
+    h.consent(&h.dev.tenant_id, &app_id).await;
+    let guest = h.token_for(&h.dev.tenant_id, &app_id, &secret).await;
+    let Reply { status, body, .. } = h
         .graph_as(
             &guest,
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(
-                json!({"callbackUri": format!("{}/x", h.hook_url), "mediaConfig": service_hosted(),
+                json!({"callbackUri": h.hook.url("/x"), "mediaConfig": service_hosted(),
                         "targets": [{"identity": {"user": {"id": h.dev.users[0].id}}}]}),
             ),
         )
@@ -1198,7 +907,7 @@ async fn other_tenants_and_missing_roles_are_refused() {
         .unwrap()
         .contains("Calls.Initiate.All"));
     // Another app of the same tenant does not see the dev app's call either.
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph_as(
             &guest,
             reqwest::Method::GET,
@@ -1212,32 +921,28 @@ async fn other_tenants_and_missing_roles_are_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn acs_bound_numbers_and_bots_without_webhooks_get_the_built_in_responder() {
-    let h = start().await;
+    let h = TestServer::start().await;
     // No webhook yet: the Graph bot's number is answered by the responder.
     let plain = h.dial(CALLER, BOT_NUMBER).await;
     // The CCaaS number is bound to ACS: not a Graph call, even with a webhook set.
-    h.set_webhook("/calling").await;
+    h.set_webhook(&h.hook.url("/calling")).await;
     let ccaas = h.dial("+14255550198", "+14255550200").await;
     for dialled in [&plain, &ccaas] {
         let call_id = dialled["callId"].as_str().unwrap();
-        let start = Instant::now();
-        let view = loop {
-            let (_, view) = h
-                .admin(
-                    reqwest::Method::GET,
-                    &format!("/calls/{call_id}"),
-                    json!({}),
-                )
-                .await;
-            let answered = view["legs"].as_array().is_some_and(|legs| {
+        let answered = |view: &Value| {
+            view["legs"].as_array().is_some_and(|legs| {
                 legs.iter()
                     .any(|l| l["builtInResponder"] == true && l["state"] == "established")
-            });
-            if answered || start.elapsed() > Duration::from_secs(5) {
-                break view;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            })
         };
+        let call_path = format!("/calls/{call_id}");
+        let view = poll_until(
+            Duration::from_secs(5),
+            || h.admin(reqwest::Method::GET, &call_path, json!({})),
+            |r| answered(&r.body),
+        )
+        .await
+        .body;
         assert!(
             view["legs"]
                 .as_array()
@@ -1248,89 +953,40 @@ async fn acs_bound_numbers_and_bots_without_webhooks_get_the_built_in_responder(
         );
     }
     assert!(
-        h.hook.received.lock().unwrap().is_empty(),
+        h.hook.received().is_empty(),
         "no Graph notification for an ACS-bound number"
     );
     h.server.shutdown().await;
 }
 
-/// A webhook receiver over https with a self-signed certificate for another name.
-async fn spawn_https_hook(hook: Arc<Hook>) -> String {
-    use tower::ServiceExt;
-    let key = rcgen::KeyPair::generate().expect("key");
-    let cert = rcgen::CertificateParams::new(vec!["bot.invalid".to_string()])
-        .expect("params")
-        .self_signed(&key)
-        .expect("self-signed");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![rustls::pki_types::CertificateDer::from(cert.der().to_vec())],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let app = axum::Router::new()
-        .fallback(axum::routing::post(hook_handler))
-        .with_state(hook);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            let app = app.clone();
-            tokio::spawn(async move {
-                let Ok(stream) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(
-                    move |request: hyper::Request<hyper::body::Incoming>| {
-                        app.clone().oneshot(request.map(axum::body::Body::new))
-                    },
-                );
-                let _ = hyper_util::server::conn::auto::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-            });
-        }
-    });
-    format!("https://127.0.0.1:{port}")
-}
-
 #[tokio::test(start_paused = true)]
 async fn an_https_loopback_webhook_is_accepted_with_any_certificate() {
-    let h = start().await;
-    let url = spawn_https_hook(h.hook.clone()).await;
-    let (status, body) = h
+    let h = TestServer::start().await;
+    let secure = Hook::start_https().await;
+    let Reply { status, body, .. } = h
         .admin(
             reqwest::Method::PATCH,
             &format!("/applications/{}", h.dev.app.client_id),
-            json!({"bot": {"callingWebhookUrl": format!("{url}/secure")}}),
+            json!({"bot": {"callingWebhookUrl": secure.url("/secure")}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     h.dial(CALLER, BOT_NUMBER).await;
-    let received = h.wait_for(1, Duration::from_secs(5)).await;
+    let received = secure
+        .wait_until(Duration::from_secs(5), |r| !r.is_empty())
+        .await;
     assert_eq!(received.len(), 1, "delivered over https");
     assert_eq!(received[0].path, "/secure");
     assert_eq!(received[0].body["value"][0]["changeType"], "created");
-    h.verify_tokens(&received).await;
+    verify_tokens(&h, &received).await;
     h.server.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_declined_transfer_returns_the_call_to_established_with_result_info() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let target = h.dev.users[2].id.clone();
-    let (status, body) = h
+    let Reply { status, body, .. } = h
         .admin(
             reqwest::Method::PUT,
             &format!("/phones/{target}/behaviour"),
@@ -1340,8 +996,8 @@ async fn a_declined_transfer_returns_the_call_to_established_with_result_info() 
     assert!(status.is_success(), "{body}");
     let (id, _) = incoming(&h, "/calling").await;
     answer(&h, &id).await;
-    let before = h.hook.received.lock().unwrap().len();
-    let (status, _, body) = h
+    let before = h.hook.received().len();
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/transfer"),
@@ -1350,6 +1006,7 @@ async fn a_declined_transfer_returns_the_call_to_established_with_result_info() 
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(6), |r| r.len() >= before + 2)
         .await;
     assert_eq!(
@@ -1365,7 +1022,9 @@ async fn a_declined_transfer_returns_the_call_to_established_with_result_info() 
         (json!(500), json!(7000))
     );
     // The call goes on: GET shows it established, keepAlive works.
-    let (status, _, got) = h
+    let Reply {
+        status, body: got, ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("/v1.0/communications/calls/{id}"),
@@ -1374,7 +1033,7 @@ async fn a_declined_transfer_returns_the_call_to_established_with_result_info() 
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["state"], "established");
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/communications/calls/{id}/keepAlive"),
@@ -1396,14 +1055,14 @@ fn roster_where(received: &[Received], f: impl Fn(&[Value]) -> bool) -> Option<V
 
 #[tokio::test(start_paused = true)]
 async fn participants_and_self_operations_on_a_group_call() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let (u0, u1) = (h.dev.users[0].id.clone(), h.dev.users[1].id.clone());
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}/group", h.hook_url),
+                "callbackUri": h.hook.url("/group"),
                 "direction": "outgoing",
                 "targets": [
                     {"identity": {"user": {"id": u0}}},
@@ -1416,13 +1075,16 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = body["id"].as_str().unwrap().to_string();
     let call = format!("/v1.0/communications/calls/{id}");
-    h.wait_until(Duration::from_secs(6), |r| {
-        roster_where(r, |p| p.len() == 3).is_some()
-    })
-    .await;
+    h.hook
+        .wait_until(Duration::from_secs(6), |r| {
+            roster_where(r, |p| p.len() == 3).is_some()
+        })
+        .await;
 
     // List and get; participant ids are what every other route takes.
-    let (status, _, list) = h
+    let Reply {
+        status, body: list, ..
+    } = h
         .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
@@ -1444,7 +1106,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         .expect("the bot participant")
         .to_string();
     assert_eq!(bot, id, "the bot's participant id is its call id");
-    let (status, _, one) = h
+    let Reply {
+        status, body: one, ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("{call}/participants/{p0}"),
@@ -1454,7 +1118,11 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(status, StatusCode::OK, "{one}");
     assert_eq!(one["@odata.type"], "#microsoft.graph.participant");
     assert_eq!(one["isMuted"], false);
-    let (status, _, missing) = h
+    let Reply {
+        status,
+        body: missing,
+        ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("{call}/participants/00000000-0000-0000-0000-00000000abcd"),
@@ -1464,7 +1132,12 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
 
     // Participant mute: 200 + Location, and the roster shows it.
-    let (status, headers, op) = h
+    let Reply {
+        status,
+        headers,
+        body: op,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/{p0}/microsoft.graph.mute"),
@@ -1479,6 +1152,7 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(op["clientContext"], "m0");
     assert!(headers.get("location").is_some());
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             roster_where(r, |p| {
                 p.iter().any(|x| x["id"] == p0 && x["isMuted"] == true)
@@ -1492,7 +1166,12 @@ async fn participants_and_self_operations_on_a_group_call() {
     .is_some());
 
     // Hold music: 202 with the operation; one participant at a time; stop brings it back.
-    let (status, headers, op) = h
+    let Reply {
+        status,
+        headers,
+        body: op,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/{p1}/startHoldMusic"),
@@ -1505,7 +1184,7 @@ async fn participants_and_self_operations_on_a_group_call() {
         "#microsoft.graph.startHoldMusicOperation"
     );
     assert!(headers.get("location").is_some());
-    let (_, _, held) = h
+    let Reply { body: held, .. } = h
         .graph(
             reqwest::Method::GET,
             &format!("{call}/participants/{p1}"),
@@ -1513,7 +1192,11 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert_eq!(held["mediaStreams"][0]["direction"], "inactive", "{held}");
-    let (status, _, second) = h
+    let Reply {
+        status,
+        body: second,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/{p0}/startHoldMusic"),
@@ -1521,7 +1204,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert!(status.is_client_error(), "{status} {second}");
-    let (status, _, op) = h
+    let Reply {
+        status, body: op, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/{p1}/stopHoldMusic"),
@@ -1532,7 +1217,9 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(op["@odata.type"], "#microsoft.graph.stopHoldMusicOperation");
 
     // Self mute/unmute and updateRecordingStatus.
-    let (status, _, op) = h
+    let Reply {
+        status, body: op, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/mute"),
@@ -1544,7 +1231,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         op["@odata.type"],
         "#microsoft.graph.muteParticipantOperation"
     );
-    let (status, _, op) = h
+    let Reply {
+        status, body: op, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/unmute"),
@@ -1556,7 +1245,12 @@ async fn participants_and_self_operations_on_a_group_call() {
         op["@odata.type"],
         "#microsoft.graph.unmuteParticipantOperation"
     );
-    let (status, headers, op) = h
+    let Reply {
+        status,
+        headers,
+        body: op,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/updateRecordingStatus"),
@@ -1579,10 +1273,14 @@ async fn participants_and_self_operations_on_a_group_call() {
         .split_once("/v1.0/")
         .map(|(_, p)| format!("/v1.0/{p}"))
         .unwrap();
-    let (status, _, stored) = h.graph(reqwest::Method::GET, &op_path, None).await;
+    let Reply {
+        status,
+        body: stored,
+        ..
+    } = h.graph(reqwest::Method::GET, &op_path, None).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
     assert_eq!(stored["clientContext"], "r");
-    let (_, _, me) = h
+    let Reply { body: me, .. } = h
         .graph(
             reqwest::Method::GET,
             &format!("{call}/participants/{bot}"),
@@ -1590,7 +1288,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert_eq!(me["recordingInfo"]["recordingStatus"], "recording", "{me}");
-    let (status, _, bad) = h
+    let Reply {
+        status, body: bad, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/updateRecordingStatus"),
@@ -1599,7 +1299,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
     // changeScreenSharingRole needs app-hosted media.
-    let (status, _, bad) = h
+    let Reply {
+        status, body: bad, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/changeScreenSharingRole"),
@@ -1610,7 +1312,11 @@ async fn participants_and_self_operations_on_a_group_call() {
 
     // audioRoutingGroups: create (200), list, patch, get, delete (204), then 404.
     let groups = format!("{call}/audioRoutingGroups");
-    let (status, _, group) = h
+    let Reply {
+        status,
+        body: group,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &groups,
@@ -1621,7 +1327,7 @@ async fn participants_and_self_operations_on_a_group_call() {
         .await;
     assert_eq!(status, StatusCode::OK, "{group}");
     assert_eq!(group["routingMode"], "oneToOne");
-    let (status, _, bad) = h
+    let Reply { status, body: bad, .. } = h
         .graph(
             reqwest::Method::POST,
             &groups,
@@ -1629,9 +1335,13 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-    let (_, _, list) = h.graph(reqwest::Method::GET, &groups, None).await;
+    let Reply { body: list, .. } = h.graph(reqwest::Method::GET, &groups, None).await;
     assert_eq!(list["value"].as_array().map(Vec::len), Some(1), "{list}");
-    let (status, _, patched) = h
+    let Reply {
+        status,
+        body: patched,
+        ..
+    } = h
         .graph(
             reqwest::Method::PATCH,
             &format!("{groups}/g1"),
@@ -1640,17 +1350,19 @@ async fn participants_and_self_operations_on_a_group_call() {
         .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["receivers"].as_array().map(Vec::len), Some(2));
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(reqwest::Method::DELETE, &format!("{groups}/g1"), None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(reqwest::Method::GET, &format!("{groups}/g1"), None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Invite: limits, then a phone joins and the operation completes by notification.
-    let (status, _, bad) = h
+    let Reply {
+        status, body: bad, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/invite"),
@@ -1658,7 +1370,9 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-    let (status, _, op) = h
+    let Reply {
+        status, body: op, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/invite"),
@@ -1679,6 +1393,7 @@ async fn participants_and_self_operations_on_a_group_call() {
     );
     let op_id = op["id"].as_str().unwrap().to_string();
     let received = h
+        .hook
         .wait_until(Duration::from_secs(8), |r| {
             r.iter().any(|n| {
                 let v = &n.body["value"][0];
@@ -1701,7 +1416,7 @@ async fn participants_and_self_operations_on_a_group_call() {
     assert_eq!(done["resourceData"]["status"], "completed", "{done}");
 
     // Delete a participant: 204, and it leaves the roster.
-    let (status, _, body) = h
+    let Reply { status, body, .. } = h
         .graph(
             reqwest::Method::DELETE,
             &format!("{call}/participants/{p0}"),
@@ -1709,7 +1424,7 @@ async fn participants_and_self_operations_on_a_group_call() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (_, _, list) = h
+    let Reply { body: list, .. } = h
         .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
         .await;
     assert!(
@@ -1725,12 +1440,13 @@ async fn participants_and_self_operations_on_a_group_call() {
 
 #[tokio::test(start_paused = true)]
 async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let id = call_user(&h, 0, "/p2p").await;
-    h.wait_until(Duration::from_secs(5), |r| {
-        states(r).iter().any(|(_, s)| s == "established")
-    })
-    .await;
+    h.hook
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
     let call = format!("/v1.0/communications/calls/{id}");
     for (path, body) in [
         (
@@ -1740,12 +1456,12 @@ async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
         (format!("{call}/mute"), json!({})),
         (format!("{call}/unmute"), json!({})),
     ] {
-        let (status, _, body) = h.graph(reqwest::Method::POST, &path, Some(body)).await;
+        let Reply { status, body, .. } = h.graph(reqwest::Method::POST, &path, Some(body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert_eq!(body["error"]["code"], "notAllowed", "{path}: {body}");
     }
     // Hold music works on a two-party call.
-    let (_, _, list) = h
+    let Reply { body: list, .. } = h
         .graph(reqwest::Method::GET, &format!("{call}/participants"), None)
         .await;
     let other = list["value"]
@@ -1756,7 +1472,9 @@ async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
         .and_then(|p| p["id"].as_str())
         .expect("the user")
         .to_string();
-    let (status, _, op) = h
+    let Reply {
+        status, body: op, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("{call}/participants/{other}/startHoldMusic"),
@@ -1769,9 +1487,14 @@ async fn group_only_actions_are_refused_on_a_peer_to_peer_call() {
 
 #[tokio::test(start_paused = true)]
 async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let organizer = h.dev.users[0].id.clone();
-    let (status, headers, meeting) = h
+    let Reply {
+        status,
+        headers,
+        body: meeting,
+        ..
+    } = h
         .graph(
             reqwest::Method::POST,
             &format!("/v1.0/users/{organizer}/onlineMeetings"),
@@ -1800,7 +1523,11 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         .as_str()
         .expect("passcode")
         .to_string();
-    let (status, _, again) = h
+    let Reply {
+        status,
+        body: again,
+        ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("/v1.0/users/{organizer}/onlineMeetings/{meeting_id}"),
@@ -1825,12 +1552,12 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
             StatusCode::NOT_FOUND,
         ),
     ] {
-        let (status, _, body) = h
+        let Reply { status, body, .. } = h
             .graph(
                 reqwest::Method::POST,
                 "/v1.0/communications/calls",
                 Some(json!({
-                    "callbackUri": format!("{}/meeting", h.hook_url),
+                    "callbackUri": h.hook.url("/meeting"),
                     "mediaConfig": service_hosted(),
                     "meetingInfo": body,
                 })),
@@ -1840,13 +1567,13 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
     }
 
     // The bot joins the way the SDKs' join-URL helpers produce: organizer + chatInfo.
-    let (status, _, call) = h
+    let Reply { status, body: call, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
                 "@odata.type": "#microsoft.graph.call",
-                "callbackUri": format!("{}/meeting", h.hook_url),
+                "callbackUri": h.hook.url("/meeting"),
                 "requestedModalities": ["audio"],
                 "mediaConfig": service_hosted(),
                 "chatInfo": {"@odata.type": "#microsoft.graph.chatInfo", "threadId": thread, "messageId": "0"},
@@ -1866,13 +1593,18 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         "#microsoft.graph.organizerMeetingInfo"
     );
     let id = call["id"].as_str().unwrap().to_string();
-    h.wait_until(Duration::from_secs(5), |r| {
-        states(r).iter().any(|(_, s)| s == "established")
-    })
-    .await;
+    h.hook
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
+        .await;
 
     // A simulated user joins through the platform API: the bot sees it in a roster update.
-    let (status, joined) = h
+    let Reply {
+        status,
+        body: joined,
+        ..
+    } = h
         .admin(
             reqwest::Method::POST,
             &format!("/meetings/{meeting_id}/join"),
@@ -1881,6 +1613,7 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         .await;
     assert_eq!(status, StatusCode::CREATED, "{joined}");
     let received = h
+        .hook
         .wait_until(Duration::from_secs(5), |r| {
             roster_where(r, |p| p.len() == 2).is_some()
         })
@@ -1891,7 +1624,9 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         .unwrap()
         .iter()
         .any(|p| p["info"]["identity"]["user"]["id"] == h.dev.users[1].id.as_str()));
-    let (status, _, list) = h
+    let Reply {
+        status, body: list, ..
+    } = h
         .graph(
             reqwest::Method::GET,
             &format!("/v1.0/communications/calls/{id}/participants"),
@@ -1901,12 +1636,12 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["value"].as_array().map(Vec::len), Some(2), "{list}");
     // The join id with its passcode reaches the same meeting (a second leg of the bot).
-    let (status, _, second) = h
+    let Reply { status, body: second, .. } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}/meeting2", h.hook_url),
+                "callbackUri": h.hook.url("/meeting2"),
                 "mediaConfig": service_hosted(),
                 "meetingInfo": {"@odata.type": "#microsoft.graph.joinMeetingIdMeetingInfo", "joinMeetingId": join_id, "passcode": passcode},
             })),
@@ -1918,7 +1653,7 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         "same conversation"
     );
     // Unknown meetings are 404 on the platform API too.
-    let (status, _) = h
+    let Reply { status, .. } = h
         .admin(
             reqwest::Method::POST,
             "/meetings/nope/join",
@@ -1926,7 +1661,7 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = h
+    let Reply { status, .. } = h
         .graph(
             reqwest::Method::DELETE,
             &format!("/v1.0/users/{organizer}/onlineMeetings/{meeting_id}"),
@@ -1940,15 +1675,30 @@ async fn online_meetings_are_created_and_joined_by_a_bot_and_a_simulated_user() 
 /// Graph app-hosted media over Ringside raw media: the bot's WebSocket server gets `start`, 20 ms
 /// PCM frames of what the bot hears (the user's test tone), its own audio reaches the user, and
 /// `stop` when the call ends.
-#[tokio::test(start_paused = true)]
-#[allow(clippy::result_large_err)] // the handshake callback's signature is tungstenite's
-async fn app_hosted_media_streams_over_a_websocket() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
+/// The bot's media app: it answers each of the first 75 frames it hears with 20 ms of a 500 Hz
+/// tone (its voice).
+fn bot_voice() -> impl FnMut(usize, &Frame) -> Vec<Message> + Send + 'static {
+    let mut sent = 0usize;
+    move |_, frame| {
+        if !matches!(frame, Frame::Binary(_)) || sent >= 75 {
+            return Vec::new();
+        }
+        let out: Vec<u8> = (0..320)
+            .flat_map(|i| {
+                let t = (sent * 320 + i) as f32 / 16_000.0;
+                (((t * 500.0 * std::f32::consts::TAU).sin() * 12_000.0) as i16).to_le_bytes()
+            })
+            .collect();
+        sent += 1;
+        vec![Message::binary(out)]
+    }
+}
 
-    let h = start().await;
+#[tokio::test(start_paused = true)]
+async fn app_hosted_media_streams_over_a_websocket() {
+    let h = TestServer::start().await;
     let user = h.dev.users[2].id.clone();
-    let (status, body) = h
+    let Reply { status, body, .. } = h
         .admin(
             reqwest::Method::PUT,
             &format!("/phones/{user}/behaviour"),
@@ -1956,113 +1706,78 @@ async fn app_hosted_media_streams_over_a_websocket() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let media = MediaSink::answering(bot_voice()).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let media = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let mut auth = None;
-        let callback = |request: &tokio_tungstenite::tungstenite::handshake::server::Request,
-                        response| {
-            auth = request
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            Ok(response)
-        };
-        let mut socket = tokio_tungstenite::accept_hdr_async(tcp, callback)
-            .await
-            .unwrap();
-        let auth = auth;
-        let mut start = None;
-        let mut frames = 0usize;
-        let mut tone_frames = 0usize;
-        let mut stop = None;
-        let mut sent = 0usize;
-        while let Some(Ok(message)) = socket.next().await {
-            match message {
-                Message::Text(text) => {
-                    let value: Value = serde_json::from_str(&text).unwrap();
-                    if value["kind"] == "start" {
-                        start = Some(value);
-                    } else if value["kind"] == "stop" {
-                        stop = Some(value);
-                    }
-                }
-                Message::Binary(data) => {
-                    assert_eq!(data.len(), 640, "20 ms of 16 kHz s16le");
-                    frames += 1;
-                    let samples: Vec<i16> = data
-                        .chunks_exact(2)
-                        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                        .collect();
-                    if samples
-                        .iter()
-                        .map(|s| i32::from(*s).abs())
-                        .max()
-                        .unwrap_or(0)
-                        > 2_000
-                    {
-                        tone_frames += 1;
-                    }
-                    // Answer each frame with 20 ms of a 500 Hz tone: the bot's voice.
-                    if sent < 75 {
-                        let out: Vec<u8> = (0..320)
-                            .flat_map(|i| {
-                                let t = (sent * 320 + i) as f32 / 16_000.0;
-                                (((t * 500.0 * std::f32::consts::TAU).sin() * 12_000.0) as i16)
-                                    .to_le_bytes()
-                            })
-                            .collect();
-                        socket.send(Message::binary(out)).await.unwrap();
-                        sent += 1;
-                    }
-                }
-                Message::Close(_) => break,
-                _ => {}
-            }
-        }
-        (auth, start, frames, tone_frames, stop)
-    });
-
-    let (status, _, call) = h
+    let Reply {
+        status, body: call, ..
+    } = h
         .graph(
             reqwest::Method::POST,
             "/v1.0/communications/calls",
             Some(json!({
-                "callbackUri": format!("{}/apphosted", h.hook_url),
+                "callbackUri": h.hook.url("/apphosted"),
                 "targets": [{"identity": {"user": {"id": user}}}],
                 "requestedModalities": ["audio"],
                 "mediaConfig": {
                     "@odata.type": "#microsoft.graph.appHostedMediaConfig",
-                    "blob": json!({"transportUrl": format!("ws://127.0.0.1:{port}/media")}).to_string(),
+                    "blob": json!({"transportUrl": media.url("/media")}).to_string(),
                 },
             })),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{call}");
     let id = call["id"].as_str().unwrap().to_string();
-    let (auth, start_msg, frames, tone_frames, stop) =
-        tokio::time::timeout(Duration::from_secs(15), media)
-            .await
-            .expect("the media connection ends with the call")
-            .unwrap();
-    let auth = auth.expect("an Authorization header");
+    // The media connection ends with the call.
+    let socket = media.closed(0, Duration::from_secs(15)).await;
+    let auth = socket.header("authorization");
     assert!(auth.starts_with("Bearer ey"), "{auth}");
-    let start_msg = start_msg.expect("start message");
+    let of_kind = |kind: &str| {
+        socket
+            .json()
+            .into_iter()
+            .find(|v| v["kind"] == kind)
+            .cloned()
+    };
+    let start_msg = of_kind("start").expect("start message");
     assert_eq!(start_msg["callId"], id.as_str());
     assert_eq!(start_msg["format"]["sampleRate"], 16_000);
-    assert!(frames >= 75, "about 2.5 s of frames, got {frames}");
+    let audio: Vec<&[u8]> = socket
+        .messages
+        .iter()
+        .filter_map(|m| match &m.frame {
+            Frame::Binary(data) => Some(data.as_slice()),
+            Frame::Text(_) => None,
+        })
+        .collect();
+    let frames = audio.len();
     assert!(
-        tone_frames >= frames / 2,
-        "the user's tone: {tone_frames}/{frames}"
+        audio.iter().all(|data| data.len() == 640),
+        "20 ms of 16 kHz s16le"
     );
-    assert_eq!(stop.expect("stop message")["reason"], "callEnded");
+    let tone_frames = audio
+        .iter()
+        .filter(|data| {
+            data.chunks_exact(2)
+                .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])).abs())
+                .max()
+                .unwrap_or(0)
+                > 2_000
+        })
+        .count();
+    // 2.5 s of 20 ms frames until the user hangs up (the hang-up may cut the last one).
+    assert!(
+        (124..=125).contains(&frames),
+        "2.5 s of frames, got {frames}"
+    );
+    assert_eq!(tone_frames, frames, "the user's tone throughout");
+    assert_eq!(
+        of_kind("stop").expect("stop message")["reason"],
+        "callEnded"
+    );
 
     // The user heard the bot's voice (the 500 Hz the app sent).
     let chain = call["callChainId"].as_str().unwrap().to_string();
-    let (_, listing) = h
+    let Reply { body: listing, .. } = h
         .admin(
             reqwest::Method::GET,
             &format!("/calls/{chain}"),
@@ -2077,25 +1792,9 @@ async fn app_hosted_media_streams_over_a_websocket() {
         .and_then(|l| l["id"].as_str())
         .expect("user leg")
         .to_string();
-    let mut wav = None;
-    for _ in 0..50 {
-        let response = h
-            .http
-            .get(format!(
-                "{}/ringside/v1/calls/{chain}/legs/{user_leg}/recording",
-                h.base
-            ))
-            .bearer_auth(&h.dev.admin_token)
-            .send()
-            .await
-            .unwrap();
-        if response.status() == reqwest::StatusCode::OK {
-            wav = Some(response.bytes().await.unwrap().to_vec());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let decoded = ringside_audio::wav::decode(&wav.expect("user recording")).unwrap();
+    let recording = h.recording(&chain, &user_leg).await;
+    assert_eq!(recording.status, StatusCode::OK, "user recording");
+    let decoded = ringside_audio::wav::decode(&recording.bytes).unwrap();
     let loud = decoded.samples.iter().filter(|s| s.abs() > 0.1).count();
     assert!(
         loud > 8_000,
@@ -2108,7 +1807,7 @@ async fn app_hosted_media_streams_over_a_websocket() {
 /// through to the 404/405 fallbacks), so the document cannot list what Ringside does not serve.
 #[tokio::test(start_paused = true)]
 async fn graph_openapi_paths_are_all_routed() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let response = h
         .http
         .get(format!("{}/ringside/v1/openapi/graph.json", h.base))
@@ -2155,7 +1854,11 @@ async fn graph_openapi_paths_are_all_routed() {
                 let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let body = matches!(method, reqwest::Method::POST | reqwest::Method::PATCH)
                     .then(|| json!({}));
-                let (status, _, reply) = h
+                let Reply {
+                    status,
+                    body: reply,
+                    ..
+                } = h
                     .graph(method.clone(), &format!("/{version}{concrete}"), body)
                     .await;
                 let fallback = reply["error"]["message"]
@@ -2176,7 +1879,7 @@ async fn graph_openapi_paths_are_all_routed() {
 /// tenant's call, and a malformed JSON body 400 — always in the Graph error envelope.
 #[tokio::test(start_paused = true)]
 async fn every_graph_operation_refuses_missing_roles_unknown_calls_foreign_tenants_and_bad_json() {
-    let h = start().await;
+    let h = TestServer::start().await;
     let document: Value = h
         .http
         .get(format!("{}/ringside/v1/openapi/graph.json", h.base))
@@ -2187,58 +1890,20 @@ async fn every_graph_operation_refuses_missing_roles_unknown_calls_foreign_tenan
         .await
         .unwrap();
     let live = call_user(&h, 1, "/negatives").await;
-    h.wait_until(Duration::from_secs(5), |r| {
-        states(r).iter().any(|(_, s)| s == "established")
-    })
-    .await;
-    // An app consented for a role no calling operation accepts.
-    let new_app = |name: &'static str, tenant: String| {
-        let h = &h;
-        async move {
-            let (_, app) = h
-                .admin(
-                    reqwest::Method::POST,
-                    "/applications",
-                    json!({"displayName": name, "homeTenantId": h.dev.tenant_id,
-                           "requestedPermissions": ["TeamsResourceAccount.Read.All"]}),
-                )
-                .await;
-            let app_id = app["appId"].as_str().unwrap().to_string();
-            let (_, secret) = h
-                .admin(
-                    reqwest::Method::POST,
-                    &format!("/applications/{app_id}/secrets"),
-                    json!({"displayName": "t", "expiresInDays": 1}),
-                )
-                .await;
-            let (status, _) = h
-                .admin(
-                    reqwest::Method::PUT,
-                    &format!("/tenants/{tenant}/consents/{app_id}"),
-                    json!({}),
-                )
-                .await;
-            assert!(status.is_success());
-            h.token_for(&tenant, &app_id, secret["secretText"].as_str().unwrap())
-                .await
-        }
-    };
-    let roleless = new_app("Roleless", h.dev.tenant_id.clone()).await;
-    // The dev app consented in a second tenant: same app, foreign tenant.
-    let (_, tenant) = h
-        .admin(
-            reqwest::Method::POST,
-            "/tenants",
-            json!({"displayName": "Elsewhere", "domain": "elsewhere.example.com"}),
-        )
+    h.hook
+        .wait_until(Duration::from_secs(5), |r| {
+            states(r).iter().any(|(_, s)| s == "established")
+        })
         .await;
-    let other = tenant["id"].as_str().unwrap().to_string();
-    h.admin(
-        reqwest::Method::PUT,
-        &format!("/tenants/{other}/consents/{}", h.dev.app.client_id),
-        json!({}),
-    )
-    .await;
+    // An app consented for a role no calling operation accepts.
+    let (app, secret) = h
+        .new_app("Roleless", &["TeamsResourceAccount.Read.All"])
+        .await;
+    h.consent(&h.dev.tenant_id, &app).await;
+    let roleless = h.token_for(&h.dev.tenant_id, &app, &secret).await;
+    // The dev app consented in a second tenant: same app, foreign tenant.
+    let other = h.new_tenant("Elsewhere", "elsewhere.example.com").await;
+    h.consent(&other, &h.dev.app.client_id).await;
     let foreign = h
         .token_for(&other, &h.dev.app.client_id, &h.dev.app.client_secret)
         .await;
