@@ -3,15 +3,18 @@
 //! notification latency. Ignored by default; run in release mode:
 //! `cargo test -p ringside-server --release --test it graph_load:: -- --ignored --nocapture`
 //! (`RINGSIDE_LOAD_CALLS`, `RINGSIDE_LOAD_CONCURRENCY`, `RINGSIDE_LOAD_RATE` adjust it).
+//!
+//! The one test of the suite on real time: it measures wall-clock throughput and latency, so the
+//! server's media plane runs on real-time threads ([`TestServer::start_real_time`]), the runtime
+//! has worker threads, and `std::time::Instant` is the right clock.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use ringside_server::{ServeOptions, Server};
+use ringside_testkit::server::{serve, TestServer};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
@@ -80,50 +83,20 @@ async fn graph_setup_and_incoming_figures() {
     let calls = env("RINGSIDE_LOAD_CALLS", 3_000);
     let concurrency = env("RINGSIDE_LOAD_CONCURRENCY", 64);
     let rate = env("RINGSIDE_LOAD_RATE", 200);
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(ServeOptions {
-        data_dir: dir.path().join("data"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        insecure_http: None,
-        config: None,
-        manual_media_clock: false,
-    })
-    .await
-    .unwrap();
-    let pem = std::fs::read(server.ca_cert_path()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+    let h = TestServer::start_real_time().await;
+    let http = h
+        .client_builder()
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    let dev = server.dev_info().unwrap().clone();
-    let base = server.base_url().to_string();
+    let dev = h.dev.clone();
+    let base = h.base.clone();
     let seen = Arc::new(Seen::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
         .fallback(axum::routing::post(receive))
         .with_state(seen.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let token: String = {
-        let response: Value = http
-            .post(format!("{base}/{}/oauth2/v2.0/token", dev.tenant_id))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", dev.app.client_id.as_str()),
-                ("client_secret", dev.app.client_secret.as_str()),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        response["access_token"].as_str().unwrap().to_string()
-    };
+    let hook = format!("http://{}", serve(app).await);
+    let token = h.token.clone();
     let admin = |method: reqwest::Method, path: String, body: Value| {
         let (http, base, token) = (http.clone(), base.clone(), dev.admin_token.clone());
         async move {
@@ -271,5 +244,5 @@ async fn graph_setup_and_incoming_figures() {
         "graph-incoming: {dials} dials at {rate}/s: dial request sent → incoming-call notification received"
     );
     percentiles("  dial → notification", latency);
-    server.shutdown().await;
+    h.shutdown().await;
 }
