@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{send, Reply, TestServer};
 
-/// One signed request; [`Signed::new`] fills in what the SDKs send and each field can be overridden.
+/// One signed request: [`Signed::new`] fills in what the SDKs send; each field can be overridden.
 #[derive(Clone, Debug)]
 pub struct Signed {
     pub method: Method,

@@ -138,8 +138,8 @@ impl Hook {
         }
     }
 
-    /// The first request satisfying `matches`, waiting at most `limit` on tokio's clock (panics with
-    /// everything received if none arrives).
+    /// The first request satisfying `matches`, waiting at most `limit` on tokio's clock (panics
+    /// with everything received if none arrives).
     pub async fn wait_for(&self, limit: Duration, matches: impl Fn(&Received) -> bool) -> Received {
         let received = self
             .wait_until(limit, |received| received.iter().any(&matches))

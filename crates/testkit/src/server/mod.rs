@@ -5,8 +5,8 @@
 //! Grid endpoint, [`MediaSink`] its media WebSocket, [`PromptServer`] its prompt host.
 //!
 //! Tests run on tokio's paused clock (`#[tokio::test(start_paused = true)]`): whenever every task
-//! waits, tokio jumps to the next timer, so a 15 s answer deadline passes in microseconds. Every wait
-//! here is therefore measured on tokio's clock (`tokio::time`), never `std::time::Instant` or
+//! waits, tokio jumps to the next timer, so a 15 s answer deadline passes in microseconds. Every
+//! wait here is therefore measured on tokio's clock (`tokio::time`), never `std::time::Instant` or
 //! `std::thread::sleep`: a real-time deadline polled with virtual sleeps would spin virtual time
 //! forward and fire every timer.
 
@@ -168,8 +168,8 @@ pub async fn send(request: RequestBuilder) -> Reply {
     }
 }
 
-/// A dev-mode server in a temp dir with its media on tokio's clock, an HTTPS client trusting its CA,
-/// what dev mode seeded (`dev`), a Graph token of the dev app (`token`) and a webhook receiver
+/// A dev-mode server in a temp dir with its media on tokio's clock, an HTTPS client trusting its
+/// CA, what dev mode seeded (`dev`), a Graph token of the dev app (`token`) and a webhook receiver
 /// (`hook`) that survives restarts.
 pub struct TestServer {
     pub server: RunningServer,
@@ -390,8 +390,8 @@ impl TestServer {
         assert!(reply.status.is_success(), "{}", reply.body);
     }
 
-    /// Registers an app of the dev tenant requesting `permissions`, with a secret; (app id, secret).
-    /// Nobody has consented to it yet.
+    /// Registers an app of the dev tenant requesting `permissions`, with a secret; (app id,
+    /// secret). Nobody has consented to it yet.
     pub async fn new_app(&self, name: &str, permissions: &[&str]) -> (String, String) {
         let reply = self
             .admin(
