@@ -100,7 +100,18 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-platform",
         ],
     ),
-    ("ringside-testkit", &["ringside-model", "ringside-engine"]),
+    // Test support only (a dev-dependency): the engine harness, and the server harness behind its
+    // `server` feature.
+    (
+        "ringside-testkit",
+        &[
+            "ringside-model",
+            "ringside-engine",
+            "ringside-identity",
+            "ringside-audio",
+            "ringside-server",
+        ],
+    ),
     (
         "ringside-cli",
         &["ringside-model", "ringside-identity", "ringside-server"],
