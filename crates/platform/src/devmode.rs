@@ -264,198 +264,264 @@ fn fresh_dev_state(state: &PlatformState) -> DevState {
     }
 }
 
-/// Runs each seeding command whose effect is not yet present, so an interrupted seed resumes.
+/// Runs each seeding command whose effect is not yet present, so an interrupted seed resumes. Keep the
+/// steps in this order: it is the order of the directory commands, and data dirs seeded by older builds
+/// are migrated by it (the Graph account's ACS binding is removed before the CCaaS account is bound).
 fn seed(state: &PlatformState, dev: &DevState) -> Result<()> {
-    let tenant = dev.tenant_id;
-    let execute = |command: Command| -> Result<()> {
+    let seeder = Seeder {
+        state,
+        dev,
+        tenant: dev.tenant_id,
+    };
+    seeder.tenant()?;
+    let domain = state
+        .directory()
+        .read(|d| d.tenant(dev.tenant_id).map(|t| t.domain.clone()))
+        .unwrap_or_default();
+    seeder.users(&domain)?;
+    seeder.bot_app()?;
+    seeder.acs_resource()?;
+    seeder.graph_account(&domain)?;
+    seeder.ccaas_account(&domain)?;
+    seeder.account_licences()?;
+    seeder.acquire_numbers()?;
+    seeder.assign_numbers()
+}
+
+/// One seeding run: the platform, the ids chosen for the dev tenant, and the two moves every step makes
+/// (ask the directory whether something holds; run a command).
+struct Seeder<'a> {
+    state: &'a PlatformState,
+    dev: &'a DevState,
+    tenant: TenantId,
+}
+
+impl Seeder<'_> {
+    fn execute(&self, command: Command) -> Result<()> {
         let name = command.name();
-        state
+        self.state
             .directory()
-            .execute(state.now(), command)
+            .execute(self.state.now(), command)
             .map(|_| ())
             .map_err(|e| anyhow!("seeding ({name}): {e}"))
-    };
-    let read = |f: &dyn Fn(&Directory) -> bool| state.directory().read(|d| f(d));
+    }
 
-    if !read(&|d| d.tenant(tenant).is_some()) {
-        let domain = if read(&|d| d.tenant_by_domain(DEV_DOMAIN).is_some()) {
+    fn holds(&self, f: impl FnOnce(&Directory) -> bool) -> bool {
+        self.state.directory().read(f)
+    }
+
+    /// The tenant, on `dev.ringside.test` unless another tenant already has that domain.
+    fn tenant(&self) -> Result<()> {
+        let tenant = self.tenant;
+        if self.holds(|d| d.tenant(tenant).is_some()) {
+            return Ok(());
+        }
+        let domain = if self.holds(|d| d.tenant_by_domain(DEV_DOMAIN).is_some()) {
             format!("dev-{}.ringside.test", &tenant.to_string()[..8])
         } else {
             DEV_DOMAIN.to_string()
         };
-        execute(Command::CreateTenant {
+        self.execute(Command::CreateTenant {
             id: tenant,
             display_name: "Ringside Dev".into(),
             domain,
-        })?;
+        })
     }
-    let domain = state
-        .directory()
-        .read(|d| d.tenant(tenant).map(|t| t.domain.clone()))
-        .unwrap_or_default();
-    for ((local, display), id) in DEV_USERS.iter().zip(&dev.user_ids) {
-        if !read(&|d| d.user(tenant, *id).is_some()) {
-            execute(Command::CreateUser {
-                tenant,
-                id: *id,
-                upn: format!("{local}@{domain}"),
-                display_name: display.to_string(),
+
+    /// The directory users, each with a Teams Phone licence.
+    fn users(&self, domain: &str) -> Result<()> {
+        let tenant = self.tenant;
+        for ((local, display), id) in DEV_USERS.iter().zip(&self.dev.user_ids) {
+            if !self.holds(|d| d.user(tenant, *id).is_some()) {
+                self.execute(Command::CreateUser {
+                    tenant,
+                    id: *id,
+                    upn: format!("{local}@{domain}"),
+                    display_name: display.to_string(),
+                })?;
+            }
+            ensure_licence(self.state, tenant, id.guid(), Licence::TeamsPhone)?;
+        }
+        Ok(())
+    }
+
+    /// The bot application, its client secret, and the tenant's consent to every permission.
+    fn bot_app(&self) -> Result<()> {
+        let (tenant, dev) = (self.tenant, self.dev);
+        if !self.holds(|d| d.application(dev.app_id).is_some()) {
+            self.execute(Command::CreateApplication {
+                app_id: dev.app_id,
+                home_tenant: tenant,
+                display_name: "Ringside Dev Bot".into(),
+                service_principal_id: dev.service_principal_id,
+                requested: Permission::ALL.into_iter().collect::<BTreeSet<_>>(),
+                redirect_uris: vec![DEV_REDIRECT_URI.into()],
+                bot: BotRegistration {
+                    calling_webhook: None,
+                    calling_enabled: true,
+                    real_time_media_enabled: true,
+                },
             })?;
         }
-        ensure_licence(state, tenant, id.guid(), Licence::TeamsPhone)?;
+        if !self.holds(|d| {
+            d.application(dev.app_id)
+                .is_some_and(|a| a.secret(dev.secret_key_id).is_some())
+        }) {
+            self.execute(Command::AddSecret {
+                app_id: dev.app_id,
+                key_id: dev.secret_key_id,
+                display_name: "dev".into(),
+                hint: dev.client_secret.chars().take(3).collect(),
+                hash: self.state.hash_secret(&dev.client_secret),
+                expires_at: self.state.now() + 2 * 365 * 86_400,
+            })?;
+        }
+        if !self.holds(|d| d.consent(tenant, dev.app_id).is_some()) {
+            self.execute(Command::GrantConsent {
+                tenant,
+                app_id: dev.app_id,
+            })?;
+        }
+        Ok(())
     }
-    if !read(&|d| d.application(dev.app_id).is_some()) {
-        execute(Command::CreateApplication {
-            app_id: dev.app_id,
-            home_tenant: tenant,
-            display_name: "Ringside Dev Bot".into(),
-            service_principal_id: dev.service_principal_id,
-            requested: Permission::ALL.into_iter().collect::<BTreeSet<_>>(),
-            redirect_uris: vec![DEV_REDIRECT_URI.into()],
-            bot: BotRegistration {
-                calling_webhook: None,
-                calling_enabled: true,
-                real_time_media_enabled: true,
-            },
-        })?;
-    }
-    if !read(&|d| {
-        d.application(dev.app_id)
-            .is_some_and(|a| a.secret(dev.secret_key_id).is_some())
-    }) {
-        execute(Command::AddSecret {
-            app_id: dev.app_id,
-            key_id: dev.secret_key_id,
-            display_name: "dev".into(),
-            hint: dev.client_secret.chars().take(3).collect(),
-            hash: state.hash_secret(&dev.client_secret),
-            expires_at: state.now() + 2 * 365 * 86_400,
-        })?;
-    }
-    if !read(&|d| d.consent(tenant, dev.app_id).is_some()) {
-        execute(Command::GrantConsent {
-            tenant,
-            app_id: dev.app_id,
-        })?;
-    }
-    if !read(&|d| d.acs_resource(dev.acs_resource_id).is_some()) {
-        let name = if read(&|d| d.acs_resource_by_name("ringside-dev").is_some()) {
-            format!("ringside-dev-{}", &dev.acs_resource_id.to_string()[..8])
+
+    /// The ACS resource, named `ringside-dev` unless another resource already has that name.
+    fn acs_resource(&self) -> Result<()> {
+        let id = self.dev.acs_resource_id;
+        if self.holds(|d| d.acs_resource(id).is_some()) {
+            return Ok(());
+        }
+        let name = if self.holds(|d| d.acs_resource_by_name("ringside-dev").is_some()) {
+            format!("ringside-dev-{}", &id.to_string()[..8])
         } else {
             "ringside-dev".to_string()
         };
-        execute(Command::CreateAcsResource {
-            id: dev.acs_resource_id,
-            tenant,
+        let key =
+            || base64::engine::general_purpose::STANDARD.encode(self.state.random_bytes::<32>());
+        self.execute(Command::CreateAcsResource {
+            id,
+            tenant: self.tenant,
             name,
             display_name: "Ringside Dev ACS".into(),
-            primary_key: base64::engine::general_purpose::STANDARD
-                .encode(state.random_bytes::<32>()),
-            secondary_key: base64::engine::general_purpose::STANDARD
-                .encode(state.random_bytes::<32>()),
-        })?;
+            primary_key: key(),
+            secondary_key: key(),
+        })
     }
-    if !read(&|d| d.instance(tenant, dev.instance_id).is_some()) {
-        execute(Command::CreateApplicationInstance {
-            tenant,
-            id: dev.instance_id,
-            upn: format!("bot@{domain}"),
-            app_id: dev.app_id,
-            display_name: "Ringside Dev Bot".into(),
-        })?;
-    }
-    // The Graph bot's account is not bound to ACS (older seeds bound it: undo that).
-    if read(&|d| {
-        d.instance(tenant, dev.instance_id)
-            .is_some_and(|i| i.acs_resource.is_some())
-    }) {
-        execute(Command::SetApplicationInstance {
-            tenant,
-            id: dev.instance_id,
-            app_id: None,
-            display_name: None,
-            acs_resource: Some(None),
-        })?;
-    }
-    if !read(&|d| d.instance(tenant, dev.ccaas_instance_id).is_some()) {
-        execute(Command::CreateApplicationInstance {
-            tenant,
-            id: dev.ccaas_instance_id,
-            upn: format!("ccaas@{domain}"),
-            app_id: dev.app_id,
-            display_name: "ringside-dev-ccaas".into(),
-        })?;
-    }
-    if !read(&|d| {
-        d.instance(tenant, dev.ccaas_instance_id)
-            .is_some_and(|i| i.acs_resource == Some(dev.acs_resource_id))
-    }) {
-        execute(Command::SetApplicationInstance {
-            tenant,
-            id: dev.ccaas_instance_id,
-            app_id: None,
-            display_name: None,
-            acs_resource: Some(Some(dev.acs_resource_id)),
-        })?;
-    }
-    ensure_licence(
-        state,
-        tenant,
-        dev.instance_id.guid(),
-        Licence::TeamsPhoneResourceAccount,
-    )?;
-    ensure_licence(state, tenant, dev.instance_id.guid(), Licence::CallingPlan)?;
-    ensure_licence(
-        state,
-        tenant,
-        dev.ccaas_instance_id.guid(),
-        Licence::TeamsPhoneResourceAccount,
-    )?;
-    ensure_licence(
-        state,
-        tenant,
-        dev.ccaas_instance_id.guid(),
-        Licence::CallingPlan,
-    )?;
-    for number in [DEV_NUMBER, CCAAS_NUMBER]
-        .iter()
-        .chain(SPARE_NUMBERS.iter())
-    {
-        let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
-        let held = number.clone();
-        if !read(&move |d| d.number(&held).is_some()) {
-            execute(Command::AcquireNumber {
+
+    /// The Graph bot's resource account, not bound to ACS (older seeds bound it: undo that).
+    fn graph_account(&self, domain: &str) -> Result<()> {
+        let (tenant, id) = (self.tenant, self.dev.instance_id);
+        if !self.holds(|d| d.instance(tenant, id).is_some()) {
+            self.execute(Command::CreateApplicationInstance {
                 tenant,
-                number,
-                number_type: NumberType::CallingPlan,
+                id,
+                upn: format!("bot@{domain}"),
+                app_id: self.dev.app_id,
+                display_name: "Ringside Dev Bot".into(),
             })?;
         }
-    }
-    for (number, account) in [
-        (DEV_NUMBER, dev.instance_id),
-        (CCAAS_NUMBER, dev.ccaas_instance_id),
-    ] {
-        let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
-        let owned = number.clone();
-        if !read(&move |d| d.number(&owned).is_some_and(|n| n.assigned_to.is_some())) {
-            execute(Command::AssignNumber {
-                tenant,
-                number,
-                account: account.guid(),
-                number_type: NumberType::CallingPlan,
-            })?;
-        }
-        if !read(&|d| {
-            d.instance(tenant, account)
-                .is_some_and(|i| i.synced_at.is_some())
+        if self.holds(|d| {
+            d.instance(tenant, id)
+                .is_some_and(|i| i.acs_resource.is_some())
         }) {
-            execute(Command::SyncApplicationInstance {
+            self.execute(Command::SetApplicationInstance {
                 tenant,
-                id: account,
+                id,
+                app_id: None,
+                display_name: None,
+                acs_resource: Some(None),
             })?;
         }
+        Ok(())
     }
-    Ok(())
+
+    /// The CCaaS (Teams Phone extensibility) resource account, bound to the ACS resource.
+    fn ccaas_account(&self, domain: &str) -> Result<()> {
+        let (tenant, id, acs) = (
+            self.tenant,
+            self.dev.ccaas_instance_id,
+            self.dev.acs_resource_id,
+        );
+        if !self.holds(|d| d.instance(tenant, id).is_some()) {
+            self.execute(Command::CreateApplicationInstance {
+                tenant,
+                id,
+                upn: format!("ccaas@{domain}"),
+                app_id: self.dev.app_id,
+                display_name: "ringside-dev-ccaas".into(),
+            })?;
+        }
+        if !self.holds(|d| {
+            d.instance(tenant, id)
+                .is_some_and(|i| i.acs_resource == Some(acs))
+        }) {
+            self.execute(Command::SetApplicationInstance {
+                tenant,
+                id,
+                app_id: None,
+                display_name: None,
+                acs_resource: Some(Some(acs)),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Both resource accounts' licences: Teams Phone Resource Account, then Calling Plan.
+    fn account_licences(&self) -> Result<()> {
+        for account in [self.dev.instance_id, self.dev.ccaas_instance_id] {
+            for licence in [Licence::TeamsPhoneResourceAccount, Licence::CallingPlan] {
+                ensure_licence(self.state, self.tenant, account.guid(), licence)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every dev number into the tenant's inventory: the two accounts' numbers, then the spares.
+    fn acquire_numbers(&self) -> Result<()> {
+        for number in [DEV_NUMBER, CCAAS_NUMBER]
+            .iter()
+            .chain(SPARE_NUMBERS.iter())
+        {
+            let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
+            if !self.holds(|d| d.number(&number).is_some()) {
+                self.execute(Command::AcquireNumber {
+                    tenant: self.tenant,
+                    number,
+                    number_type: NumberType::CallingPlan,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Each resource account's number assigned, then the account synced.
+    fn assign_numbers(&self) -> Result<()> {
+        let tenant = self.tenant;
+        for (number, account) in [
+            (DEV_NUMBER, self.dev.instance_id),
+            (CCAAS_NUMBER, self.dev.ccaas_instance_id),
+        ] {
+            let number = E164::parse(number).map_err(|e| anyhow!("{e}"))?;
+            if !self.holds(|d| d.number(&number).is_some_and(|n| n.assigned_to.is_some())) {
+                self.execute(Command::AssignNumber {
+                    tenant,
+                    number,
+                    account: account.guid(),
+                    number_type: NumberType::CallingPlan,
+                })?;
+            }
+            if !self.holds(|d| {
+                d.instance(tenant, account)
+                    .is_some_and(|i| i.synced_at.is_some())
+            }) {
+                self.execute(Command::SyncApplicationInstance {
+                    tenant,
+                    id: account,
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn ensure_licence(
@@ -491,81 +557,88 @@ fn ensure_licence(
 fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo {
     let base = state.base_url().to_string();
     let tenant = dev.tenant_id.to_string();
-    state.directory().read(|d| {
-        let app = d.application(dev.app_id);
-        let acs = d.acs_resource(dev.acs_resource_id);
-        let endpoint = format!("{base}/");
-        DevInfo {
-            tenant_id: tenant.clone(),
-            tenant_domain: d
-                .tenant(dev.tenant_id)
-                .map(|t| t.domain.clone())
-                .unwrap_or_default(),
-            url: base.clone(),
-            authority: format!("{base}/{tenant}"),
-            authority_host: base.clone(),
-            graph_base_url: format!("{base}/v1.0"),
-            graph_beta_url: format!("{base}/beta"),
-            openid_configuration_url: format!(
-                "{base}/{tenant}/v2.0/.well-known/openid-configuration"
-            ),
-            jwks_uri: format!("{base}/{tenant}/discovery/v2.0/keys"),
-            token_endpoint: format!("{base}/{tenant}/oauth2/v2.0/token"),
-            ca_cert_path: ca_cert_path.display().to_string(),
-            admin_token: state.admin_token().to_string(),
-            app: DevApp {
-                client_id: dev.app_id.to_string(),
-                client_secret: dev.client_secret.clone(),
-                display_name: app.map(|a| a.display_name.clone()).unwrap_or_default(),
-                permissions: d
-                    .roles_for(dev.tenant_id, dev.app_id)
-                    .iter()
-                    .map(|p| p.as_str().to_string())
-                    .collect(),
-                redirect_uri: DEV_REDIRECT_URI.to_string(),
-            },
-            acs: DevAcs {
-                connection_string: acs
-                    .map(|a| format!("endpoint={endpoint};accesskey={}", a.primary_key))
-                    .unwrap_or_default(),
-                resource_id: dev.acs_resource_id.to_string(),
-                endpoint: endpoint.clone(),
-                name: acs.map(|a| a.name.clone()).unwrap_or_default(),
-                access_key: acs.map(|a| a.primary_key.clone()).unwrap_or_default(),
-            },
-            users: d
-                .users(dev.tenant_id)
-                .map(|u| DevUser {
-                    id: u.id.to_string(),
-                    user_principal_name: u.upn.clone(),
-                    display_name: u.display_name.clone(),
-                })
-                .collect(),
-            resource_accounts: {
-                // The Graph bot's account first, then the CCaaS one, then any added later.
-                let mut instances: Vec<_> = d.instances(dev.tenant_id).collect();
-                instances.sort_by_key(|i| {
-                    (i.id != dev.instance_id, i.id != dev.ccaas_instance_id, i.id)
-                });
-                instances
-            }
-            .into_iter()
-            .map(|i| DevResourceAccount {
-                id: i.id.to_string(),
-                user_principal_name: i.upn.clone(),
-                display_name: i.display_name.clone(),
-                phone_number: d.number_of(i.id.guid()).map(|n| n.number.to_string()),
-                acs_resource_id: i.acs_resource.map(|r| r.to_string()),
-                app_id: i.app_id.to_string(),
+    state.directory().read(|d| DevInfo {
+        tenant_id: tenant.clone(),
+        tenant_domain: d
+            .tenant(dev.tenant_id)
+            .map(|t| t.domain.clone())
+            .unwrap_or_default(),
+        url: base.clone(),
+        authority: format!("{base}/{tenant}"),
+        authority_host: base.clone(),
+        graph_base_url: format!("{base}/v1.0"),
+        graph_beta_url: format!("{base}/beta"),
+        openid_configuration_url: format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
+        jwks_uri: format!("{base}/{tenant}/discovery/v2.0/keys"),
+        token_endpoint: format!("{base}/{tenant}/oauth2/v2.0/token"),
+        ca_cert_path: ca_cert_path.display().to_string(),
+        admin_token: state.admin_token().to_string(),
+        app: render_app(d, dev),
+        acs: render_acs(d, dev, format!("{base}/")),
+        users: d
+            .users(dev.tenant_id)
+            .map(|u| DevUser {
+                id: u.id.to_string(),
+                user_principal_name: u.upn.clone(),
+                display_name: u.display_name.clone(),
             })
             .collect(),
-            spare_numbers: d
-                .numbers(dev.tenant_id)
-                .filter(|n| n.assigned_to.is_none())
-                .map(|n| n.number.to_string())
-                .collect(),
-        }
+        resource_accounts: render_resource_accounts(d, dev),
+        spare_numbers: d
+            .numbers(dev.tenant_id)
+            .filter(|n| n.assigned_to.is_none())
+            .map(|n| n.number.to_string())
+            .collect(),
     })
+}
+
+/// dev.json `app`: the bot application and the permissions the dev tenant has granted it.
+fn render_app(d: &Directory, dev: &DevState) -> DevApp {
+    DevApp {
+        client_id: dev.app_id.to_string(),
+        client_secret: dev.client_secret.clone(),
+        display_name: d
+            .application(dev.app_id)
+            .map(|a| a.display_name.clone())
+            .unwrap_or_default(),
+        permissions: d
+            .roles_for(dev.tenant_id, dev.app_id)
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .collect(),
+        redirect_uri: DEV_REDIRECT_URI.to_string(),
+    }
+}
+
+/// dev.json `acs`: the ACS resource, served at the server's own `endpoint`.
+fn render_acs(d: &Directory, dev: &DevState, endpoint: String) -> DevAcs {
+    let acs = d.acs_resource(dev.acs_resource_id);
+    DevAcs {
+        connection_string: acs
+            .map(|a| format!("endpoint={endpoint};accesskey={}", a.primary_key))
+            .unwrap_or_default(),
+        resource_id: dev.acs_resource_id.to_string(),
+        endpoint,
+        name: acs.map(|a| a.name.clone()).unwrap_or_default(),
+        access_key: acs.map(|a| a.primary_key.clone()).unwrap_or_default(),
+    }
+}
+
+/// dev.json `resourceAccounts`: the Graph bot's account first, then the CCaaS one, then any added later.
+fn render_resource_accounts(d: &Directory, dev: &DevState) -> Vec<DevResourceAccount> {
+    let mut instances: Vec<_> = d.instances(dev.tenant_id).collect();
+    instances.sort_by_key(|i| (i.id != dev.instance_id, i.id != dev.ccaas_instance_id, i.id));
+    instances
+        .into_iter()
+        .map(|i| DevResourceAccount {
+            id: i.id.to_string(),
+            user_principal_name: i.upn.clone(),
+            display_name: i.display_name.clone(),
+            phone_number: d.number_of(i.id.guid()).map(|n| n.number.to_string()),
+            acs_resource_id: i.acs_resource.map(|r| r.to_string()),
+            app_id: i.app_id.to_string(),
+        })
+        .collect()
 }
 
 /// Writes dev.json atomically (temporary file, then rename) with mode 0600.
