@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
-use ringside_directory::{Command, Directory};
+use ringside_directory::{AppRegistration, Command, Directory};
 use ringside_identity::{AccessTokenClaims, AppOnlyToken, ErrorContext, OAuthError, Resource};
 use ringside_model::{AppId, Permission, TenantId};
 use serde_json::json;
@@ -170,125 +170,185 @@ async fn token(
     }
 }
 
+/// Issues a token. Keep the order of the checks (it decides which error a bad request gets): the
+/// request's parameters, the client's throttle, then tenant, scope, client, secret and consent.
 fn issue_token(
     state: &PlatformState,
     tenant_segment: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, OAuthFailure> {
-    let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-    let (basic_id, basic_secret) = basic_credentials(headers).unwrap_or_default();
-    let grant_type = form.get("grant_type").map(String::as_str).unwrap_or("");
-    if grant_type.is_empty() {
-        return Err(oauth_error!(missing_parameter, "grant_type"));
+    let request = TokenRequest::parse(headers, body)?;
+    if let Err(retry_after) = state.rate_limit(&format!("token:{}", request.client_id)) {
+        return Ok(throttled(retry_after));
     }
-    if grant_type != "client_credentials" {
-        return Err(oauth_error!(unsupported_grant_type, grant_type));
-    }
-    let client_id = form
-        .get("client_id")
-        .cloned()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(basic_id);
-    if client_id.is_empty() {
-        return Err(oauth_error!(missing_parameter, "client_id"));
-    }
-    if form.contains_key("client_assertion") {
-        let trace = Trace::current();
-        return Err(OAuthFailure::from(OAuthError::new(
-            "invalid_request",
-            900_144,
-            "Certificate credentials (client_assertion) are not supported by Ringside; use a client secret.",
-            &trace.context(),
-        )));
-    }
-    let client_secret = form
-        .get("client_secret")
-        .cloned()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(basic_secret);
-    if client_secret.is_empty() {
-        let trace = Trace::current();
-        return Err(OAuthFailure::from(OAuthError::new(
-            "invalid_client",
-            7_000_218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            &trace.context(),
-        )));
-    }
-    if let Err(retry_after) = state.rate_limit(&format!("token:{client_id}")) {
-        let trace = Trace::current();
-        let error = OAuthError::new(
-            "temporarily_unavailable",
-            90_055,
-            "The request was throttled: too many token requests from this client. Retry later.",
-            &trace.context(),
-        );
-        let mut response =
-            OAuthFailure(StatusCode::TOO_MANY_REQUESTS, Box::new(error)).into_response();
-        if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
-    }
-    let scope = form.get("scope").map(String::as_str).unwrap_or("");
     let now = state.now();
+    let claims = state
+        .directory()
+        .read(|directory| mint_claims(state, directory, tenant_segment, &request, now))?;
+    token_response(state, &claims)
+}
 
-    let claims =
-        state
-            .directory()
-            .read(|directory| -> Result<AccessTokenClaims, OAuthFailure> {
-                let tenant = resolve_tenant(directory, tenant_segment)
-                    .ok_or_else(|| oauth_error!(tenant_not_found, tenant_segment))?;
-                let resource = ringside_identity::parse_scope(scope)
-                    .map_err(|error| oauth_error!(invalid_scope, &error, &tenant.to_string()))?;
-                let app = AppId::parse(&client_id)
-                    .ok()
-                    .and_then(|id| directory.application(id))
-                    .filter(|app| {
-                        app.home_tenant == tenant || directory.consent(tenant, app.app_id).is_some()
-                    })
-                    .ok_or_else(|| oauth_error!(app_not_found, &client_id, &tenant.to_string()))?;
-                let matching = app
-                    .secrets
-                    .iter()
-                    .find(|secret| ringside_identity::verify_secret(&secret.hash, &client_secret));
-                match matching {
-                    None => return Err(oauth_error!(invalid_client_secret, app.app_id)),
-                    Some(secret) if secret.expires_at <= now => {
-                        return Err(oauth_error!(expired_client_secret, app.app_id))
-                    }
-                    Some(_) => {}
-                }
-                let roles: Vec<Permission> = match resource {
-                    Resource::Graph => directory
-                        .consent(tenant, app.app_id)
-                        .ok_or_else(|| oauth_error!(no_consent, app.app_id, &app.display_name))?
-                        .granted
-                        .iter()
-                        .copied()
-                        .collect(),
-                    // ACS data-plane tokens carry no Graph roles; access is checked against the ACS resource.
-                    _ => Vec::new(),
-                };
-                let issuer = ringside_identity::issuer(state.base_url(), &tenant.to_string());
-                let uti = ringside_identity::uti_from_bytes(state.random_bytes());
-                Ok(AccessTokenClaims::app_only(
-                    AppOnlyToken {
-                        issuer: &issuer,
-                        audience: resource.audience(),
-                        tenant,
-                        app: app.app_id,
-                        app_display_name: &app.display_name,
-                        service_principal: app.service_principal_id,
-                        roles: &roles,
-                        uti: &uti,
-                    },
-                    now.max(0) as u64,
-                    state.token_lifetime_secs(),
-                ))
-            })?;
-    let token = ringside_identity::sign(state.signing_key(), &claims).map_err(|error| {
+/// A client-credentials request whose parameters are present: from the form body, the client id and
+/// secret falling back to HTTP Basic.
+struct TokenRequest {
+    client_id: String,
+    client_secret: String,
+    scope: String,
+}
+
+impl TokenRequest {
+    fn parse(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, OAuthFailure> {
+        let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+        let (basic_id, basic_secret) = basic_credentials(headers).unwrap_or_default();
+        let grant_type = form.get("grant_type").map(String::as_str).unwrap_or("");
+        if grant_type.is_empty() {
+            return Err(oauth_error!(missing_parameter, "grant_type"));
+        }
+        if grant_type != "client_credentials" {
+            return Err(oauth_error!(unsupported_grant_type, grant_type));
+        }
+        let client_id = form
+            .get("client_id")
+            .cloned()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(basic_id);
+        if client_id.is_empty() {
+            return Err(oauth_error!(missing_parameter, "client_id"));
+        }
+        if form.contains_key("client_assertion") {
+            let trace = Trace::current();
+            return Err(OAuthFailure::from(OAuthError::new(
+                "invalid_request",
+                900_144,
+                "Certificate credentials (client_assertion) are not supported by Ringside; use a client secret.",
+                &trace.context(),
+            )));
+        }
+        let client_secret = form
+            .get("client_secret")
+            .cloned()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(basic_secret);
+        if client_secret.is_empty() {
+            let trace = Trace::current();
+            return Err(OAuthFailure::from(OAuthError::new(
+                "invalid_client",
+                7_000_218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                &trace.context(),
+            )));
+        }
+        let scope = form.get("scope").cloned().unwrap_or_default();
+        Ok(TokenRequest {
+            client_id,
+            client_secret,
+            scope,
+        })
+    }
+}
+
+/// 429 with `Retry-After` for a client over its token-request rate.
+fn throttled(retry_after: u64) -> Response {
+    let trace = Trace::current();
+    let error = OAuthError::new(
+        "temporarily_unavailable",
+        90_055,
+        "The request was throttled: too many token requests from this client. Retry later.",
+        &trace.context(),
+    );
+    let mut response = OAuthFailure(StatusCode::TOO_MANY_REQUESTS, Box::new(error)).into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The app-only token's claims: tenant, then scope, then the client and its secret, then the roles.
+fn mint_claims(
+    state: &PlatformState,
+    directory: &Directory,
+    tenant_segment: &str,
+    request: &TokenRequest,
+    now: i64,
+) -> Result<AccessTokenClaims, OAuthFailure> {
+    let tenant = resolve_tenant(directory, tenant_segment)
+        .ok_or_else(|| oauth_error!(tenant_not_found, tenant_segment))?;
+    let resource = ringside_identity::parse_scope(&request.scope)
+        .map_err(|error| oauth_error!(invalid_scope, &error, &tenant.to_string()))?;
+    let app = authenticate_client(directory, tenant, request, now)?;
+    let roles = granted_roles(directory, tenant, app, resource)?;
+    let issuer = ringside_identity::issuer(state.base_url(), &tenant.to_string());
+    let uti = ringside_identity::uti_from_bytes(state.random_bytes());
+    Ok(AccessTokenClaims::app_only(
+        AppOnlyToken {
+            issuer: &issuer,
+            audience: resource.audience(),
+            tenant,
+            app: app.app_id,
+            app_display_name: &app.display_name,
+            service_principal: app.service_principal_id,
+            roles: &roles,
+            uti: &uti,
+        },
+        now.max(0) as u64,
+        state.token_lifetime_secs(),
+    ))
+}
+
+/// The client app, found in the tenant (its home tenant or one that consented to it), whose secret
+/// matches one of the app's and has not expired.
+fn authenticate_client<'d>(
+    directory: &'d Directory,
+    tenant: TenantId,
+    request: &TokenRequest,
+    now: i64,
+) -> Result<&'d AppRegistration, OAuthFailure> {
+    let client_id = &request.client_id;
+    let app = AppId::parse(client_id)
+        .ok()
+        .and_then(|id| directory.application(id))
+        .filter(|app| app.home_tenant == tenant || directory.consent(tenant, app.app_id).is_some())
+        .ok_or_else(|| oauth_error!(app_not_found, client_id, &tenant.to_string()))?;
+    let matching = app
+        .secrets
+        .iter()
+        .find(|secret| ringside_identity::verify_secret(&secret.hash, &request.client_secret));
+    match matching {
+        None => Err(oauth_error!(invalid_client_secret, app.app_id)),
+        Some(secret) if secret.expires_at <= now => {
+            Err(oauth_error!(expired_client_secret, app.app_id))
+        }
+        Some(_) => Ok(app),
+    }
+}
+
+/// The roles a token for `resource` carries: for Graph, what the tenant consented to (no consent is an
+/// error); ACS data-plane tokens carry no Graph roles, access is checked against the ACS resource.
+fn granted_roles(
+    directory: &Directory,
+    tenant: TenantId,
+    app: &AppRegistration,
+    resource: Resource,
+) -> Result<Vec<Permission>, OAuthFailure> {
+    match resource {
+        Resource::Graph => Ok(directory
+            .consent(tenant, app.app_id)
+            .ok_or_else(|| oauth_error!(no_consent, app.app_id, &app.display_name))?
+            .granted
+            .iter()
+            .copied()
+            .collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Signs the claims into the token endpoint's success body (`no-store`).
+fn token_response(
+    state: &PlatformState,
+    claims: &AccessTokenClaims,
+) -> Result<Response, OAuthFailure> {
+    let token = ringside_identity::sign(state.signing_key(), claims).map_err(|error| {
         tracing::error!(%error, "signing a token");
         let trace = Trace::current();
         OAuthFailure(
