@@ -7,24 +7,25 @@
 //! Files under `<data-dir>/acs-recordings/`: `<document>.raw` while recording, then
 //! `<document>.wav`, `<document>.meta.json` (the `acsmetadata` download) and
 //! `<document>.index.json` (which ACS resource owns it, for the storage routes).
+//!
+//! The phases, one module each: [`assembler`] (channel assignment and tick blocks, sans-IO),
+//! [`spool`] (the tap read to its end, paused time skipped, ticks spooled to the raw file) and
+//! [`output`] (the WAV, the `acsmetadata` document and the index); [`run`] chains them and
+//! reports the result.
+
+mod assembler;
+mod output;
+mod spool;
 
 use std::collections::HashMap;
-use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use ringside_audio::FRAME_SAMPLES;
 use ringside_engine::LegId;
-use ringside_media::{StreamFrame, MAX_RECORDING_CHANNELS};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
 
-use ringside_runtime::streaming::tap::{LocalTap, TapInput};
+use ringside_runtime::streaming::tap::LocalTap;
 use ringside_runtime::streaming::{StreamEventKind, StreamId};
-
-/// Bytes of raw audio buffered before a write to the spool file.
-const SPOOL_CHUNK: usize = 64 * 1024;
 
 /// Mixed (one channel) or unmixed (one per participant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,397 +88,22 @@ pub(crate) struct Index {
     pub(crate) channels: u16,
 }
 
-/// Channel assignment and tick assembly (sans-IO).
-#[derive(Debug)]
-pub(crate) struct Assembler {
-    channel_type: ChannelType,
-    /// channel → leg.
-    assigned: Vec<Option<LegId>>,
-    /// channel → rawId a participant must have to take it.
-    reserved: Vec<Option<String>>,
-    names: HashMap<LegId, String>,
-    /// Frames of the tick being assembled: its timestamp and (leg, samples).
-    tick: Option<u64>,
-    frames: Vec<(Option<LegId>, Vec<i16>)>,
-    /// Channel count of each written tick, as (first tick, count) changes.
-    pub(crate) layout: Vec<(u64, usize)>,
-    pub(crate) ticks: u64,
-}
-
-impl Assembler {
-    pub(crate) fn new(job: &Job) -> Assembler {
-        let mut reserved: Vec<Option<String>> = vec![None; MAX_RECORDING_CHANNELS];
-        for (channel, raw) in &job.affinity {
-            if let Some(slot) = reserved.get_mut(*channel) {
-                *slot = Some(raw.clone());
-            }
-        }
-        for raw in &job.ordering {
-            if reserved.iter().flatten().any(|r| r == raw) {
-                continue;
-            }
-            if let Some(slot) = reserved.iter_mut().find(|s| s.is_none()) {
-                *slot = Some(raw.clone());
-            }
-        }
-        Assembler {
-            channel_type: job.channel_type,
-            assigned: vec![None; MAX_RECORDING_CHANNELS],
-            reserved,
-            names: job.names.iter().cloned().collect(),
-            tick: None,
-            frames: Vec::new(),
-            layout: Vec::new(),
-            ticks: 0,
-        }
-    }
-
-    pub(crate) fn name(&mut self, leg: LegId, name: String) {
-        self.names.insert(leg, name);
-    }
-
-    /// Channels in use so far.
-    pub(crate) fn channels(&self) -> usize {
-        match self.channel_type {
-            ChannelType::Mixed => 1,
-            ChannelType::Unmixed => self
-                .assigned
-                .iter()
-                .rposition(Option::is_some)
-                .map_or(1, |i| i + 1),
-        }
-    }
-
-    /// Participants and their channels (unmixed) or every participant heard (mixed).
-    pub(crate) fn participants(&self) -> Vec<(Option<usize>, String)> {
-        match self.channel_type {
-            ChannelType::Unmixed => self
-                .assigned
-                .iter()
-                .enumerate()
-                .filter_map(|(i, leg)| leg.map(|l| (Some(i), self.name_of(l))))
-                .collect(),
-            ChannelType::Mixed => {
-                let mut names: Vec<String> = self.names.values().cloned().collect();
-                names.sort();
-                names.into_iter().map(|n| (None, n)).collect()
-            }
-        }
-    }
-
-    fn name_of(&self, leg: LegId) -> String {
-        self.names
-            .get(&leg)
-            .cloned()
-            .unwrap_or_else(|| leg.to_string())
-    }
-
-    fn channel_of(&mut self, leg: LegId) -> Option<usize> {
-        if let Some(i) = self.assigned.iter().position(|a| *a == Some(leg)) {
-            return Some(i);
-        }
-        let name = self.names.get(&leg).cloned();
-        let slot = name
-            .as_ref()
-            .and_then(|n| self.reserved.iter().position(|r| r.as_ref() == Some(n)))
-            .filter(|i| self.assigned.get(*i).is_some_and(Option::is_none))
-            .or_else(|| {
-                (0..MAX_RECORDING_CHANNELS).find(|i| {
-                    self.assigned.get(*i).is_some_and(Option::is_none)
-                        && self.reserved.get(*i).is_some_and(Option::is_none)
-                })
-            })?;
-        if let Some(a) = self.assigned.get_mut(slot) {
-            *a = Some(leg);
-        }
-        Some(slot)
-    }
-
-    /// Adds a frame; returns the previous tick's block (channel-major, `channels × 320`
-    /// samples) when this frame starts a new tick and `keep` says the previous one is recorded.
-    pub(crate) fn push(&mut self, frame: StreamFrame, keep: bool) -> Option<Vec<i16>> {
-        let block = if self.tick.is_some_and(|t| t != frame.timestamp_ms) {
-            self.flush(keep)
-        } else {
-            None
-        };
-        self.tick = Some(frame.timestamp_ms);
-        self.frames.push((frame.participant, frame.samples));
-        block
-    }
-
-    /// Ends the tick being assembled; its block when `keep`.
-    pub(crate) fn flush(&mut self, keep: bool) -> Option<Vec<i16>> {
-        self.tick = None;
-        let frames = std::mem::take(&mut self.frames);
-        if !keep || frames.is_empty() {
-            return None;
-        }
-        let mut placed: Vec<(usize, Vec<i16>)> = Vec::with_capacity(frames.len());
-        for (leg, samples) in frames {
-            let channel = match (self.channel_type, leg) {
-                (ChannelType::Mixed, _) | (_, None) => Some(0),
-                (ChannelType::Unmixed, Some(leg)) => self.channel_of(leg),
-            };
-            if let Some(c) = channel {
-                placed.push((c, samples));
-            }
-        }
-        let channels = self.channels();
-        let mut block = vec![0i16; channels * FRAME_SAMPLES];
-        for (c, samples) in placed {
-            if let Some(dst) = block.get_mut(c * FRAME_SAMPLES..(c + 1) * FRAME_SAMPLES) {
-                for (d, s) in dst.iter_mut().zip(samples.iter()) {
-                    *d = *s;
-                }
-            }
-        }
-        if self.layout.last().map(|(_, n)| *n) != Some(channels) {
-            self.layout.push((self.ticks, channels));
-        }
-        self.ticks += 1;
-        Some(block)
-    }
-}
-
-/// Builds the WAV from the spool: every tick widened to the final channel count, interleaved.
-pub(crate) fn assemble_wav(
-    raw: &Path,
-    wav: &Path,
-    layout: &[(u64, usize)],
-    ticks: u64,
-    channels: usize,
-) -> std::io::Result<()> {
-    let channels = channels.max(1);
-    let spec = ringside_audio::wav::WavSpec::engine(channels as u16);
-    let header = spec
-        .header(ticks * FRAME_SAMPLES as u64)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let mut out = BufWriter::new(std::fs::File::create(wav)?);
-    out.write_all(&header)?;
-    let mut input = BufReader::new(std::fs::File::open(raw)?);
-    let mut block = Vec::new();
-    let mut bytes = Vec::new();
-    let mut interleaved = vec![0u8; channels * FRAME_SAMPLES * 2];
-    for tick in 0..ticks {
-        let n = layout
-            .iter()
-            .rev()
-            .find(|(first, _)| *first <= tick)
-            .map_or(1, |(_, n)| *n);
-        bytes.resize(n * FRAME_SAMPLES * 2, 0);
-        input.read_exact(&mut bytes)?;
-        block.clear();
-        block.extend(
-            bytes
-                .chunks_exact(2)
-                .map(|b| i16::from_le_bytes([b[0], b[1]])),
-        );
-        interleaved.iter_mut().for_each(|b| *b = 0);
-        for c in 0..n.min(channels) {
-            for i in 0..FRAME_SAMPLES {
-                let s = block.get(c * FRAME_SAMPLES + i).copied().unwrap_or(0);
-                let at = (i * channels + c) * 2;
-                if let Some(dst) = interleaved.get_mut(at..at + 2) {
-                    dst.copy_from_slice(&s.to_le_bytes());
-                }
-            }
-        }
-        out.write_all(&interleaved)?;
-    }
-    out.flush()
-}
-
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
-/// The `acsmetadata` document.
-fn metadata(
-    job: &Job,
-    start: &str,
-    duration_ms: u64,
-    pauses: &[(String, u64)],
-    channels: usize,
-    participants: &[(Option<usize>, String)],
-) -> Value {
-    json!({
-        "resourceId": job.resource,
-        "callId": job.call_id,
-        "chunkDocumentId": job.document,
-        "chunkIndex": 0,
-        "chunkStartTime": start,
-        "chunkDuration": duration_ms,
-        "pauseResumeIntervals": pauses.iter().map(|(t, d)| json!({"startTime": t, "duration": d})).collect::<Vec<_>>(),
-        "recordingInfo": {
-            "contentType": "audio",
-            "channelType": job.channel_type.wire(),
-            "format": "wav",
-            "audioConfiguration": {
-                "sampleRate": 16000,
-                "bitRate": 256_000 * channels,
-                "channels": channels,
-            },
-        },
-        "participants": participants.iter().map(|(channel, id)| match channel {
-            Some(c) => json!({"participantId": id, "channel": c}),
-            None => json!({"participantId": id}),
-        }).collect::<Vec<_>>(),
-    })
-}
-
 /// Runs one recording to its end: spools the tap's ticks, then writes the WAV, the metadata and
 /// the index, records the result in `results` and reports the tap `Stopped`.
 pub(crate) async fn run(mut tap: LocalTap, job: Job, results: Results) {
-    let started = time::OffsetDateTime::now_utc();
-    let start_time = rfc3339(started);
+    let start_time = rfc3339(time::OffsetDateTime::now_utc());
     let raw_path = job.dir.join(format!("{}.raw", job.document));
-    let outcome = async {
-        tokio::fs::create_dir_all(&job.dir).await?;
-        let mut spool = tokio::fs::File::create(&raw_path).await?;
-        let mut assembler = Assembler::new(&job);
-        let mut paused = job.paused;
-        let mut pause_started = paused.then(time::OffsetDateTime::now_utc);
-        let mut pauses: Vec<(String, u64)> = Vec::new();
-        let mut buffer: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK + 4096);
-        let mut frames_in = 0u64;
-        let call_ended;
-        let append = |block: Vec<i16>, buffer: &mut Vec<u8>| {
-            for s in block {
-                buffer.extend_from_slice(&s.to_le_bytes());
-            }
-        };
-        loop {
-            let input = tap.next().await;
-            match input {
-                Some(TapInput::Frame(frame)) => {
-                    frames_in += 1;
-                    if let Some(block) = assembler.push(frame, !paused) {
-                        append(block, &mut buffer);
-                    }
-                }
-                Some(TapInput::Pause(p)) => {
-                    if let Some(block) = assembler.flush(!paused) {
-                        append(block, &mut buffer);
-                    }
-                    if p && !paused {
-                        pause_started = Some(time::OffsetDateTime::now_utc());
-                    } else if !p && paused {
-                        if let Some(at) = pause_started.take() {
-                            let ms = (time::OffsetDateTime::now_utc() - at).whole_milliseconds();
-                            pauses.push((rfc3339(at), ms.max(0) as u64));
-                        }
-                    }
-                    paused = p;
-                }
-                Some(TapInput::Name(leg, name)) => assembler.name(leg, name),
-                Some(TapInput::Stop) => {
-                    let mut rest = Vec::new();
-                    tap.stop_plane(|f| rest.push(f)).await;
-                    for frame in rest {
-                        frames_in += 1;
-                        if let Some(block) = assembler.push(frame, !paused) {
-                            append(block, &mut buffer);
-                        }
-                    }
-                    call_ended = false;
-                    break;
-                }
-                Some(TapInput::PlaneStopped) | None => {
-                    call_ended = true;
-                    break;
-                }
-            }
-            if buffer.len() >= SPOOL_CHUNK {
-                spool.write_all(&buffer).await?;
-                buffer.clear();
-            }
-        }
-        if let Some(block) = assembler.flush(!paused) {
-            append(block, &mut buffer);
-        }
-        if let Some(at) = pause_started.take() {
-            let ms = (time::OffsetDateTime::now_utc() - at).whole_milliseconds();
-            pauses.push((rfc3339(at), ms.max(0) as u64));
-        }
-        spool.write_all(&buffer).await?;
-        spool.flush().await?;
-        drop(spool);
-        let channels = assembler.channels();
-        let ticks = assembler.ticks;
-        let duration_ms = ticks * 20;
-        let meta = metadata(
-            &job,
-            &start_time,
-            duration_ms,
-            &pauses,
-            channels,
-            &assembler.participants(),
-        );
-        let index = Index {
-            resource: job.resource.clone(),
-            recording_id: job.recording_id.clone(),
-            channels: channels as u16,
-        };
-        let layout = assembler.layout.clone();
-        let (dir, document, raw) = (job.dir.clone(), job.document.clone(), raw_path.clone());
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            assemble_wav(
-                &raw,
-                &dir.join(format!("{document}.wav")),
-                &layout,
-                ticks,
-                channels,
-            )?;
-            std::fs::write(
-                dir.join(format!("{document}.meta.json")),
-                serde_json::to_vec(&meta).unwrap_or_default(),
-            )?;
-            std::fs::write(
-                dir.join(format!("{document}.index.json")),
-                serde_json::to_vec(&index).unwrap_or_default(),
-            )?;
-            let _ = std::fs::remove_file(&raw);
-            Ok(())
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        Ok::<_, std::io::Error>((duration_ms, channels as u16, call_ended, frames_in))
-    }
-    .await;
-    let (finished, kind) = match outcome {
-        Ok((duration_ms, channels, call_ended, frames)) => (
-            Finished {
-                document: job.document.clone(),
-                start_time,
-                duration_ms,
-                channels,
-                call_ended,
-                error: None,
-            },
-            StreamEventKind::Stopped {
-                reason: if call_ended { "callEnded" } else { "stopped" }.into(),
-                counters: tap.counters(frames),
-            },
-        ),
+    let (finished, kind) = match record(&mut tap, &job, &raw_path, &start_time).await {
+        Ok(written) => stopped(&tap, &job, start_time, written),
         Err(error) => {
             let _ = tokio::fs::remove_file(&raw_path).await;
             tracing::warn!(document = %job.document, %error, "writing a call recording failed");
-            (
-                Finished {
-                    document: job.document.clone(),
-                    start_time,
-                    duration_ms: 0,
-                    channels: 0,
-                    call_ended: false,
-                    error: Some(error.to_string()),
-                },
-                StreamEventKind::Failed {
-                    reason: error.to_string(),
-                    counters: tap.counters(0),
-                },
-            )
+            failed(&tap, &job, start_time, &error)
         }
     };
     if let Ok(mut results) = results.lock() {
@@ -486,10 +112,103 @@ pub(crate) async fn run(mut tap: LocalTap, job: Job, results: Results) {
     tap.finish(kind);
 }
 
+/// What a recording that was written amounts to.
+struct Written {
+    duration_ms: u64,
+    channels: u16,
+    call_ended: bool,
+    /// Frames the tap delivered.
+    frames_in: u64,
+}
+
+/// The recording's phases: the tap spooled to `raw_path` until the recording ends, then the
+/// files written from the spool.
+async fn record(
+    tap: &mut LocalTap,
+    job: &Job,
+    raw_path: &Path,
+    start_time: &str,
+) -> std::io::Result<Written> {
+    tokio::fs::create_dir_all(&job.dir).await?;
+    let spooled = spool::spool(tap, job, raw_path).await?;
+    let files = output::Files::new(
+        job,
+        raw_path,
+        start_time,
+        &spooled.assembler,
+        &spooled.pauses,
+    );
+    let (duration_ms, channels) = (files.duration_ms(), files.channels() as u16);
+    tokio::task::spawn_blocking(move || files.write())
+        .await
+        .map_err(std::io::Error::other)??;
+    Ok(Written {
+        duration_ms,
+        channels,
+        call_ended: spooled.call_ended,
+        frames_in: spooled.frames_in,
+    })
+}
+
+/// The door's result and the tap's `Stopped` event when the files are written.
+fn stopped(
+    tap: &LocalTap,
+    job: &Job,
+    start_time: String,
+    written: Written,
+) -> (Finished, StreamEventKind) {
+    let reason = if written.call_ended {
+        "callEnded"
+    } else {
+        "stopped"
+    };
+    (
+        Finished {
+            document: job.document.clone(),
+            start_time,
+            duration_ms: written.duration_ms,
+            channels: written.channels,
+            call_ended: written.call_ended,
+            error: None,
+        },
+        StreamEventKind::Stopped {
+            reason: reason.into(),
+            counters: tap.counters(written.frames_in),
+        },
+    )
+}
+
+/// The door's result and the tap's `Failed` event when writing failed.
+fn failed(
+    tap: &LocalTap,
+    job: &Job,
+    start_time: String,
+    error: &std::io::Error,
+) -> (Finished, StreamEventKind) {
+    (
+        Finished {
+            document: job.document.clone(),
+            start_time,
+            duration_ms: 0,
+            channels: 0,
+            call_ended: false,
+            error: Some(error.to_string()),
+        },
+        StreamEventKind::Failed {
+            reason: error.to_string(),
+            counters: tap.counters(0),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    use super::assembler::Assembler;
+    use super::output::assemble_wav;
     use super::*;
+    use ringside_audio::FRAME_SAMPLES;
     use ringside_engine::ConversationId;
+    use ringside_media::StreamFrame;
     use ringside_model::Guid;
 
     fn leg(n: u128) -> LegId {
