@@ -59,9 +59,10 @@ pub(crate) const OWNER: &str = "acs";
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -134,7 +135,7 @@ async fn unknown_operation(uri: Uri) -> Response {
 
 /// What an HMAC signature covers of a request: the raw path and query as sent, and the `Host`
 /// (the URI authority on HTTP/2).
-pub(crate) fn signed_target(parts: &axum::http::request::Parts) -> (String, Option<String>) {
+pub(crate) fn signed_target(parts: &Parts) -> (String, Option<String>) {
     let raw = parts
         .extensions
         .get::<RawPathAndQuery>()
@@ -158,14 +159,61 @@ fn api_version(query: Option<&str>) -> Option<String> {
     })
 }
 
+/// Authenticates a request (see [`auth`]) by its signed target, headers and buffered body.
+pub(crate) fn authenticate_parts(
+    door: &AcsState,
+    parts: &Parts,
+    body: &[u8],
+    now: i64,
+) -> Result<auth::AcsCaller, AcsError> {
+    let (raw, host) = signed_target(parts);
+    auth::authenticate(
+        door,
+        &parts.method,
+        &raw,
+        host.as_deref(),
+        &parts.headers,
+        body,
+        now,
+    )
+}
+
 /// Middleware: buffers the body, authenticates, checks api-version, and replays or reserves
 /// `Repeatability-Request-ID`s.
 async fn guard(State(door): State<AcsState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, ringside_http::body_limit()).await {
+    let body = match buffer_body(body).await {
         Ok(body) => body,
-        Err(_) => {
-            return AcsError::new(
+        Err(error) => return error.into_response(),
+    };
+    let now = door.now();
+    let caller = match authenticate_parts(&door, &parts, &body, now) {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = check_api_version(parts.uri.query()) {
+        return error.into_response();
+    }
+    parts.extensions.insert(caller);
+    match repeat_id(&parts.headers) {
+        Ok(None) => next.run(Request::from_parts(parts, Body::from(body))).await,
+        Ok(Some(id)) => {
+            let repeat = Repeat {
+                resource: caller.resource.to_string(),
+                id,
+            };
+            repeat.handle(&door, parts, body, now, next).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The body, read whole up to the server's limit.
+async fn buffer_body(body: Body) -> Result<Bytes, AcsError> {
+    axum::body::to_bytes(body, ringside_http::body_limit())
+        .await
+        .map_err(|_| {
+            AcsError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestBodyTooLarge",
                 format!(
@@ -173,100 +221,123 @@ async fn guard(State(door): State<AcsState>, request: Request, next: Next) -> Re
                     ringside_http::body_limit()
                 ),
             )
-            .into_response()
-        }
-    };
-    let (raw, host) = signed_target(&parts);
-    let now = door.now();
-    let caller = match auth::authenticate(
-        &door,
-        &parts.method,
-        &raw,
-        host.as_deref(),
-        &parts.headers,
-        &body,
-        now,
-    ) {
-        Ok(caller) => caller,
-        Err(error) => return error.into_response(),
-    };
-    match api_version(parts.uri.query()) {
-        None => return AcsError::missing_api_version().into_response(),
+        })
+}
+
+/// The query's api-version must be present and one of [`API_VERSIONS`].
+fn check_api_version(query: Option<&str>) -> Result<(), AcsError> {
+    match api_version(query) {
+        None => Err(AcsError::missing_api_version()),
         Some(version) if !API_VERSIONS.contains(&version.as_str()) => {
-            return AcsError::unsupported_api_version(&version).into_response()
+            Err(AcsError::unsupported_api_version(&version))
         }
-        Some(_) => {}
+        Some(_) => Ok(()),
     }
-    parts.extensions.insert(caller);
-    let repeat_id = parts
-        .headers
+}
+
+/// The `Repeatability-Request-ID` header, if sent (and readable): a non-empty id of at most 128
+/// characters.
+fn repeat_id(headers: &HeaderMap) -> Result<Option<String>, AcsError> {
+    let Some(id) = headers
         .get("repeatability-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let Some(repeat_id) = repeat_id else {
-        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    else {
+        return Ok(None);
     };
-    if repeat_id.is_empty() || repeat_id.len() > 128 {
-        return AcsError::invalid_request(
+    if id.is_empty() || id.len() > 128 {
+        return Err(AcsError::invalid_request(
             "Repeatability-Request-ID must be a non-empty id of at most 128 characters.",
+        ));
+    }
+    Ok(Some(id.to_string()))
+}
+
+/// A request sent with a `Repeatability-Request-ID`, which is unique per ACS resource.
+struct Repeat {
+    resource: String,
+    id: String,
+}
+
+impl Repeat {
+    /// Replays the first response to this id, refuses a different or concurrent request with it,
+    /// or runs the request and remembers its response.
+    async fn handle(
+        &self,
+        door: &AcsState,
+        parts: Parts,
+        body: Bytes,
+        now: i64,
+        next: Next,
+    ) -> Response {
+        let fingerprint = format!(
+            "{} {} {}",
+            parts.method,
+            parts.uri.path(),
+            ringside_identity::content_sha256(&body)
+        );
+        let lookup = door
+            .repeatability
+            .lock()
+            .map(|mut c| c.begin(&self.resource, &self.id, &fingerprint, now))
+            .unwrap_or(Lookup::Fresh);
+        match lookup {
+            Lookup::Replay(first) => replay(first),
+            Lookup::Mismatch => self.conflict(format!(
+                "Repeatability-Request-ID '{}' was already used for a different request.",
+                self.id
+            )),
+            Lookup::InFlight => self.conflict(format!(
+                "The request with Repeatability-Request-ID '{}' is still being processed.",
+                self.id
+            )),
+            Lookup::Fresh => {
+                let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+                self.remember(door, response).await
+            }
+        }
+    }
+
+    /// 409 `RepeatabilityRequestIdConflict`, `Repeatability-Result: rejected`.
+    fn conflict(&self, message: String) -> Response {
+        let mut response = AcsError::new(
+            StatusCode::CONFLICT,
+            "RepeatabilityRequestIdConflict",
+            message,
         )
         .into_response();
+        response
+            .headers_mut()
+            .insert("repeatability-result", HeaderValue::from_static("rejected"));
+        response
     }
-    let resource = caller.resource.to_string();
-    let fingerprint = format!(
-        "{} {} {}",
-        parts.method,
-        parts.uri.path(),
-        ringside_identity::content_sha256(&body)
-    );
-    let lookup = door
-        .repeatability
-        .lock()
-        .map(|mut c| c.begin(&resource, &repeat_id, &fingerprint, now))
-        .unwrap_or(Lookup::Fresh);
-    match lookup {
-        Lookup::Replay(first) => {
-            let mut response = (first.status, first.body).into_response();
-            *response.headers_mut() = first.headers;
-            response
-                .headers_mut()
-                .insert("repeatability-result", HeaderValue::from_static("accepted"));
-            response
+
+    /// Buffers the first response to this id, keeps it for retries (the cache decides which it
+    /// keeps) and answers it with `Repeatability-Result: accepted`.
+    async fn remember(&self, door: &AcsState, response: Response) -> Response {
+        let (mut head, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.ok();
+        let remembered = bytes.as_ref().map(|b| Remembered {
+            status: head.status,
+            headers: head.headers.clone(),
+            body: b.clone(),
+        });
+        if let Ok(mut cache) = door.repeatability.lock() {
+            cache.finish(&self.resource, &self.id, remembered);
         }
-        Lookup::Mismatch | Lookup::InFlight => {
-            let message = if matches!(lookup, Lookup::Mismatch) {
-                format!("Repeatability-Request-ID '{repeat_id}' was already used for a different request.")
-            } else {
-                format!("The request with Repeatability-Request-ID '{repeat_id}' is still being processed.")
-            };
-            let mut response = AcsError::new(
-                StatusCode::CONFLICT,
-                "RepeatabilityRequestIdConflict",
-                message,
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert("repeatability-result", HeaderValue::from_static("rejected"));
-            response
-        }
-        Lookup::Fresh => {
-            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            let (mut head, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.ok();
-            let remembered = bytes.as_ref().map(|b| Remembered {
-                status: head.status,
-                headers: head.headers.clone(),
-                body: b.clone(),
-            });
-            if let Ok(mut cache) = door.repeatability.lock() {
-                cache.finish(&resource, &repeat_id, remembered);
-            }
-            head.headers
-                .insert("repeatability-result", HeaderValue::from_static("accepted"));
-            Response::from_parts(head, Body::from(bytes.unwrap_or_default()))
-        }
+        head.headers
+            .insert("repeatability-result", HeaderValue::from_static("accepted"));
+        Response::from_parts(head, Body::from(bytes.unwrap_or_default()))
     }
+}
+
+/// The first response to a repeated request, again, with `Repeatability-Result: accepted`.
+fn replay(first: Remembered) -> Response {
+    let mut response = (first.status, first.body).into_response();
+    *response.headers_mut() = first.headers;
+    response
+        .headers_mut()
+        .insert("repeatability-result", HeaderValue::from_static("accepted"));
+    response
 }
 
 #[cfg(test)]
