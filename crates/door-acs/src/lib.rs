@@ -135,7 +135,7 @@ async fn unknown_operation(uri: Uri) -> Response {
 
 /// What an HMAC signature covers of a request: the raw path and query as sent, and the `Host`
 /// (the URI authority on HTTP/2).
-pub(crate) fn signed_target(parts: &Parts) -> (String, Option<String>) {
+fn signed_target(parts: &Parts) -> (String, Option<String>) {
     let raw = parts
         .extensions
         .get::<RawPathAndQuery>()

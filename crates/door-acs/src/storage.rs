@@ -8,14 +8,14 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::stream;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::auth;
+use super::auth::AcsCaller;
 use super::error::AcsError;
 use super::recording::recordings_dir;
 use super::recording_writer::Index;
@@ -107,6 +107,8 @@ fn storage_error(error: AcsError) -> Response {
     response
 }
 
+/// Serves a storage request: the caller authenticated like a `/calling` one, the document theirs,
+/// then the delete or the download.
 async fn serve(
     state: &AcsState,
     document: &str,
@@ -117,20 +119,25 @@ async fn serve(
     let body = axum::body::to_bytes(body, ringside_http::body_limit())
         .await
         .map_err(|_| AcsError::invalid_request("The request body is too large."))?;
-    let (raw, host) = super::signed_target(&parts);
-    let caller = auth::authenticate(
-        state,
-        &parts.method,
-        &raw,
-        host.as_deref(),
-        &parts.headers,
-        &body,
-        state.now(),
-    )?;
+    let caller = super::authenticate_parts(state, &parts, &body, state.now())?;
+    let dir = recordings_dir(state.data_dir());
+    check_owner(&dir, document, &caller).await?;
+    if parts.method == Method::DELETE {
+        return delete(&dir, document, kind).await;
+    }
+    download(&dir, document, kind, &parts.headers).await
+}
+
+/// The document must be a plain id whose index names the caller's ACS resource; otherwise it is
+/// not found.
+async fn check_owner(
+    dir: &std::path::Path,
+    document: &str,
+    caller: &AcsCaller,
+) -> Result<(), AcsError> {
     if !valid_document(document) {
         return Err(not_found());
     }
-    let dir = recordings_dir(state.data_dir());
     let index: Index = tokio::fs::read(dir.join(format!("{document}.index.json")))
         .await
         .ok()
@@ -139,19 +146,31 @@ async fn serve(
     if index.resource != caller.resource.to_string() {
         return Err(not_found());
     }
-    if parts.method == Method::DELETE {
-        if kind != "deletedata" {
-            return Err(AcsError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "8520",
-                "Delete a recording at its deleteLocation (…/content/deletedata).",
-            ));
-        }
-        for suffix in ["wav", "meta.json", "index.json"] {
-            let _ = tokio::fs::remove_file(dir.join(format!("{document}.{suffix}"))).await;
-        }
-        return Ok(StatusCode::OK.into_response());
+    Ok(())
+}
+
+/// Deletes the recording's files (only at `…/content/deletedata`): 200.
+async fn delete(dir: &std::path::Path, document: &str, kind: &str) -> Result<Response, AcsError> {
+    if kind != "deletedata" {
+        return Err(AcsError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "8520",
+            "Delete a recording at its deleteLocation (…/content/deletedata).",
+        ));
     }
+    for suffix in ["wav", "meta.json", "index.json"] {
+        let _ = tokio::fs::remove_file(dir.join(format!("{document}.{suffix}"))).await;
+    }
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Streams the audio or the metadata, whole (200) or the `Range` asked for (206).
+async fn download(
+    dir: &std::path::Path,
+    document: &str,
+    kind: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AcsError> {
     let (file, content_type) = match kind {
         "audio" => (format!("{document}.wav"), "application/octet-stream"),
         "acsmetadata" => (format!("{document}.meta.json"), "application/json"),
@@ -161,31 +180,52 @@ async fn serve(
         .await
         .map_err(|_| not_found())?;
     let len = file.metadata().await.map_err(|_| not_found())?.len();
-    let range = parts
-        .headers
+    let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(|v| parse_range(v, len));
     let (status, start, end) = match range {
         None => (StatusCode::OK, 0, len.saturating_sub(1)),
         Some(Ok((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
-        Some(Err(())) => {
-            let mut response = storage_error(AcsError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "InvalidRange",
-                format!("The Range cannot be satisfied for content of {len} bytes."),
-            ));
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return Ok(response);
-        }
+        Some(Err(())) => return Ok(range_not_satisfiable(len)),
     };
     let count = if len == 0 { 0 } else { end - start + 1 };
     file.seek(std::io::SeekFrom::Start(start))
         .await
         .map_err(|_| not_found())?;
-    let chunks = stream::unfold((file, count), |(mut file, left)| async move {
+    let mut response = Response::new(Body::from_stream(chunks(file, count)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+            headers.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
+}
+
+/// 416 `InvalidRange` with `Content-Range: bytes */<len>`.
+fn range_not_satisfiable(len: u64) -> Response {
+    let mut response = storage_error(AcsError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "InvalidRange",
+        format!("The Range cannot be satisfied for content of {len} bytes."),
+    ));
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+        response.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    response
+}
+
+/// The next `count` bytes of `file`, in chunks of at most [`CHUNK`].
+fn chunks(
+    file: tokio::fs::File,
+    count: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
+    stream::unfold((file, count), |(mut file, left)| async move {
         if left == 0 {
             return None;
         }
@@ -198,19 +238,7 @@ async fn serve(
             }
             Err(error) => Some((Err(error), (file, 0))),
         }
-    });
-    let mut response = Response::new(Body::from_stream(chunks));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
-    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if status == StatusCode::PARTIAL_CONTENT {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
-            headers.insert(header::CONTENT_RANGE, v);
-        }
-    }
-    Ok(response)
+    })
 }
 
 #[cfg(test)]
