@@ -54,6 +54,18 @@ pub(crate) fn authenticate(
             "The Authorization header must use the HMAC-SHA256 scheme.",
         ));
     }
+    let date = signed_date(headers, now)?;
+    let hash = body_hash(headers, body)?;
+    let strings_to_sign: Vec<String> = signed_hosts(headers, host)?
+        .iter()
+        .map(|host| acs_string_to_sign(method.as_str(), path_and_query, date, host, hash))
+        .collect();
+    signing_resource(state, &strings_to_sign, authorization)
+}
+
+/// The `x-ms-date` (or `Date`) the request was signed with: an RFC 1123 date within
+/// [`MAX_CLOCK_SKEW_SECS`] of `now`.
+fn signed_date(headers: &HeaderMap, now: i64) -> Result<&str, AcsError> {
     let date = header(headers, "x-ms-date")
         .or_else(|| header(headers, "date"))
         .ok_or_else(|| AcsError::unauthorized("The x-ms-date header is missing."))?;
@@ -69,6 +81,11 @@ pub(crate) fn authenticate(
             MAX_CLOCK_SKEW_SECS / 60
         )));
     }
+    Ok(date)
+}
+
+/// The `x-ms-content-sha256` header, which must be the hash of `body`.
+fn body_hash<'a>(headers: &'a HeaderMap, body: &[u8]) -> Result<&'a str, AcsError> {
     let hash = header(headers, "x-ms-content-sha256")
         .ok_or_else(|| AcsError::unauthorized("The x-ms-content-sha256 header is missing."))?;
     if hash != content_sha256(body) {
@@ -76,6 +93,11 @@ pub(crate) fn authenticate(
             "The x-ms-content-sha256 header does not match the request body.",
         ));
     }
+    Ok(hash)
+}
+
+/// The hosts the signature may cover, in the order they are tried.
+fn signed_hosts(headers: &HeaderMap, host: Option<&str>) -> Result<Vec<String>, AcsError> {
     // Recording storage requests carry the ACS endpoint's host in `x-ms-host`: JS with its port,
     // Python without it although it signs the host with the port (digest §1.2), so a port-less
     // `x-ms-host` is also tried with the port of the `Host` the request came to.
@@ -93,16 +115,25 @@ pub(crate) fn authenticate(
                 .to_string(),
         ),
     }
+    Ok(hosts)
+}
+
+/// The ACS resource whose primary or secondary key signed one of `strings_to_sign` (tried in
+/// order) into `authorization`.
+fn signing_resource(
+    state: &AcsState,
+    strings_to_sign: &[String],
+    authorization: &str,
+) -> Result<AcsCaller, AcsError> {
     let keys: Vec<(AcsResourceId, String, String)> = state.directory().read(|d| {
         d.acs_resources()
             .map(|r| (r.id, r.primary_key.clone(), r.secondary_key.clone()))
             .collect()
     });
-    for host in &hosts {
-        let to_sign = acs_string_to_sign(method.as_str(), path_and_query, date, host, hash);
+    for to_sign in strings_to_sign {
         for (resource, primary, secondary) in &keys {
             for key in [primary, secondary] {
-                if let Ok(expected) = acs_sign(key, &to_sign) {
+                if let Ok(expected) = acs_sign(key, to_sign) {
                     if verify_acs_authorization(authorization, &expected) {
                         return Ok(AcsCaller {
                             resource: *resource,
