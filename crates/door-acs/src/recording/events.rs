@@ -4,6 +4,7 @@
 
 use ringside_directory::EventDeliverySchema;
 use ringside_engine::{ConversationId, Participant};
+use ringside_model::AcsResourceId;
 use ringside_store::{NewOutboxRow, RetryPolicy};
 use serde_json::{json, Value};
 
@@ -124,23 +125,7 @@ impl AcsCalls {
         else {
             return;
         };
-        let (subscriptions, topic) = env.directory.read(|d| {
-            let subscriptions: Vec<(String, String, EventDeliverySchema)> = d
-                .event_subscriptions(recording.resource)
-                .filter(|s| {
-                    s.event_types
-                        .contains("Microsoft.Communication.RecordingFileStatusUpdated")
-                })
-                .map(|s| (s.name.clone(), s.endpoint.clone(), s.schema))
-                .collect();
-            let topic = d
-                .acs_resource(recording.resource)
-                .map(|r| {
-                    ringside_runtime::eventgrid::topic(&r.tenant.to_string(), "ringside", &r.name)
-                })
-                .unwrap_or_default();
-            (subscriptions, topic)
-        });
+        let (subscriptions, topic) = file_status_subscriptions(env, recording.resource);
         let data = file_status_data(&base, recording, finished);
         let subject = format!(
             "/recording/call/{}/serverCallId/{}/recordingId/{}",
@@ -157,7 +142,7 @@ impl AcsCalls {
                         &event_id,
                         &topic,
                         &subject,
-                        "Microsoft.Communication.RecordingFileStatusUpdated",
+                        FILE_STATUS,
                         &time,
                         data.clone(),
                     ),
@@ -168,7 +153,7 @@ impl AcsCalls {
                         &event_id,
                         &topic,
                         &subject,
-                        "Microsoft.Communication.RecordingFileStatusUpdated",
+                        FILE_STATUS,
                         &time,
                         data.clone(),
                     ),
@@ -190,6 +175,29 @@ impl AcsCalls {
             });
         }
     }
+}
+
+/// The event type of a recording's file notice.
+const FILE_STATUS: &str = "Microsoft.Communication.RecordingFileStatusUpdated";
+
+/// The resource's Event Grid subscriptions that take [`FILE_STATUS`] (name, endpoint, schema) and
+/// the resource's topic.
+fn file_status_subscriptions(
+    env: &DoorEnv<'_>,
+    resource: AcsResourceId,
+) -> (Vec<(String, String, EventDeliverySchema)>, String) {
+    env.directory.read(|d| {
+        let subscriptions: Vec<(String, String, EventDeliverySchema)> = d
+            .event_subscriptions(resource)
+            .filter(|s| s.event_types.contains(FILE_STATUS))
+            .map(|s| (s.name.clone(), s.endpoint.clone(), s.schema))
+            .collect();
+        let topic = d
+            .acs_resource(resource)
+            .map(|r| ringside_runtime::eventgrid::topic(&r.tenant.to_string(), "ringside", &r.name))
+            .unwrap_or_default();
+        (subscriptions, topic)
+    })
 }
 
 /// The `data` of RecordingFileStatusUpdated: the one chunk's download URLs under `base`.
