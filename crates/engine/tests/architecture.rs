@@ -42,7 +42,9 @@ fn engine_sources_never_read_the_clock_or_randomness() {
         include_str!("../src/engine/mod.rs"),
         include_str!("../src/engine/commands.rs"),
         include_str!("../src/engine/flow.rs"),
+        include_str!("../src/engine/hold.rs"),
         include_str!("../src/engine/media.rs"),
+        include_str!("../src/engine/participants.rs"),
         include_str!("../src/engine/timers.rs"),
     ];
     for source in sources {

@@ -1,5 +1,6 @@
 //! Hold put on by an endpoint itself (a phone's hold key): the holder's state, who hears
-//! silence and who hears hold music. Hold ordered by a bot (`Command::Hold`) lives in `commands.rs`.
+//! silence and who hears hold music. Hold ordered by a bot (`Command::Hold`) lives in
+//! `participants.rs`.
 //!
 //! The rule, recomputed for a conversation after every change that can affect it (a hold or
 //! resume, a leg connecting, a leg leaving, a bot hold or unhold):

@@ -5,6 +5,7 @@ mod commands;
 mod flow;
 mod hold;
 mod media;
+mod participants;
 mod timers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -535,11 +536,7 @@ impl Engine {
                 bot,
                 source,
             } => self.join(now, ids, conversation, bot, source),
-            Command::OpenConversation { tenant } => {
-                let conversation = ids.conversation_id();
-                self.new_conversation(conversation, tenant, true);
-                Ok(Ack::Opened { conversation })
-            }
+            Command::OpenConversation { tenant } => Ok(self.open_conversation(ids, tenant)),
             Command::EndpointJoin {
                 conversation,
                 party,
