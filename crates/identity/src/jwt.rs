@@ -2,7 +2,7 @@
 //! with issuer, audience and time checks.
 
 use crate::clip::clip;
-use crate::key::{KeySet, SigningKey};
+use crate::key::{KeySet, PublicKey, SigningKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
@@ -150,6 +150,28 @@ pub fn sign(key: &SigningKey, claims: &impl Serialize) -> Result<String, SignErr
 /// Checks, in order: shape, `alg` = RS256, `kid` in `keys`, signature, `exp` (required), `nbf`
 /// (optional), `iss` (required) and `aud` (string or array; required). Never panics.
 pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Claims, TokenError> {
+    let (header_b64, payload_b64, signature_b64) = split_token(token)?;
+    let header = decode_object(header_b64, "header")?;
+    let kid = header_kid(&header)?;
+    let Some(public) = keys.public_key(kid) else {
+        return Err(TokenError::UnknownKey(Some(clip(kid, MAX_ECHO))));
+    };
+    // `header.payload` is a prefix of `token`: both segments were split off its start.
+    let signing_input_len = header_b64.len() + 1 + payload_b64.len();
+    check_signature(
+        public,
+        &token.as_bytes()[..signing_input_len],
+        signature_b64,
+    )?;
+    let claims = decode_object(payload_b64, "payload")?;
+    check_lifetime(&claims, validation)?;
+    check_issuer(&claims, validation)?;
+    check_audience(&claims, validation)?;
+    Ok(claims)
+}
+
+/// The header, payload and signature segments of a compact JWS no longer than [`MAX_TOKEN_LEN`].
+fn split_token(token: &str) -> Result<(&str, &str, &str), TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Malformed(format!(
             "longer than {MAX_TOKEN_LEN} bytes"
@@ -163,8 +185,11 @@ pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Cla
             "expected three dot-separated segments".to_owned(),
         ));
     };
+    Ok((header_b64, payload_b64, signature_b64))
+}
 
-    let header = decode_object(header_b64, "header")?;
+/// The header's `kid`, once `alg` is RS256 and no `crit` extension is asked for.
+fn header_kid(header: &Map<String, Value>) -> Result<&str, TokenError> {
     let alg = match header.get("alg") {
         Some(Value::String(alg)) => alg.as_str(),
         Some(_) => {
@@ -182,29 +207,32 @@ pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Cla
             "critical header extensions are not supported".to_owned(),
         ));
     }
-    let kid = match header.get("kid") {
-        Some(Value::String(kid)) => kid.as_str(),
-        Some(_) => {
-            return Err(TokenError::Malformed(
-                "header kid is not a string".to_owned(),
-            ))
-        }
-        None => return Err(TokenError::UnknownKey(None)),
-    };
-    let Some(public) = keys.public_key(kid) else {
-        return Err(TokenError::UnknownKey(Some(clip(kid, MAX_ECHO))));
-    };
+    match header.get("kid") {
+        Some(Value::String(kid)) => Ok(kid.as_str()),
+        Some(_) => Err(TokenError::Malformed(
+            "header kid is not a string".to_owned(),
+        )),
+        None => Err(TokenError::UnknownKey(None)),
+    }
+}
 
+/// Checks the base64url RS256 signature of `signing_input` (`header.payload`).
+fn check_signature(
+    public: &PublicKey,
+    signing_input: &[u8],
+    signature_b64: &str,
+) -> Result<(), TokenError> {
     let signature = URL_SAFE_NO_PAD
         .decode(signature_b64)
         .map_err(|_| TokenError::Malformed("signature is not base64url".to_owned()))?;
-    // `header.payload` is a prefix of `token`: both segments were split off its start.
-    let signing_input_len = header_b64.len() + 1 + payload_b64.len();
-    if !public.verify_rs256(&token.as_bytes()[..signing_input_len], &signature) {
+    if !public.verify_rs256(signing_input, &signature) {
         return Err(TokenError::BadSignature);
     }
+    Ok(())
+}
 
-    let claims = decode_object(payload_b64, "payload")?;
+/// `exp` (required) has not passed and `nbf` (optional) has come, both within the leeway.
+fn check_lifetime(claims: &Claims, validation: &Validation) -> Result<(), TokenError> {
     let now = i128::from(validation.now);
     let leeway = i128::from(validation.leeway_secs);
 
@@ -227,14 +255,21 @@ pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Cla
             });
         }
     }
+    Ok(())
+}
 
+/// `iss` (required) is one of the accepted issuers.
+fn check_issuer(claims: &Claims, validation: &Validation) -> Result<(), TokenError> {
     match claims.get("iss") {
-        Some(Value::String(iss)) if validation.issuers.iter().any(|ok| ok == iss) => {}
-        Some(Value::String(iss)) => return Err(TokenError::WrongIssuer(clip(iss, MAX_ECHO))),
-        Some(_) => return Err(TokenError::Malformed("iss is not a string".to_owned())),
-        None => return Err(TokenError::WrongIssuer(String::new())),
+        Some(Value::String(iss)) if validation.issuers.iter().any(|ok| ok == iss) => Ok(()),
+        Some(Value::String(iss)) => Err(TokenError::WrongIssuer(clip(iss, MAX_ECHO))),
+        Some(_) => Err(TokenError::Malformed("iss is not a string".to_owned())),
+        None => Err(TokenError::WrongIssuer(String::new())),
     }
+}
 
+/// `aud` (required; a string or an array of strings) names an accepted audience.
+fn check_audience(claims: &Claims, validation: &Validation) -> Result<(), TokenError> {
     let accepted = |aud: &str| validation.audiences.iter().any(|ok| ok == aud);
     match claims.get("aud") {
         Some(Value::String(aud)) if accepted(aud) => {}
@@ -265,8 +300,7 @@ pub fn verify(token: &str, keys: &KeySet, validation: &Validation) -> Result<Cla
         }
         None => return Err(TokenError::WrongAudience(String::new())),
     }
-
-    Ok(claims)
+    Ok(())
 }
 
 /// [`verify`], then deserializes the claims into `T` (a shape mismatch is [`TokenError::Malformed`]).
