@@ -226,6 +226,52 @@ fn midi_hz(note: f64) -> f64 {
     440.0 * 2f64.powf((note - 69.0) / 12.0)
 }
 
+/// A voice of [`music_like`]: harmonic weights (fundamental first) and vibrato depth.
+struct Instrument {
+    harmonics: &'static [f64],
+    vibrato: f64,
+}
+
+const STRINGS: Instrument = Instrument {
+    harmonics: &[1.0, 0.5, 0.33, 0.25, 0.2, 0.16, 0.14],
+    vibrato: 0.002,
+};
+const REED: Instrument = Instrument {
+    harmonics: &[1.0, 0.2, 0.6, 0.1, 0.35, 0.08, 0.2],
+    vibrato: 0.006,
+};
+const BASS: Instrument = Instrument {
+    harmonics: &[1.0, 0.6, 0.3, 0.15],
+    vibrato: 0.0,
+};
+
+/// Adds one note of `samples` samples from `start` (cut off at the end of `out`): attack, decay and
+/// release envelope, 5.5 Hz vibrato.
+fn add_note(
+    out: &mut [f64],
+    instrument: &Instrument,
+    start: usize,
+    samples: usize,
+    freq: f64,
+    amp: f64,
+) {
+    for i in 0..samples {
+        let Some(slot) = out.get_mut(start + i) else {
+            break;
+        };
+        let t = i as f64 / RATE;
+        let attack = (t / 0.02).min(1.0);
+        let release = ((samples - i) as f64 / (0.05 * RATE)).min(1.0);
+        let envelope = attack * release * (0.5 + 0.5 * (-3.0 * t).exp());
+        let wobble = 1.0 + instrument.vibrato * (2.0 * PI * 5.5 * t).sin();
+        let mut v = 0.0;
+        for (h, &weight) in instrument.harmonics.iter().enumerate() {
+            v += weight * (2.0 * PI * freq * wobble * (h + 1) as f64 * t).sin();
+        }
+        *slot += amp * envelope * v;
+    }
+}
+
 /// Music-like audio of `len` samples with overall RMS `dbfs` (see the module docs).
 pub fn music_like(seed: u64, len: usize, dbfs: f32) -> Vec<i16> {
     let mut rng = SplitMix64::new(seed);
@@ -233,32 +279,6 @@ pub fn music_like(seed: u64, len: usize, dbfs: f32) -> Vec<i16> {
     // Major and minor triads on random roots; melody notes from the chord's scale.
     let beat = rng.range(0.3, 0.6);
     let beat_samples = (beat * RATE) as usize;
-    let add_note = |out: &mut Vec<f64>,
-                    start: usize,
-                    samples: usize,
-                    freq: f64,
-                    amp: f64,
-                    harmonics: &[f64],
-                    vibrato: f64| {
-        for i in 0..samples {
-            let Some(slot) = out.get_mut(start + i) else {
-                break;
-            };
-            let t = i as f64 / RATE;
-            let attack = (t / 0.02).min(1.0);
-            let release = ((samples - i) as f64 / (0.05 * RATE)).min(1.0);
-            let envelope = attack * release * (0.5 + 0.5 * (-3.0 * t).exp());
-            let wobble = 1.0 + vibrato * (2.0 * PI * 5.5 * t).sin();
-            let mut v = 0.0;
-            for (h, &weight) in harmonics.iter().enumerate() {
-                v += weight * (2.0 * PI * freq * wobble * (h + 1) as f64 * t).sin();
-            }
-            *slot += amp * envelope * v;
-        }
-    };
-    let strings = [1.0, 0.5, 0.33, 0.25, 0.2, 0.16, 0.14];
-    let reed = [1.0, 0.2, 0.6, 0.1, 0.35, 0.08, 0.2];
-    let bass = [1.0, 0.6, 0.3, 0.15];
     let mut at = 0usize;
     while at < len {
         let root = 48.0 + (rng.next_u64() % 12) as f64;
@@ -266,34 +286,12 @@ pub fn music_like(seed: u64, len: usize, dbfs: f32) -> Vec<i16> {
         let third = if minor { 3.0 } else { 4.0 };
         let bar = 4 * beat_samples;
         for (k, interval) in [0.0, third, 7.0].into_iter().enumerate() {
-            add_note(
-                &mut out,
-                at,
-                bar,
-                midi_hz(root + 12.0 + interval),
-                0.12 - 0.02 * k as f64,
-                &strings,
-                0.002,
-            );
+            let freq = midi_hz(root + 12.0 + interval);
+            add_note(&mut out, &STRINGS, at, bar, freq, 0.12 - 0.02 * k as f64);
         }
-        add_note(
-            &mut out,
-            at,
-            2 * beat_samples,
-            midi_hz(root - 12.0),
-            0.2,
-            &bass,
-            0.0,
-        );
-        add_note(
-            &mut out,
-            at + 2 * beat_samples,
-            2 * beat_samples,
-            midi_hz(root - 5.0),
-            0.2,
-            &bass,
-            0.0,
-        );
+        let half = 2 * beat_samples;
+        add_note(&mut out, &BASS, at, half, midi_hz(root - 12.0), 0.2);
+        add_note(&mut out, &BASS, at + half, half, midi_hz(root - 5.0), 0.2);
         let scale = if minor {
             [0.0, 2.0, 3.0, 5.0, 7.0, 8.0, 10.0]
         } else {
@@ -304,15 +302,8 @@ pub fn music_like(seed: u64, len: usize, dbfs: f32) -> Vec<i16> {
             let length = beat_samples / if rng.next_f64() < 0.5 { 2 } else { 1 };
             let degree = scale[(rng.next_u64() % 7) as usize];
             let octave = if rng.next_f64() < 0.5 { 24.0 } else { 36.0 };
-            add_note(
-                &mut out,
-                at + t,
-                length,
-                midi_hz(root + octave + degree),
-                0.15,
-                &reed,
-                0.006,
-            );
+            let freq = midi_hz(root + octave + degree);
+            add_note(&mut out, &REED, at + t, length, freq, 0.15);
             t += length;
         }
         at += bar;

@@ -206,6 +206,52 @@ fn midi_hz(note: i32) -> f64 {
     440.0 * 2f64.powf(f64::from(note - 69) / 12.0)
 }
 
+/// A voice of the hold music: harmonic weights (fundamental first), attack and release in seconds.
+struct Instrument {
+    harmonics: &'static [f64],
+    attack: f64,
+    release: f64,
+}
+
+const PAD: Instrument = Instrument {
+    harmonics: &[1.0, 0.45, 0.25, 0.12, 0.06],
+    attack: 0.25,
+    release: 0.4,
+};
+const PLUCK: Instrument = Instrument {
+    harmonics: &[1.0, 0.6, 0.35, 0.2, 0.1, 0.05],
+    attack: 0.005,
+    release: 0.15,
+};
+const BASS: Instrument = Instrument {
+    harmonics: &[1.0, 0.5, 0.2],
+    attack: 0.02,
+    release: 0.1,
+};
+
+/// Adds one note from `start` for `dur` seconds, wrapping past the end of `mix` so the loop is
+/// seamless.
+fn add_note(mix: &mut [f64], instrument: &Instrument, start: f64, dur: f64, freq: f64, amp: f64) {
+    let rate = f64::from(SAMPLE_RATE);
+    let len = mix.len();
+    let first = (start * rate) as usize;
+    let count = (dur * rate) as usize;
+    for i in 0..count {
+        let t = i as f64 / rate;
+        let env_attack = (t / instrument.attack).min(1.0);
+        let env_release = ((dur - t) / instrument.release).clamp(0.0, 1.0);
+        let decay = (-t * 1.2).exp() * 0.6 + 0.4;
+        let env = env_attack * env_release * decay;
+        let mut v = 0.0;
+        for (h, &weight) in instrument.harmonics.iter().enumerate() {
+            v += weight * (2.0 * PI * freq * (h + 1) as f64 * t).sin();
+        }
+        // Wrap around so the loop is seamless.
+        let index = (first + i) % len;
+        mix[index] += amp * env * v;
+    }
+}
+
 fn generate_hold_music() -> Arc<[i16]> {
     const BPM: f64 = 96.0;
     let rate = f64::from(SAMPLE_RATE);
@@ -225,65 +271,35 @@ fn generate_hold_music() -> Arc<[i16]> {
     let total_seconds = bar_len * bars.len() as f64;
     let len = (total_seconds * rate).round() as usize;
     let mut mix = vec![0f64; len];
-    let mut add_note = |start: f64,
-                        dur: f64,
-                        freq: f64,
-                        amp: f64,
-                        harmonics: &[f64],
-                        attack: f64,
-                        release: f64| {
-        let first = (start * rate) as usize;
-        let count = (dur * rate) as usize;
-        for i in 0..count {
-            let t = i as f64 / rate;
-            let env_attack = (t / attack).min(1.0);
-            let env_release = ((dur - t) / release).clamp(0.0, 1.0);
-            let decay = (-t * 1.2).exp() * 0.6 + 0.4;
-            let env = env_attack * env_release * decay;
-            let mut v = 0.0;
-            for (h, &weight) in harmonics.iter().enumerate() {
-                v += weight * (2.0 * PI * freq * (h + 1) as f64 * t).sin();
-            }
-            // Wrap around so the loop is seamless.
-            let index = (first + i) % len;
-            mix[index] += amp * env * v;
-        }
-    };
-    let pad = [1.0, 0.45, 0.25, 0.12, 0.06];
-    let pluck = [1.0, 0.6, 0.35, 0.2, 0.1, 0.05];
-    let bass = [1.0, 0.5, 0.2];
     let arpeggio_pattern = [0usize, 1, 2, 1, 0, 2, 1, 2];
     for (b, &(root, chord)) in bars.iter().enumerate() {
         let start = b as f64 * bar_len;
         for &note in &chord {
-            add_note(start, bar_len + 0.15, midi_hz(note), 0.10, &pad, 0.25, 0.4);
+            add_note(&mut mix, &PAD, start, bar_len + 0.15, midi_hz(note), 0.10);
         }
-        add_note(start, 2.0 * beat, midi_hz(root), 0.16, &bass, 0.02, 0.1);
+        add_note(&mut mix, &BASS, start, 2.0 * beat, midi_hz(root), 0.16);
+        let second_half = start + 2.0 * beat;
         add_note(
-            start + 2.0 * beat,
+            &mut mix,
+            &BASS,
+            second_half,
             2.0 * beat,
             midi_hz(root + 7),
             0.13,
-            &bass,
-            0.02,
-            0.1,
         );
         for (step, &voice) in arpeggio_pattern.iter().enumerate() {
-            let note = chord[voice] + 12;
-            add_note(
-                start + step as f64 * beat / 2.0,
-                beat / 2.0 + 0.2,
-                midi_hz(note),
-                0.07,
-                &pluck,
-                0.005,
-                0.15,
-            );
+            let note_start = start + step as f64 * beat / 2.0;
+            let freq = midi_hz(chord[voice] + 12);
+            add_note(&mut mix, &PLUCK, note_start, beat / 2.0 + 0.2, freq, 0.07);
         }
     }
-    // Normalise to -18 dBFS RMS.
-    let mean_square = mix.iter().map(|v| v * v).sum::<f64>() / len as f64;
-    let target = crate::level::dbfs_to_mean_square(-18.0);
+    to_i16_at_rms(&mix, -18.0)
+}
+
+/// Scales `mix` to `dbfs` RMS and rounds it to i16 samples.
+fn to_i16_at_rms(mix: &[f64], dbfs: f32) -> Arc<[i16]> {
+    let mean_square = mix.iter().map(|v| v * v).sum::<f64>() / mix.len() as f64;
+    let target = crate::level::dbfs_to_mean_square(dbfs);
     let gain = if mean_square > 0.0 {
         (target / mean_square).sqrt()
     } else {
