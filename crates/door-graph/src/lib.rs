@@ -18,7 +18,7 @@ mod state;
 pub mod stream_wire;
 
 pub(crate) use auth::GraphCaller;
-pub use calls::media_ops::RecordingLinks;
+pub use calls::completion::RecordingLinks;
 pub use calls::table::{GraphCalls, DELIVERY};
 pub use raw_media::RawMedia;
 pub use state::GraphState;

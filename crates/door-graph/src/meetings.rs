@@ -200,7 +200,7 @@ async fn create(
     request: Request,
 ) -> Result<Response, ApiError> {
     caller.require_any(&[Permission::OnlineMeetingsReadWriteAll])?;
-    let version = super::calls::routes::version_of(&request);
+    let version = super::calls::request::version_of(&request);
     let bytes = read_body(request, &state).await?;
     let body: OnlineMeeting = if bytes.is_empty() {
         OnlineMeeting::default()
@@ -299,7 +299,7 @@ async fn get_meeting(
         Permission::OnlineMeetingsReadAll,
         Permission::OnlineMeetingsReadWriteAll,
     ])?;
-    let version = super::calls::routes::version_of(&request);
+    let version = super::calls::request::version_of(&request);
     let (organizer_id, _) = organizer(&state, caller.tenant, &user)?;
     let (tenant, wanted) = (caller.tenant.to_string(), id.trim().to_string());
     let row = with_table(&state, move |store| {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use ringside_engine::{LegId, LegState};
 
-use super::calls::table::GraphCall;
+use super::calls::call::GraphCall;
 use ringside_runtime::outbox::TokenSigner;
 use ringside_runtime::streaming::{
     StreamChannel, StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, StreamSpec,

@@ -1,16 +1,14 @@
 //! The per-request context every dialect's error rendering reads (`request-id`, echoed
 //! `client-request-id`), the middleware that sets it, the body limit, the raw request target, the
-//! bearer token of a request, and the 404/405 fallbacks in the Graph-style envelope.
+//! bearer token of a request.
 
 use std::sync::OnceLock;
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rand::RngCore;
-
-use crate::error::ApiError;
 
 /// Default maximum request body (bytes).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
@@ -102,24 +100,4 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     } else {
         None
     }
-}
-
-/// Fallback for unknown routes: 404 in the envelope, naming the path.
-pub async fn not_found(uri: Uri) -> Response {
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "UnknownError",
-        format!("Resource not found for the segment '{}'.", uri.path()),
-    )
-    .into_response()
-}
-
-/// 405 in the envelope.
-pub async fn method_not_allowed() -> Response {
-    ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "Request_BadRequest",
-        "The HTTP method is not allowed on this resource.",
-    )
-    .into_response()
 }

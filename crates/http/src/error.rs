@@ -1,10 +1,10 @@
 //! The error type every Graph-style and platform route returns, rendered as the Graph error envelope
 //! (`error.code`, `message`, `innerError` with `request-id`, `client-request-id`, `date`), and the JSON body
-//! extractor that turns malformed or oversized bodies into that envelope.
+//! extractor that turns malformed or oversized bodies into that envelope, and the 404/405 fallbacks.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -213,4 +213,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request(format!("The request body {kind}: {error}"))
     })
+}
+
+/// Fallback for unknown routes: 404 in the envelope, naming the path.
+pub async fn not_found(uri: Uri) -> Response {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "UnknownError",
+        format!("Resource not found for the segment '{}'.", uri.path()),
+    )
+    .into_response()
+}
+
+/// 405 in the envelope.
+pub async fn method_not_allowed() -> Response {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        "The HTTP method is not allowed on this resource.",
+    )
+    .into_response()
 }

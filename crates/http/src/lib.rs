@@ -1,7 +1,7 @@
 //! HTTP plumbing every door and the platform API share, on axum: the Graph-style error envelope and
 //! the JSON body extractor that reports bad bodies in it ([`error`]), the per-request context
 //! (`request-id`, `client-request-id`) and its middleware, the body limit, the raw request target,
-//! bearer tokens and the 404/405 fallbacks ([`context`]), and the per-client rate limiter
+//! bearer tokens ([`context`]), the 404/405 fallbacks ([`error`]), and the per-client rate limiter
 //! ([`ratelimit`]). No door logic lives here.
 
 pub mod context;
@@ -9,8 +9,8 @@ pub mod error;
 pub mod ratelimit;
 
 pub use context::{
-    bearer_token, body_limit, current_request, method_not_allowed, not_found, request_context,
-    set_body_limit, RawPathAndQuery, RequestContext, DEFAULT_MAX_BODY_BYTES,
+    bearer_token, body_limit, current_request, request_context, set_body_limit, RawPathAndQuery,
+    RequestContext, DEFAULT_MAX_BODY_BYTES,
 };
-pub use error::{parse_json, read_body, ApiError, WireJson};
+pub use error::{method_not_allowed, not_found, parse_json, read_body, ApiError, WireJson};
 pub use ratelimit::{RateLimitConfig, RateLimiter};

@@ -119,6 +119,7 @@ mod plane;
 pub mod procfs;
 pub mod scenario;
 mod shard;
+mod stats;
 pub mod stream;
 
 pub use clock::{shard_of, ClockOptions, ClockStats, MediaClock, MediaSender, ShardStats, PHASES};

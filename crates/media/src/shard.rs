@@ -24,10 +24,14 @@ use std::time::Duration;
 
 use crossbeam_queue::SegQueue;
 
-use crate::clock::{ClockStats, ShardStats, PHASES};
 use crate::command::{MediaCommand, MediaOutput};
 use crate::histogram::{AtomicHistogram, Histogram};
 use crate::plane::MediaPlane;
+use crate::stats::{ClockStats, ShardStats};
+
+/// Sub-ticks per frame: a shard wakes every `TICK / PHASES` ([`crate::clock::TICK`]) and ticks one phase of its
+/// conversations ([`crate::plane::phase_of`]).
+pub const PHASES: u32 = 4;
 
 /// Where outputs go (called on the ticking thread).
 pub(crate) type Sink = Arc<dyn Fn(MediaOutput) + Send + Sync + 'static>;

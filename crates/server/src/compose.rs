@@ -2,10 +2,12 @@
 //! services, the doors (Graph first, then ACS: an offer goes to the first that adopts it), the
 //! call runtime, the node, and the state every router gets. The one place that knows every door.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
+use ringside_identity::SigningKey;
+use ringside_runtime::files::write_private;
 use ringside_runtime::outbox::{Outbox, TokenSigner};
 use ringside_runtime::services::MediaServices;
 use ringside_runtime::{CallRuntime, Doors, MediaMode, Node, NodeParts, RuntimeOptions};
@@ -34,7 +36,7 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         DirectoryStore::open(data_dir.join("ringside.db"))
             .with_context(|| format!("opening the store in {}", data_dir.display()))?,
     );
-    let signing_key = crate::serve::load_or_create_signing_key(data_dir)?;
+    let signing_key = load_or_create_signing_key(data_dir)?;
     let signer = || TokenSigner::new(signing_key.clone(), parts.base_url.clone());
     let outbox = Outbox::start(
         &data_dir.join("ringside.db"),
@@ -113,4 +115,21 @@ fn runtime_options(parts: &Parts) -> RuntimeOptions {
         // The platform API reports leg ends in Graph's resultInfo codes.
         end_codes: ringside_door_graph::codes::end_reason,
     }
+}
+
+/// The token-signing key, generated once and kept in `<data-dir>/keys/signing-key.pem`.
+fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
+    let dir = data_dir.join("keys");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("signing-key.pem");
+    if path.exists() {
+        let pem = std::fs::read_to_string(&path)?;
+        return SigningKey::from_pkcs8_pem(&pem)
+            .map_err(|error| anyhow!("{}: {error}", path.display()));
+    }
+    let key =
+        SigningKey::generate().map_err(|error| anyhow!("generating the signing key: {error}"))?;
+    let pem = key.to_pkcs8_pem();
+    write_private(&path, pem.as_bytes())?;
+    Ok(key)
 }

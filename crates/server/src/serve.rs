@@ -13,7 +13,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use rand::RngCore;
-use ringside_identity::SigningKey;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -313,23 +312,6 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     Ok(())
-}
-
-/// The token-signing key, generated once and kept in `<data-dir>/keys/signing-key.pem`.
-pub(crate) fn load_or_create_signing_key(data_dir: &Path) -> Result<SigningKey> {
-    let dir = data_dir.join("keys");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("signing-key.pem");
-    if path.exists() {
-        let pem = std::fs::read_to_string(&path)?;
-        return SigningKey::from_pkcs8_pem(&pem)
-            .map_err(|error| anyhow!("{}: {error}", path.display()));
-    }
-    let key =
-        SigningKey::generate().map_err(|error| anyhow!("generating the signing key: {error}"))?;
-    let pem = key.to_pkcs8_pem();
-    write_private(&path, pem.as_bytes())?;
-    Ok(key)
 }
 
 /// The dev-mode admin token, generated once and kept in `<data-dir>/admin-token`.

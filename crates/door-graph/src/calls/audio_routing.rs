@@ -15,7 +15,7 @@ use ringside_model::Permission;
 use serde_json::{json, Value};
 
 use super::participants::context_url;
-use super::routes::run;
+use super::request::run;
 use super::table::GraphCalls;
 use super::wire;
 use crate::openapi::{ApiRoutes, CallBodyErrors, CallErrors, CALL_ID};
@@ -120,7 +120,7 @@ async fn create_group(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     group_permission(&caller)?;
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let bytes = read_body(request, &state).await?;
     let mut group = group_from(&bytes)?;
@@ -176,7 +176,7 @@ async fn list_groups(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups");
     run(&state, move |ctx| {
@@ -226,7 +226,7 @@ async fn get_group(
     Path((id, gid)): Path<(String, String)>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "audioRoutingGroups/$entity");
     run(&state, move |ctx| {
@@ -262,7 +262,7 @@ async fn patch_group(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     group_permission(&caller)?;
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let bytes = read_body(request, &state).await?;
     let patch: Value = serde_json::from_slice(&bytes)

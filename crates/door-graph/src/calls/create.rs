@@ -12,9 +12,9 @@ use ringside_engine::{Ack, BotIdentity, Command, Direction, LegState, Target};
 use ringside_graph_wire::{Call, CallCreatedResponse, MediaConfig};
 use ringside_model::{Licence, NumberType, Party, Permission};
 
+use super::call::GraphCall;
 use super::render;
-use super::routes::{run, version_of};
-use super::table::GraphCall;
+use super::request::{run, version_of};
 use super::wire;
 use crate::openapi::{ActionErrors, ApiRoutes};
 use crate::state::GraphState;

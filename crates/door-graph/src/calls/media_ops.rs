@@ -21,7 +21,6 @@
 //! refused with 400 `NotSupported` (the digest names no code for this; Graph's docs only say the
 //! actions are service-hosted only).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Request, State};
@@ -33,13 +32,13 @@ use ringside_engine::{
 };
 use ringside_graph_wire::{
     CancelMediaProcessingRequest, CommsOperation, MediaConfig, PlayPromptRequest, Prompt,
-    RecordResponseRequest, SendDtmfCompletionReason, SendDtmfTonesRequest, SubscribeToToneRequest,
+    RecordResponseRequest, SendDtmfTonesRequest, SubscribeToToneRequest,
 };
 use ringside_model::{Permission, Tone};
 use serde_json::Value;
 
 use super::render;
-use super::routes::{run, version_of};
+use super::request::{run, version_of};
 use super::table::GraphCalls;
 use super::wire;
 use crate::openapi::{ActionErrors, ApiRoutes, CALL_ID};
@@ -50,7 +49,6 @@ use ringside_http::{read_body, ApiError};
 use ringside_runtime::door::DoorCtx;
 use ringside_runtime::fetch::FetchError;
 use ringside_runtime::media_store::upload_id;
-use ringside_runtime::recordings::RecordingStore;
 use utoipa_axum::routes;
 
 /// Longest `clientContext` Graph accepts.
@@ -662,72 +660,6 @@ async fn send_dtmf_tones(
     .await
 }
 
-// ---- completion -----------------------------------------------------------------------------
-
-/// Where recordings are served and who keeps them; given to the call table.
-#[derive(Clone)]
-pub struct RecordingLinks {
-    /// The store.
-    pub store: Arc<RecordingStore>,
-    /// Public base URL of the server.
-    pub base_url: String,
-}
-
-/// Adds what a media operation's completion notification carries beyond the common members: a
-/// completed recordResponse's `recordingLocation` and `recordingAccessToken` (a failed or
-/// cancelled one gets empty strings) and its `completionReason` (beta `recordCompletionReason`
-/// values, an open-type extra in v1.0 as the docs' cancelled example shows), a sendDtmfTones'
-/// `completionReason`.
-pub(crate) fn complete(
-    op: &mut CommsOperation,
-    outcome: Outcome,
-    recording: Option<&str>,
-    links: Option<&RecordingLinks>,
-) {
-    match op {
-        CommsOperation::Record(record) => {
-            let ticket = recording
-                .zip(links)
-                .and_then(|(handle, links)| links.store.take_ticket(handle).map(|t| (t, links)));
-            match ticket {
-                Some((ticket, links)) => {
-                    record.recording_location = Some(format!(
-                        "{}/ringside/v1/recordings/{}",
-                        links.base_url, ticket.id
-                    ));
-                    record.recording_access_token = Some(ticket.token);
-                }
-                None => {
-                    record.recording_location = Some(String::new());
-                    record.recording_access_token = Some(String::new());
-                }
-            }
-            let reason = match outcome {
-                Outcome::Cancelled => Some("operationCanceled"),
-                Outcome::RecordMaxDuration => Some("maxRecordDurationReached"),
-                Outcome::RecordInitialSilence => Some("initialSilenceTimeout"),
-                Outcome::RecordMaxSilence => Some("maxSilenceTimeout"),
-                Outcome::RecordStopTone => Some("stopToneDetected"),
-                Outcome::MediaFailed => Some("playPromptFailed"),
-                _ => Some("unspecifiedError"),
-            };
-            if let Some(reason) = reason {
-                record
-                    .additional
-                    .insert("completionReason".into(), Value::String(reason.into()));
-            }
-        }
-        CommsOperation::SendDtmfTones(dtmf) => {
-            dtmf.completion_reason = Some(match outcome {
-                Outcome::Success => SendDtmfCompletionReason::CompletedSuccessfully,
-                Outcome::Cancelled => SendDtmfCompletionReason::MediaOperationCanceled,
-                _ => SendDtmfCompletionReason::Unknown,
-            });
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -764,33 +696,5 @@ mod tests {
         assert_eq!(client_context(None).expect("empty"), "");
         assert!(client_context(Some("x".repeat(256))).is_ok());
         assert!(client_context(Some("x".repeat(257))).is_err());
-    }
-
-    #[test]
-    fn cancelled_records_and_dtmf_completions_carry_their_reasons() {
-        let mut record = render::operation(
-            OperationKind::RecordResponse,
-            OperationId(ringside_model::Guid::from_u128(7)),
-            "ctx",
-            OperationStatus::Failed,
-            Some(crate::codes::outcome(Outcome::Cancelled)),
-        );
-        complete(&mut record, Outcome::Cancelled, None, None);
-        let value = serde_json::to_value(&record).expect("json");
-        assert_eq!(value["completionReason"], "operationCanceled");
-        assert_eq!(value["recordingLocation"], "");
-        assert_eq!(value["recordingAccessToken"], "");
-        assert_eq!(value["resultInfo"]["subcode"], 8508);
-
-        let mut dtmf = render::operation(
-            OperationKind::SendDtmf,
-            OperationId(ringside_model::Guid::from_u128(8)),
-            "",
-            OperationStatus::Completed,
-            Some(crate::codes::outcome(Outcome::Success)),
-        );
-        complete(&mut dtmf, Outcome::Success, None, None);
-        let value = serde_json::to_value(&dtmf).expect("json");
-        assert_eq!(value["completionReason"], "completedSuccessfully");
     }
 }

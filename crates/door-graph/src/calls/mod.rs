@@ -42,10 +42,13 @@
 //! [`GraphCall`]: table::GraphCall
 
 pub(crate) mod audio_routing;
+pub(crate) mod call;
+pub(crate) mod completion;
 pub(crate) mod create;
 pub(crate) mod media_ops;
 pub(crate) mod participants;
 pub(crate) mod render;
+pub(crate) mod request;
 pub(crate) mod routes;
 pub(crate) mod self_ops;
 pub(crate) mod table;

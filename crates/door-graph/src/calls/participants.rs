@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::media_ops::{client_context, media_ref, prepare, start_operation_with};
 use super::render;
-use super::routes::run;
+use super::request::run;
 use super::table::GraphCalls;
 use super::wire;
 use crate::openapi::{ActionErrors, ApiRoutes, CallErrors, CommandErrors, CALL_ID, PARTICIPANT_ID};
@@ -166,7 +166,7 @@ async fn list(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "participants");
     run(&state, move |ctx| {
@@ -198,7 +198,7 @@ async fn get_one(
     Path((id, pid)): Path<(String, String)>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let participant = participant_id(&pid)?;
     let context = context_url(state.base_url(), version, leg, "participants/$entity");

@@ -17,7 +17,7 @@ use ringside_graph_wire::{
 };
 use ringside_model::{Party, Tone};
 
-use super::table::GraphCall;
+use super::call::GraphCall;
 
 /// `/communications/calls/{id}`.
 pub(crate) fn call_url(call: impl std::fmt::Display) -> String {

@@ -19,6 +19,7 @@ use ringside_model::Permission;
 use serde_json::Value;
 
 use super::render;
+use super::request::{run, version_of};
 use super::table::GraphCalls;
 use super::wire;
 use crate::openapi::{ActionErrors, ApiRoutes, BodyErrors, CallErrors, CommandErrors, CALL_ID};
@@ -39,23 +40,6 @@ pub(crate) fn routes() -> ApiRoutes {
         .route(routes!(transfer))
         .route(routes!(keep_alive))
         .route(routes!(get_operation))
-}
-
-/// Runs door code in the call runtime and flattens the two error layers.
-pub(crate) async fn run<T: Send + 'static>(
-    state: &GraphState,
-    f: impl FnOnce(&mut DoorCtx<'_, GraphCalls>) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    state.calls().exec(f).await.map_err(wire::runtime_error)?
-}
-
-/// `v1.0` or `beta`, from the request path.
-pub(crate) fn version_of(request: &Request) -> &'static str {
-    if request.uri().path().starts_with("/beta/") {
-        "beta"
-    } else {
-        "v1.0"
-    }
 }
 
 /// 202 with an empty body.

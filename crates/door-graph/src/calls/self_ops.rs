@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use super::media_ops::{client_context, prepare, start_operation_with};
 use super::participants::{context_url, group_call};
 use super::render;
-use super::routes::run;
+use super::request::run;
 use super::wire;
 use crate::openapi::{ActionErrors, ApiRoutes, CallBodyErrors, CallErrors, CALL_ID};
 use crate::state::GraphState;
@@ -312,7 +312,7 @@ async fn list_content_sharing(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    let version = super::routes::version_of(&request);
+    let version = super::request::version_of(&request);
     let leg = wire::call_id(&id)?;
     let context = context_url(state.base_url(), version, leg, "contentSharingSessions");
     run(&state, move |ctx| {
