@@ -389,7 +389,11 @@ impl Delivery {
             .unwrap_or(arrived);
         let mut due = arrived + since_wall(row.next_attempt_at_ms.saturating_sub(unix_ms()));
         loop {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            // A sleep that is already due still waits for the timer's next millisecond tick:
+            // first attempts (due now) go at once.
+            if due > crate::clock::now() {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            }
             let outcome = self.attempt(&row).await;
             match outcome {
                 Attempt::Delivered => {
