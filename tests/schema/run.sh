@@ -94,6 +94,7 @@ fuzz() { # label, document, base url, token
     --max-time "$SECONDS_PER_DOC" --workers 2 --no-color "${seed_args[@]}"
 }
 
+cd "$WORK" # schemathesis keeps its own state in ./.schemathesis
 rc=0
 # Graph first: the platform run may delete the dev app or revoke its consent.
 fuzz graph "$URL/ringside/v1/openapi/graph.json" "$URL/v1.0" "$GRAPH" || rc=1

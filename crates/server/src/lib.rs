@@ -1,5 +1,6 @@
-//! Ringside's IO shell: the one HTTPS listener serving every front door (identity, Graph, the platform's
-//! own `/ringside/v1` API), TLS material, dev-mode seeding and the wire ⇄ domain translation.
+//! Ringside's composition root: the one HTTPS listener serving every front door (identity and the
+//! platform's own `/ringside/v1` API, Graph, ACS), TLS material, configuration, and the wiring of the
+//! call runtime with its doors. The doors themselves live in their own crates.
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
