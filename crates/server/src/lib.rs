@@ -4,6 +4,7 @@
 //!
 //! Start a server with [`Server::start`]; the `ringside` binary and the integration tests both do.
 
+mod body;
 mod compose;
 mod config;
 mod http;

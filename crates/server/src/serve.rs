@@ -159,18 +159,20 @@ impl Listeners {
         state: &AppState,
         tls: &tls::TlsMaterial,
     ) -> (watch::Sender<bool>, Vec<JoinHandle<()>>) {
-        let router = crate::routes(state.clone(), state.config().max_body_bytes);
+        let limit = state.config().max_body_bytes;
+        let router = crate::routes(state.clone(), limit);
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());
+        let door = Door { router, limit };
         tasks.push(tokio::spawn(accept_loop(
             self.tls,
             Some(acceptor),
-            router.clone(),
+            door.clone(),
             stop_rx.clone(),
         )));
         if let Some(listener) = self.plain {
-            tasks.push(tokio::spawn(accept_loop(listener, None, router, stop_rx)));
+            tasks.push(tokio::spawn(accept_loop(listener, None, door, stop_rx)));
         }
         (stop, tasks)
     }
@@ -233,10 +235,41 @@ impl RunningServer {
     }
 }
 
+/// What every connection serves: the router, behind the body pre-read ([`crate::body`]).
+#[derive(Clone)]
+struct Door {
+    router: Router,
+    limit: usize,
+}
+
+impl Door {
+    /// One request: hygiene, the body read (bounded), the router, `Connection: close` when part
+    /// of the body is still on the connection.
+    async fn serve(
+        self,
+        request: hyper::Request<hyper::body::Incoming>,
+        peer: SocketAddr,
+    ) -> axum::response::Response {
+        let mut request = request.map(axum::body::Body::new);
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let version = request.version();
+        let read = crate::body::read(crate::http::normalize_request(request), self.limit).await;
+        let mut response = self
+            .router
+            .oneshot(read.request)
+            .await
+            .unwrap_or_else(|never| match never {});
+        crate::body::close_if_unread(version, read.unread, &mut response);
+        response
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    router: Router,
+    door: Door,
     mut stop: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -252,13 +285,10 @@ async fn accept_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let router = router.clone();
+                let door = door.clone();
                 let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let mut request = request.map(axum::body::Body::new);
-                    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                    let request = crate::http::normalize_request(request);
-                    let router = router.clone();
-                    async move { Ok::<_, Infallible>(router.oneshot(request).await.unwrap_or_else(|never| match never {})) }
+                    let door = door.clone();
+                    async move { Ok::<_, Infallible>(door.serve(request, peer).await) }
                 });
                 let watcher = graceful.watcher();
                 let tls = tls.clone();

@@ -12,6 +12,7 @@ mod admin_api;
 mod graph_calls;
 mod graph_load;
 mod graph_media;
+mod http_connections;
 mod identity_api;
 mod media_streaming;
 mod simulated_phones;
