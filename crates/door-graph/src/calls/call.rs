@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use ringside_engine::{BotIdentity, ConversationId, Direction, LegId, LegState, OperationId};
 use ringside_graph_wire::{
     CallDirection, CallOptions, CallState, CommsOperation, InvitationParticipantInfo, MediaConfig,
-    Modality, ParticipantInfo, ToneInfo,
+    Modality, ParticipantInfo,
 };
 use ringside_model::{AppId, TenantId};
 
@@ -45,8 +45,6 @@ pub(crate) struct GraphCall {
     pub(crate) result_info: Option<(u16, u32, &'static str)>,
     /// Audio media state once known.
     pub(crate) media_active: Option<bool>,
-    /// The last tone received.
-    pub(crate) tone_info: Option<ToneInfo>,
     /// Operations as last rendered, for `GET …/operations/{id}`.
     pub(crate) operations: HashMap<OperationId, CommsOperation>,
     /// Operations whose HTTP response was already final: no completion notification.
@@ -55,8 +53,6 @@ pub(crate) struct GraphCall {
     pub(crate) etag: u64,
     /// The bot's last `updateRecordingStatus` (shown as its participant's `recordingInfo`).
     pub(crate) recording_status: Option<ringside_graph_wire::RecordingStatus>,
-    /// The bot's last `changeScreenSharingRole`.
-    pub(crate) screen_sharing_role: Option<ringside_graph_wire::ScreenSharingRole>,
     /// `audioRoutingGroups` by id, in creation order.
     pub(crate) audio_routing_groups: Vec<ringside_graph_wire::AudioRoutingGroup>,
     /// A meeting join's `chatInfo`, echoed.
@@ -97,12 +93,10 @@ impl GraphCall {
             scenario_id: ringside_runtime::ids::new_guid().to_string(),
             result_info: None,
             media_active: None,
-            tone_info: None,
             operations: HashMap::new(),
             quiet: HashSet::new(),
             etag: 0,
             recording_status: None,
-            screen_sharing_role: None,
             audio_routing_groups: Vec::new(),
             chat_info: None,
             meeting_info: None,

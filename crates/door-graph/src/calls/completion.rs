@@ -1,5 +1,5 @@
-//! What a media operation's completion notification carries beyond the common members
-//! (recordResponse's recording location and token, completion reasons), and where recordings are
+//! What an operation's completion notification carries beyond the common members (an invite's invitees,
+//! recordResponse's recording location and token, completion reasons), and where recordings are
 //! served.
 
 use std::sync::Arc;
@@ -16,6 +16,17 @@ pub struct RecordingLinks {
     pub store: Arc<RecordingStore>,
     /// Public base URL of the server.
     pub base_url: String,
+}
+
+/// Copies into a completion what the operation's first rendering echoed from its request: an
+/// `inviteParticipantsOperation` names its invitees in every notification, as the examples on
+/// Graph's participant-invite page show.
+pub(crate) fn carry_request_echo(op: &mut CommsOperation, started: &CommsOperation) {
+    if let (CommsOperation::InviteParticipants(done), CommsOperation::InviteParticipants(first)) =
+        (op, started)
+    {
+        done.participants.clone_from(&first.participants);
+    }
 }
 
 /// Adds what a media operation's completion notification carries beyond the common members: a

@@ -159,7 +159,6 @@ pub(crate) fn call_resource(call: &GraphCall) -> Call {
         subject: call.subject.clone(),
         targets: Some(call.targets.clone()),
         tenant_id: Some(call.tenant.to_string()),
-        tone_info: call.tone_info.clone(),
         ..Default::default()
     }
 }

@@ -9,7 +9,7 @@ use ringside_graph_wire::{ChangeType, ResourceData, ToneInfo};
 use ringside_store::{NewOutboxRow, RetryPolicy};
 
 use super::call::GraphCall;
-use super::completion::{complete, RecordingLinks};
+use super::completion::{carry_request_echo, complete, RecordingLinks};
 use super::render;
 use crate::raw_media::RawMedia;
 use crate::GraphCaller;
@@ -174,10 +174,17 @@ impl GraphCalls {
 
     /// Queues a call-resource notification (`created`, `updated` or `deleted`).
     pub(crate) fn notify_call(&mut self, id: LegId, change: ChangeType) {
+        self.notify_call_with(id, change, None);
+    }
+
+    /// A call notification; `tone` only on the one that reports a key (Graph's notifications carry
+    /// `toneInfo` when they report a tone, never afterwards).
+    fn notify_call_with(&mut self, id: LegId, change: ChangeType, tone: Option<ToneInfo>) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
         let mut resource = render::call_resource(call);
+        resource.tone_info = tone;
         // The etag the notification carries is the one after the bump in `notify`.
         resource.odata_etag = Some(format!("W/\"{}\"", call.etag + 1));
         self.notify(
@@ -340,6 +347,9 @@ impl GraphCalls {
                     *status,
                     Some(crate::codes::outcome(*outcome)),
                 );
+                if let Some(started) = call.operations.get(operation) {
+                    carry_request_echo(&mut op, started);
+                }
                 complete(
                     &mut op,
                     *outcome,
@@ -364,18 +374,18 @@ impl GraphCalls {
                 sequence_id,
                 ..
             } => {
-                let Some(call) = self.calls.get_mut(leg) else {
+                if !self.calls.contains_key(leg) {
                     return false;
-                };
+                }
                 let Some(tone) = render::wire_tone(*tone) else {
                     return true;
                 };
-                call.tone_info = Some(ToneInfo {
+                let tone = ToneInfo {
                     sequence_id: i64::try_from(*sequence_id).unwrap_or(i64::MAX),
                     tone,
                     odata_type: ringside_graph_wire::ODataType::new(),
-                });
-                self.notify_call(*leg, ChangeType::Updated);
+                };
+                self.notify_call_with(*leg, ChangeType::Updated, Some(tone));
                 true
             }
             Event::CallOffered { leg, .. }

@@ -753,3 +753,54 @@ async fn app_hosted_calls_refuse_service_hosted_media_operations() {
     }
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn tone_info_is_reported_after_subscribe_on_the_tone_notification_only() {
+    let (h, prompts) = start().await;
+    let (id, conversation, phone) = incoming_answered(&h, &prompts, false).await;
+    // A key before subscribeToTone is reported to nobody (one second of the paused clock lets
+    // the media plane hear it).
+    press(&h, &conversation, &phone, "5").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let subscribed = h
+        .graph(
+            Method::POST,
+            &format!("/v1.0/communications/calls/{id}/subscribeToTone"),
+            json!({"clientContext": "tones"}),
+        )
+        .await;
+    assert_eq!(subscribed.status, StatusCode::OK, "{}", subscribed.body);
+    press(&h, &conversation, &phone, "1").await;
+    let call_url = format!("/communications/calls/{id}");
+    let tone = wait_for(&h, Duration::from_secs(5), |n| {
+        n["resourceUrl"] == call_url.as_str() && !n["resourceData"]["toneInfo"].is_null()
+    })
+    .await;
+    assert_eq!(tone["changeType"], "updated");
+    assert_eq!(tone["resourceData"]["toneInfo"]["tone"], "tone1", "{tone}");
+    assert_eq!(tone["resourceData"]["toneInfo"]["sequenceId"], 1, "{tone}");
+    // The call as read afterwards, and every later notification, report no tone.
+    let got = h
+        .graph(Method::GET, &format!("/v1.0{call_url}"), None)
+        .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(got.body["toneInfo"].is_null(), "{}", got.body);
+    let hung_up = h
+        .admin(
+            Method::POST,
+            &format!("/calls/{conversation}/legs/{phone}/hangup"),
+            None,
+        )
+        .await;
+    assert!(hung_up.status.is_success(), "{}", hung_up.body);
+    wait_for(&h, Duration::from_secs(5), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "terminated"
+    })
+    .await;
+    let with_tone: Vec<Value> = notifications(&h.hook.received())
+        .into_iter()
+        .filter(|n| !n["resourceData"]["toneInfo"].is_null())
+        .collect();
+    assert_eq!(with_tone.len(), 1, "{with_tone:#?}");
+    h.server.shutdown().await;
+}
