@@ -76,6 +76,7 @@ async fn create(
         .media_config
         .clone()
         .ok_or_else(|| ApiError::bad_request("mediaConfig is required."))?;
+    wire::supported_call_options(call.call_options.as_ref())?;
     if call.meeting_info.is_some() || call.chat_info.is_some() {
         return join_meeting(state, caller, version, call, callback, media_config).await;
     }

@@ -184,6 +184,9 @@ async fn answer(
     let leg = wire::call_id(&id)?;
     let bytes = read_body(request, &state).await?;
     let body: AnswerRequest = wire::action_body(&bytes)?;
+    if let Some(options) = &body.call_options {
+        wire::supported_call_options(Some(&CallOptions::Incoming(options.clone())))?;
+    }
     let callback = body
         .callback_uri
         .as_deref()

@@ -4,7 +4,8 @@
 //!
 //! Self mute/unmute work on group calls only (a two-party call answers 400 `notAllowed`);
 //! `changeScreenSharingRole` only on app-hosted group calls. Ringside carries audio only, so
-//! addLargeGalleryView answers 400 `NotSupported` and there are no content sharing sessions.
+//! changeScreenSharingRole and addLargeGalleryView answer 400 `NotSupported` after the usual
+//! checks, and there are no content sharing sessions.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -200,13 +201,14 @@ async fn update_recording_status(
     .await
 }
 
-/// `POST …/changeScreenSharingRole`: 202; app-hosted group calls only.
+/// `POST …/changeScreenSharingRole`: app-hosted group calls only; Ringside has no video to share,
+/// so after the usual checks the answer is 400 `NotSupported`.
 #[utoipa::path(
     post,
     path = "/communications/calls/{callId}/changeScreenSharingRole",
     operation_id = "changeScreenSharingRole",
-    summary = "viewer or sharer (app-hosted group calls)",
-    description = "Other calls answer 400.",
+    summary = "viewer or sharer (Ringside carries audio only: 400 NotSupported)",
+    description = "After the usual checks (app-hosted group calls only) the answer is 400 NotSupported; the 202 is Graph's.",
     params(
         ("callId" = String, Path, description = CALL_ID),
     ),
@@ -237,8 +239,16 @@ async fn change_screen_sharing_role(
                 "changeScreenSharingRole is only supported on calls with appHostedMediaConfig.",
             ));
         }
-        call.screen_sharing_role = Some(body.role);
-        Ok(StatusCode::ACCEPTED.into_response())
+        // A sharer streams the bot's video as the screen share and a viewer stops it; Ringside
+        // carries no video, so neither role could change anything (never accepted and dropped).
+        Err::<Response, _>(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "NotSupported",
+            format!(
+                "changeScreenSharingRole to {} is not supported: Ringside carries audio only, so there is no video-based screen sharing.",
+                serde_json::to_value(body.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            ),
+        ))
     })
     .await
 }

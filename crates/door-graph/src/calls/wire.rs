@@ -141,6 +141,55 @@ fn clip(text: &str) -> String {
     ringside_directory::validate::clip(text)
 }
 
+/// The `callOptions` Ringside cannot honour, refused rather than accepted and dropped: delta and
+/// interactive rosters (every roster notification is the full roster) and hiding the bot after
+/// escalation (the roster always shows it). `isContentSharingNotificationEnabled` is honoured as
+/// is: an audio-only call has no content sharing sessions to notify about.
+pub(crate) fn supported_call_options(
+    options: Option<&ringside_graph_wire::CallOptions>,
+) -> Result<(), ApiError> {
+    use ringside_graph_wire::CallOptions;
+    let (hide, delta, interactive) = match options {
+        None => return Ok(()),
+        Some(CallOptions::Outgoing(o)) => (
+            o.hide_bot_after_escalation,
+            o.is_delta_roster_enabled,
+            o.is_interactive_roster_enabled,
+        ),
+        Some(CallOptions::Incoming(o)) => (
+            o.hide_bot_after_escalation,
+            o.is_delta_roster_enabled,
+            o.is_interactive_roster_enabled,
+        ),
+    };
+    let refused = [
+        (
+            hide,
+            "hideBotAfterEscalation",
+            "the roster always shows the bot",
+        ),
+        (
+            delta,
+            "isDeltaRosterEnabled",
+            "roster notifications carry the whole roster",
+        ),
+        (
+            interactive,
+            "isInteractiveRosterEnabled",
+            "roster notifications carry the whole roster",
+        ),
+    ];
+    match refused.iter().find(|(value, ..)| *value == Some(true)) {
+        Some((_, name, why)) => Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "NotSupported",
+            format!("callOptions.{name} is not supported by Ringside: {why}."),
+        )),
+        None => Ok(()),
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

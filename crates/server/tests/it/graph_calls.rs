@@ -1414,6 +1414,11 @@ async fn participants_and_self_operations_on_a_group_call() {
         .expect("invite completion");
     assert_eq!(done["changeType"], "deleted");
     assert_eq!(done["resourceData"]["status"], "completed", "{done}");
+    // The completion names the invitees, as every example on Graph's participant-invite page does.
+    assert_eq!(
+        done["resourceData"]["participants"][0]["identity"]["phone"]["id"], "+14255550177",
+        "{done}"
+    );
 
     // Delete a participant: 204, and it leaves the roster.
     let Reply { status, body, .. } = h
@@ -2018,5 +2023,108 @@ async fn every_graph_operation_refuses_missing_roles_unknown_calls_foreign_tenan
         }
     }
     assert!(checked >= 25, "{checked}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn call_options_ringside_cannot_honour_are_refused_not_dropped() {
+    let h = TestServer::start().await;
+    let user = h.dev.users[0].id.clone();
+    let create = |options: Value| {
+        let h = &h;
+        let user = user.clone();
+        async move {
+            h.graph(
+                reqwest::Method::POST,
+                "/v1.0/communications/calls",
+                Some(json!({
+                    "callbackUri": h.hook.url("/options"),
+                    "targets": [{"identity": {"user": {"id": user}}}],
+                    "requestedModalities": ["audio"],
+                    "mediaConfig": service_hosted(),
+                    "callOptions": options,
+                })),
+            )
+            .await
+        }
+    };
+    for name in [
+        "hideBotAfterEscalation",
+        "isDeltaRosterEnabled",
+        "isInteractiveRosterEnabled",
+    ] {
+        let mut options = json!({"@odata.type": "#microsoft.graph.outgoingCallOptions"});
+        options[name] = json!(true);
+        let Reply { status, body, .. } = create(options).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "NotSupported", "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(name),
+            "{body}"
+        );
+    }
+    // Off, or honoured as is (an audio-only call has no content sharing to notify about).
+    let Reply { status, body, .. } = create(json!({
+        "@odata.type": "#microsoft.graph.outgoingCallOptions",
+        "isDeltaRosterEnabled": false,
+        "isContentSharingNotificationEnabled": true,
+    }))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // answer's incomingCallOptions get the same rule.
+    let (id, _) = incoming(&h, "/calling").await;
+    let Reply { status, body, .. } = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{id}/answer"),
+            Some(json!({
+                "callbackUri": h.hook.url("/answered"),
+                "mediaConfig": service_hosted(),
+                "acceptedModalities": ["audio"],
+                "callOptions": {"@odata.type": "#microsoft.graph.incomingCallOptions", "hideBotAfterEscalation": true},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "NotSupported", "{body}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn change_screen_sharing_role_is_refused_on_an_app_hosted_group_call() {
+    let h = TestServer::start().await;
+    let media = MediaSink::answering(bot_voice()).await;
+    let Reply { status, body, .. } = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": h.hook.url("/sharing"),
+                "targets": [
+                    {"identity": {"user": {"id": h.dev.users[0].id}}},
+                    {"identity": {"user": {"id": h.dev.users[1].id}}}
+                ],
+                "requestedModalities": ["audio"],
+                "mediaConfig": {
+                    "@odata.type": "#microsoft.graph.appHostedMediaConfig",
+                    "blob": json!({"transportUrl": media.url("/media")}).to_string(),
+                },
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    for role in ["viewer", "sharer"] {
+        let Reply { status, body, .. } = h
+            .graph(
+                reqwest::Method::POST,
+                &format!("/v1.0/communications/calls/{id}/changeScreenSharingRole"),
+                Some(json!({"role": role})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{role}: {body}");
+        assert_eq!(body["error"]["code"], "NotSupported", "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(role));
+    }
     h.server.shutdown().await;
 }
