@@ -2,8 +2,10 @@
 # Schema fuzzing: schemathesis (pinned in tests/schema/requirements.txt) against the two OpenAPI documents a
 # running `ringside serve` publishes — the Graph door (/ringside/v1/openapi/graph.json, with an app token
 # from the dev tenant) and the platform API (/ringside/v1/openapi.json, with the admin token). Phases:
-# coverage, fuzzing and stateful (which follows the documents' links into live calls; tests/schema/hooks.py
-# seeds valid call bodies). Checks: not_a_server_error (no 5xx, no dropped connection) and
+# fuzzing and stateful (which follows the documents' links into live calls; tests/schema/hooks.py seeds
+# valid call bodies). Not the coverage phase: in 4.32.5 its generator fails on the Graph document now and
+# then with an internal error (hypothesis FlakyFailure over a KeyError in schemathesis' own schema cache),
+# which says nothing about the server and would make CI flaky. Checks: not_a_server_error (no 5xx, no dropped connection) and
 # status_code_conformance (every status the server answers is documented).
 #
 # The venv lives in ${RINGSIDE_CACHE_DIR:-~/.cache/ringside}/schema-<sha256(requirements.txt)[:12]>.
@@ -90,7 +92,7 @@ export RINGSIDE_DEV_JSON="$DEV_JSON" SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE"
 fuzz() { # label, document, base url, token
   log "$1: st run $2 (up to ${SECONDS_PER_DOC}s)"
   "$VENV/bin/st" run "$2" --url "$3" --tls-verify "$CA" -H "Authorization: Bearer $4" \
-    --checks not_a_server_error,status_code_conformance --phases coverage,fuzzing,stateful \
+    --checks not_a_server_error,status_code_conformance --phases fuzzing,stateful \
     --max-time "$SECONDS_PER_DOC" --workers 2 --no-color "${seed_args[@]}"
 }
 
