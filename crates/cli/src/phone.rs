@@ -428,8 +428,8 @@ fn print_dial(
     );
     println!("tones heard: {}", text_or_none(&summary["tonesHeard"]));
     println!(
-        "prompts heard: {} (audio started at {})",
-        summary["promptsHeard"],
+        "audio starts heard (silence, then sound: a prompt, an echo, music or a voice): {} (at {})",
+        summary["audioStarts"],
         summary["audioStartedAt"]
             .as_array()
             .map(|times| times
@@ -489,7 +489,7 @@ fn summarize(caller: &Value, target: &Value) -> Value {
             .map(|e| json!({"atMs": e["atMs"], "state": e["state"], "reason": e["reason"]}))
             .collect::<Vec<_>>(),
         "tonesHeard": keys(of(caller, "toneDetected")),
-        "promptsHeard": started.len(),
+        "audioStarts": started.len(),
         "audioStartedAt": started.iter().map(seconds).collect::<Vec<_>>(),
         "keysReceivedByFarEnd": keys(of(target, "toneReceived")),
         "endReason": caller["endReason"],
