@@ -189,7 +189,6 @@ pub(crate) fn supported_call_options(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

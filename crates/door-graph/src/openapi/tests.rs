@@ -1,8 +1,9 @@
 //! Tests of the Graph OpenAPI document: it is well formed (OpenAPI 3.1, every `$ref` resolves,
 //! every schema is valid JSON Schema 2020-12), it lists exactly the routes the axum router serves,
-//! its links lead to operations that exist, and the DTOs' schemas hold every field the DTOs write
-//! ([`dto`]).
+//! its links lead to operations that exist, the DTOs' schemas hold every field the DTOs write
+//! ([`dto`]), and docs/compatibility.md names every request field ([`compatibility`]).
 
+mod compatibility;
 mod dto;
 
 use std::collections::{BTreeMap, BTreeSet};
