@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ringside_engine::{Ack, BotIdentity, Command, Direction, LegState, Target};
 use ringside_graph_wire::{Call, CallCreatedResponse, MediaConfig};
-use ringside_model::{Licence, NumberType, Party, Permission};
+use ringside_model::{Party, Permission};
 
 use super::call::GraphCall;
 use super::render;
@@ -143,11 +143,7 @@ async fn create(
                 }
                 // PSTN needs a number on the account; a Calling Plan number also needs the
                 // Calling Plan licence (Direct Routing / Operator Connect numbers do not).
-                let pstn_ready = d.number_of(id.guid()).is_some_and(|n| {
-                    n.number_type != NumberType::CallingPlan
-                        || instance.licences.contains(&Licence::CallingPlan)
-                });
-                if to_phone && !pstn_ready {
+                if to_phone && !super::pstn::instance_dials_out(d, caller.tenant, id) {
                     return Err(ApiError::forbidden(
                         "7504",
                         format!("Insufficient enterprise tenant permissions, cannot access this API. Calling a phone number needs the application instance {id} to have a phone number (and a Calling Plan licence for a Calling Plan number)."),

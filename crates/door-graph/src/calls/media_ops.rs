@@ -28,7 +28,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ringside_engine::{
-    Command, LegId, MediaRef, OperationId, OperationKind, OperationStatus, Outcome, RecordOptions,
+    Command, LegId, MediaRef, OperationId, OperationStatus, Outcome, RecordOptions,
 };
 use ringside_graph_wire::{
     CancelMediaProcessingRequest, CommsOperation, MediaConfig, PlayPromptRequest, Prompt,
@@ -259,7 +259,17 @@ pub(super) fn start_operation_with(
             call.quiet(info.id);
         }
     }
-    let mut body = serde_json::to_value(&op).map_err(ApiError::internal)?;
+    operation_response(&op, context, location(info.id))
+}
+
+/// 200 with an operation as Graph answers an action: the entity's `@odata.context` and a
+/// `Location` header naming the operation.
+pub(super) fn operation_response(
+    op: &CommsOperation,
+    context: String,
+    location: String,
+) -> Result<Response, ApiError> {
+    let mut body = serde_json::to_value(op).map_err(ApiError::internal)?;
     if let Value::Object(map) = &mut body {
         // Graph's operation responses carry the entity's context (e.g. `#muteParticipantOperation`).
         let odata_type = op.odata_type().trim_start_matches("#microsoft.graph.");
@@ -267,12 +277,12 @@ pub(super) fn start_operation_with(
             "@odata.context".into(),
             Value::String(format!("{context}#{odata_type}")),
         );
-        if info.kind == OperationKind::RecordResponse {
+        if matches!(op, CommsOperation::Record(_)) {
             map.entry("recordingLocation").or_insert(Value::Null);
         }
     }
     let mut response = (StatusCode::OK, Json(body)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location(info.id)) {
+    if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     Ok(response)

@@ -47,6 +47,7 @@ pub(crate) mod completion;
 pub(crate) mod create;
 pub(crate) mod media_ops;
 pub(crate) mod participants;
+pub(crate) mod pstn;
 pub(crate) mod render;
 pub(crate) mod request;
 pub(crate) mod routes;

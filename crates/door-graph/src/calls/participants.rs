@@ -20,6 +20,7 @@ use ringside_model::{Guid, Permission};
 use serde_json::{json, Value};
 
 use super::media_ops::{client_context, media_ref, prepare, start_operation_with};
+use super::pstn;
 use super::render;
 use super::request::run;
 use super::table::GraphCalls;
@@ -287,6 +288,14 @@ async fn invite(
                 // The call being replaced must be the same bot's.
                 ctx.door().owned(&caller, other)?;
             }
+        }
+        let bot = ctx.door().owned(&caller, leg)?.bot;
+        if pstn::any_phone(pstn::parties(&targets))
+            && !ctx
+                .directory()
+                .read(|d| pstn::bot_dials_out(d, caller.tenant, &bot))
+        {
+            return pstn::failed_invite(ctx, leg, invitees, &context, odata, location);
         }
         start_operation_with(
             ctx,

@@ -18,6 +18,7 @@ use ringside_graph_wire::{
 use ringside_model::Permission;
 use serde_json::Value;
 
+use super::pstn;
 use super::render;
 use super::request::{run, version_of};
 use super::table::GraphCalls;
@@ -345,6 +346,14 @@ async fn redirect(
         .map(wire::callback_uri)
         .transpose()?;
     run(&state, move |ctx| {
+        let bot = ctx.door().owned(&caller, leg)?.bot;
+        if pstn::any_phone(targets.iter())
+            && !ctx
+                .directory()
+                .read(|d| pstn::bot_dials_out(d, caller.tenant, &bot))
+        {
+            return Err(pstn::refuse_transfer("Redirect"));
+        }
         let call = ctx.door().owned(&caller, leg)?;
         let before = call.callback_uri.clone();
         if let Some(uri) = callback {
@@ -403,7 +412,14 @@ async fn transfer(
     let client_context = body.client_context.clone().unwrap_or_default();
     run(&state, move |ctx| {
         let call = ctx.door().owned(&caller, leg)?;
-        let conversation = call.conversation;
+        let (conversation, bot) = (call.conversation, call.bot);
+        if pstn::any_phone(std::iter::once(&party))
+            && !ctx
+                .directory()
+                .read(|d| pstn::bot_dials_out(d, caller.tenant, &bot))
+        {
+            return Err(pstn::refuse_transfer("Transfer"));
+        }
         if let Some(other) = replaces {
             // The consultative call must be the same bot's.
             ctx.door().owned(&caller, other)?;

@@ -1359,7 +1359,7 @@ async fn participants_and_self_operations_on_a_group_call() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Invite: limits, then a phone joins and the operation completes by notification.
+    // Invite: limits, then a phone number, which this bot may not dial (see below).
     let Reply {
         status, body: bad, ..
     } = h
@@ -1413,7 +1413,14 @@ async fn participants_and_self_operations_on_a_group_call() {
         })
         .expect("invite completion");
     assert_eq!(done["changeType"], "deleted");
-    assert_eq!(done["resourceData"]["status"], "completed", "{done}");
+    // This bot acts as itself, not as an application instance with a number: it cannot dial out
+    // (microsoft-graph-comms-samples issue 410), and the operation fails by notification.
+    assert_eq!(done["resourceData"]["status"], "failed", "{done}");
+    assert_eq!(done["resourceData"]["resultInfo"]["code"], 403, "{done}");
+    assert_eq!(
+        done["resourceData"]["resultInfo"]["subcode"], 10151,
+        "{done}"
+    );
     // The completion names the invitees, as every example on Graph's participant-invite page does.
     assert_eq!(
         done["resourceData"]["participants"][0]["identity"]["phone"]["id"], "+14255550177",
@@ -2126,5 +2133,93 @@ async fn change_screen_sharing_role_is_refused_on_an_app_hosted_group_call() {
         assert_eq!(body["error"]["code"], "NotSupported", "{body}");
         assert!(body["error"]["message"].as_str().unwrap().contains(role));
     }
+    h.server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_a_bot_acting_as_an_instance_with_a_number_reaches_the_pstn() {
+    let h = TestServer::start().await;
+    let users = [h.dev.users[0].id.clone(), h.dev.users[1].id.clone()];
+    let instance = h.dev.resource_accounts[0].id.clone();
+    let group = |source: Option<Value>| {
+        let h = &h;
+        let users = users.clone();
+        async move {
+            let mut body = json!({
+                "callbackUri": h.hook.url("/pstn-rules"),
+                "targets": [
+                    {"identity": {"user": {"id": users[0]}}},
+                    {"identity": {"user": {"id": users[1]}}}
+                ],
+                "requestedModalities": ["audio"],
+                "mediaConfig": service_hosted(),
+                "tenantId": h.dev.tenant_id,
+            });
+            if let Some(source) = source {
+                body["source"] = source;
+            }
+            let Reply { status, body, .. } = h
+                .graph(
+                    reqwest::Method::POST,
+                    "/v1.0/communications/calls",
+                    Some(body),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let invite_phone = |call: String| {
+        let h = &h;
+        async move {
+            let Reply { status, body, .. } = h
+                .graph(
+                    reqwest::Method::POST,
+                    &format!("/v1.0/communications/calls/{call}/participants/invite"),
+                    Some(
+                        json!({"participants": [{"identity": {"phone": {"id": "+14255550166"}}}]}),
+                    ),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let op = body["id"].as_str().unwrap().to_string();
+            let received = h
+                .hook
+                .wait_until(Duration::from_secs(10), |r| {
+                    r.iter().any(|n| {
+                        n.body["value"][0]["resourceUrl"]
+                            .as_str()
+                            .is_some_and(|u| u.ends_with(&op))
+                    })
+                })
+                .await;
+            received
+                .iter()
+                .map(|n| n.body["value"][0].clone())
+                .find(|v| v["resourceUrl"].as_str().is_some_and(|u| u.ends_with(&op)))
+                .expect("the invite's completion")["resourceData"]
+                .clone()
+        }
+    };
+    // As the resource account (a number and a Calling Plan licence): the phone is invited.
+    let as_instance = group(Some(
+        json!({"identity": {"applicationInstance": {"id": instance}}}),
+    ))
+    .await;
+    let done = invite_phone(as_instance.clone()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    // As itself: the invite fails with Graph's dial-out error, transfer and redirect are refused.
+    let as_app = group(None).await;
+    let done = invite_phone(as_app.clone()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["resultInfo"]["subcode"], 10151, "{done}");
+    let Reply { status, body, .. } = h
+        .graph(
+            reqwest::Method::POST,
+            &format!("/v1.0/communications/calls/{as_app}/transfer"),
+            Some(json!({"transferTarget": {"identity": {"phone": {"id": "+14255550166"}}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     h.server.shutdown().await;
 }
