@@ -207,3 +207,28 @@ def test_all_permissions_listed_in_dev_app_token(dev):
     claims = assert_app_token(dev, result["access_token"])
     assert set(claims["roles"]) == ALL_PERMISSIONS
     assert set(dev["app"]["permissions"]) == ALL_PERMISSIONS
+
+
+# --- connections ------------------------------------------------------------------------------------
+
+
+def test_a_session_survives_early_rejections_of_slow_bodies(dev):
+    """requests (under msal and azure-identity) reuses connections: a 401 answered before a slow
+    body arrived must not leave the connection half-read, or the next request on it fails with
+    "Remote end closed connection without response"."""
+    session = dev.session()
+    url = f"{dev.url}/v1.0/communications/calls"
+
+    def late_body():
+        time.sleep(0.02)  # the body follows the headers (chunked), as a slow client's would
+        yield b'{"callbackUri": "https://bot.example/cb"}'
+
+    for _ in range(25):
+        r = session.post(url, data=late_body(), headers={"Authorization": "Bearer not-a-token",
+                                                          "Content-Type": "application/json"},
+                         timeout=HTTP_TIMEOUT)
+        assert r.status_code == 401, r.text
+        assert r.headers.get("connection", "").lower() != "close", r.headers
+        r = session.get(f"{url}/{uuid.uuid4()}", headers={"Authorization": "Bearer not-a-token"},
+                        timeout=HTTP_TIMEOUT)
+        assert r.status_code == 401, r.text
