@@ -251,8 +251,9 @@ pub enum MediaCommand {
         stream: StreamId,
     },
     /// Audio from the app (PCM s16 at the stream's rate, any length): queued behind a 40 ms
-    /// jitter buffer and played into the call as the stream's bot leg's voice (everyone else hears
-    /// it). At most 200 ms wait; older frames are dropped and counted.
+    /// jitter buffer and played into the call in real time as the stream's bot leg's voice
+    /// (everyone else hears it). Up to [`crate::MAX_QUEUED_FRAMES`] wait; beyond, the oldest are
+    /// dropped and counted.
     StreamAudio {
         /// The conversation.
         conversation: ConversationId,
@@ -260,6 +261,13 @@ pub enum MediaCommand {
         stream: StreamId,
         /// Samples.
         samples: Vec<i16>,
+    },
+    /// The app's `StopAudio`: its queued audio is discarded at once (barge-in) and counted.
+    ClearStreamAudio {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The stream.
+        stream: StreamId,
     },
     /// Echo mode for the built-in echo/announcement responder: the leg sends back what it heard
     /// one frame (20 ms) earlier, mixed with whatever else it plays.
@@ -299,6 +307,7 @@ impl MediaCommand {
             | MediaCommand::StartStream { conversation, .. }
             | MediaCommand::StopStream { conversation, .. }
             | MediaCommand::StreamAudio { conversation, .. }
+            | MediaCommand::ClearStreamAudio { conversation, .. }
             | MediaCommand::EndpointDetect { conversation, .. }
             | MediaCommand::EndpointEcho { conversation, .. } => *conversation,
         }

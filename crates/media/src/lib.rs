@@ -93,7 +93,8 @@
 //!   each other participant's voice (unmixed, up to four), at 16 kHz or 24 kHz (band-limited
 //!   [`ringside_audio::StreamResampler`], 1.375 ms filter delay each way), all of one tick's frames of a shard in one [`MediaOutput::StreamFrames`]
 //!   batch, each with a silent flag. `StreamAudio` queues the app's audio behind a 40 ms jitter
-//!   buffer (200 ms cap, oldest dropped and counted) and plays it as the bot leg's voice.
+//!   buffer (60 s cap, oldest dropped and counted) and plays it in real time as the bot leg's
+//!   voice; `ClearStreamAudio` (the app's `StopAudio`) discards the queue at once.
 //!   `StopStream`, the bot leg disconnecting or the mix being destroyed report
 //!   [`MediaOutput::StreamStopped`] with counters.
 //!

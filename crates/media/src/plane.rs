@@ -134,9 +134,10 @@ impl MediaPlane {
     pub fn handle(&mut self, command: MediaCommand) {
         use MediaCommand as C;
         match command {
-            C::StartStream { .. } | C::StopStream { .. } | C::StreamAudio { .. } => {
-                self.stream_command(command)
-            }
+            C::StartStream { .. }
+            | C::StopStream { .. }
+            | C::StreamAudio { .. }
+            | C::ClearStreamAudio { .. } => self.stream_command(command),
             C::CreateMix { .. }
             | C::DestroyMix { .. }
             | C::ConnectMedia { .. }

@@ -22,8 +22,13 @@ pub const MAX_RECORDING_CHANNELS: usize = 5;
 /// Frames the jitter buffer waits for before playing the app's audio (40 ms).
 pub const JITTER_FRAMES: usize = 2;
 
-/// Most frames of the app's audio queued per stream (200 ms); beyond it the oldest are dropped.
-pub const MAX_QUEUED_FRAMES: usize = 10;
+/// Most frames of the app's audio queued per stream (60 s): an app may send a whole reply at once
+/// (as the Azure OpenAI voice samples forward each delta unpaced); it is played in real time.
+/// Beyond the cap the oldest frames are dropped and counted.
+pub const MAX_QUEUED_FRAMES: usize = 3_000;
+
+/// Frames reserved for the app's audio on its first push (200 ms); the queue grows past it as needed.
+const INITIAL_QUEUE_FRAMES: usize = 10;
 
 /// A stream, named by whoever starts it (unique per plane).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -115,6 +120,8 @@ pub struct StreamCounters {
     pub frames_in: u64,
     /// Frames of the app's audio dropped because the queue was full.
     pub dropped_in: u64,
+    /// Frames of the app's audio discarded unplayed by `StopAudio` (barge-in).
+    pub cleared_in: u64,
 }
 
 /// Samples of a 20 ms frame at 24 kHz.
@@ -145,7 +152,7 @@ pub(crate) struct Stream {
     pub(crate) up: Vec<(Option<LegId>, StreamResampler)>,
     /// 24 → 16 kHz for the app's audio (24 kHz streams).
     pub(crate) down: Option<StreamResampler>,
-    /// The app's audio, 16 kHz frames (allocated once, on the first push, for
+    /// The app's audio, 16 kHz frames (200 ms allocated on the first push, grown up to
     /// [`MAX_QUEUED_FRAMES`]; steady-state injection does not allocate).
     pub(crate) inbound: VecDeque<Frame>,
     /// The jitter buffer has filled and the app's audio is playing.
@@ -181,8 +188,8 @@ impl Stream {
     /// tail padded with silence). Drops the oldest frames beyond [`MAX_QUEUED_FRAMES`].
     pub(crate) fn push_inbound(&mut self, samples: &[i16]) {
         let per = self.rate.frame_samples();
-        if self.inbound.capacity() < MAX_QUEUED_FRAMES {
-            self.inbound.reserve_exact(MAX_QUEUED_FRAMES);
+        if self.inbound.capacity() < INITIAL_QUEUE_FRAMES {
+            self.inbound.reserve_exact(INITIAL_QUEUE_FRAMES);
         }
         for chunk in samples.chunks(per) {
             if self.inbound.len() >= MAX_QUEUED_FRAMES {
@@ -208,6 +215,13 @@ impl Stream {
             }
             self.inbound.push_back(frame);
         }
+    }
+
+    /// Discards the app's queued audio at once (`StopAudio`: barge-in) and counts it.
+    pub(crate) fn clear_inbound(&mut self) {
+        self.counters.cleared_in += self.inbound.len() as u64;
+        self.inbound.clear();
+        self.playing = false;
     }
 
     /// The next frame of the app's audio to play, if any (jitter buffer: waits for

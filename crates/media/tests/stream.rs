@@ -243,6 +243,45 @@ fn streams_at_24_khz_resample_both_ways() {
     assert!((97..=101).contains(&n), "{n} crossings");
 }
 
+/// The counters a stopped stream reports after `ticks` more ticks.
+fn stopped_after(plane: &mut MediaPlane, ticks: usize) -> StreamCounters {
+    let (_, _) = run(plane, ticks);
+    plane.handle(MediaCommand::StopStream {
+        conversation: C,
+        stream: S,
+    });
+    let (_, outputs) = run(plane, 1);
+    outputs
+        .into_iter()
+        .find_map(|o| match o {
+            MediaOutput::StreamStopped { counters, .. } => Some(counters),
+            _ => None,
+        })
+        .expect("StreamStopped")
+}
+
+#[test]
+fn a_reply_sent_at_once_is_played_whole_in_real_time() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    // 1.5 s in one message, as a voice app forwarding a model's reply unpaced sends it.
+    plane.handle(MediaCommand::StreamAudio {
+        conversation: C,
+        stream: S,
+        samples: vec![1000; 320 * 75],
+    });
+    let counters = stopped_after(&mut plane, 80);
+    assert_eq!(
+        counters,
+        StreamCounters {
+            frames_out: 80,
+            frames_in: 75,
+            dropped_in: 0,
+            cleared_in: 0,
+        }
+    );
+}
+
 #[test]
 fn overflow_drops_the_oldest_and_counts() {
     let mut plane = call(&[BOT, TALKER]);
@@ -250,23 +289,30 @@ fn overflow_drops_the_oldest_and_counts() {
     plane.handle(MediaCommand::StreamAudio {
         conversation: C,
         stream: S,
-        samples: vec![1000; 320 * 30],
+        samples: vec![1000; 320 * (MAX_QUEUED_FRAMES + 20)],
     });
-    let (_, _) = run(&mut plane, 40);
-    plane.handle(MediaCommand::StopStream {
+    let counters = stopped_after(&mut plane, 40);
+    assert_eq!(counters.frames_in, 40);
+    assert_eq!(counters.dropped_in, 20);
+}
+
+#[test]
+fn stop_audio_discards_the_queue_at_once() {
+    let mut plane = call(&[BOT, TALKER]);
+    start(&mut plane, StreamChannel::Mixed, StreamRate::Khz16);
+    plane.handle(MediaCommand::StreamAudio {
+        conversation: C,
+        stream: S,
+        samples: vec![1000; 320 * 100],
+    });
+    let (_, _) = run(&mut plane, 10);
+    plane.handle(MediaCommand::ClearStreamAudio {
         conversation: C,
         stream: S,
     });
-    let (_, outputs) = run(&mut plane, 1);
-    assert!(outputs.contains(&MediaOutput::StreamStopped {
-        conversation: C,
-        stream: S,
-        counters: StreamCounters {
-            frames_out: 40,
-            frames_in: MAX_QUEUED_FRAMES as u64,
-            dropped_in: 30 - MAX_QUEUED_FRAMES as u64,
-        },
-    }));
+    let counters = stopped_after(&mut plane, 10);
+    assert_eq!(counters.frames_in, 10);
+    assert_eq!(counters.cleared_in, 90);
 }
 
 #[test]

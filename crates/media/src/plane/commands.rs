@@ -22,7 +22,7 @@ use crate::command::{EndpointEvent, MediaCommand, MediaOutput};
 use crate::stream::Stream;
 
 impl MediaPlane {
-    /// `StartStream`, `StopStream`, `StreamAudio`.
+    /// `StartStream`, `StopStream`, `StreamAudio`, `ClearStreamAudio`.
     pub(super) fn stream_command(&mut self, command: MediaCommand) {
         match command {
             MediaCommand::StartStream {
@@ -62,6 +62,17 @@ impl MediaPlane {
                     .and_then(|c| c.streams.iter_mut().find(|s| s.id == stream))
                 {
                     s.push_inbound(&samples);
+                }
+            }
+            MediaCommand::ClearStreamAudio {
+                conversation,
+                stream,
+            } => {
+                if let Some(s) = self
+                    .conversation_mut(conversation)
+                    .and_then(|c| c.streams.iter_mut().find(|s| s.id == stream))
+                {
+                    s.clear_inbound();
                 }
             }
             _ => {}

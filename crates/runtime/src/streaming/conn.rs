@@ -412,7 +412,16 @@ impl Connection {
                     samples,
                 });
             }
-            Ok(Inbound::StopAudio) => counters.stop_audio += 1,
+            Ok(Inbound::StopAudio) => {
+                counters.stop_audio += 1;
+                if self.spec.bidirectional {
+                    // Barge-in: what the app queued and is not yet heard is discarded at once.
+                    self.media(MediaCommand::ClearStreamAudio {
+                        conversation: self.spec.conversation,
+                        stream: self.id,
+                    });
+                }
+            }
             Ok(Inbound::Audio(_)) | Err(_) => counters.bad_in += 1,
         }
     }

@@ -384,3 +384,81 @@ async fn refused_and_unreachable_targets_fail() {
     assert!(!streams.is_live(id));
     h.server.shutdown().await;
 }
+
+/// The app's answer for the barge-in test: on its 10th AudioData frame it sends 1.5 s of 2400 Hz
+/// in one message (as a voice app forwards a model's reply unpaced), on its 60th `StopAudio`, and
+/// after its 150th it closes the socket.
+fn app_reply_then_barge_in() -> impl FnMut(usize, &Frame) -> Vec<Message> + Send + 'static {
+    let mut audio_frames = 0usize;
+    move |_, frame| {
+        if frame.json().is_none_or(|v| v["kind"] != "AudioData") {
+            return Vec::new();
+        }
+        audio_frames += 1;
+        match audio_frames {
+            10 => {
+                let samples: Vec<u8> = (0..320 * 75)
+                    .flat_map(|i| {
+                        let t = i as f64 / 16_000.0;
+                        (((t * 2400.0 * std::f64::consts::TAU).sin() * 12_000.0) as i16)
+                            .to_le_bytes()
+                    })
+                    .collect();
+                let data = base64::engine::general_purpose::STANDARD.encode(samples);
+                let out = json!({"kind": "AudioData", "audioData": {"data": data}});
+                vec![Message::text(out.to_string())]
+            }
+            60 => vec![Message::text(
+                json!({"kind": "StopAudio", "audioData": null, "stopAudio": {}}).to_string(),
+            )],
+            n if n >= 150 => vec![Message::Close(None)],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_sent_at_once_plays_in_real_time_until_stop_audio_cuts_it() {
+    let h = TestServer::start().await;
+    let (call, phone, bot) = dial(
+        &h,
+        json!({"to": RESOURCE_ACCOUNT_NUMBER, "hangupAfter": "6s", "record": true}),
+    )
+    .await;
+    let app = MediaSink::answering(app_reply_then_barge_in()).await;
+    let streams = h.server.state().streams().clone();
+    let mut events = streams.subscribe();
+    let id = streams
+        .start(spec(
+            call,
+            bot,
+            app.url("/ws"),
+            StreamChannel::Mixed,
+            StreamRate::Khz16,
+        ))
+        .expect("starts");
+    assert_eq!(
+        next_event(&mut events, id.0).await.kind,
+        StreamEventKind::Connected
+    );
+    app.closed(0, Duration::from_secs(5)).await;
+    let StreamEventKind::Stopped { counters, .. } = next_event(&mut events, id.0).await.kind else {
+        panic!("expected Stopped");
+    };
+    // About one second of the reply was heard (50 frames between the reply and StopAudio), the rest
+    // discarded by StopAudio; nothing was dropped for want of room.
+    let plane = counters.plane;
+    assert_eq!(counters.stop_audio, 1, "{counters:?}");
+    assert_eq!(plane.dropped_in, 0, "{counters:?}");
+    assert_eq!(plane.frames_in + plane.cleared_in, 75, "{counters:?}");
+    assert!((45..=52).contains(&plane.frames_in), "{counters:?}");
+    let heard = recording(&h, call, phone).await;
+    let loud = heard
+        .chunks(320)
+        .filter(|f| tone_share(f, 2400.0, 16_000.0) > 0.5)
+        .count();
+    // Far more than the 10 frames a 200 ms queue used to keep (a frame straddling the tone's edges
+    // or the recording's frame grid does not count).
+    assert!(loud >= 30, "{loud} frames of the reply heard");
+    h.server.shutdown().await;
+}
