@@ -183,6 +183,11 @@ impl Recorder {
         }
     }
 
+    /// The recording ends on some key (its policy has stop tones).
+    pub fn stops_on_tones(&self) -> bool {
+        !self.policy.stop_tones.is_empty()
+    }
+
     /// A DTMF key was detected; ends the recording if it is a stop tone.
     pub fn tone(&mut self, tone: Tone) -> Option<RecordEnd> {
         let live = matches!(self.state, RecorderState::Recording | RecorderState::Paused);

@@ -271,3 +271,42 @@ fn recognize_arguments_are_checked() {
     });
     assert!(matches!(result, Err(EngineError::InvalidState { .. })));
 }
+
+/// The tone-detection actions the bot leg got, in order: `true` for start, `false` for stop.
+fn detection(h: &Harness, leg: LegId) -> Vec<bool> {
+    h.actions
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::StartToneDetection { leg: l, .. } if *l == leg => Some(true),
+            Action::StopToneDetection { leg: l, .. } if *l == leg => Some(false),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_plane_listens_for_keys_while_a_recognize_or_a_subscription_needs_them() {
+    let mut h = Harness::default();
+    let (caller, bot) = acs_call(&mut h);
+    assert_eq!(detection(&h, bot), Vec::<bool>::new(), "nobody listens yet");
+    // A recognize listens while it runs.
+    let operation = recognize(&mut h, bot, caller, with_prompt());
+    assert_eq!(detection(&h, bot), vec![true]);
+    press(&mut h, caller, "123");
+    assert!(result(&h, operation).is_some());
+    assert_eq!(detection(&h, bot), vec![true, false]);
+    // A subscription outlasts a recognize that starts and ends under it.
+    h.cmd(Command::SubscribeToTone {
+        leg: bot,
+        source: None,
+        client_context: String::new(),
+    })
+    .unwrap();
+    let operation = recognize(&mut h, bot, caller, with_prompt());
+    press(&mut h, caller, "456");
+    assert!(result(&h, operation).is_some());
+    assert_eq!(detection(&h, bot), vec![true, false, true]);
+    // The leg ending stops it.
+    h.cmd(Command::HangUp { leg: bot }).unwrap();
+    assert_eq!(detection(&h, bot), vec![true, false, true, false]);
+}

@@ -652,6 +652,11 @@ fn bot_dtmf_reaches_the_phone_and_reports_sent() {
         leg: phone,
         enabled: true,
     });
+    // Someone listens for keys in the call (as a subscribed bot would).
+    sim.cmd(MediaCommand::StartToneDetection {
+        conversation: c,
+        leg: phone,
+    });
     sim.cmd(MediaCommand::SendDtmf {
         conversation: c,
         leg: bot,
@@ -1070,4 +1075,39 @@ fn engine_actions_translate_and_unloadable_prompts_fail() {
         FromAction::Command(command) => assert_eq!(command.conversation(), c),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn keys_are_detected_only_while_someone_listens() {
+    let (c, bot, phone) = (conv(11), leg(1), leg(2));
+    let mut sim = Sim::two_party(c, bot, phone);
+    let press = |sim: &mut Sim, digits: &str| {
+        sim.cmd(MediaCommand::SendDtmf {
+            conversation: c,
+            leg: bot,
+            operation: op(4),
+            tones: Tone::parse_sequence(digits).unwrap_or_default(),
+            delay_between: Duration::from_millis(100),
+        })
+    };
+    // Nobody listens: the keys cross the call but no detector runs on them.
+    press(&mut sim, "12");
+    sim.run(30);
+    assert_eq!(sim.tones_from(bot), Vec::<Tone>::new());
+    // A listener (a subscribed bot leg, a running recognize): detected.
+    sim.cmd(MediaCommand::StartToneDetection {
+        conversation: c,
+        leg: phone,
+    });
+    press(&mut sim, "3");
+    sim.run(30);
+    assert_eq!(sim.tones_from(bot), vec![Tone::Digit(3)]);
+    // It stops listening: nothing more.
+    sim.cmd(MediaCommand::StopToneDetection {
+        conversation: c,
+        leg: phone,
+    });
+    press(&mut sim, "4");
+    sim.run(30);
+    assert_eq!(sim.tones_from(bot), vec![Tone::Digit(3)]);
 }

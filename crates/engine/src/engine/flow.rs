@@ -77,6 +77,7 @@ impl Engine {
                 media_queue: VecDeque::new(),
                 tone_subscription: None,
                 tone_sequence: 0,
+                listening: false,
                 operations: Vec::new(),
                 holding: false,
                 hold_media: HoldMedia::None,
@@ -414,7 +415,7 @@ impl Engine {
         l.state = LegState::Terminated(reason);
         let redirect_targets = std::mem::take(&mut l.redirect_targets);
         let transfer = l.transfer.take();
-        let tones = l.tone_subscription.take();
+        l.tone_subscription = None;
         self.clear_timers(leg);
         for target in redirect_targets {
             self.cancel_offer(now, target, EndReason::Cancelled);
@@ -425,9 +426,7 @@ impl Engine {
             }
         }
         self.abort_operations(leg);
-        if tones.is_some() {
-            self.act(Action::StopToneDetection { conversation, leg });
-        }
+        self.sync_listening(leg);
         if let Some(c) = self.conversations.get_mut(&conversation) {
             if c.held == Some(leg) {
                 c.held = None;

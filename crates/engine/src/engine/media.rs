@@ -174,17 +174,14 @@ impl Engine {
         source: Option<LegId>,
         client_context: String,
     ) -> Result<Ack, EngineError> {
-        let l = self.bot_leg_in(leg, "subscribe to tones", LegState::is_connected)?;
-        let (conversation, already) = (l.conversation, l.tone_subscription.is_some());
+        self.bot_leg_in(leg, "subscribe to tones", LegState::is_connected)?;
         if let Some(source) = source {
             self.participant_of(leg, source)?;
         }
         if let Some(l) = self.legs.get_mut(&leg) {
             l.tone_subscription = Some(source);
         }
-        if !already {
-            self.act(Action::StartToneDetection { conversation, leg });
-        }
+        self.sync_listening(leg);
         Ok(self.instant_operation(ids, leg, OperationKind::SubscribeToTone, client_context))
     }
 
@@ -194,15 +191,11 @@ impl Engine {
         leg: LegId,
         client_context: String,
     ) -> Result<Ack, EngineError> {
-        let l = self.live_bot_leg(leg, "unsubscribe from tones")?;
-        let conversation = l.conversation;
-        let was = self
-            .legs
-            .get_mut(&leg)
-            .and_then(|l| l.tone_subscription.take());
-        if was.is_some() {
-            self.act(Action::StopToneDetection { conversation, leg });
+        self.live_bot_leg(leg, "unsubscribe from tones")?;
+        if let Some(l) = self.legs.get_mut(&leg) {
+            l.tone_subscription = None;
         }
+        self.sync_listening(leg);
         Ok(self.instant_operation(ids, leg, OperationKind::UnsubscribeFromTone, client_context))
     }
 
@@ -260,6 +253,7 @@ impl Engine {
         };
         l.media_running = Some(operation);
         let conversation = l.conversation;
+        self.sync_listening(leg);
         let Some(op) = self.operations.get_mut(&operation) else {
             return;
         };
@@ -334,9 +328,35 @@ impl Engine {
             None
         };
         self.set_timer(leg, TimerKind::Recognize, None);
-        if let Some(next) = next {
-            self.start_media(now, leg, next);
+        match next {
+            Some(next) => self.start_media(now, leg, next),
+            None => self.sync_listening(leg),
         }
+    }
+
+    /// Tells the media plane whether bot leg `leg` listens for keys — it subscribed to tones, or
+    /// a recognize is running — when that changed: detection runs only where someone listens.
+    pub(super) fn sync_listening(&mut self, leg: LegId) {
+        let Some(l) = self.legs.get(&leg) else {
+            return;
+        };
+        let recognizing = l
+            .media_running
+            .and_then(|op| self.operations.get(&op))
+            .is_some_and(|op| matches!(op.detail, OpDetail::Recognize { .. }));
+        let wants = !l.state.is_terminated() && (l.tone_subscription.is_some() || recognizing);
+        if wants == l.listening {
+            return;
+        }
+        let conversation = l.conversation;
+        if let Some(l) = self.legs.get_mut(&leg) {
+            l.listening = wants;
+        }
+        self.act(if wants {
+            Action::StartToneDetection { conversation, leg }
+        } else {
+            Action::StopToneDetection { conversation, leg }
+        });
     }
 
     pub(super) fn stop_media_action(
@@ -380,6 +400,7 @@ impl Engine {
         let running = l.media_running.take();
         let queued: Vec<OperationId> = l.media_queue.drain(..).collect();
         self.set_timer(leg, TimerKind::Recognize, None);
+        self.sync_listening(leg);
         if let Some(operation) = running {
             self.stop_media_action(conversation, operation);
             self.complete_operation(operation, Outcome::Cancelled, None);

@@ -63,6 +63,8 @@ struct Leg {
     media_queue: VecDeque<OperationId>,
     tone_subscription: Option<Option<LegId>>,
     tone_sequence: u64,
+    /// The media plane was told this leg listens for keys ([`Engine::sync_listening`]).
+    listening: bool,
     operations: Vec<OperationId>,
     /// The endpoint itself put the call on hold (`EndpointSignal::Hold`).
     holding: bool,

@@ -62,9 +62,12 @@ pub(super) fn tick_conversation(
     // 2. DTMF in what each leg's participant sends: its endpoint's audio and its own keys, before
     //    bot prompts join the input (keys are pressed by people and sent with SendDtmf; a prompt
     //    file is not a key press, and skipping it keeps detection on prompt-playing legs free).
-    for (i, leg) in legs.iter_mut().enumerate() {
-        let wrote = wrote_mask & (1 << i) != 0;
-        detect_sent(conversation, leg, wrote, mixer, recordings, outbox, out);
+    //    Only where someone listens for keys: elsewhere detection costs nothing.
+    if listens_for_keys(legs, recordings, streams) {
+        for (i, leg) in legs.iter_mut().enumerate() {
+            let wrote = wrote_mask & (1 << i) != 0;
+            detect_sent(conversation, leg, wrote, mixer, recordings, outbox, out);
+        }
     }
     // 3. Bot prompts: to the conversation through the bot's input, or rendered privately.
     for op in prompts.iter_mut() {
@@ -294,6 +297,17 @@ fn send_keys(
         None => finished_batch = keys.next_frame(scratch, on_key),
     }
     finished_batch
+}
+
+/// Someone in the conversation listens for keys: a bot leg that asked for them
+/// (`StartToneDetection`: a tone subscription, a running recognize), a recording that stops on a
+/// key, or a stream of a leg's view (it forwards keys to its app).
+fn listens_for_keys(legs: &[Leg], recordings: &[RecordOp], streams: &[Stream]) -> bool {
+    legs.iter().any(|l| l.subscribed)
+        || recordings.iter().any(|r| r.recorder.stops_on_tones())
+        || streams
+            .iter()
+            .any(|s| matches!(s.channel, StreamChannel::Mixed | StreamChannel::Unmixed))
 }
 
 /// Step 2 for one leg: DTMF in what it sent; a detected key also ends the other legs' recordings
