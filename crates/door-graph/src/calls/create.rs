@@ -77,6 +77,7 @@ async fn create(
         .clone()
         .ok_or_else(|| ApiError::bad_request("mediaConfig is required."))?;
     wire::supported_call_options(call.call_options.as_ref())?;
+    wire::supported_media_config(&media_config)?;
     if call.meeting_info.is_some() || call.chat_info.is_some() {
         return join_meeting(state, caller, version, call, callback, media_config).await;
     }
@@ -106,6 +107,7 @@ async fn create(
     let (prefetch_as, prefetch_config) = (caller.clone(), media_config.clone());
     let mut targets = Vec::with_capacity(targets_in.len());
     for target in &targets_in {
+        wire::supported_invitation(target)?;
         let party = wire::party(caller.tenant, &target.identity)?;
         let replaces = match target.replaces_call_id.as_deref() {
             Some(id) => Some(wire::call_id(id)?),

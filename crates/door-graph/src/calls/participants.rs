@@ -264,6 +264,7 @@ async fn invite(
     }
     let mut targets = Vec::with_capacity(body.participants.len());
     for info in &body.participants {
+        wire::supported_invitation(info)?;
         let party = wire::party(caller.tenant, &info.identity)?;
         let replaces = info
             .replaces_call_id

@@ -185,6 +185,7 @@ async fn answer(
     let leg = wire::call_id(&id)?;
     let bytes = read_body(request, &state).await?;
     let body: AnswerRequest = wire::action_body(&bytes)?;
+    wire::supported_media_config(&body.media_config)?;
     if let Some(options) = &body.call_options {
         wire::supported_call_options(Some(&CallOptions::Incoming(options.clone())))?;
     }
@@ -338,7 +339,9 @@ async fn redirect(
     let targets = body
         .targets
         .iter()
-        .map(|t| wire::party(caller.tenant, &t.identity))
+        .map(|t| {
+            wire::supported_invitation(t).and_then(|()| wire::party(caller.tenant, &t.identity))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let callback = body
         .callback_uri
@@ -401,6 +404,7 @@ async fn transfer(
     caller.require_any(&[Permission::CallsInitiateAll])?;
     let bytes = read_body(request, &state).await?;
     let body: TransferRequest = wire::action_body(&bytes)?;
+    wire::supported_invitation(&body.transfer_target)?;
     let party = wire::party(caller.tenant, &body.transfer_target.identity)?;
     let replaces = body
         .transfer_target

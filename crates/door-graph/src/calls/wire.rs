@@ -189,6 +189,52 @@ pub(crate) fn supported_call_options(
     }
 }
 
+/// A `mediaConfig` Ringside can honour: every participant stays in the call's main mix, so
+/// `removeFromDefaultAudioGroup: true` (private audio through audioRoutingGroups only) is refused
+/// rather than accepted and dropped.
+pub(crate) fn supported_media_config(
+    config: &ringside_graph_wire::MediaConfig,
+) -> Result<(), ApiError> {
+    use ringside_graph_wire::MediaConfig;
+    let removed = match config {
+        MediaConfig::ServiceHosted(c) => c.remove_from_default_audio_group,
+        MediaConfig::AppHosted(c) => c.remove_from_default_audio_group,
+    };
+    if removed == Some(true) {
+        return Err(not_supported(
+            "mediaConfig.removeFromDefaultAudioGroup",
+            "every participant stays in the call's main mix",
+        ));
+    }
+    Ok(())
+}
+
+/// An `invitationParticipantInfo` Ringside can honour: `hidden` and
+/// `removeFromDefaultAudioRoutingGroup` set to `true` are refused (rosters show everyone, and
+/// everyone stays in the main mix).
+pub(crate) fn supported_invitation(
+    info: &ringside_graph_wire::InvitationParticipantInfo,
+) -> Result<(), ApiError> {
+    if info.hidden == Some(true) {
+        return Err(not_supported("hidden", "rosters show every participant"));
+    }
+    if info.remove_from_default_audio_routing_group == Some(true) {
+        return Err(not_supported(
+            "removeFromDefaultAudioRoutingGroup",
+            "every participant stays in the call's main mix",
+        ));
+    }
+    Ok(())
+}
+
+fn not_supported(name: &str, why: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "NotSupported",
+        format!("{name} is not supported by Ringside: {why}."),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2070,6 +2070,37 @@ async fn call_options_ringside_cannot_honour_are_refused_not_dropped() {
             "{body}"
         );
     }
+    // Private audio needs participants out of the main mix: refused, not dropped.
+    let mut media = service_hosted();
+    media["removeFromDefaultAudioGroup"] = json!(true);
+    let Reply { status, body, .. } = h
+        .graph(
+            reqwest::Method::POST,
+            "/v1.0/communications/calls",
+            Some(json!({
+                "callbackUri": h.hook.url("/options"),
+                "targets": [{"identity": {"user": {"id": user}}}],
+                "mediaConfig": media,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "NotSupported", "{body}");
+    for field in ["hidden", "removeFromDefaultAudioRoutingGroup"] {
+        let Reply { status, body, .. } = h
+            .graph(
+                reqwest::Method::POST,
+                "/v1.0/communications/calls",
+                Some(json!({
+                    "callbackUri": h.hook.url("/options"),
+                    "targets": [{"identity": {"user": {"id": user}}, field: true}],
+                    "mediaConfig": service_hosted(),
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(field));
+    }
     // Off, or honoured as is (an audio-only call has no content sharing to notify about).
     let Reply { status, body, .. } = create(json!({
         "@odata.type": "#microsoft.graph.outgoingCallOptions",
