@@ -188,6 +188,12 @@ async def _scenario(dev, admin, client, loop: _Loopback) -> None:
         loop,
         lambda n: n.get("changeType") == "deleted" and n.get("resourceUrl") == f"/communications/calls/{call_id}",
     )
+    # Only the notification that reported the key carries toneInfo: SimpleIvrBot transfers whenever an
+    # update carries ToneInfo.SequenceId == 1, so a stale toneInfo on transferring/terminated would loop it.
+    with loop.lock:
+        toned = [n for n in loop.notifications if isinstance(n.get("resourceData"), dict)
+                 and (n["resourceData"].get("toneInfo") or None) is not None]
+    assert len(toned) == 1, toned
     # The caller now talks to the user; it hangs up and its recording holds the prompt.
     listing = admin.call("GET", f"/calls/{conversation}")
     user_leg = [leg for leg in listing["legs"] if leg["kind"] != "bot" and leg["id"] != caller_leg]
@@ -293,6 +299,8 @@ async def _participants(dev, admin, client, loop: _Loopback) -> None:
     assert invited.participants[0].identity.user.id == dev["users"][2]["id"]
     done = await asyncio.to_thread(loop.completion, invited.id)
     assert done["status"] == "completed", done
+    # The completion names the invitees, as on Graph's participant-invite page.
+    assert [p["identity"]["user"]["id"] for p in done["participants"]] == [dev["users"][2]["id"]], done
     await _wait(loop, _roster(4))
 
     await call.participants.by_participant_id(p0).delete()
