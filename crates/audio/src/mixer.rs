@@ -1,4 +1,6 @@
-//! The conference [`Mixer`]: each leg hears the sum of every other unmuted leg (N-1 mix).
+//! The conference [`Mixer`]: each leg hears the sum of every other unmuted leg (N-1 mix), and
+//! private routes on top: a leg taken out of the main mix hears and is heard only through routes
+//! (`source` → `receiver`), as Graph's audio routing groups with `removeFromDefaultAudioGroup`.
 //!
 //! Per tick the caller writes each leg's 20 ms input with [`Mixer::input_mut`], calls
 //! [`Mixer::mix`], then reads each leg's output with [`Mixer::output`]. The mixer sums all unmuted
@@ -20,6 +22,8 @@ struct Slot {
     active: bool,
     muted: bool,
     has_input: bool,
+    /// In the main mix (hears it and is heard in it); otherwise only through routes.
+    in_main: bool,
     /// The output frame is all zeros (lets a two-leg mix skip rewriting silence).
     output_silent: bool,
     input: Frame,
@@ -31,6 +35,8 @@ struct Slot {
 pub struct Mixer {
     slots: Vec<Slot>,
     active: usize,
+    /// Private routes: `(source, receiver)`; the receiver hears the source on top of the main mix.
+    routes: Vec<(MixLeg, MixLeg)>,
 }
 
 impl Mixer {
@@ -46,6 +52,7 @@ impl Mixer {
             slot.generation = slot.generation.wrapping_add(1);
             slot.active = true;
             slot.muted = false;
+            slot.in_main = true;
             slot.has_input = false;
             slot.output = SILENT_FRAME;
             slot.output_silent = true;
@@ -58,6 +65,7 @@ impl Mixer {
             generation: 0,
             active: true,
             muted: false,
+            in_main: true,
             has_input: false,
             output_silent: true,
             input: SILENT_FRAME,
@@ -98,6 +106,19 @@ impl Mixer {
         self.slot_mut(leg).map(|s| s.muted = muted).is_some()
     }
 
+    /// Takes a leg out of the main mix (it hears and is heard only through routes) or puts it
+    /// back; false if unknown.
+    pub fn set_in_main(&mut self, leg: MixLeg, in_main: bool) -> bool {
+        self.slot_mut(leg).map(|s| s.in_main = in_main).is_some()
+    }
+
+    /// Replaces the private routes: each receiver hears its sources besides the main mix (a route
+    /// between two legs of the main mix adds nothing: they hear each other already).
+    pub fn set_routes(&mut self, routes: &[(MixLeg, MixLeg)]) {
+        self.routes.clear();
+        self.routes.extend_from_slice(routes);
+    }
+
     /// Whether a leg is muted (`None` if unknown).
     pub fn is_muted(&self, leg: MixLeg) -> Option<bool> {
         self.slot(leg).map(|s| s.muted)
@@ -130,7 +151,8 @@ impl Mixer {
     /// Mixes this tick: every leg's output becomes the sum of the other legs' unmuted inputs.
     /// Inputs are consumed (a leg that supplies none next tick is silent).
     pub fn mix(&mut self) {
-        if self.active == 2 && self.mix_pair() {
+        let plain = self.routes.is_empty() && self.slots.iter().all(|s| !s.active || s.in_main);
+        if plain && self.active == 2 && self.mix_pair() {
             return;
         }
         let mut sum = [0i32; FRAME_SAMPLES];
@@ -138,13 +160,15 @@ impl Mixer {
         for slot in self
             .slots
             .iter()
-            .filter(|s| s.active && s.has_input && !s.muted)
+            .filter(|s| s.active && s.in_main && s.has_input && !s.muted)
         {
             add_into(&mut sum, &slot.input);
             contributors += 1;
         }
         for slot in self.slots.iter_mut().filter(|s| s.active) {
-            if slot.has_input && !slot.muted {
+            if !slot.in_main {
+                slot.output = SILENT_FRAME;
+            } else if slot.has_input && !slot.muted {
                 if contributors == 1 {
                     // Alone in the mix: it hears silence.
                     slot.output = SILENT_FRAME;
@@ -154,8 +178,37 @@ impl Mixer {
             } else {
                 saturate(&mut slot.output, &sum);
             }
-            slot.has_input = false;
             slot.output_silent = false;
+        }
+        if !plain {
+            self.mix_routes();
+        }
+        for slot in self.slots.iter_mut() {
+            slot.has_input = false;
+        }
+    }
+
+    /// Adds each route's source to its receiver's output, unless the main mix carried it already.
+    fn mix_routes(&mut self) {
+        for i in 0..self.routes.len() {
+            let Some(&(source, receiver)) = self.routes.get(i) else {
+                break;
+            };
+            if source == receiver {
+                continue;
+            }
+            let (Some(src), Some(dst)) = (self.slot(source), self.slot(receiver)) else {
+                continue;
+            };
+            if !src.has_input || src.muted || (src.in_main && dst.in_main) {
+                continue;
+            }
+            let input = src.input;
+            if let Some(dst) = self.slot_mut(receiver) {
+                for (o, &x) in dst.output.iter_mut().zip(input.iter()) {
+                    *o = o.saturating_add(x);
+                }
+            }
         }
     }
 
@@ -292,6 +345,41 @@ mod tests {
         assert_eq!(mixer.output(a).unwrap()[0], 300);
         assert_eq!(mixer.output(b).unwrap()[0], 301);
         assert_eq!(mixer.output(c).unwrap()[0], 1);
+    }
+
+    #[test]
+    fn a_leg_out_of_the_main_mix_hears_and_is_heard_only_through_routes() {
+        let mut mixer = Mixer::new();
+        let (bot, a, b) = (mixer.add_leg(), mixer.add_leg(), mixer.add_leg());
+        assert!(mixer.set_in_main(bot, false));
+        let inputs = |m: &mut Mixer| {
+            for (leg, v) in [(bot, 1), (a, 20), (b, 300)] {
+                m.set_input(leg, &constant(v));
+            }
+        };
+        inputs(&mut mixer);
+        mixer.mix();
+        assert_eq!(mixer.output(bot).unwrap()[0], 0, "hears nobody");
+        assert_eq!(mixer.output(a).unwrap()[0], 300, "does not hear the bot");
+        assert_eq!(mixer.output(b).unwrap()[0], 20);
+        // A one-to-one route bot → a (private audio), and a → bot back.
+        mixer.set_routes(&[(bot, a), (a, bot)]);
+        inputs(&mut mixer);
+        mixer.mix();
+        assert_eq!(mixer.output(a).unwrap()[0], 301);
+        assert_eq!(
+            mixer.output(b).unwrap()[0],
+            20,
+            "b still does not hear the bot"
+        );
+        assert_eq!(mixer.output(bot).unwrap()[0], 20);
+        // Back in the main mix: the routes add nothing on top.
+        mixer.set_in_main(bot, true);
+        inputs(&mut mixer);
+        mixer.mix();
+        assert_eq!(mixer.output(a).unwrap()[0], 301);
+        assert_eq!(mixer.output(b).unwrap()[0], 21);
+        assert_eq!(mixer.output(bot).unwrap()[0], 320);
     }
 
     #[test]
