@@ -38,11 +38,11 @@ impl AcsCalls {
                 let Some(call) = self.calls.get(leg) else {
                     return false;
                 };
-                if call.continuous_dtmf {
+                if let Some(context) = call.continuous_dtmf.clone() {
                     self.callback(
                         *leg,
                         "ContinuousDtmfRecognitionToneReceived",
-                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "resultInformation": result(200, 0, "")}),
+                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "operationContext": context, "resultInformation": result(200, 0, "")}),
                         None,
                     );
                 }

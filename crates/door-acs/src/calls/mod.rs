@@ -83,8 +83,9 @@ pub(crate) struct AcsCall {
     pub(crate) setup_context: Option<String>,
     pub(crate) connected: bool,
     pub(crate) ops: HashMap<OperationId, PendingOp>,
-    /// Continuous DTMF recognition is on.
-    pub(crate) continuous_dtmf: bool,
+    /// Continuous DTMF recognition is on, started with this `operationContext` (echoed by each
+    /// ContinuousDtmfRecognitionToneReceived; empty when the start request gave none).
+    pub(crate) continuous_dtmf: Option<String>,
     /// Media streaming options and state (`media_streaming.rs`).
     pub(crate) streaming: CallStreaming,
 }
@@ -113,7 +114,7 @@ impl AcsCall {
             setup_context: None,
             connected: false,
             ops: HashMap::new(),
-            continuous_dtmf: false,
+            continuous_dtmf: None,
             streaming: CallStreaming::default(),
         }
     }

@@ -270,7 +270,7 @@ pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) ->
         };
         let ack = ctx.command(command).map_err(engine_error)?;
         if let Some(call) = ctx.door().calls.get_mut(&id) {
-            call.continuous_dtmf = start;
+            call.continuous_dtmf = start.then(|| op.context.clone());
         }
         if !start {
             remember(ctx, id, &ack, op);

