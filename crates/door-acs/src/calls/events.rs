@@ -260,12 +260,15 @@ fn operation_event(
         OperationKind::PlayPrompt if ok => ("PlayCompleted", base),
         OperationKind::PlayPrompt if cancelled => ("PlayCanceled", base),
         OperationKind::PlayPrompt => ("PlayFailed", with(base, "failedPlaySourceIndex", json!(0))),
-        OperationKind::Recognize if ok => {
-            let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
-            let mut data = with(base, "recognitionType", json!("dtmf"));
-            data["dtmfResult"] = json!({"tones": names});
-            ("RecognizeCompleted", data)
-        }
+        OperationKind::Recognize if ok => match &op.choices {
+            Some(choices) => choice_event(choices, tones, base),
+            None => {
+                let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
+                let mut data = with(base, "recognitionType", json!("dtmf"));
+                data["dtmfResult"] = json!({"tones": names});
+                ("RecognizeCompleted", data)
+            }
+        },
         OperationKind::Recognize if cancelled => ("RecognizeCanceled", base),
         OperationKind::Recognize => ("RecognizeFailed", base),
         OperationKind::SendDtmf => (pick("SendDtmfTonesCompleted", "SendDtmfTonesFailed"), base),
@@ -288,6 +291,32 @@ fn operation_event(
         OperationKind::Hold | OperationKind::Unhold if !ok => ("HoldFailed", base),
         _ => return None,
     })
+}
+
+/// A choices recognize that got a key: RecognizeCompleted naming the choice whose tone it is
+/// (`recognitionType: choices`; the phrase is null for a tone, as the REST spec says), else
+/// RecognizeFailed 400/8534 (incorrect tone).
+fn choice_event(
+    choices: &[(Tone, String)],
+    tones: &[Tone],
+    mut data: Value,
+) -> (&'static str, Value) {
+    let label = tones
+        .first()
+        .and_then(|pressed| choices.iter().find(|(tone, _)| tone == pressed))
+        .map(|(_, label)| label.clone());
+    match label {
+        Some(label) => {
+            data["recognitionType"] = json!("choices");
+            data["choiceResult"] = json!({"label": label, "recognizedPhrase": null});
+            ("RecognizeCompleted", data)
+        }
+        None => {
+            data["resultInformation"] =
+                json!(result(400, 8534, "Action failed, incorrect tone entered."));
+            ("RecognizeFailed", data)
+        }
+    }
 }
 
 fn event_leg(event: &Event) -> Option<LegId> {

@@ -63,6 +63,8 @@ pub(crate) struct PendingOp {
     pub(crate) callback: Option<String>,
     /// The participant it concerns (add/remove), rendered.
     pub(crate) participant: Option<Value>,
+    /// A choices recognize: each choice's tone and label (the key pressed picks one).
+    pub(crate) choices: Option<Vec<(Tone, String)>>,
 }
 
 /// One call connection.

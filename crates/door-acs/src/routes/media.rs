@@ -1,4 +1,5 @@
-//! Call media: `:play` (file sources), `:cancelAllMediaOperations`, `:recognize` (DTMF),
+//! Call media: `:play` (file sources), `:cancelAllMediaOperations`, `:recognize` (DTMF, and
+//! choices by their tones),
 //! `:startContinuousDtmfRecognition`/`:stop…`, `:sendDtmfTones`, `:hold`/`:unhold` and
 //! `:startMediaStreaming`/`:stopMediaStreaming`.
 
@@ -184,7 +185,30 @@ fn not_dtmf() -> AcsError {
     not_implemented("Speech and choice recognition (no speech engine is configured)")
 }
 
-/// `:recognize` (DTMF; 405 for speech and choices, whatever else the body says): 202.
+/// Whether a body's `recognizeOptions.choices` give any choice a `tone`.
+fn any_tone(body: &Body) -> bool {
+    body.member("recognizeOptions")
+        .and_then(|options| options.get("choices"))
+        .and_then(Value::as_array)
+        .is_some_and(|choices| choices.iter().any(|c| c.get("tone").is_some()))
+}
+
+/// The choices a key can pick (tone and label); 405 when no choice has a tone (speech only).
+fn tone_choices(request: &RecognizeRequest) -> Result<Vec<(Tone, String)>> {
+    let mut picks = Vec::new();
+    for choice in request.recognize_options.choices.iter().flatten() {
+        if let Some(given) = &choice.tone {
+            picks.push((tone(given)?, choice.label.clone()));
+        }
+    }
+    if picks.is_empty() {
+        return Err(not_dtmf());
+    }
+    Ok(picks)
+}
+
+/// `:recognize` (DTMF, and choices picked by their tones; 405 for speech and for choices without
+/// tones, whatever else the body says): 202.
 pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -199,26 +223,36 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         "recognizeOptions",
     ]) {
         Ok(request) => request,
-        // A body that asks for anything but DTMF is answered 405 before the rest is looked at.
+        // A body that asks for anything but DTMF (or choices with tones) is answered 405 before
+        // the rest is looked at.
         Err(error) => match body.member("recognizeInputType") {
-            None => return Err(not_dtmf()),
-            Some(Value::String(kind)) if !kind.eq_ignore_ascii_case("dtmf") => {
-                return Err(not_dtmf())
+            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("dtmf") => return Err(error),
+            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("choices") && any_tone(body) => {
+                return Err(error)
             }
+            Some(Value::String(_)) | None => return Err(not_dtmf()),
             Some(_) => return Err(error),
         },
     };
-    if request.recognize_input_type != RecognizeInputType::Dtmf {
-        return Err(not_dtmf());
+    let choices = match request.recognize_input_type {
+        RecognizeInputType::Dtmf => None,
+        RecognizeInputType::Choices => Some(tone_choices(&request)?),
+        _ => return Err(not_dtmf()),
+    };
+    let (target, mut recognize) = dtmf_options(&state, tenant, &request)?;
+    if choices.is_some() {
+        // One key picks a choice.
+        recognize.max_tones = 1;
+        recognize.stop_tones.clear();
     }
-    let (target, recognize) = dtmf_options(&state, tenant, &request)?;
     state.calls().prefetch(&recognize.prompts).await;
     let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
-    let op = pending(
+    let mut op = pending(
         request.operation_context,
         request.operation_callback_uri,
         None,
     )?;
+    op.choices = choices;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let target = participant_leg(ctx, &call, &target)?;

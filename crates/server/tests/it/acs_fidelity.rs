@@ -125,3 +125,89 @@ async fn continuous_dtmf_tones_carry_the_start_requests_operation_context() {
     assert!(data.get("toneInfo").is_none(), "{data}");
     h.server.shutdown().await;
 }
+
+/// A choices recognize as the outbound-calling sample sends it (1 = Confirm, 2 = Cancel).
+fn choices(caller: &str, context: &str) -> Value {
+    json!({
+        "recognizeInputType": "choices",
+        "recognizeOptions": {
+            "targetParticipant": phone(caller),
+            "interruptPrompt": false,
+            "initialSilenceTimeoutInSeconds": 10,
+            "speechLanguage": "en-US",
+            "choices": [
+                {"label": "Confirm", "phrases": ["Confirm", "First", "One"], "tone": "one"},
+                {"label": "Cancel", "phrases": ["Cancel", "Second", "Two"], "tone": "two"},
+            ],
+        },
+        "operationContext": context,
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn choices_are_picked_by_their_tones_and_speech_only_choices_are_refused() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550182";
+    let (id, dialled) = answered(&h, &acs, &grid, caller).await;
+    let path = format!("/calling/callConnections/{id}:recognize");
+
+    // Pressing 2 picks Cancel.
+    let Reply { status, body, .. } = acs
+        .call(Method::POST, &path, Some(choices(caller, "menu")))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    press(&h, &dialled, "2").await;
+    let event = callback(&h.hook, &id, "RecognizeCompleted", |_| true).await;
+    let data = &event.body[0]["data"];
+    assert_eq!(data["recognitionType"], "choices", "{data}");
+    assert_eq!(data["choiceResult"]["label"], "Cancel", "{data}");
+    assert!(data["choiceResult"]["recognizedPhrase"].is_null(), "{data}");
+    assert!(data.get("dtmfResult").is_none(), "{data}");
+    assert_eq!(data["operationContext"], "menu", "{data}");
+    assert_eq!(data["resultInformation"]["code"], 200, "{data}");
+
+    // A key no choice has fails the recognition.
+    let Reply { status, body, .. } = acs
+        .call(Method::POST, &path, Some(choices(caller, "again")))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    press(&h, &dialled, "9").await;
+    let event = callback(&h.hook, &id, "RecognizeFailed", |d| {
+        d["operationContext"] == "again"
+    })
+    .await;
+    let data = &event.body[0]["data"];
+    assert_eq!(data["resultInformation"]["code"], 400, "{data}");
+    assert_eq!(data["resultInformation"]["subCode"], 8534, "{data}");
+
+    // Choices nobody can pick by a key need a speech engine: 405 as before.
+    let mut speech_only = choices(caller, "speech");
+    for choice in speech_only["recognizeOptions"]["choices"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        choice.as_object_mut().map(|c| c.remove("tone"));
+    }
+    let reply = acs.call(Method::POST, &path, Some(speech_only)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.code(), "8520");
+    // So does a text prompt (no text-to-speech engine).
+    let mut text_prompt = choices(caller, "tts");
+    text_prompt["playPrompt"] =
+        json!({"kind": "text", "text": {"text": "Press one", "voiceName": "en-US-NancyNeural"}});
+    let reply = acs.call(Method::POST, &path, Some(text_prompt)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.code(), "8520");
+    h.server.shutdown().await;
+}
