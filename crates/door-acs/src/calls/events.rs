@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::{AcsCalls, PendingOp, ENDED_KEPT};
 use crate::incoming::identifier;
+use crate::versions::EventShape;
 use crate::wire::{result, tone_name};
 use ringside_runtime::door::DoorEnv;
 
@@ -39,12 +40,10 @@ impl AcsCalls {
                     return false;
                 };
                 if let Some(context) = call.continuous_dtmf.clone() {
-                    self.callback(
-                        *leg,
-                        "ContinuousDtmfRecognitionToneReceived",
-                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "operationContext": context, "resultInformation": result(200, 0, "")}),
-                        None,
-                    );
+                    let mut data = call.shape.tone_received(*sequence_id, tone_name(*tone));
+                    data["operationContext"] = json!(context);
+                    data["resultInformation"] = json!(result(200, 0, ""));
+                    self.callback(*leg, "ContinuousDtmfRecognitionToneReceived", data, None);
                 }
                 true
             }
@@ -195,7 +194,8 @@ impl AcsCalls {
         let Some(op) = call.ops.remove(&operation) else {
             return true;
         };
-        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op) {
+        let shape = call.shape;
+        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op, shape) {
             let callback = op.callback.clone();
             self.callback(leg, event_type, data, callback.as_deref());
         }
@@ -238,6 +238,7 @@ fn operation_event(
     outcome: Outcome,
     tones: &[Tone],
     op: &PendingOp,
+    shape: EventShape,
 ) -> Option<(&'static str, Value)> {
     let (code, sub, message) = crate::codes::outcome(outcome);
     let info = result(code, sub, message);
@@ -265,7 +266,11 @@ fn operation_event(
             None => {
                 let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
                 let mut data = with(base, "recognitionType", json!("dtmf"));
-                data["dtmfResult"] = json!({"tones": names});
+                if let (Value::Object(data), Value::Object(tones)) =
+                    (&mut data, shape.tones_collected(&names))
+                {
+                    data.extend(tones);
+                }
                 ("RecognizeCompleted", data)
             }
         },

@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 
 use crate::incoming::{self, identifier, CallContext};
 use crate::media_streaming::{AcsMedia, CallStreaming, StreamAt};
+use crate::versions::EventShape;
 use crate::wire::{now_rfc3339, result, server_call_id};
 use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox, TokenSigner};
@@ -90,6 +91,8 @@ pub(crate) struct AcsCall {
     pub(crate) continuous_dtmf: Option<String>,
     /// Media streaming options and state (`media_streaming.rs`).
     pub(crate) streaming: CallStreaming,
+    /// The shape of its events, by the api-version that set it up.
+    pub(crate) shape: EventShape,
 }
 
 impl AcsCall {
@@ -118,6 +121,7 @@ impl AcsCall {
             ops: HashMap::new(),
             continuous_dtmf: None,
             streaming: CallStreaming::default(),
+            shape: EventShape::default(),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::media_streaming::{CallStreaming, StreamingOptions};
 use crate::request::{
     callback_uri, connection_id, invalid, not_found, not_implemented, required, run, Body, Result,
 };
+use crate::versions::EventShape;
 use crate::wire::conversation_of;
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
@@ -61,6 +62,7 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
 pub(super) async fn create_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
     let body = Body::read(&bytes)?;
@@ -125,6 +127,7 @@ pub(super) async fn create_call(
             source_display_name: display,
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };
         let value = call.properties();
@@ -261,6 +264,7 @@ fn offered_leg(
 pub(super) async fn answer_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
     let request: AnswerCallRequest = Body::read(&bytes)?.parse(&[
@@ -297,6 +301,7 @@ pub(super) async fn answer_call(
             answered_for,
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(
                 leg,
                 offer.conversation,
@@ -381,6 +386,7 @@ pub(super) async fn redirect_call(
 pub(super) async fn connect_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
     let request: ConnectRequest = Body::read(&bytes)?.parse(&[
@@ -423,6 +429,7 @@ pub(super) async fn connect_call(
             source: identifier(&source_party),
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };
         let value = call.properties();

@@ -211,3 +211,97 @@ async fn choices_are_picked_by_their_tones_and_speech_only_choices_are_refused()
     assert_eq!(reply.code(), "8520");
     h.server.shutdown().await;
 }
+
+/// An ACS client on `version`.
+fn on_version(h: &TestServer, version: &str) -> Acs {
+    let mut acs = h.acs();
+    acs.api_version = version.to_string();
+    acs
+}
+
+#[tokio::test(start_paused = true)]
+async fn preview_api_versions_answer_calls_and_shape_events_as_they_did() {
+    let (h, acs, grid) = start().await;
+    // A preview SDK (1.3.0b1) answers; its events are today's.
+    let preview = on_version(&h, "2024-06-15-preview");
+    let caller = "+14255550183";
+    let (id, dialled) = answered(&h, &preview, &grid, caller).await;
+    let start_tones = json!({"targetParticipant": phone(caller), "operationContext": "c"});
+    let Reply { status, body, .. } = preview
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:startContinuousDtmfRecognition"),
+            Some(start_tones.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    press(&h, &dialled, "1").await;
+    let event = callback(
+        &h.hook,
+        &id,
+        "ContinuousDtmfRecognitionToneReceived",
+        |_| true,
+    )
+    .await;
+    assert_eq!(event.body[0]["data"]["tone"], "one", "{}", event.body);
+
+    // 2023-06-15-preview nested the tone in `toneInfo`, whoever sends the later requests.
+    let nested = on_version(&h, "2023-06-15-preview");
+    let caller = "+14255550184";
+    let (id, dialled) = answered(&h, &nested, &grid, caller).await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:startContinuousDtmfRecognition"),
+            Some(json!({"targetParticipant": phone(caller), "operationContext": "c"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    press(&h, &dialled, "3").await;
+    let event = callback(
+        &h.hook,
+        &id,
+        "ContinuousDtmfRecognitionToneReceived",
+        |_| true,
+    )
+    .await;
+    let data = &event.body[0]["data"];
+    assert_eq!(data["toneInfo"]["tone"], "three", "{data}");
+    assert!(data["toneInfo"]["sequenceId"].is_number(), "{data}");
+    assert!(data.get("tone").is_none(), "{data}");
+
+    // 2023-01-15-preview collected tones in `collectTonesResult`.
+    let collect = on_version(&h, "2023-01-15-preview");
+    let caller = "+14255550185";
+    let (id, dialled) = answered(&h, &collect, &grid, caller).await;
+    let Reply { status, body, .. } = collect
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:recognize"),
+            Some(json!({
+                "recognizeInputType": "dtmf",
+                "recognizeOptions": {"targetParticipant": phone(caller),
+                                     "dtmfOptions": {"maxTonesToCollect": 1}},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    press(&h, &dialled, "7").await;
+    let event = callback(&h.hook, &id, "RecognizeCompleted", |_| true).await;
+    let data = &event.body[0]["data"];
+    assert_eq!(
+        data["collectTonesResult"]["tones"],
+        json!(["seven"]),
+        "{data}"
+    );
+    assert!(data.get("dtmfResult").is_none(), "{data}");
+
+    // A version nobody published is still refused.
+    let unknown = on_version(&h, "2024-06-15-beta");
+    let reply = unknown
+        .call(Method::GET, &format!("/calling/callConnections/{id}"), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.code(), "UnsupportedApiVersion");
+    h.server.shutdown().await;
+}
