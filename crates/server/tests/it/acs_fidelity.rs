@@ -305,3 +305,68 @@ async fn preview_api_versions_answer_calls_and_shape_events_as_they_did() {
     assert_eq!(reply.code(), "UnsupportedApiVersion");
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn acs_and_teams_users_are_scripted_like_phones() {
+    let (h, acs, _grid) = start().await;
+    let user = format!(
+        "8:acs:{}_00000000-0000-0000-0000-00000000a001",
+        h.dev.acs.resource_id
+    );
+    // The ACS user answers, presses 5 and hangs up.
+    h.behaviour(
+        &user,
+        json!({"answerAfter": "300ms", "press": [{"digits": "5", "at": "2s"}], "hangupAfter": "4s"}),
+    )
+    .await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections",
+            Some(json!({
+                "targets": [{"rawId": user, "communicationUser": {"id": user}}],
+                "callbackUri": h.hook.url(CALLBACKS),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["callConnectionId"].as_str().unwrap_or("").to_string();
+    callback(&h.hook, &id, "CallConnected", |_| true).await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:startContinuousDtmfRecognition"),
+            Some(json!({"targetParticipant": {"rawId": user, "communicationUser": {"id": user}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    callback(&h.hook, &id, "ContinuousDtmfRecognitionToneReceived", |d| {
+        d["tone"] == "five"
+    })
+    .await;
+    callback(&h.hook, &id, "CallDisconnected", |_| true).await;
+
+    // A Teams user by its rawId is the directory user: its behaviour is the user's.
+    let teams = &h.dev.users[0].id;
+    h.behaviour(&format!("8:orgid:{teams}"), json!({"answer": "busy"}))
+        .await;
+    let Reply { status, body, .. } = h
+        .admin(
+            Method::GET,
+            &format!("/phones/{teams}/behaviour"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["behaviour"]["answer"], "busy", "{body}");
+    // A rawId that names nobody is still refused.
+    let reply = h
+        .admin(
+            Method::PUT,
+            "/phones/8:orgid:not-a-guid/behaviour",
+            json!({"answer": "busy"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    h.server.shutdown().await;
+}
