@@ -370,3 +370,78 @@ async fn acs_and_teams_users_are_scripted_like_phones() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn transcription_options_on_create_and_answer_are_refused_like_start_transcription() {
+    let (h, acs, grid) = start().await;
+    let transcription = json!({"transportType": "websocket", "locale": "en-US",
+                               "transportUrl": "wss://example.test/t", "startTranscription": true});
+    let user = format!(
+        "8:acs:{}_00000000-0000-0000-0000-00000000a002",
+        h.dev.acs.resource_id
+    );
+    let reply = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections",
+            Some(json!({
+                "targets": [{"rawId": user, "communicationUser": {"id": user}}],
+                "callbackUri": h.hook.url(CALLBACKS),
+                "transcriptionOptions": transcription,
+            })),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.code(), "8520");
+
+    let caller = "+14255550186";
+    h.dial(caller, CCAAS_NUMBER).await;
+    let incoming = grid
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["data"]["from"]["rawId"] == format!("4:{caller}").as_str()
+        })
+        .await;
+    let context = &incoming.body[0]["data"]["incomingCallContext"];
+    let reply = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({
+                "incomingCallContext": context,
+                "callbackUri": h.hook.url(CALLBACKS),
+                "transcriptionOptions": transcription,
+            })),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.code(), "8520");
+    // The same message as :startTranscription.
+    assert!(reply.message().contains("Transcription"), "{}", reply.body);
+    // The call still rings: answered without transcription (and with the AI endpoint the samples
+    // always name), it connects.
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({
+                "incomingCallContext": context,
+                "callbackUri": h.hook.url(CALLBACKS),
+                "callIntelligenceOptions": {"cognitiveServicesEndpoint": "https://ai.example.test/"},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["callConnectionId"].as_str().unwrap_or("").to_string();
+    callback(&h.hook, &id, "CallConnected", |_| true).await;
+    h.server.shutdown().await;
+}
