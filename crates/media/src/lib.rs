@@ -47,8 +47,9 @@
 //!   endpoint's playback, test tone, echo and in-band keys; a bot's `SendDtmf` keys), not on the
 //!   prompt files a bot plays. `ToneDetected { leg }` names the leg the key came from, and the
 //!   engine decides who is told. Muted and held legs are not heard, so not detected.
-//! - **SendDtmf** renders the keys in-band into the bot's voice and reports `DtmfSent` after the
-//!   last key's pause.
+//! - **SendDtmf** renders the keys in-band into the bot's voice (or, with an audience, privately
+//!   into what that one leg hears, as ACS sends tones to a target participant) and reports
+//!   `DtmfSent` after the last key's pause.
 //! - **Endpoints**: times in [`EndpointEvent`] are the leg's media time in ms (since the plane
 //!   first saw the leg). Their recordings come back as [`EndpointEvent::Recording`] when stopped,
 //!   when the leg disconnects or when the mix is destroyed.

@@ -315,7 +315,7 @@ pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) ->
     Ok(StatusCode::OK.into_response())
 }
 
-/// `:sendDtmfTones`: 202 `{operationContext}`.
+/// `:sendDtmfTones`: 202 `{operationContext}`; only the target participant hears the keys.
 pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -337,10 +337,11 @@ pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
     let context = op.context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
-        participant_leg(ctx, &call, &target)?;
+        let target = participant_leg(ctx, &call, &target)?;
         let ack = ctx
-            .command(Command::SendDtmf {
+            .command(Command::SendDtmfTo {
                 leg: id,
+                target,
                 tones,
                 delay_between: Duration::from_millis(100),
                 client_context: op.context.clone(),

@@ -445,3 +445,88 @@ async fn transcription_options_on_create_and_answer_are_refused_like_start_trans
     callback(&h.hook, &id, "CallConnected", |_| true).await;
     h.server.shutdown().await;
 }
+
+/// The keys the simulated endpoint of leg `leg` in call `call` detected in what it heard.
+async fn keys_heard(h: &TestServer, call: &str, leg: &str) -> String {
+    let Reply { status, body, .. } = h
+        .admin(
+            Method::GET,
+            &format!("/calls/{call}/legs/{leg}/log"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == "toneDetected")
+        .filter_map(|e| e["tone"].as_str())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_dtmf_tones_are_heard_by_the_target_participant_only() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550187";
+    let other = "+14255550188";
+    h.behaviour(other, json!({"answerAfter": "200ms"})).await;
+    let (id, dialled) = answered(&h, &acs, &grid, caller).await;
+    let path = format!("/calling/callConnections/{id}");
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("{path}/participants:add"),
+            Some(json!({
+                "participantToAdd": phone(other),
+                "sourceCallerIdNumber": {"value": CCAAS_NUMBER},
+                "operationContext": "add",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    callback(&h.hook, &id, "AddParticipantSucceeded", |_| true).await;
+
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("{path}:sendDtmfTones"),
+            Some(
+                json!({"tones": ["five", "six"], "targetParticipant": phone(other),
+                        "operationContext": "keys"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    callback(&h.hook, &id, "SendDtmfTonesCompleted", |d| {
+        d["operationContext"] == "keys"
+    })
+    .await;
+
+    let call = dialled["callId"].as_str().unwrap_or("");
+    let Reply { body: view, .. } = h
+        .admin(Method::GET, &format!("/calls/{call}"), Value::Null)
+        .await;
+    let target = view["legs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["kind"] != "bot" && l["id"] != dialled["legId"])
+        .and_then(|l| l["id"].as_str())
+        .unwrap_or_else(|| panic!("no added leg in {view}"))
+        .to_string();
+    let target_heard = ringside_testkit::server::poll_until(
+        Duration::from_secs(3),
+        || keys_heard(&h, call, &target),
+        |keys| keys.len() >= 2,
+    )
+    .await;
+    assert_eq!(target_heard, "56");
+    let caller_leg = dialled["legId"].as_str().unwrap_or("");
+    assert_eq!(
+        keys_heard(&h, call, caller_leg).await,
+        "",
+        "the caller heard the keys"
+    );
+    h.server.shutdown().await;
+}
