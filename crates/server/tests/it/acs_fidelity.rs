@@ -530,3 +530,44 @@ async fn send_dtmf_tones_are_heard_by_the_target_participant_only() {
     );
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn incoming_call_deliveries_are_retried_on_event_grids_schedule() {
+    let (h, _acs, grid) = start().await;
+    grid.answer_with(StatusCode::SERVICE_UNAVAILABLE);
+    let caller = "+14255550189";
+    h.dial(caller, CCAAS_NUMBER).await;
+    let refused = |n: usize| {
+        let grid = grid.clone();
+        async move {
+            ringside_testkit::server::poll_until(
+                Duration::from_secs(60),
+                || async { grid.refused() },
+                |seen| *seen >= n,
+            )
+            .await
+        }
+    };
+    assert_eq!(refused(1).await, 1);
+    // Not 1, 2, 4, 8 s: nothing more for the first 9 s …
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(grid.refused(), 1, "retried before Event Grid's first 10 s");
+    // … the second attempt at 10 s, the third 30 s later, which the endpoint takes.
+    assert_eq!(refused(2).await, 2);
+    grid.answer_with(StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let incoming = |grid: &Hook| {
+        grid.received()
+            .iter()
+            .filter(|r| r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall")
+            .count()
+    };
+    assert_eq!(incoming(&grid), 0, "retried before 30 s");
+    let delivered = grid
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"
+        })
+        .await;
+    assert_eq!(delivered.header("aeg-delivery-count"), "2");
+    h.server.shutdown().await;
+}
