@@ -36,6 +36,7 @@
 //!   leg leaves the mix and hears hold music (default [`ringside_audio::hold_music`]).
 //! - **Prompts**: a bot leg's prompt with `Audience::Conversation` goes into the mix as the bot's
 //!   voice (everyone but the bot hears it); with `Audience::Legs` only the listed legs hear it.
+//!   `PromptStarted` with its first frame (a prompt stopped before it sounded never starts) and
 //!   `PromptFinished { ok: true }` after the last prompt (looped prompts play until stopped).
 //! - **Recording** (recordResponse): what the bot leg hears, after the optional prompt and beep,
 //!   with the engine's `RecordOptions` (initial silence, max silence, max duration, stop tones).

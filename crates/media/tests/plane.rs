@@ -699,6 +699,44 @@ fn bot_dtmf_reaches_the_phone_and_reports_sent() {
 }
 
 #[test]
+fn a_prompt_reports_its_start_with_its_first_frame_and_a_stopped_one_never_starts() {
+    let (c, bot, phone) = (conv(13), leg(1), leg(2));
+    let mut sim = Sim::two_party(c, bot, phone);
+    let start = |operation| MediaCommand::StartPrompt {
+        conversation: c,
+        leg: bot,
+        operation,
+        prompts: vec![sine_prompt(440.0, -12.0, 100)],
+        audience: Audience::Conversation,
+        looped: false,
+    };
+    sim.cmd(start(op(1)));
+    sim.cmd(start(op(2)));
+    sim.cmd(MediaCommand::StopPrompt {
+        conversation: c,
+        operation: op(2),
+    });
+    sim.run(10);
+    let signals = sim.engine();
+    let started: Vec<(u64, MediaSignal)> = signals
+        .iter()
+        .filter(|(_, s)| matches!(s, MediaSignal::PromptStarted { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        started,
+        vec![(0, MediaSignal::PromptStarted { operation: op(1) })]
+    );
+    let finished = signals
+        .iter()
+        .position(|(_, s)| matches!(s, MediaSignal::PromptFinished { .. }));
+    let first = signals
+        .iter()
+        .position(|(_, s)| matches!(s, MediaSignal::PromptStarted { .. }));
+    assert!(first < finished, "{signals:?}");
+}
+
+#[test]
 fn bot_dtmf_to_one_leg_is_heard_by_that_leg_only() {
     let (c, bot, phone, other) = (conv(12), leg(1), leg(2), leg(3));
     let mut sim = Sim::two_party(c, bot, phone);

@@ -20,7 +20,7 @@ use super::parties::{parties, party};
 use super::{engine_error, participant_leg, pending, remember, reply, Connection};
 use crate::error::AcsError;
 use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
-use crate::wire::{result, tone_from_name};
+use crate::wire::tone_from_name;
 use crate::AcsState;
 
 /// File play sources (405 for text and SSML). The door reads play sources leniently: a member it
@@ -52,7 +52,8 @@ fn tone(given: &DtmfTone) -> Result<Tone> {
         .ok_or_else(|| invalid(format!("'{}' is not a DTMF tone.", json!(given.as_str()))))
 }
 
-/// `:play`: 202, PlayStarted right away.
+/// `:play`: 202; PlayStarted when the media plane starts the audio (a queued play once it is its
+/// turn; a prompt that cannot be fetched never starts: PlayFailed alone).
 pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -74,11 +75,12 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
     state.calls().prefetch(&prompts).await;
     let looped = request.play_options.is_some_and(|o| o.loop_);
     let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
-    let op = pending(
+    let mut op = pending(
         request.operation_context,
         request.operation_callback_uri,
         None,
     )?;
+    op.reports_start = true;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let mut audience = Vec::new();
@@ -95,11 +97,6 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
                 client_context: op.context.clone(),
             })
             .map_err(engine_error)?;
-        if ack.operation().is_some() {
-            let data = json!({"operationContext": op.context.clone(), "resultInformation": result(200, 0, "Action completed successfully.")});
-            ctx.door()
-                .callback(id, "PlayStarted", data, op.callback.as_deref());
-        }
         remember(ctx, id, &ack, op);
         Ok(())
     })

@@ -223,6 +223,7 @@ fn pending(
         callback: optional_callback(callback, "operationCallbackUri")?,
         participant,
         choices: None,
+        reports_start: false,
     })
 }
 

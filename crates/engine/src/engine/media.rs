@@ -588,6 +588,7 @@ impl Engine {
         signal: MediaSignal,
     ) -> Result<(), EngineError> {
         match signal {
+            MediaSignal::PromptStarted { .. } => {}
             MediaSignal::PromptFinished { operation, ok } => {
                 let recognize = self.operations.get(&operation).and_then(|op| {
                     (op.kind == OperationKind::Recognize && op.status == OperationStatus::Running)

@@ -236,6 +236,7 @@ impl MediaPlane {
                     audience,
                     sequence: Sequence::new(prompts, looped),
                     private,
+                    started: false,
                     done: false,
                 });
             }

@@ -316,6 +316,8 @@ pub(super) struct PromptOp {
     pub(super) sequence: Sequence,
     /// The rendered frame of a private (listed-legs) prompt.
     pub(super) private: Option<Box<Frame>>,
+    /// Its first frame was rendered (`PromptStarted` reported).
+    pub(super) started: bool,
     pub(super) done: bool,
 }
 

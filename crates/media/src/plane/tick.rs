@@ -390,6 +390,15 @@ fn play_prompt(
     scratch: &mut Frame,
     out: &mut impl FnMut(MediaOutput),
 ) {
+    if !op.started {
+        op.started = true;
+        out(MediaOutput::Engine {
+            conversation,
+            signal: MediaSignal::PromptStarted {
+                operation: op.operation,
+            },
+        });
+    }
     let done = match (op.private.as_deref_mut(), source) {
         (Some(private), _) => op.sequence.render(private),
         (None, Some(source)) => {

@@ -571,3 +571,97 @@ async fn incoming_call_deliveries_are_retried_on_event_grids_schedule() {
     assert_eq!(delivered.header("aeg-delivery-count"), "2");
     h.server.shutdown().await;
 }
+
+/// The types of the callbacks about connection `id` so far, in order, short names.
+fn callback_types(hook: &Hook, id: &str) -> Vec<String> {
+    hook.received()
+        .iter()
+        .filter(|r| r.body[0]["data"]["callConnectionId"] == id)
+        .filter_map(|r| r.body[0]["type"].as_str().map(str::to_string))
+        .map(|t| t.trim_start_matches("Microsoft.Communication.").to_string())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn play_started_comes_when_the_audio_starts_and_never_before_a_failed_download() {
+    let (h, acs, grid) = start().await;
+    let prompts = ringside_testkit::server::PromptServer::start().await;
+    let caller = "+14255550190";
+    let (id, _) = answered(&h, &acs, &grid, caller).await;
+    let play = |uri: String, context: &str| {
+        json!({"playSources": [{"kind": "file", "file": {"uri": uri}}],
+               "playTo": [], "playOptions": {"loop": false}, "operationContext": context})
+    };
+    let path = format!("/calling/callConnections/{id}:play");
+
+    // A prompt that cannot be downloaded: PlayFailed 8536 alone.
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &path,
+            Some(play(prompts.url("/missing"), "missing")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let failed = callback(&h.hook, &id, "PlayFailed", |d| {
+        d["operationContext"] == "missing"
+    })
+    .await;
+    assert_eq!(
+        failed.body[0]["data"]["resultInformation"]["subCode"], 8536,
+        "{}",
+        failed.body
+    );
+
+    // Two plays: the second is queued, and starts (PlayStarted) after the first completed.
+    for context in ["first", "second"] {
+        let Reply { status, body, .. } = acs
+            .call(
+                Method::POST,
+                &path,
+                Some(play(prompts.url("/beep.wav"), context)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    callback(&h.hook, &id, "PlayCompleted", |d| {
+        d["operationContext"] == "second"
+    })
+    .await;
+    let plays: Vec<(String, String)> = h
+        .hook
+        .received()
+        .iter()
+        .filter(|r| r.body[0]["data"]["callConnectionId"] == id.as_str())
+        .filter(|r| {
+            r.body[0]["type"]
+                .as_str()
+                .is_some_and(|t| t.contains(".Play"))
+        })
+        .map(|r| {
+            (
+                r.body[0]["type"]
+                    .as_str()
+                    .unwrap_or("")
+                    .trim_start_matches("Microsoft.Communication.")
+                    .to_string(),
+                r.body[0]["data"]["operationContext"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("PlayFailed", "missing"),
+        ("PlayStarted", "first"),
+        ("PlayCompleted", "first"),
+        ("PlayStarted", "second"),
+        ("PlayCompleted", "second"),
+    ]
+    .iter()
+    .map(|(t, c)| (t.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(plays, expected, "{:?}", callback_types(&h.hook, &id));
+    h.server.shutdown().await;
+}
