@@ -30,8 +30,8 @@ pub(crate) struct PhoneArgs {
 
 #[derive(Subcommand, Debug)]
 enum PhoneCommand {
-    /// Set how a directory user or phone number answers and what it does once connected (kept in
-    /// the server's memory until it restarts).
+    /// Set how a directory user, ACS user or phone number answers and what it does once connected
+    /// (kept in the server's memory until it restarts).
     Behave(BehaveArgs),
     /// Place a call from a simulated phone, wait until it ends and print what happened.
     Dial(DialArgs),
@@ -100,7 +100,8 @@ fn parse_hold_arg(input: &str) -> Result<Step, String> {
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("answer").args(["answer_after", "reject", "busy", "no_answer"])))]
 struct BehaveArgs {
-    /// The endpoint: an E.164 number (+14255550123), a user's object id or UPN.
+    /// The endpoint: an E.164 number (+14255550123), a user's object id or UPN, or a
+    /// Communication Services rawId (8:acs:… for an ACS user, 8:orgid:… for a Teams user).
     endpoint: String,
     /// Answer after this long (default: users 1s, external numbers 2s).
     #[arg(long, value_name = "T", value_parser = parse_duration)]

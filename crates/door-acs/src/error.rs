@@ -58,7 +58,7 @@ impl AcsError {
             "UnsupportedApiVersion",
             format!(
                 "The api-version '{version}' is not supported. Supported versions: {}.",
-                super::API_VERSIONS.join(", ")
+                crate::versions::names().join(", ")
             ),
         )
     }

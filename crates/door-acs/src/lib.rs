@@ -7,6 +7,8 @@
 //!   dev connection string `endpoint=https://127.0.0.1:<port>/` makes it), ±15 min clock skew, body
 //!   hash. Failures are 401 with code `7509`.
 //! - [`error`]: [`error::AcsError`], the `{"error":{"code","message"}}` envelope.
+//! - [`versions`]: the accepted api-versions (every published GA and preview one) and the event
+//!   shape each gives a connection (handlers get it as a [`versions::EventShape`] extension).
 //! - Event Grid mechanics (the validation handshake, `aeg-*` headers, topics) are the runtime's
 //!   ([`ringside_runtime::eventgrid`]): the platform API uses them too.
 //! - [`incoming`]: `Microsoft.Communication.IncomingCall` rendering (identifiers with rawIds, the
@@ -50,6 +52,7 @@ mod routes;
 pub(crate) mod storage;
 pub mod stream_wire;
 pub(crate) mod strict_json;
+pub(crate) mod versions;
 pub(crate) mod wire;
 
 pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};
@@ -72,18 +75,6 @@ use self::error::AcsError;
 use self::repeat::{Lookup, Remembered, RepeatabilityCache};
 use ringside_http::RawPathAndQuery;
 use ringside_runtime::Node;
-
-/// Every api-version the 1.6.0 SDKs can send (Python's `ApiVersion` enum; JS takes any string and
-/// defaults to the newest).
-pub(crate) const API_VERSIONS: &[&str] = &[
-    "2023-03-06",
-    "2023-10-15",
-    "2024-04-15",
-    "2024-09-15",
-    "2025-05-15",
-    "2025-06-15",
-    "2026-03-12",
-];
 
 /// The door's own state, shared by its middleware and handlers. Cheap to clone; derefs to the
 /// [`Node`].
@@ -191,10 +182,12 @@ async fn guard(State(door): State<AcsState>, request: Request, next: Next) -> Re
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = check_api_version(parts.uri.query()) {
-        return error.into_response();
-    }
+    let shape = match check_api_version(parts.uri.query()) {
+        Ok(shape) => shape,
+        Err(error) => return error.into_response(),
+    };
     parts.extensions.insert(caller);
+    parts.extensions.insert(shape);
     match repeat_id(&parts.headers) {
         Ok(None) => next.run(Request::from_parts(parts, Body::from(body))).await,
         Ok(Some(id)) => {
@@ -224,15 +217,11 @@ async fn buffer_body(body: Body) -> Result<Bytes, AcsError> {
         })
 }
 
-/// The query's api-version must be present and one of [`API_VERSIONS`].
-fn check_api_version(query: Option<&str>) -> Result<(), AcsError> {
-    match api_version(query) {
-        None => Err(AcsError::missing_api_version()),
-        Some(version) if !API_VERSIONS.contains(&version.as_str()) => {
-            Err(AcsError::unsupported_api_version(&version))
-        }
-        Some(_) => Ok(()),
-    }
+/// The query's api-version must be present and one the door knows ([`versions`]); the shape of
+/// the events of connections it sets up.
+fn check_api_version(query: Option<&str>) -> Result<versions::EventShape, AcsError> {
+    let version = api_version(query).ok_or_else(AcsError::missing_api_version)?;
+    versions::EventShape::of(&version).ok_or_else(|| AcsError::unsupported_api_version(&version))
 }
 
 /// The `Repeatability-Request-ID` header, if sent (and readable): a non-empty id of at most 128

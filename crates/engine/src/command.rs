@@ -354,6 +354,19 @@ pub enum Command {
         /// Echoed in the completion event.
         client_context: String,
     },
+    /// Send DTMF that only one participant hears (ACS `sendDtmfTones` to a `targetParticipant`).
+    SendDtmfTo {
+        /// The bot leg.
+        leg: LegId,
+        /// The participant leg that hears the keys.
+        target: LegId,
+        /// Keys to send.
+        tones: Vec<Tone>,
+        /// Pause between keys.
+        delay_between: Duration,
+        /// Echoed in the completion event.
+        client_context: String,
+    },
     /// The bot leaves (Graph `DELETE /calls/{id}`, ACS `hangUp(false)`). A group call continues.
     HangUp {
         /// The bot leg.

@@ -325,7 +325,8 @@ pub enum Action {
         /// The bot leg.
         leg: LegId,
     },
-    /// Generate DTMF into the mix; report [`MediaSignal::DtmfSent`](crate::MediaSignal::DtmfSent).
+    /// Generate DTMF into the mix (or to one leg); report
+    /// [`MediaSignal::DtmfSent`](crate::MediaSignal::DtmfSent).
     SendDtmf {
         /// The conversation.
         conversation: ConversationId,
@@ -337,6 +338,8 @@ pub enum Action {
         tones: Vec<Tone>,
         /// Pause between keys.
         delay_between: Duration,
+        /// `None`: into the mix (everyone hears the keys); `Some`: only this leg hears them.
+        audience: Option<LegId>,
     },
     /// Play hold music to a held leg (it no longer hears or is heard by the mix).
     StartHoldMusic {

@@ -71,6 +71,13 @@ pub enum RecordingEnd {
 /// What the audio engine reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MediaSignal {
+    /// A prompt started with `Action::StartPrompt` began to sound (its first frame; a prompt
+    /// that cannot be played never starts). Doors report it (ACS PlayStarted); the engine
+    /// needs nothing from it.
+    PromptStarted {
+        /// The playPrompt (or recognize) operation.
+        operation: OperationId,
+    },
     /// A prompt started with `Action::StartPrompt` finished.
     PromptFinished {
         /// The playPrompt operation.

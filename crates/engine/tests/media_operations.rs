@@ -426,6 +426,35 @@ fn send_dtmf_runs_until_the_media_engine_reports() {
 }
 
 #[test]
+fn send_dtmf_to_a_participant_names_it_as_the_audience() {
+    let mut h = Harness::default();
+    let (_, caller, bot) = h.answered_incoming();
+    let send = |target| Command::SendDtmfTo {
+        leg: bot,
+        target,
+        tones: vec![Tone::Digit(5)],
+        delay_between: std::time::Duration::from_millis(100),
+        client_context: String::new(),
+    };
+    // The bot itself, or a leg of no call, is no target.
+    assert!(matches!(
+        h.cmd(send(bot)),
+        Err(EngineError::InvalidArgument(_))
+    ));
+    let stranger = ringside_engine::LegId(ringside_model::Guid::from_u128(0xdead));
+    assert!(matches!(
+        h.cmd(send(stranger)),
+        Err(EngineError::InvalidArgument(_))
+    ));
+    let ack = h.cmd(send(caller)).unwrap();
+    assert!(ack.operation().is_some());
+    assert!(h.actions.iter().any(|(_, a)| matches!(
+        a,
+        Action::SendDtmf { audience: Some(to), .. } if *to == caller
+    )));
+}
+
+#[test]
 fn open_operations_fail_when_the_call_ends() {
     let mut h = Harness::default();
     let (_, caller, bot) = h.answered_incoming();

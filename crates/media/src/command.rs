@@ -135,7 +135,8 @@ pub enum MediaCommand {
         leg: LegId,
     },
     /// A bot leg sends DTMF in-band into the mix (100 ms tones, `delay_between` pauses, at least
-    /// 40 ms); reports [`MediaSignal::DtmfSent`] after the last key and its pause.
+    /// 40 ms), or to one leg only; reports [`MediaSignal::DtmfSent`] after the last key and its
+    /// pause.
     SendDtmf {
         /// The conversation.
         conversation: ConversationId,
@@ -147,6 +148,9 @@ pub enum MediaCommand {
         tones: Vec<Tone>,
         /// Pause after each key.
         delay_between: Duration,
+        /// `None`: into the mix; `Some`: only this leg hears the keys (no one detects them as
+        /// sent by the bot).
+        audience: Option<LegId>,
     },
     /// Put a leg on hold: it leaves the mix (neither hears nor is heard) and hears `music` looped
     /// (default: [`ringside_audio::hold_music`]).
@@ -420,12 +424,14 @@ impl MediaCommand {
                 operation,
                 tones,
                 delay_between,
+                audience,
             } => MediaCommand::SendDtmf {
                 conversation: *conversation,
                 leg: *leg,
                 operation: *operation,
                 tones: tones.clone(),
                 delay_between: *delay_between,
+                audience: *audience,
             },
             Action::StartHoldMusic {
                 conversation,

@@ -36,6 +36,7 @@
 //!   leg leaves the mix and hears hold music (default [`ringside_audio::hold_music`]).
 //! - **Prompts**: a bot leg's prompt with `Audience::Conversation` goes into the mix as the bot's
 //!   voice (everyone but the bot hears it); with `Audience::Legs` only the listed legs hear it.
+//!   `PromptStarted` with its first frame (a prompt stopped before it sounded never starts) and
 //!   `PromptFinished { ok: true }` after the last prompt (looped prompts play until stopped).
 //! - **Recording** (recordResponse): what the bot leg hears, after the optional prompt and beep,
 //!   with the engine's `RecordOptions` (initial silence, max silence, max duration, stop tones).
@@ -47,8 +48,9 @@
 //!   endpoint's playback, test tone, echo and in-band keys; a bot's `SendDtmf` keys), not on the
 //!   prompt files a bot plays. `ToneDetected { leg }` names the leg the key came from, and the
 //!   engine decides who is told. Muted and held legs are not heard, so not detected.
-//! - **SendDtmf** renders the keys in-band into the bot's voice and reports `DtmfSent` after the
-//!   last key's pause.
+//! - **SendDtmf** renders the keys in-band into the bot's voice (or, with an audience, privately
+//!   into what that one leg hears, as ACS sends tones to a target participant) and reports
+//!   `DtmfSent` after the last key's pause.
 //! - **Endpoints**: times in [`EndpointEvent`] are the leg's media time in ms (since the plane
 //!   first saw the leg). Their recordings come back as [`EndpointEvent::Recording`] when stopped,
 //!   when the leg disconnects or when the mix is destroyed.

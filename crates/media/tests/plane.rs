@@ -663,6 +663,7 @@ fn bot_dtmf_reaches_the_phone_and_reports_sent() {
         operation: op(3),
         tones: Tone::parse_sequence("12#").unwrap_or_default(),
         delay_between: Duration::from_millis(100),
+        audience: None,
     });
     sim.run(60);
     let heard: Vec<(Tone, u64)> = sim
@@ -695,6 +696,94 @@ fn bot_dtmf_reaches_the_phone_and_reports_sent() {
         .filter_map(|(t, s)| (s == MediaSignal::DtmfSent { operation: op(3) }).then_some(t))
         .collect();
     assert_eq!(sent, vec![29], "3 × (100 + 100) ms = 30 frames");
+}
+
+#[test]
+fn a_prompt_reports_its_start_with_its_first_frame_and_a_stopped_one_never_starts() {
+    let (c, bot, phone) = (conv(13), leg(1), leg(2));
+    let mut sim = Sim::two_party(c, bot, phone);
+    let start = |operation| MediaCommand::StartPrompt {
+        conversation: c,
+        leg: bot,
+        operation,
+        prompts: vec![sine_prompt(440.0, -12.0, 100)],
+        audience: Audience::Conversation,
+        looped: false,
+    };
+    sim.cmd(start(op(1)));
+    sim.cmd(start(op(2)));
+    sim.cmd(MediaCommand::StopPrompt {
+        conversation: c,
+        operation: op(2),
+    });
+    sim.run(10);
+    let signals = sim.engine();
+    let started: Vec<(u64, MediaSignal)> = signals
+        .iter()
+        .filter(|(_, s)| matches!(s, MediaSignal::PromptStarted { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        started,
+        vec![(0, MediaSignal::PromptStarted { operation: op(1) })]
+    );
+    let finished = signals
+        .iter()
+        .position(|(_, s)| matches!(s, MediaSignal::PromptFinished { .. }));
+    let first = signals
+        .iter()
+        .position(|(_, s)| matches!(s, MediaSignal::PromptStarted { .. }));
+    assert!(first < finished, "{signals:?}");
+}
+
+#[test]
+fn bot_dtmf_to_one_leg_is_heard_by_that_leg_only() {
+    let (c, bot, phone, other) = (conv(12), leg(1), leg(2), leg(3));
+    let mut sim = Sim::two_party(c, bot, phone);
+    sim.cmd(MediaCommand::ConnectMedia {
+        conversation: c,
+        leg: other,
+    });
+    for l in [phone, other] {
+        sim.cmd(MediaCommand::EndpointDetect {
+            conversation: c,
+            leg: l,
+            enabled: true,
+        });
+    }
+    // Someone listens for keys in the call, so keys in the mix would be detected.
+    sim.cmd(MediaCommand::StartToneDetection {
+        conversation: c,
+        leg: phone,
+    });
+    sim.cmd(MediaCommand::SendDtmf {
+        conversation: c,
+        leg: bot,
+        operation: op(4),
+        tones: Tone::parse_sequence("47").unwrap_or_default(),
+        delay_between: Duration::from_millis(100),
+        audience: Some(other),
+    });
+    sim.run(40);
+    let heard = |sim: &Sim, l: LegId| -> Vec<Tone> {
+        sim.endpoint(l)
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                EndpointEvent::ToneHeard { tone, .. } => Some(tone),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(heard(&sim, other), vec![Tone::Digit(4), Tone::Digit(7)]);
+    assert_eq!(heard(&sim, phone), Vec::<Tone>::new());
+    // Not in the mix: nobody detects the keys as sent by the bot.
+    assert_eq!(sim.tones_from(bot), Vec::<Tone>::new());
+    let sent: Vec<u64> = sim
+        .engine()
+        .into_iter()
+        .filter_map(|(t, s)| (s == MediaSignal::DtmfSent { operation: op(4) }).then_some(t))
+        .collect();
+    assert_eq!(sent, vec![19], "2 × (100 + 100) ms = 20 frames");
 }
 
 #[test]
@@ -815,6 +904,7 @@ fn operations_on_an_unknown_conversation_fail_instead_of_hanging() {
         operation: op(3),
         tones: vec![Tone::Digit(1)],
         delay_between: Duration::ZERO,
+        audience: None,
     });
     sim.run(1);
     let signals: Vec<MediaSignal> = sim.engine().into_iter().map(|(_, s)| s).collect();
@@ -948,6 +1038,7 @@ fn random_commands_never_panic() {
                 operation: o,
                 tones,
                 delay_between: Duration::from_millis(pick(&mut rng, 200_000)),
+                audience: flag.then(|| leg(u128::from(pick(&mut rng, 5)))),
             },
             12 => MediaCommand::StartHoldMusic {
                 conversation: c,
@@ -1088,6 +1179,7 @@ fn keys_are_detected_only_while_someone_listens() {
             operation: op(4),
             tones: Tone::parse_sequence(digits).unwrap_or_default(),
             delay_between: Duration::from_millis(100),
+            audience: None,
         })
     };
     // Nobody listens: the keys cross the call but no detector runs on them.

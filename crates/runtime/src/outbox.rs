@@ -14,7 +14,10 @@
 //! - A failure (connection error, timeout, non-2xx) is retried with exponential backoff
 //!   ([`INITIAL_BACKOFF`] doubling up to [`MAX_BACKOFF`], or the response's `Retry-After` if
 //!   longer) until [`GIVE_UP_AFTER`] after the row was created; then the row is kept as
-//!   `abandoned`. Rows with [`RetryPolicy::EventGrid`](ringside_store::RetryPolicy::EventGrid) stop at once on 400/401/403/413.
+//!   `abandoned`. Rows with [`RetryPolicy::EventGrid`](ringside_store::RetryPolicy::EventGrid)
+//!   follow Event Grid's documented schedule instead ([`EVENT_GRID_SCHEDULE`], then every
+//!   [`EVENT_GRID_REPEAT`] until [`EVENT_GRID_GIVE_UP_AFTER`]; `Retry-After` is not read) and stop
+//!   at once on 400/401/403/413.
 //!   301/302/303/307/308 with a `Location` re-POST the same notification there (at most 5 hops),
 //!   as Graph does for region affinity.
 //! - Rows still pending at startup are delivered again; abandoned rows older than a week are
@@ -33,7 +36,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use ringside_identity::SigningKey;
-use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate};
+use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
 
 /// First retry delay.
@@ -42,6 +45,23 @@ pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// A row is given up this long after it was created.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
+/// Event Grid's retries after the first failed attempt (learn.microsoft.com/azure/event-grid/
+/// delivery-and-retry): 10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h …
+pub const EVENT_GRID_SCHEDULE: [Duration; 9] = [
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+    Duration::from_secs(60),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(10 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(3_600),
+    Duration::from_secs(3 * 3_600),
+    Duration::from_secs(6 * 3_600),
+];
+/// … then every 12 h …
+pub const EVENT_GRID_REPEAT: Duration = Duration::from_secs(12 * 3_600);
+/// … up to 24 h (the default event time-to-live, 1440 minutes).
+pub const EVENT_GRID_GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3_600);
 /// Per-attempt timeout (connect + response).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Abandoned rows are kept this long (for inspection with SQLite), then pruned at start.
@@ -384,7 +404,8 @@ impl Delivery {
         let arrived = crate::clock::now();
         let since_wall = |at_ms: i64| Duration::from_millis(at_ms.max(0) as u64);
         let age = since_wall(unix_ms().saturating_sub(row.row.created_at_ms));
-        let give_up_at = (arrived + GIVE_UP_AFTER)
+        let policy = row.row.retry_policy;
+        let give_up_at = (arrived + give_up_after(policy))
             .checked_sub(age)
             .unwrap_or(arrived);
         let mut due = arrived + since_wall(row.next_attempt_at_ms.saturating_sub(unix_ms()));
@@ -411,7 +432,7 @@ impl Delivery {
                 }
                 Attempt::Retry { error, retry_after } => {
                     row.attempts += 1;
-                    let backoff = backoff(row.attempts).max(retry_after.unwrap_or_default());
+                    let backoff = retry_delay(policy, row.attempts, retry_after);
                     due = crate::clock::now() + backoff;
                     if due > give_up_at {
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
@@ -543,6 +564,29 @@ impl Delivery {
     }
 }
 
+/// How long after its creation a row of `policy` is given up.
+pub fn give_up_after(policy: RetryPolicy) -> Duration {
+    match policy {
+        RetryPolicy::Standard => GIVE_UP_AFTER,
+        RetryPolicy::EventGrid => EVENT_GRID_GIVE_UP_AFTER,
+    }
+}
+
+/// Delay before attempt `attempts + 1` of a row of `policy`: [`backoff`] or the response's
+/// `Retry-After` if longer; Event Grid's schedule for Event Grid rows.
+pub fn retry_delay(policy: RetryPolicy, attempts: u32, retry_after: Option<Duration>) -> Duration {
+    match policy {
+        RetryPolicy::Standard => backoff(attempts).max(retry_after.unwrap_or_default()),
+        RetryPolicy::EventGrid => {
+            let index = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
+            EVENT_GRID_SCHEDULE
+                .get(index)
+                .copied()
+                .unwrap_or(EVENT_GRID_REPEAT)
+        }
+    }
+}
+
 /// Delay before attempt `attempts + 1`: 1 s, 2 s, 4 s, … up to [`MAX_BACKOFF`].
 pub fn backoff(attempts: u32) -> Duration {
     let shift = attempts.saturating_sub(1).min(16);
@@ -574,6 +618,41 @@ mod tests {
         assert_eq!(backoff(3), Duration::from_secs(4));
         assert_eq!(backoff(7), Duration::from_secs(60));
         assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn event_grid_rows_follow_event_grids_schedule() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let delays: Vec<Duration> = (1..=11)
+            .map(|n| retry_delay(RetryPolicy::EventGrid, n, Some(Duration::from_secs(1))))
+            .collect();
+        assert_eq!(
+            delays,
+            vec![
+                Duration::from_secs(10),
+                Duration::from_secs(30),
+                minutes(1),
+                minutes(5),
+                minutes(10),
+                minutes(30),
+                minutes(60),
+                minutes(180),
+                minutes(360),
+                minutes(720),
+                minutes(720),
+            ]
+        );
+        assert_eq!(give_up_after(RetryPolicy::EventGrid), minutes(1_440));
+        // Other rows keep their backoff and read Retry-After.
+        assert_eq!(
+            retry_delay(RetryPolicy::Standard, 1, None),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            retry_delay(RetryPolicy::Standard, 1, Some(Duration::from_secs(5))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(give_up_after(RetryPolicy::Standard), GIVE_UP_AFTER);
     }
 
     #[test]

@@ -92,10 +92,15 @@ pub struct NamedEndpoint {
     pub tenant: Option<TenantId>,
 }
 
-/// Resolves `+14255550199` (E.164), a user object id (GUID) or a user principal name.
+/// Resolves `+14255550199` (E.164), a user object id (GUID), a user principal name, or a
+/// Communication Services rawId: `4:+1…` (a phone), `8:orgid:<id>` (a Teams user), `8:acs:…`
+/// (an ACS user; a Teams extension user `8:acs:<resource>_<tenant>_<user>` is the user it names).
 pub fn resolve_endpoint(d: &Directory, raw: &str) -> Result<NamedEndpoint, EndpointNameError> {
     let text = raw.trim();
     let shown: String = text.chars().take(40).collect();
+    if let Some(found) = raw_id(d, text) {
+        return found;
+    }
     if let Ok(guid) = Guid::parse(text) {
         return user_by_id(d, guid)
             .or_else(|| bot_by_id(d, guid))
@@ -125,7 +130,8 @@ pub fn resolve_endpoint(d: &Directory, raw: &str) -> Result<NamedEndpoint, Endpo
     }
     let number = E164::parse(text.strip_prefix("tel:").unwrap_or(text)).map_err(|error| {
         EndpointNameError::Invalid(format!(
-            "{error}; an endpoint is an E.164 number, a user id or a user principal name."
+            "{error}; an endpoint is an E.164 number, a user id, a user principal name or a \
+             Communication Services rawId (8:acs:…, 8:orgid:…)."
         ))
     })?;
     let tenant = d.number(&number).map(|n| n.tenant);
@@ -133,6 +139,51 @@ pub fn resolve_endpoint(d: &Directory, raw: &str) -> Result<NamedEndpoint, Endpo
         party: Party::Phone(number),
         tenant,
     })
+}
+
+/// A Communication Services rawId of a phone, a Teams user or an ACS user; `None` for any other
+/// text.
+fn raw_id(d: &Directory, text: &str) -> Option<Result<NamedEndpoint, EndpointNameError>> {
+    let lower = text.to_ascii_lowercase();
+    let shown: String = text.chars().take(60).collect();
+    if let Some(number) = text.strip_prefix("4:") {
+        return Some(
+            E164::parse(number)
+                .map(|number| NamedEndpoint {
+                    tenant: d.number(&number).map(|n| n.tenant),
+                    party: Party::Phone(number),
+                })
+                .map_err(|error| EndpointNameError::Invalid(format!("{shown}: {error}."))),
+        );
+    }
+    let teams = ["8:orgid:", "8:gcch:", "8:dod:"]
+        .into_iter()
+        .find(|p| lower.starts_with(p));
+    if let Some(prefix) = teams {
+        let user = Guid::parse(&text[prefix.len()..]).ok();
+        return Some(
+            user.and_then(|guid| user_by_id(d, guid))
+                .ok_or_else(|| EndpointNameError::UnknownUser(format!("No user is '{shown}'."))),
+        );
+    }
+    let acs = ["8:acs:", "8:gcch-acs:", "8:dod-acs:", "8:spool:"]
+        .into_iter()
+        .find(|p| lower.starts_with(p))?;
+    if text.len() > 256 || text.len() == acs.len() {
+        return Some(Err(EndpointNameError::Invalid(format!(
+            "'{shown}' is not an ACS user id (a non-empty id of at most 256 characters)."
+        ))));
+    }
+    // A Teams extension user (resource_tenant_user) is the Teams user it names.
+    let parts: Vec<&str> = text[acs.len()..].split('_').collect();
+    let extension_user = (parts.len() == 3)
+        .then(|| Guid::parse(parts[2]).ok())
+        .flatten()
+        .and_then(|guid| user_by_id(d, guid));
+    Some(Ok(extension_user.unwrap_or(NamedEndpoint {
+        party: Party::AcsUser(text.to_string()),
+        tenant: None,
+    })))
 }
 
 fn user_by_id(d: &Directory, guid: Guid) -> Option<NamedEndpoint> {

@@ -20,7 +20,9 @@ from azure.communication.callautomation import (
     FileSource,
     MicrosoftTeamsUserIdentifier,
     PhoneNumberIdentifier,
+    RecognitionChoice,
     RecognizeInputType,
+    TranscriptionOptions,
 )
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
@@ -207,3 +209,49 @@ def test_sdk_errors(dev, admin, service):
     with pytest.raises(HttpResponseError) as bad:
         client.answer_call("not-a-context", f"{service.url}/callbacks")
     assert bad.value.status_code == 400
+
+
+def test_samples_read_choices_by_tone_and_tone_contexts(dev, admin, service):
+    client = _client(dev)
+    caller = "+14255550193"
+    dialled = admin.call("POST", f"/phones/{caller.replace('+', '%2B')}/calls", {"to": CCAAS_NUMBER, "hangupAfter": "60s"})
+    conversation, caller_leg = dialled["callId"], dialled["legId"]
+    incoming = service.wait("events", lambda e: e.get("eventType") == "Microsoft.Communication.IncomingCall")
+    context = incoming["data"]["incomingCallContext"]
+
+    # Transcription needs a speech engine: refused like start_transcription, and the call still rings.
+    transcription = TranscriptionOptions(transport_url="wss://127.0.0.1:1/t", transport_type="websocket", locale="en-US", start_transcription=True)
+    with pytest.raises(HttpResponseError) as refused:
+        client.answer_call(context, f"{service.url}/callbacks", transcription=transcription)
+    assert refused.value.status_code == 405
+    assert "8520" in str(refused.value)
+
+    answered = client.answer_call(context, f"{service.url}/callbacks", cognitive_services_endpoint="https://ai.example.test/")
+    connection = client.get_call_connection(answered.call_connection_id)
+    service.callback("CallConnected")
+
+    # The outbound-calling sample's menu: 1 = Confirm, 2 = Cancel, picked by a key.
+    choices = [
+        RecognitionChoice(label="Confirm", phrases=["Confirm", "First", "One"], tone=DtmfTone.ONE),
+        RecognitionChoice(label="Cancel", phrases=["Cancel", "Second", "Two"], tone=DtmfTone.TWO),
+    ]
+    connection.start_recognizing_media(
+        RecognizeInputType.CHOICES, PhoneNumberIdentifier(caller),
+        choices=choices, interrupt_prompt=True, initial_silence_timeout=10, operation_context="AppointmentReminderMenu",
+    )
+    admin.call("POST", f"/calls/{conversation}/legs/{caller_leg}/press", {"digits": "1"}, expect=(202,))
+    recognized = service.callback("RecognizeCompleted")
+    assert recognized["data"]["recognitionType"] == "choices"
+    assert recognized["data"]["choiceResult"]["label"] == "Confirm"
+    assert recognized["data"]["choiceResult"]["recognizedPhrase"] is None
+    assert recognized["data"]["operationContext"] == "AppointmentReminderMenu"
+
+    # The continuous-DTMF sample logs each tone's operationContext.
+    connection.start_continuous_dtmf_recognition(PhoneNumberIdentifier(caller), operation_context="ContinuousDtmfRecognitionStart")
+    admin.call("POST", f"/calls/{conversation}/legs/{caller_leg}/press", {"digits": "3"}, expect=(202,))
+    tone = service.callback("ContinuousDtmfRecognitionToneReceived")
+    assert tone["data"]["tone"] == DtmfTone.THREE.value
+    assert isinstance(tone["data"]["sequenceId"], int)
+    assert tone["data"]["operationContext"] == "ContinuousDtmfRecognitionStart"
+    connection.hang_up(is_for_everyone=True)
+    service.callback("CallDisconnected")

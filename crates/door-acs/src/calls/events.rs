@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::{AcsCalls, PendingOp, ENDED_KEPT};
 use crate::incoming::identifier;
+use crate::versions::EventShape;
 use crate::wire::{result, tone_name};
 use ringside_runtime::door::DoorEnv;
 
@@ -38,13 +39,11 @@ impl AcsCalls {
                 let Some(call) = self.calls.get(leg) else {
                     return false;
                 };
-                if call.continuous_dtmf {
-                    self.callback(
-                        *leg,
-                        "ContinuousDtmfRecognitionToneReceived",
-                        json!({"sequenceId": sequence_id, "tone": tone_name(*tone), "resultInformation": result(200, 0, "")}),
-                        None,
-                    );
+                if let Some(context) = call.continuous_dtmf.clone() {
+                    let mut data = call.shape.tone_received(*sequence_id, tone_name(*tone));
+                    data["operationContext"] = json!(context);
+                    data["resultInformation"] = json!(result(200, 0, ""));
+                    self.callback(*leg, "ContinuousDtmfRecognitionToneReceived", data, None);
                 }
                 true
             }
@@ -195,7 +194,8 @@ impl AcsCalls {
         let Some(op) = call.ops.remove(&operation) else {
             return true;
         };
-        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op) {
+        let shape = call.shape;
+        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op, shape) {
             let callback = op.callback.clone();
             self.callback(leg, event_type, data, callback.as_deref());
         }
@@ -238,6 +238,7 @@ fn operation_event(
     outcome: Outcome,
     tones: &[Tone],
     op: &PendingOp,
+    shape: EventShape,
 ) -> Option<(&'static str, Value)> {
     let (code, sub, message) = crate::codes::outcome(outcome);
     let info = result(code, sub, message);
@@ -260,12 +261,19 @@ fn operation_event(
         OperationKind::PlayPrompt if ok => ("PlayCompleted", base),
         OperationKind::PlayPrompt if cancelled => ("PlayCanceled", base),
         OperationKind::PlayPrompt => ("PlayFailed", with(base, "failedPlaySourceIndex", json!(0))),
-        OperationKind::Recognize if ok => {
-            let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
-            let mut data = with(base, "recognitionType", json!("dtmf"));
-            data["dtmfResult"] = json!({"tones": names});
-            ("RecognizeCompleted", data)
-        }
+        OperationKind::Recognize if ok => match &op.choices {
+            Some(choices) => choice_event(choices, tones, base),
+            None => {
+                let names: Vec<&str> = tones.iter().map(|t| tone_name(*t)).collect();
+                let mut data = with(base, "recognitionType", json!("dtmf"));
+                if let (Value::Object(data), Value::Object(tones)) =
+                    (&mut data, shape.tones_collected(&names))
+                {
+                    data.extend(tones);
+                }
+                ("RecognizeCompleted", data)
+            }
+        },
         OperationKind::Recognize if cancelled => ("RecognizeCanceled", base),
         OperationKind::Recognize => ("RecognizeFailed", base),
         OperationKind::SendDtmf => (pick("SendDtmfTonesCompleted", "SendDtmfTonesFailed"), base),
@@ -288,6 +296,32 @@ fn operation_event(
         OperationKind::Hold | OperationKind::Unhold if !ok => ("HoldFailed", base),
         _ => return None,
     })
+}
+
+/// A choices recognize that got a key: RecognizeCompleted naming the choice whose tone it is
+/// (`recognitionType: choices`; the phrase is null for a tone, as the REST spec says), else
+/// RecognizeFailed 400/8534 (incorrect tone).
+fn choice_event(
+    choices: &[(Tone, String)],
+    tones: &[Tone],
+    mut data: Value,
+) -> (&'static str, Value) {
+    let label = tones
+        .first()
+        .and_then(|pressed| choices.iter().find(|(tone, _)| tone == pressed))
+        .map(|(_, label)| label.clone());
+    match label {
+        Some(label) => {
+            data["recognitionType"] = json!("choices");
+            data["choiceResult"] = json!({"label": label, "recognizedPhrase": null});
+            ("RecognizeCompleted", data)
+        }
+        None => {
+            data["resultInformation"] =
+                json!(result(400, 8534, "Action failed, incorrect tone entered."));
+            ("RecognizeFailed", data)
+        }
+    }
 }
 
 fn event_leg(event: &Event) -> Option<LegId> {

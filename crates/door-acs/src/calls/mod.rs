@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 
 use crate::incoming::{self, identifier, CallContext};
 use crate::media_streaming::{AcsMedia, CallStreaming, StreamAt};
+use crate::versions::EventShape;
 use crate::wire::{now_rfc3339, result, server_call_id};
 use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox, TokenSigner};
@@ -63,6 +64,10 @@ pub(crate) struct PendingOp {
     pub(crate) callback: Option<String>,
     /// The participant it concerns (add/remove), rendered.
     pub(crate) participant: Option<Value>,
+    /// A choices recognize: each choice's tone and label (the key pressed picks one).
+    pub(crate) choices: Option<Vec<(Tone, String)>>,
+    /// A play: PlayStarted is sent when the media plane starts its audio.
+    pub(crate) reports_start: bool,
 }
 
 /// One call connection.
@@ -83,10 +88,13 @@ pub(crate) struct AcsCall {
     pub(crate) setup_context: Option<String>,
     pub(crate) connected: bool,
     pub(crate) ops: HashMap<OperationId, PendingOp>,
-    /// Continuous DTMF recognition is on.
-    pub(crate) continuous_dtmf: bool,
+    /// Continuous DTMF recognition is on, started with this `operationContext` (echoed by each
+    /// ContinuousDtmfRecognitionToneReceived; empty when the start request gave none).
+    pub(crate) continuous_dtmf: Option<String>,
     /// Media streaming options and state (`media_streaming.rs`).
     pub(crate) streaming: CallStreaming,
+    /// The shape of its events, by the api-version that set it up.
+    pub(crate) shape: EventShape,
 }
 
 impl AcsCall {
@@ -113,8 +121,9 @@ impl AcsCall {
             setup_context: None,
             connected: false,
             ops: HashMap::new(),
-            continuous_dtmf: false,
+            continuous_dtmf: None,
             streaming: CallStreaming::default(),
+            shape: EventShape::default(),
         }
     }
 
@@ -360,6 +369,22 @@ impl AcsCalls {
         }
     }
 
+    /// PlayStarted for a play of a connection in `conversation` whose audio just started.
+    fn prompt_started(&mut self, conversation: ConversationId, operation: OperationId) {
+        let started = self
+            .in_conversation(conversation)
+            .into_iter()
+            .find_map(|leg| {
+                let op = self.calls.get(&leg)?.ops.get(&operation)?;
+                op.reports_start
+                    .then(|| (leg, op.context.clone(), op.callback.clone()))
+            });
+        if let Some((leg, context, callback)) = started {
+            let data = json!({"operationContext": context, "resultInformation": result(200, 0, "Action completed successfully.")});
+            self.callback(leg, "PlayStarted", data, callback.as_deref());
+        }
+    }
+
     /// A participant's identifier: as the app named it when it added the leg (a Teams extension
     /// user), else from its party.
     pub(crate) fn identifier_of(&self, participant: &Participant) -> Value {
@@ -444,15 +469,22 @@ impl Door for AcsCalls {
         self.on_stream_event(env, event);
     }
 
-    /// Media streams with DTMF get every key pressed in the call.
+    /// Media streams with DTMF get every key pressed in the call; a play whose audio starts gets
+    /// its PlayStarted.
     fn media_signal(
         &mut self,
         _env: &DoorEnv<'_>,
         conversation: ConversationId,
         signal: &ringside_engine::MediaSignal,
     ) {
-        if let ringside_engine::MediaSignal::ToneDetected { leg, tone } = signal {
-            self.tone_detected(conversation, *leg, *tone);
+        match signal {
+            ringside_engine::MediaSignal::ToneDetected { leg, tone } => {
+                self.tone_detected(conversation, *leg, *tone);
+            }
+            ringside_engine::MediaSignal::PromptStarted { operation } => {
+                self.prompt_started(conversation, *operation);
+            }
+            _ => {}
         }
     }
 

@@ -90,7 +90,8 @@ impl AcsCalls {
         true
     }
 
-    /// One IncomingCall per subscription, in its schema, ordered with the offered leg.
+    /// One IncomingCall per subscription, in its schema, each subscription's deliveries on their
+    /// own.
     fn deliver_incoming(
         &mut self,
         leg: LegId,
@@ -129,7 +130,9 @@ impl AcsCalls {
             let mut headers = delivery_headers(schema, &name, &id);
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case("aeg-delivery-count"));
             self.outbox.enqueue(NewOutboxRow {
-                ordering_key: leg.to_string(),
+                // Each subscription is delivered on its own (Event Grid retries one without
+                // holding back another).
+                ordering_key: format!("{leg}/{name}"),
                 target_url: endpoint,
                 dialect: EVENT_GRID.name.into(),
                 audience: String::new(),

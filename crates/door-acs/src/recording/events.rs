@@ -163,7 +163,7 @@ impl AcsCalls {
             let mut headers = delivery_headers(schema, &name, &event_id);
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case("aeg-delivery-count"));
             self.outbox_enqueue(NewOutboxRow {
-                ordering_key: format!("recording:{}", recording.id),
+                ordering_key: format!("recording:{}/{name}", recording.id),
                 target_url: endpoint,
                 dialect: crate::calls::EVENT_GRID.name.into(),
                 audience: String::new(),

@@ -1,4 +1,5 @@
-//! Call media: `:play` (file sources), `:cancelAllMediaOperations`, `:recognize` (DTMF),
+//! Call media: `:play` (file sources), `:cancelAllMediaOperations`, `:recognize` (DTMF, and
+//! choices by their tones),
 //! `:startContinuousDtmfRecognition`/`:stop…`, `:sendDtmfTones`, `:hold`/`:unhold` and
 //! `:startMediaStreaming`/`:stopMediaStreaming`.
 
@@ -19,7 +20,7 @@ use super::parties::{parties, party};
 use super::{engine_error, participant_leg, pending, remember, reply, Connection};
 use crate::error::AcsError;
 use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
-use crate::wire::{result, tone_from_name};
+use crate::wire::tone_from_name;
 use crate::AcsState;
 
 /// File play sources (405 for text and SSML). The door reads play sources leniently: a member it
@@ -51,7 +52,8 @@ fn tone(given: &DtmfTone) -> Result<Tone> {
         .ok_or_else(|| invalid(format!("'{}' is not a DTMF tone.", json!(given.as_str()))))
 }
 
-/// `:play`: 202, PlayStarted right away.
+/// `:play`: 202; PlayStarted when the media plane starts the audio (a queued play once it is its
+/// turn; a prompt that cannot be fetched never starts: PlayFailed alone).
 pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -73,11 +75,12 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
     state.calls().prefetch(&prompts).await;
     let looped = request.play_options.is_some_and(|o| o.loop_);
     let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
-    let op = pending(
+    let mut op = pending(
         request.operation_context,
         request.operation_callback_uri,
         None,
     )?;
+    op.reports_start = true;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let mut audience = Vec::new();
@@ -94,11 +97,6 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
                 client_context: op.context.clone(),
             })
             .map_err(engine_error)?;
-        if ack.operation().is_some() {
-            let data = json!({"operationContext": op.context.clone(), "resultInformation": result(200, 0, "Action completed successfully.")});
-            ctx.door()
-                .callback(id, "PlayStarted", data, op.callback.as_deref());
-        }
         remember(ctx, id, &ack, op);
         Ok(())
     })
@@ -184,7 +182,30 @@ fn not_dtmf() -> AcsError {
     not_implemented("Speech and choice recognition (no speech engine is configured)")
 }
 
-/// `:recognize` (DTMF; 405 for speech and choices, whatever else the body says): 202.
+/// Whether a body's `recognizeOptions.choices` give any choice a `tone`.
+fn any_tone(body: &Body) -> bool {
+    body.member("recognizeOptions")
+        .and_then(|options| options.get("choices"))
+        .and_then(Value::as_array)
+        .is_some_and(|choices| choices.iter().any(|c| c.get("tone").is_some()))
+}
+
+/// The choices a key can pick (tone and label); 405 when no choice has a tone (speech only).
+fn tone_choices(request: &RecognizeRequest) -> Result<Vec<(Tone, String)>> {
+    let mut picks = Vec::new();
+    for choice in request.recognize_options.choices.iter().flatten() {
+        if let Some(given) = &choice.tone {
+            picks.push((tone(given)?, choice.label.clone()));
+        }
+    }
+    if picks.is_empty() {
+        return Err(not_dtmf());
+    }
+    Ok(picks)
+}
+
+/// `:recognize` (DTMF, and choices picked by their tones; 405 for speech and for choices without
+/// tones, whatever else the body says): 202.
 pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -199,26 +220,36 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         "recognizeOptions",
     ]) {
         Ok(request) => request,
-        // A body that asks for anything but DTMF is answered 405 before the rest is looked at.
+        // A body that asks for anything but DTMF (or choices with tones) is answered 405 before
+        // the rest is looked at.
         Err(error) => match body.member("recognizeInputType") {
-            None => return Err(not_dtmf()),
-            Some(Value::String(kind)) if !kind.eq_ignore_ascii_case("dtmf") => {
-                return Err(not_dtmf())
+            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("dtmf") => return Err(error),
+            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("choices") && any_tone(body) => {
+                return Err(error)
             }
+            Some(Value::String(_)) | None => return Err(not_dtmf()),
             Some(_) => return Err(error),
         },
     };
-    if request.recognize_input_type != RecognizeInputType::Dtmf {
-        return Err(not_dtmf());
+    let choices = match request.recognize_input_type {
+        RecognizeInputType::Dtmf => None,
+        RecognizeInputType::Choices => Some(tone_choices(&request)?),
+        _ => return Err(not_dtmf()),
+    };
+    let (target, mut recognize) = dtmf_options(&state, tenant, &request)?;
+    if choices.is_some() {
+        // One key picks a choice.
+        recognize.max_tones = 1;
+        recognize.stop_tones.clear();
     }
-    let (target, recognize) = dtmf_options(&state, tenant, &request)?;
     state.calls().prefetch(&recognize.prompts).await;
     let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
-    let op = pending(
+    let mut op = pending(
         request.operation_context,
         request.operation_callback_uri,
         None,
     )?;
+    op.choices = choices;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let target = participant_leg(ctx, &call, &target)?;
@@ -270,7 +301,7 @@ pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) ->
         };
         let ack = ctx.command(command).map_err(engine_error)?;
         if let Some(call) = ctx.door().calls.get_mut(&id) {
-            call.continuous_dtmf = start;
+            call.continuous_dtmf = start.then(|| op.context.clone());
         }
         if !start {
             remember(ctx, id, &ack, op);
@@ -281,7 +312,7 @@ pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) ->
     Ok(StatusCode::OK.into_response())
 }
 
-/// `:sendDtmfTones`: 202 `{operationContext}`.
+/// `:sendDtmfTones`: 202 `{operationContext}`; only the target participant hears the keys.
 pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -303,10 +334,11 @@ pub(super) async fn send_dtmf(at: Connection, body: &Body) -> Result<Response> {
     let context = op.context.clone();
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
-        participant_leg(ctx, &call, &target)?;
+        let target = participant_leg(ctx, &call, &target)?;
         let ack = ctx
-            .command(Command::SendDtmf {
+            .command(Command::SendDtmfTo {
                 leg: id,
+                target,
                 tones,
                 delay_between: Duration::from_millis(100),
                 client_context: op.context.clone(),

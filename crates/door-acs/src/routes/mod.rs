@@ -2,7 +2,7 @@
 //! `:redirect`, `:connect`: [`setup`]), the call connection (get, hang up, `:terminate`,
 //! `:transferToParticipant`: [`connection`]), participants (list, get, `:add`, `:remove`, `:mute`,
 //! `:cancelAddParticipant`: [`participants`]) and call media (`:play`,
-//! `:cancelAllMediaOperations`, `:recognize` for DTMF, continuous DTMF, `:sendDtmfTones`,
+//! `:cancelAllMediaOperations`, `:recognize` for DTMF and choices by their tones, continuous DTMF, `:sendDtmfTones`,
 //! `:hold`/`:unhold`, media streaming: [`media`]). Each answers with exactly the success status
 //! the SDKs expect and errors in the ACS envelope with the subcode as `code` (404 `8522` unknown
 //! call, 400 `8523` invalid argument, 400 `8501` not valid in this state, 409 `8519` conflict,
@@ -12,8 +12,8 @@
 //! `:stopMediaStreaming` (202) run through `media_streaming.rs` and the streaming service.
 //!
 //! Not implemented (405 `8520`, saying so, without reading the body's members): transcription — no
-//! speech engine is attached to ACS calls yet; text/SSML play sources and speech/choice
-//! recognition — no TTS or speech engine. `moveHere` likewise.
+//! speech engine is attached to ACS calls yet; text/SSML play sources, speech recognition and
+//! choices no key can pick — no TTS or speech engine. `moveHere` likewise.
 //!
 //! Bodies are read as `ringside_acs_wire` request types through [`crate::request::Body`]; each
 //! operation names the members the door reads leniently.
@@ -222,6 +222,8 @@ fn pending(
         context: context.unwrap_or_default(),
         callback: optional_callback(callback, "operationCallbackUri")?,
         participant,
+        choices: None,
+        reports_start: false,
     })
 }
 

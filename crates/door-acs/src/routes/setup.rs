@@ -25,6 +25,7 @@ use crate::media_streaming::{CallStreaming, StreamingOptions};
 use crate::request::{
     callback_uri, connection_id, invalid, not_found, not_implemented, required, run, Body, Result,
 };
+use crate::versions::EventShape;
 use crate::wire::conversation_of;
 use crate::AcsState;
 use ringside_runtime::door::DoorCtx;
@@ -56,11 +57,26 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
     }
 }
 
-/// `POST /calling/callConnections`: 201 CallConnectionProperties. `transcriptionOptions` and
-/// `callIntelligenceOptions` are not used (nor refused when malformed).
+/// 405 `8520` for `transcriptionOptions` (as `:startTranscription`): no speech engine transcribes
+/// ACS calls yet, and a service that asked for transcription must not be left waiting for it.
+/// `callIntelligenceOptions` only names the Azure AI resource that text prompts and speech
+/// recognition would use; those are refused where they are asked for.
+fn no_transcription(body: &Body) -> Result<()> {
+    match body.member("transcriptionOptions") {
+        None | Some(Value::Null) => Ok(()),
+        Some(_) => Err(not_implemented(
+            "Transcription (no speech engine is configured)",
+        )),
+    }
+}
+
+/// `POST /calling/callConnections`: 201 CallConnectionProperties. `transcriptionOptions` are
+/// refused ([`no_transcription`]); `callIntelligenceOptions` are not used (nor refused when
+/// malformed).
 pub(super) async fn create_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
     let body = Body::read(&bytes)?;
@@ -72,6 +88,7 @@ pub(super) async fn create_call(
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
+    no_transcription(&body)?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let resource = caller.resource;
@@ -125,6 +142,7 @@ pub(super) async fn create_call(
             source_display_name: display,
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };
         let value = call.properties();
@@ -256,18 +274,22 @@ fn offered_leg(
     connection_id(&context.leg)
 }
 
-/// `POST /calling/callConnections:answer`: 200 CallConnectionProperties. `answeredBy`,
-/// `transcriptionOptions` and `callIntelligenceOptions` are not used (nor refused when malformed).
+/// `POST /calling/callConnections:answer`: 200 CallConnectionProperties. `transcriptionOptions`
+/// are refused ([`no_transcription`]); `answeredBy` and `callIntelligenceOptions` are not used
+/// (nor refused when malformed).
 pub(super) async fn answer_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let request: AnswerCallRequest = Body::read(&bytes)?.parse(&[
+    let body = Body::read(&bytes)?;
+    let request: AnswerCallRequest = body.parse(&[
         "answeredBy",
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
+    no_transcription(&body)?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let token = required(request.incoming_call_context, "incomingCallContext")?;
     let resource = caller.resource;
@@ -297,6 +319,7 @@ pub(super) async fn answer_call(
             answered_for,
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(
                 leg,
                 offer.conversation,
@@ -377,17 +400,21 @@ pub(super) async fn redirect_call(
 }
 
 /// `POST /calling/callConnections:connect` with a `serverCallId` locator: 200.
-/// `transcriptionOptions` and `callIntelligenceOptions` are not used (nor refused when malformed).
+/// `transcriptionOptions` are refused ([`no_transcription`]); `callIntelligenceOptions` are not
+/// used (nor refused when malformed).
 pub(super) async fn connect_call(
     State(state): State<AcsState>,
     Extension(caller): Extension<AcsCaller>,
+    Extension(shape): Extension<EventShape>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let request: ConnectRequest = Body::read(&bytes)?.parse(&[
+    let body = Body::read(&bytes)?;
+    let request: ConnectRequest = body.parse(&[
         "callLocator",
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
+    no_transcription(&body)?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let tenant = resource_tenant(&state, caller.resource)?;
@@ -423,6 +450,7 @@ pub(super) async fn connect_call(
             source: identifier(&source_party),
             setup_context: context,
             streaming: streaming(streaming_options),
+            shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };
         let value = call.properties();

@@ -199,10 +199,12 @@ impl Engine {
         Ok(self.instant_operation(ids, leg, OperationKind::UnsubscribeFromTone, client_context))
     }
 
+    /// Sends keys into the call, or to `target` only.
     pub(super) fn send_dtmf(
         &mut self,
         ids: &mut dyn IdSource,
         leg: LegId,
+        target: Option<LegId>,
         tones: Vec<Tone>,
         delay_between: Duration,
         client_context: String,
@@ -213,6 +215,17 @@ impl Engine {
             return Err(EngineError::InvalidArgument(
                 "sendDtmfTones takes 1 to 64 tones",
             ));
+        }
+        if let Some(target) = target {
+            let present = self
+                .legs
+                .get(&target)
+                .is_some_and(|t| t.conversation == conversation && !t.state.is_terminated());
+            if target == leg || !present {
+                return Err(EngineError::InvalidArgument(
+                    "the DTMF target is not a participant of the call",
+                ));
+            }
         }
         let operation = self.new_operation(
             ids,
@@ -230,6 +243,7 @@ impl Engine {
             operation,
             tones,
             delay_between,
+            audience: target,
         });
         Ok(self.op_ack(operation, Vec::new()))
     }
@@ -574,6 +588,7 @@ impl Engine {
         signal: MediaSignal,
     ) -> Result<(), EngineError> {
         match signal {
+            MediaSignal::PromptStarted { .. } => {}
             MediaSignal::PromptFinished { operation, ok } => {
                 let recognize = self.operations.get(&operation).and_then(|op| {
                     (op.kind == OperationKind::Recognize && op.status == OperationStatus::Running)

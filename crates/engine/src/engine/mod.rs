@@ -647,7 +647,14 @@ impl Engine {
                 tones,
                 delay_between,
                 client_context,
-            } => self.send_dtmf(ids, leg, tones, delay_between, client_context),
+            } => self.send_dtmf(ids, leg, None, tones, delay_between, client_context),
+            Command::SendDtmfTo {
+                leg,
+                target,
+                tones,
+                delay_between,
+                client_context,
+            } => self.send_dtmf(ids, leg, Some(target), tones, delay_between, client_context),
             Command::HangUp { leg } => self.hang_up(now, leg),
             Command::Terminate { leg } => self.terminate_all(now, leg),
         }

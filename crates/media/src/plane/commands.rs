@@ -14,8 +14,8 @@ use ringside_engine::{
 };
 
 use super::state::{
-    beep, default_hold_music, Conversation, Detect, Endpoint, KeyBatch, KeySender, KeyTag, Leg,
-    PromptOp, RecordOp, Sequence, KEY_OFF_MS, MAX_ENDPOINT_RECORDING, TEST_TONE_HZ,
+    beep, default_hold_music, Conversation, Detect, Endpoint, KeyBatch, KeySender, KeyTag, KeysTo,
+    Leg, PromptOp, RecordOp, Sequence, KEY_OFF_MS, MAX_ENDPOINT_RECORDING, TEST_TONE_HZ,
 };
 use super::{MediaPlane, Outbox};
 use crate::command::{EndpointEvent, MediaCommand, MediaOutput};
@@ -175,6 +175,14 @@ impl MediaPlane {
             c.mixer.remove_leg(m);
         }
         c.prompts.retain(|op| op.leg != leg);
+        // Keys to a leg that left are sent (to nobody); a bot that left sends none.
+        let mut unheard = Vec::new();
+        c.keys_to.retain(|op| {
+            if op.to == leg && op.leg != leg {
+                unheard.push(op.operation);
+            }
+            op.leg != leg && op.to != leg
+        });
         for op in &mut c.prompts {
             if let Some(audience) = op.audience.as_mut() {
                 audience.retain(|a| *a != leg);
@@ -196,6 +204,9 @@ impl MediaPlane {
         }
         self.pending.extend(stopped);
         deliver_endpoint_recording(conversation, &mut l, &mut self.pending);
+        for operation in unheard {
+            self.signal(conversation, MediaSignal::DtmfSent { operation });
+        }
     }
 
     /// `StartPrompt`, `StopPrompt`.
@@ -225,6 +236,7 @@ impl MediaPlane {
                     audience,
                     sequence: Sequence::new(prompts, looped),
                     private,
+                    started: false,
                     done: false,
                 });
             }
@@ -303,30 +315,48 @@ impl MediaPlane {
                 operation,
                 tones,
                 delay_between,
+                audience,
             } => {
                 let sent = MediaSignal::DtmfSent { operation };
-                let Some(l) = self
-                    .conversation_mut(conversation)
-                    .and_then(|c| c.leg_mut(leg))
-                else {
+                let Some(c) = self.conversation_mut(conversation) else {
                     self.signal(conversation, sent);
                     return;
                 };
-                if tones.is_empty() {
+                let present = |id: LegId| c.leg_index(id).is_some();
+                if tones.is_empty() || !present(leg) || audience.is_some_and(|to| !present(to)) {
                     self.signal(conversation, sent);
                     return;
                 }
                 let off_ms = u32::try_from(delay_between.as_millis())
                     .unwrap_or(u32::MAX)
                     .min(10_000);
-                l.keys
-                    .get_or_insert_with(|| Box::new(KeySender::new()))
-                    .push(KeyBatch {
-                        tag: KeyTag::Operation(operation),
-                        tones,
-                        off_ms,
-                        in_band: true,
-                    });
+                let batch = KeyBatch {
+                    tag: KeyTag::Operation(operation),
+                    tones,
+                    off_ms,
+                    in_band: true,
+                };
+                match audience {
+                    Some(to) => {
+                        let mut sender = KeySender::new();
+                        sender.push(batch);
+                        c.keys_to.push(KeysTo {
+                            leg,
+                            to,
+                            operation,
+                            sender,
+                            frame: Box::new(SILENT_FRAME),
+                            done: false,
+                        });
+                    }
+                    None => {
+                        if let Some(l) = c.leg_mut(leg) {
+                            l.keys
+                                .get_or_insert_with(|| Box::new(KeySender::new()))
+                                .push(batch);
+                        }
+                    }
+                }
             }
             _ => {}
         }

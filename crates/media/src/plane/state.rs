@@ -316,6 +316,22 @@ pub(super) struct PromptOp {
     pub(super) sequence: Sequence,
     /// The rendered frame of a private (listed-legs) prompt.
     pub(super) private: Option<Box<Frame>>,
+    /// Its first frame was rendered (`PromptStarted` reported).
+    pub(super) started: bool,
+    pub(super) done: bool,
+}
+
+/// A bot's SendDtmf that one leg hears: rendered privately, added to what that leg hears.
+#[derive(Debug)]
+pub(super) struct KeysTo {
+    /// The sending bot leg.
+    pub(super) leg: LegId,
+    /// The leg that hears the keys.
+    pub(super) to: LegId,
+    pub(super) operation: OperationId,
+    pub(super) sender: KeySender,
+    /// This tick's rendered frame.
+    pub(super) frame: Box<Frame>,
     pub(super) done: bool,
 }
 
@@ -334,6 +350,8 @@ pub(super) struct Conversation {
     pub(super) mixer: Mixer,
     pub(super) legs: Vec<Leg>,
     pub(super) prompts: Vec<PromptOp>,
+    /// Keys a bot sends to one leg.
+    pub(super) keys_to: Vec<KeysTo>,
     pub(super) recordings: Vec<RecordOp>,
     pub(super) streams: Vec<Stream>,
 }
@@ -345,6 +363,7 @@ impl Conversation {
             mixer: Mixer::new(),
             legs: Vec::with_capacity(2),
             prompts: Vec::new(),
+            keys_to: Vec::new(),
             recordings: Vec::new(),
             streams: Vec::new(),
         }
@@ -376,6 +395,7 @@ impl Conversation {
             + self.legs.capacity() * size_of::<Leg>()
             + self.mixer.leg_count().max(self.legs.len()) * slot
             + self.prompts.capacity() * size_of::<PromptOp>()
+            + self.keys_to.capacity() * size_of::<KeysTo>()
             + self.recordings.capacity() * size_of::<RecordOp>();
         for leg in &self.legs {
             bytes += leg.hold.as_ref().map_or(0, Sequence::heap_bytes);
@@ -389,6 +409,9 @@ impl Conversation {
             bytes += op.sequence.heap_bytes()
                 + op.audience.as_ref().map_or(0, |a| a.capacity() * 16)
                 + op.private.as_ref().map_or(0, |_| size_of::<Frame>());
+        }
+        for op in &self.keys_to {
+            bytes += size_of::<Frame>() + op.sender.heap_bytes();
         }
         for op in &self.recordings {
             bytes += std::mem::size_of_val(op.recorder.pending());

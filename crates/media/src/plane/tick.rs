@@ -14,8 +14,8 @@ use ringside_model::Tone;
 
 use super::commands::{finish_recording, recording_end};
 use super::state::{
-    Conversation, Detect, Endpoint, KeySender, KeyTag, Leg, PromptOp, RecordOp, AUDIO_START_FRAMES,
-    AUDIO_STOP_FRAMES, FRAME_U64,
+    Conversation, Detect, Endpoint, KeySender, KeyTag, KeysTo, Leg, PromptOp, RecordOp,
+    AUDIO_START_FRAMES, AUDIO_STOP_FRAMES, FRAME_U64,
 };
 use super::{add_saturating, Outbox};
 use crate::command::{EndpointEvent, MediaOutput};
@@ -46,6 +46,7 @@ pub(super) fn tick_conversation(
         mixer,
         legs,
         prompts,
+        keys_to,
         recordings,
         streams,
     } = c;
@@ -83,6 +84,10 @@ pub(super) fn tick_conversation(
         );
     }
     prompts.retain(|op| !op.done);
+    // 3b. Keys a bot sends to one leg, rendered privately.
+    for op in keys_to.iter_mut() {
+        send_keys_to(conversation, op, out);
+    }
     // 4. Recording preambles (prompt, beep) from the bot to the conversation.
     for op in recordings.iter_mut() {
         let source = mixed_leg(legs, op.leg);
@@ -95,10 +100,10 @@ pub(super) fn tick_conversation(
     }
     // 5. The N-1 mix.
     mixer.mix();
-    // 6. What each leg hears: the mix plus private prompts, or hold music.
+    // 6. What each leg hears: the mix plus private prompts and keys, or hold music.
     for leg in legs.iter_mut() {
         leg.frames += 1;
-        let Some(heard) = heard_by(leg, mixer, prompts, &mut buffers.heard) else {
+        let Some(heard) = heard_by(leg, mixer, prompts, keys_to, &mut buffers.heard) else {
             continue;
         };
         feed_recordings(conversation, leg.id, heard, recordings, outbox, out);
@@ -106,6 +111,7 @@ pub(super) fn tick_conversation(
             feed_endpoint(conversation, leg.id, leg.frames - 1, e, heard, out);
         }
     }
+    keys_to.retain(|op| !op.done);
     wrote_mask
 }
 
@@ -384,6 +390,15 @@ fn play_prompt(
     scratch: &mut Frame,
     out: &mut impl FnMut(MediaOutput),
 ) {
+    if !op.started {
+        op.started = true;
+        out(MediaOutput::Engine {
+            conversation,
+            signal: MediaSignal::PromptStarted {
+                operation: op.operation,
+            },
+        });
+    }
     let done = match (op.private.as_deref_mut(), source) {
         (Some(private), _) => op.sequence.render(private),
         (None, Some(source)) => {
@@ -468,6 +483,7 @@ fn heard_by<'a>(
     leg: &mut Leg,
     mixer: &'a Mixer,
     prompts: &[PromptOp],
+    keys_to: &[KeysTo],
     heard_buf: &'a mut Frame,
 ) -> Option<&'a Frame> {
     if let Some(hold) = leg.hold.as_mut() {
@@ -475,20 +491,43 @@ fn heard_by<'a>(
         return Some(&*heard_buf);
     }
     let output = mixer.output(leg.mix?)?;
-    let mut private = prompts
+    let id = leg.id;
+    let prompts = prompts
         .iter()
-        .filter(|op| op.audience.as_ref().is_some_and(|a| a.contains(&leg.id)));
-    match private.next() {
-        None => Some(output),
-        Some(first) => {
-            *heard_buf = *output;
-            for op in std::iter::once(first).chain(private) {
-                if let Some(frame) = op.private.as_deref() {
-                    add_saturating(heard_buf, frame);
-                }
-            }
-            Some(&*heard_buf)
-        }
+        .filter(|op| op.audience.as_ref().is_some_and(|a| a.contains(&id)))
+        .filter_map(|op| op.private.as_deref());
+    let keys = keys_to.iter().filter(|op| op.to == id).map(|op| &*op.frame);
+    let mut private = prompts.chain(keys).peekable();
+    if private.peek().is_none() {
+        return Some(output);
+    }
+    *heard_buf = *output;
+    for frame in private {
+        add_saturating(heard_buf, frame);
+    }
+    Some(&*heard_buf)
+}
+
+/// Step 3b for one private key send: renders its next frame; reports `DtmfSent` after the last
+/// key and its pause.
+fn send_keys_to(conversation: ConversationId, op: &mut KeysTo, out: &mut impl FnMut(MediaOutput)) {
+    if op.done {
+        return;
+    }
+    if op.sender.is_idle() {
+        *op.frame = SILENT_FRAME;
+        op.done = true;
+        return;
+    }
+    if !op.sender.audible() {
+        *op.frame = SILENT_FRAME;
+    }
+    if let Some(KeyTag::Operation(operation)) = op.sender.next_frame(&mut op.frame, |_, _| {}) {
+        out(MediaOutput::Engine {
+            conversation,
+            signal: MediaSignal::DtmfSent { operation },
+        });
+        op.done = true;
     }
 }
 

@@ -40,7 +40,8 @@ pub(super) fn routes() -> Router<PlatformState> {
 #[openapi(paths(get_behaviour, put_behaviour, delete_behaviour, dial, join_meeting))]
 pub(super) struct Api;
 
-/// The endpoint a behaviour can be set for: a directory user or a number not owned by a bot.
+/// The endpoint a behaviour can be set for: a directory user, an ACS user or a number not owned
+/// by a bot.
 fn simulated_endpoint(state: &PlatformState, endpoint: &NamedEndpoint) -> Result<(), ApiError> {
     match &endpoint.party {
         Party::User { .. } | Party::AcsUser(_) => Ok(()),
@@ -121,7 +122,7 @@ fn behaviour_response(
     tags = ["simulated phones"],
     summary = "How a simulated user or phone number answers (the default when none was set: users answer after 1 s, external numbers after 2 s).",
     params(
-        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, a user principal name, or a Communication Services rawId (4:+1…, 8:orgid:<user id> for a Teams user, 8:acs:… for an ACS user).")
     ),
     responses(
         (status = 200, description = "The behaviour.", body = BehaviourResultSchema),
@@ -153,7 +154,7 @@ async fn get_behaviour(
     tags = ["simulated phones"],
     summary = "Set how a simulated user or phone number answers and what it does once connected. Kept in memory: a restart forgets it.",
     params(
-        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, a user principal name, or a Communication Services rawId (4:+1…, 8:orgid:<user id> for a Teams user, 8:acs:… for an ACS user).")
     ),
     request_body = BehaviourSchema,
     responses(
@@ -190,7 +191,7 @@ async fn put_behaviour(
     tags = ["simulated phones"],
     summary = "Back to the default behaviour.",
     params(
-        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, a user principal name, or a Communication Services rawId (4:+1…, 8:orgid:<user id> for a Teams user, 8:acs:… for an ACS user).")
     ),
     responses(
         (status = 204, description = "Removed (or there was none)."),
@@ -218,7 +219,7 @@ async fn delete_behaviour(
     summary = "A simulated phone or user places a call (e.g. a PSTN caller dialling a resource account's number: the way to test an incoming-call bot).",
     description = "The caller's timeline runs from the moment the call connects. Until the Graph/ACS doors deliver calls to bots, a bot target is answered by the built-in responder: after 500 ms it plays a short generated announcement, records the keys it hears in its leg's log (toneReceived), then echoes.",
     params(
-        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, or a user principal name.")
+        ("endpoint" = String, Path, description = "A simulated endpoint: an E.164 number (+14255550199), a directory user's object id, a user principal name, or a Communication Services rawId (4:+1…, 8:orgid:<user id> for a Teams user, 8:acs:… for an ACS user).")
     ),
     request_body = DialSchema,
     responses(

@@ -170,7 +170,7 @@ async fn signing_covers_the_exact_path_and_query() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn api_versions_of_the_sdks_are_accepted_and_others_rejected() {
+async fn published_api_versions_are_accepted_and_others_rejected() {
     let (_h, acs) = start().await;
     for version in [
         "2023-03-06",
@@ -180,6 +180,16 @@ async fn api_versions_of_the_sdks_are_accepted_and_others_rejected() {
         "2025-05-15",
         "2025-06-15",
         "2026-03-12",
+        "2022-04-07-preview",
+        "2023-01-15-preview",
+        "2023-06-15-preview",
+        "2023-10-03-preview",
+        "2024-01-22-preview",
+        "2024-06-15-preview",
+        "2024-09-01-preview",
+        "2024-11-15-preview",
+        "2025-03-30-preview",
+        "2025-08-15-preview",
     ] {
         let path = format!("/calling/callConnections:x?api-version={version}");
         let (status, body, _) = send(&acs, Signed::new(Method::POST, &path, b"{}")).await;

@@ -7,6 +7,7 @@
 mod acs_auth;
 mod acs_calls;
 mod acs_event_subscriptions;
+mod acs_fidelity;
 mod acs_media_streaming;
 mod admin_api;
 mod graph_calls;
