@@ -283,6 +283,17 @@ pub enum Command {
         /// The bot leg.
         leg: LegId,
     },
+    /// Who hears whom beyond the conversation's main mix, as the bot leg's app sets it (Graph
+    /// audio routing groups): legs taken out of the main mix hear and are heard only through the
+    /// routes `(source, receiver)`. Replaces what was set before; both empty restore the plain mix.
+    SetAudioRouting {
+        /// The bot leg.
+        leg: LegId,
+        /// Legs of its conversation out of the main mix.
+        out_of_main: Vec<LegId>,
+        /// `(source, receiver)` pairs of legs of its conversation.
+        routes: Vec<(LegId, LegId)>,
+    },
     /// Queue prompts (Graph playPrompt, ACS play). Runs after earlier queued media operations.
     PlayPrompt {
         /// The bot leg.

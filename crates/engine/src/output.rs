@@ -261,6 +261,15 @@ pub enum Action {
         /// The leg.
         leg: LegId,
     },
+    /// Who hears whom beyond the main mix ([`Command::SetAudioRouting`](crate::Command::SetAudioRouting)).
+    SetAudioRouting {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Legs out of the main mix.
+        out_of_main: Vec<LegId>,
+        /// `(source, receiver)` pairs.
+        routes: Vec<(LegId, LegId)>,
+    },
     /// Drop (or stop dropping) a leg's inbound audio.
     SetMuted {
         /// The conversation.

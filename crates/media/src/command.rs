@@ -266,6 +266,17 @@ pub enum MediaCommand {
         /// Samples.
         samples: Vec<i16>,
     },
+    /// Who hears whom beyond the main mix (Graph audio routing groups): the legs taken out of the
+    /// main mix (they hear and are heard only through routes) and the private routes
+    /// `(source, receiver)`. Replaces what was set before; both empty restore the plain mix.
+    SetAudioRouting {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Legs out of the main mix.
+        out_of_main: Vec<LegId>,
+        /// `(source, receiver)` pairs.
+        routes: Vec<(LegId, LegId)>,
+    },
     /// The app's `StopAudio`: its queued audio is discarded at once (barge-in) and counted.
     ClearStreamAudio {
         /// The conversation.
@@ -312,6 +323,7 @@ impl MediaCommand {
             | MediaCommand::StopStream { conversation, .. }
             | MediaCommand::StreamAudio { conversation, .. }
             | MediaCommand::ClearStreamAudio { conversation, .. }
+            | MediaCommand::SetAudioRouting { conversation, .. }
             | MediaCommand::EndpointDetect { conversation, .. }
             | MediaCommand::EndpointEcho { conversation, .. } => *conversation,
         }
@@ -345,6 +357,15 @@ impl MediaCommand {
             Action::DisconnectMedia { conversation, leg } => MediaCommand::DisconnectMedia {
                 conversation: *conversation,
                 leg: *leg,
+            },
+            Action::SetAudioRouting {
+                conversation,
+                out_of_main,
+                routes,
+            } => MediaCommand::SetAudioRouting {
+                conversation: *conversation,
+                out_of_main: out_of_main.clone(),
+                routes: routes.clone(),
             },
             Action::SetMuted {
                 conversation,

@@ -143,6 +143,7 @@ impl MediaPlane {
             | C::ConnectMedia { .. }
             | C::DisconnectMedia { .. }
             | C::SetMuted { .. }
+            | C::SetAudioRouting { .. }
             | C::StartHoldMusic { .. }
             | C::StopHoldMusic { .. } => self.mix_command(command),
             C::StartPrompt { .. } | C::StopPrompt { .. } => self.prompt_command(command),

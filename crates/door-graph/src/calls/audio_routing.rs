@@ -2,14 +2,16 @@
 //! delete (204) (digest §3.9).
 //!
 //! Groups are validated (routing mode, sources and receivers are participants of the call, `oneToOne`
-//! has exactly one source) and kept with the call; Ringside's mixer does not apply them: every
-//! participant keeps hearing the N-1 mix (README, "Graph calls").
+//! has exactly one source), kept with the call and applied by the mixer ([`apply_routing`]): each
+//! group's receivers hear its sources. As in Teams a route does not take anyone out of the call's
+//! main mix; a bot whose `mediaConfig` says `removeFromDefaultAudioGroup` is out of it, and hears and
+//! is heard only through its groups (private audio to one participant of a meeting).
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ringside_engine::ConversationId;
+use ringside_engine::{Command, ConversationId, LegId};
 use ringside_graph_wire::{AudioRoutingGroup, RoutingMode};
 use ringside_model::Permission;
 use serde_json::{json, Value};
@@ -40,6 +42,37 @@ fn group_permission(caller: &GraphCaller) -> Result<(), ApiError> {
         Permission::CallsJoinGroupCallAll,
         Permission::CallsInitiateGroupCallAll,
     ])
+}
+
+/// Hands the call's audio routing to the engine: its bot out of the main mix if its
+/// `mediaConfig` asked for that, and every group's `source → receiver` pairs.
+pub(crate) fn apply_routing(ctx: &mut DoorCtx<'_, GraphCalls>, leg: LegId) -> Result<(), ApiError> {
+    let Some(call) = ctx.door().get_mut(leg) else {
+        return Ok(());
+    };
+    let out_of_main = if call.out_of_main_mix {
+        vec![leg]
+    } else {
+        Vec::new()
+    };
+    let participant = |id: &String| ringside_model::Guid::parse(id.trim()).ok().map(LegId);
+    let mut routes = Vec::new();
+    for group in &call.audio_routing_groups {
+        for source in group.sources.iter().filter_map(participant) {
+            for receiver in group.receivers.iter().filter_map(participant) {
+                if source != receiver && !routes.contains(&(source, receiver)) {
+                    routes.push((source, receiver));
+                }
+            }
+        }
+    }
+    ctx.command(Command::SetAudioRouting {
+        leg,
+        out_of_main,
+        routes,
+    })
+    .map(|_| ())
+    .map_err(wire::engine_error)
 }
 
 /// Checks a group against the call's roster; fills in defaults.
@@ -150,6 +183,7 @@ async fn create_group(
             ));
         }
         call.audio_routing_groups.push(group.clone());
+        apply_routing(ctx, leg)?;
         Ok(group_body(group, context))
     })
     .await
@@ -287,6 +321,7 @@ async fn patch_group(
         validate_group(ctx, conversation, &mut updated)?;
         let call = ctx.door().owned(&caller, leg)?;
         *find_group(&mut call.audio_routing_groups, &gid)? = updated.clone();
+        apply_routing(ctx, leg)?;
         Ok(group_body(updated, context))
     })
     .await
@@ -321,6 +356,7 @@ async fn delete_group(
         find_group(&mut call.audio_routing_groups, &gid)?;
         call.audio_routing_groups
             .retain(|g| g.id.as_deref() != Some(gid.as_str()));
+        apply_routing(ctx, leg)?;
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await

@@ -55,6 +55,9 @@ pub(crate) struct GraphCall {
     pub(crate) recording_status: Option<ringside_graph_wire::RecordingStatus>,
     /// `audioRoutingGroups` by id, in creation order.
     pub(crate) audio_routing_groups: Vec<ringside_graph_wire::AudioRoutingGroup>,
+    /// `mediaConfig.removeFromDefaultAudioGroup`: the bot hears and is heard only through its
+    /// audio routing groups.
+    pub(crate) out_of_main_mix: bool,
     /// A meeting join's `chatInfo`, echoed.
     pub(crate) chat_info: Option<ringside_graph_wire::ChatInfo>,
     /// A meeting join's `meetingInfo`, echoed.
@@ -98,6 +101,7 @@ impl GraphCall {
             etag: 0,
             recording_status: None,
             audio_routing_groups: Vec::new(),
+            out_of_main_mix: false,
             chat_info: None,
             meeting_info: None,
         }

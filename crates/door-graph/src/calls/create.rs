@@ -77,7 +77,6 @@ async fn create(
         .clone()
         .ok_or_else(|| ApiError::bad_request("mediaConfig is required."))?;
     wire::supported_call_options(call.call_options.as_ref())?;
-    wire::supported_media_config(&media_config)?;
     if call.meeting_info.is_some() || call.chat_info.is_some() {
         return join_meeting(state, caller, version, call, callback, media_config).await;
     }
@@ -214,6 +213,7 @@ async fn create(
         );
         row.source = Some(source);
         row.targets = targets_in;
+        row.out_of_main_mix = wire::out_of_main_mix(&media_config);
         row.media_config = Some(media_config);
         row.call_options = call.call_options.clone();
         row.subject = call.subject.clone();
@@ -226,7 +226,11 @@ async fn create(
         ));
         resource.odata_id = None;
         resource.odata_etag = None;
+        let out_of_main = row.out_of_main_mix;
         ctx.door().insert(row);
+        if out_of_main {
+            super::audio_routing::apply_routing(ctx, leg)?;
+        }
         CallCreatedResponse(&resource)
             .to_value()
             .map(|v| (leg, v))
@@ -310,6 +314,7 @@ async fn join_meeting(
             LegState::Establishing,
         );
         row.source = Some(source);
+        row.out_of_main_mix = wire::out_of_main_mix(&media_config);
         row.media_config = Some(media_config);
         row.call_options = call.call_options.clone();
         row.subject = call.subject.clone().or(meeting.subject.clone());
@@ -333,7 +338,11 @@ async fn join_meeting(
         ));
         resource.odata_id = None;
         resource.odata_etag = None;
+        let out_of_main = row.out_of_main_mix;
         ctx.door().insert(row);
+        if out_of_main {
+            super::audio_routing::apply_routing(ctx, leg)?;
+        }
         CallCreatedResponse(&resource)
             .to_value()
             .map(|v| (leg, v))

@@ -185,7 +185,6 @@ async fn answer(
     let leg = wire::call_id(&id)?;
     let bytes = read_body(request, &state).await?;
     let body: AnswerRequest = wire::action_body(&bytes)?;
-    wire::supported_media_config(&body.media_config)?;
     if let Some(options) = &body.call_options {
         wire::supported_call_options(Some(&CallOptions::Incoming(options.clone())))?;
     }
@@ -212,6 +211,7 @@ async fn answer(
         if let Some(uri) = callback {
             call.callback_uri = uri;
         }
+        call.out_of_main_mix = wire::out_of_main_mix(&body.media_config);
         call.media_config = Some(body.media_config);
         if let Some(options) = body.call_options {
             call.call_options = Some(CallOptions::Incoming(options));
@@ -219,11 +219,15 @@ async fn answer(
         if !body.accepted_modalities.is_empty() {
             call.requested_modalities = body.accepted_modalities;
         }
+        let out_of_main = call.out_of_main_mix;
         if let Err(error) = ctx.command(Command::Answer { leg }) {
             if let Some(call) = ctx.door().get_mut(leg) {
                 *call = before;
             }
             return Err(wire::engine_error(error));
+        }
+        if out_of_main {
+            super::audio_routing::apply_routing(ctx, leg)?;
         }
         Ok(accepted())
     })

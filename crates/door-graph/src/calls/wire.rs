@@ -189,24 +189,15 @@ pub(crate) fn supported_call_options(
     }
 }
 
-/// A `mediaConfig` Ringside can honour: every participant stays in the call's main mix, so
-/// `removeFromDefaultAudioGroup: true` (private audio through audioRoutingGroups only) is refused
-/// rather than accepted and dropped.
-pub(crate) fn supported_media_config(
-    config: &ringside_graph_wire::MediaConfig,
-) -> Result<(), ApiError> {
+/// `mediaConfig.removeFromDefaultAudioGroup`: the bot is out of the call's main mix and hears and
+/// is heard only through its audio routing groups.
+pub(crate) fn out_of_main_mix(config: &ringside_graph_wire::MediaConfig) -> bool {
     use ringside_graph_wire::MediaConfig;
     let removed = match config {
         MediaConfig::ServiceHosted(c) => c.remove_from_default_audio_group,
         MediaConfig::AppHosted(c) => c.remove_from_default_audio_group,
     };
-    if removed == Some(true) {
-        return Err(not_supported(
-            "mediaConfig.removeFromDefaultAudioGroup",
-            "every participant stays in the call's main mix",
-        ));
-    }
-    Ok(())
+    removed == Some(true)
 }
 
 /// An `invitationParticipantInfo` Ringside can honour: `hidden` and
@@ -221,7 +212,7 @@ pub(crate) fn supported_invitation(
     if info.remove_from_default_audio_routing_group == Some(true) {
         return Err(not_supported(
             "removeFromDefaultAudioRoutingGroup",
-            "every participant stays in the call's main mix",
+            "an invited participant stays in the call's main mix (a bot can leave it: mediaConfig.removeFromDefaultAudioGroup)",
         ));
     }
     Ok(())

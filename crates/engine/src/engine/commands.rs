@@ -428,6 +428,29 @@ impl Engine {
         Ok(Ack::Done)
     }
 
+    pub(super) fn set_audio_routing(
+        &mut self,
+        leg: LegId,
+        out_of_main: Vec<LegId>,
+        routes: Vec<(LegId, LegId)>,
+    ) -> Result<Ack, EngineError> {
+        let conversation = self.live_bot_leg(leg, "route audio on")?.conversation;
+        for &other in out_of_main
+            .iter()
+            .chain(routes.iter().flat_map(|(s, r)| [s, r]))
+        {
+            if other != leg {
+                self.participant_of(leg, other)?;
+            }
+        }
+        self.act(Action::SetAudioRouting {
+            conversation,
+            out_of_main,
+            routes,
+        });
+        Ok(Ack::Done)
+    }
+
     pub(super) fn hang_up(&mut self, now: Instant, leg: LegId) -> Result<Ack, EngineError> {
         let l = self.live_bot_leg(leg, "hang up")?;
         let state = l.state;

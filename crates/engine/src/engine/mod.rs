@@ -600,6 +600,11 @@ impl Engine {
             } => self.unhold(ids, leg, participant, client_context),
             Command::KeepAlive { leg } => self.keep_alive(now, leg),
             Command::RequireKeepAlive { leg } => self.require_keep_alive(now, leg),
+            Command::SetAudioRouting {
+                leg,
+                out_of_main,
+                routes,
+            } => self.set_audio_routing(leg, out_of_main, routes),
             Command::PlayPrompt {
                 leg,
                 prompts,

@@ -111,6 +111,29 @@ impl MediaPlane {
                     }
                 }
             }
+            MediaCommand::SetAudioRouting {
+                conversation,
+                out_of_main,
+                routes,
+            } => {
+                let Some(c) = self.conversation_mut(conversation) else {
+                    return;
+                };
+                if out_of_main.is_empty() && routes.is_empty() {
+                    // Back to the plain mix: every leg in it, no routes.
+                    if c.routing.take().is_some() {
+                        let Conversation { mixer, legs, .. } = c;
+                        for mix in legs.iter().filter_map(|l| l.mix) {
+                            mixer.set_in_main(mix, true);
+                        }
+                        mixer.set_routes(&[]);
+                    }
+                    return;
+                }
+                let routing = c.routing.get_or_insert_with(Box::default);
+                routing.out_of_main = out_of_main;
+                routing.routes = routes;
+            }
             MediaCommand::StartHoldMusic {
                 conversation,
                 leg,

@@ -344,6 +344,35 @@ pub(super) struct RecordOp {
     pub(super) recorder: Recorder,
 }
 
+/// Who hears whom beyond the main mix (Graph audio routing groups): legs taken out of the main
+/// mix, and private routes `(source, receiver)`.
+#[derive(Debug, Default)]
+pub(super) struct Routing {
+    pub(super) out_of_main: Vec<LegId>,
+    pub(super) routes: Vec<(LegId, LegId)>,
+    /// `routes` as mixer handles, rebuilt each tick (legs join, leave, hold).
+    mixed: Vec<(MixLeg, MixLeg)>,
+}
+
+impl Routing {
+    /// Hands the routing to the mixer for this tick.
+    pub(super) fn apply(&mut self, legs: &[Leg], mixer: &mut Mixer) {
+        let mix_of = |id: LegId| legs.iter().find(|l| l.id == id).and_then(|l| l.mix);
+        for leg in legs {
+            if let Some(mix) = leg.mix {
+                mixer.set_in_main(mix, !self.out_of_main.contains(&leg.id));
+            }
+        }
+        self.mixed.clear();
+        for &(source, receiver) in &self.routes {
+            if let (Some(s), Some(r)) = (mix_of(source), mix_of(receiver)) {
+                self.mixed.push((s, r));
+            }
+        }
+        mixer.set_routes(&self.mixed);
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Conversation {
     pub(super) id: ConversationId,
@@ -354,6 +383,8 @@ pub(super) struct Conversation {
     pub(super) keys_to: Vec<KeysTo>,
     pub(super) recordings: Vec<RecordOp>,
     pub(super) streams: Vec<Stream>,
+    /// Audio routing beyond the main mix, if any was set.
+    pub(super) routing: Option<Box<Routing>>,
 }
 
 impl Conversation {
@@ -366,6 +397,7 @@ impl Conversation {
             keys_to: Vec::new(),
             recordings: Vec::new(),
             streams: Vec::new(),
+            routing: None,
         }
     }
 

@@ -49,6 +49,7 @@ pub(super) fn tick_conversation(
         keys_to,
         recordings,
         streams,
+        routing,
     } = c;
     let conversation = *id;
     let scratch = &mut buffers.scratch;
@@ -98,7 +99,10 @@ pub(super) fn tick_conversation(
         let source = mixed_leg(legs, stream.leg);
         play_stream_audio(stream, source, mixer, &mut wrote_mask, scratch);
     }
-    // 5. The N-1 mix.
+    // 5. The N-1 mix (with audio routing, if set).
+    if let Some(routing) = routing.as_deref_mut() {
+        routing.apply(legs, mixer);
+    }
     mixer.mix();
     // 6. What each leg hears: the mix plus private prompts and keys, or hold music.
     for leg in legs.iter_mut() {

@@ -2070,22 +2070,7 @@ async fn call_options_ringside_cannot_honour_are_refused_not_dropped() {
             "{body}"
         );
     }
-    // Private audio needs participants out of the main mix: refused, not dropped.
-    let mut media = service_hosted();
-    media["removeFromDefaultAudioGroup"] = json!(true);
-    let Reply { status, body, .. } = h
-        .graph(
-            reqwest::Method::POST,
-            "/v1.0/communications/calls",
-            Some(json!({
-                "callbackUri": h.hook.url("/options"),
-                "targets": [{"identity": {"user": {"id": user}}}],
-                "mediaConfig": media,
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["error"]["code"], "NotSupported", "{body}");
+    // Invitees cannot be hidden or taken out of the main mix: refused, not dropped.
     for field in ["hidden", "removeFromDefaultAudioRoutingGroup"] {
         let Reply { status, body, .. } = h
             .graph(
