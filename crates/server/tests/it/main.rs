@@ -11,6 +11,7 @@ mod acs_fidelity;
 mod acs_media_streaming;
 mod admin_api;
 mod graph_calls;
+mod graph_fidelity;
 mod graph_load;
 mod graph_media;
 mod http_connections;
