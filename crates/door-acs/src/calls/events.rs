@@ -64,7 +64,8 @@ impl AcsCalls {
                     return false;
                 };
                 let op = call.ops.remove(operation);
-                let (code, sub, message) = crate::codes::end_reason(*cause);
+                let (code, sub, message) =
+                    crate::codes::transfer_failure(ringside_engine::TransferFailure(*cause));
                 let data = json!({
                     "operationContext": op.as_ref().map(|o| o.context.clone()),
                     "resultInformation": result(code, sub, message),
