@@ -350,8 +350,13 @@ async fn handshake(
         EventDeliverySchema::EventGrid => ringside_runtime::eventgrid::EventSchema::EventGrid,
         EventDeliverySchema::CloudEvents => ringside_runtime::eventgrid::EventSchema::CloudEvents,
     };
+    // The same rule as deliveries (the outbox): a loopback webhook may present any certificate
+    // (a service on the developer's machine); others are verified.
+    let loopback = reqwest::Url::parse(&body.endpoint)
+        .is_ok_and(|url| ringside_runtime::outbox::is_loopback(&url));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(loopback)
         .build()
         .map_err(ApiError::internal)?;
     ringside_runtime::eventgrid::validate_webhook(

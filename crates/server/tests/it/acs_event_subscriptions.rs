@@ -185,3 +185,28 @@ async fn subscriptions_validate_their_webhooks_and_round_trip() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+// On the wall clock: the handshake's TLS round trips are real IO, and on the paused clock its request
+// timeout would fire while they are under way.
+#[tokio::test]
+async fn an_https_webhook_on_loopback_is_validated_like_deliveries_reach_it() {
+    let h = TestServer::start().await;
+    let acs = h.dev.acs.resource_id.clone();
+    // A service on the developer's machine behind TLS with a certificate of its own: deliveries
+    // accept it on loopback, so the validation handshake does too.
+    let hook = Hook::event_grid_https().await;
+    let (status, body) = call(
+        &h,
+        Method::POST,
+        &format!("/acsResources/{acs}/eventSubscriptions"),
+        Some(json!({
+            "name": "tls-loopback",
+            "endpoint": hook.url("/api/incomingCall"),
+            "includedEventTypes": ["Microsoft.Communication.IncomingCall"],
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(hook.received().len(), 1, "the validation event");
+    h.server.shutdown().await;
+}

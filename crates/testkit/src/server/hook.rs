@@ -95,6 +95,20 @@ impl Hook {
         }
     }
 
+    /// An Event Grid subscription endpoint ([`Hook::event_grid`]) over https, with a self-signed
+    /// certificate for another name (as a service on a developer's machine).
+    pub async fn event_grid_https() -> Hook {
+        let inner = Arc::new(Inner {
+            event_grid: true,
+            ..Inner::default()
+        });
+        let addr = serve_tls(router(inner.clone())).await;
+        Hook {
+            inner,
+            base: format!("https://{addr}"),
+        }
+    }
+
     /// The endpoint's URL for `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
