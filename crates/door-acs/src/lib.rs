@@ -55,7 +55,7 @@ pub(crate) mod strict_json;
 pub(crate) mod versions;
 pub(crate) mod wire;
 
-pub use calls::{AcsCalls, CALLBACKS, EVENT_GRID};
+pub use calls::{event_grid_row_wanted, AcsCalls, CALLBACKS, EVENT_GRID};
 
 /// The owner tag of the ACS door's media streams and recording taps.
 pub(crate) const OWNER: &str = "acs";

@@ -119,6 +119,10 @@ pub struct Outbox {
     stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
+/// Whether a row is still wanted before each attempt (an Event Grid row whose subscription was
+/// deleted is not): the composition root answers it from the directory.
+pub type StillWanted = Arc<dyn Fn(&NewOutboxRow) -> bool + Send + Sync>;
+
 impl Outbox {
     /// Opens the outbox table of `db_path`, starts the writer thread and the dispatcher (must run
     /// inside a tokio runtime), and schedules the rows left pending by a previous run.
@@ -127,6 +131,7 @@ impl Outbox {
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
         profiles: &[DeliveryProfile],
+        still_wanted: StillWanted,
     ) -> anyhow::Result<Outbox> {
         let mut store = OutboxStore::open(db_path)?;
         let pruned =
@@ -143,6 +148,7 @@ impl Outbox {
             client,
             signer,
             profiles: profiles.iter().map(|p| (p.name.to_string(), *p)).collect(),
+            still_wanted,
             writer: Mutex::new(writer.clone()),
             dispatch: dispatch.clone(),
         });
@@ -370,6 +376,7 @@ struct Delivery {
     client: Clients,
     signer: TokenSigner,
     profiles: HashMap<String, DeliveryProfile>,
+    still_wanted: StillWanted,
     writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
 }
@@ -414,6 +421,15 @@ impl Delivery {
             // first attempts (due now) go at once.
             if due > crate::clock::now() {
                 tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            }
+            if !(self.still_wanted)(&row.row) {
+                tracing::info!(url = %row.row.target_url, "notification dropped: no longer wanted");
+                self.record(OutboxUpdate::Abandoned {
+                    id: row.id,
+                    attempts: row.attempts,
+                    error: "no longer wanted (its subscription was deleted)".into(),
+                });
+                break;
             }
             let outcome = self.attempt(&row).await;
             match outcome {
@@ -713,6 +729,7 @@ mod tests {
             TokenSigner::new(key, "https://127.0.0.1:1".into()),
             None,
             &[],
+            Arc::new(|_: &NewOutboxRow| true),
         )
         .expect("outbox");
         let body = vec![b'x'; 1_500];

@@ -47,6 +47,7 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
             ringside_door_acs::CALLBACKS,
             ringside_door_acs::EVENT_GRID,
         ],
+        still_wanted(directory.clone()),
     )
     .context("starting the notification outbox")?;
     let services = MediaServices::new(
@@ -73,6 +74,12 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         config: parts.config,
         outbox,
     }))
+}
+
+/// What the outbox asks before each attempt: Event Grid rows go only while their subscription
+/// exists.
+fn still_wanted(directory: Arc<DirectoryStore>) -> ringside_runtime::outbox::StillWanted {
+    Arc::new(move |row| directory.read(|d| ringside_door_acs::event_grid_row_wanted(d, row)))
 }
 
 /// The doors, in offer order: Graph, then ACS.

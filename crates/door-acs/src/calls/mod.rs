@@ -52,6 +52,28 @@ pub const EVENT_GRID: DeliveryProfile = DeliveryProfile {
     attempt_count_header: Some("aeg-delivery-count"),
 };
 
+/// An Event Grid row is still wanted while its subscription exists with the same endpoint: a
+/// deleted (or re-pointed) subscription gets no more retries, as on Event Grid. The row's audience
+/// names the ACS resource and its ordering key ends with `/<subscription name>`.
+pub fn event_grid_row_wanted(
+    d: &ringside_directory::Directory,
+    row: &ringside_store::NewOutboxRow,
+) -> bool {
+    if row.dialect != EVENT_GRID.name {
+        return true;
+    }
+    let Ok(resource) =
+        ringside_model::Guid::parse(&row.audience).map(ringside_model::AcsResourceId)
+    else {
+        return true;
+    };
+    let Some((_, name)) = row.ordering_key.rsplit_once('/') else {
+        return true;
+    };
+    d.event_subscription(resource, name)
+        .is_some_and(|s| s.endpoint == row.target_url)
+}
+
 /// How long an `incomingCallContext` stays valid (the engine's answer deadline is shorter).
 const CONTEXT_TTL_SECS: i64 = 300;
 /// Ended connections remembered for GET and precise errors.

@@ -76,7 +76,7 @@ impl AcsCalls {
             sip_headers: custom.sip,
             voip_headers: custom.voip,
         };
-        self.deliver_incoming(*leg, *tenant, &topic, subscriptions, &call);
+        self.deliver_incoming(*leg, *tenant, resource, &topic, subscriptions, &call);
         self.offers.insert(
             *leg,
             Offer {
@@ -96,6 +96,7 @@ impl AcsCalls {
         &mut self,
         leg: LegId,
         tenant: TenantId,
+        resource: AcsResourceId,
         topic: &str,
         subscriptions: Vec<(String, String, EventDeliverySchema)>,
         call: &IncomingCall,
@@ -135,7 +136,8 @@ impl AcsCalls {
                 ordering_key: format!("{leg}/{name}"),
                 target_url: endpoint,
                 dialect: EVENT_GRID.name.into(),
-                audience: String::new(),
+                // No token: the audience names the subscription's resource ([`event_grid_row_wanted`]).
+                audience: resource.to_string(),
                 tenant: tenant.to_string(),
                 headers,
                 body: serde_json::to_vec(&json!([event])).unwrap_or_default(),

@@ -166,7 +166,7 @@ impl AcsCalls {
                 ordering_key: format!("recording:{}/{name}", recording.id),
                 target_url: endpoint,
                 dialect: crate::calls::EVENT_GRID.name.into(),
-                audience: String::new(),
+                audience: recording.resource.to_string(),
                 tenant: recording.tenant.to_string(),
                 headers,
                 body: serde_json::to_vec(&json!([event])).unwrap_or_default(),

@@ -572,6 +572,40 @@ async fn incoming_call_deliveries_are_retried_on_event_grids_schedule() {
     h.server.shutdown().await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_deleted_subscription_gets_no_more_retries() {
+    let (h, _acs, grid) = start().await;
+    grid.answer_with(StatusCode::SERVICE_UNAVAILABLE);
+    h.dial("+14255550188", CCAAS_NUMBER).await;
+    let first = ringside_testkit::server::poll_until(
+        Duration::from_secs(10),
+        || async { grid.refused() },
+        |seen| *seen >= 1,
+    )
+    .await;
+    assert_eq!(first, 1);
+    let Reply { status, body, .. } = h
+        .admin(
+            Method::DELETE,
+            &format!(
+                "/acsResources/{}/eventSubscriptions/incoming-calls",
+                h.dev.acs.resource_id
+            ),
+            ringside_testkit::server::Body::None,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    // Event Grid would have retried at 10 s and 30 s: the subscription is gone, so nothing comes.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(
+        grid.refused(),
+        1,
+        "retried after the subscription was deleted"
+    );
+    assert_eq!(grid.received().len(), 1, "the validation event only");
+    h.server.shutdown().await;
+}
+
 /// The types of the callbacks about connection `id` so far, in order, short names.
 fn callback_types(hook: &Hook, id: &str) -> Vec<String> {
     hook.received()
