@@ -580,11 +580,15 @@ impl Delivery {
     }
 }
 
+/// How long an unreachable Call Automation callback endpoint is retried (1, 2, 4, 8 s).
+pub const CALLBACK_GIVE_UP_AFTER: Duration = Duration::from_secs(16);
+
 /// How long after its creation a row of `policy` is given up.
 pub fn give_up_after(policy: RetryPolicy) -> Duration {
     match policy {
         RetryPolicy::Standard => GIVE_UP_AFTER,
         RetryPolicy::EventGrid => EVENT_GRID_GIVE_UP_AFTER,
+        RetryPolicy::Callback => CALLBACK_GIVE_UP_AFTER,
     }
 }
 
@@ -593,6 +597,7 @@ pub fn give_up_after(policy: RetryPolicy) -> Duration {
 pub fn retry_delay(policy: RetryPolicy, attempts: u32, retry_after: Option<Duration>) -> Duration {
     match policy {
         RetryPolicy::Standard => backoff(attempts).max(retry_after.unwrap_or_default()),
+        RetryPolicy::Callback => backoff(attempts),
         RetryPolicy::EventGrid => {
             let index = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
             EVENT_GRID_SCHEDULE

@@ -16,6 +16,10 @@ pub enum RetryPolicy {
     Standard,
     /// As `Standard`, but 400, 401, 403 and 413 are final at once (Event Grid's rule).
     EventGrid,
+    /// Call Automation callbacks: any HTTP answer is final (the app has the event; a 500 is its own
+    /// failure, not a reason to replay the event); only an unreachable endpoint is retried, briefly,
+    /// so one failing handler never holds back the call's later events for long.
+    Callback,
 }
 
 impl RetryPolicy {
@@ -24,6 +28,7 @@ impl RetryPolicy {
         match self {
             RetryPolicy::Standard => "standard",
             RetryPolicy::EventGrid => "eventGrid",
+            RetryPolicy::Callback => "callback",
         }
     }
 
@@ -32,6 +37,7 @@ impl RetryPolicy {
         match text {
             "standard" => Some(RetryPolicy::Standard),
             "eventGrid" => Some(RetryPolicy::EventGrid),
+            "callback" => Some(RetryPolicy::Callback),
             _ => None,
         }
     }
@@ -41,6 +47,7 @@ impl RetryPolicy {
         match self {
             RetryPolicy::Standard => false,
             RetryPolicy::EventGrid => matches!(status, 400 | 401 | 403 | 413),
+            RetryPolicy::Callback => true,
         }
     }
 }
@@ -501,6 +508,10 @@ mod tests {
             RetryPolicy::parse("eventGrid"),
             Some(RetryPolicy::EventGrid)
         );
+        for status in [400, 404, 500, 503] {
+            assert!(RetryPolicy::Callback.is_final_failure(status));
+        }
+        assert_eq!(RetryPolicy::parse("callback"), Some(RetryPolicy::Callback));
         assert_eq!(RetryPolicy::parse("x"), None);
     }
 }

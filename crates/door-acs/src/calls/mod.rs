@@ -327,7 +327,7 @@ impl AcsCalls {
                 call.conversation.to_string(),
             )],
             body,
-            retry_policy: RetryPolicy::Standard,
+            retry_policy: RetryPolicy::Callback,
             created_at_ms: ringside_runtime::outbox::unix_ms(),
         });
     }

@@ -606,6 +606,53 @@ async fn a_deleted_subscription_gets_no_more_retries() {
     h.server.shutdown().await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_callback_the_app_fails_is_not_replayed_and_holds_nothing_back() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550187";
+    h.dial(caller, CCAAS_NUMBER).await;
+    let incoming = grid
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"
+        })
+        .await;
+    // The app's handler fails on the first callbacks (as a sample does on a request it cannot make).
+    h.hook.answer_with(StatusCode::INTERNAL_SERVER_ERROR);
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({
+                "incomingCallContext": incoming.body[0]["data"]["incomingCallContext"],
+                "callbackUri": h.hook.url(CALLBACKS),
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["callConnectionId"].as_str().unwrap_or("").to_string();
+    ringside_testkit::server::poll_until(
+        Duration::from_secs(10),
+        || async { h.hook.refused() },
+        |n| *n >= 1,
+    )
+    .await;
+    h.hook.answer_with(StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let Reply { status, .. } = acs
+        .call(
+            Method::DELETE,
+            &format!("/calling/callConnections/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // CallDisconnected comes at once; the failed CallConnected was never replayed.
+    callback(&h.hook, &id, "CallDisconnected", |_| true).await;
+    let types = callback_types(&h.hook, &id);
+    assert!(!types.iter().any(|t| t == "CallConnected"), "{types:?}");
+    h.server.shutdown().await;
+}
+
 /// The types of the callbacks about connection `id` so far, in order, short names.
 fn callback_types(hook: &Hook, id: &str) -> Vec<String> {
     hook.received()
