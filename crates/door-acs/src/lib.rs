@@ -111,7 +111,42 @@ pub fn router(state: AcsState) -> Router {
         .route("/calling/{*rest}", any(unknown_operation))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .merge(storage::routes())
+        .merge(other_services())
         .with_state(state)
+}
+
+/// The other data-plane services a connection string's endpoint hosts on Azure (identities,
+/// rooms, chat, SMS, email, phone numbers): Ringside serves none of them, and says so in the ACS
+/// envelope rather than Graph's.
+fn other_services() -> Router<AcsState> {
+    [
+        "identities",
+        "rooms",
+        "chat",
+        "sms",
+        "emails",
+        "phoneNumbers",
+        "availablePhoneNumbers",
+    ]
+    .iter()
+    .fold(Router::new(), |router, service| {
+        router
+            .route(&format!("/{service}"), any(unknown_service))
+            .route(&format!("/{service}/{{*rest}}"), any(unknown_service))
+    })
+}
+
+/// 404 `UnknownService` in the ACS envelope.
+async fn unknown_service(uri: Uri) -> Response {
+    AcsError::new(
+        StatusCode::NOT_FOUND,
+        "UnknownService",
+        format!(
+            "Ringside serves ACS Call Automation (/calling) and recording downloads only, not '{}'.",
+            uri.path()
+        ),
+    )
+    .into_response()
 }
 
 /// 404 in the ACS envelope for a path no operation serves yet.

@@ -336,3 +336,29 @@ async fn entra_tokens_for_the_acs_scope_are_accepted() {
     let (status, _) = bearer(&acs, "not.a.token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(start_paused = true)]
+async fn other_acs_services_answer_in_the_acs_envelope() {
+    let (h, _acs) = start().await;
+    // The identity and rooms SDKs call these on the connection string's endpoint.
+    for (method, path) in [
+        (reqwest::Method::POST, "/identities?api-version=2023-10-01"),
+        (reqwest::Method::POST, "/rooms?api-version=2023-06-14"),
+        (reqwest::Method::GET, "/chat/threads"),
+    ] {
+        let response = h
+            .http
+            .request(method, format!("{}{path}", h.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(code(&body), "UnknownService", "{path}: {body}");
+        assert!(
+            body["error"].get("innerError").is_none(),
+            "ACS, not Graph: {body}"
+        );
+    }
+    h.server.shutdown().await;
+}
