@@ -15,15 +15,15 @@ use ringside_testkit::server::{poll_until, Acs, Hook, MediaSink, Received, Reply
 use serde_json::{json, Value};
 
 const CALLER: &str = "+14255550199";
-const CCAAS_NUMBER: &str = "+14255550200";
+pub(crate) const CCAAS_NUMBER: &str = "+14255550200";
 /// The app's callback URI (on the server's webhook receiver).
-const CALLBACKS: &str = "/api/callbacks?secret=s1";
+pub(crate) const CALLBACKS: &str = "/api/callbacks?secret=s1";
 /// The app's Event Grid endpoint.
-const INCOMING: &str = "/api/incomingCall";
+pub(crate) const INCOMING: &str = "/api/incomingCall";
 
 /// The server, an ACS client, and the app's Event Grid endpoint subscribed to IncomingCall; the
 /// app's callbacks arrive at the server's `hook`.
-async fn start() -> (TestServer, Acs, Hook) {
+pub(crate) async fn start() -> (TestServer, Acs, Hook) {
     let h = TestServer::start().await;
     let acs = h.acs();
     let grid = Hook::event_grid().await;
@@ -57,7 +57,7 @@ async fn incoming_call(grid: &Hook, caller: &str) -> Received {
 
 /// Waits for a callback of `kind` about connection `id` satisfying `also` (a JSON POST to the
 /// callback URI).
-async fn callback(
+pub(crate) async fn callback(
     callbacks: &Hook,
     id: &str,
     kind: &str,

@@ -6,34 +6,10 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use ringside_testkit::server::{Acs, Hook, Received, Reply, TestServer};
+use ringside_testkit::server::{Acs, Hook, Reply, TestServer};
 use serde_json::{json, Value};
 
-const CCAAS_NUMBER: &str = "+14255550200";
-/// The app's callback URI (on the server's webhook receiver).
-const CALLBACKS: &str = "/api/callbacks?secret=s1";
-/// The app's Event Grid endpoint.
-const INCOMING: &str = "/api/incomingCall";
-
-/// The server, an ACS client, and the app's Event Grid endpoint subscribed to IncomingCall.
-async fn start() -> (TestServer, Acs, Hook) {
-    let h = TestServer::start().await;
-    let acs = h.acs();
-    let grid = Hook::event_grid().await;
-    let Reply { status, body, .. } = h
-        .admin(
-            Method::POST,
-            &format!("/acsResources/{}/eventSubscriptions", h.dev.acs.resource_id),
-            json!({
-                "name": "incoming-calls",
-                "endpoint": grid.url(INCOMING),
-                "includedEventTypes": ["Microsoft.Communication.IncomingCall"],
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    (h, acs, grid)
-}
+use crate::acs_calls::{callback, start, CALLBACKS, CCAAS_NUMBER};
 
 /// A call from the phone `caller` to the CCaaS number, answered by `acs` with `extra` members in
 /// the answer body: the connection id and the dialled call (`callId`, `legId`).
@@ -59,23 +35,6 @@ async fn answered(h: &TestServer, acs: &Acs, grid: &Hook, caller: &str) -> (Stri
     let id = body["callConnectionId"].as_str().unwrap_or("").to_string();
     callback(&h.hook, &id, "CallConnected", |_| true).await;
     (id, dialled)
-}
-
-/// Waits for a callback of `kind` about connection `id` satisfying `also`.
-async fn callback(
-    callbacks: &Hook,
-    id: &str,
-    kind: &str,
-    also: impl Fn(&Value) -> bool,
-) -> Received {
-    let kind = format!("Microsoft.Communication.{kind}");
-    callbacks
-        .wait_for(Duration::from_secs(15), |r| {
-            r.body[0]["type"] == kind.as_str()
-                && r.body[0]["data"]["callConnectionId"] == id
-                && also(&r.body[0]["data"])
-        })
-        .await
 }
 
 /// The simulated phone of `dialled` presses `digits`.

@@ -1,14 +1,20 @@
 //! Graph fidelity (issue 13): what Ringside cannot honour is refused with Graph's error instead of
-//! accepted and dropped (callOptions, screen sharing), and only a bot acting as an application
-//! instance with a number reaches the PSTN.
+//! accepted and dropped (callOptions, screen sharing), only a bot acting as an application
+//! instance with a number reaches the PSTN, toneInfo is reported once, and audio routing groups
+//! are mixed.
 
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use ringside_testkit::server::{MediaSink, Reply, TestServer};
+use reqwest::Method;
+use ringside_testkit::server::{poll_until, MediaSink, Reply, TestServer};
 use serde_json::{json, Value};
 
 use crate::graph_calls::{bot_voice, incoming, service_hosted};
+use crate::graph_media::{
+    completion, frames_dominated_by, incoming_answered, notifications, op_id, press, start,
+    wait_for,
+};
 
 #[tokio::test(start_paused = true)]
 async fn call_options_ringside_cannot_honour_are_refused_not_dropped() {
@@ -214,5 +220,156 @@ async fn only_a_bot_acting_as_an_instance_with_a_number_reaches_the_pstn() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn tone_info_is_reported_after_subscribe_on_the_tone_notification_only() {
+    let (h, prompts) = start().await;
+    let (id, conversation, phone) = incoming_answered(&h, &prompts, false).await;
+    // A key before subscribeToTone is reported to nobody (one second of the paused clock lets
+    // the media plane hear it).
+    press(&h, &conversation, &phone, "5").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let subscribed = h
+        .graph(
+            Method::POST,
+            &format!("/v1.0/communications/calls/{id}/subscribeToTone"),
+            json!({"clientContext": "tones"}),
+        )
+        .await;
+    assert_eq!(subscribed.status, StatusCode::OK, "{}", subscribed.body);
+    press(&h, &conversation, &phone, "1").await;
+    let call_url = format!("/communications/calls/{id}");
+    let tone = wait_for(&h, Duration::from_secs(5), |n| {
+        n["resourceUrl"] == call_url.as_str() && !n["resourceData"]["toneInfo"].is_null()
+    })
+    .await;
+    assert_eq!(tone["changeType"], "updated");
+    assert_eq!(tone["resourceData"]["toneInfo"]["tone"], "tone1", "{tone}");
+    assert_eq!(tone["resourceData"]["toneInfo"]["sequenceId"], 1, "{tone}");
+    // The call as read afterwards, and every later notification, report no tone.
+    let got = h
+        .graph(Method::GET, &format!("/v1.0{call_url}"), None)
+        .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(got.body["toneInfo"].is_null(), "{}", got.body);
+    let hung_up = h
+        .admin(
+            Method::POST,
+            &format!("/calls/{conversation}/legs/{phone}/hangup"),
+            None,
+        )
+        .await;
+    assert!(hung_up.status.is_success(), "{}", hung_up.body);
+    wait_for(&h, Duration::from_secs(5), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "terminated"
+    })
+    .await;
+    let with_tone: Vec<Value> = notifications(&h.hook.received())
+        .into_iter()
+        .filter(|n| !n["resourceData"]["toneInfo"].is_null())
+        .collect();
+    assert_eq!(with_tone.len(), 1, "{with_tone:#?}");
+    h.server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bot_out_of_the_main_mix_is_heard_only_through_its_audio_routing_groups() {
+    let (h, prompts) = start().await;
+    let users = [h.dev.users[0].id.clone(), h.dev.users[1].id.clone()];
+    for user in &users {
+        let set = h
+            .admin(
+                Method::PUT,
+                &format!("/phones/{user}/behaviour"),
+                json!({"answerAfter": "100ms", "record": true, "hangupAfter": "8s"}),
+            )
+            .await;
+        assert!(set.status.is_success(), "{}", set.body);
+    }
+    let created = h
+        .graph(
+            Method::POST,
+            "/v1.0/communications/calls",
+            json!({
+                "callbackUri": h.hook.url("/private"),
+                "targets": [
+                    {"identity": {"user": {"id": users[0]}}},
+                    {"identity": {"user": {"id": users[1]}}}
+                ],
+                "requestedModalities": ["audio"],
+                "mediaConfig": {
+                    "@odata.type": "#microsoft.graph.serviceHostedMediaConfig",
+                    "removeFromDefaultAudioGroup": true
+                },
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let conversation = created.body["callChainId"].as_str().unwrap().to_string();
+    let call = format!("/v1.0/communications/calls/{id}");
+    let participants = format!("{call}/participants");
+    let roster = poll_until(
+        Duration::from_secs(5),
+        || h.graph(Method::GET, &participants, None),
+        |r| r.body["value"].as_array().is_some_and(|v| v.len() == 3),
+    )
+    .await;
+    let leg_of = |user: &str| {
+        roster.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["info"]["identity"]["user"]["id"] == user)
+            .and_then(|p| p["id"].as_str())
+            .expect("participant")
+            .to_string()
+    };
+    let (p0, p1) = (leg_of(&users[0]), leg_of(&users[1]));
+    let play = |context: &'static str| {
+        let h = &h;
+        let (call, url) = (call.clone(), prompts.url("/beep.wav"));
+        async move {
+            let played = h
+                .graph(
+                    Method::POST,
+                    &format!("{call}/playPrompt"),
+                    json!({"clientContext": context, "prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt",
+                        "mediaInfo": {"uri": url, "resourceId": context}}]}),
+                )
+                .await;
+            assert_eq!(played.status, StatusCode::OK, "{}", played.body);
+            let done = completion(h, &op_id(&played), Duration::from_secs(5)).await;
+            assert_eq!(done["status"], "completed", "{done}");
+        }
+    };
+    // Out of the main mix, nobody hears the bot's first prompt.
+    play("nobody").await;
+    // A one-to-one group: only the first user hears the second prompt.
+    let group = h
+        .graph(
+            Method::POST,
+            &format!("{call}/audioRoutingGroups"),
+            json!({"id": "whisper", "routingMode": "oneToOne", "sources": [id], "receivers": [p0]}),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::OK, "{}", group.body);
+    play("whisper").await;
+    let heard = |leg: String| {
+        let (h, conversation) = (&h, conversation.clone());
+        async move {
+            let recording = h.recording(&conversation, &leg).await;
+            assert_eq!(recording.status, reqwest::StatusCode::OK);
+            frames_dominated_by(&recording.bytes, 1_000.0)
+        }
+    };
+    let (first, second) = (heard(p0).await, heard(p1).await);
+    assert!(
+        (40..=50).contains(&first),
+        "the first user heard {first} frames of 1 kHz"
+    );
+    assert_eq!(second, 0, "the second user heard the bot");
     h.server.shutdown().await;
 }
