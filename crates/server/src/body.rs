@@ -37,7 +37,12 @@ pub(crate) async fn read(request: Request, limit: usize) -> Read {
     loop {
         match body.frame().await {
             None => {
-                let whole: Bytes = read.concat().into();
+                // One frame (the usual case) is handed on as is; several are joined once.
+                let whole: Bytes = match read.len() {
+                    0 => Bytes::new(),
+                    1 => read.pop().unwrap_or_default(),
+                    _ => read.concat().into(),
+                };
                 let request = Request::from_parts(parts, Body::from(whole));
                 return Read {
                     request,
