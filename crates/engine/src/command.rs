@@ -49,6 +49,19 @@ impl Target {
     }
 }
 
+/// What a transfer moves when the call has other participants besides the transferee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TransferScope {
+    /// The transferor hands its place in the call to the target and leaves (Graph, and a two-party
+    /// call in every dialect).
+    #[default]
+    Call,
+    /// When others stay in the call, only the transferee leaves it: the transferee and the target
+    /// talk in a call of their own and the transferor stays with the rest (ACS group calls). With
+    /// nobody else left besides the transferee, this is [`TransferScope::Call`].
+    Participant,
+}
+
 /// recordResponse options (Graph §3.6 defaults).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecordOptions {
@@ -200,6 +213,8 @@ pub enum Command {
         target: Target,
         /// The participant being transferred; required in a group call with several others.
         transferee: Option<LegId>,
+        /// Whether the transferor leaves (the whole call moves) or only the transferee does.
+        scope: TransferScope,
         /// Echoed in the completion events.
         client_context: String,
     },

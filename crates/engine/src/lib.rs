@@ -85,6 +85,7 @@ mod state;
 
 pub use command::{
     Ack, Command, MediaRef, OperationInfo, OperationKind, RecognizeOptions, RecordOptions, Target,
+    TransferScope,
 };
 pub use config::{limits, EngineConfig};
 pub use directory::{Directory, Route};

@@ -120,6 +120,16 @@ pub enum Event {
         /// Per-leg sequence, from 1.
         sequence_id: u64,
     },
+    /// A connected leg moved, media and all, from one conversation into another (a consultative
+    /// transfer's target taking over, a transferee leaving a group call with its target).
+    LegMoved {
+        /// The conversation it moved into.
+        conversation: ConversationId,
+        /// The conversation it left.
+        from: ConversationId,
+        /// The leg.
+        leg: LegId,
+    },
     /// The transfer target answered (ACS `CallTransferAccepted`).
     TransferAccepted {
         /// The conversation.
@@ -196,6 +206,7 @@ impl Event {
             | Event::RosterChanged { conversation, .. }
             | Event::OperationCompleted { conversation, .. }
             | Event::ToneReceived { conversation, .. }
+            | Event::LegMoved { conversation, .. }
             | Event::TransferAccepted { conversation, .. }
             | Event::TransferFailed { conversation, .. }
             | Event::ParticipantAdded { conversation, .. }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use ringside_engine::{
     Ack, Action, Command, EndpointSignal, Event, LegId, MediaRef, MediaSignal, OperationId,
-    RecordOptions, RecordingEnd, Refusal, RejectReason, Target,
+    RecordOptions, RecordingEnd, Refusal, RejectReason, Target, TransferScope,
 };
 use ringside_model::{Guid, Party, Tone};
 
@@ -240,6 +240,11 @@ impl World {
                         replaces,
                     },
                     transferee,
+                    scope: if self.rng.chance(50) {
+                        TransferScope::Participant
+                    } else {
+                        TransferScope::Call
+                    },
                     client_context: context,
                 }
             }

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use ringside_engine::{
     Command, EndReason, EngineError, Event, LegId, LegState, OperationStatus, Outcome, Refusal,
-    Target,
+    Target, TransferScope,
 };
 use ringside_model::Party;
 
@@ -17,6 +17,7 @@ fn transfer(h: &mut Harness, leg: LegId, party: Party) -> (ringside_engine::Oper
             leg,
             target: Target::party(party),
             transferee: None,
+            scope: TransferScope::Call,
             client_context: "xfer".into(),
         })
         .unwrap();
@@ -173,6 +174,7 @@ fn consultative_transfer_replaces_the_consult_call() {
                 replaces: Some(bot_b),
             },
             transferee: None,
+            scope: TransferScope::Call,
             client_context: String::new(),
         })
         .unwrap();
@@ -213,6 +215,7 @@ fn transfer_needs_an_established_bot_leg_and_a_transferee_in_group_calls() {
         leg: offered,
         target: Target::party(user(1)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     });
     assert!(matches!(
@@ -230,6 +233,7 @@ fn transfer_needs_an_established_bot_leg_and_a_transferee_in_group_calls() {
         leg: bot,
         target: Target::party(user(3)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     });
     assert!(matches!(result, Err(EngineError::InvalidArgument(_))));
@@ -241,6 +245,7 @@ fn transfer_needs_an_established_bot_leg_and_a_transferee_in_group_calls() {
             leg: bot,
             target: Target::party(user(3)),
             transferee: Some(targets[0]),
+            scope: TransferScope::Call,
             client_context: String::new(),
         })
         .unwrap();
@@ -263,6 +268,7 @@ fn a_second_transfer_while_transferring_is_refused() {
         leg: bot,
         target: Target::party(user(8)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     });
     assert!(matches!(
@@ -282,6 +288,7 @@ fn transfer_to_a_bot_offers_it_the_call() {
         leg: bot,
         target: Target::party(app(OTHER_APP)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     })
     .unwrap();
@@ -326,6 +333,7 @@ fn hanging_up_mid_transfer_in_a_group_call_ends_the_leg_once() {
         leg: bot,
         target: Target::party(app(OTHER_APP)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     })
     .unwrap();

@@ -145,10 +145,10 @@ pub struct DoorEnv<'a> {
 }
 
 impl DoorEnv<'_> {
-    /// Takes the headers `conversation` was placed with (empty when none, or when a door took them
-    /// already): the door that delivers the offer renders them once.
-    pub fn take_call_headers(&mut self, conversation: ConversationId) -> CallHeaders {
-        self.headers.remove(&conversation).unwrap_or_default()
+    /// The headers the latest call placed in `conversation` (a dial, createCall, an added
+    /// participant or a transfer target) was placed with; empty when none.
+    pub fn call_headers(&self, conversation: ConversationId) -> CallHeaders {
+        self.headers.get(&conversation).cloned().unwrap_or_default()
     }
 }
 
@@ -248,10 +248,13 @@ impl<D> DoorCtx<'_, D> {
         Ok(conversation)
     }
 
-    /// Records the signalling headers a call being placed carries (they reach the door that is
-    /// offered the call, e.g. as an ACS IncomingCall's `customContext`).
+    /// Records the signalling headers the calls just placed in `conversation` carry (they reach
+    /// the door that is offered each of them, e.g. as an ACS IncomingCall's `customContext`); a
+    /// placement without headers clears those of an earlier one.
     pub fn set_call_headers(&mut self, conversation: ConversationId, headers: CallHeaders) {
-        if !headers.is_empty() {
+        if headers.is_empty() {
+            self.shared.headers.remove(&conversation);
+        } else {
             self.shared.headers.insert(conversation, headers);
         }
     }

@@ -1,7 +1,7 @@
 //! The call-state lifecycle scenarios of the Graph digest's §5 table, row by row: each drives one
 //! call for a bot and returns the bot's leg, for the doors' tests to render in their dialect.
 
-use ringside_engine::{BotIdentity, Command, LegId, Refusal, RejectReason, Target};
+use ringside_engine::{BotIdentity, Command, LegId, Refusal, RejectReason, Target, TransferScope};
 
 use crate::engine::*;
 
@@ -101,6 +101,7 @@ pub fn transfer_to(h: &mut Harness, leg: LegId) -> LegId {
         leg,
         target: Target::party(user(7)),
         transferee: None,
+        scope: TransferScope::Call,
         client_context: String::new(),
     })
     .unwrap();

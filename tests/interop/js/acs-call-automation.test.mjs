@@ -758,7 +758,7 @@ test("recording: by serverCallLocator (mixed, paused on start, resume/pause/stop
   assert.deepEqual(parseErrors, []);
 });
 
-test("in a three-party call, transferCallToParticipant with a transferee moves that caller to the target", async () => {
+test("in a three-party call, transferCallToParticipant with a transferee moves only that caller and the service stays", async () => {
   await behaviour(TRANSFER_TARGET, { answerAfter: "200ms" });
   const automation = client();
   const dialled = await dial(TRANSFEREE);
@@ -775,12 +775,24 @@ test("in a three-party call, transferCallToParticipant with a transferee moves t
   const accepted = await callback(id, "CallTransferAccepted", (e) => e.operationContext === "xfer3");
   assert.equal(accepted.transferee?.rawId, `4:${TRANSFEREE}`, JSON.stringify(accepted));
   assert.equal(accepted.transferTarget?.rawId, `4:${TRANSFER_TARGET}`, JSON.stringify(accepted));
-  await callState(
-    dialled.callId,
-    (v) => v.legs.some((l) => l.party?.number === TRANSFER_TARGET && l.state === "established")
-      && v.legs.some((l) => l.party?.number === TRANSFEREE && l.state === "established"),
-    "the transferee is not talking to the transfer target",
+  // ACS: "Transferring a participant in a group call removes the endpoint being transferred from
+  // the call"; the service keeps its connection with the agent.
+  await callback(id, "ParticipantsUpdated", (e) =>
+    e.participants?.length === 1 && e.participants[0].identifier.microsoftTeamsUserId === agent);
+  const properties = await connection.getCallConnectionProperties();
+  assert.equal(properties.callConnectionState, "connected");
+  const participants = await connection.listParticipants();
+  assert.deepEqual(participants.values.map((p) => p.identifier.microsoftTeamsUserId), [agent], JSON.stringify(participants));
+  const { value: calls } = await admin(dev, "GET", "/calls");
+  const pair = calls.find((c) => c.legs.some((l) => l.party?.number === TRANSFEREE && l.state === "established"));
+  assert.ok(pair, "the transferee is in no call");
+  assert.ok(
+    pair.legs.some((l) => l.party?.number === TRANSFER_TARGET && l.state === "established"),
+    `the transferee is not talking to the transfer target: ${JSON.stringify(pair)}`,
   );
-  await admin(dev, "POST", `/calls/${dialled.callId}/legs/${dialled.legId}/hangup`, {}, [202]);
+  assert.notEqual(pair.id, dialled.callId, "the transferee is still in the service's call");
+  const moved = pair.legs.find((l) => l.party?.number === TRANSFEREE);
+  await admin(dev, "POST", `/calls/${pair.id}/legs/${moved.id}/hangup`, {}, [202]);
+  await connection.hangUp(true);
   assert.deepEqual(parseErrors, []);
 });

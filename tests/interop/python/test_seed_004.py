@@ -218,12 +218,14 @@ def _scenario(dev, admin, service, media) -> None:
     assert any(p.identifier.raw_id == extension.raw_id for p in connection.list_participants())
     time.sleep(1.5)
 
-    # The caller goes on to a PSTN number (three in the call: the caller is the transferee); the
-    # recording goes on until the service stops it.
+    # The caller goes on to a PSTN number (three in the call: the caller is the transferee, and only
+    # the caller leaves: the service stays with the agent); the recording goes on until the service
+    # stops it.
     connection.transfer_call_to_participant(
         PhoneNumberIdentifier(TRANSFER_TO), transferee=PhoneNumberIdentifier(CALLER), operation_context="xfer"
     )
     service.callback("CallTransferAccepted", timeout=15)
+    assert connection.get_call_properties().call_connection_state == "connected"
     client.stop_recording(recording.recording_id)
     service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.RecordingStateChanged"
                  and e["data"]["state"] == "inactive")

@@ -47,6 +47,9 @@ impl AcsCalls {
                 }
                 true
             }
+            Event::LegMoved {
+                conversation, leg, ..
+            } => self.moved(*leg, *conversation),
             Event::TransferAccepted {
                 leg,
                 operation,
@@ -114,6 +117,23 @@ impl AcsCalls {
             }
             _ => {}
         }
+        true
+    }
+
+    /// A connection's leg moved into another conversation (the engine's `LegMoved`): its
+    /// `serverCallId` and participants follow it.
+    fn moved(&mut self, leg: LegId, into: ringside_engine::ConversationId) -> bool {
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return false;
+        };
+        let from = std::mem::replace(&mut call.conversation, into);
+        if let Some(v) = self.by_conversation.get_mut(&from) {
+            v.retain(|l| *l != leg);
+            if v.is_empty() {
+                self.by_conversation.remove(&from);
+            }
+        }
+        self.by_conversation.entry(into).or_default().push(leg);
         true
     }
 

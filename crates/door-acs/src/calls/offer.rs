@@ -65,7 +65,7 @@ impl AcsCalls {
             expires_at: ringside_runtime::node::unix_now() + CONTEXT_TTL_SECS,
         }
         .seal(&self.key);
-        let custom = env.take_call_headers(*conversation);
+        let custom = env.call_headers(*conversation);
         let call = IncomingCall {
             to: callee.clone(),
             from: caller.clone(),

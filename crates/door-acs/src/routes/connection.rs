@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use ringside_acs_wire::{TransferCallResponse, TransferToParticipantRequest};
-use ringside_engine::{Command, Target};
+use ringside_engine::{Ack, Command, Target, TransferScope};
 
 use super::parties::party;
 use super::{engine_error, participant_leg, pending, remember, reply, Connection};
@@ -98,6 +98,7 @@ pub(super) async fn transfer(at: Connection, body: &Body) -> Result<Response> {
         None,
     )?;
     let context = op.context.clone();
+    let custom = super::setup::custom_headers(body)?;
     run(&state, move |ctx| {
         let call = live(ctx, resource, id)?.clone();
         let transferee = match transferee {
@@ -109,9 +110,18 @@ pub(super) async fn transfer(at: Connection, body: &Body) -> Result<Response> {
                 leg: id,
                 target: Target::party(target),
                 transferee,
+                // ACS: in a group call only the transferee leaves; the service stays.
+                scope: TransferScope::Participant,
                 client_context: op.context.clone(),
             })
             .map_err(engine_error)?;
+        if let Ack::Operation { legs, .. } = &ack {
+            // The target rings in the service's call, or in the transferee's own (group call).
+            let rings_in = legs.first().and_then(|l| ctx.engine().leg(*l));
+            if let Some(target) = rings_in {
+                ctx.set_call_headers(target.conversation, custom);
+            }
+        }
         remember(ctx, id, &ack, op);
         Ok(())
     })

@@ -78,9 +78,9 @@ pub(super) async fn get_participant(
     Ok((StatusCode::OK, Json(value)).into_response())
 }
 
-/// `participants:add`: 202 with the participant, the context and the invitation id.
-/// `sourceCallerIdNumber`, `sourceDisplayName` and `customCallingContext` are not used (nor
-/// refused when malformed).
+/// `participants:add`: 202 with the participant, the context and the invitation id. The
+/// `customCallingContext` reaches the invitee (an IncomingCall's `customContext`);
+/// `sourceCallerIdNumber` and `sourceDisplayName` are not used (nor refused when malformed).
 pub(super) async fn add(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -109,8 +109,9 @@ pub(super) async fn add(at: Connection, body: &Body) -> Result<Response> {
         Some(rendered.clone()),
     )?;
     let context = op.context.clone();
+    let custom = super::setup::custom_headers(body)?;
     let invitation = run(&state, move |ctx| {
-        live(ctx, resource, id)?;
+        let conversation = live(ctx, resource, id)?.conversation;
         let ack = ctx
             .command(Command::AddParticipants {
                 leg: id,
@@ -119,6 +120,7 @@ pub(super) async fn add(at: Connection, body: &Body) -> Result<Response> {
                 client_context: op.context.clone(),
             })
             .map_err(engine_error)?;
+        ctx.set_call_headers(conversation, custom);
         let invitation = ack
             .operation()
             .map(|o| o.id.to_string())

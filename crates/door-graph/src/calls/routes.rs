@@ -10,7 +10,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ringside_engine::{Command, LegId, RejectReason as EngineReject, Target};
+use ringside_engine::{Command, LegId, RejectReason as EngineReject, Target, TransferScope};
 use ringside_graph_wire::{
     AnswerRequest, Call, CallOptions, CommsOperation, MediaConfig, RedirectRequest, RejectReason,
     RejectRequest, TransferRequest,
@@ -440,6 +440,7 @@ async fn transfer(
             leg,
             target: Target { party, replaces },
             transferee,
+            scope: TransferScope::Call,
             client_context,
         })
         .map_err(wire::engine_error)?;

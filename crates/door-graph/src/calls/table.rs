@@ -254,6 +254,9 @@ impl GraphCalls {
     /// Renders an engine event for the Graph calls it concerns; `true` when it concerned one.
     fn render_event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
         match event {
+            Event::LegMoved {
+                conversation, leg, ..
+            } => self.moved(*leg, *conversation),
             Event::LegStateChanged {
                 leg,
                 state,
@@ -395,6 +398,22 @@ impl GraphCalls {
             | Event::ParticipantAddFailed { leg, .. }
             | Event::ParticipantRemoved { leg, .. } => self.calls.contains_key(leg),
         }
+    }
+
+    /// A Graph call's leg moved into another conversation (the engine's `LegMoved`).
+    fn moved(&mut self, leg: LegId, into: ConversationId) -> bool {
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return false;
+        };
+        let from = std::mem::replace(&mut call.conversation, into);
+        if let Some(legs) = self.by_conversation.get_mut(&from) {
+            legs.retain(|l| *l != leg);
+            if legs.is_empty() {
+                self.by_conversation.remove(&from);
+            }
+        }
+        self.by_conversation.entry(into).or_default().push(leg);
+        true
     }
 
     /// Remembers an ended call for a while, then forgets it.

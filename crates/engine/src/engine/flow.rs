@@ -517,16 +517,28 @@ impl Engine {
         operation: OperationId,
         target: LegId,
     ) {
+        let (transferee, split) = match self.operations.get(&operation).map(|op| &op.detail) {
+            Some(OpDetail::Transfer {
+                transferee, split, ..
+            }) => (*transferee, *split),
+            _ => (None, None),
+        };
+        if let (Some(split), Some(transferee)) = (split, transferee) {
+            let moved = TransferMove {
+                transferor,
+                operation,
+                target,
+                transferee,
+                split,
+            };
+            return self.participant_transferred(now, moved);
+        }
         if self.state_of(transferor) != Some(LegState::Transferring) {
             return;
         }
         if let Some(l) = self.legs.get_mut(&transferor) {
             l.transfer = None;
         }
-        let transferee = match self.operations.get(&operation).map(|op| &op.detail) {
-            Some(OpDetail::Transfer { transferee, .. }) => *transferee,
-            _ => None,
-        };
         self.set_state(transferor, LegState::TransferAccepted);
         if let Some(conversation) = self.conversation_of(transferor) {
             self.emit(Event::TransferAccepted {
@@ -541,12 +553,54 @@ impl Engine {
         self.end_leg(now, transferor, EndReason::Transferred, false);
     }
 
+    /// The target of a transfer that moves only the transferee answered: the transferee leaves
+    /// the transferor's call for the target's, and the transferor stays with the others.
+    fn participant_transferred(&mut self, now: Instant, moved: TransferMove) {
+        let Some(from) = self.conversation_of(moved.transferor) else {
+            return;
+        };
+        let still_there = self
+            .legs
+            .get(&moved.transferee)
+            .is_some_and(|l| l.state.is_connected() && l.conversation == from);
+        if !still_there {
+            self.end_leg(now, moved.target, EndReason::Cancelled, true);
+            self.transfer_failed(moved.transferor, moved.operation, EndReason::Cancelled);
+            return;
+        }
+        self.move_leg(moved.transferee, moved.split);
+        if self.op_is_open(moved.operation) {
+            self.emit(Event::TransferAccepted {
+                conversation: from,
+                leg: moved.transferor,
+                operation: moved.operation,
+                target: moved.target,
+                transferee: Some(moved.transferee),
+            });
+        }
+        self.complete_operation(moved.operation, Outcome::Success, None);
+        self.settle(now, from);
+    }
+
     pub(super) fn transfer_failed(
         &mut self,
         transferor: LegId,
         operation: OperationId,
         cause: EndReason,
     ) {
+        if self.is_split_transfer(operation) {
+            if let (true, Some(conversation)) =
+                (self.op_is_open(operation), self.conversation_of(transferor))
+            {
+                self.emit(Event::TransferFailed {
+                    conversation,
+                    leg: transferor,
+                    operation,
+                    cause,
+                });
+            }
+            return self.complete_operation(operation, Outcome::Participant(cause), None);
+        }
         let Some(l) = self.legs.get_mut(&transferor) else {
             return;
         };
@@ -569,6 +623,13 @@ impl Engine {
             cause,
         });
         self.complete_operation(operation, Outcome::Participant(cause), None);
+    }
+
+    fn is_split_transfer(&self, operation: OperationId) -> bool {
+        matches!(
+            self.operations.get(&operation).map(|op| &op.detail),
+            Some(OpDetail::Transfer { split: Some(_), .. })
+        )
     }
 
     fn invite_resolved(&mut self, operation: OperationId, failure: Option<EndReason>) {
@@ -649,6 +710,12 @@ impl Engine {
         into: ConversationId,
         replaced: LegId,
     ) {
+        self.move_leg(leg, into);
+        self.end_leg(now, replaced, EndReason::Replaced, false);
+    }
+
+    /// Moves a connected leg, media and all, from its conversation into `into`.
+    fn move_leg(&mut self, leg: LegId, into: ConversationId) {
         let Some(l) = self.legs.get_mut(&leg) else {
             return;
         };
@@ -688,10 +755,14 @@ impl Engine {
             conversation: into,
             leg,
         });
+        self.emit(Event::LegMoved {
+            conversation: into,
+            from,
+            leg,
+        });
         self.mark_roster(from);
         self.mark_roster(into);
         self.refresh_endpoint_holds(from);
-        self.end_leg(now, replaced, EndReason::Replaced, false);
     }
 
     /// Marks the call a group call (invite/add).
@@ -761,4 +832,13 @@ impl Engine {
             self.complete_operation(operation, Outcome::CallEnded, None);
         }
     }
+}
+
+/// A transfer whose target answered, moving only the transferee.
+struct TransferMove {
+    transferor: LegId,
+    operation: OperationId,
+    target: LegId,
+    transferee: LegId,
+    split: ConversationId,
 }

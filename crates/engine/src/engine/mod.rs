@@ -125,6 +125,9 @@ enum OpDetail {
     Transfer {
         target: Option<LegId>,
         transferee: Option<LegId>,
+        /// The conversation the transferee and the target move to when only the transferee
+        /// leaves ([`crate::TransferScope::Participant`] in a call with others).
+        split: Option<ConversationId>,
     },
 }
 
@@ -559,8 +562,17 @@ impl Engine {
                 leg,
                 target,
                 transferee,
+                scope,
                 client_context,
-            } => self.transfer(now, directory, ids, leg, target, transferee, client_context),
+            } => {
+                let request = participants::TransferRequest {
+                    target,
+                    transferee,
+                    scope,
+                    client_context,
+                };
+                self.transfer(now, directory, ids, leg, request)
+            }
             Command::AddParticipants {
                 leg,
                 targets,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::commands::Offers;
 use super::flow::Ring;
 use super::{Engine, HoldMedia, OpDetail, Pending};
-use crate::command::{Ack, MediaRef, OperationKind, Target};
+use crate::command::{Ack, MediaRef, OperationKind, Target, TransferScope};
 use crate::config::limits;
 use crate::directory::Directory;
 use crate::error::EngineError;
@@ -15,21 +15,27 @@ use crate::output::{Action, Event};
 use crate::reason::{EndReason, Outcome};
 use crate::state::LegState;
 
+/// A transfer command's arguments besides the transferor leg.
+pub(super) struct TransferRequest {
+    pub(super) target: Target,
+    pub(super) transferee: Option<LegId>,
+    pub(super) scope: TransferScope,
+    pub(super) client_context: String,
+}
+
 impl Engine {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn transfer(
         &mut self,
         now: Instant,
         directory: &dyn Directory,
         ids: &mut dyn IdSource,
         leg: LegId,
-        target: Target,
-        transferee: Option<LegId>,
-        client_context: String,
+        request: TransferRequest,
     ) -> Result<Ack, EngineError> {
         let l = self.bot_leg_in(leg, "transfer", |s| s == LegState::Established)?;
         let conversation = l.conversation;
-        let transferee = self.choose_transferee(conversation, leg, transferee)?;
+        let transferee = self.choose_transferee(conversation, leg, request.transferee)?;
+        let target = request.target;
         let replacement = match target.replaces {
             Some(replaced) => Some((
                 replaced,
@@ -38,41 +44,63 @@ impl Engine {
             None => None,
         };
         let tenant = self.tenant_of(conversation)?;
-        let operation = self.start_transfer(ids, leg, transferee, client_context);
-        match replacement {
-            Some((replaced, moved)) => {
-                self.set_transfer_target(operation, moved);
-                self.take_over(now, moved, conversation, replaced);
-                self.transfer_accepted(now, leg, operation, moved);
-                Ok(self.op_ack(operation, vec![moved]))
+        let split = match (request.scope, transferee, &replacement) {
+            (TransferScope::Participant, Some(_), None)
+                if self.connected_others(conversation, leg).len() > 1 =>
+            {
+                let split = ids.conversation_id();
+                self.new_conversation(split, tenant, false);
+                Some(split)
             }
-            None => {
-                let id = ids.leg_id();
-                self.set_transfer_target(operation, id);
-                let caller = transferee
-                    .and_then(|t| self.legs.get(&t))
-                    .map(|t| t.party.clone())
-                    .unwrap_or(target.party.clone());
-                let route = directory.route(tenant, &target.party);
-                let pending = Pending::Transfer {
-                    transferor: leg,
-                    operation,
-                };
-                if self.offer_leg(
-                    now,
-                    conversation,
-                    id,
-                    target.party,
-                    route,
-                    caller,
-                    pending,
-                    Ring::Default,
-                ) {
-                    self.offer_failed(now, id, EndReason::Unreachable, false);
-                }
-                Ok(self.op_ack(operation, vec![id]))
-            }
+            _ => None,
+        };
+        let operation = self.start_transfer(ids, leg, transferee, split, request.client_context);
+        if let Some((replaced, moved)) = replacement {
+            self.set_transfer_target(operation, moved);
+            self.take_over(now, moved, conversation, replaced);
+            self.transfer_accepted(now, leg, operation, moved);
+            return Ok(self.op_ack(operation, vec![moved]));
         }
+        let id = ids.leg_id();
+        self.set_transfer_target(operation, id);
+        let caller = transferee
+            .and_then(|t| self.legs.get(&t))
+            .map(|t| t.party.clone())
+            .unwrap_or(target.party.clone());
+        let route = directory.route(tenant, &target.party);
+        let pending = Pending::Transfer {
+            transferor: leg,
+            operation,
+        };
+        let into = split.unwrap_or(conversation);
+        if self.offer_leg(
+            now,
+            into,
+            id,
+            target.party,
+            route,
+            caller,
+            pending,
+            Ring::Default,
+        ) {
+            self.offer_failed(now, id, EndReason::Unreachable, false);
+        }
+        Ok(self.op_ack(operation, vec![id]))
+    }
+
+    /// The connected participants of `conversation` other than `leg`.
+    fn connected_others(&self, conversation: ConversationId, leg: LegId) -> Vec<LegId> {
+        self.conversations
+            .get(&conversation)
+            .map(|c| {
+                c.legs
+                    .iter()
+                    .filter(|other| **other != leg)
+                    .filter(|other| self.legs.get(other).is_some_and(|o| o.state.is_connected()))
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Who a transfer by bot leg `leg` moves: the named participant, which must be another
@@ -83,18 +111,7 @@ impl Engine {
         leg: LegId,
         transferee: Option<LegId>,
     ) -> Result<Option<LegId>, EngineError> {
-        let others: Vec<LegId> = self
-            .conversations
-            .get(&conversation)
-            .map(|c| {
-                c.legs
-                    .iter()
-                    .filter(|other| **other != leg)
-                    .filter(|other| self.legs.get(other).is_some_and(|o| o.state.is_connected()))
-                    .copied()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let others = self.connected_others(conversation, leg);
         match transferee {
             Some(id) => {
                 self.participant_of(leg, id)?;
@@ -115,12 +132,14 @@ impl Engine {
         }
     }
 
-    /// Registers the running transfer operation and puts the transferor in `transferring`.
+    /// Registers the running transfer operation and, unless only the transferee leaves (`split`),
+    /// puts the transferor in `transferring`.
     fn start_transfer(
         &mut self,
         ids: &mut dyn IdSource,
         leg: LegId,
         transferee: Option<LegId>,
+        split: Option<ConversationId>,
         client_context: String,
     ) -> OperationId {
         let operation = self.running_operation(
@@ -131,8 +150,12 @@ impl Engine {
             OpDetail::Transfer {
                 target: None,
                 transferee,
+                split,
             },
         );
+        if split.is_some() {
+            return operation;
+        }
         self.set_state(leg, LegState::Transferring);
         if let Some(l) = self.legs.get_mut(&leg) {
             l.transfer = Some(operation);

@@ -129,9 +129,30 @@ impl Runtime {
                 recording,
                 ..
             } => self.operation_completed(now, *leg, *operation, *kind, recording.is_some()),
+            Event::LegMoved {
+                conversation,
+                from,
+                leg,
+            } => self.leg_moved(*conversation, *from, *leg),
             _ => {}
         }
         let _ = self.events.send(event);
+    }
+
+    /// A leg moved into another conversation: the call records follow it.
+    fn leg_moved(&mut self, into: ConversationId, from: ConversationId, leg: LegId) {
+        self.ensure_call(into);
+        if let Some(record) = self.legs.get_mut(&leg) {
+            record.conversation = into;
+        }
+        if let Some(call) = self.calls.get_mut(&from) {
+            call.legs.retain(|l| *l != leg);
+        }
+        if let Some(call) = self.calls.get_mut(&into) {
+            if !call.legs.contains(&leg) {
+                call.legs.push(leg);
+            }
+        }
     }
 
     /// An offered bot leg: a door delivers it (with a keep-alive requirement if it says so), or

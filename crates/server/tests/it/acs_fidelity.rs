@@ -13,7 +13,12 @@ use crate::acs_calls::{callback, start, CALLBACKS, CCAAS_NUMBER};
 
 /// A call from the phone `caller` to the CCaaS number, answered by `acs` with `extra` members in
 /// the answer body: the connection id and the dialled call (`callId`, `legId`).
-async fn answered(h: &TestServer, acs: &Acs, grid: &Hook, caller: &str) -> (String, Value) {
+pub(crate) async fn answered(
+    h: &TestServer,
+    acs: &Acs,
+    grid: &Hook,
+    caller: &str,
+) -> (String, Value) {
     let dialled = h.dial(caller, CCAAS_NUMBER).await;
     let incoming = grid
         .wait_for(Duration::from_secs(10), |r| {
@@ -51,7 +56,7 @@ async fn press(h: &TestServer, dialled: &Value, digits: &str) {
 }
 
 /// The phone's identifier as the SDKs send it.
-fn phone(number: &str) -> Value {
+pub(crate) fn phone(number: &str) -> Value {
     json!({"rawId": format!("4:{number}"), "phoneNumber": {"value": number}})
 }
 
