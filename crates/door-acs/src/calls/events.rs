@@ -39,11 +39,12 @@ impl AcsCalls {
                 let Some(call) = self.calls.get(leg) else {
                     return false;
                 };
-                if let Some(context) = call.continuous_dtmf.clone() {
+                if let Some(started) = call.continuous_dtmf.clone() {
                     let mut data = call.shape.tone_received(*sequence_id, tone_name(*tone));
-                    data["operationContext"] = json!(context);
+                    data["operationContext"] = json!(started.context);
                     data["resultInformation"] = json!(result(200, 0, ""));
-                    self.callback(*leg, "ContinuousDtmfRecognitionToneReceived", data, None);
+                    let to = started.callback.as_deref();
+                    self.callback(*leg, "ContinuousDtmfRecognitionToneReceived", data, to);
                 }
                 true
             }

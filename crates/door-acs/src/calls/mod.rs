@@ -110,9 +110,10 @@ pub(crate) struct AcsCall {
     pub(crate) setup_context: Option<String>,
     pub(crate) connected: bool,
     pub(crate) ops: HashMap<OperationId, PendingOp>,
-    /// Continuous DTMF recognition is on, started with this `operationContext` (echoed by each
-    /// ContinuousDtmfRecognitionToneReceived; empty when the start request gave none).
-    pub(crate) continuous_dtmf: Option<String>,
+    /// Continuous DTMF recognition is on, started with this `operationContext` and
+    /// `operationCallbackUri` (echoed by, and where to send, each
+    /// ContinuousDtmfRecognitionToneReceived; the context is empty when the request gave none).
+    pub(crate) continuous_dtmf: Option<PendingOp>,
     /// Media streaming options and state (`media_streaming.rs`).
     pub(crate) streaming: CallStreaming,
     /// The shape of its events, by the api-version that set it up.

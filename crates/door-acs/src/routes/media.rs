@@ -300,10 +300,14 @@ pub(super) async fn continuous_dtmf(at: Connection, body: &Body, start: bool) ->
             }
         };
         let ack = ctx.command(command).map_err(engine_error)?;
-        if let Some(call) = ctx.door().calls.get_mut(&id) {
-            call.continuous_dtmf = start.then(|| op.context.clone());
-        }
-        if !start {
+        if start {
+            if let Some(call) = ctx.door().calls.get_mut(&id) {
+                call.continuous_dtmf = Some(op);
+            }
+        } else {
+            if let Some(call) = ctx.door().calls.get_mut(&id) {
+                call.continuous_dtmf = None;
+            }
             remember(ctx, id, &ack, op);
         }
         Ok(())

@@ -710,3 +710,31 @@ async fn play_started_comes_when_the_audio_starts_and_never_before_a_failed_down
     assert_eq!(plays, expected, "{:?}", callback_types(&h.hook, &id));
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn continuous_dtmf_tones_go_to_the_start_requests_operation_callback_uri() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550196";
+    let (id, dialled) = answered(&h, &acs, &grid, caller).await;
+    let Reply { status, body, .. } = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:startContinuousDtmfRecognition"),
+            Some(
+                json!({"targetParticipant": phone(caller), "operationContext": "keys",
+                        "operationCallbackUri": h.hook.url("/api/keys")}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    press(&h, &dialled, "7").await;
+    let event = h
+        .hook
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["type"] == "Microsoft.Communication.ContinuousDtmfRecognitionToneReceived"
+        })
+        .await;
+    assert_eq!(event.path, "/api/keys");
+    assert_eq!(event.body[0]["data"]["tone"], "seven");
+    h.server.shutdown().await;
+}
