@@ -61,12 +61,7 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
         tenant,
         id,
     } = at;
-    let request: PlayRequest = body.parse(&[
-        "playSources",
-        "playTo",
-        "playOptions",
-        "interruptCallMediaOperation",
-    ])?;
+    let request: PlayRequest = body.parse(&["playSources", "playTo[]"])?;
     let prompts = file_sources(&request.play_sources)?;
     if prompts.is_empty() {
         return Err(invalid("playSources needs at least one file source."));
@@ -216,8 +211,7 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
     let request: RecognizeRequest = match body.parse(&[
         "playPrompt",
         "playPrompts",
-        "interruptCallMediaOperation",
-        "recognizeOptions",
+        "recognizeOptions.targetParticipant",
     ]) {
         Ok(request) => request,
         // A body that asks for anything but DTMF (or choices with tones) is answered 405 before
@@ -227,8 +221,9 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
             Some(Value::String(kind)) if kind.eq_ignore_ascii_case("choices") && any_tone(body) => {
                 return Err(error)
             }
-            Some(Value::String(_)) | None => return Err(not_dtmf()),
-            Some(_) => return Err(error),
+            Some(Value::String(_)) => return Err(not_dtmf()),
+            // recognizeInputType is required: its absence is an invalid request, not speech.
+            None | Some(_) => return Err(error),
         },
     };
     let choices = match request.recognize_input_type {

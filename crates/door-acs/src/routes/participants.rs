@@ -90,7 +90,6 @@ pub(super) async fn add(at: Connection, body: &Body) -> Result<Response> {
     } = at;
     let request: AddParticipantRequest = body.parse(&[
         "participantToAdd",
-        "invitationTimeoutInSeconds",
         "sourceCallerIdNumber",
         "sourceDisplayName",
         "customCallingContext",
