@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu system packages Ringside uses at run time: the offline speech engines
+# (espeak-ng for text to speech; pocketsphinx with its US English model for recognition). The
+# speech crate loads their shared libraries at run time, so no -dev package is needed to build.
+# Idempotent: does nothing when every package is installed; otherwise runs `apt-get update` once
+# and installs the missing ones non-interactively (as root, or through sudo).
+#   scripts/system-packages.sh             install, fail if that is impossible (CI, scripts/test)
+#   scripts/system-packages.sh --optional  warn and carry on instead (scripts/serve: speech is then
+#                                          reported unavailable, everything else works)
+# RINGSIDE_SKIP_SYSTEM_PACKAGES=1 skips the script (the speech tests then print why they skip).
+set -euo pipefail
+PACKAGES=(espeak-ng libespeak-ng1 pocketsphinx pocketsphinx-en-us libpocketsphinx3)
+OPTIONAL=false
+[[ "${1:-}" == "--optional" ]] && OPTIONAL=true
+log() { printf 'system-packages: %s\n' "$*" >&2; }
+give_up() {
+  if $OPTIONAL; then log "WARNING: $* (speech will be unavailable)"; exit 0; fi
+  log "ERROR: $*"; exit 1
+}
+
+[[ "${RINGSIDE_SKIP_SYSTEM_PACKAGES:-}" == "1" ]] && { log "skipped (RINGSIDE_SKIP_SYSTEM_PACKAGES=1)"; exit 0; }
+command -v dpkg-query >/dev/null || give_up "not a Debian/Ubuntu system; install ${PACKAGES[*]} by hand"
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  log "all installed (${PACKAGES[*]})"
+  exit 0
+fi
+
+if [[ "$(id -u)" -eq 0 ]]; then
+  SUDO=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  SUDO=(sudo -n)
+else
+  give_up "missing ${missing[*]}, and neither root nor password-less sudo to install them"
+fi
+log "installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq >&2 || give_up "apt-get update failed"
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+  || give_up "apt-get install ${missing[*]} failed"
+log "installed ${missing[*]}"
