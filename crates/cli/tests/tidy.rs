@@ -30,8 +30,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         "ringside-media",
         &["ringside-model", "ringside-audio", "ringside-engine"],
     ),
-    // Offline speech engines (espeak-ng, pocketsphinx) on worker threads; the runtime or media
-    // plane will use it when speech is wired in.
+    // Offline speech engines (espeak-ng, pocketsphinx) on worker threads; the runtime speaks text
+    // prompts with it.
     ("ringside-speech", &["ringside-audio"]),
     ("ringside-store", &["ringside-model", "ringside-directory"]),
     ("ringside-http", &["ringside-model"]),
@@ -45,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-engine",
             "ringside-audio",
             "ringside-media",
+            "ringside-speech",
         ],
     ),
     (

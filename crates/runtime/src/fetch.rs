@@ -364,6 +364,12 @@ impl PromptCache {
         None
     }
 
+    /// Caches a prompt made here rather than fetched (a synthesised text prompt) under the
+    /// reference's cache key and URI.
+    pub fn insert(&self, media: &MediaRef, prompt: Arc<Prompt>) {
+        self.insert_at(media, prompt, Instant::now());
+    }
+
     fn insert_at(&self, media: &MediaRef, prompt: Arc<Prompt>, now: Instant) {
         if prompt.len() > CACHE_SAMPLES {
             return;

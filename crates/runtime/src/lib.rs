@@ -46,6 +46,7 @@ pub mod routing;
 mod runtime;
 pub mod services;
 mod sim;
+pub mod speech;
 pub mod streaming;
 
 pub use door::{Adoption, Door, DoorCtx, DoorEnv, Doors};

@@ -1,6 +1,6 @@
 //! The service-hosted media helpers the runtime and the doors share: the prompt fetcher (with its
-//! cache, which the runtime resolves prompts from), the recordResponse recording store and the
-//! media streaming service. Built
+//! cache, which the runtime resolves prompts from), text prompts, the recordResponse recording
+//! store and the media streaming service. Built
 //! once from the `[media]` config in [`crate::serve`] and handed to the runtime.
 
 use std::path::Path;
@@ -17,6 +17,8 @@ pub struct MediaServices {
     pub recordings: Arc<RecordingStore>,
     /// Live media streams to apps over WebSocket ([`crate::streaming`]).
     pub streams: Arc<crate::streaming::StreamService>,
+    /// Text prompts synthesised into the fetcher's cache ([`crate::speech`]).
+    pub text: Arc<crate::speech::TextPrompts>,
 }
 
 impl MediaServices {
@@ -34,8 +36,10 @@ impl MediaServices {
             crate::streaming::StreamPolicy::from_fetch(&policy),
             &roots,
         )?;
-        let fetcher = PromptFetcher::new(policy, &roots, Arc::new(PromptCache::default()))?;
+        let cache = Arc::new(PromptCache::default());
+        let fetcher = PromptFetcher::new(policy, &roots, cache.clone())?;
         Ok(MediaServices {
+            text: Arc::new(crate::speech::TextPrompts::new(cache)),
             fetcher: Arc::new(fetcher),
             streams: Arc::new(streams),
             recordings: Arc::new(RecordingStore::open(

@@ -1,4 +1,4 @@
-//! Call media: `:play` (file sources), `:cancelAllMediaOperations`, `:recognize` (DTMF, and
+//! Call media: `:play` (file, text and SSML sources: [`super::sources`]), `:cancelAllMediaOperations`, `:recognize` (DTMF, and
 //! choices by their tones),
 //! `:startContinuousDtmfRecognition`/`:stop…`, `:sendDtmfTones`, `:hold`/`:unhold` and
 //! `:startMediaStreaming`/`:stopMediaStreaming`.
@@ -9,42 +9,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ringside_acs_wire::{
     ContinuousDtmfRecognitionRequest, DtmfTone, HoldRequest, OperationContextRequest, PlayRequest,
-    PlaySource, PlaySourceKind, RecognizeInputType, RecognizeRequest, SendDtmfTonesRequest,
-    SendDtmfTonesResult,
+    RecognizeInputType, RecognizeRequest, SendDtmfTonesRequest, SendDtmfTonesResult,
 };
-use ringside_engine::{Command, MediaRef, RecognizeOptions};
+use ringside_engine::{Command, RecognizeOptions};
 use ringside_model::{Party, TenantId, Tone};
 use serde_json::{json, Value};
 
 use super::parties::{parties, party};
-use super::{engine_error, participant_leg, pending, remember, reply, Connection};
+use super::{engine_error, participant_leg, pending, remember, reply, sources, Connection};
 use crate::error::AcsError;
 use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
 use crate::wire::tone_from_name;
 use crate::AcsState;
-
-/// File play sources (405 for text and SSML). The door reads play sources leniently: a member it
-/// cannot read is left out (a `kind` that is not text is `file`).
-fn file_sources<'a>(sources: impl IntoIterator<Item = &'a PlaySource>) -> Result<Vec<MediaRef>> {
-    let mut refs = Vec::new();
-    for source in sources {
-        if source.effective_kind() != PlaySourceKind::File {
-            return Err(not_implemented(
-                "Text and SSML play sources (no text-to-speech engine is configured)",
-            ));
-        }
-        let uri = source
-            .file
-            .as_ref()
-            .map(|file| file.uri.clone())
-            .ok_or_else(|| invalid("A file play source needs file.uri."))?;
-        refs.push(MediaRef {
-            uri,
-            cache_key: source.play_source_cache_id.clone(),
-        });
-    }
-    Ok(refs)
-}
 
 /// A DTMF tone the door knows (`'"x"' is not a DTMF tone.` otherwise, naming it as JSON).
 fn tone(given: &DtmfTone) -> Result<Tone> {
@@ -62,10 +38,10 @@ pub(super) async fn play(at: Connection, body: &Body) -> Result<Response> {
         id,
     } = at;
     let request: PlayRequest = body.parse(&["playSources", "playTo[]"])?;
-    let prompts = file_sources(&request.play_sources)?;
-    if prompts.is_empty() {
-        return Err(invalid("playSources needs at least one file source."));
+    if request.play_sources.is_empty() {
+        return Err(invalid("playSources needs at least one play source."));
     }
+    let prompts = sources::prompts(&state, &request.play_sources).await?;
     let audience_parties = parties(&state, tenant, &request.play_to.unwrap_or_default())?;
     state.calls().prefetch(&prompts).await;
     let looped = request.play_options.is_some_and(|o| o.loop_);
@@ -152,7 +128,7 @@ fn dtmf_options(
         .map(tone)
         .collect::<Result<Vec<_>>>()?;
     let recognize = RecognizeOptions {
-        prompts: file_sources(request.prompts())?,
+        prompts: Vec::new(),
         interrupt_prompt: options.interrupt_prompt.unwrap_or(true),
         initial_silence: secs(
             options.initial_silence_timeout_in_seconds,
@@ -232,6 +208,7 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         _ => return Err(not_dtmf()),
     };
     let (target, mut recognize) = dtmf_options(&state, tenant, &request)?;
+    recognize.prompts = sources::prompts(&state, request.prompts()).await?;
     if choices.is_some() {
         // One key picks a choice.
         recognize.max_tones = 1;
@@ -364,7 +341,10 @@ pub(super) async fn hold(at: Connection, body: &Body, hold: bool) -> Result<Resp
     } = at;
     let request: HoldRequest = body.parse(&["targetParticipant", "playSourceInfo"])?;
     let target = party(&state, tenant, &request.target_participant)?;
-    let music = file_sources(&request.play_source_info)?.into_iter().next();
+    let music = sources::prompts(&state, &request.play_source_info)
+        .await?
+        .into_iter()
+        .next();
     if let Some(music) = &music {
         state.calls().prefetch(std::slice::from_ref(music)).await;
     }

@@ -23,6 +23,7 @@ mod media;
 mod participants;
 mod parties;
 mod setup;
+mod sources;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};

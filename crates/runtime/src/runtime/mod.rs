@@ -296,6 +296,14 @@ impl CallRuntime {
         &self.services.fetcher
     }
 
+    /// A reference to a text prompt's audio, synthesised now unless cached ([`crate::speech`]).
+    pub async fn text_prompt(
+        &self,
+        request: crate::speech::TextPrompt,
+    ) -> Result<MediaRef, crate::speech::TextPromptError> {
+        self.services.text.prompt(request).await
+    }
+
     /// Makes every prompt ready before the runtime needs it, all at once (so 20 prompts take no
     /// longer than the slowest): https prompts are downloaded (or found cached), uploads are read
     /// and decoded into the upload cache on a blocking thread, so the runtime task never waits on

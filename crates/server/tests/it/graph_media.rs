@@ -118,7 +118,11 @@ pub(crate) async fn press(h: &TestServer, conversation: &str, leg: &str, digits:
     assert!(reply.status.is_success(), "{}", reply.body);
 }
 
-async fn hang_up_and_get_recording(h: &TestServer, conversation: &str, leg: &str) -> Vec<u8> {
+pub(crate) async fn hang_up_and_get_recording(
+    h: &TestServer,
+    conversation: &str,
+    leg: &str,
+) -> Vec<u8> {
     let reply = h
         .admin(
             Method::POST,
@@ -133,7 +137,7 @@ async fn hang_up_and_get_recording(h: &TestServer, conversation: &str, leg: &str
 }
 
 /// Samples of a WAV as f32 (the reader's output).
-fn samples(wav: &[u8]) -> (u32, Vec<f32>) {
+pub(crate) fn samples(wav: &[u8]) -> (u32, Vec<f32>) {
     let decoded = ringside_audio::wav::decode(wav).expect("WAV decodes");
     assert_eq!(decoded.channels, 1);
     (decoded.sample_rate, decoded.samples)

@@ -1,0 +1,102 @@
+//! Integration tests of ACS text prompts (issue 17): `text` and `ssml` play sources are spoken by
+//! the offline engine (espeak-ng) and played like files — PlayStarted when the audio starts,
+//! PlayCompleted after it — and the caller hears speech; malformed SSML is 400 `8523`. Without the
+//! engine installed (`scripts/system-packages.sh` installs it) the sources are refused with 405
+//! `8520`, which is what these tests then check.
+
+use reqwest::{Method, StatusCode};
+use ringside_testkit::server::{Acs, Reply};
+use serde_json::{json, Value};
+
+use crate::acs_calls::{callback, start, CCAAS_NUMBER};
+use crate::acs_fidelity::answer;
+use crate::graph_media::{hang_up_and_get_recording, samples};
+
+fn engine_installed() -> bool {
+    match ringside_speech::Tts::new(&ringside_speech::TtsConfig::default()) {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("espeak-ng is not installed ({why}): checking the 405 refusal instead");
+            false
+        }
+    }
+}
+
+/// 20 ms frames of the caller's recording loud enough to be speech.
+fn spoken_frames(wav: &[u8]) -> usize {
+    let (rate, samples) = samples(wav);
+    samples
+        .chunks_exact((rate / 50) as usize)
+        .filter(|frame| frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32 > 1e-4)
+        .count()
+}
+
+async fn play(acs: &Acs, id: &str, source: Value, context: &str) -> Reply {
+    acs.call(
+        Method::POST,
+        &format!("/calling/callConnections/{id}:play"),
+        Some(json!({"playSources": [source], "operationContext": context})),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn text_and_ssml_sources_are_spoken_to_the_caller() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550171";
+    let dial = h
+        .admin(
+            Method::POST,
+            &format!("/phones/{}/calls", caller.replace('+', "%2B")),
+            json!({"to": CCAAS_NUMBER, "record": true}),
+        )
+        .await;
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let dialled = dial.body;
+    let id = answer(&h, &acs, &grid, caller).await;
+    let text = json!({"kind": "text", "text": {"text": "Thank you for calling Contoso billing.",
+                      "voiceName": "en-US-JennyNeural", "sourceLocale": "en-US"}});
+    let reply = play(&acs, &id, text, "text").await;
+    if !engine_installed() {
+        assert_eq!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.code(), "8520");
+        h.server.shutdown().await;
+        return;
+    }
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    callback(&h.hook, &id, "PlayStarted", |d| {
+        d["operationContext"] == "text"
+    })
+    .await;
+    callback(&h.hook, &id, "PlayCompleted", |d| {
+        d["operationContext"] == "text"
+    })
+    .await;
+
+    let ssml = json!({"kind": "ssml", "ssml": {"ssmlText":
+        "<speak version=\"1.0\" xml:lang=\"en-US\"><voice name=\"en-US-GuyNeural\">Press <say-as interpret-as=\"digits\">12</say-as><break time=\"200ms\"/>now.</voice></speak>"}});
+    let reply = play(&acs, &id, ssml, "ssml").await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    callback(&h.hook, &id, "PlayCompleted", |d| {
+        d["operationContext"] == "ssml"
+    })
+    .await;
+
+    let broken = json!({"kind": "ssml", "ssml": {"ssmlText": "<speak><voice>unclosed"}});
+    let reply = play(&acs, &id, broken, "broken").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.code(), "8523");
+
+    let call = dialled["callId"].as_str().unwrap_or("");
+    let leg = dialled["legId"].as_str().unwrap_or("");
+    let recording = hang_up_and_get_recording(&h, call, leg).await;
+    let spoken = spoken_frames(&recording);
+    // Two prompts of about 2.5 s and 1.5 s: well over a second of speech reached the caller.
+    assert!(spoken > 50, "the caller heard {spoken} frames of speech");
+    h.server.shutdown().await;
+}
