@@ -95,7 +95,31 @@ impl Default for RecordOptions {
     }
 }
 
-/// DTMF recognize options (ACS `recognize` with `recognizeInputType: dtmf`).
+/// What a recognize listens for besides keys: speech, free or among choices (ACS `speech`,
+/// `speechOrDtmf`, `choices`). The audio engine's recognizer decides when speech started and
+/// ended (its own initial- and end-silence timeouts).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SpeechOptions {
+    /// The choices to pick among; empty for free speech.
+    pub choices: Vec<SpeechChoice>,
+    /// BCP-47 language of the speech (`en-US` when absent).
+    pub language: Option<String>,
+    /// Silence after speech that ends the utterance.
+    pub end_silence: Duration,
+    /// Keys are recognized too (`speechOrDtmf`, choices with tones): the first key stops listening.
+    pub tones: bool,
+}
+
+/// One choice of a speech recognize.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SpeechChoice {
+    /// Reported when picked.
+    pub label: String,
+    /// What may be said to pick it.
+    pub phrases: Vec<String>,
+}
+
+/// Recognize options (ACS `recognize`): keys, and speech when `speech` is set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecognizeOptions {
     /// Played to the target first.
@@ -110,6 +134,8 @@ pub struct RecognizeOptions {
     pub max_tones: usize,
     /// Keys that end collection (not included in the result).
     pub stop_tones: Vec<Tone>,
+    /// Listen for speech too (after the prompt).
+    pub speech: Option<SpeechOptions>,
 }
 
 impl Default for RecognizeOptions {
@@ -121,6 +147,7 @@ impl Default for RecognizeOptions {
             inter_tone: Duration::from_secs(2),
             max_tones: 1,
             stop_tones: Vec::new(),
+            speech: None,
         }
     }
 }

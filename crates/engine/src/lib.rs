@@ -84,8 +84,8 @@ mod signal;
 mod state;
 
 pub use command::{
-    Ack, Command, MediaRef, OperationInfo, OperationKind, RecognizeOptions, RecordOptions, Target,
-    TransferScope,
+    Ack, Command, MediaRef, OperationInfo, OperationKind, RecognizeOptions, RecordOptions,
+    SpeechChoice, SpeechOptions, Target, TransferScope,
 };
 pub use config::{limits, EngineConfig};
 pub use directory::{Directory, Route};
@@ -94,5 +94,5 @@ pub use error::EngineError;
 pub use ids::{ConversationId, IdSource, LegId, OperationId, SequentialIds};
 pub use output::{Action, Audience, Event, OfferKind, Participant};
 pub use reason::{EndReason, OperationStatus, Outcome, RejectReason, TransferFailure};
-pub use signal::{EndpointSignal, MediaSignal, RecordingEnd, Refusal};
+pub use signal::{EndpointSignal, Heard, MediaSignal, RecordingEnd, Refusal};
 pub use state::{BotIdentity, Direction, Endpoint, LegState};

@@ -105,6 +105,8 @@ pub enum Event {
         recording: Option<String>,
         /// recognize: the collected keys.
         tones: Vec<Tone>,
+        /// recognize: what the speech recognizer heard, when it decided the outcome.
+        heard: Option<crate::signal::Heard>,
     },
     /// A DTMF key reached a subscribed bot leg (Graph `toneInfo`, ACS
     /// `ContinuousDtmfRecognitionToneReceived`).
@@ -329,6 +331,29 @@ pub enum Action {
         /// The conversation.
         conversation: ConversationId,
         /// The operation.
+        operation: OperationId,
+    },
+    /// Recognize `target`'s speech and report [`MediaSignal::Heard`](crate::MediaSignal::Heard)
+    /// once: what was said, or silence / no match after the timeouts.
+    StartListening {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The bot leg recognizing.
+        leg: LegId,
+        /// Whose speech.
+        target: LegId,
+        /// The recognize operation.
+        operation: OperationId,
+        /// What to listen for.
+        speech: crate::command::SpeechOptions,
+        /// How long to wait for speech to start.
+        initial_silence: std::time::Duration,
+    },
+    /// Stop a recognizer started with `StartListening` (no `Heard` needed).
+    StopListening {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The recognize operation.
         operation: OperationId,
     },
     /// Detect DTMF in the conversation and report [`MediaSignal::ToneDetected`](crate::MediaSignal::ToneDetected).

@@ -119,8 +119,12 @@ pub enum Outcome {
     RecognizeStopTone,
     /// Recognize: keys were collected and then the inter-key timeout passed.
     RecognizeInterToneTimeout,
-    /// Recognize: no key before the initial silence timeout.
+    /// Recognize: no key before the initial silence timeout (or no speech: the recognizer's).
     RecognizeInitialSilence,
+    /// Recognize: speech was recognized (free speech or a choice; the event carries it).
+    RecognizeSpeech,
+    /// Recognize: speech matched no choice or could not be recognized.
+    RecognizeNoMatch,
     /// Cancelled (cancelMediaProcessing, barge-in, cancelAddParticipant).
     Cancelled,
     /// The leg or call ended while the operation was pending.
@@ -142,9 +146,11 @@ impl Outcome {
             | Outcome::RecordMaxSilence
             | Outcome::RecognizeMaxTones
             | Outcome::RecognizeStopTone
-            | Outcome::RecognizeInterToneTimeout => OperationStatus::Completed,
+            | Outcome::RecognizeInterToneTimeout
+            | Outcome::RecognizeSpeech => OperationStatus::Completed,
             Outcome::Cancelled
             | Outcome::RecognizeInitialSilence
+            | Outcome::RecognizeNoMatch
             | Outcome::CallEnded
             | Outcome::MediaFailed
             | Outcome::Participant(_) => OperationStatus::Failed,

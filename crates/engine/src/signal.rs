@@ -68,6 +68,33 @@ pub enum RecordingEnd {
     Failed,
 }
 
+/// What a speech recognizer made of what it heard ([`MediaSignal::Heard`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Heard {
+    /// Free speech: the text.
+    Speech {
+        /// What was said.
+        text: String,
+        /// Confidence, 0–1000.
+        confidence_permille: u16,
+    },
+    /// One of the choices was said.
+    Choice {
+        /// The choice's label.
+        label: String,
+        /// The phrase heard.
+        phrase: String,
+        /// Confidence, 0–1000.
+        confidence_permille: u16,
+    },
+    /// Nobody spoke before the initial silence timeout.
+    Silence,
+    /// Speech that matched no choice, or that could not be recognized.
+    NoMatch,
+    /// The recognizer failed.
+    Failed,
+}
+
 /// What the audio engine reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MediaSignal {
@@ -100,6 +127,13 @@ pub enum MediaSignal {
         leg: LegId,
         /// The key.
         tone: Tone,
+    },
+    /// The recognizer started with `Action::StartListening` finished.
+    Heard {
+        /// The recognize operation.
+        operation: OperationId,
+        /// What it heard.
+        heard: Heard,
     },
     /// Tones requested with `Action::SendDtmf` have been sent.
     DtmfSent {

@@ -324,6 +324,13 @@ impl World {
                     interrupt_prompt: self.rng.chance(50),
                     max_tones: 1 + self.rng.below(3),
                     stop_tones: vec![Tone::Pound],
+                    speech: self
+                        .rng
+                        .chance(40)
+                        .then(|| ringside_engine::SpeechOptions {
+                            tones: self.rng.chance(50),
+                            ..Default::default()
+                        }),
                     ..Default::default()
                 },
                 barge_in: self.rng.chance(20),
@@ -417,7 +424,18 @@ impl World {
             }
             6 => {
                 let operation = self.operation();
-                let signal = match self.rng.below(4) {
+                let signal = match self.rng.below(5) {
+                    4 => MediaSignal::Heard {
+                        operation,
+                        heard: if self.rng.chance(50) {
+                            ringside_engine::Heard::NoMatch
+                        } else {
+                            ringside_engine::Heard::Speech {
+                                text: "billing".into(),
+                                confidence_permille: 900,
+                            }
+                        },
+                    },
                     0 => MediaSignal::PromptFinished {
                         operation,
                         ok: self.rng.chance(80),

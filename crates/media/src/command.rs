@@ -338,7 +338,8 @@ impl MediaCommand {
     ///   engine (nothing is played).
     /// - A recording prompt or hold music that does not resolve is left out (recording without a
     ///   prompt; default hold music).
-    /// - `RingEndpoint` / `DisconnectEndpoint` are not media: [`FromAction::NotMedia`].
+    /// - `RingEndpoint` / `DisconnectEndpoint` and the speech recognizer's `StartListening` /
+    ///   `StopListening` are not the media plane's: [`FromAction::NotMedia`].
     pub fn from_action(
         action: &Action,
         mut resolve: impl FnMut(&MediaRef) -> Option<Arc<Prompt>>,
@@ -472,9 +473,10 @@ impl MediaCommand {
                 conversation: *conversation,
                 leg: *leg,
             },
-            Action::RingEndpoint { .. } | Action::DisconnectEndpoint { .. } => {
-                return FromAction::NotMedia
-            }
+            Action::RingEndpoint { .. }
+            | Action::DisconnectEndpoint { .. }
+            | Action::StartListening { .. }
+            | Action::StopListening { .. } => return FromAction::NotMedia,
         };
         FromAction::Command(command)
     }

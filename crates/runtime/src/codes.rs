@@ -28,6 +28,9 @@ pub fn outcome(outcome: Outcome, participant: fn(EndReason) -> ResultInfo) -> Re
             8532,
             "Action completed, inter-digit silence timeout reached.",
         ),
+        // A choice picked by speech is 8545 (the ACS door says so where it knows it was a choice).
+        Outcome::RecognizeSpeech => (200, 8569, "Action completed, speech recognized."),
+        Outcome::RecognizeNoMatch => (400, 8563, "Action failed, speech could not be recognized."),
         Outcome::RecognizeInitialSilence => {
             (400, 8510, "Action failed, initial silence timeout reached.")
         }

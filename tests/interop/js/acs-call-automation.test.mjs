@@ -290,14 +290,23 @@ test("a PSTN caller reaches the CCaaS number: answer, media, DTMF, hold, streami
   const playedOne = await callback(id, "PlayCompleted", (e) => e.operationContext === "play-one");
   assert.equal(playedOne.resultInformation.code, 200);
 
-  // A looped prompt, cancelled; text sources and transcription need engines Ringside does not have.
+  // A looped prompt, cancelled; text and SSML spoken by the offline engine; transcription is refused.
   await media.playToAll([fileSource()], { loop: true, operationContext: "loop" });
   await callback(id, "PlayStarted", (e) => e.operationContext === "loop");
   await media.cancelAllOperations();
   const canceled = await callback(id, "PlayCanceled", (e) => e.operationContext === "loop");
   assert.equal(canceled.resultInformation?.code, 400, JSON.stringify(canceled));
   assert.equal(canceled.resultInformation?.subCode, 8508, JSON.stringify(canceled));
-  await assert.rejects(media.playToAll([{ kind: "textSource", text: "hello", voiceName: "en-US-JennyNeural" }]), restError(405, "8520"));
+  await media.playToAll(
+    [
+      { kind: "textSource", text: "Hello from Ringside.", voiceName: "en-US-JennyNeural" },
+      { kind: "ssmlSource", ssmlText: '<speak version="1.0" xml:lang="en-US"><voice name="en-US-GuyNeural">Goodbye.</voice></speak>' },
+    ],
+    { operationContext: "spoken" },
+  );
+  await callback(id, "PlayStarted", (e) => e.operationContext === "spoken");
+  const spoken = await callback(id, "PlayCompleted", (e) => e.operationContext === "spoken");
+  assert.equal(spoken.resultInformation.code, 200);
   await assert.rejects(media.startTranscription({ locale: "en-US" }), restError(405, "8520"));
 
   // Recognize two keys the caller presses.

@@ -1,7 +1,8 @@
 """azure-communication-callautomation 1.6.0 (unchanged; connection string from dev.json) against
 Ringside's ACS door, Teams Phone extensibility style (seed 004): an Event Grid subscription with its
 validation handshake, a simulated PSTN caller dialling the resource account bound to the dev ACS
-resource, IncomingCall, answer_call, CallConnected, call properties and participants, play of a WAV,
+resource, IncomingCall, answer_call, CallConnected, call properties and participants, play of a WAV and of
+text and SSML (spoken by the offline engine),
 DTMF recognize of keys the caller presses, continuous DTMF, adding a Teams user, transfer to a PSTN
 number and CallDisconnected — every callback a CloudEvent whose JWT is verified (audience: the ACS
 resource id). Plus the errors the SDK raises for an unknown connection and a bad context."""
@@ -22,6 +23,8 @@ from azure.communication.callautomation import (
     PhoneNumberIdentifier,
     RecognitionChoice,
     RecognizeInputType,
+    SsmlSource,
+    TextSource,
     TranscriptionOptions,
 )
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -154,6 +157,17 @@ def test_seed_004_call_flow(dev, admin, service):
     assert done["data"]["operationContext"] == "hello"
     assert done["data"]["resultInformation"]["code"] == 200
 
+    # Text and SSML, spoken by the offline engine, then reported like a file.
+    spoken = [
+        TextSource(text="Thank you for calling Contoso.", voice_name="en-US-JennyNeural", source_locale="en-US"),
+        SsmlSource(ssml_text='<speak version="1.0" xml:lang="en-US"><voice name="en-US-GuyNeural">'
+                   'Your code is <say-as interpret-as="digits">42</say-as>.</voice></speak>'),
+    ]
+    connection.play_media_to_all(spoken, operation_context="spoken")
+    done = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.PlayCompleted"
+                        and e["data"].get("operationContext") == "spoken", timeout=20)
+    assert done["data"]["resultInformation"]["code"] == 200
+
     # Recognize two keys the caller presses.
     connection.start_recognizing_media(
         RecognizeInputType.DTMF, PhoneNumberIdentifier(CALLER),
@@ -230,7 +244,7 @@ def test_samples_read_choices_by_tone_and_tone_contexts(dev, admin, service):
     connection = client.get_call_connection(answered.call_connection_id)
     service.callback("CallConnected")
 
-    # The outbound-calling sample's menu: 1 = Confirm, 2 = Cancel, picked by a key.
+    # The outbound-calling sample's menu: a spoken prompt, 1 = Confirm, 2 = Cancel, picked by a key.
     choices = [
         RecognitionChoice(label="Confirm", phrases=["Confirm", "First", "One"], tone=DtmfTone.ONE),
         RecognitionChoice(label="Cancel", phrases=["Cancel", "Second", "Two"], tone=DtmfTone.TWO),
@@ -238,6 +252,7 @@ def test_samples_read_choices_by_tone_and_tone_contexts(dev, admin, service):
     connection.start_recognizing_media(
         RecognizeInputType.CHOICES, PhoneNumberIdentifier(caller),
         choices=choices, interrupt_prompt=True, initial_silence_timeout=10, operation_context="AppointmentReminderMenu",
+        play_prompt=TextSource(text="Press 1 to confirm or 2 to cancel.", voice_name="en-US-NancyNeural"),
     )
     admin.call("POST", f"/calls/{conversation}/legs/{caller_leg}/press", {"digits": "1"}, expect=(202,))
     recognized = service.callback("RecognizeCompleted")

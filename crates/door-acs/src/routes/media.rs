@@ -144,6 +144,7 @@ fn dtmf_options(
         )?,
         max_tones,
         stop_tones,
+        speech: None,
     };
     Ok((target, recognize))
 }

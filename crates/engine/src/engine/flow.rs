@@ -794,13 +794,24 @@ impl Engine {
         op.status = outcome.status();
         let (leg, kind, client_context, status) =
             (op.leg, op.kind, op.client_context.clone(), op.status);
-        let tones = match &mut op.detail {
-            OpDetail::Recognize { tones, .. } => tones.clone(),
-            _ => Vec::new(),
+        let (tones, heard, listening) = match &mut op.detail {
+            OpDetail::Recognize {
+                tones,
+                heard,
+                listening,
+                ..
+            } => (tones.clone(), heard.clone(), std::mem::take(listening)),
+            _ => (Vec::new(), None, false),
         };
         let Some(conversation) = self.conversation_of(leg) else {
             return;
         };
+        if listening {
+            self.act(Action::StopListening {
+                conversation,
+                operation,
+            });
+        }
         self.emit(Event::OperationCompleted {
             conversation,
             leg,
@@ -811,6 +822,7 @@ impl Engine {
             outcome,
             recording,
             tones,
+            heard,
         });
     }
 

@@ -144,6 +144,8 @@ impl Engine {
             options,
             tones: Vec::new(),
             prompting: false,
+            listening: false,
+            heard: None,
         };
         let operation =
             self.new_operation(ids, leg, OperationKind::Recognize, client_context, detail);
@@ -298,6 +300,9 @@ impl Engine {
                 ..
             } => {
                 if options.prompts.is_empty() {
+                    if options.speech.is_some() {
+                        return self.start_listening(leg, operation);
+                    }
                     let at = later(now, options.initial_silence);
                     self.set_timer(leg, TimerKind::Recognize, at);
                     return;
@@ -318,7 +323,7 @@ impl Engine {
     }
 
     /// A queued media operation finished: report it and start the next one.
-    fn media_finished(
+    pub(super) fn media_finished(
         &mut self,
         now: Instant,
         operation: OperationId,
@@ -492,11 +497,26 @@ impl Engine {
             options,
             tones,
             prompting,
+            listening,
             ..
         } = &mut op.detail
         else {
             return;
         };
+        match &options.speech {
+            // Speech only: keys are not an answer.
+            Some(speech) if !speech.tones => return,
+            // A key ends listening; collection goes on as for DTMF.
+            Some(_) if *listening => {
+                *listening = false;
+                self.act(Action::StopListening {
+                    conversation,
+                    operation,
+                });
+                return self.recognize_tone(now, leg, operation, tone);
+            }
+            _ => {}
+        }
         let was_prompting = *prompting;
         if *prompting && options.interrupt_prompt {
             *prompting = false;
@@ -552,6 +572,9 @@ impl Engine {
             return;
         }
         *prompting = false;
+        if options.speech.is_some() && tones.is_empty() {
+            return self.start_listening(leg, operation);
+        }
         let wait = if tones.is_empty() {
             options.initial_silence
         } else {
@@ -645,6 +668,7 @@ impl Engine {
                     self.deliver_tone(now, leg, tone);
                 }
             }
+            MediaSignal::Heard { operation, heard } => self.heard(now, operation, heard),
             MediaSignal::DtmfSent { operation } => {
                 let op = self.expect_operation(operation, OperationKind::SendDtmf)?;
                 if op == OperationStatus::Running {

@@ -4,6 +4,7 @@
 mod commands;
 mod flow;
 mod hold;
+mod listen;
 mod media;
 mod participants;
 mod timers;
@@ -116,6 +117,10 @@ enum OpDetail {
         options: RecognizeOptions,
         tones: Vec<ringside_model::Tone>,
         prompting: bool,
+        /// A speech recognizer runs for it (`Action::StartListening` sent, no `Heard` yet).
+        listening: bool,
+        /// What the recognizer heard, once it decided the outcome.
+        heard: Option<crate::signal::Heard>,
     },
     Invite {
         remaining: usize,

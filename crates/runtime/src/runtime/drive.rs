@@ -57,6 +57,16 @@ impl Runtime {
                         recording: None,
                     }));
             }
+            Action::StartListening { leg, operation, .. } => {
+                // No door asks for speech recognition yet (they refuse it with their own error);
+                // a recognizer that cannot start reports failure rather than silence.
+                self.note(now, leg, "no speech recognizer is running here".to_string());
+                self.inputs.push_back(Input::Media(MediaSignal::Heard {
+                    operation,
+                    heard: ringside_engine::Heard::Failed,
+                }));
+            }
+            Action::StopListening { .. } => {}
             other => self.media_action(now, other),
         }
     }
