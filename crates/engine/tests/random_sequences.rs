@@ -324,13 +324,10 @@ impl World {
                     interrupt_prompt: self.rng.chance(50),
                     max_tones: 1 + self.rng.below(3),
                     stop_tones: vec![Tone::Pound],
-                    speech: self
-                        .rng
-                        .chance(40)
-                        .then(|| ringside_engine::SpeechOptions {
-                            tones: self.rng.chance(50),
-                            ..Default::default()
-                        }),
+                    speech: self.rng.chance(40).then(|| ringside_engine::SpeechOptions {
+                        tones: self.rng.chance(50),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 },
                 barge_in: self.rng.chance(20),

@@ -2,7 +2,9 @@
 //! concern: CallConnected/CallDisconnected, ParticipantsUpdated, the completion events of play,
 //! recognize, DTMF, add/remove/cancel-add and hold, continuous DTMF tones, and transfer results.
 
-use ringside_engine::{Event, LegId, LegState, OperationId, OperationKind, Outcome, Participant};
+use ringside_engine::{
+    Event, Heard, LegId, LegState, OperationId, OperationKind, Outcome, Participant,
+};
 use ringside_model::Tone;
 use serde_json::{json, Value};
 
@@ -28,8 +30,9 @@ impl AcsCalls {
                 kind,
                 outcome,
                 tones,
+                heard,
                 ..
-            } => self.operation_completed(*leg, *operation, *kind, *outcome, tones),
+            } => self.operation_completed(*leg, *operation, *kind, (*outcome, tones, heard)),
             Event::ToneReceived {
                 leg,
                 tone,
@@ -207,8 +210,7 @@ impl AcsCalls {
         leg: LegId,
         operation: OperationId,
         kind: OperationKind,
-        outcome: Outcome,
-        tones: &[Tone],
+        (outcome, tones, heard): (Outcome, &[Tone], &Option<Heard>),
     ) -> bool {
         let Some(call) = self.calls.get_mut(&leg) else {
             return false;
@@ -217,7 +219,12 @@ impl AcsCalls {
             return true;
         };
         let shape = call.shape;
-        if let Some((event_type, data)) = operation_event(kind, outcome, tones, &op, shape) {
+        let result = Completion {
+            outcome,
+            tones,
+            heard: heard.as_ref(),
+        };
+        if let Some((event_type, data)) = operation_event(kind, &result, &op, shape) {
             let callback = op.callback.clone();
             self.callback(leg, event_type, data, callback.as_deref());
         }
@@ -254,23 +261,31 @@ impl AcsCalls {
     }
 }
 
+/// How an operation ended, as the engine reported it.
+struct Completion<'a> {
+    outcome: Outcome,
+    tones: &'a [Tone],
+    heard: Option<&'a Heard>,
+}
+
 /// The event type and data an operation's outcome becomes; `None` when ACS sends none.
 fn operation_event(
     kind: OperationKind,
-    outcome: Outcome,
-    tones: &[Tone],
+    done: &Completion<'_>,
     op: &PendingOp,
     shape: EventShape,
 ) -> Option<(&'static str, Value)> {
+    let (outcome, tones) = (done.outcome, done.tones);
     let (code, sub, message) = crate::codes::outcome(outcome);
     let info = result(code, sub, message);
-    let ok = matches!(
-        outcome,
-        Outcome::Success
-            | Outcome::RecognizeMaxTones
-            | Outcome::RecognizeStopTone
-            | Outcome::RecognizeInterToneTimeout
-    ) && !(kind == OperationKind::Recognize && tones.is_empty());
+    let ok = matches!(outcome, Outcome::RecognizeSpeech)
+        || matches!(
+            outcome,
+            Outcome::Success
+                | Outcome::RecognizeMaxTones
+                | Outcome::RecognizeStopTone
+                | Outcome::RecognizeInterToneTimeout
+        ) && !(kind == OperationKind::Recognize && tones.is_empty());
     let cancelled = matches!(outcome, Outcome::Cancelled);
     let base = json!({"operationContext": op.context, "resultInformation": info});
     let with = |mut v: Value, key: &str, extra: Value| {
@@ -283,6 +298,13 @@ fn operation_event(
         OperationKind::PlayPrompt if ok => ("PlayCompleted", base),
         OperationKind::PlayPrompt if cancelled => ("PlayCanceled", base),
         OperationKind::PlayPrompt => ("PlayFailed", with(base, "failedPlaySourceIndex", json!(0))),
+        OperationKind::Recognize if ok && done.heard.is_some() => speech_event(done.heard, base),
+        OperationKind::Recognize
+            if outcome == Outcome::RecognizeNoMatch && op.choices.is_some() =>
+        {
+            let info = result(400, 8547, "Action failed, speech option not matched.");
+            ("RecognizeFailed", with(base, "resultInformation", json!(info)))
+        }
         OperationKind::Recognize if ok => match &op.choices {
             Some(choices) => choice_event(choices, tones, base),
             None => {
@@ -320,6 +342,38 @@ fn operation_event(
     })
 }
 
+/// A recognize decided by speech: RecognizeCompleted with `choiceResult` (200/8545) or
+/// `speechResult` (200/8569), confidence 0–1.
+fn speech_event(heard: Option<&Heard>, mut data: Value) -> (&'static str, Value) {
+    let confidence = |permille: u16| f64::from(permille) / 1000.0;
+    match heard {
+        Some(Heard::Choice {
+            label,
+            phrase,
+            confidence_permille,
+        }) => {
+            data["recognitionType"] = json!("choices");
+            data["choiceResult"] = json!({"label": label, "recognizedPhrase": phrase,
+                                          "confidence": confidence(*confidence_permille)});
+            data["resultInformation"] = json!(result(
+                200,
+                8545,
+                "Action completed, speech option matched."
+            ));
+        }
+        Some(Heard::Speech {
+            text,
+            confidence_permille,
+        }) => {
+            data["recognitionType"] = json!("speech");
+            data["speechResult"] =
+                json!({"speech": text, "confidence": confidence(*confidence_permille)});
+        }
+        _ => {}
+    }
+    ("RecognizeCompleted", data)
+}
+
 /// A choices recognize that got a key: RecognizeCompleted naming the choice whose tone it is
 /// (`recognitionType: choices`; the phrase is null for a tone, as the REST spec says), else
 /// RecognizeFailed 400/8534 (incorrect tone).
@@ -352,5 +406,35 @@ fn event_leg(event: &Event) -> Option<LegId> {
         | Event::ParticipantAddFailed { leg, .. }
         | Event::ParticipantRemoved { leg, .. } => Some(*leg),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speech_results_render_as_the_sdks_parse_them() {
+        let choice = Heard::Choice {
+            label: "Billing".into(),
+            phrase: "billing please".into(),
+            confidence_permille: 875,
+        };
+        let (kind, data) = speech_event(Some(&choice), json!({"operationContext": "menu"}));
+        assert_eq!(kind, "RecognizeCompleted");
+        assert_eq!(data["recognitionType"], "choices");
+        assert_eq!(data["choiceResult"]["label"], "Billing");
+        assert_eq!(data["choiceResult"]["recognizedPhrase"], "billing please");
+        assert_eq!(data["choiceResult"]["confidence"], 0.875);
+        assert_eq!(data["resultInformation"]["subCode"], 8545);
+
+        let speech = Heard::Speech {
+            text: "pay my bill".into(),
+            confidence_permille: 500,
+        };
+        let (_, data) = speech_event(Some(&speech), json!({}));
+        assert_eq!(data["recognitionType"], "speech");
+        assert_eq!(data["speechResult"]["speech"], "pay my bill");
+        assert_eq!(data["speechResult"]["confidence"], 0.5);
     }
 }

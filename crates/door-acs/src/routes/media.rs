@@ -16,7 +16,7 @@ use ringside_model::{Party, TenantId, Tone};
 use serde_json::{json, Value};
 
 use super::parties::{parties, party};
-use super::{engine_error, participant_leg, pending, remember, reply, sources, Connection};
+use super::{engine_error, listen, participant_leg, pending, remember, reply, sources, Connection};
 use crate::error::AcsError;
 use crate::request::{invalid, live, not_found, not_implemented, run, Body, Result};
 use crate::wire::tone_from_name;
@@ -149,9 +149,9 @@ fn dtmf_options(
     Ok((target, recognize))
 }
 
-/// 405 `8520` for speech and choice recognition.
-fn not_dtmf() -> AcsError {
-    not_implemented("Speech and choice recognition (no speech engine is configured)")
+/// Whether a recognize of `kind` can be served by keys alone (DTMF, or choices with tones).
+fn keys_only(kind: &str, body: &Body) -> bool {
+    kind.eq_ignore_ascii_case("dtmf") || (kind.eq_ignore_ascii_case("choices") && any_tone(body))
 }
 
 /// Whether a body's `recognizeOptions.choices` give any choice a `tone`.
@@ -162,7 +162,7 @@ fn any_tone(body: &Body) -> bool {
         .is_some_and(|choices| choices.iter().any(|c| c.get("tone").is_some()))
 }
 
-/// The choices a key can pick (tone and label); 405 when no choice has a tone (speech only).
+/// The choices a key can pick (tone and label).
 fn tone_choices(request: &RecognizeRequest) -> Result<Vec<(Tone, String)>> {
     let mut picks = Vec::new();
     for choice in request.recognize_options.choices.iter().flatten() {
@@ -170,14 +170,11 @@ fn tone_choices(request: &RecognizeRequest) -> Result<Vec<(Tone, String)>> {
             picks.push((tone(given)?, choice.label.clone()));
         }
     }
-    if picks.is_empty() {
-        return Err(not_dtmf());
-    }
     Ok(picks)
 }
 
-/// `:recognize` (DTMF, and choices picked by their tones; 405 for speech and for choices without
-/// tones, whatever else the body says): 202.
+/// `:recognize` (DTMF; choices picked by their tones or phrases; speech and speech-or-DTMF, see
+/// [`listen`]; 405 for speech where no recognizer is installed, whatever else the body says): 202.
 pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
     let Connection {
         state,
@@ -191,22 +188,22 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         "recognizeOptions.targetParticipant",
     ]) {
         Ok(request) => request,
-        // A body that asks for anything but DTMF (or choices with tones) is answered 405 before
-        // the rest is looked at.
+        // Without a recognizer, a body that asks for speech (not DTMF, not choices with tones) is
+        // answered 405 before the rest is looked at.
         Err(error) => match body.member("recognizeInputType") {
-            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("dtmf") => return Err(error),
-            Some(Value::String(kind)) if kind.eq_ignore_ascii_case("choices") && any_tone(body) => {
-                return Err(error)
+            Some(Value::String(kind))
+                if !keys_only(kind, body) && !state.calls().recognizes_speech() =>
+            {
+                return Err(listen::no_recognizer())
             }
-            Some(Value::String(_)) => return Err(not_dtmf()),
             // recognizeInputType is required: its absence is an invalid request, not speech.
-            None | Some(_) => return Err(error),
+            _ => return Err(error),
         },
     };
+    let speech = listen::speech_options(&state, &request)?;
     let choices = match request.recognize_input_type {
-        RecognizeInputType::Dtmf => None,
         RecognizeInputType::Choices => Some(tone_choices(&request)?),
-        _ => return Err(not_dtmf()),
+        _ => None,
     };
     let (target, mut recognize) = dtmf_options(&state, tenant, &request)?;
     recognize.prompts = sources::prompts(&state, request.prompts()).await?;
@@ -215,6 +212,7 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         recognize.max_tones = 1;
         recognize.stop_tones.clear();
     }
+    recognize.speech = speech;
     state.calls().prefetch(&recognize.prompts).await;
     let barge_in = request.interrupt_call_media_operation.unwrap_or(false);
     let mut op = pending(

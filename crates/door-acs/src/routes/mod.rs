@@ -19,6 +19,7 @@
 //! operation names the members the door reads leniently.
 
 mod connection;
+mod listen;
 mod media;
 mod participants;
 mod parties;

@@ -296,6 +296,12 @@ impl CallRuntime {
         &self.services.fetcher
     }
 
+    /// Whether speech can be recognized here (`Action::StartListening` is served). Not yet: no
+    /// recognizer is wired into the runtime, so the doors refuse speech with their own error.
+    pub fn recognizes_speech(&self) -> bool {
+        false
+    }
+
     /// A reference to a text prompt's audio, synthesised now unless cached ([`crate::speech`]).
     pub async fn text_prompt(
         &self,
