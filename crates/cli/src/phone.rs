@@ -12,8 +12,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgGroup, Args, Subcommand};
 use reqwest::Method;
 use ringside_server::behaviour::{
-    format_duration, parse_duration, parse_play_arg, parse_press_arg, Answer, Behaviour, Step,
-    StepKind, Timeline,
+    format_duration, parse_duration, parse_play_arg, parse_press_arg, parse_say_arg, Answer,
+    Behaviour, Step, StepKind, Timeline,
 };
 use serde_json::{json, Value};
 
@@ -43,6 +43,9 @@ struct TimelineArgs {
     /// Play a local WAV file into the call at T (uploaded first), e.g. greeting.wav@3s.
     #[arg(long = "play", value_name = "FILE@T", value_parser = parse_play_arg)]
     play: Vec<Step>,
+    /// Say TEXT at T (synthesised by the server's offline speech engine), e.g. "billing@2s".
+    #[arg(long = "say", value_name = "TEXT@T", value_parser = parse_say_arg)]
+    say: Vec<Step>,
     /// Press DTMF keys (in-band) at T, e.g. 123#@1500ms.
     #[arg(long = "press", value_name = "DIGITS@T", value_parser = parse_press_arg)]
     press: Vec<Step>,
@@ -63,6 +66,7 @@ impl TimelineArgs {
         let mut steps: Vec<Step> = self
             .play
             .iter()
+            .chain(&self.say)
             .chain(&self.press)
             .chain(&self.tone)
             .chain(&self.hold)
@@ -257,6 +261,7 @@ fn describe(step: &Step) -> String {
             if *in_band { "" } else { " (out of band)" }
         ),
         StepKind::Play { media } => format!("play media {media}"),
+        StepKind::Say { text } => format!("say \"{text}\""),
         StepKind::Tone { duration } => format!("test tone for {}", format_duration(*duration)),
         StepKind::Silence { duration } => format!("silence for {}", format_duration(*duration)),
         StepKind::Hold { duration: None } => "hold until the end".to_string(),
@@ -508,6 +513,7 @@ fn line(entry: &Value) -> String {
         "dialing" => format!("dialing {}", s("to")),
         "pressed" => format!("pressed {}", s("digits")),
         "playing" => format!("playing media {}", s("media")),
+        "saying" => format!("saying \"{}\"", s("text")),
         "testTone" => format!("test tone for {}", s("duration")),
         "toneDetected" => format!("heard DTMF {}", s("tone")),
         "toneReceived" => format!("received DTMF {}", s("tone")),

@@ -82,6 +82,12 @@ pub enum StepKind {
         /// The media id (the CLI puts a local file path here before uploading it).
         media: String,
     },
+    /// Says `text` (synthesised by the offline speech engine when the timeline is installed, then
+    /// played like an upload whose id is [`say_media_id`]).
+    Say {
+        /// What to say.
+        text: String,
+    },
     /// Plays the 1004 Hz test tone (the TTS-free "speech").
     Tone {
         /// How long.
@@ -107,6 +113,7 @@ impl StepKind {
         match self {
             StepKind::Press { .. } => "press",
             StepKind::Play { .. } => "play",
+            StepKind::Say { .. } => "say",
             StepKind::Tone { .. } => "tone",
             StepKind::Silence { .. } => "silence",
             StepKind::Hold { .. } => "hold",
@@ -146,8 +153,9 @@ pub struct Behaviour {
 /// Keys of a behaviour object besides the timeline's.
 const BEHAVIOUR_KEYS: [&str; 2] = ["answer", "answerAfter"];
 /// Keys of a timeline object.
-const TIMELINE_KEYS: [&str; 7] = [
+const TIMELINE_KEYS: [&str; 8] = [
     "play",
+    "say",
     "press",
     "tone",
     "silence",
@@ -267,7 +275,7 @@ impl Timeline {
     /// Parses the timeline keys of `object`, ignoring others (the caller checked them).
     pub fn from_object(object: &Map<String, Value>) -> Result<Timeline, BehaviourError> {
         let mut steps = Vec::new();
-        for list in ["play", "press", "tone", "silence", "hold"] {
+        for list in ["play", "say", "press", "tone", "silence", "hold"] {
             let Some(items) = object.get(list) else {
                 continue;
             };
@@ -317,6 +325,7 @@ impl Timeline {
                     "inBand": in_band,
                 }),
                 StepKind::Play { media } => json!({ "at": at, "media": media }),
+                StepKind::Say { text } => json!({ "at": at, "text": text }),
                 StepKind::Tone { duration } => json!({
                     "at": at,
                     "duration": format_duration(*duration),
@@ -377,6 +386,7 @@ fn step_value(list: &str, item: &Value, field: &str) -> Result<Step, BehaviourEr
     let allowed: &[&str] = match list {
         "press" => &["at", "digits", "inBand"],
         "play" => &["at", "media"],
+        "say" => &["at", "text"],
         "tone" => &["at", "duration"],
         "silence" => &["at", "duration"],
         _ => &["at", "for"],
@@ -419,6 +429,10 @@ fn step_value(list: &str, item: &Value, field: &str) -> Result<Step, BehaviourEr
                 .map_err(|message| BehaviourError::new(format!("{field}.media"), message))?;
             StepKind::Play { media }
         }
+        "say" => StepKind::Say {
+            text: say_text(string("text")?)
+                .map_err(|message| BehaviourError::new(format!("{field}.text"), message))?,
+        },
         "tone" => {
             let duration = match object.get("duration") {
                 None | Some(Value::Null) => DEFAULT_TONE,
@@ -592,6 +606,41 @@ pub fn parse_play_arg(input: &str) -> Result<Step, String> {
     })
 }
 
+/// A CLI `--say TEXT@T` step.
+pub fn parse_say_arg(input: &str) -> Result<Step, String> {
+    let (text, at) = parse_at(input)?;
+    Ok(Step {
+        at,
+        kind: StepKind::Say {
+            text: say_text(&text)?,
+        },
+    })
+}
+
+/// The longest text one `say` step speaks.
+pub const MAX_SAY_CHARS: usize = 1_000;
+
+/// Text to say: 1 to [`MAX_SAY_CHARS`] characters, not only blanks.
+fn say_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("nothing to say".to_string());
+    }
+    if text.chars().count() > MAX_SAY_CHARS {
+        return Err(format!("too long (at most {MAX_SAY_CHARS} characters)"));
+    }
+    Ok(text.to_string())
+}
+
+/// The media id a `say` step's audio is stored under (`say-` and 32 hex digits of the text's
+/// SHA-256): the same text is synthesised once.
+pub fn say_media_id(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("say-{hex}")
+}
+
 /// DTMF keys: 1 to [`MAX_DIGITS`] of `0-9 * # A-D`; spaces, dashes and commas are ignored.
 pub fn parse_digits(input: &str) -> Result<Vec<Tone>, String> {
     let mut tones = Vec::new();
@@ -716,6 +765,33 @@ mod tests {
         assert!(parse_press_arg("12x@1s").unwrap_err().contains("'x'"));
         assert!(parse_press_arg("@1s").is_err());
         assert!(parse_play_arg("greeting.wav@2s").is_ok());
+        let say = parse_say_arg("billing please@2s").expect("say");
+        assert_eq!(say.at, Duration::from_secs(2));
+        assert_eq!(
+            say.kind,
+            StepKind::Say {
+                text: "billing please".into()
+            }
+        );
+        assert!(parse_say_arg("  @1s").is_err());
+    }
+
+    #[test]
+    fn say_steps_parse_round_trip_and_share_their_audio_by_text() {
+        let body = json!({"say": [{"text": "support", "at": "1s"}, {"text": "billing"}]});
+        let timeline = Timeline::from_json(&body).expect("say steps");
+        assert_eq!(timeline.steps.len(), 2);
+        assert_eq!(Timeline::from_json(&timeline.to_json()), Ok(timeline));
+        assert!(Timeline::from_json(&json!({"say": [{"text": ""}]}))
+            .unwrap_err()
+            .to_string()
+            .contains("say[0].text"));
+        let long = "a".repeat(MAX_SAY_CHARS + 1);
+        assert!(Timeline::from_json(&json!({"say": [{"text": long}]})).is_err());
+        let id = say_media_id("billing");
+        assert_eq!(id, say_media_id("billing"));
+        assert_ne!(id, say_media_id("support"));
+        assert_eq!(parse_media_id(&id).as_deref(), Ok(id.as_str()));
     }
 
     #[test]

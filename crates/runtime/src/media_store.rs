@@ -103,6 +103,19 @@ impl MediaStore {
         Ok(info)
     }
 
+    /// Stores 16 kHz mono samples made here (a simulated caller's synthesised speech) under `id`,
+    /// as an upload would be stored.
+    pub fn store(&self, id: &str, samples: &[i16]) -> Result<MediaInfo, MediaError> {
+        let bytes = ringside_audio::wav::encode_pcm16(ringside_audio::SAMPLE_RATE, 1, samples)
+            .map_err(MediaError::Wav)?;
+        let cached = decode(id, &bytes).map_err(MediaError::Wav)?;
+        std::fs::create_dir_all(&self.dir).map_err(MediaError::Io)?;
+        std::fs::write(self.path(id), &bytes).map_err(MediaError::Io)?;
+        let info = cached.info.clone();
+        self.cache().insert(id.to_string(), Arc::new(cached));
+        Ok(info)
+    }
+
     fn path(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.wav"))
     }

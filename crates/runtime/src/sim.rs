@@ -41,6 +41,10 @@ pub(crate) enum LogKind {
     Playing {
         media: String,
     },
+    /// The endpoint started saying a text (synthesised speech).
+    Saying {
+        text: String,
+    },
     /// The endpoint started the 1004 Hz test tone.
     TestTone {
         duration: Duration,
@@ -111,6 +115,7 @@ impl LogEntry {
                 json!({"type": "pressed", "digits": digits, "inBand": in_band})
             }
             LogKind::Playing { media } => json!({"type": "playing", "media": media}),
+            LogKind::Saying { text } => json!({"type": "saying", "text": text}),
             LogKind::TestTone { duration } => json!({
                 "type": "testTone",
                 "frequencyHz": 1004,
@@ -427,6 +432,11 @@ impl SimEndpoint {
                         media: media.clone(),
                     },
                 );
+                self.outputs.push_back(SimOutput::Play { media });
+            }
+            StepKind::Say { text } => {
+                let media = crate::behaviour::say_media_id(&text);
+                self.log.push(now, LogKind::Saying { text });
                 self.outputs.push_back(SimOutput::Play { media });
             }
             StepKind::Tone { duration } => {

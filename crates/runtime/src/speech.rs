@@ -41,10 +41,6 @@ impl TextPrompts {
 
     /// A reference to `request`'s audio, synthesised now unless already cached.
     pub async fn prompt(&self, request: TextPrompt) -> Result<MediaRef, TextPromptError> {
-        let tts = match &self.tts {
-            Ok(tts) => tts.clone(),
-            Err(why) => return Err(TextPromptError::Unavailable(why.clone())),
-        };
         let key = reference(&request);
         let media = MediaRef {
             uri: key.clone(),
@@ -53,21 +49,28 @@ impl TextPrompts {
         if self.cache.get(&media).is_some() {
             return Ok(media);
         }
-        let samples = tokio::task::spawn_blocking(move || {
-            tts.synthesize(&request).and_then(|s| s.into_samples())
-        })
-        .await
-        .map_err(|error| TextPromptError::Failed(error.to_string()))?
-        .map_err(|error| match error {
-            SpeechError::Unavailable(why) => TextPromptError::Unavailable(why),
-            SpeechError::InvalidSsml(why) | SpeechError::InvalidRequest(why) => {
-                TextPromptError::Invalid(why)
-            }
-            other => TextPromptError::Failed(other.to_string()),
-        })?;
+        let samples = self.samples(request).await?;
         self.cache
             .insert(&media, Arc::new(Prompt::from_samples(samples)));
         Ok(media)
+    }
+
+    /// `request`'s audio: 16 kHz mono samples (the engine's own cache makes a repeat cheap).
+    pub async fn samples(&self, request: TextPrompt) -> Result<Arc<[i16]>, TextPromptError> {
+        let tts = match &self.tts {
+            Ok(tts) => tts.clone(),
+            Err(why) => return Err(TextPromptError::Unavailable(why.clone())),
+        };
+        tokio::task::spawn_blocking(move || tts.synthesize(&request).and_then(|s| s.into_samples()))
+            .await
+            .map_err(|error| TextPromptError::Failed(error.to_string()))?
+            .map_err(|error| match error {
+                SpeechError::Unavailable(why) => TextPromptError::Unavailable(why),
+                SpeechError::InvalidSsml(why) | SpeechError::InvalidRequest(why) => {
+                    TextPromptError::Invalid(why)
+                }
+                other => TextPromptError::Failed(other.to_string()),
+            })
     }
 }
 

@@ -303,7 +303,10 @@ fn operation_event(
             if outcome == Outcome::RecognizeNoMatch && op.choices.is_some() =>
         {
             let info = result(400, 8547, "Action failed, speech option not matched.");
-            ("RecognizeFailed", with(base, "resultInformation", json!(info)))
+            (
+                "RecognizeFailed",
+                with(base, "resultInformation", json!(info)),
+            )
         }
         OperationKind::Recognize if ok => match &op.choices {
             Some(choices) => choice_event(choices, tones, base),

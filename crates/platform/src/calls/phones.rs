@@ -75,6 +75,22 @@ fn endpoint_view(state: &PlatformState, endpoint: &NamedEndpoint) -> Value {
         .read(|d| routing::party_json(d, &endpoint.party))
 }
 
+/// Synthesises the timeline's `say` steps (400 when the speech engine is not installed).
+async fn prepare_speech(state: &PlatformState, timeline: &Timeline) -> Result<(), ApiError> {
+    use ringside_runtime::speech::TextPromptError;
+    state
+        .calls()
+        .prepare_speech(timeline)
+        .await
+        .map_err(|error| match error {
+            TextPromptError::Unavailable(why) => ApiError::bad_request(format!(
+                "say: text-to-speech is unavailable here ({why}); install espeak-ng (scripts/system-packages.sh)."
+            )),
+            TextPromptError::Invalid(why) => ApiError::bad_request(format!("say: {why}.")),
+            TextPromptError::Failed(why) => ApiError::internal(format!("say: {why}")),
+        })
+}
+
 fn check_media(state: &PlatformState, timeline: &Timeline) -> Result<(), ApiError> {
     for step in &timeline.steps {
         if let StepKind::Play { media } = &step.kind {
@@ -176,6 +192,7 @@ async fn put_behaviour(
     let body = body.required()?;
     let behaviour = Behaviour::from_json(&body)
         .map_err(|error| ApiError::bad_request(format!("Invalid behaviour: {error}.")))?;
+    prepare_speech(&state, &behaviour.timeline).await?;
     check_media(&state, &behaviour.timeline)?;
     state
         .calls()
@@ -280,6 +297,7 @@ async fn dial(
     };
     let timeline = Timeline::from_json(&body)
         .map_err(|error| ApiError::bad_request(format!("Invalid call: {error}.")))?;
+    prepare_speech(&state, &timeline).await?;
     check_media(&state, &timeline)?;
     let to = resolve(&state, &to)?;
     if to.party == from.party {
@@ -369,6 +387,7 @@ async fn join_meeting(
     };
     let timeline = Timeline::from_json(&body)
         .map_err(|error| ApiError::bad_request(format!("Invalid join: {error}.")))?;
+    prepare_speech(&state, &timeline).await?;
     check_media(&state, &timeline)?;
     let who = resolve(&state, &who)?;
     simulated_endpoint(&state, &who)?;

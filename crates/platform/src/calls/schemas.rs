@@ -520,11 +520,12 @@ json_schema!(
     }
 );
 
-/// `schema` with the timeline's properties (play, press, tone, silence, hold, hangupAfter, record)
+/// `schema` with the timeline's properties (play, say, press, tone, silence, hold, hangupAfter, record)
 /// that behaviours, dials and meeting joins share.
 fn with_timeline(mut schema: serde_json::Value) -> serde_json::Value {
     let timeline = [
         ("play", play_step()),
+        ("say", say_step()),
         ("press", press_step()),
         ("tone", tone_step()),
         ("silence", silence_step()),
@@ -554,6 +555,41 @@ fn play_step() -> serde_json::Value {
                 "media": {
                     "type": "string",
                     "description": "An uploaded media id."
+                },
+                "at": {
+                    "description": "A duration: \"1500ms\", \"3s\", \"1.5s\", \"1m\", \"1h\" (at most 4 h), or a number of milliseconds.",
+                    "oneOf": [
+                        {
+                            "type": "string"
+                        },
+                        {
+                            "type": "integer",
+                            "minimum": 0
+                        }
+                    ]
+                }
+            }
+        }
+    })
+}
+
+/// The timeline's `say`.
+fn say_step() -> serde_json::Value {
+    json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": [
+                "text"
+            ],
+            "additionalProperties": false,
+            "properties": {
+                "text": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 1000,
+                    "description": "What the endpoint says, synthesised by the offline speech engine (espeak-ng) when the timeline is set; 400 when the engine is not installed.",
+                    "example": "billing"
                 },
                 "at": {
                     "description": "A duration: \"1500ms\", \"3s\", \"1.5s\", \"1m\", \"1h\" (at most 4 h), or a number of milliseconds.",

@@ -310,6 +310,31 @@ impl CallRuntime {
         self.services.text.prompt(request).await
     }
 
+    /// Synthesises what the `say` steps of `timeline` say into uploads (under
+    /// [`crate::behaviour::say_media_id`]) unless they exist, so a simulated endpoint can play them.
+    pub async fn prepare_speech(
+        &self,
+        timeline: &crate::behaviour::Timeline,
+    ) -> Result<(), crate::speech::TextPromptError> {
+        use crate::speech::{TextPrompt, TextPromptError};
+        for step in &timeline.steps {
+            let crate::behaviour::StepKind::Say { text } = &step.kind else {
+                continue;
+            };
+            let id = crate::behaviour::say_media_id(text);
+            if self.media.exists(&id) {
+                continue;
+            }
+            let samples = self.services.text.samples(TextPrompt::text(text)).await?;
+            let media = self.media.clone();
+            tokio::task::spawn_blocking(move || media.store(&id, &samples))
+                .await
+                .map_err(|error| TextPromptError::Failed(error.to_string()))?
+                .map_err(|error| TextPromptError::Failed(error.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Makes every prompt ready before the runtime needs it, all at once (so 20 prompts take no
     /// longer than the slowest): https prompts are downloaded (or found cached), uploads are read
     /// and decoded into the upload cache on a blocking thread, so the runtime task never waits on

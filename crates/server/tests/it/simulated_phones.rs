@@ -647,3 +647,52 @@ async fn a_user_holds_the_call_the_caller_hears_music_and_the_user_hears_nothing
     assert!(peak(&user_heard.bytes, after.0, after.1) > 2_000);
     h.server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_says_text_that_the_user_hears() {
+    let h = start().await;
+    let user = h.dev.users[1].id.clone();
+    let behaviour = json(
+        &h,
+        Method::PUT,
+        &format!("/phones/{user}/behaviour"),
+        json!({"answerAfter": "100ms", "hangupAfter": "4s", "record": true}),
+    )
+    .await;
+    assert_eq!(behaviour.status, StatusCode::OK, "{}", behaviour.body);
+    let dial = json(
+        &h,
+        Method::POST,
+        &format!("/phones/{CALLER}/calls"),
+        json!({"to": user, "say": [{"at": "500ms", "text": "I would like to talk to billing."}]}),
+    )
+    .await;
+    if dial.status == StatusCode::BAD_REQUEST {
+        // Without espeak-ng (scripts/system-packages.sh installs it) a say step is refused.
+        assert!(
+            dial.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("text-to-speech is unavailable")),
+            "{}",
+            dial.body
+        );
+        return;
+    }
+    assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
+    let call = dial.body["callId"].as_str().expect("callId").to_string();
+    let caller_leg = dial.body["legId"].as_str().expect("legId").to_string();
+    let user_leg = dial.body["targetLegId"].as_str().expect("target").to_string();
+    poll(&h, &format!("/calls/{call}"), Duration::from_secs(10), |r| {
+        r.body["state"] == "ended"
+    })
+    .await;
+    let log = get(&h, &format!("/calls/{call}/legs/{caller_leg}/log")).await;
+    let said = entries(&log.body, "saying");
+    assert_eq!(said.len(), 1, "{}", log.body);
+    assert_eq!(said[0]["text"], "I would like to talk to billing.");
+    let heard = h.recording(&call, &user_leg).await;
+    assert_eq!(heard.status, StatusCode::OK);
+    // Silence before the caller speaks, speech after.
+    assert!(peak(&heard.bytes, 0, 400) < 100, "speech before it was said");
+    assert!(peak(&heard.bytes, 600, 2_500) > 1_000, "the user heard no speech");
+}
