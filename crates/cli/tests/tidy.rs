@@ -86,6 +86,16 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "ringside-console",
+        &[
+            "ringside-model",
+            "ringside-engine",
+            "ringside-runtime",
+            "ringside-http",
+            "ringside-platform",
+        ],
+    ),
+    (
         "ringside-server",
         &[
             "ringside-model",
@@ -98,6 +108,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-door-graph",
             "ringside-door-acs",
             "ringside-platform",
+            "ringside-console",
         ],
     ),
     // Test support only (a dev-dependency): the engine harness, and the server harness behind its
