@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu system packages Ringside uses at run time: the offline speech engines
-# (espeak-ng for text to speech; pocketsphinx with its US English model for recognition). The
-# speech crate loads their shared libraries at run time, so no -dev package is needed to build.
+# Installs the Debian/Ubuntu system packages Ringside uses: at run time the offline speech engines
+# (espeak-ng for text to speech; pocketsphinx with its US English model for recognition; the speech
+# crate loads their shared libraries at run time, so no -dev package is needed to build), and for
+# the test suite headless Chromium (the console's browser test, tests/console).
 # Idempotent: does nothing when every package is installed; otherwise runs `apt-get update` once
 # and installs the missing ones non-interactively (as root, or through sudo).
 #   scripts/system-packages.sh             install, fail if that is impossible (CI, scripts/test)
-#   scripts/system-packages.sh --optional  warn and carry on instead (scripts/serve: speech is then
+#   scripts/system-packages.sh --optional  only the run-time packages; warn and carry on when they
+#                                          cannot be installed (scripts/serve: speech is then
 #                                          reported unavailable, everything else works)
 # RINGSIDE_SKIP_SYSTEM_PACKAGES=1 skips the script (the speech tests then print why they skip).
 set -euo pipefail
 PACKAGES=(espeak-ng libespeak-ng1 pocketsphinx pocketsphinx-en-us libpocketsphinx3)
 OPTIONAL=false
-[[ "${1:-}" == "--optional" ]] && OPTIONAL=true
+if [[ "${1:-}" == "--optional" ]]; then
+  OPTIONAL=true
+else
+  PACKAGES+=(chromium)
+fi
 log() { printf 'system-packages: %s\n' "$*" >&2; }
 give_up() {
   if $OPTIONAL; then log "WARNING: $* (speech will be unavailable)"; exit 0; fi

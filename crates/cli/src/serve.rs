@@ -80,6 +80,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
             "dataDir": data_dir.display().to_string(),
             "devJson": server.dev_info().map(|_| data_dir.join("dev.json").display().to_string()),
             "caCertPath": ca,
+            "console": server.dev_info().map(|info| info.console.clone()),
         });
         println!("{line}");
     } else {
@@ -99,6 +100,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
         println!("  data dir         {}", data_dir.display());
         if let Some(info) = server.dev_info() {
             println!("  dev.json         {}", data_dir.join("dev.json").display());
+            println!("  console          {}", info.console);
             println!(
                 "  tenant           {} ({})",
                 info.tenant_id, info.tenant_domain

@@ -145,6 +145,10 @@ pub struct DevInfo {
     pub ca_cert_path: String,
     /// Token for `/ringside/v1`.
     pub admin_token: String,
+    /// The web console's one-click sign-in URL (`/console/login?token=…`: sets the console's
+    /// cookie and opens the live calls page).
+    #[serde(default)]
+    pub console: String,
     /// The bot application.
     pub app: DevApp,
     /// The ACS resource.
@@ -573,6 +577,7 @@ fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo
         token_endpoint: format!("{base}/{tenant}/oauth2/v2.0/token"),
         ca_cert_path: ca_cert_path.display().to_string(),
         admin_token: state.admin_token().to_string(),
+        console: console_url(&base, state.admin_token()),
         app: render_app(d, dev),
         acs: render_acs(d, dev, format!("{base}/")),
         users: d
@@ -590,6 +595,12 @@ fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo
             .map(|n| n.number.to_string())
             .collect(),
     })
+}
+
+/// The console's one-click sign-in URL.
+fn console_url(base: &str, admin_token: &str) -> String {
+    let token: String = form_urlencoded::byte_serialize(admin_token.as_bytes()).collect();
+    format!("{base}/console/login?token={token}")
 }
 
 /// dev.json `app`: the bot application and the permissions the dev tenant has granted it.

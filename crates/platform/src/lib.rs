@@ -11,7 +11,8 @@
 //!
 //! Errors use the Graph-style envelope (OAuth's body on the identity door). The admin token guards
 //! everything under `/ringside/v1` but `openapi.json` and the recording downloads (which take the
-//! recording's own token).
+//! recording's own token); the web console's session cookie ([`session`]) stands in for it, with
+//! an `Origin` check on writes.
 
 pub mod admin;
 mod api_doc;
@@ -22,6 +23,7 @@ pub mod openapi;
 pub mod recordings;
 #[cfg(test)]
 mod route_table;
+pub mod session;
 mod state;
 
 pub use devmode::DevInfo;

@@ -1,6 +1,6 @@
 //! The platform API's shared state: the node, the admin token that guards `/ringside/v1` (and
-//! the [`Admin`] extractor that checks it), the token endpoint's settings and rate limiter, and the
-//! helpers that mint secrets.
+//! the [`Admin`] extractor that checks it, or the web console's session cookie in its place), the
+//! token endpoint's settings and rate limiter, and the helpers that mint secrets.
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -108,6 +108,34 @@ impl PlatformState {
         }
     }
 
+    /// Checks a request to `/ringside/v1`: the bearer admin token as [`Self::check_admin`] does;
+    /// without one, a valid console session cookie ([`crate::session`]), and then, unless the
+    /// method is safe, an `Origin` naming this server (403 otherwise: a cross-site request).
+    pub fn check_admin_request(&self, parts: &Parts) -> Result<(), ApiError> {
+        let cookie = crate::session::cookie_value(&parts.headers);
+        let valid = |value: &str| crate::session::verify(self.admin_token(), value, self.now());
+        match cookie {
+            Some(value)
+                if ringside_http::bearer_token(&parts.headers).is_none() && valid(value) =>
+            {
+                if crate::session::same_origin(
+                    &parts.method,
+                    &parts.headers,
+                    &parts.uri,
+                    self.base_url(),
+                ) {
+                    Ok(())
+                } else {
+                    Err(ApiError::forbidden(
+                        "Forbidden",
+                        "A request made with the console's cookie must come from the console (Origin).",
+                    ))
+                }
+            }
+            _ => self.check_admin(&parts.headers),
+        }
+    }
+
     /// Takes one request from `key`'s budget; `Err(retry_after_secs)` when it is exhausted.
     pub(crate) fn rate_limit(&self, key: &str) -> Result<(), u64> {
         let mut limiter = match self.inner.rate_limiter.lock() {
@@ -118,7 +146,8 @@ impl PlatformState {
     }
 }
 
-/// Proof that the request carried the admin token (401 in the envelope otherwise).
+/// Proof that the request carried the admin token or the console's cookie (401 in the envelope
+/// otherwise; 403 for a cross-site write with the cookie).
 pub(crate) struct Admin;
 
 impl FromRequestParts<PlatformState> for Admin {
@@ -128,6 +157,6 @@ impl FromRequestParts<PlatformState> for Admin {
         parts: &mut Parts,
         state: &PlatformState,
     ) -> Result<Admin, ApiError> {
-        state.check_admin(&parts.headers).map(|()| Admin)
+        state.check_admin_request(parts).map(|()| Admin)
     }
 }

@@ -27,7 +27,7 @@ pub use state::AppState;
 
 use axum::Router;
 
-/// Every front door on one router.
+/// Every front door on one router, and the web console.
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
@@ -35,6 +35,9 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
         .merge(ringside_platform::router(state.platform().clone()))
         .merge(ringside_door_graph::router(state.graph().clone()))
         .merge(ringside_door_acs::router(state.acs().clone()))
+        .merge(ringside_console::router(
+            ringside_console::ConsoleState::start(state.platform().clone()),
+        ))
         .fallback(ringside_http::not_found)
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))

@@ -681,10 +681,16 @@ async fn a_caller_says_text_that_the_user_hears() {
     assert_eq!(dial.status, StatusCode::CREATED, "{}", dial.body);
     let call = dial.body["callId"].as_str().expect("callId").to_string();
     let caller_leg = dial.body["legId"].as_str().expect("legId").to_string();
-    let user_leg = dial.body["targetLegId"].as_str().expect("target").to_string();
-    poll(&h, &format!("/calls/{call}"), Duration::from_secs(10), |r| {
-        r.body["state"] == "ended"
-    })
+    let user_leg = dial.body["targetLegId"]
+        .as_str()
+        .expect("target")
+        .to_string();
+    poll(
+        &h,
+        &format!("/calls/{call}"),
+        Duration::from_secs(10),
+        |r| r.body["state"] == "ended",
+    )
     .await;
     let log = get(&h, &format!("/calls/{call}/legs/{caller_leg}/log")).await;
     let said = entries(&log.body, "saying");
@@ -693,6 +699,12 @@ async fn a_caller_says_text_that_the_user_hears() {
     let heard = h.recording(&call, &user_leg).await;
     assert_eq!(heard.status, StatusCode::OK);
     // Silence before the caller speaks, speech after.
-    assert!(peak(&heard.bytes, 0, 400) < 100, "speech before it was said");
-    assert!(peak(&heard.bytes, 600, 2_500) > 1_000, "the user heard no speech");
+    assert!(
+        peak(&heard.bytes, 0, 400) < 100,
+        "speech before it was said"
+    );
+    assert!(
+        peak(&heard.bytes, 600, 2_500) > 1_000,
+        "the user heard no speech"
+    );
 }

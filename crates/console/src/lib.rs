@@ -1,0 +1,42 @@
+//! Ringside's web console, served under `/console` by `ringside serve`: sign-in with the admin
+//! token ([`auth`]; a cookie the platform API accepts too), the live calls page and a page per
+//! call, both fed by Server-Sent Events ([`sse`]) of the runtime's engine events as the console's
+//! stable JSON ([`events`]), kept in a bounded hub for resuming and timelines ([`hub`]). The pages
+//! are plain ES modules embedded in the binary ([`assets`]); they act through the platform API.
+
+mod api;
+mod assets;
+mod auth;
+pub mod events;
+pub mod hub;
+pub mod sse;
+mod state;
+
+pub use assets::CSP;
+pub use state::ConsoleState;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Where the console is mounted.
+pub const PREFIX: &str = "/console";
+
+/// The console's routes, with their state. (The server drops a path's trailing `/`, so the
+/// live calls page is `/console`.)
+pub fn router(state: ConsoleState) -> Router {
+    let at = |path: &str| format!("{PREFIX}{path}");
+    Router::new()
+        .route(PREFIX, get(assets::index))
+        .route(&at("/calls/{callId}"), get(assets::call_page))
+        .route(
+            &at("/login"),
+            get(auth::login_page).post(auth::login_submit),
+        )
+        .route(&at("/logout"), post(auth::logout))
+        .route(&at("/login.css"), get(assets::login_css))
+        .route(&at("/assets/{*path}"), get(assets::asset))
+        .route(&at("/events"), get(sse::events))
+        .route(&at("/api/calls/{callId}/events"), get(api::call_events))
+        .layer(axum::middleware::from_fn(assets::security_headers))
+        .with_state(state)
+}

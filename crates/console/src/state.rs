@@ -1,0 +1,69 @@
+//! The console's state: the platform API's state (node, admin token) and the event hub, fed by a
+//! task that maps every engine event the runtime broadcasts into the hub.
+
+use std::sync::Arc;
+
+use ringside_platform::PlatformState;
+use ringside_runtime::routing::party_json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::hub::Hub;
+
+/// What the console's handlers reach. Cheap to clone.
+#[derive(Clone)]
+pub struct ConsoleState {
+    platform: PlatformState,
+    hub: Arc<Hub>,
+}
+
+impl ConsoleState {
+    /// The console over the platform's state; starts the task that feeds the hub from the
+    /// runtime's engine events (must run inside a tokio runtime; it ends with the runtime).
+    pub fn start(platform: PlatformState) -> ConsoleState {
+        let hub = Arc::new(Hub::default());
+        tokio::spawn(pump(platform.clone(), hub.clone()));
+        ConsoleState { platform, hub }
+    }
+
+    /// The platform's state.
+    pub fn platform(&self) -> &PlatformState {
+        &self.platform
+    }
+
+    /// The event hub.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+}
+
+/// Engine events → hub, until the runtime stops. A lag (the runtime's broadcast overran this
+/// task) is published as a `reset`, so the pages reload.
+async fn pump(platform: PlatformState, hub: Arc<Hub>) {
+    let mut events = platform.calls().subscribe();
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                let party =
+                    |p: &ringside_model::Party| platform.directory().read(|d| party_json(d, p));
+                let (kind, call, body) = crate::events::map(&event, &party);
+                hub.publish(kind, Some(&call), &now_rfc3339(), body);
+            }
+            Err(RecvError::Lagged(missed)) => {
+                let body =
+                    serde_json::json!({ "reason": format!("{missed} engine events were missed") });
+                hub.publish("reset", None, &now_rfc3339(), body);
+            }
+            Err(RecvError::Closed) => break,
+        }
+    }
+}
+
+/// Wall-clock now, RFC 3339 with milliseconds.
+pub(crate) fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,100 @@
+// The console in headless Chromium against a real `ringside serve` (dev mode): sign in through the
+// one-click URL (the token leaves the address bar), see a call placed with the platform API appear
+// live with its legs, hang it up from the page, see it end, open its page with the timeline; and a
+// browser without the cookie is sent to the login page. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
+// Needs RINGSIDE_DEV_JSON (the server's dev.json) and NODE_EXTRA_CA_CERTS (its CA) from run.sh.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const dev = JSON.parse(readFileSync(process.env.RINGSIDE_DEV_JSON, 'utf8'));
+const shots = process.env.RINGSIDE_CONSOLE_SHOTS ?? '.';
+const CALLER = '+14255550177';
+const WAIT = { timeout: 15_000 };
+let browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.RINGSIDE_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--disable-gpu'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A platform API request with the bearer admin token. */
+async function platform(method, path, body) {
+  const response = await fetch(`${dev.url}/ringside/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A fresh page that records console errors (a CSP violation is one). */
+async function newPage() {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(String(error)));
+  return { context, page, errors };
+}
+
+test('without the cookie the console is the login page', async () => {
+  const { context, page } = await newPage();
+  await page.goto(`${dev.url}/console`);
+  assert.equal(new URL(page.url()).pathname, '/console/login');
+  await page.fill('#token', 'not-the-token');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.error:not(:empty)', WAIT);
+  await page.screenshot({ path: join(shots, 'login.png') });
+  await context.close();
+});
+
+test('a call placed with the API appears live, is hung up from the page and ends', async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(dev.console);
+  const landed = new URL(page.url());
+  assert.equal(landed.pathname, '/console');
+  assert.equal(landed.search, '', 'the token is gone from the address bar');
+  await page.waitForSelector('#stream[data-state="live"]', WAIT);
+
+  const number = dev.resourceAccounts[0].phoneNumber;
+  const placed = Date.now();
+  const dial = await platform('POST', `/phones/${encodeURIComponent(CALLER)}/calls`, { to: number });
+  const call = `li.call[data-call="${dial.callId}"]`;
+  await page.waitForSelector(call, WAIT);
+  const appeared = Date.now() - placed;
+  await page.waitForSelector(`${call} li.leg[data-state="established"] >> nth=1`, WAIT);
+  const legs = await page.locator(`${call} li.leg`).count();
+  assert.ok(legs >= 2, `legs: ${legs}`);
+  assert.match(await page.locator(call).innerText(), new RegExp(CALLER.replace('+', '\\+')));
+  await page.screenshot({ path: join(shots, 'live-calls.png') });
+
+  await page.click(`${call} li.leg[data-leg="${dial.legId}"] button.hangup`);
+  await page.waitForSelector(`${call}[data-state="ended"]`, WAIT);
+  const ended = await platform('GET', `/calls/${dial.callId}`);
+  assert.equal(ended.state, 'ended');
+  assert.ok(ended.legs.every((leg) => leg.state === 'terminated'));
+  console.log(`console: the call appeared on the page ${appeared} ms after the dial returned`);
+
+  await page.click(`${call} a.call-link`);
+  await page.waitForSelector('#call-state[data-state="ended"]', WAIT);
+  await page.waitForSelector('#timeline li >> text=leg.state', WAIT);
+  const raw = JSON.parse(await page.locator('#raw').innerText());
+  assert.equal(raw.call.id, dial.callId);
+  assert.ok(raw.events.some((event) => event.type === 'call.offered'));
+  await page.screenshot({ path: join(shots, 'call.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
+  await context.close();
+});
