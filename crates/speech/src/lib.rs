@@ -88,7 +88,7 @@
 //! | crate | ACS event | `resultInformation` | body |
 //! |---|---|---|---|
 //! | [`Outcome::Choice`] | RecognizeCompleted | 200 / 8545 | `recognitionType: "choices"`, `choiceResult { label, recognizedPhrase, confidence }` |
-//! | [`Outcome::Speech`] | RecognizeCompleted | 200 / 8545 (check against a trace) | `recognitionType: "speech"`, `speechResult { speech, confidence }` |
+//! | [`Outcome::Speech`] | RecognizeCompleted | 200 / 8569 (as door-acs on main renders it) | `recognitionType: "speech"`, `speechResult { speech, confidence }` |
 //! | [`Outcome::InitialSilence`] | RecognizeFailed | 400 / 8510 | |
 //! | [`Outcome::NoMatch`] in choices | RecognizeFailed | 400 / 8547 | |
 //! | [`Outcome::NoMatch`] in speech | RecognizeFailed | 400 / 8563 | |
