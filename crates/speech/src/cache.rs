@@ -2,11 +2,13 @@
 //! it, kept in memory (least recently used first out, capped in bytes) and optionally in a
 //! directory as `<key>.wav` (16 kHz mono PCM16, readable by any tool), which survives restarts.
 //!
-//! A hit costs a hash and a map lookup: the audio is shared as `Arc<[i16]>`.
+//! A hit costs a hash and a map lookup: the audio is shared as `Arc<[i16]>`. (The LRU is a map
+//! plus a use-ordered index rather than the `lru` crate, whose `pop` has an open soundness
+//! advisory that `scripts/deny.sh` rejects.)
 
 use crate::SpeechError;
-use lru::LruCache;
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -35,9 +37,45 @@ impl CacheKey {
     }
 }
 
+/// Entries with the tick of their last use, and the ticks in use order.
+#[derive(Default)]
 struct Memory {
-    entries: LruCache<CacheKey, Arc<[i16]>>,
+    entries: HashMap<CacheKey, (Arc<[i16]>, u64)>,
+    by_use: BTreeMap<u64, CacheKey>,
+    tick: u64,
     bytes: usize,
+}
+
+impl Memory {
+    fn get(&mut self, key: &CacheKey) -> Option<Arc<[i16]>> {
+        self.tick += 1;
+        let (samples, used) = self.entries.get_mut(key)?;
+        self.by_use.remove(used);
+        *used = self.tick;
+        self.by_use.insert(self.tick, *key);
+        Some(Arc::clone(samples))
+    }
+
+    fn put(&mut self, key: CacheKey, samples: Arc<[i16]>) {
+        self.tick += 1;
+        self.bytes += samples.len() * 2;
+        if let Some((old, used)) = self.entries.insert(key, (samples, self.tick)) {
+            self.bytes -= old.len() * 2;
+            self.by_use.remove(&used);
+        }
+        self.by_use.insert(self.tick, key);
+    }
+
+    fn evict_until(&mut self, cap_bytes: usize) {
+        while self.bytes > cap_bytes {
+            let Some((_, key)) = self.by_use.pop_first() else {
+                break;
+            };
+            if let Some((evicted, _)) = self.entries.remove(&key) {
+                self.bytes -= evicted.len() * 2;
+            }
+        }
+    }
 }
 
 /// The cache; share it behind an `Arc` (it locks internally).
@@ -56,10 +94,7 @@ impl PromptCache {
                 .map_err(|e| SpeechError::Cache(format!("{}: {e}", dir.display())))?;
         }
         Ok(PromptCache {
-            memory: Mutex::new(Memory {
-                entries: LruCache::unbounded(),
-                bytes: 0,
-            }),
+            memory: Mutex::new(Memory::default()),
             cap_bytes,
             dir: dir.map(Path::to_path_buf),
         })
@@ -71,8 +106,8 @@ impl PromptCache {
 
     /// The audio for `key`, from memory or else from the directory (then kept in memory).
     pub fn get(&self, key: &CacheKey) -> Option<Arc<[i16]>> {
-        if let Some(hit) = self.memory().entries.get(key) {
-            return Some(Arc::clone(hit));
+        if let Some(hit) = self.memory().get(key) {
+            return Some(hit);
         }
         let samples = self.read_file(key)?;
         self.remember(*key, Arc::clone(&samples));
@@ -92,16 +127,8 @@ impl PromptCache {
             return;
         }
         let mut memory = self.memory();
-        if let Some(old) = memory.entries.put(key, samples) {
-            memory.bytes -= old.len() * 2;
-        }
-        memory.bytes += size;
-        while memory.bytes > self.cap_bytes {
-            match memory.entries.pop_lru() {
-                Some((_, evicted)) => memory.bytes -= evicted.len() * 2,
-                None => break,
-            }
-        }
+        memory.put(key, samples);
+        memory.evict_until(self.cap_bytes);
     }
 
     /// Bytes of audio held in memory.

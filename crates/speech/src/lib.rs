@@ -31,19 +31,97 @@
 //! | [`grammar`] | choices → JSGF grammar and dictionary; phrase normalisation |
 //! | [`endpoint`] | [`endpoint::Endpointer`]: energy VAD, initial/end silence, max duration (sans-IO) |
 //! | [`decoder`] | one pocketsphinx decoder configured for a mode; results with word timings |
+//! | [`session`] | one recognition/transcription on its worker: pre-roll, decoding, [`Event`]s, [`Outcome`]s |
 //! | [`ffi`] | `libloading` bindings to espeak-ng and pocketsphinx (the only `unsafe`) |
+//!
+//! # Using it (for the ACS door, the runtime and the media plane)
+//!
+//! ```no_run
+//! use ringside_speech::*;
+//! # fn main() -> Result<(), SpeechError> {
+//! // Once at start-up; `Unavailable` means "answer speech requests as before (405 8520)".
+//! let tts = Tts::new(&TtsConfig::default())?;
+//! let stt = SttEngine::new(&SttConfig::default())?;
+//! stt.prewarm(Kind::Grammar, 8)?; // optional: decoders ready before the first call
+//!
+//! // TextSource { text, voiceName, sourceLocale } (SsmlSource: Content::Ssml).
+//! let request = TtsRequest {
+//!     content: Content::Text("Say billing or support".into()),
+//!     voice_name: Some("en-US-JennyNeural".into()),
+//!     locale: Some("en-US".into()),
+//!     rate: 1.0,
+//! };
+//! match tts.synthesize(&request)? {
+//!     Synthesis::Cached(all) => { /* a whole Prompt at once (Arc<[i16]>) */ }
+//!     Synthesis::Streaming(mut stream) => {
+//!         // every 20 ms tick: stream.try_next()? → Poll::Audio(chunk) | Pending | Done
+//!         while let Poll::Audio(_chunk) = stream.try_next()? {}
+//!     }
+//! }
+//!
+//! // recognize { recognizeInputType: choices, choices: [{label, phrases}], ... }
+//! let choices = vec![Choice::new("Billing", &["billing", "bill"]), Choice::new("Support", &["support"])];
+//! let timeouts = Timeouts { initial_silence_ms: 5_000, end_silence_ms: 500, max_duration_ms: 60_000 };
+//! let mut recognizer = stt.recognize(Mode::Choices(choices), timeouts)?;
+//! let frame = [0i16; 320];
+//! recognizer.push(&frame); // each 20 ms frame the caller sends (after DTMF detection)
+//! while let Some(event) = recognizer.try_event() {
+//!     match event {
+//!         Event::SpeechStarted { .. } => { /* interruptPrompt: stop the prompt */ }
+//!         Event::Completed(done) => { /* done.outcome → RecognizeCompleted/Failed, table below */ }
+//!         _ => {}
+//!     }
+//! }
+//! // Transcription: stt.transcribe(end_silence_ms, max_phrase_ms)?, the same push/try_event,
+//! // Event::Phrase per intermediate/final result, finish() → last phrase and Event::Stopped.
+//! # Ok(()) }
+//! ```
+//!
+//! # Outcomes and ACS result codes
+//!
+//! The crate returns neutral outcomes; the codes below are what the ACS door should render (from
+//! the Call Automation SDKs' `MediaEventReasonCode`: 8510 initial silence, 8545 speech option
+//! matched, 8547 speech option not matched, 8563 speech not recognized, 8564 speech service
+//! error, 8582 text or SSML empty; note that 8532 is the DTMF inter-digit timeout, not a speech
+//! code).
+//!
+//! | crate | ACS event | `resultInformation` | body |
+//! |---|---|---|---|
+//! | [`Outcome::Choice`] | RecognizeCompleted | 200 / 8545 | `recognitionType: "choices"`, `choiceResult { label, recognizedPhrase, confidence }` |
+//! | [`Outcome::Speech`] | RecognizeCompleted | 200 / 8569 (as door-acs on main renders it) | `recognitionType: "speech"`, `speechResult { speech, confidence }` |
+//! | [`Outcome::InitialSilence`] | RecognizeFailed | 400 / 8510 | |
+//! | [`Outcome::NoMatch`] in choices | RecognizeFailed | 400 / 8547 | |
+//! | [`Outcome::NoMatch`] in speech | RecognizeFailed | 400 / 8563 | |
+//! | [`Event::Failed`] | RecognizeFailed | 500 / 8564 | |
+//! | [`TtsRequest::segments`] empty | PlayFailed | 400 / 8582 | |
+//! | [`SpeechError::InvalidSsml`] | PlayFailed | 400 / 8565 (Azure's speech service rejects it) | |
+//! | [`SpeechError::Unavailable`] | the 405 8520 Ringside gives today | | |
+//!
+//! [`Phrase`] maps to `TranscriptionData`: `text`, `confidence`, `offset`/`duration` (ms here,
+//! 100-ns ticks on the wire: × 10 000), `words[] { text, offset, duration }`, `resultState`
+//! `Final` / `Intermediate` from [`Phrase::is_final`]; `format: "display"`.
 //!
 //! Audio is 16 kHz s16 mono everywhere ([`ringside_audio::SAMPLE_RATE`]), recognition is fed 20 ms
 //! frames ([`ringside_audio::FRAME_SAMPLES`]).
 
 pub mod cache;
+pub mod decoder;
+pub mod endpoint;
+pub mod grammar;
+pub mod session;
 pub mod ssml;
+pub mod stt;
 pub mod tts;
 pub mod voices;
 
 mod ffi;
 
 pub use cache::{CacheKey, PromptCache};
+pub use decoder::{Heard, Kind, Models, Word};
+pub use endpoint::{End, Timeouts};
+pub use grammar::{Choice, Grammar};
+pub use session::{Event, Outcome, Phrase, Recognition};
+pub use stt::{Mode, Recognizer, SttConfig, SttEngine};
 pub use tts::{Content, Poll, SynthStream, Synthesis, Tts, TtsConfig, TtsRequest};
 
 /// Why speech failed.

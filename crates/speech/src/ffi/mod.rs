@@ -4,6 +4,7 @@
 //! library is one [`crate::SpeechError::Unavailable`] at start-up, never a crash mid-call.
 
 pub(crate) mod espeak;
+pub(crate) mod sphinx;
 
 use crate::SpeechError;
 use libloading::Library;

@@ -1,0 +1,157 @@
+//! Measures recognition accuracy on the corpus (see `corpus.rs`): choices accuracy (one grammar
+//! of all 14 choice words) and free-speech word error rate, per condition.
+//!
+//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv]
+
+#[path = "common/corpus.rs"]
+mod corpus;
+
+use corpus::{Item, Noise, CHOICE_WORDS, SENTENCES};
+use ringside_speech::{
+    Choice, Event, Mode, Outcome, SttConfig, SttEngine, Timeouts, Tts, TtsConfig,
+};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let tts = Tts::new(&TtsConfig::default()).expect("espeak-ng");
+    let stt = SttEngine::new(&SttConfig::default()).expect("pocketsphinx");
+    let choice_items = corpus::items(CHOICE_WORDS, &[Noise::Clean, Noise::White, Noise::Babble]);
+    let sentence_items = corpus::items(SENTENCES, &[Noise::Clean, Noise::White, Noise::Babble]);
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--manifest")
+        .and_then(|i| args.get(i + 1))
+    {
+        write_manifest(path, &choice_items, &sentence_items);
+    }
+    choices(&tts, &stt, &choice_items);
+    free_speech(&tts, &stt, &sentence_items);
+}
+
+fn write_manifest(path: &str, choices: &[Item], sentences: &[Item]) {
+    let mut text = String::from("# kind\ttext\tvoice\trate\tnoise\tsnr_db\tseed\n");
+    for (kind, items) in [("choice", choices), ("sentence", sentences)] {
+        for item in items {
+            text.push_str(&format!("{kind}\t{}\n", item.manifest_line()));
+        }
+    }
+    std::fs::write(path, text).expect("manifest written");
+}
+
+fn recognize(stt: &SttEngine, mode: Mode, audio: &[i16]) -> Outcome {
+    let mut recognizer = stt
+        .recognize(mode, Timeouts::default())
+        .expect("recognizer");
+    for frame in audio.chunks(320) {
+        recognizer.push(frame);
+    }
+    recognizer.finish();
+    while let Some(event) = recognizer.wait_event(Duration::from_secs(30)) {
+        if let Event::Completed(done) = event {
+            return done.outcome;
+        }
+    }
+    panic!("no result");
+}
+
+fn condition(item: &Item) -> String {
+    format!(
+        "{} {} x{}",
+        item.noise.name(),
+        item.voice.trim_end_matches("Neural"),
+        item.rate
+    )
+}
+
+fn choices(tts: &Tts, stt: &SttEngine, items: &[Item]) {
+    let menu: Vec<Choice> = CHOICE_WORDS.iter().map(|w| Choice::new(w, &[w])).collect();
+    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for item in items {
+        let outcome = recognize(stt, Mode::Choices(menu.clone()), &corpus::render(tts, item));
+        let ok = matches!(&outcome, Outcome::Choice { label, .. } if label == item.text);
+        let entry = per.entry(condition(item)).or_default();
+        *entry = (entry.0 + usize::from(ok), entry.1 + 1);
+        if !ok {
+            misses.push(format!(
+                "{} ({}) → {}",
+                item.text,
+                condition(item),
+                summary(&outcome)
+            ));
+        }
+    }
+    let (ok, all) = per.values().fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    println!(
+        "CHOICES: {ok}/{all} correct = {:.1} %",
+        100.0 * ok as f64 / all as f64
+    );
+    for (cond, (ok, all)) in &per {
+        println!("  {cond:<28} {ok}/{all}");
+    }
+    for miss in misses {
+        println!("  miss: {miss}");
+    }
+}
+
+fn summary(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Choice {
+            label, confidence, ..
+        } => format!("{label} ({confidence:.2})"),
+        Outcome::Speech { text, .. } => text.clone(),
+        Outcome::InitialSilence => "initial silence".into(),
+        Outcome::NoMatch { heard } => format!("no match {:?}", heard.text),
+    }
+}
+
+fn free_speech(tts: &Tts, stt: &SttEngine, items: &[Item]) {
+    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for item in items {
+        let outcome = recognize(stt, Mode::Speech, &corpus::render(tts, item));
+        let heard = match &outcome {
+            Outcome::Speech { text, .. } => text.clone(),
+            _ => String::new(),
+        };
+        let reference: Vec<String> = item
+            .text
+            .to_lowercase()
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let hypothesis: Vec<String> = heard.split_whitespace().map(String::from).collect();
+        let errors = edit_distance(&reference, &hypothesis);
+        let entry = per.entry(item.noise.name().to_string()).or_default();
+        *entry = (entry.0 + errors, entry.1 + reference.len());
+        if item.noise == Noise::Clean && item.rate == 1.0 && item.voice == corpus::VOICES[0] {
+            println!("  said {:?} heard {:?}", item.text, heard);
+        }
+    }
+    let (errors, words) = per.values().fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    println!(
+        "FREE SPEECH: WER {:.1} % ({errors} errors / {words} words)",
+        100.0 * errors as f64 / words as f64
+    );
+    for (cond, (errors, words)) in &per {
+        println!(
+            "  {cond:<8} WER {:.1} %",
+            100.0 * *errors as f64 / *words as f64
+        );
+    }
+}
+
+/// Word-level Levenshtein distance (substitutions + deletions + insertions).
+fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
