@@ -19,6 +19,8 @@ pub struct MediaServices {
     pub streams: Arc<crate::streaming::StreamService>,
     /// Text prompts synthesised into the fetcher's cache ([`crate::speech`]).
     pub text: Arc<crate::speech::TextPrompts>,
+    /// The speech recognition engine, loaded on first use ([`crate::speech`]).
+    pub recognition: Arc<crate::speech::Recognition>,
 }
 
 impl MediaServices {
@@ -40,6 +42,7 @@ impl MediaServices {
         let fetcher = PromptFetcher::new(policy, &roots, cache.clone())?;
         Ok(MediaServices {
             text: Arc::new(crate::speech::TextPrompts::new(cache)),
+            recognition: Arc::new(crate::speech::Recognition::default()),
             fetcher: Arc::new(fetcher),
             streams: Arc::new(streams),
             recordings: Arc::new(RecordingStore::open(

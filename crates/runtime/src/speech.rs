@@ -1,12 +1,15 @@
-//! Text prompts (ACS `TextSource`/`SsmlSource`): synthesised by the offline speech engine
-//! (`ringside-speech`, espeak-ng) and put into the prompt cache under a `tts:` reference, which the
-//! media plane then plays like any fetched prompt (PlayStarted when its audio starts).
+//! Offline speech for the runtime: text prompts (ACS `TextSource`/`SsmlSource`) synthesised by
+//! `ringside-speech` (espeak-ng) and put into the prompt cache under a `tts:` reference, which the
+//! media plane then plays like any fetched prompt (PlayStarted when its audio starts); and the
+//! speech recognition engine (pocketsphinx), loaded once on first use.
 
 use std::sync::Arc;
 
 use ringside_audio::Prompt;
 use ringside_engine::MediaRef;
-use ringside_speech::{SpeechError, Tts, TtsConfig};
+use std::sync::OnceLock;
+
+use ringside_speech::{SpeechError, SttConfig, SttEngine, Tts, TtsConfig};
 
 use crate::fetch::PromptCache;
 
@@ -71,6 +74,42 @@ impl TextPrompts {
                 }
                 other => TextPromptError::Failed(other.to_string()),
             })
+    }
+}
+
+/// The speech recognition engine, loaded on first use (it loads a dictionary and starts worker
+/// threads); `None` forever when it is not installed.
+#[derive(Default)]
+pub struct Recognition(OnceLock<Option<SttEngine>>);
+
+impl Recognition {
+    /// The engine, loading it on a blocking thread the first time.
+    pub async fn engine(self: &Arc<Self>) -> Option<SttEngine> {
+        if let Some(loaded) = self.0.get() {
+            return loaded.clone();
+        }
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || this.load())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The engine if it has been loaded (never loads it).
+    pub fn loaded(&self) -> Option<SttEngine> {
+        self.0.get().cloned().flatten()
+    }
+
+    fn load(&self) -> Option<SttEngine> {
+        self.0
+            .get_or_init(|| match SttEngine::new(&SttConfig::default()) {
+                Ok(engine) => Some(engine),
+                Err(error) => {
+                    tracing::warn!(%error, "speech recognition is unavailable");
+                    None
+                }
+            })
+            .clone()
     }
 }
 

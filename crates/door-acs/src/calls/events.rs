@@ -299,6 +299,13 @@ fn operation_event(
         OperationKind::PlayPrompt if cancelled => ("PlayCanceled", base),
         OperationKind::PlayPrompt => ("PlayFailed", with(base, "failedPlaySourceIndex", json!(0))),
         OperationKind::Recognize if ok && done.heard.is_some() => speech_event(done.heard, base),
+        OperationKind::Recognize if matches!(done.heard, Some(Heard::Failed)) => {
+            let info = result(500, 9999, "Action failed, speech recognition failed.");
+            (
+                "RecognizeFailed",
+                with(base, "resultInformation", json!(info)),
+            )
+        }
         OperationKind::Recognize
             if outcome == Outcome::RecognizeNoMatch && op.choices.is_some() =>
         {

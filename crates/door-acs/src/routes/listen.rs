@@ -10,7 +10,6 @@ use ringside_engine::{SpeechChoice, SpeechOptions};
 
 use crate::error::AcsError;
 use crate::request::{invalid, not_implemented, Result};
-use crate::AcsState;
 
 /// Silence that ends an utterance when `speechOptions.endSilenceTimeoutInMs` is absent (ACS's
 /// default).
@@ -25,7 +24,7 @@ pub(super) fn no_recognizer() -> AcsError {
 
 /// The speech half of a recognize; `None` when only keys are recognized.
 pub(super) fn speech_options(
-    state: &AcsState,
+    can_listen: bool,
     request: &RecognizeRequest,
 ) -> Result<Option<SpeechOptions>> {
     let options = &request.recognize_options;
@@ -47,11 +46,29 @@ pub(super) fn speech_options(
             )))
         }
     };
-    if !state.calls().recognizes_speech() {
+    if !can_listen {
         return match request.recognize_input_type {
             RecognizeInputType::Choices if any_tone => Ok(None),
             _ => Err(no_recognizer()),
         };
+    }
+    let language = options
+        .speech_language
+        .clone()
+        .filter(|l| !l.trim().is_empty());
+    if let Some(language) = &language {
+        let english = language.trim().to_ascii_lowercase();
+        if english != "en-us" && english != "en" {
+            return Err(not_implemented(&format!(
+                "Speech recognition in '{}' (only en-US is installed)",
+                language.trim()
+            )));
+        }
+    }
+    if options.speech_recognition_model_endpoint_id.is_some() {
+        return Err(not_implemented(
+            "Custom speech models (speechRecognitionModelEndpointId)",
+        ));
     }
     let choices = if free {
         Vec::new()

@@ -182,6 +182,7 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         tenant,
         id,
     } = at;
+    let can_listen = state.calls().recognizes_speech().await;
     let request: RecognizeRequest = match body.parse(&[
         "playPrompt",
         "playPrompts",
@@ -191,16 +192,14 @@ pub(super) async fn recognize(at: Connection, body: &Body) -> Result<Response> {
         // Without a recognizer, a body that asks for speech (not DTMF, not choices with tones) is
         // answered 405 before the rest is looked at.
         Err(error) => match body.member("recognizeInputType") {
-            Some(Value::String(kind))
-                if !keys_only(kind, body) && !state.calls().recognizes_speech() =>
-            {
+            Some(Value::String(kind)) if !keys_only(kind, body) && !can_listen => {
                 return Err(listen::no_recognizer())
             }
             // recognizeInputType is required: its absence is an invalid request, not speech.
             _ => return Err(error),
         },
     };
-    let speech = listen::speech_options(&state, &request)?;
+    let speech = listen::speech_options(can_listen, &request)?;
     let choices = match request.recognize_input_type {
         RecognizeInputType::Choices => Some(tone_choices(&request)?),
         _ => None,

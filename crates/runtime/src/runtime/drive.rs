@@ -1,6 +1,7 @@
 //! Engine actions carried out (ringing simulated endpoints, media commands) and the simulated
 //! endpoints' outputs turned into engine inputs and media commands.
 
+use super::listen;
 use super::*;
 
 impl Runtime {
@@ -57,18 +58,47 @@ impl Runtime {
                         recording: None,
                     }));
             }
-            Action::StartListening { leg, operation, .. } => {
-                // No door asks for speech recognition yet (they refuse it with their own error);
-                // a recognizer that cannot start reports failure rather than silence.
-                self.note(now, leg, "no speech recognizer is running here".to_string());
-                self.inputs.push_back(Input::Media(MediaSignal::Heard {
+            Action::StartListening {
+                conversation,
+                leg,
+                target,
+                operation,
+                speech,
+                initial_silence,
+            } => {
+                let spec = listen::ListenSpec {
+                    conversation,
+                    leg,
+                    target,
                     operation,
-                    heard: ringside_engine::Heard::Failed,
-                }));
+                    speech,
+                    initial_silence,
+                };
+                self.start_listening(now, spec);
             }
-            Action::StopListening { .. } => {}
+            Action::StopListening { operation, .. } => self.listeners.stop(operation),
             other => self.media_action(now, other),
         }
+    }
+
+    /// Starts a recognizer (the doors asked for speech only where the engine loaded); without
+    /// one the recognize fails rather than waiting for silence.
+    fn start_listening(&mut self, now: Instant, spec: listen::ListenSpec) {
+        let Some(engine) = self.services.recognition.loaded() else {
+            self.note(
+                now,
+                spec.leg,
+                "no speech recognizer is installed".to_string(),
+            );
+            self.inputs.push_back(Input::Media(MediaSignal::Heard {
+                operation: spec.operation,
+                heard: ringside_engine::Heard::Failed,
+            }));
+            return;
+        };
+        let loopback = self.loopback.clone();
+        self.listeners
+            .start(engine, &self.services.streams, spec, loopback);
     }
 
     /// A simulated endpoint rings, with its behaviour (or the default answer delay).

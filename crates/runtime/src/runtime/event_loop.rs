@@ -34,6 +34,9 @@ impl Runtime {
                 Some(Msg::Media(news)) => self.media_news(crate::clock::now(), news),
                 Some(Msg::Stream(message)) => self.stream_message(crate::clock::now(), message),
                 Some(Msg::Stored(signal)) => {
+                    if let MediaSignal::Heard { operation, .. } = &signal {
+                        self.listeners.finished(*operation);
+                    }
                     self.inputs.push_back(Input::Media(signal));
                     self.pump(crate::clock::now());
                 }

@@ -36,6 +36,7 @@ mod drive;
 mod event_loop;
 mod events;
 mod legs;
+mod listen;
 mod requests;
 #[cfg(test)]
 mod tests;
@@ -260,6 +261,7 @@ impl CallRuntime {
             ids,
             end_codes,
             loopback: tx.clone(),
+            listeners: listen::Listeners::default(),
         };
         tokio::spawn(runtime.run(request_rx, rx));
         Ok(CallRuntime {
@@ -296,10 +298,10 @@ impl CallRuntime {
         &self.services.fetcher
     }
 
-    /// Whether speech can be recognized here (`Action::StartListening` is served). Not yet: no
-    /// recognizer is wired into the runtime, so the doors refuse speech with their own error.
-    pub fn recognizes_speech(&self) -> bool {
-        false
+    /// Whether speech can be recognized here (the recognition engine is installed; the first call
+    /// loads it). Doors refuse speech with their own error otherwise.
+    pub async fn recognizes_speech(&self) -> bool {
+        self.services.recognition.engine().await.is_some()
     }
 
     /// A reference to a text prompt's audio, synthesised now unless cached ([`crate::speech`]).
@@ -446,8 +448,10 @@ struct Runtime {
     headers: HashMap<ConversationId, CallHeaders>,
     /// Where engine ids come from.
     ids: Box<dyn IdSource + Send>,
-    /// The task's own mailbox, for work finished off the task (recordings written).
+    /// The task's own mailbox, for work finished off the task (recordings written, speech heard).
     loopback: mpsc::UnboundedSender<Msg>,
+    /// Speech recognizers of running recognize operations.
+    listeners: listen::Listeners,
     /// How leg views report why a leg ended.
     end_codes: fn(EndReason) -> ResultInfo,
 }

@@ -1,8 +1,10 @@
-//! Integration tests of ACS text prompts (issue 17): `text` and `ssml` play sources are spoken by
-//! the offline engine (espeak-ng) and played like files — PlayStarted when the audio starts,
-//! PlayCompleted after it — and the caller hears speech; malformed SSML is 400 `8523`. Without the
-//! engine installed (`scripts/system-packages.sh` installs it) the sources are refused with 405
-//! `8520`, which is what these tests then check.
+//! Integration tests of ACS speech (issue 17): `text` and `ssml` play sources are spoken by the
+//! offline engine (espeak-ng) and played like files — PlayStarted when the audio starts,
+//! PlayCompleted after it — and the caller hears speech; malformed SSML is 400 `8523`; a choice a
+//! simulated caller says is recognized (pocketsphinx). Without the engines installed
+//! (`scripts/system-packages.sh` installs them) text and speech are refused with 405 `8520`, which
+//! is what these tests then check. The recognition test runs on the wall clock: the recognizer
+//! works on its own threads, which tokio's paused clock would race past.
 
 use reqwest::{Method, StatusCode};
 use ringside_testkit::server::{Acs, Reply};
@@ -98,5 +100,85 @@ async fn text_and_ssml_sources_are_spoken_to_the_caller() {
     let spoken = spoken_frames(&recording);
     // Two prompts of about 2.5 s and 1.5 s: well over a second of speech reached the caller.
     assert!(spoken > 50, "the caller heard {spoken} frames of speech");
+    h.server.shutdown().await;
+}
+
+fn stt_installed() -> bool {
+    match ringside_speech::SttEngine::new(&ringside_speech::SttConfig {
+        workers: 1,
+        ..Default::default()
+    }) {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("pocketsphinx is not installed ({why}): checking the 405 refusal instead");
+            false
+        }
+    }
+}
+
+fn menu(caller: &str, context: &str) -> Value {
+    json!({
+        "recognizeInputType": "choices",
+        "recognizeOptions": {
+            "targetParticipant": {"rawId": format!("4:{caller}"), "phoneNumber": {"value": caller}},
+            "initialSilenceTimeoutInSeconds": 10,
+            "choices": [
+                {"label": "Billing", "phrases": ["billing"]},
+                {"label": "Support", "phrases": ["support"]},
+            ],
+        },
+        "operationContext": context,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoken_choice_is_recognized() {
+    let (h, acs, grid) = start().await;
+    let caller = "+14255550172";
+    let dial = h
+        .admin(
+            Method::POST,
+            &format!("/phones/{}/calls", caller.replace('+', "%2B")),
+            json!({"to": CCAAS_NUMBER, "say": [{"at": "2s", "text": "support"}], "hangupAfter": "30s"}),
+        )
+        .await;
+    if dial.status == StatusCode::BAD_REQUEST {
+        assert!(!engine_installed(), "{}", dial.body);
+        return;
+    }
+    let id = answer(&h, &acs, &grid, caller).await;
+    let reply = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:recognize"),
+            Some(menu(caller, "menu")),
+        )
+        .await;
+    if !stt_installed() {
+        assert_eq!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            reply.body
+        );
+        h.server.shutdown().await;
+        return;
+    }
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    let done = h
+        .hook
+        .wait_for(std::time::Duration::from_secs(20), |r| {
+            let kind = r.body[0]["type"].as_str().unwrap_or("");
+            kind.ends_with("RecognizeCompleted") || kind.ends_with("RecognizeFailed")
+        })
+        .await;
+    let data = &done.body[0]["data"];
+    assert_eq!(
+        done.body[0]["type"], "Microsoft.Communication.RecognizeCompleted",
+        "{data}"
+    );
+    assert_eq!(data["recognitionType"], "choices", "{data}");
+    assert_eq!(data["choiceResult"]["label"], "Support", "{data}");
+    assert_eq!(data["resultInformation"]["subCode"], 8545, "{data}");
     h.server.shutdown().await;
 }
