@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use ringside_audio::{Frame, Tone, FRAME_SAMPLES, SILENT_FRAME};
 use ringside_rtp::jitter::Pulled;
 use ringside_rtp::{
-    Codec, Dropped, RtpBuilder, RtpHeader, RtpPacket, RtpSession, SessionConfig, SessionEvent,
+    Codec, Dropped, MasterKey, RtpBuilder, RtpHeader, RtpPacket, RtpSession, SessionConfig,
+    SessionEvent, SrtpKeys,
 };
 
 const TICK: Duration = Duration::from_millis(20);
@@ -47,12 +48,28 @@ struct Pair {
 
 impl Pair {
     fn new(codec: Codec) -> Pair {
+        Pair::with_srtp(codec, false)
+    }
+
+    /// With `srtp`, each side sends with its own SDES key and receives with the other's.
+    fn with_srtp(codec: Codec, srtp: bool) -> Pair {
         let now = Instant::now();
         let (a_addr, b_addr) = (addr("10.0.0.1:4000"), addr("10.0.0.2:5000"));
         let mut ca = SessionConfig::new(codec, 0xAAAA_0001, b_addr);
         ca.ntp_at_start = 0xE000_0000_0000_0000;
         let mut cb = SessionConfig::new(codec, 0xBBBB_0002, a_addr);
         cb.ntp_at_start = 0xE000_0000_0000_0000;
+        if srtp {
+            let (ka, kb) = (key(1), key(2));
+            ca.srtp = Some(SrtpKeys {
+                send: ka.clone(),
+                receive: kb.clone(),
+            });
+            cb.srtp = Some(SrtpKeys {
+                send: kb,
+                receive: ka,
+            });
+        }
         Pair {
             a: RtpSession::new(ca, now),
             b: RtpSession::new(cb, now),
@@ -75,14 +92,27 @@ impl Pair {
     }
 }
 
+fn key(seed: u8) -> MasterKey {
+    MasterKey {
+        key: [seed; 16],
+        salt: [seed ^ 0x5A; 14],
+    }
+}
+
 fn events(session: &mut RtpSession) -> Vec<SessionEvent> {
     std::iter::from_fn(|| session.poll_event()).collect()
 }
 
 #[test]
-fn a_tone_crosses_for_every_codec() {
-    for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722] {
-        let mut pair = Pair::new(codec);
+fn a_tone_crosses_for_every_codec_with_and_without_srtp() {
+    for (codec, srtp) in [
+        (Codec::Pcmu, false),
+        (Codec::Pcma, false),
+        (Codec::G722, false),
+        (Codec::Pcmu, true),
+        (Codec::G722, true),
+    ] {
+        let mut pair = Pair::with_srtp(codec, srtp);
         let mut heard = Vec::new();
         for tick in 0..50 {
             let (out, pulled) = pair.tick(&tone_frame(tick, 1000.0));
@@ -378,4 +408,55 @@ fn a_bye_from_the_peer_is_reported() {
         .receive_rtcp(pair.now, pair.b_addr, &mut buf[..tx.len])
         .unwrap();
     assert!(events(&mut pair.a).contains(&SessionEvent::Bye { ssrc: 0xBBBB_0002 }));
+}
+
+#[test]
+fn with_srtp_plain_or_forged_packets_are_dropped_before_they_can_latch() {
+    let mut pair = Pair::with_srtp(Codec::Pcmu, true);
+    let stranger = addr("203.0.113.66:9999");
+    let mut plain = rtp_from(0x1234, 1);
+    plain.extend_from_slice(&[0; 10]);
+    assert_eq!(
+        pair.b.receive_rtp(pair.now, stranger, &mut plain),
+        Err(Dropped::Unprotect)
+    );
+    assert_eq!(pair.b.rtp_target(), pair.a_addr, "still the SDP address");
+    assert_eq!(pair.b.stats().unprotect_failures, 1);
+    // A replayed genuine packet is dropped too.
+    let mut buf = [0u8; 1500];
+    let tx = pair
+        .a
+        .push_frame(pair.now, &SILENT_FRAME, &mut buf)
+        .unwrap();
+    assert_eq!(tx.len, 12 + 160 + 10);
+    let mut copy = buf[..tx.len].to_vec();
+    pair.b
+        .receive(pair.now, pair.a_addr, &mut buf[..tx.len])
+        .unwrap();
+    assert_eq!(
+        pair.b.receive(pair.now, pair.a_addr, &mut copy),
+        Err(Dropped::Unprotect)
+    );
+}
+
+#[test]
+fn keys_and_reports_cross_over_srtp() {
+    let mut pair = Pair::with_srtp(Codec::G722, true);
+    pair.a.send_dtmf(&[Tone::Digit(4)], None);
+    for tick in 0..300u64 {
+        pair.tick(&tone_frame(tick, 1000.0));
+        let mut buf = [0u8; 1500];
+        if let Some(tx) = pair.a.poll_rtcp(pair.now, &mut buf) {
+            pair.b
+                .receive(pair.now, pair.a_addr, &mut buf[..tx.len])
+                .unwrap();
+        }
+    }
+    let got = events(&mut pair.b);
+    assert!(got.contains(&SessionEvent::Dtmf {
+        tone: Tone::Digit(4),
+        duration_ms: 50
+    }));
+    assert!(pair.b.stats().rtcp_received >= 1);
+    assert_eq!(pair.b.stats().unprotect_failures, 0);
 }

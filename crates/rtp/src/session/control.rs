@@ -216,23 +216,37 @@ impl RtpSession {
         }
     }
 
-    /// Plain RTP: the packet as it is (SRTP replaces this).
+    /// SRTP: authenticate and decrypt in place (plain RTP: the packet as it is).
     pub(super) fn unprotect_rtp(&mut self, datagram: &mut [u8]) -> Result<usize, Dropped> {
-        Ok(datagram.len())
+        match &mut self.srtp_in {
+            Some(srtp) => srtp.unprotect_rtp(datagram).map_err(|_| Dropped::Unprotect),
+            None => Ok(datagram.len()),
+        }
     }
 
-    /// Plain RTCP: the compound as it is.
+    /// SRTCP: authenticate and decrypt in place (plain RTCP: the compound as it is).
     pub(super) fn unprotect_rtcp(&mut self, datagram: &mut [u8]) -> Result<usize, Dropped> {
-        Ok(datagram.len())
+        match &mut self.srtp_in {
+            Some(srtp) => srtp
+                .unprotect_rtcp(datagram)
+                .map_err(|_| Dropped::Unprotect),
+            None => Ok(datagram.len()),
+        }
     }
 
-    /// Plain RTP: nothing to add.
-    pub(super) fn protect_rtp(&mut self, _out: &mut [u8], len: usize) -> Option<usize> {
-        Some(len)
+    /// SRTP: encrypt and append the tag (plain RTP: nothing to do).
+    pub(super) fn protect_rtp(&mut self, out: &mut [u8], len: usize) -> Option<usize> {
+        match &mut self.srtp_out {
+            Some(srtp) => srtp.protect_rtp(out, len).ok(),
+            None => Some(len),
+        }
     }
 
-    /// Plain RTCP: nothing to add.
-    pub(super) fn protect_rtcp(&mut self, _out: &mut [u8], len: usize) -> Option<usize> {
-        Some(len)
+    /// SRTCP: encrypt, append E‖index and the tag (plain RTCP: nothing to do).
+    pub(super) fn protect_rtcp(&mut self, out: &mut [u8], len: usize) -> Option<usize> {
+        match &mut self.srtp_out {
+            Some(srtp) => srtp.protect_rtcp(out, len).ok(),
+            None => Some(len),
+        }
     }
 }
