@@ -139,6 +139,14 @@ impl Encoder {
         self.codec
     }
 
+    /// Bytes held on the heap (the resampler's filter and history).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.kind {
+            EncoderKind::G711 { down, .. } => down.as_ref().map_or(0, StreamResampler::heap_bytes),
+            EncoderKind::G722(_) => 0,
+        }
+    }
+
     /// Encodes one 20 ms frame into `out` (at least [`MAX_FRAME_PAYLOAD`] bytes); returns the
     /// payload length (0 if `out` is too small).
     pub fn encode(&mut self, frame: &Frame, out: &mut [u8]) -> usize {
@@ -212,6 +220,14 @@ impl Decoder {
     /// The codec.
     pub fn codec(&self) -> Codec {
         self.codec
+    }
+
+    /// Bytes held on the heap (the resampler's filter and history).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.kind {
+            DecoderKind::G711 { up, .. } => up.as_ref().map_or(0, StreamResampler::heap_bytes),
+            DecoderKind::G722(_) => 0,
+        }
     }
 
     /// Decodes `payload` into `out` as 16 kHz samples; returns how many were written (the payload

@@ -190,6 +190,11 @@ impl JitterBuffer {
         }
     }
 
+    /// Bytes held on the heap (the packet slots).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
     /// Packets held.
     pub fn len(&self) -> usize {
         self.slots.len()

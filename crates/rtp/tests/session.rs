@@ -460,3 +460,17 @@ fn keys_and_reports_cross_over_srtp() {
     assert!(pair.b.stats().rtcp_received >= 1);
     assert_eq!(pair.b.stats().unprotect_failures, 0);
 }
+
+#[test]
+fn a_leg_fits_in_a_few_tens_of_kib_and_says_so() {
+    for codec in [Codec::Pcmu, Codec::G722] {
+        let session = RtpSession::new(
+            SessionConfig::new(codec, 1, addr("192.0.2.1:7000")),
+            Instant::now(),
+        );
+        let bytes = session.footprint();
+        // 16 jitter slots of 500 bytes, the frames the session keeps, codec state.
+        assert!(bytes > 8_000 && bytes < 40_000, "{codec:?}: {bytes} bytes");
+        println!("{codec:?}: {bytes} bytes per leg");
+    }
+}

@@ -351,6 +351,16 @@ impl RtpSession {
         self.dtmf_out.is_busy()
     }
 
+    /// Memory of this session: its own size plus what it holds on the heap.
+    pub fn footprint(&self) -> usize {
+        std::mem::size_of::<RtpSession>()
+            + self.jitter.heap_bytes()
+            + self.decoder.heap_bytes()
+            + self.encoder.heap_bytes()
+            + self.events.capacity() * std::mem::size_of::<SessionEvent>()
+            + self.config.cname.capacity()
+    }
+
     /// The next event, oldest first.
     pub fn poll_event(&mut self) -> Option<SessionEvent> {
         self.events.pop_front()
