@@ -447,7 +447,12 @@ impl JitterBuffer {
             return;
         };
         if let Some(last) = self.last_played_seq {
-            self.stats.lost += slot.seq.saturating_sub(last + 1).min(u64::from(u32::MAX));
+            // A gap of more than 3000 is the sender restarting its sequence (RFC 3550 A.1's
+            // dropout limit), not loss.
+            let gap = slot.seq.saturating_sub(last + 1);
+            if gap < 3000 {
+                self.stats.lost += gap;
+            }
         }
         self.mark_played(slot.seq);
         let n = decoder.decode(&slot.payload[..slot.len], &mut self.carry);

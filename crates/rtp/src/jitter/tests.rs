@@ -262,3 +262,17 @@ proptest! {
         prop_assert_eq!(played, expected);
     }
 }
+
+#[test]
+fn a_sequence_restart_is_not_counted_as_loss() {
+    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let mut out = [0i16; FRAME_SAMPLES];
+    jb.push(10, 0, &[0; 160]);
+    jb.push(11, 160, &[1; 160]);
+    jb.push(50_000, 320, &[2; 160]);
+    for _ in 0..3 {
+        assert_eq!(jb.pull(&mut Ids, &mut out), Pulled::Audio);
+    }
+    assert_eq!(frame_id(&out), Some(2));
+    assert_eq!(jb.stats().lost, 0);
+}
