@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ringside-acs-wire", &[]),
     ("ringside-engine", &["ringside-model"]),
     ("ringside-audio", &["ringside-model"]),
+    ("ringside-rtp", &["ringside-model", "ringside-audio"]),
     ("ringside-directory", &["ringside-model"]),
     ("ringside-identity", &["ringside-model"]),
     (
@@ -138,6 +139,7 @@ const CORE_CRATES: &[&str] = &[
     "ringside-model",
     "ringside-engine",
     "ringside-audio",
+    "ringside-rtp",
     "ringside-media",
     "ringside-directory",
     "ringside-identity",

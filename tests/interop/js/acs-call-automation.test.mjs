@@ -805,3 +805,38 @@ test("in a three-party call, transferCallToParticipant with a transferee moves o
   await connection.hangUp(true);
   assert.deepEqual(parseErrors, []);
 });
+
+test("a spoken menu: a text prompt, 'billing' said by the caller is recognized offline, and the call is routed", async () => {
+  const caller = "+14255550177";
+  const billing = "+14255550178";
+  await behaviour(billing, { answerAfter: "200ms" });
+  const automation = client();
+  await admin(dev, "POST", `/phones/${encodeURIComponent(caller)}/calls`,
+    { to: CCAAS_NUMBER, say: [{ at: "4s", text: "billing" }], hangupAfter: "60s" }, [201]);
+  const { event } = await incomingCall(caller);
+  const answered = await automation.answerCall(event.data.incomingCallContext, `${base}/callbacks`);
+  const id = answered.callConnectionProperties.callConnectionId;
+  await callback(id, "CallConnected");
+  const media = answered.callConnection.getCallMedia();
+  await media.startRecognizing(phone(caller), {
+    kind: "callMediaRecognizeChoiceOptions",
+    choices: [{ label: "Billing", phrases: ["billing"] }, { label: "Support", phrases: ["support"] }],
+    playPrompt: { kind: "textSource", text: "Say billing or support.", voiceName: "en-US-JennyNeural" },
+    initialSilenceTimeoutInSeconds: 10,
+    operationContext: "menu",
+  });
+  const done = await waitFor(
+    () => callbacks.find((c) => c.event.callConnectionId === id
+      && (c.event.kind === "RecognizeCompleted" || c.event.kind === "RecognizeFailed"))?.event,
+    "the menu's recognize result",
+    30_000,
+  );
+  assert.equal(done.kind, "RecognizeCompleted", JSON.stringify(done));
+  assert.equal(done.recognitionType, "choices");
+  assert.equal(done.choiceResult?.label, "Billing", JSON.stringify(done.choiceResult));
+  await answered.callConnection.transferCallToParticipant(phone(billing), { operationContext: "route" });
+  const accepted = await callback(id, "CallTransferAccepted", (e) => e.operationContext === "route");
+  assert.equal(accepted.transferTarget?.rawId, `4:${billing}`);
+  await callback(id, "CallDisconnected");
+  assert.deepEqual(parseErrors, []);
+});

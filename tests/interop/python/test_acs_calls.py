@@ -270,3 +270,39 @@ def test_samples_read_choices_by_tone_and_tone_contexts(dev, admin, service):
     assert tone["data"]["operationContext"] == "ContinuousDtmfRecognitionStart"
     connection.hang_up(is_for_everyone=True)
     service.callback("CallDisconnected")
+
+
+def test_a_spoken_menu_choice_routes_the_caller(dev, admin, service):
+    """The speech menu of issue 17: a TextSource prompt, "billing" or "support" said by a simulated
+    caller (synthesised offline), recognized offline, and the caller transferred accordingly."""
+    client = _client(dev)
+    caller, billing, support = "+14255550174", "+14255550175", "+14255550176"
+    for desk in (billing, support):
+        admin.call("PUT", f"/phones/{desk.replace('+', '%2B')}/behaviour", {"answerAfter": "200ms"})
+    admin.call("POST", f"/phones/{caller.replace('+', '%2B')}/calls",
+               {"to": CCAAS_NUMBER, "say": [{"at": "4s", "text": "support"}], "hangupAfter": "60s"})
+    incoming = service.wait("events", lambda e: e.get("eventType") == "Microsoft.Communication.IncomingCall"
+                            and e["data"]["from"]["rawId"] == f"4:{caller}")
+    answered = client.answer_call(incoming["data"]["incomingCallContext"], f"{service.url}/callbacks")
+    connection = client.get_call_connection(answered.call_connection_id)
+    service.callback("CallConnected")
+
+    connection.start_recognizing_media(
+        RecognizeInputType.CHOICES, PhoneNumberIdentifier(caller),
+        choices=[RecognitionChoice(label="Billing", phrases=["billing"]),
+                 RecognitionChoice(label="Support", phrases=["support"])],
+        play_prompt=TextSource(text="Say billing or support.", voice_name="en-US-JennyNeural"),
+        initial_silence_timeout=10, operation_context="menu",
+    )
+    done = service.wait("callbacks", lambda e: e.get("type") in (
+        "Microsoft.Communication.RecognizeCompleted", "Microsoft.Communication.RecognizeFailed"), timeout=30)
+    assert done["type"] == "Microsoft.Communication.RecognizeCompleted", done
+    choice = done["data"]["choiceResult"]
+    assert choice["label"] == "Support", choice
+    assert done["data"]["resultInformation"]["subCode"] == 8545
+
+    desk = support if choice["label"] == "Support" else billing
+    connection.transfer_call_to_participant(PhoneNumberIdentifier(desk), operation_context="route")
+    accepted = service.callback("CallTransferAccepted", timeout=15)
+    assert accepted["data"]["transferTarget"]["rawId"] == f"4:{desk}"
+    service.callback("CallDisconnected", timeout=15)
