@@ -1,11 +1,13 @@
-//! The console's state: the platform API's state (node, admin token) and the event hub, fed by a
-//! task that maps every engine event the runtime broadcasts into the hub.
+//! The console's state: the platform API's state (node, admin token), the event hub, fed by a
+//! task that maps every engine event the runtime broadcasts into the hub, and the stop signal the
+//! server's shutdown gives (open event streams and phone sockets end on it).
 
 use std::sync::Arc;
 
 use ringside_platform::PlatformState;
 use ringside_runtime::routing::party_json;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
 use crate::hub::Hub;
 
@@ -14,6 +16,7 @@ use crate::hub::Hub;
 pub struct ConsoleState {
     platform: PlatformState,
     hub: Arc<Hub>,
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl ConsoleState {
@@ -22,7 +25,25 @@ impl ConsoleState {
     pub fn start(platform: PlatformState) -> ConsoleState {
         let hub = Arc::new(Hub::default());
         tokio::spawn(pump(platform.clone(), hub.clone()));
-        ConsoleState { platform, hub }
+        ConsoleState {
+            platform,
+            hub,
+            stop: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// The server is shutting down: every open event stream and phone socket ends now (so a
+    /// graceful shutdown does not wait on them).
+    pub fn shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Resolves once [`ConsoleState::shutdown`] was called (at once if it already was).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.subscribe();
+        async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
     }
 
     /// The platform's state.

@@ -407,3 +407,28 @@ async fn the_stream_carries_a_calls_events_and_resumes_after_last_event_id() {
         .collect();
     assert_eq!(timeline_ids, call_ids);
 }
+
+#[tokio::test(start_paused = true)]
+async fn shutting_the_server_down_ends_open_streams_at_once() {
+    let h = TestServer::start().await;
+    let cookie = sign_in(&h).await;
+    let mut stream = Stream::open(&h, &cookie, None).await;
+    assert_eq!(stream.next().await.event, "ready");
+    let started = tokio::time::Instant::now();
+    // Without the stop signal the graceful shutdown waits its full 10 s for the stream's
+    // connection and then drops it (the body read fails instead of ending).
+    h.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the shutdown waited for the stream (on tokio's paused clock): {:?}",
+        started.elapsed()
+    );
+    // What is left is at most empty data, then a clean end (no reset, no error).
+    loop {
+        match stream.response.chunk().await {
+            Ok(None) => break,
+            Ok(Some(chunk)) => assert!(chunk.is_empty(), "no more events: {chunk:?}"),
+            Err(error) => panic!("the stream ends cleanly: {error}"),
+        }
+    }
+}
