@@ -1,12 +1,14 @@
 //! Ringside's web console, served under `/console` by `ringside serve`: sign-in with the admin
 //! token ([`auth`]; a cookie the platform API accepts too), the live calls page and a page per
 //! call, both fed by Server-Sent Events ([`sse`]) of the runtime's engine events as the console's
-//! stable JSON ([`events`]), kept in a bounded hub for resuming and timelines ([`hub`]). The pages
-//! are plain ES modules embedded in the binary ([`assets`]); they act through the platform API.
+//! stable JSON ([`events`]) and of the outbox's delivery attempts ([`deliveries`]), kept in a
+//! bounded hub for resuming and timelines ([`hub`]). The pages are plain ES modules embedded in
+//! the binary ([`assets`]); they act through the platform API.
 
 mod api;
 mod assets;
 mod auth;
+pub mod deliveries;
 pub mod events;
 pub mod hub;
 pub mod sse;

@@ -26,6 +26,8 @@
 //!   tenant's issuer from the OpenID metadata (`{base}/{tenant}/v2.0`), `aud` the bot's app id,
 //!   `tid` the tenant; one token per (app, tenant) is cached for an hour and re-signed five
 //!   minutes before it expires.
+//! - Observers ([`Outbox::observe`], the web console) get a record of every attempt: request,
+//!   response, the retries ahead and the row's state after it ([`observe`]).
 //! - TLS: webhooks are verified against the Mozilla roots plus Ringside's own local CA; a loopback
 //!   webhook (`localhost`, `127.0.0.0/8`, `::1`) is accepted with any certificate, and may be
 //!   plain `http://`.
@@ -38,6 +40,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use ringside_identity::SigningKey;
 use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
+
+pub mod observe;
+
+pub use observe::{AttemptRecord, DeliveryState};
+use observe::{Observers, Trace};
 
 /// First retry delay.
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -117,6 +124,7 @@ pub struct Outbox {
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
     next_id: Arc<std::sync::atomic::AtomicI64>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    observers: Observers,
 }
 
 /// Whether a row is still wanted before each attempt (an Event Grid row whose subscription was
@@ -144,6 +152,7 @@ impl Outbox {
         let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
         let client = Clients::new(local_ca_pem)?;
+        let observers = Observers::default();
         let delivery = Arc::new(Delivery {
             client,
             signer,
@@ -151,6 +160,7 @@ impl Outbox {
             still_wanted,
             writer: Mutex::new(writer.clone()),
             dispatch: dispatch.clone(),
+            observers: observers.clone(),
         });
         for row in leftover {
             let _ = dispatch.send(DispatchMsg::Row(row));
@@ -165,7 +175,14 @@ impl Outbox {
             dispatch,
             next_id,
             stop: Arc::new(stop),
+            observers,
         })
+    }
+
+    /// A record of every delivery attempt from now on (for the web console's timeline). A
+    /// receiver that falls more than 1,024 records behind lags (`RecvError::Lagged`).
+    pub fn observe(&self) -> tokio::sync::broadcast::Receiver<Arc<AttemptRecord>> {
+        self.observers.subscribe()
     }
 
     /// Stops delivering (server shutdown): in-flight attempts are abandoned where they stand and
@@ -379,6 +396,7 @@ struct Delivery {
     still_wanted: StillWanted,
     writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
+    observers: Observers,
 }
 
 enum Attempt {
@@ -424,6 +442,10 @@ impl Delivery {
             }
             if !(self.still_wanted)(&row.row) {
                 tracing::info!(url = %row.row.target_url, "notification dropped: no longer wanted");
+                let error = "no longer wanted (its subscription was deleted)";
+                let trace = self.observers.trace(&row);
+                self.observers
+                    .publish(trace, DeliveryState::Dropped, Some(error));
                 self.record(OutboxUpdate::Abandoned {
                     id: row.id,
                     attempts: row.attempts,
@@ -431,14 +453,19 @@ impl Delivery {
                 });
                 break;
             }
-            let outcome = self.attempt(&row).await;
+            let mut trace = self.observers.trace(&row);
+            let outcome = self.attempt(&row, &mut trace).await;
             match outcome {
                 Attempt::Delivered => {
+                    self.observers
+                        .publish(trace, DeliveryState::Delivered, None);
                     self.record(OutboxUpdate::Delivered { id: row.id });
                     break;
                 }
                 Attempt::Final(error) => {
                     tracing::warn!(url = %row.row.target_url, %error, "notification refused; not retried");
+                    self.observers
+                        .publish(trace, DeliveryState::Dropped, Some(&error));
                     self.record(OutboxUpdate::Abandoned {
                         id: row.id,
                         attempts: row.attempts + 1,
@@ -452,6 +479,8 @@ impl Delivery {
                     due = crate::clock::now() + backoff;
                     if due > give_up_at {
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
+                        self.observers
+                            .publish(trace, DeliveryState::Expired, Some(&error));
                         self.record(OutboxUpdate::Abandoned {
                             id: row.id,
                             attempts: row.attempts,
@@ -460,6 +489,12 @@ impl Delivery {
                         break;
                     }
                     tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
+                    if let Some(trace) = trace.as_mut() {
+                        let left = give_up_at.saturating_duration_since(crate::clock::now());
+                        trace.ahead(policy, row.attempts, backoff, left);
+                    }
+                    self.observers
+                        .publish(trace, DeliveryState::Retrying, Some(&error));
                     let next = unix_ms().saturating_add(backoff.as_millis() as i64);
                     row.next_attempt_at_ms = next;
                     self.record(OutboxUpdate::Attempted {
@@ -475,13 +510,13 @@ impl Delivery {
     }
 
     /// One attempt, following redirects.
-    async fn attempt(&self, row: &OutboxRow) -> Attempt {
+    async fn attempt(&self, row: &OutboxRow, trace: &mut Option<Trace>) -> Attempt {
         let mut url = match reqwest::Url::parse(&row.row.target_url) {
             Ok(url) => url,
             Err(error) => return Attempt::Final(format!("invalid webhook URL: {error}")),
         };
         for _ in 0..=MAX_REDIRECTS {
-            match self.post(&url, row).await {
+            match self.post(&url, row, trace).await {
                 Err(next) => url = next,
                 Ok(outcome) => return outcome,
             }
@@ -493,7 +528,12 @@ impl Delivery {
     }
 
     /// One POST: the outcome, or `Err(location)` for a redirect to follow.
-    async fn post(&self, url: &reqwest::Url, row: &OutboxRow) -> Result<Attempt, reqwest::Url> {
+    async fn post(
+        &self,
+        url: &reqwest::Url,
+        row: &OutboxRow,
+        trace: &mut Option<Trace>,
+    ) -> Result<Attempt, reqwest::Url> {
         let profile = self
             .profiles
             .get(&row.row.dialect)
@@ -535,6 +575,9 @@ impl Delivery {
         if let Some(name) = profile.attempt_count_header {
             put(name, &row.attempts.to_string());
         }
+        if let Some(trace) = trace.as_mut() {
+            trace.request(url, &headers);
+        }
         let response = self
             .client
             .for_url(url)
@@ -546,36 +589,34 @@ impl Delivery {
         let response = match response {
             Ok(response) => response,
             Err(error) => {
+                let error = format!("POST {url}: {error}");
+                if let Some(trace) = trace.as_mut() {
+                    trace.failed(&error);
+                }
                 return Ok(Attempt::Retry {
-                    error: format!("POST {url}: {error}"),
+                    error,
                     retry_after: None,
-                })
+                });
             }
         };
         let status = response.status();
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+        let location = header(reqwest::header::LOCATION).and_then(|to| url.join(to).ok());
+        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(parse_retry_after);
+        if let Some(trace) = trace.as_mut() {
+            trace.response(response).await;
+        }
         if status.is_success() {
             return Ok(Attempt::Delivered);
         }
-        if status.is_redirection() {
-            if let Some(next) = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|location| url.join(location).ok())
-            {
-                return Err(next);
-            }
+        if let Some(next) = location.filter(|_| status.is_redirection()) {
+            return Err(next);
         }
         let code = status.as_u16();
         let error = format!("POST {url}: HTTP {code}");
         if row.row.retry_policy.is_final_failure(code) {
             return Ok(Attempt::Final(error));
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
         Ok(Attempt::Retry { error, retry_after })
     }
 }

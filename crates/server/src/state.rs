@@ -53,7 +53,8 @@ impl AppState {
         });
         let graph = GraphState::new(parts.node.clone(), parts.config.rate_limit.clone());
         let acs = AcsState::new(parts.node.clone());
-        let console = ringside_console::ConsoleState::start(platform.clone());
+        let console =
+            ringside_console::ConsoleState::start(platform.clone()).with_deliveries(&parts.outbox);
         AppState {
             inner: Arc::new(Inner {
                 node: parts.node,
