@@ -207,7 +207,7 @@ mod tests {
             Ok(FromPage::Hangup)
         );
         assert!(FromPage::parse(r#"{"type":"dial","to":"x"}"#).is_err());
-        assert!(FromPage::parse(r#"{"type":"hangup","extra":1}"#).is_err());
+        assert!(FromPage::parse(r#"{"type":"ring"}"#).is_err());
         assert!(FromPage::parse("not json").is_err());
     }
 }
