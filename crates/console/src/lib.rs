@@ -1,14 +1,18 @@
 //! Ringside's web console, served under `/console` by `ringside serve`: sign-in with the admin
 //! token ([`auth`]; a cookie the platform API accepts too), the live calls page and a page per
 //! call, both fed by Server-Sent Events ([`sse`]) of the runtime's engine events as the console's
-//! stable JSON ([`events`]), kept in a bounded hub for resuming and timelines ([`hub`]). The pages
-//! are plain ES modules embedded in the binary ([`assets`]); they act through the platform API.
+//! stable JSON ([`events`]) and of the outbox's delivery attempts ([`deliveries`]), kept in a
+//! bounded hub for resuming and timelines ([`hub`]). The pages are plain ES modules embedded in
+//! the binary ([`assets`]); they act through the platform API. The softphone is a WebSocket
+//! ([`phone`]) whose leg is a simulated endpoint heard and voiced through a stream tap.
 
 mod api;
 mod assets;
 mod auth;
+pub mod deliveries;
 pub mod events;
 pub mod hub;
+pub mod phone;
 pub mod sse;
 mod state;
 
@@ -36,6 +40,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/login.css"), get(assets::login_css))
         .route(&at("/assets/{*path}"), get(assets::asset))
         .route(&at("/events"), get(sse::events))
+        .route(&at("/phone"), get(phone::phone))
         .route(&at("/api/calls/{callId}/events"), get(api::call_events))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(state)

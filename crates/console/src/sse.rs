@@ -3,7 +3,7 @@
 //! (whose id is the newest, so the stream goes on from there) when those events are no longer
 //! kept; a stream that falls behind the live feed is reset the same way. The first message is
 //! `ready` (`{"latest": id}`, no id, `retry:` 2 s); idle streams get a keep-alive comment every
-//! 15 s.
+//! 15 s. Every stream ends when the server shuts down (the console's stop signal).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -37,7 +37,8 @@ pub(crate) async fn events(
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
-    let sse = Sse::new(stream(state.hub(), last)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
+    let events = stream(state.hub(), last).take_until(state.stopped());
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
     let mut response = sse.into_response();
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,

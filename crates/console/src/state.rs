@@ -1,12 +1,16 @@
-//! The console's state: the platform API's state (node, admin token) and the event hub, fed by a
-//! task that maps every engine event the runtime broadcasts into the hub.
+//! The console's state: the platform API's state (node, admin token), the event hub, fed by a
+//! task that maps every engine event the runtime broadcasts into the hub, and the stop signal the
+//! server's shutdown gives (open event streams and phone sockets end on it); with the outbox, the
+//! delivery attempts too ([`crate::deliveries`]).
 
 use std::sync::Arc;
 
 use ringside_platform::PlatformState;
 use ringside_runtime::routing::party_json;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
+use crate::deliveries::Legs;
 use crate::hub::Hub;
 
 /// What the console's handlers reach. Cheap to clone.
@@ -14,6 +18,8 @@ use crate::hub::Hub;
 pub struct ConsoleState {
     platform: PlatformState,
     hub: Arc<Hub>,
+    legs: Arc<Legs>,
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl ConsoleState {
@@ -21,8 +27,40 @@ impl ConsoleState {
     /// runtime's engine events (must run inside a tokio runtime; it ends with the runtime).
     pub fn start(platform: PlatformState) -> ConsoleState {
         let hub = Arc::new(Hub::default());
-        tokio::spawn(pump(platform.clone(), hub.clone()));
-        ConsoleState { platform, hub }
+        let legs = Arc::new(Legs::default());
+        tokio::spawn(pump(platform.clone(), hub.clone(), legs.clone()));
+        ConsoleState {
+            platform,
+            hub,
+            legs,
+            stop: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// Also shows the outbox's delivery attempts (`delivery` and `alert` events) in the calls'
+    /// timelines and on the stream.
+    pub fn with_deliveries(self, outbox: &ringside_runtime::outbox::Outbox) -> ConsoleState {
+        let records = outbox.observe();
+        tokio::spawn(crate::deliveries::pump(
+            records,
+            self.hub.clone(),
+            self.legs.clone(),
+        ));
+        self
+    }
+
+    /// The server is shutting down: every open event stream and phone socket ends now (so a
+    /// graceful shutdown does not wait on them).
+    pub fn shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Resolves once [`ConsoleState::shutdown`] was called (at once if it already was).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.subscribe();
+        async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
     }
 
     /// The platform's state.
@@ -38,7 +76,7 @@ impl ConsoleState {
 
 /// Engine events → hub, until the runtime stops. A lag (the runtime's broadcast overran this
 /// task) is published as a `reset`, so the pages reload.
-async fn pump(platform: PlatformState, hub: Arc<Hub>) {
+async fn pump(platform: PlatformState, hub: Arc<Hub>, legs: Arc<Legs>) {
     let mut events = platform.calls().subscribe();
     loop {
         match events.recv().await {
@@ -46,6 +84,9 @@ async fn pump(platform: PlatformState, hub: Arc<Hub>) {
                 let party =
                     |p: &ringside_model::Party| platform.directory().read(|d| party_json(d, p));
                 let (kind, call, body) = crate::events::map(&event, &party);
+                if let Some(leg) = body.get("leg").and_then(serde_json::Value::as_str) {
+                    legs.learn(leg, &call);
+                }
                 hub.publish(kind, Some(&call), &now_rfc3339(), body);
             }
             Err(RecvError::Lagged(missed)) => {

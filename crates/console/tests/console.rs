@@ -407,3 +407,94 @@ async fn the_stream_carries_a_calls_events_and_resumes_after_last_event_id() {
         .collect();
     assert_eq!(timeline_ids, call_ids);
 }
+
+#[tokio::test(start_paused = true)]
+async fn shutting_the_server_down_ends_open_streams_at_once() {
+    let h = TestServer::start().await;
+    let cookie = sign_in(&h).await;
+    let mut stream = Stream::open(&h, &cookie, None).await;
+    assert_eq!(stream.next().await.event, "ready");
+    let started = tokio::time::Instant::now();
+    // Without the stop signal the graceful shutdown waits its full 10 s for the stream's
+    // connection and then drops it (the body read fails instead of ending).
+    h.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the shutdown waited for the stream (on tokio's paused clock): {:?}",
+        started.elapsed()
+    );
+    // What is left is at most empty data, then a clean end (no reset, no error).
+    loop {
+        match stream.response.chunk().await {
+            Ok(None) => break,
+            Ok(Some(chunk)) => assert!(chunk.is_empty(), "no more events: {chunk:?}"),
+            Err(error) => panic!("the stream ends cleanly: {error}"),
+        }
+    }
+}
+
+/// The next event of `kind` about `call`.
+async fn next_of(stream: &mut Stream, kind: &str, call: &str) -> Sse {
+    loop {
+        let event = stream.next().await;
+        if event.event == kind && event.data["call"] == call {
+            return event;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_delivery_attempt_is_on_the_calls_timeline_with_its_alert() {
+    let h = TestServer::start().await;
+    h.set_webhook(&h.hook.url("/callback")).await;
+    h.hook.answer_with(StatusCode::SERVICE_UNAVAILABLE);
+    let cookie = sign_in(&h).await;
+    let mut stream = Stream::open(&h, &cookie, None).await;
+    assert_eq!(stream.next().await.event, "ready");
+    let call = h.dial(CALLER, RESOURCE_ACCOUNT_NUMBER).await["callId"]
+        .as_str()
+        .expect("callId")
+        .to_string();
+
+    let failed = next_of(&mut stream, "delivery", &call).await.data;
+    assert_eq!(failed["attempt"], 1);
+    assert_eq!(failed["state"], "retrying");
+    assert_eq!(failed["dialect"], "graph");
+    assert_eq!(failed["response"]["status"], 503);
+    assert_eq!(failed["alert"], "webhook-failure");
+    assert_eq!(failed["request"]["url"], h.hook.url("/callback"));
+    assert_eq!(
+        failed["request"]["headers"]["authorization"],
+        "Bearer (masked)"
+    );
+    assert_eq!(
+        failed["request"]["body"]["value"][0]["changeType"], "created",
+        "{failed}"
+    );
+    assert_eq!(failed["retriesAheadMs"][0], 1000, "{failed}");
+    let alert = next_of(&mut stream, "alert", &call).await.data;
+    assert_eq!(alert["alert"], "webhook-failure");
+    assert!(alert["message"].as_str().is_some_and(|m| m.contains("503")));
+
+    h.hook.answer_with(StatusCode::ACCEPTED);
+    let delivered = next_of(&mut stream, "delivery", &call).await.data;
+    assert_eq!(delivered["attempt"], 2);
+    assert_eq!(delivered["state"], "delivered");
+    assert_eq!(delivered["response"]["status"], 202);
+    assert_eq!(delivered["alert"], Value::Null);
+    assert_eq!(delivered["retriesAheadMs"], json!([]));
+
+    let timeline = send(
+        h.http
+            .get(h.url(&format!("/console/api/calls/{call}/events")))
+            .header("cookie", &cookie),
+    )
+    .await;
+    let kinds: Vec<&str> = timeline.body["value"]
+        .as_array()
+        .map(|events| events.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    let deliveries = kinds.iter().filter(|k| **k == "delivery").count();
+    assert!(deliveries >= 2, "{kinds:?}");
+    assert!(kinds.contains(&"alert"), "{kinds:?}");
+}

@@ -26,6 +26,8 @@
 //!   tenant's issuer from the OpenID metadata (`{base}/{tenant}/v2.0`), `aud` the bot's app id,
 //!   `tid` the tenant; one token per (app, tenant) is cached for an hour and re-signed five
 //!   minutes before it expires.
+//! - Observers ([`Outbox::observe`], the web console) get a record of every attempt: request,
+//!   response, the retries ahead and the row's state after it ([`observe`]).
 //! - TLS: webhooks are verified against the Mozilla roots plus Ringside's own local CA; a loopback
 //!   webhook (`localhost`, `127.0.0.0/8`, `::1`) is accepted with any certificate, and may be
 //!   plain `http://`.
@@ -38,6 +40,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use ringside_identity::SigningKey;
 use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
+
+pub mod observe;
+
+pub use observe::{AttemptRecord, DeliveryState};
+use observe::{Observers, Trace};
 
 /// First retry delay.
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -117,6 +124,7 @@ pub struct Outbox {
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
     next_id: Arc<std::sync::atomic::AtomicI64>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    observers: Observers,
 }
 
 /// Whether a row is still wanted before each attempt (an Event Grid row whose subscription was
@@ -144,6 +152,7 @@ impl Outbox {
         let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
         let client = Clients::new(local_ca_pem)?;
+        let observers = Observers::default();
         let delivery = Arc::new(Delivery {
             client,
             signer,
@@ -151,6 +160,7 @@ impl Outbox {
             still_wanted,
             writer: Mutex::new(writer.clone()),
             dispatch: dispatch.clone(),
+            observers: observers.clone(),
         });
         for row in leftover {
             let _ = dispatch.send(DispatchMsg::Row(row));
@@ -165,7 +175,14 @@ impl Outbox {
             dispatch,
             next_id,
             stop: Arc::new(stop),
+            observers,
         })
+    }
+
+    /// A record of every delivery attempt from now on (for the web console's timeline). A
+    /// receiver that falls more than 1,024 records behind lags (`RecvError::Lagged`).
+    pub fn observe(&self) -> tokio::sync::broadcast::Receiver<Arc<AttemptRecord>> {
+        self.observers.subscribe()
     }
 
     /// Stops delivering (server shutdown): in-flight attempts are abandoned where they stand and
@@ -379,6 +396,7 @@ struct Delivery {
     still_wanted: StillWanted,
     writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
+    observers: Observers,
 }
 
 enum Attempt {
@@ -424,6 +442,10 @@ impl Delivery {
             }
             if !(self.still_wanted)(&row.row) {
                 tracing::info!(url = %row.row.target_url, "notification dropped: no longer wanted");
+                let error = "no longer wanted (its subscription was deleted)";
+                let trace = self.observers.trace(&row);
+                self.observers
+                    .publish(trace, DeliveryState::Dropped, Some(error));
                 self.record(OutboxUpdate::Abandoned {
                     id: row.id,
                     attempts: row.attempts,
@@ -431,14 +453,19 @@ impl Delivery {
                 });
                 break;
             }
-            let outcome = self.attempt(&row).await;
+            let mut trace = self.observers.trace(&row);
+            let outcome = self.attempt(&row, &mut trace).await;
             match outcome {
                 Attempt::Delivered => {
+                    self.observers
+                        .publish(trace, DeliveryState::Delivered, None);
                     self.record(OutboxUpdate::Delivered { id: row.id });
                     break;
                 }
                 Attempt::Final(error) => {
                     tracing::warn!(url = %row.row.target_url, %error, "notification refused; not retried");
+                    self.observers
+                        .publish(trace, DeliveryState::Dropped, Some(&error));
                     self.record(OutboxUpdate::Abandoned {
                         id: row.id,
                         attempts: row.attempts + 1,
@@ -452,6 +479,8 @@ impl Delivery {
                     due = crate::clock::now() + backoff;
                     if due > give_up_at {
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
+                        self.observers
+                            .publish(trace, DeliveryState::Expired, Some(&error));
                         self.record(OutboxUpdate::Abandoned {
                             id: row.id,
                             attempts: row.attempts,
@@ -460,6 +489,12 @@ impl Delivery {
                         break;
                     }
                     tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
+                    if let Some(trace) = trace.as_mut() {
+                        let left = give_up_at.saturating_duration_since(crate::clock::now());
+                        trace.ahead(policy, row.attempts, backoff, left);
+                    }
+                    self.observers
+                        .publish(trace, DeliveryState::Retrying, Some(&error));
                     let next = unix_ms().saturating_add(backoff.as_millis() as i64);
                     row.next_attempt_at_ms = next;
                     self.record(OutboxUpdate::Attempted {
@@ -475,13 +510,13 @@ impl Delivery {
     }
 
     /// One attempt, following redirects.
-    async fn attempt(&self, row: &OutboxRow) -> Attempt {
+    async fn attempt(&self, row: &OutboxRow, trace: &mut Option<Trace>) -> Attempt {
         let mut url = match reqwest::Url::parse(&row.row.target_url) {
             Ok(url) => url,
             Err(error) => return Attempt::Final(format!("invalid webhook URL: {error}")),
         };
         for _ in 0..=MAX_REDIRECTS {
-            match self.post(&url, row).await {
+            match self.post(&url, row, trace).await {
                 Err(next) => url = next,
                 Ok(outcome) => return outcome,
             }
@@ -493,7 +528,12 @@ impl Delivery {
     }
 
     /// One POST: the outcome, or `Err(location)` for a redirect to follow.
-    async fn post(&self, url: &reqwest::Url, row: &OutboxRow) -> Result<Attempt, reqwest::Url> {
+    async fn post(
+        &self,
+        url: &reqwest::Url,
+        row: &OutboxRow,
+        trace: &mut Option<Trace>,
+    ) -> Result<Attempt, reqwest::Url> {
         let profile = self
             .profiles
             .get(&row.row.dialect)
@@ -535,6 +575,9 @@ impl Delivery {
         if let Some(name) = profile.attempt_count_header {
             put(name, &row.attempts.to_string());
         }
+        if let Some(trace) = trace.as_mut() {
+            trace.request(url, &headers);
+        }
         let response = self
             .client
             .for_url(url)
@@ -546,36 +589,34 @@ impl Delivery {
         let response = match response {
             Ok(response) => response,
             Err(error) => {
+                let error = format!("POST {url}: {error}");
+                if let Some(trace) = trace.as_mut() {
+                    trace.failed(&error);
+                }
                 return Ok(Attempt::Retry {
-                    error: format!("POST {url}: {error}"),
+                    error,
                     retry_after: None,
-                })
+                });
             }
         };
         let status = response.status();
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+        let location = header(reqwest::header::LOCATION).and_then(|to| url.join(to).ok());
+        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(parse_retry_after);
+        if let Some(trace) = trace.as_mut() {
+            trace.response(response).await;
+        }
         if status.is_success() {
             return Ok(Attempt::Delivered);
         }
-        if status.is_redirection() {
-            if let Some(next) = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|location| url.join(location).ok())
-            {
-                return Err(next);
-            }
+        if let Some(next) = location.filter(|_| status.is_redirection()) {
+            return Err(next);
         }
         let code = status.as_u16();
         let error = format!("POST {url}: HTTP {code}");
         if row.row.retry_policy.is_final_failure(code) {
             return Ok(Attempt::Final(error));
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
         Ok(Attempt::Retry { error, retry_after })
     }
 }
@@ -629,161 +670,4 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        assert_eq!(backoff(1), Duration::from_secs(1));
-        assert_eq!(backoff(2), Duration::from_secs(2));
-        assert_eq!(backoff(3), Duration::from_secs(4));
-        assert_eq!(backoff(7), Duration::from_secs(60));
-        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn event_grid_rows_follow_event_grids_schedule() {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
-        let delays: Vec<Duration> = (1..=11)
-            .map(|n| retry_delay(RetryPolicy::EventGrid, n, Some(Duration::from_secs(1))))
-            .collect();
-        assert_eq!(
-            delays,
-            vec![
-                Duration::from_secs(10),
-                Duration::from_secs(30),
-                minutes(1),
-                minutes(5),
-                minutes(10),
-                minutes(30),
-                minutes(60),
-                minutes(180),
-                minutes(360),
-                minutes(720),
-                minutes(720),
-            ]
-        );
-        assert_eq!(give_up_after(RetryPolicy::EventGrid), minutes(1_440));
-        // Other rows keep their backoff and read Retry-After.
-        assert_eq!(
-            retry_delay(RetryPolicy::Standard, 1, None),
-            Duration::from_secs(1)
-        );
-        assert_eq!(
-            retry_delay(RetryPolicy::Standard, 1, Some(Duration::from_secs(5))),
-            Duration::from_secs(5)
-        );
-        assert_eq!(give_up_after(RetryPolicy::Standard), GIVE_UP_AFTER);
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("100000"), Some(MAX_BACKOFF));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for (url, expected) in [
-            ("http://localhost:3000/cb", true),
-            ("http://127.0.0.1/cb", true),
-            ("http://127.8.9.10/cb", true),
-            ("http://[::1]:80/cb", true),
-            ("https://bot.example.com/cb", false),
-            ("http://10.0.0.1/cb", false),
-        ] {
-            let url = reqwest::Url::parse(url).expect("url");
-            assert_eq!(is_loopback(&url), expected, "{url}");
-        }
-    }
-
-    /// Throughput of the whole path (enqueue, batched insert, ordered parallel delivery, delete)
-    /// into a local receiver. A benchmark, not a test: run it with
-    /// `cargo test -p ringside-server --release --lib outbox_throughput -- --ignored --nocapture`.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    #[ignore = "benchmark"]
-    async fn outbox_throughput() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        const KEYS: usize = 100;
-        const PER_KEY: usize = 50;
-        let count = Arc::new(AtomicUsize::new(0));
-        let counter = count.clone();
-        let app = axum::Router::new().fallback(axum::routing::post(move || {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                axum::http::StatusCode::ACCEPTED
-            }
-        }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/cb", listener.local_addr().expect("addr"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        let dir = tempfile::tempdir().expect("tempdir");
-        let key = SigningKey::generate().expect("key");
-        let outbox = Outbox::start(
-            &dir.path().join("ringside.db"),
-            TokenSigner::new(key, "https://127.0.0.1:1".into()),
-            None,
-            &[],
-            Arc::new(|_: &NewOutboxRow| true),
-        )
-        .expect("outbox");
-        let body = vec![b'x'; 1_500];
-        let started = std::time::Instant::now();
-        for n in 0..PER_KEY {
-            for k in 0..KEYS {
-                outbox.enqueue(NewOutboxRow {
-                    ordering_key: format!("call-{k}"),
-                    target_url: url.clone(),
-                    dialect: "bench".into(),
-                    audience: "app".into(),
-                    tenant: "tenant".into(),
-                    headers: vec![("X-Seq".into(), n.to_string())],
-                    body: body.clone(),
-                    retry_policy: ringside_store::RetryPolicy::Standard,
-                    created_at_ms: unix_ms(),
-                });
-            }
-        }
-        let enqueued = started.elapsed();
-        let total = KEYS * PER_KEY;
-        while count.load(Ordering::SeqCst) < total {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let delivered = started.elapsed();
-        println!(
-            "outbox: {total} notifications over {KEYS} keys: enqueued in {enqueued:?} \
-             ({:.1} µs each), all delivered in {delivered:?} ({:.0}/s)",
-            enqueued.as_secs_f64() * 1e6 / total as f64,
-            total as f64 / delivered.as_secs_f64()
-        );
-        outbox.stop();
-    }
-
-    #[test]
-    fn tokens_are_cached_per_app_and_tenant() {
-        let key = SigningKey::generate().expect("key");
-        let signer = TokenSigner::new(key.clone(), "https://127.0.0.1:1".into());
-        let a = signer.token("app-a", "tenant-1").expect("token");
-        assert_eq!(signer.token("app-a", "tenant-1").expect("token"), a);
-        let b = signer.token("app-b", "tenant-1").expect("token");
-        assert_ne!(a, b);
-        let keys = ringside_identity::KeySet::from_signing_keys([&key]);
-        let validation = ringside_identity::Validation::new(
-            u64::try_from(unix_ms() / 1000).unwrap_or(0),
-            ["https://127.0.0.1:1/tenant-1/v2.0"],
-            ["app-a"],
-        );
-        let claims = ringside_identity::verify(&a, &keys, &validation).expect("valid");
-        assert_eq!(claims.get("tid").and_then(|v| v.as_str()), Some("tenant-1"));
-    }
-}
+mod tests;

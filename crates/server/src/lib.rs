@@ -35,9 +35,7 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
         .merge(ringside_platform::router(state.platform().clone()))
         .merge(ringside_door_graph::router(state.graph().clone()))
         .merge(ringside_door_acs::router(state.acs().clone()))
-        .merge(ringside_console::router(
-            ringside_console::ConsoleState::start(state.platform().clone()),
-        ))
+        .merge(ringside_console::router(state.console().clone()))
         .fallback(ringside_http::not_found)
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))

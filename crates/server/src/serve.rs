@@ -224,8 +224,10 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to 10 s), and returns.
+    /// Stops accepting, ends the console's open streams, lets in-flight requests finish (up to
+    /// 10 s), and returns.
     pub async fn shutdown(self) {
+        self.state.console().shutdown();
         self.state.calls().shutdown();
         self.state.outbox().stop();
         let _ = self.stop.send(true);

@@ -1,5 +1,5 @@
 //! The composition root's state: the [`Node`] every door shares, each door's state, the platform
-//! API's, the outbox and the configuration.
+//! API's, the web console's, the outbox and the configuration.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ struct Inner {
     platform: PlatformState,
     graph: GraphState,
     acs: AcsState,
+    console: ringside_console::ConsoleState,
 }
 
 /// What [`AppState::new`] needs.
@@ -52,6 +53,8 @@ impl AppState {
         });
         let graph = GraphState::new(parts.node.clone(), parts.config.rate_limit.clone());
         let acs = AcsState::new(parts.node.clone());
+        let console =
+            ringside_console::ConsoleState::start(platform.clone()).with_deliveries(&parts.outbox);
         AppState {
             inner: Arc::new(Inner {
                 node: parts.node,
@@ -60,6 +63,7 @@ impl AppState {
                 platform,
                 graph,
                 acs,
+                console,
             }),
         }
     }
@@ -82,6 +86,11 @@ impl AppState {
     /// The ACS door's state.
     pub(crate) fn acs(&self) -> &AcsState {
         &self.inner.acs
+    }
+
+    /// The web console's state.
+    pub(crate) fn console(&self) -> &ringside_console::ConsoleState {
+        &self.inner.console
     }
 
     /// The platform admin token that guards `/ringside/v1`.

@@ -1,5 +1,6 @@
-//! In-process stream taps: a media-plane tap whose frames stay in the server (call recording)
-//! instead of going to an app's WebSocket. Same routing, queue and control as a socket stream, so
+//! In-process stream taps: a media-plane tap whose frames stay in the server (call recording, the
+//! web console's softphone, which also plays audio back as the tapped leg's voice) instead of
+//! going to an app's WebSocket. Same routing, queue and control as a socket stream, so
 //! the media shards hand it frames without knowing who reads them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -161,6 +162,17 @@ impl LocalTap {
         while let Ok(frame) = self.frames.try_recv() {
             sink(frame);
         }
+    }
+
+    /// Plays `samples` (PCM s16 at the tap's rate) into the call as the tapped leg's voice,
+    /// behind the plane's jitter buffer, as a bidirectional socket stream's inbound audio is (the
+    /// web console's softphone). False once the runtime is gone.
+    pub fn play(&self, samples: Vec<i16>) -> bool {
+        (self.runtime)(ToRuntime::Media(MediaCommand::StreamAudio {
+            conversation: self.conversation,
+            stream: self.id,
+            samples,
+        }))
     }
 
     /// Frames the queue dropped because the reader fell behind.
