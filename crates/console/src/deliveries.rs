@@ -10,10 +10,9 @@
 //! looked up among the legs the console has seen in engine events ([`Legs`]). Rows of neither
 //! kind (recording events) go on the stream without a call.
 
-use std::num::NonZeroUsize;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use lru::LruCache;
 use ringside_runtime::outbox::{AttemptRecord, DeliveryState};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
@@ -26,28 +25,36 @@ const LEGS: usize = 20_000;
 /// The header Graph and ACS callback rows carry the conversation in.
 const CHAIN_ID: &str = "x-microsoft-skype-chain-id";
 
-/// Leg id → call id, as seen in engine events (bounded; the least recently seen is forgotten).
-pub struct Legs(Mutex<LruCache<String, String>>);
+/// Leg id → call id, as seen in engine events (bounded; the longest known is forgotten first).
+#[derive(Default)]
+pub struct Legs(Mutex<LegMap>);
 
-impl Default for Legs {
-    fn default() -> Legs {
-        let capacity = NonZeroUsize::new(LEGS).unwrap_or(NonZeroUsize::MIN);
-        Legs(Mutex::new(LruCache::new(capacity)))
-    }
+#[derive(Default)]
+struct LegMap {
+    calls: HashMap<String, String>,
+    order: VecDeque<String>,
 }
 
 impl Legs {
     /// Remembers that `leg` belongs to `call`.
     pub fn learn(&self, leg: &str, call: &str) {
-        self.lock().put(leg.to_string(), call.to_string());
+        let mut map = self.lock();
+        if map.calls.insert(leg.to_string(), call.to_string()).is_none() {
+            map.order.push_back(leg.to_string());
+        }
+        while map.order.len() > LEGS {
+            if let Some(old) = map.order.pop_front() {
+                map.calls.remove(&old);
+            }
+        }
     }
 
     /// The call of `leg`, if seen.
     pub fn call_of(&self, leg: &str) -> Option<String> {
-        self.lock().get(leg).cloned()
+        self.lock().calls.get(leg).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LegMap> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
