@@ -190,7 +190,7 @@ pub struct MediaStreamingOptions {
     pub enable_dtmf_tones: Option<bool>,
 }
 
-/// `transcriptionOptions` of create/answer/connect (the door ignores them).
+/// `transcriptionOptions` of create/answer/connect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptionOptions {
@@ -204,6 +204,9 @@ pub struct TranscriptionOptions {
     /// Custom speech model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_model_endpoint_id: Option<String>,
+    /// Custom speech model, as the Python SDK names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speech_recognition_model_endpoint_id: Option<String>,
     /// Start when the call connects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_transcription: Option<bool>,

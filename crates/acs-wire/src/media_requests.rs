@@ -150,11 +150,10 @@ pub struct OperationContextRequest {
 pub type StartMediaStreamingRequest = OperationContextRequest;
 /// `POST …/{callConnectionId}:stopMediaStreaming`.
 pub type StopMediaStreamingRequest = OperationContextRequest;
-/// `POST …/{callConnectionId}:stopTranscription` (the door answers 405).
+/// `POST …/{callConnectionId}:stopTranscription`.
 pub type StopTranscriptionRequest = OperationContextRequest;
 
-/// `POST …/{callConnectionId}:startTranscription` and `:updateTranscription` (same members; the
-/// door answers 405 without reading them).
+/// `POST …/{callConnectionId}:startTranscription` and `:updateTranscription` (same members).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptionRequest {
@@ -164,6 +163,9 @@ pub struct TranscriptionRequest {
     /// Custom speech model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_model_endpoint_id: Option<String>,
+    /// Custom speech model, as the Python SDK names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speech_recognition_model_endpoint_id: Option<String>,
     /// Echoed by the Transcription* events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_context: Option<String>,

@@ -52,6 +52,7 @@ mod routes;
 pub(crate) mod storage;
 pub mod stream_wire;
 pub(crate) mod strict_json;
+pub(crate) mod transcription;
 pub(crate) mod versions;
 pub(crate) mod wire;
 

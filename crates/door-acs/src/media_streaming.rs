@@ -153,6 +153,11 @@ impl AcsMedia {
         Ok(())
     }
 
+    /// The upgrade request's token for a socket of the connection at `at`.
+    pub(crate) fn bearer(&self, at: &StreamAt) -> Option<String> {
+        self.signer.token(&at.resource, &at.tenant).ok()
+    }
+
     /// Stops the connection's stream; `false` when none is running.
     pub(crate) fn stop(&self, streaming: &CallStreaming, reason: &str) -> bool {
         match streaming.stream {

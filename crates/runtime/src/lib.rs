@@ -52,6 +52,8 @@ pub mod streaming;
 pub use door::{Adoption, Door, DoorCtx, DoorEnv, Doors};
 pub use media::MediaMode;
 pub use node::{Node, NodeParts};
+/// Live transcription (`runtime/transcribe.rs`).
+pub use runtime::transcribe as transcription;
 pub use runtime::{
     reason_name, Behaviours, CallError, CallRuntime, Reply, Request, RuntimeOptions, HISTORY,
     REQUEST_QUEUE,

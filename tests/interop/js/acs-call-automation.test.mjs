@@ -290,7 +290,8 @@ test("a PSTN caller reaches the CCaaS number: answer, media, DTMF, hold, streami
   const playedOne = await callback(id, "PlayCompleted", (e) => e.operationContext === "play-one");
   assert.equal(playedOne.resultInformation.code, 200);
 
-  // A looped prompt, cancelled; text and SSML spoken by the offline engine; transcription is refused.
+  // A looped prompt, cancelled; text and SSML spoken by the offline engine; transcription in a
+  // locale that is not installed is refused.
   await media.playToAll([fileSource()], { loop: true, operationContext: "loop" });
   await callback(id, "PlayStarted", (e) => e.operationContext === "loop");
   await media.cancelAllOperations();
@@ -307,7 +308,7 @@ test("a PSTN caller reaches the CCaaS number: answer, media, DTMF, hold, streami
   await callback(id, "PlayStarted", (e) => e.operationContext === "spoken");
   const spoken = await callback(id, "PlayCompleted", (e) => e.operationContext === "spoken");
   assert.equal(spoken.resultInformation.code, 200);
-  await assert.rejects(media.startTranscription({ locale: "en-US" }), restError(405, "8520"));
+  await assert.rejects(media.startTranscription({ locale: "fr-FR" }), restError(405, "8520"));
 
   // Recognize two keys the caller presses.
   await media.startRecognizing(phone(CALLER), {
@@ -838,5 +839,46 @@ test("a spoken menu: a text prompt, 'billing' said by the caller is recognized o
   const accepted = await callback(id, "CallTransferAccepted", (e) => e.operationContext === "route");
   assert.equal(accepted.transferTarget?.rawId, `4:${billing}`);
   await callback(id, "CallDisconnected");
+  assert.deepEqual(parseErrors, []);
+});
+
+test("live transcription: the caller's sentence reaches the app's WebSocket, parsed by StreamingData.parse", async () => {
+  const caller = "+14255550179";
+  const automation = client();
+  await admin(dev, "POST", `/phones/${encodeURIComponent(caller)}/calls`,
+    { to: CCAAS_NUMBER, say: [{ at: "3s", text: "I need support" }], hangupAfter: "60s" }, [201]);
+  const { event } = await incomingCall(caller);
+  const transportUrl = wsUrl.replace("/media", "/transcripts");
+  const answered = await automation.answerCall(event.data.incomingCallContext, `${base}/callbacks`, {
+    transcriptionOptions: { transportUrl, transportType: "websocket", locale: "en-US", startTranscription: true },
+  });
+  const id = answered.callConnectionProperties.callConnectionId;
+  await callback(id, "CallConnected");
+  const started = await callback(id, "TranscriptionStarted");
+  assert.equal(started.transcriptionUpdate?.transcriptionStatus, "transcriptionStarted", JSON.stringify(started));
+  const socket = await waitFor(
+    () => sockets.find((s) => s.url === "/transcripts" && s.headers["x-ms-call-connection-id"] === id
+      && s.frames.some((f) => f.kind === "TranscriptionData" && f.data.resultState === "Final")),
+    "a final phrase on the transcription WebSocket",
+    30_000,
+  );
+  assert.equal(socket.frames[0].kind, "TranscriptionMetadata");
+  assert.equal(socket.frames[0].data.callConnectionId, id);
+  assert.equal(socket.frames[0].data.locale, "en-US");
+  const phrase = socket.frames.find((f) => f.kind === "TranscriptionData" && f.data.resultState === "Final").data;
+  assert.match(phrase.text, /need/, JSON.stringify(phrase));
+  assert.equal(phrase.format, "display");
+  assert.equal(phrase.participant.kind, "phoneNumber");
+  assert.equal(phrase.participant.phoneNumber, caller);
+  assert.ok(phrase.offsetInTicks > 0 && phrase.durationInTicks > 0, JSON.stringify(phrase));
+  assert.ok(phrase.words.some((w) => w.text === "need" && w.durationInTicks > 0), JSON.stringify(phrase.words));
+  const media = answered.callConnection.getCallMedia();
+  await media.updateTranscription("en-US");
+  await callback(id, "TranscriptionUpdated");
+  await media.stopTranscription({ operationContext: "done" });
+  const stopped = await callback(id, "TranscriptionStopped", (e) => e.operationContext === "done");
+  assert.equal(stopped.transcriptionUpdate?.transcriptionStatusDetails, "subscriptionStopped");
+  assert.equal((await answered.callConnection.getCallConnectionProperties()).transcriptionSubscription?.state, "inactive");
+  await answered.callConnection.hangUp(true);
   assert.deepEqual(parseErrors, []);
 });

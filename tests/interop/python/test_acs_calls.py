@@ -233,8 +233,8 @@ def test_samples_read_choices_by_tone_and_tone_contexts(dev, admin, service):
     incoming = service.wait("events", lambda e: e.get("eventType") == "Microsoft.Communication.IncomingCall")
     context = incoming["data"]["incomingCallContext"]
 
-    # Transcription needs a speech engine: refused like start_transcription, and the call still rings.
-    transcription = TranscriptionOptions(transport_url="wss://127.0.0.1:1/t", transport_type="websocket", locale="en-US", start_transcription=True)
+    # Transcription in a locale that is not installed is refused, and the call still rings.
+    transcription = TranscriptionOptions(transport_url="wss://127.0.0.1:1/t", transport_type="websocket", locale="fr-FR", start_transcription=True)
     with pytest.raises(HttpResponseError) as refused:
         client.answer_call(context, f"{service.url}/callbacks", transcription=transcription)
     assert refused.value.status_code == 405
@@ -306,3 +306,60 @@ def test_a_spoken_menu_choice_routes_the_caller(dev, admin, service):
     accepted = service.callback("CallTransferAccepted", timeout=15)
     assert accepted["data"]["transferTarget"]["rawId"] == f"4:{desk}"
     service.callback("CallDisconnected", timeout=15)
+
+
+def test_live_transcription_reaches_the_apps_websocket(dev, admin, service):
+    """Transcription (issue 17): a simulated caller's sentence, transcribed offline, arrives on the
+    app's WebSocket as TranscriptionMetadata then a Final TranscriptionData. azure-communication-
+    callautomation 1.6.0 has no streaming parser, so the frames are read as the JSON the SDKs'
+    parsers (Python's StreamingDataParser in its previews, JS StreamingData.parse) take."""
+    from websockets.sync.server import serve
+
+    frames: list[dict] = []
+    paths: list[str] = []
+
+    def handler(socket) -> None:
+        paths.append(socket.request.path)
+        for message in socket:
+            frames.append(json.loads(message))
+
+    server = serve(handler, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/transcripts"
+    try:
+        client = _client(dev)
+        caller = "+14255550173"
+        admin.call("POST", f"/phones/{caller.replace('+', '%2B')}/calls",
+                   {"to": CCAAS_NUMBER, "say": [{"at": "3s", "text": "I need support"}], "hangupAfter": "60s"})
+        incoming = service.wait("events", lambda e: e.get("eventType") == "Microsoft.Communication.IncomingCall"
+                                and e["data"]["from"]["rawId"] == f"4:{caller}")
+        options = TranscriptionOptions(transport_url=url, transport_type="websocket", locale="en-US", start_transcription=True)
+        answered = client.answer_call(incoming["data"]["incomingCallContext"], f"{service.url}/callbacks", transcription=options)
+        connection = client.get_call_connection(answered.call_connection_id)
+        started = service.callback("TranscriptionStarted")
+        assert started["data"]["transcriptionUpdate"]["transcriptionStatus"] == "transcriptionStarted"
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+            f.get("kind") == "TranscriptionData" and f["transcriptionData"]["resultStatus"] == "Final" for f in frames
+        ):
+            time.sleep(0.1)
+        assert paths == ["/transcripts"]
+        assert frames[0]["kind"] == "TranscriptionMetadata", frames[:2]
+        meta = frames[0]["transcriptionMetadata"]
+        assert meta["callConnectionId"] == answered.call_connection_id and meta["locale"] == "en-US"
+        final = next(f["transcriptionData"] for f in frames
+                     if f.get("kind") == "TranscriptionData" and f["transcriptionData"]["resultStatus"] == "Final")
+        assert "need" in final["text"], final
+        assert final["format"] == "display" and final["participantRawID"] == f"4:{caller}", final
+        assert final["offset"] > 0 and final["duration"] > 0, final
+        assert any(w["text"] == "need" and w["duration"] > 0 for w in final["words"]), final
+
+        assert connection.get_call_properties().transcription_subscription.state == "active"
+        connection.stop_transcription(operation_context="done")
+        stopped = service.wait("callbacks", lambda e: e.get("type") == "Microsoft.Communication.TranscriptionStopped"
+                               and e["data"]["operationContext"] == "done")
+        assert stopped["data"]["transcriptionUpdate"]["transcriptionStatusDetails"] == "subscriptionStopped"
+        connection.hang_up(is_for_everyone=True)
+    finally:
+        server.shutdown()

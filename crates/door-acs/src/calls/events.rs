@@ -105,10 +105,14 @@ impl AcsCalls {
                     None,
                 );
                 self.auto_start_streaming(env, leg);
+                self.auto_start_transcription(env, leg);
             }
             LegState::Terminated(reason) => {
                 if let (Some(media), Some(call)) = (&self.media, self.calls.get(&leg)) {
                     media.stop(&call.streaming, "callEnded");
+                }
+                if let Some(call) = self.calls.get_mut(&leg) {
+                    call.transcription.end();
                 }
                 let (code, sub, message) = crate::codes::end_reason(reason);
                 self.callback(
@@ -170,8 +174,13 @@ impl AcsCalls {
     ) -> bool {
         let legs = self.in_conversation(conversation);
         self.recording_roster(conversation, participants);
+        let names = self.raw_names(participants);
+        for leg in &legs {
+            if let Some(call) = self.calls.get(leg) {
+                call.transcription.name_participants(&names);
+            }
+        }
         if let Some(media) = &self.media {
-            let names = self.raw_names(participants);
             for leg in &legs {
                 if let Some(call) = self.calls.get(leg) {
                     media.name_participants(&call.streaming, &names);

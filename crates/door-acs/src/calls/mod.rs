@@ -116,6 +116,8 @@ pub(crate) struct AcsCall {
     pub(crate) continuous_dtmf: Option<PendingOp>,
     /// Media streaming options and state (`media_streaming.rs`).
     pub(crate) streaming: CallStreaming,
+    /// Live transcription options and state (`transcription.rs`).
+    pub(crate) transcription: crate::transcription::CallTranscription,
     /// The shape of its events, by the api-version that set it up.
     pub(crate) shape: EventShape,
 }
@@ -146,6 +148,7 @@ impl AcsCall {
             ops: HashMap::new(),
             continuous_dtmf: None,
             streaming: CallStreaming::default(),
+            transcription: Default::default(),
             shape: EventShape::default(),
         }
     }
@@ -166,7 +169,7 @@ impl AcsCall {
             "source": self.source,
             "correlationId": self.conversation.to_string(),
             "mediaStreamingSubscription": {"id": self.id.to_string(), "state": if self.streaming.active { "active" } else { "inactive" }, "subscribedContentTypes": ["audio"]},
-            "transcriptionSubscription": {"id": self.id.to_string(), "state": "disabled", "subscribedResultTypes": ["final"]},
+            "transcriptionSubscription": self.transcription.subscription(self.id),
         });
         if let Some(number) = &self.source_caller_id {
             value["sourceCallerIdNumber"] = json!({"value": number});
@@ -352,6 +355,57 @@ impl AcsCalls {
         }
     }
 
+    /// `startTranscription: true`: transcription starts when the call connects (a refusal
+    /// becomes TranscriptionFailed).
+    fn auto_start_transcription(&mut self, env: &DoorEnv<'_>, leg: LegId) {
+        let starts = self
+            .calls
+            .get(&leg)
+            .is_some_and(|c| c.transcription.options.as_ref().is_some_and(|o| o.start));
+        if starts {
+            let names = self.call_names(env, leg);
+            self.start_transcription(leg, names, String::new(), None);
+        }
+    }
+
+    /// Each participant's rawId in the connection's call.
+    pub(crate) fn call_names(&self, env: &DoorEnv<'_>, leg: LegId) -> HashMap<LegId, String> {
+        let Some(conversation) = self.calls.get(&leg).map(|c| c.conversation) else {
+            return HashMap::new();
+        };
+        let roster = env.engine.participants(conversation).unwrap_or_default();
+        self.raw_names(&roster).into_iter().collect()
+    }
+
+    /// Starts the connection's transcription; its callback now (started or refused) or when the
+    /// socket opens (a call without transcriptionOptions gets TranscriptionFailed).
+    pub(crate) fn start_transcription(
+        &mut self,
+        leg: LegId,
+        names: HashMap<LegId, String>,
+        context: String,
+        callback: Option<String>,
+    ) {
+        let bearer = match (&self.media, self.calls.get(&leg)) {
+            (Some(media), Some(call)) => media.bearer(&call.stream_at()),
+            _ => None,
+        };
+        let Some(call) = self.calls.get_mut(&leg) else {
+            return;
+        };
+        let at = call.stream_at();
+        let outcome =
+            call.transcription
+                .start(at, bearer, names, context.clone(), callback.clone());
+        let send = match outcome {
+            Ok(send) => send,
+            Err(message) => Some(crate::transcription::refused(&message, context, callback)),
+        };
+        if let Some((kind, data, callback)) = send {
+            self.callback(leg, kind, data, callback.as_deref());
+        }
+    }
+
     /// MediaStreamingFailed for a start that was refused before connecting.
     pub(crate) fn streaming_refused(&mut self, leg: LegId, message: &str, callback: Option<&str>) {
         let context = self
@@ -468,6 +522,10 @@ impl AcsCalls {
         let Some(call) = self.calls.get_mut(&event.leg) else {
             return;
         };
+        if let Some((kind, data, callback)) = call.transcription.on_socket(event) {
+            self.callback(event.leg, kind, data, callback.as_deref());
+            return;
+        }
         let callback = call.streaming.callback.take();
         if let Some((kind, data)) = crate::media_streaming::render(&mut call.streaming, event) {
             self.callback(event.leg, kind, data, callback.as_deref());

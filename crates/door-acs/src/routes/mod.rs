@@ -11,9 +11,11 @@
 //! Media streaming: `mediaStreamingOptions` on create/answer/connect and `:startMediaStreaming`/
 //! `:stopMediaStreaming` (202) run through `media_streaming.rs` and the streaming service.
 //!
-//! Not implemented (405 `8520`, saying so, without reading the body's members): transcription — no
-//! speech engine is attached to ACS calls yet; text/SSML play sources, speech recognition and
-//! choices no key can pick — no TTS or speech engine. `moveHere` likewise.
+//! Transcription: `transcriptionOptions` on create/answer/connect and `:startTranscription`/
+//! `:stopTranscription`/`:updateTranscription` (202) run through `transcription.rs` and the
+//! runtime's transcriber. Without the speech engines installed, transcription, text/SSML play
+//! sources, speech recognition and choices no key can pick are 405 `8520` (saying so, without
+//! reading the body's members). `moveHere` likewise.
 //!
 //! Bodies are read as `ringside_acs_wire` request types through [`crate::request::Body`]; each
 //! operation names the members the door reads leniently.
@@ -25,6 +27,7 @@ mod participants;
 mod parties;
 mod setup;
 mod sources;
+mod transcription;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -106,6 +109,7 @@ async fn connection_action(
         tenant,
         id,
     };
+    use transcription::Action::{Start, Stop, Update};
     match action {
         "terminate" => connection::terminate(at).await,
         "transferToParticipant" => connection::transfer(at, &body).await,
@@ -119,9 +123,9 @@ async fn connection_action(
         "unhold" => media::hold(at, &body, false).await,
         "startMediaStreaming" => media::streaming(at, &body, true).await,
         "stopMediaStreaming" => media::streaming(at, &body, false).await,
-        "startTranscription" | "stopTranscription" | "updateTranscription" => Err(not_implemented(
-            "Transcription (no speech engine is configured)",
-        )),
+        "startTranscription" => transcription::transcription(at, &body, Start).await,
+        "stopTranscription" => transcription::transcription(at, &body, Stop).await,
+        "updateTranscription" => transcription::transcription(at, &body, Update).await,
         other => Err(AcsError::new(
             StatusCode::NOT_FOUND,
             "UnknownOperation",

@@ -10,6 +10,7 @@ use axum::{Extension, Json};
 use ringside_acs_wire::{
     AnswerCallRequest, CallRejectReason, CommunicationIdentifierModel, ConnectRequest,
     CreateCallRequest, MediaStreamingOptions, RedirectCallRequest, RejectCallRequest,
+    TranscriptionOptions,
 };
 use ringside_engine::{Ack, BotIdentity, Command, LegId, LegState, RejectReason, Target};
 use ringside_model::{AcsResourceId, AppId, Guid, InstanceId, Party, TenantId, E164};
@@ -25,6 +26,7 @@ use crate::media_streaming::{CallStreaming, StreamingOptions};
 use crate::request::{
     callback_uri, connection_id, invalid, not_found, not_implemented, required, run, Body, Result,
 };
+use crate::transcription::CallTranscription;
 use crate::versions::EventShape;
 use crate::wire::conversation_of;
 use crate::AcsState;
@@ -57,21 +59,32 @@ fn bot_for(resource: AcsResourceId, instance: Option<(InstanceId, AppId)>) -> Bo
     }
 }
 
-/// 405 `8520` for `transcriptionOptions` (as `:startTranscription`): no speech engine transcribes
-/// ACS calls yet, and a service that asked for transcription must not be left waiting for it.
-/// `callIntelligenceOptions` only names the Azure AI resource that text prompts and speech
-/// recognition would use; those are refused where they are asked for.
-fn no_transcription(body: &Body) -> Result<()> {
-    match body.member("transcriptionOptions") {
-        None | Some(Value::Null) => Ok(()),
-        Some(_) => Err(not_implemented(
+/// `transcriptionOptions`, if given: without the recognition engine 405 `8520` (as
+/// `:startTranscription`: a service that asked for transcription must not be left waiting for
+/// it); with it checked (400 `8523`; another locale or a custom model 405 `8520`) and kept with the
+/// transcriber that will serve them. `callIntelligenceOptions` only names the Azure AI resource
+/// the cloud would use; Ringside's speech is its own.
+async fn transcription_options(state: &AcsState, body: &Body) -> Result<CallTranscription> {
+    let Some(given) = body.member("transcriptionOptions") else {
+        return Ok(CallTranscription::default());
+    };
+    let Some(transcriber) = state.calls().transcriber().await else {
+        return Err(not_implemented(
             "Transcription (no speech engine is configured)",
-        )),
-    }
+        ));
+    };
+    let given: TranscriptionOptions = serde_json::from_value(given.clone())
+        .map_err(|error| invalid(format!("transcriptionOptions: {error}.")))?;
+    let options = crate::transcription::options(&given).map_err(super::transcription::refusal)?;
+    Ok(CallTranscription {
+        options: Some(options),
+        transcriber: Some(transcriber),
+        ..CallTranscription::default()
+    })
 }
 
 /// `POST /calling/callConnections`: 201 CallConnectionProperties. `transcriptionOptions` are
-/// refused ([`no_transcription`]); `callIntelligenceOptions` are not used (nor refused when
+/// checked ([`transcription_options`]); `callIntelligenceOptions` are not used (nor refused when
 /// malformed).
 pub(super) async fn create_call(
     State(state): State<AcsState>,
@@ -88,7 +101,7 @@ pub(super) async fn create_call(
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
-    no_transcription(&body)?;
+    let transcription = transcription_options(&state, &body).await?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let resource = caller.resource;
@@ -142,6 +155,7 @@ pub(super) async fn create_call(
             source_display_name: display,
             setup_context: context,
             streaming: streaming(streaming_options),
+            transcription,
             shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };
@@ -276,7 +290,7 @@ fn offered_leg(
 }
 
 /// `POST /calling/callConnections:answer`: 200 CallConnectionProperties. `transcriptionOptions`
-/// are refused ([`no_transcription`]); `answeredBy` and `callIntelligenceOptions` are not used
+/// are checked ([`transcription_options`]); `answeredBy` and `callIntelligenceOptions` are not used
 /// (nor refused when malformed).
 pub(super) async fn answer_call(
     State(state): State<AcsState>,
@@ -290,7 +304,7 @@ pub(super) async fn answer_call(
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
-    no_transcription(&body)?;
+    let transcription = transcription_options(&state, &body).await?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let token = required(request.incoming_call_context, "incomingCallContext")?;
     let resource = caller.resource;
@@ -320,6 +334,7 @@ pub(super) async fn answer_call(
             answered_for,
             setup_context: context,
             streaming: streaming(streaming_options),
+            transcription,
             shape,
             ..AcsCall::new(
                 leg,
@@ -401,7 +416,7 @@ pub(super) async fn redirect_call(
 }
 
 /// `POST /calling/callConnections:connect` with a `serverCallId` locator: 200.
-/// `transcriptionOptions` are refused ([`no_transcription`]); `callIntelligenceOptions` are not
+/// `transcriptionOptions` are checked ([`transcription_options`]); `callIntelligenceOptions` are not
 /// used (nor refused when malformed).
 pub(super) async fn connect_call(
     State(state): State<AcsState>,
@@ -415,7 +430,7 @@ pub(super) async fn connect_call(
         "transcriptionOptions",
         "callIntelligenceOptions",
     ])?;
-    no_transcription(&body)?;
+    let transcription = transcription_options(&state, &body).await?;
     let streaming_options = media_streaming_options(request.media_streaming_options.as_ref())?;
     let callback = callback_uri(request.callback_uri, "callbackUri")?;
     let tenant = resource_tenant(&state, caller.resource)?;
@@ -451,6 +466,7 @@ pub(super) async fn connect_call(
             source: identifier(&source_party),
             setup_context: context,
             streaming: streaming(streaming_options),
+            transcription,
             shape,
             ..AcsCall::new(leg, conversation, resource, tenant, callback)
         };

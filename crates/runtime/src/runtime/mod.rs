@@ -40,6 +40,7 @@ mod listen;
 mod requests;
 #[cfg(test)]
 mod tests;
+pub mod transcribe;
 mod views;
 
 use legs::{CallRecord, Driver, LegRecord, Legs};

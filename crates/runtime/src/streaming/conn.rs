@@ -126,10 +126,10 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(super) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-type Socket = WebSocketStream<Box<dyn Io>>;
+pub(super) type Socket = WebSocketStream<Box<dyn Io>>;
 
 /// How a stream ended.
 enum End {
@@ -233,84 +233,14 @@ impl Connection {
     }
 
     async fn connect(&self) -> Result<Socket, String> {
-        let host = self.url.host_str().unwrap_or_default().to_string();
-        let bare = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = self.url.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((bare.as_str(), port))
-            .await
-            .map_err(|error| format!("the media stream host {host} does not resolve: {error}"))?
-            .collect();
-        let mut refusal = None;
-        let mut allowed = Vec::new();
-        for address in addresses {
-            match self.policy.check_address(&host, address.ip()) {
-                Ok(()) => allowed.push(address),
-                Err(reason) => refusal = Some(reason),
-            }
-        }
-        if allowed.is_empty() {
-            return Err(
-                refusal.unwrap_or_else(|| format!("the media stream host {host} has no address"))
-            );
-        }
-        let loopback = allowed.iter().all(|a| a.ip().is_loopback());
-        let tcp = TcpStream::connect(allowed.as_slice())
-            .await
-            .map_err(|error| {
-                format!("cannot connect to the media stream host {host}:{port}: {error}")
-            })?;
-        let _ = tcp.set_nodelay(true);
-        let io: Box<dyn Io> = if self.url.scheme() == "wss" {
-            let config = if loopback {
-                self.tls.loopback.clone()
-            } else {
-                self.tls.verified.clone()
-            };
-            let name = ServerName::try_from(bare.clone())
-                .map_err(|error| format!("'{host}' is not a TLS server name: {error}"))?;
-            let tls = tokio_rustls::TlsConnector::from(config)
-                .connect(name, tcp)
-                .await
-                .map_err(|error| {
-                    format!("TLS with the media stream host {host} failed: {error}")
-                })?;
-            Box::new(tls)
-        } else {
-            Box::new(tcp)
-        };
-        let mut request = self
-            .url
-            .as_str()
-            .into_client_request()
-            .map_err(|error| format!("cannot build the upgrade request: {error}"))?;
-        let headers = request.headers_mut();
-        if let Some(token) = &self.spec.bearer {
-            if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
-                headers.insert("authorization", value);
-            }
-        }
-        for (name, value) in &self.spec.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                headers.insert(name, value);
-            }
-        }
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(MAX_INBOUND_MESSAGE))
-            .max_frame_size(Some(MAX_INBOUND_MESSAGE))
-            .read_buffer_size(READ_BUFFER);
-        let (socket, _response) =
-            tokio_tungstenite::client_async_with_config(request, io, Some(config))
-                .await
-                .map_err(|error| {
-                    format!("the WebSocket upgrade to the media stream host {host} failed: {error}")
-                })?;
-        Ok(socket)
+        open(
+            &self.url,
+            &self.policy,
+            &self.tls,
+            self.spec.bearer.as_deref(),
+            &self.spec.headers,
+        )
+        .await
     }
 
     /// Moves frames and messages until the stream ends; the plane's counters when it was the
@@ -427,6 +357,92 @@ impl Connection {
     }
 }
 
+/// Resolves and checks the target, connects (TCP, TLS for `wss`) and sends the WebSocket upgrade
+/// with the bearer token and headers (no time limit here: callers bound it).
+pub(super) async fn open(
+    url: &Url,
+    policy: &StreamPolicy,
+    tls: &TlsConfigs,
+    bearer: Option<&str>,
+    extra: &[(String, String)],
+) -> Result<Socket, String> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((bare.as_str(), port))
+        .await
+        .map_err(|error| format!("the media stream host {host} does not resolve: {error}"))?
+        .collect();
+    let mut refusal = None;
+    let mut allowed = Vec::new();
+    for address in addresses {
+        match policy.check_address(&host, address.ip()) {
+            Ok(()) => allowed.push(address),
+            Err(reason) => refusal = Some(reason),
+        }
+    }
+    if allowed.is_empty() {
+        return Err(
+            refusal.unwrap_or_else(|| format!("the media stream host {host} has no address"))
+        );
+    }
+    let loopback = allowed.iter().all(|a| a.ip().is_loopback());
+    let tcp = TcpStream::connect(allowed.as_slice())
+        .await
+        .map_err(|error| {
+            format!("cannot connect to the media stream host {host}:{port}: {error}")
+        })?;
+    let _ = tcp.set_nodelay(true);
+    let io: Box<dyn Io> = if url.scheme() == "wss" {
+        let config = if loopback {
+            tls.loopback.clone()
+        } else {
+            tls.verified.clone()
+        };
+        let name = ServerName::try_from(bare.clone())
+            .map_err(|error| format!("'{host}' is not a TLS server name: {error}"))?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|error| format!("TLS with the media stream host {host} failed: {error}"))?;
+        Box::new(tls)
+    } else {
+        Box::new(tcp)
+    };
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|error| format!("cannot build the upgrade request: {error}"))?;
+    let headers = request.headers_mut();
+    if let Some(token) = bearer {
+        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+            headers.insert("authorization", value);
+        }
+    }
+    for (name, value) in extra {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_INBOUND_MESSAGE))
+        .max_frame_size(Some(MAX_INBOUND_MESSAGE))
+        .read_buffer_size(READ_BUFFER);
+    let (socket, _response) =
+        tokio_tungstenite::client_async_with_config(request, io, Some(config))
+            .await
+            .map_err(|error| {
+                format!("the WebSocket upgrade to the media stream host {host} failed: {error}")
+            })?;
+    Ok(socket)
+}
+
 async fn close(socket: &mut Socket, encoder: &Encoder, reason: &str) {
     if let Some(last) = encoder.stop(reason) {
         let _ = socket.send(last).await;
@@ -476,7 +492,7 @@ impl Encoder {
     }
 }
 
-fn message(wire: WireMessage) -> Message {
+pub(super) fn message(wire: WireMessage) -> Message {
     match wire {
         WireMessage::Text(text) => Message::text(text),
         WireMessage::Binary(bytes) => Message::binary(bytes),

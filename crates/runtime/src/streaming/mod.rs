@@ -29,6 +29,7 @@ pub mod codec;
 mod conn;
 
 pub use conn::READ_BUFFER;
+pub mod socket;
 pub mod tap;
 
 use std::collections::HashMap;

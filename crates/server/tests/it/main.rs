@@ -10,6 +10,7 @@ mod acs_event_subscriptions;
 mod acs_fidelity;
 mod acs_media_streaming;
 mod acs_speech;
+mod acs_transcription;
 mod acs_transfer;
 mod acs_validation;
 mod admin_api;
