@@ -85,10 +85,19 @@ impl NameAddr {
     }
 }
 
+/// True for a display name written without quotes: tokens separated by single spaces.
+fn is_plain_display(d: &str) -> bool {
+    !d.is_empty()
+        && d.split(' ')
+            .all(|w| !w.is_empty() && w.bytes().all(is_token_char))
+}
+
 impl fmt::Display for NameAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(d) = &self.display {
-            write!(f, "{} ", quote(d))?;
+        match &self.display {
+            Some(d) if is_plain_display(d) => write!(f, "{d} ")?,
+            Some(d) => write!(f, "{} ", quote(d))?,
+            None => {}
         }
         write!(f, "<{}>{}", self.uri, self.params)
     }

@@ -183,3 +183,29 @@ fn trailing_octets_after_content_length_are_ignored() {
     assert_eq!(r.method, ringside_sip::Method::Register);
     assert!(r.body.is_empty());
 }
+
+#[test]
+fn a_parse_error_answer_copies_the_dialog_fields_and_tags_to() {
+    let err = match parse_message(&load("mismatch01")) {
+        Err(e) => e,
+        Ok(m) => panic!("mismatch01 parsed: {m:?}"),
+    };
+    let Some(resp) = parse_error_response(&err, "tt1") else {
+        panic!("a request gets an answer");
+    };
+    let text = String::from_utf8_lossy(&resp.to_bytes()).into_owned();
+    assert!(
+        text.starts_with("SIP/2.0 400 CSeq Method Mismatch\r\n"),
+        "{text}"
+    );
+    for field in [
+        "Via: ",
+        "From: ",
+        "Call-ID: ",
+        "CSeq: ",
+        "Content-Length: 0",
+    ] {
+        assert!(text.contains(field), "{field} in {text}");
+    }
+    assert!(text.contains(";tag=tt1"), "{text}");
+}
