@@ -17,6 +17,7 @@ pub mod message;
 pub mod name_addr;
 pub mod params;
 mod parse;
+pub mod sdp;
 mod text;
 pub mod uri;
 
