@@ -19,6 +19,7 @@ pub mod params;
 mod parse;
 pub mod sdp;
 mod text;
+pub mod transaction;
 pub mod uri;
 
 pub use check::{check_forwarding, check_request, UasPolicy};
