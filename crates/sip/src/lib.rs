@@ -10,6 +10,7 @@
 //! tested against the RFC 4475 torture messages, property tests and fuzz targets.
 
 pub mod check;
+pub mod dialog;
 pub mod error;
 pub mod framer;
 pub mod headers;
