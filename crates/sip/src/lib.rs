@@ -9,6 +9,7 @@
 //! tokio-bound stacks (`rsipstack`, `ezk`), see ../shared/reference/sip-gateway.md §2. It is
 //! tested against the RFC 4475 torture messages, property tests and fuzz targets.
 
+pub mod auth;
 pub mod check;
 pub mod dialog;
 pub mod error;
