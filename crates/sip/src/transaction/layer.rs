@@ -8,7 +8,8 @@ use super::server::ServerTx;
 use super::{Action, TimerConfig, Transmit, TxError, TxEvent, TxId};
 use crate::headers::Method;
 use crate::message::{Message, Request, Response};
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::Instant;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -40,6 +41,10 @@ pub struct TransactionLayer<A> {
     client_keys: HashMap<ClientKey, TxId>,
     servers: HashMap<TxId, Entry<A, ServerTx>>,
     server_keys: HashMap<ServerKey, TxId>,
+    /// Accepted INVITE server transactions by Call-ID and CSeq number, for 2xx ACKs.
+    accepted: HashMap<(String, u32), TxId>,
+    /// Deadlines, earliest first; entries that no longer match their transaction are stale.
+    deadlines: BinaryHeap<Reverse<(Instant, TxId)>>,
     transmits: VecDeque<Transmit<A>>,
     events: VecDeque<TxEvent>,
 }
@@ -84,6 +89,8 @@ impl<A: Clone> TransactionLayer<A> {
             client_keys: HashMap::new(),
             servers: HashMap::new(),
             server_keys: HashMap::new(),
+            accepted: HashMap::new(),
+            deadlines: BinaryHeap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -147,6 +154,12 @@ impl<A: Clone> TransactionLayer<A> {
         };
         let actions = entry.tx.respond(now, resp);
         let to = entry.to.clone();
+        if entry.tx.state == super::ServerState::Accepted {
+            let r = &entry.tx.request;
+            if let (Some(call_id), Some(cseq)) = (r.headers.call_id(), r.headers.cseq()) {
+                self.accepted.insert((call_id.clone(), cseq.seq), tx);
+            }
+        }
         self.apply(tx, &to, actions);
     }
 
@@ -213,6 +226,7 @@ impl<A: Clone> TransactionLayer<A> {
                 key_id,
             },
         );
+        self.rearm(id);
         id
     }
 
@@ -232,6 +246,7 @@ impl<A: Clone> TransactionLayer<A> {
             if entry.tx.on_2xx_ack() {
                 self.events.push_back(TxEvent::AckFor2xx { tx: id, ack });
             }
+            self.rearm(id);
             return;
         }
         let actions = entry.tx.on_ack(now);
@@ -242,19 +257,19 @@ impl<A: Clone> TransactionLayer<A> {
     /// An ACK with its own branch: the ACK for a 2xx. Matched to an Accepted INVITE by Call-ID
     /// and CSeq number, else handed on as stray.
     fn ack_unmatched(&mut self, ack: Request) {
-        let call_id = ack.headers.call_id();
-        let seq = ack.headers.cseq().map(|c| c.seq);
-        let found = self.servers.iter_mut().find(|(_, e)| {
-            let r = &e.tx.request;
-            e.tx.state == super::ServerState::Accepted
-                && r.headers.call_id() == call_id
-                && r.headers.cseq().map(|c| c.seq) == seq
-        });
-        match found {
-            Some((&id, entry)) => {
+        let key = ack
+            .headers
+            .call_id()
+            .cloned()
+            .zip(ack.headers.cseq().map(|c| c.seq));
+        let found = key.and_then(|k| self.accepted.get(&k).copied());
+        let entry = found.and_then(|id| self.servers.get_mut(&id).map(|e| (id, e)));
+        match entry {
+            Some((id, entry)) => {
                 if entry.tx.on_2xx_ack() {
                     self.events.push_back(TxEvent::AckFor2xx { tx: id, ack });
                 }
+                self.rearm(id);
             }
             None => self.events.push_back(TxEvent::StrayAck(ack)),
         }
@@ -296,31 +311,36 @@ impl<A: Clone> TransactionLayer<A> {
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due_c: Vec<TxId> = self
-            .clients
-            .iter()
-            .filter(|(_, e)| e.tx.next_timeout().is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due_c {
+        while let Some(&Reverse((at, id))) = self.deadlines.peek() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self.deadline_of(id) != Some(at) {
+                continue;
+            }
             if let Some(entry) = self.clients.get_mut(&id) {
+                let actions = entry.tx.on_timeout(now);
+                let to = entry.to.clone();
+                self.apply(id, &to, actions);
+            } else if let Some(entry) = self.servers.get_mut(&id) {
                 let actions = entry.tx.on_timeout(now);
                 let to = entry.to.clone();
                 self.apply(id, &to, actions);
             }
         }
-        let due_s: Vec<TxId> = self
-            .servers
-            .iter()
-            .filter(|(_, e)| e.tx.next_timeout().is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due_s {
-            if let Some(entry) = self.servers.get_mut(&id) {
-                let actions = entry.tx.on_timeout(now);
-                let to = entry.to.clone();
-                self.apply(id, &to, actions);
-            }
+    }
+
+    fn deadline_of(&self, id: TxId) -> Option<Instant> {
+        match self.clients.get(&id) {
+            Some(e) => e.tx.next_timeout(),
+            None => self.servers.get(&id).and_then(|e| e.tx.next_timeout()),
+        }
+    }
+
+    fn rearm(&mut self, id: TxId) {
+        if let Some(at) = self.deadline_of(id) {
+            self.deadlines.push(Reverse((at, id)));
         }
     }
 
@@ -334,10 +354,14 @@ impl<A: Clone> TransactionLayer<A> {
     }
 
     /// The earliest deadline of any transaction.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        let c = self.clients.values().filter_map(|e| e.tx.next_timeout());
-        let s = self.servers.values().filter_map(|e| e.tx.next_timeout());
-        c.chain(s).min()
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some(&Reverse((at, id))) = self.deadlines.peek() {
+            if self.deadline_of(id) == Some(at) {
+                return Some(at);
+            }
+            self.deadlines.pop();
+        }
+        None
     }
 
     /// The next message to send.
@@ -388,6 +412,7 @@ impl<A: Clone> TransactionLayer<A> {
                 Action::Terminated => self.forget(id),
             }
         }
+        self.rearm(id);
     }
 
     fn forget(&mut self, id: TxId) {
@@ -399,6 +424,13 @@ impl<A: Clone> TransactionLayer<A> {
             });
         }
         if let Some(e) = self.servers.remove(&id) {
+            let r = &e.tx.request;
+            if let (Some(call_id), Some(cseq)) = (r.headers.call_id(), r.headers.cseq()) {
+                let key = (call_id.clone(), cseq.seq);
+                if self.accepted.get(&key) == Some(&id) {
+                    self.accepted.remove(&key);
+                }
+            }
             let method = normalize(&e.tx.request.method);
             self.server_keys.remove(&ServerKey {
                 id: e.key_id,
