@@ -167,7 +167,11 @@ impl Contact {
         let q = self.addr()?.params.value("q")?;
         let (int, frac) = q.split_once('.').unwrap_or((q, ""));
         let frac = format!("{frac:0<3}");
-        Some(int.parse::<u16>().ok()? * 1000 + frac.get(..3)?.parse::<u16>().ok()?)
+        let thousandths = frac.get(..3)?.parse::<u16>().ok()?;
+        int.parse::<u16>()
+            .ok()?
+            .checked_mul(1000)?
+            .checked_add(thousandths)
     }
 }
 
@@ -261,6 +265,15 @@ mod tests {
         assert_eq!(Contact::parse(" * "), Some(Contact::Star));
         assert_eq!(Contact::parse("<sip:a@b>;expires=280297596632815"), None);
         assert_eq!(Contact::parse("<sip:a@b>;q=2"), None);
+        let mut built = NameAddr::parse("<sip:a@b>").map(Contact::Addr);
+        if let Some(Contact::Addr(a)) = &mut built {
+            a.params.set("q", Some("99"));
+        }
+        assert_eq!(
+            built.and_then(|c| c.q()),
+            None,
+            "a q set by hand beyond 65.535 never overflows"
+        );
     }
 
     #[test]
