@@ -352,3 +352,39 @@ fn session_timer_negotiation_and_deadlines() {
     ours.refreshed(t0 + Duration::from_secs(450));
     assert_eq!(ours.deadline(), t0 + Duration::from_secs(900));
 }
+
+#[test]
+fn reinvite_glare_is_491_and_an_unanswered_reinvite_is_500_with_retry_after() {
+    let invite = request(INVITE);
+    let contact =
+        NameAddr::new(Uri::parse("sip:ringside@198.51.100.1").unwrap_or_else(|| panic!("uri")));
+    let mut d =
+        Dialog::uas(&invite, "ourtag", contact, true, 1).unwrap_or_else(|| panic!("dialog"));
+    let peer_reinvite = |seq: u32| {
+        request(
+            &INVITE
+                .replace("314159 INVITE", &format!("{seq} INVITE"))
+                .replace(
+                    "To: Bob <sip:bob@biloxi.example.com>",
+                    "To: Bob <sip:bob@biloxi.example.com>;tag=ourtag",
+                ),
+        )
+    };
+    let ours = d.request(Method::Invite, via("z9hG4bKours"));
+    let glare = d.on_request(&peer_reinvite(314160)).err().map(|r| r.status);
+    assert_eq!(glare, Some(491), "both sides re-INVITE at once");
+    let mut ours_ok = ours.response(200);
+    ours_ok.set_to_tag("alice");
+    d.on_response(&ours_ok);
+    assert_eq!(d.local_invite, None, "our re-INVITE got its final response");
+    assert_eq!(d.on_request(&peer_reinvite(314161)), Ok(()));
+    let pending = d.on_request(&peer_reinvite(314162)).err();
+    assert_eq!(pending.as_ref().map(|r| r.status), Some(500));
+    assert!(pending.is_some_and(|r| r.headers.iter().any(|h| h.to_string() == "Retry-After: 2")));
+    d.on_response_sent(&peer_reinvite(314161).response(200));
+    assert_eq!(
+        d.on_request(&peer_reinvite(314163)),
+        Ok(()),
+        "answered: the next re-INVITE is fine"
+    );
+}

@@ -80,6 +80,10 @@ pub struct Dialog {
     pub local_contact: NameAddr,
     /// True when we created it as UAC.
     pub is_uac: bool,
+    /// CSeq of our re-INVITE still waiting for its final response (glare, RFC 3261 §14.1).
+    pub local_invite: Option<u32>,
+    /// CSeq of the peer's re-INVITE we have not answered finally yet (§14.2).
+    pub remote_invite: Option<u32>,
 }
 
 impl Dialog {
@@ -107,6 +111,8 @@ impl Dialog {
             remote_seq: None,
             local_contact: request.headers.contact()?.clone(),
             is_uac: true,
+            local_invite: None,
+            remote_invite: None,
         })
     }
 
@@ -140,6 +146,8 @@ impl Dialog {
             remote_seq: Some(request.headers.cseq()?.seq),
             local_contact,
             is_uac: false,
+            local_invite: None,
+            remote_invite: None,
         })
     }
 
@@ -160,6 +168,12 @@ impl Dialog {
     /// A response to our request within this dialog (UAC side): confirms an early dialog on
     /// 2xx (recomputing the route set), refreshes the target, ends an early dialog on a failure.
     pub fn on_response(&mut self, resp: &Response) {
+        let cseq = resp.headers.cseq();
+        let ends_ours =
+            cseq.is_some_and(|c| c.method == Method::Invite && Some(c.seq) == self.local_invite);
+        if ends_ours && resp.status >= 200 {
+            self.local_invite = None;
+        }
         match resp.status {
             101..=299 if self.state == DialogState::Early => {
                 if resp.status >= 200 {
@@ -197,12 +211,45 @@ impl Dialog {
             return Err(r);
         }
         self.remote_seq = Some(seq);
+        if req.method == Method::Invite {
+            self.check_glare()?;
+            self.remote_invite = Some(seq);
+        }
         match req.method {
             Method::Invite | Method::Update => self.refresh_target(&req.headers),
             Method::Bye => self.state = DialogState::Terminated,
             _ => {}
         }
         Ok(())
+    }
+
+    /// A re-INVITE while ours is pending is 491; while the peer's previous one is unanswered,
+    /// 500 with Retry-After (RFC 3261 §14).
+    fn check_glare(&self) -> Result<(), Rejection> {
+        if self.local_invite.is_some() {
+            return Err(Rejection::new(491));
+        }
+        if self.remote_invite.is_some() {
+            let mut r = Rejection::new(500);
+            r.reason = "Previous INVITE Pending".into();
+            r.headers.push(Header::Other {
+                name: "Retry-After".into(),
+                value: "2".into(),
+            });
+            return Err(r);
+        }
+        Ok(())
+    }
+
+    /// We sent `resp` to a request in this dialog: a final response to the peer's re-INVITE
+    /// ends its pending state.
+    pub fn on_response_sent(&mut self, resp: &Response) {
+        let cseq = resp.headers.cseq();
+        let answers =
+            cseq.is_some_and(|c| c.method == Method::Invite && Some(c.seq) == self.remote_invite);
+        if answers && resp.status >= 200 {
+            self.remote_invite = None;
+        }
     }
 
     /// A new in-dialog request (§12.2.1.1) with the next CSeq. The caller supplies the Via
@@ -212,6 +259,9 @@ impl Dialog {
             .local_seq
             .saturating_add(1)
             .min(crate::headers::MAX_CSEQ);
+        if method == Method::Invite {
+            self.local_invite = Some(self.local_seq);
+        }
         self.build(method, via, self.local_seq)
     }
 
