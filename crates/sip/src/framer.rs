@@ -37,6 +37,10 @@ pub struct StreamFramer {
     buf: Vec<u8>,
     max: usize,
     failed: bool,
+    /// Bytes already searched for the end of the header section.
+    scanned: usize,
+    /// End of the current message's header section and start of its body, once found.
+    head: Option<(usize, usize)>,
 }
 
 impl Default for StreamFramer {
@@ -52,6 +56,8 @@ impl StreamFramer {
             buf: Vec::new(),
             max,
             failed: false,
+            scanned: 0,
+            head: None,
         }
     }
 
@@ -85,26 +91,43 @@ impl StreamFramer {
     }
 
     fn keepalive(&mut self) -> Option<Frame> {
-        if self.buf.starts_with(b"\r\n\r\n") {
-            self.buf.drain(..4);
-            return Some(Frame::Ping);
+        let (frame, len) = if self.buf.starts_with(b"\r\n\r\n") {
+            (Frame::Ping, 4)
+        } else if self.buf.starts_with(b"\r\n") && self.buf.get(2).is_some_and(|b| *b != b'\r') {
+            (Frame::Pong, 2)
+        } else {
+            return None;
+        };
+        self.consume(len);
+        Some(frame)
+    }
+
+    fn consume(&mut self, len: usize) -> Vec<u8> {
+        self.scanned = 0;
+        self.head = None;
+        self.buf.drain(..len).collect()
+    }
+
+    /// The header section's end and the body's start, searching only bytes not searched yet.
+    fn head_bounds(&mut self) -> Option<(usize, usize)> {
+        if self.head.is_none() {
+            let from = self.scanned.saturating_sub(3);
+            let found = split_head(&self.buf[from..]);
+            self.head = found.map(|(head, body)| (from + head.len(), from + body));
+            self.scanned = self.buf.len();
         }
-        if self.buf.starts_with(b"\r\n") && self.buf.len() >= 3 && self.buf[2] != b'\r' {
-            self.buf.drain(..2);
-            return Some(Frame::Pong);
-        }
-        None
+        self.head
     }
 
     fn message(&mut self) -> Result<Option<Frame>, FramerError> {
-        let Some((head, body_start)) = split_head(&self.buf) else {
+        let Some((head_end, body_start)) = self.head_bounds() else {
             return if self.buf.len() > self.max {
                 Err(FramerError::TooLarge)
             } else {
                 Ok(None)
             };
         };
-        let length = content_length(head).ok_or(FramerError::Unframeable)?;
+        let length = content_length(&self.buf[..head_end]).ok_or(FramerError::Unframeable)?;
         let total = body_start
             .checked_add(length)
             .ok_or(FramerError::TooLarge)?;
@@ -114,7 +137,7 @@ impl StreamFramer {
         if self.buf.len() < total {
             return Ok(None);
         }
-        let bytes: Vec<u8> = self.buf.drain(..total).collect();
+        let bytes = self.consume(total);
         Ok(Some(match parse_message(&bytes) {
             Ok(m) => Frame::Message(m),
             Err(e) => Frame::Invalid(e),
