@@ -8,6 +8,48 @@
 //! crate: the Rust SIP parsers are either unmaintained (`rsip`, last commit 2022) or part of
 //! tokio-bound stacks (`rsipstack`, `ezk`), see ../shared/reference/sip-gateway.md §2. It is
 //! tested against the RFC 4475 torture messages, property tests and fuzz targets.
+//!
+//! A UAS receiving a datagram, in outline (the layer's destination type, here `&str`, is whatever
+//! identifies the peer to the transport):
+//!
+//! ```
+//! use ringside_sip::transaction::{TimerConfig, TransactionLayer, TxEvent};
+//! use ringside_sip::{check_request, parse_error_response, parse_message, rejection_response};
+//! use ringside_sip::{Message, UasPolicy};
+//! use std::time::Instant;
+//!
+//! let datagram = b"OPTIONS sip:bot@ringside.example SIP/2.0\r\n\
+//!     Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776asdhds\r\n\
+//!     From: <sip:alice@example.com>;tag=1928301774\r\nTo: <sip:bot@ringside.example>\r\n\
+//!     Call-ID: a84b4c76e66710\r\nCSeq: 63104 OPTIONS\r\nMax-Forwards: 70\r\n\r\n";
+//! let mut layer: TransactionLayer<&str> = TransactionLayer::new(TimerConfig::default());
+//! let now = Instant::now();
+//! match parse_message(datagram) {
+//!     Ok(Message::Request(req)) => match check_request(&req, &UasPolicy::default()) {
+//!         Ok(()) => layer.handle_request(now, req, "192.0.2.7:5060", false),
+//!         Err(rejection) => {
+//!             let answer = rejection_response(&req, &rejection, "ourtag");
+//!             layer.send_stateless(Message::Response(answer), "192.0.2.7:5060");
+//!         }
+//!     },
+//!     Ok(Message::Response(resp)) => layer.handle_response(now, resp),
+//!     Err(e) => {
+//!         if let Some(answer) = parse_error_response(&e, "ourtag") {
+//!             layer.send_stateless(Message::Response(answer), "192.0.2.7:5060");
+//!         }
+//!     }
+//! }
+//! while let Some(event) = layer.poll_event() {
+//!     if let TxEvent::Request { tx, request } = event {
+//!         let mut ok = request.response(200);
+//!         ok.set_to_tag("ourtag");
+//!         layer.respond(now, tx, ok);
+//!     }
+//! }
+//! let sent = layer.poll_transmit().map(|t| t.message.to_bytes());
+//! assert!(sent.is_some_and(|b| b.starts_with(b"SIP/2.0 200 OK\r\n")));
+//! // Sleep until `layer.poll_timeout()`, then call `layer.handle_timeout(now)`.
+//! ```
 
 pub mod auth;
 pub mod check;
