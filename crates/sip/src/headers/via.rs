@@ -5,6 +5,7 @@ use crate::params::Params;
 use crate::text::{is_token, trim};
 use crate::uri::{parse_hostport, Host};
 use std::fmt;
+use std::net::IpAddr;
 
 /// The RFC 3261 magic cookie that opens every compliant branch.
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
@@ -94,6 +95,41 @@ impl Via {
             .is_some_and(|b| b.len() > MAGIC_COOKIE.len() && b.starts_with(MAGIC_COOKIE))
     }
 
+    /// What a server does to the top Via of a request received from `ip:port` (RFC 3261
+    /// §18.2.1, RFC 3581 §4): `received` when the sent-by host is not that address (always when
+    /// `rport` was asked for), and the `rport` value filled in.
+    pub fn stamp_received(&mut self, ip: IpAddr, port: u16) {
+        let same_host = match (&self.host, ip) {
+            (Host::V4(a), IpAddr::V4(b)) => *a == b,
+            (Host::V6(a), IpAddr::V6(b)) => *a == b,
+            _ => false,
+        };
+        let wants_rport = self.params.has("rport");
+        if !same_host || wants_rport {
+            self.params.set("received", Some(&ip.to_string()));
+        }
+        if wants_rport {
+            self.params.set("rport", Some(&port.to_string()));
+        }
+    }
+
+    /// Where responses go for a request that arrived over an unreliable transport (RFC 3261
+    /// §18.2.2, RFC 3581): `maddr` aside, the `received` address (else the sent-by host) and the
+    /// `rport` value (else the sent-by port, else 5060, or 5061 for TLS).
+    pub fn response_target(&self) -> (String, u16) {
+        let host = match self.received() {
+            Some(r) => r.to_string(),
+            None => self.host.to_string(),
+        };
+        let default = if self.transport.eq_ignore_ascii_case("TLS") {
+            5061
+        } else {
+            5060
+        };
+        let port = self.rport().flatten().or(self.port).unwrap_or(default);
+        (host, port)
+    }
+
     /// True for a stream transport (TCP, TLS, SCTP, WS, WSS): no retransmission timers.
     pub fn is_reliable(&self) -> bool {
         !self.transport.eq_ignore_ascii_case("UDP")
@@ -131,6 +167,30 @@ mod tests {
         );
         assert_eq!(v.as_ref().and_then(|v| v.received()), Some("192.0.2.9"));
         assert!(v.is_some_and(|v| v.is_reliable() && v.is_rfc3261_branch()));
+    }
+
+    #[test]
+    fn received_and_rport_for_a_natted_client() {
+        let parse = |s: &str| Via::parse(s).unwrap_or_else(|| panic!("{s}"));
+        let nat: IpAddr = [203, 0, 113, 9].into();
+        let mut v = parse("SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport");
+        v.stamp_received(nat, 40123);
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport=40123;received=203.0.113.9"
+        );
+        assert_eq!(v.response_target(), ("203.0.113.9".into(), 40123));
+        let mut same = parse("SIP/2.0/UDP 203.0.113.9;branch=z9hG4bKb");
+        same.stamp_received(nat, 5060);
+        assert_eq!(same.received(), None, "sent-by already is the source");
+        assert_eq!(same.response_target(), ("203.0.113.9".into(), 5060));
+        let mut named = parse("SIP/2.0/TLS pc.example.com;branch=z9hG4bKc");
+        named.stamp_received(nat, 5999);
+        assert_eq!(
+            named.response_target(),
+            ("203.0.113.9".into(), 5061),
+            "no rport: the sent-by port or the default"
+        );
     }
 
     #[test]
