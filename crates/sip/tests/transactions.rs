@@ -604,3 +604,38 @@ fn rfc2543_requests_without_a_branch_still_match_their_retransmissions() {
     assert_eq!(h.has(|e| matches!(e, TxEvent::Request { .. })).len(), 1);
     assert_eq!(h.layer.server_state(tx), Some(ServerState::Proceeding));
 }
+
+#[test]
+fn many_transactions_on_one_clock_all_end_on_time() {
+    let mut h = Harness::new();
+    let mut answered = Vec::new();
+    for i in 0..2_000u32 {
+        let text = INVITE.replace("z9hG4bKnashds8", &format!("z9hG4bKmany{i}"));
+        let req = request(&text.replace("a84b4c76e66710", &format!("call{i}")));
+        h.layer
+            .send_request(h.now, req.clone(), "bob", i % 2 == 0)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        if i % 4 == 1 {
+            answered.push(req);
+        }
+    }
+    h.drain();
+    h.run_until(1_000);
+    for req in &answered {
+        h.respond_to_client(req, 486, "busy");
+    }
+    h.run_until(60_000);
+    let timeouts = h.has(|e| matches!(e, TxEvent::Timeout { .. }));
+    assert_eq!(timeouts.len(), 2_000 - answered.len());
+    assert!(
+        timeouts.iter().all(|t| *t == 32_000),
+        "timer B at 64*T1 for every one"
+    );
+    assert_eq!(
+        h.has(|e| matches!(e, TxEvent::Terminated { .. })).len(),
+        2_000
+    );
+    assert_eq!(h.layer.len(), (0, 0));
+    assert_eq!(h.layer.poll_timeout(), None, "no stale deadline survives");
+    assert_eq!(h.times_of("ACK").len(), answered.len());
+}
