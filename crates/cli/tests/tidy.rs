@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ringside-model", &[]),
     ("ringside-graph-wire", &[]),
     ("ringside-acs-wire", &[]),
+    ("ringside-sip", &[]),
     ("ringside-engine", &["ringside-model"]),
     ("ringside-audio", &["ringside-model"]),
     ("ringside-rtp", &["ringside-model", "ringside-audio"]),
@@ -145,6 +146,7 @@ const CORE_CRATES: &[&str] = &[
     "ringside-identity",
     "ringside-graph-wire",
     "ringside-acs-wire",
+    "ringside-sip",
 ];
 /// Not sans-IO (worker threads, a cache directory, C libraries loaded at run time) but, like the
 /// cores, free of every IO framework: it serves the media clock's threads without an async runtime.
