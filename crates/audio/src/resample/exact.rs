@@ -145,31 +145,56 @@ fn chunk(
 }
 
 /// [`LANES`] consecutive periods of one output class whose first window starts `offset` inputs
-/// into the de-interleaved chunk.
-#[inline]
+/// into the de-interleaved chunk (`down` streams); dispatches to a kernel unrolled for `down`.
 fn lanes(
     coefficients: &[f32],
     scratch: &[f32; SCRATCH],
     offset: usize,
     down: usize,
 ) -> [f32; LANES] {
+    match down {
+        1 => lanes_for::<1>(coefficients, scratch, offset),
+        2 => lanes_for::<2>(coefficients, scratch, offset),
+        _ => lanes_for::<3>(coefficients, scratch, offset),
+    }
+}
+
+/// [`lanes`] for `D` streams: tap `g·D + j` reads stream `(offset + j) % D` at index
+/// `(offset + j) / D + g`, so each group of `D` taps is branch-free, still oldest tap first.
+#[inline]
+fn lanes_for<const D: usize>(
+    coefficients: &[f32],
+    scratch: &[f32; SCRATCH],
+    offset: usize,
+) -> [f32; LANES] {
     let mut acc = [0f32; LANES];
-    let (mut stream, mut index) = (offset % down, offset / down);
-    for &c in coefficients {
-        let at = stream * STRIDE + index;
-        if let Some(x) = scratch
-            .get(at..at + LANES)
-            .and_then(|s| <&[f32; LANES]>::try_from(s).ok())
-        {
-            for (a, x) in acc.iter_mut().zip(x) {
-                *a += c * x;
+    let starts: [usize; D] = std::array::from_fn(|j| (offset + j) % D * STRIDE + (offset + j) / D);
+    let groups = coefficients.chunks_exact(D);
+    let tail = groups.remainder();
+    let mut g = 0;
+    for group in groups {
+        if let Ok(group) = <&[f32; D]>::try_from(group) {
+            for (&c, &start) in group.iter().zip(&starts) {
+                accumulate(&mut acc, c, scratch, start + g);
             }
         }
-        stream += 1;
-        if stream == down {
-            stream = 0;
-            index += 1;
-        }
+        g += 1;
+    }
+    for (&c, &start) in tail.iter().zip(&starts) {
+        accumulate(&mut acc, c, scratch, start + g);
     }
     acc
+}
+
+/// `acc[i] += c * scratch[at + i]` for every lane.
+#[inline(always)]
+fn accumulate(acc: &mut [f32; LANES], c: f32, scratch: &[f32; SCRATCH], at: usize) {
+    if let Some(x) = scratch
+        .get(at..at + LANES)
+        .and_then(|s| <&[f32; LANES]>::try_from(s).ok())
+    {
+        for (a, x) in acc.iter_mut().zip(x) {
+            *a += c * x;
+        }
+    }
 }
