@@ -1,6 +1,7 @@
 //! Resampler benchmark: one second of 48 kHz and 44.1 kHz audio to 16 kHz (filter design included,
 //! as on prompt load, and processing alone); and one 20 ms frame of a media stream through the
-//! streaming resampler, 16 → 24 kHz (320 → 480 samples) and 24 → 16 kHz (480 → 320).
+//! streaming resampler: 16 → 24 kHz (320 → 480 samples) and 24 → 16 kHz (480 → 320), the ACS
+//! stream path; 8 → 16 kHz (160 → 320) and 16 → 8 kHz (320 → 160), the G.711 RTP path.
 
 use std::hint::black_box;
 
@@ -42,9 +43,12 @@ fn stream_frame(c: &mut Criterion) {
     let mut group = c.benchmark_group("stream_resampler");
     let speech16 = testsignal::speech_like(1, 16_000, -18.0);
     let speech24 = testsignal::speech_like(2, 24_000, -18.0);
+    let speech8 = testsignal::speech_like(3, 8_000, -18.0);
     for (from, to, input) in [
         (16_000u32, 24_000u32, &speech16),
         (24_000, 16_000, &speech24),
+        (8_000, 16_000, &speech8),
+        (16_000, 8_000, &speech16),
     ] {
         let Ok(mut stream) = StreamResampler::new(from, to) else {
             continue;

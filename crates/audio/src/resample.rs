@@ -10,9 +10,16 @@
 //!   duration.
 //! - [`StreamResampler`] converts a stream block by block (media streams' 20 ms frames;
 //!   [`Design::STREAM`]), carrying the filter state between blocks without allocating. Being
-//!   causal, it delays the signal by half the filter ([`StreamResampler::delay`]).
+//!   causal, it delays the signal by half the filter ([`StreamResampler::delay`]). Exact small
+//!   ratios (8 ↔ 16 kHz, 16 ↔ 24 kHz: `up` and `down` both at most 3) run the same filter bank on
+//!   a kernel vectorised across outputs ([`exact`]); other ratios (22.05 → 16 kHz) on the general
+//!   one.
 
 use crate::wav::WavError;
+
+mod exact;
+#[cfg(test)]
+mod exact_tests;
 
 /// Lowest and highest input rates accepted.
 pub const MIN_RATE: u32 = 4_000;
@@ -272,6 +279,8 @@ pub struct StreamResampler {
     /// outputs) so they never grow.
     consumed: u64,
     produced: u64,
+    /// Runs on the exact small-ratio kernel ([`exact`]).
+    exact: bool,
 }
 
 impl StreamResampler {
@@ -289,11 +298,13 @@ impl StreamResampler {
     ) -> Result<StreamResampler, WavError> {
         let filter = Resampler::with_design(in_rate, out_rate, design)?;
         let history = Vec::with_capacity(filter.taps - 1);
+        let exact = exact::applies(filter.up, filter.down, filter.taps);
         let mut stream = StreamResampler {
             filter,
             history,
             consumed: 0,
             produced: 0,
+            exact,
         };
         stream.reset();
         Ok(stream)
@@ -341,6 +352,30 @@ impl StreamResampler {
         let first = self.consumed; // input index of history[kept]
         self.consumed += input.len() as u64;
         let end = (self.consumed * up).div_ceil(down);
+        if self.exact {
+            let bank = exact::Bank {
+                table: &self.filter.table,
+                taps,
+                up,
+                down,
+            };
+            let mut sink = exact::Sink {
+                out,
+                first_output: self.produced,
+                written: 0,
+            };
+            exact::run(
+                &bank,
+                &self.history,
+                first,
+                &mut self.produced,
+                end,
+                &mut sink,
+            );
+            let written = sink.written;
+            self.finish_block();
+            return written;
+        }
         let mut written = 0;
         while self.produced < end {
             let q = self.produced * down;
@@ -359,13 +394,26 @@ impl StreamResampler {
             }
             self.produced += 1;
         }
+        self.finish_block();
+        written
+    }
+
+    /// Keeps the last `taps - 1` inputs and drops whole periods from the counters.
+    fn finish_block(&mut self) {
+        let (up, down, kept) = (self.filter.up, self.filter.down, self.filter.taps - 1);
         let len = self.history.len();
         self.history.copy_within(len - kept.., 0);
         self.history.truncate(kept);
         let periods = (self.produced / up).min(self.consumed / down);
         self.produced -= periods * up;
         self.consumed -= periods * down;
-        written
+    }
+
+    /// The same stream on the general kernel (to compare the exact path with).
+    #[cfg(test)]
+    fn general(mut self) -> StreamResampler {
+        self.exact = false;
+        self
     }
 }
 
