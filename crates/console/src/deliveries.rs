@@ -39,7 +39,11 @@ impl Legs {
     /// Remembers that `leg` belongs to `call`.
     pub fn learn(&self, leg: &str, call: &str) {
         let mut map = self.lock();
-        if map.calls.insert(leg.to_string(), call.to_string()).is_none() {
+        if map
+            .calls
+            .insert(leg.to_string(), call.to_string())
+            .is_none()
+        {
             map.order.push_back(leg.to_string());
         }
         while map.order.len() > LEGS {
