@@ -1,5 +1,6 @@
 //! One simulated endpoint (a directory user's client or an external phone) as a sans-IO state
-//! machine on explicit time: it rings and answers/refuses per its [`Answer`], runs its [`Timeline`]
+//! machine on explicit time: it rings and answers/refuses per its [`Answer`] (or when told to,
+//! for a softphone's user), runs its [`Timeline`]
 //! relative to the moment the call connected, and keeps the detection log ([`Log`]) of what
 //! happened and what it heard. The runtime feeds it `now` and engine/media news and carries out its
 //! [`SimOutput`]s; tests drive it on virtual time.
@@ -255,6 +256,8 @@ pub(crate) enum SimRefusal {
     NotConnected,
     /// The leg has already ended.
     Ended,
+    /// The endpoint is not ringing (it dialled, or it already answered).
+    NotRinging,
 }
 
 /// A simulated endpoint's state machine.
@@ -513,6 +516,37 @@ impl SimEndpoint {
         self.require_connected()?;
         self.resume(now);
         Ok(())
+    }
+
+    /// Live control: a ringing endpoint picks up now (whatever its answer mode: a softphone's
+    /// user answers when they press Answer).
+    pub(crate) fn answer_now(&mut self, now: Instant) -> Result<(), SimRefusal> {
+        self.require_ringing()?;
+        self.answer_at = None;
+        self.phase = Phase::Waiting;
+        self.log.push(now, LogKind::Answered);
+        self.outputs.push_back(SimOutput::Answer);
+        Ok(())
+    }
+
+    /// Live control: a ringing endpoint declines now (or says it is busy).
+    pub(crate) fn decline_now(&mut self, now: Instant, busy: bool) -> Result<(), SimRefusal> {
+        self.require_ringing()?;
+        self.answer_at = None;
+        if busy {
+            self.refuse(now, Refusal::Busy, "busy");
+        } else {
+            self.refuse(now, Refusal::Declined, "declined");
+        }
+        Ok(())
+    }
+
+    fn require_ringing(&self) -> Result<(), SimRefusal> {
+        match self.phase {
+            Phase::Ringing => Ok(()),
+            Phase::Ended => Err(SimRefusal::Ended),
+            Phase::Waiting | Phase::Connected => Err(SimRefusal::NotRinging),
+        }
     }
 
     /// Live control: hang up now (also while ringing or dialling).

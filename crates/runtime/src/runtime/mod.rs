@@ -128,6 +128,19 @@ pub enum Request {
         leg: LegId,
         reply: Reply<()>,
     },
+    /// A ringing simulated leg picks up now, whatever its behaviour (the softphone's Answer).
+    Answer {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<()>,
+    },
+    /// A ringing simulated leg declines now (or answers busy).
+    Decline {
+        conversation: ConversationId,
+        leg: LegId,
+        busy: bool,
+        reply: Reply<()>,
+    },
     Recording {
         conversation: ConversationId,
         leg: LegId,

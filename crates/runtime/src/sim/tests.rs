@@ -220,3 +220,40 @@ fn absurd_delays_do_not_overflow() {
     let sim = SimEndpoint::ringing(t0, Answer::After(Duration::MAX), Timeline::default());
     assert!(sim.poll_timeout().is_some_and(|at| at > t0));
 }
+
+#[test]
+fn a_ringing_endpoint_answers_or_declines_when_told_and_only_then() {
+    let t0 = Instant::now();
+    let mut sim = SimEndpoint::ringing(t0, Answer::Never, Timeline::default());
+    assert_eq!(sim.poll_timeout(), None, "never answers by itself");
+    let later = t0 + Duration::from_secs(7);
+    assert_eq!(sim.answer_now(later), Ok(()));
+    assert_eq!(drain(&mut sim), vec![SimOutput::Answer]);
+    assert_eq!(sim.answer_now(later), Err(SimRefusal::NotRinging));
+    assert_eq!(sim.decline_now(later, false), Err(SimRefusal::NotRinging));
+    let answered = sim.log().entries().last().expect("logged");
+    assert_eq!(
+        (answered.at, &answered.kind),
+        (Duration::from_secs(7), &LogKind::Answered)
+    );
+    sim.connected(later);
+    assert_eq!(drain(&mut sim), vec![SimOutput::Listen]);
+
+    // One that would answer after a second declines first; its answer timer is gone.
+    let mut sim = SimEndpoint::ringing(
+        t0,
+        Answer::After(Duration::from_secs(1)),
+        Timeline::default(),
+    );
+    assert_eq!(sim.decline_now(t0, false), Ok(()));
+    assert_eq!(drain(&mut sim), vec![SimOutput::Refuse(Refusal::Declined)]);
+    assert_eq!(sim.poll_timeout(), None);
+    assert_eq!(sim.answer_now(t0), Err(SimRefusal::Ended));
+    let mut sim = SimEndpoint::ringing(t0, Answer::Never, Timeline::default());
+    assert_eq!(sim.decline_now(t0, true), Ok(()));
+    assert_eq!(drain(&mut sim), vec![SimOutput::Refuse(Refusal::Busy)]);
+
+    // A caller never rings.
+    let mut sim = SimEndpoint::dialing(t0, "+1".into(), Timeline::default());
+    assert_eq!(sim.answer_now(t0), Err(SimRefusal::NotRinging));
+}
