@@ -53,6 +53,6 @@ pub use door::{Adoption, Door, DoorCtx, DoorEnv, Doors};
 pub use media::MediaMode;
 pub use node::{Node, NodeParts};
 pub use runtime::{
-    reason_name, Behaviours, CallError, CallRuntime, Reply, Request, RuntimeOptions, HISTORY,
+    reason_name, Behaviours, CallError, CallRuntime, Reply, Request, Rung, RuntimeOptions, HISTORY,
     REQUEST_QUEUE,
 };
