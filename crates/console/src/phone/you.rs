@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use ringside_directory::{Account, Directory};
-use ringside_model::{Party, E164};
+use ringside_model::Party;
 use ringside_platform::PlatformState;
 use ringside_runtime::behaviour::{Answer, Behaviour, Timeline};
 use ringside_runtime::routing::{self, EndpointNameError};
@@ -53,7 +53,9 @@ pub fn register(platform: &PlatformState, registry: &Registry, raw: &str) -> Res
         .directory()
         .read(|d| routing::resolve_endpoint(d, raw))
         .map_err(|error| match error {
-            EndpointNameError::Invalid(message) | EndpointNameError::UnknownUser(message) => message,
+            EndpointNameError::Invalid(message) | EndpointNameError::UnknownUser(message) => {
+                message
+            }
         })?;
     let Party::User { user, .. } = named.party else {
         return Err("Only a directory user can be you on the softphone.".into());
@@ -94,18 +96,14 @@ pub fn unregister(platform: &PlatformState, registry: &Registry, you: &You) {
     }
 }
 
-/// Whether a leg's `party` (platform API JSON) is `you`: the user, or a number assigned to them.
-pub fn is_you(d: &Directory, you: &You, party: &Value) -> bool {
-    match party["kind"].as_str() {
-        Some("user") => party["id"].as_str() == Some(you.id.as_str()),
-        Some("phone") => party["number"]
-            .as_str()
-            .and_then(|number| E164::parse(number).ok())
-            .and_then(|number| match d.route_number(&number) {
-                Some((_, Account::User(user))) => Some(user.id.to_string() == you.id),
-                _ => None,
-            })
-            .unwrap_or(false),
+/// Whether a ringing `party` is `you`: the user, or a number assigned to them.
+pub fn is_you(d: &Directory, you: &You, party: &Party) -> bool {
+    match party {
+        Party::User { .. } => *party == you.party,
+        Party::Phone(number) => matches!(
+            d.route_number(number),
+            Some((_, Account::User(user))) if user.id.to_string() == you.id
+        ),
         _ => false,
     }
 }
