@@ -4,7 +4,8 @@
 // browser without the cookie is sent to the login page; the softphone (Chromium's fake microphone
 // plays a beep) calls the dev resource account's number, hears the built-in announcement through
 // its jitter buffer, presses a key the announcement's leg logs, and hangs up; the "you" picker
-// lists the directory's users. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
+// lists the directory's users; a webhook that cannot be reached raises an alert counted by the
+// header's unread badge until the alerts view shows it. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
 // Needs RINGSIDE_DEV_JSON (the server's dev.json) and NODE_EXTRA_CA_CERTS (its CA) from run.sh.
 
 import { test, before, after } from 'node:test';
@@ -151,6 +152,52 @@ test('the softphone calls the announcement, hears it, presses a key and hangs up
   await until('the call to end', async () => (await platform('GET', `/calls/${phone.callId}`)).state === 'ended');
   console.log(`console: softphone in ${phone.framesIn} frames, out ${phone.framesOut}, ` +
     `jitter ${JSON.stringify(jitter)}`);
+  assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
+  await context.close();
+});
+
+test('a failed webhook delivery raises an alert: the badge counts it until the alerts view is opened', async () => {
+  const app = `/applications/${dev.app.clientId}`;
+  const before = (await platform('GET', app)).bot?.callingWebhookUrl ?? null;
+  const { context, page, errors } = await newPage();
+  await page.goto(dev.console);
+  await page.waitForSelector('#stream[data-state="live"]', WAIT);
+  // Nobody listens on port 9: the incoming call's notification cannot be delivered.
+  await platform('PATCH', app, { bot: { callingWebhookUrl: 'https://127.0.0.1:9/calling' } });
+  let dial;
+  try {
+    dial = await platform('POST', `/phones/${encodeURIComponent('+14255550155')}/calls`,
+      { to: dev.resourceAccounts[0].phoneNumber });
+    await page.waitForSelector('#alerts-badge:not([hidden])', WAIT);
+    const unread = Number(await page.locator('#alerts-badge').innerText());
+    assert.ok(unread >= 1, `unread ${unread}`);
+    await page.screenshot({ path: join(shots, 'alerts-badge.png') });
+
+    await page.click('a[href="/console/alerts"]');
+    await page.waitForSelector('#alerts li[data-alert^="webhook"]', WAIT);
+    assert.ok(await page.locator('#alerts-badge').isHidden(), 'the view clears the badge');
+    await page.screenshot({ path: join(shots, 'alerts.png'), fullPage: true });
+
+    const seen = page.waitForResponse((r) => r.url().endsWith('/console/api/alerts'), WAIT);
+    await page.goto(`${dev.url}/console`);
+    await seen;
+    await page.waitForSelector('#stream[data-state="live"]', WAIT);
+    // Only alerts newer than the view showed count (the failing delivery may retry meanwhile).
+    const { total, newer } = await page.evaluate(async () => {
+      const { value } = await (await fetch('/console/api/alerts')).json();
+      const seen = Number(localStorage.getItem('ringside.console.alertsSeen'));
+      return { total: value.length, newer: value.filter((alert) => alert.id > seen).length };
+    });
+    assert.ok(newer < total, `${newer} of ${total} alerts unread after the view`);
+    const badge = page.locator('#alerts-badge');
+    if (newer === 0) assert.ok(await badge.isHidden(), `still unread: ${await badge.innerText()}`);
+    else assert.equal(Number(await badge.innerText()), newer);
+  } finally {
+    await platform('PATCH', app, { bot: { callingWebhookUrl: before } });
+    if (dial) await fetch(`${dev.url}/ringside/v1/calls/${dial.callId}/legs/${dial.legId}/hangup`, {
+      method: 'POST', headers: { authorization: `Bearer ${dev.adminToken}` },
+    });
+  }
   assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
   await context.close();
 });
