@@ -270,8 +270,7 @@ impl Phone {
             return;
         };
         let platform = self.state.platform().clone();
-        let directory = platform.directory();
-        if !directory.read(|d| you::is_you(d, you, &rung.party)) {
+        if !you::is_you(&platform, you, &rung.party) {
             return;
         }
         let call = Call {
@@ -286,7 +285,9 @@ impl Phone {
         }
         self.call = Some(call);
         self.ringing = true;
-        let from = directory.read(|d| ringside_runtime::routing::party_json(d, &rung.caller));
+        let from = platform
+            .directory()
+            .read(|d| ringside_runtime::routing::party_json(d, &rung.caller));
         self.send_json(control::ringing(&call, from)).await;
     }
 

@@ -7,8 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use ringside_directory::{Account, Directory};
-use ringside_model::Party;
+use ringside_model::{Guid, Party};
 use ringside_platform::PlatformState;
 use ringside_runtime::behaviour::{Answer, Behaviour, Timeline};
 use ringside_runtime::routing::{self, EndpointNameError};
@@ -21,6 +20,8 @@ pub struct You {
     pub party: Party,
     /// Its object id, as the platform API writes it.
     pub id: String,
+    /// Its object id.
+    pub guid: Guid,
     /// How the platform API shows it (`party` object).
     pub json: Value,
 }
@@ -66,6 +67,7 @@ pub fn register(platform: &PlatformState, registry: &Registry, raw: &str) -> Res
     let you = You {
         party: named.party,
         id: user.to_string(),
+        guid: user.guid(),
         json,
     };
     let behaviours = platform.calls().behaviours();
@@ -97,13 +99,11 @@ pub fn unregister(platform: &PlatformState, registry: &Registry, you: &You) {
 }
 
 /// Whether a ringing `party` is `you`: the user, or a number assigned to them.
-pub fn is_you(d: &Directory, you: &You, party: &Party) -> bool {
+pub fn is_you(platform: &PlatformState, you: &You, party: &Party) -> bool {
     match party {
-        Party::User { .. } => *party == you.party,
-        Party::Phone(number) => matches!(
-            d.route_number(number),
-            Some((_, Account::User(user))) if user.id.to_string() == you.id
-        ),
-        _ => false,
+        Party::Phone(number) => platform
+            .directory()
+            .read(|d| d.route_number(number).map(|(_, account)| account.id()) == Some(you.guid)),
+        party => *party == you.party,
     }
 }
