@@ -1,7 +1,11 @@
 // The console in headless Chromium against a real `ringside serve` (dev mode): sign in through the
 // one-click URL (the token leaves the address bar), see a call placed with the platform API appear
 // live with its legs, hang it up from the page, see it end, open its page with the timeline; and a
-// browser without the cookie is sent to the login page. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
+// browser without the cookie is sent to the login page; the softphone (Chromium's fake microphone
+// plays a beep) calls the dev resource account's number, hears the built-in announcement through
+// its jitter buffer, presses a key the announcement's leg logs, and hangs up; the "you" picker
+// lists the directory's users; a webhook that cannot be reached raises an alert counted by the
+// header's unread badge until the alerts view shows it. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
 // Needs RINGSIDE_DEV_JSON (the server's dev.json) and NODE_EXTRA_CA_CERTS (its CA) from run.sh.
 
 import { test, before, after } from 'node:test';
@@ -20,7 +24,8 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.RINGSIDE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-gpu'],
+    // A fake microphone (a beep) and no permission prompt, for the softphone.
+    args: ['--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
   });
 });
 
@@ -95,6 +100,104 @@ test('a call placed with the API appears live, is hung up from the page and ends
   assert.equal(raw.call.id, dial.callId);
   assert.ok(raw.events.some((event) => event.type === 'call.offered'));
   await page.screenshot({ path: join(shots, 'call.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
+  await context.close();
+});
+
+/** Polls `check` (an async predicate) every 100 ms until true, at most WAIT's timeout. */
+async function until(what, check) {
+  const deadline = Date.now() + WAIT.timeout;
+  for (;;) {
+    if (await check()) return;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('the softphone calls the announcement, hears it, presses a key and hangs up', async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(dev.console);
+  await page.waitForSelector('#stream[data-state="live"]', WAIT);
+  // The "you" picker lists the directory's users.
+  await page.waitForSelector(`#phone-you option[value="${dev.users[0].id}"]`, { ...WAIT, state: 'attached' });
+
+  await page.fill('#phone-from', '+14255550166');
+  await page.fill('#phone-to', dev.resourceAccounts[0].phoneNumber);
+  await page.click('#phone-call');
+  await page.waitForFunction(() => window.__phone.state === 'connected', null, WAIT);
+  // Two seconds of the announcement, played through the jitter buffer.
+  await page.waitForFunction(
+    () => window.__phone.framesIn >= 100 && window.__phone.jitter?.frames >= 100, null, WAIT);
+  const phone = await page.evaluate(() => JSON.parse(JSON.stringify(window.__phone)));
+  const { jitter } = phone;
+  assert.equal(phone.error, null);
+  assert.ok(phone.framesOut > 0, `the fake microphone's frames went out: ${phone.framesOut}`);
+  assert.ok(jitter.bufferedMs >= 0 && jitter.bufferedMs <= 300, `buffered ${jitter.bufferedMs} ms`);
+  assert.ok(jitter.underruns <= Math.max(3, jitter.frames / 20),
+    `underruns ${jitter.underruns} in ${jitter.frames} frames`);
+  await page.screenshot({ path: join(shots, 'softphone.png'), fullPage: true });
+
+  // A key, out of band: the announcement's leg logs it.
+  const call = await platform('GET', `/calls/${phone.callId}`);
+  const bot = call.legs.find((leg) => leg.builtInResponder);
+  assert.ok(bot, JSON.stringify(call));
+  await page.click('#phone-pad button[data-key="5"]');
+  await until('the key in the announcement\'s log', async () => {
+    const log = await platform('GET', `/calls/${phone.callId}/legs/${bot.id}/log`);
+    return log.entries.some((entry) => entry.type === 'toneReceived' && entry.tone === '5');
+  });
+
+  await page.click('#phone-hangup');
+  await page.waitForFunction(() => window.__phone.state === 'ended', null, WAIT);
+  await until('the call to end', async () => (await platform('GET', `/calls/${phone.callId}`)).state === 'ended');
+  console.log(`console: softphone in ${phone.framesIn} frames, out ${phone.framesOut}, ` +
+    `jitter ${JSON.stringify(jitter)}`);
+  assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
+  await context.close();
+});
+
+test('a failed webhook delivery raises an alert: the badge counts it until the alerts view is opened', async () => {
+  const app = `/applications/${dev.app.clientId}`;
+  const before = (await platform('GET', app)).bot?.callingWebhookUrl ?? null;
+  const { context, page, errors } = await newPage();
+  await page.goto(dev.console);
+  await page.waitForSelector('#stream[data-state="live"]', WAIT);
+  // Nobody listens on port 9: the incoming call's notification cannot be delivered.
+  await platform('PATCH', app, { bot: { callingWebhookUrl: 'https://127.0.0.1:9/calling' } });
+  let dial;
+  try {
+    dial = await platform('POST', `/phones/${encodeURIComponent('+14255550155')}/calls`,
+      { to: dev.resourceAccounts[0].phoneNumber });
+    await page.waitForSelector('#alerts-badge:not([hidden])', WAIT);
+    const unread = Number(await page.locator('#alerts-badge').innerText());
+    assert.ok(unread >= 1, `unread ${unread}`);
+    await page.screenshot({ path: join(shots, 'alerts-badge.png') });
+
+    await page.click('a[href="/console/alerts"]');
+    await page.waitForSelector('#alerts li[data-alert^="webhook"]', WAIT);
+    assert.ok(await page.locator('#alerts-badge').isHidden(), 'the view clears the badge');
+    await page.screenshot({ path: join(shots, 'alerts.png'), fullPage: true });
+
+    const seen = page.waitForResponse((r) => r.url().endsWith('/console/api/alerts'), WAIT);
+    await page.goto(`${dev.url}/console`);
+    await seen;
+    await page.waitForSelector('#stream[data-state="live"]', WAIT);
+    // Only alerts newer than the view showed count (the failing delivery may retry meanwhile).
+    const { total, newer } = await page.evaluate(async () => {
+      const { value } = await (await fetch('/console/api/alerts')).json();
+      const seen = Number(localStorage.getItem('ringside.console.alertsSeen'));
+      return { total: value.length, newer: value.filter((alert) => alert.id > seen).length };
+    });
+    assert.ok(newer < total, `${newer} of ${total} alerts unread after the view`);
+    const badge = page.locator('#alerts-badge');
+    if (newer === 0) assert.ok(await badge.isHidden(), `still unread: ${await badge.innerText()}`);
+    else assert.equal(Number(await badge.innerText()), newer);
+  } finally {
+    await platform('PATCH', app, { bot: { callingWebhookUrl: before } });
+    if (dial) await fetch(`${dev.url}/ringside/v1/calls/${dial.callId}/legs/${dial.legId}/hangup`, {
+      method: 'POST', headers: { authorization: `Bearer ${dev.adminToken}` },
+    });
+  }
   assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
   await context.close();
 });

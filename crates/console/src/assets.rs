@@ -42,6 +42,11 @@ pub(crate) async fn call_page(_: PageSession, headers: HeaderMap) -> Response {
     serve("call.html", &headers)
 }
 
+/// `GET /console/alerts`: the alerts view.
+pub(crate) async fn alerts_page(_: PageSession, headers: HeaderMap) -> Response {
+    serve("alerts.html", &headers)
+}
+
 /// `GET /console/login.css`: the login page's stylesheet (public, like the login page).
 pub(crate) async fn login_css(headers: HeaderMap) -> Response {
     serve("login.css", &headers)
@@ -131,6 +136,8 @@ mod tests {
             ("login.html", "text/html; charset=utf-8"),
             ("index.html", "text/html; charset=utf-8"),
             ("call.html", "text/html; charset=utf-8"),
+            ("alerts.html", "text/html; charset=utf-8"),
+            ("static/js/alerts.js", "text/javascript; charset=utf-8"),
             ("login.css", "text/css; charset=utf-8"),
             ("static/console.css", "text/css; charset=utf-8"),
             ("static/js/api.js", "text/javascript; charset=utf-8"),

@@ -15,6 +15,8 @@ pub const RING: usize = 2_048;
 pub const PER_CALL: usize = 1_000;
 /// Calls whose timelines are kept (the oldest is forgotten first).
 pub const CALLS: usize = 200;
+/// Alerts kept for the alerts view (newest kept).
+pub const ALERTS: usize = 500;
 /// Events a slow stream may fall behind before it is reset.
 const LIVE_CAPACITY: usize = 1_024;
 
@@ -54,6 +56,7 @@ struct State {
     ring: VecDeque<Arc<Entry>>,
     calls: HashMap<String, VecDeque<Arc<Entry>>>,
     call_order: VecDeque<String>,
+    alerts: VecDeque<Arc<Entry>>,
 }
 
 impl Default for Hub {
@@ -90,6 +93,12 @@ impl Hub {
         }
         if let Some(call) = call {
             state.remember(call, entry.clone());
+        }
+        if kind == "alert" {
+            state.alerts.push_back(entry.clone());
+            if state.alerts.len() > ALERTS {
+                state.alerts.pop_front();
+            }
         }
         // Sent under the lock, so a stream subscribing in `resume` sees each event exactly once.
         let _ = self.live.send(entry);
@@ -131,6 +140,11 @@ impl Hub {
             .calls
             .get(call)
             .map(|events| events.iter().cloned().collect())
+    }
+
+    /// The kept alerts, newest first.
+    pub fn alerts(&self) -> Vec<Arc<Entry>> {
+        self.lock().alerts.iter().rev().cloned().collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -233,5 +247,21 @@ mod tests {
         assert!(hub.timeline("busy").is_none());
         assert!(hub.timeline("call-0").is_some());
         assert!(hub.timeline("never").is_none());
+    }
+
+    #[test]
+    fn alerts_are_kept_newest_first_and_bounded_whatever_their_call() {
+        let hub = Hub::default();
+        publish(&hub, 3, "c");
+        hub.publish("alert", Some("c"), "t", json!({"alert": "webhook-failure"}));
+        hub.publish("alert", None, "t", json!({"alert": "throttled"}));
+        let ids: Vec<u64> = hub.alerts().iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![5, 4]);
+        for _ in 0..ALERTS {
+            hub.publish("alert", None, "t", json!({}));
+        }
+        let alerts = hub.alerts();
+        assert_eq!(alerts.len(), ALERTS);
+        assert!(alerts.iter().all(|e| e.kind == "alert" && e.id > 5));
     }
 }

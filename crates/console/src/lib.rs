@@ -4,7 +4,8 @@
 //! stable JSON ([`events`]) and of the outbox's delivery attempts ([`deliveries`]), kept in a
 //! bounded hub for resuming and timelines ([`hub`]). The pages are plain ES modules embedded in
 //! the binary ([`assets`]); they act through the platform API. The softphone is a WebSocket
-//! ([`phone`]) whose leg is a simulated endpoint heard and voiced through a stream tap.
+//! ([`phone`]) whose leg is a simulated endpoint heard and voiced through a stream tap. Alerts
+//! (failed webhook deliveries) have an unread badge on every page and a view of their own.
 
 mod api;
 mod assets;
@@ -32,6 +33,7 @@ pub fn router(state: ConsoleState) -> Router {
     Router::new()
         .route(PREFIX, get(assets::index))
         .route(&at("/calls/{callId}"), get(assets::call_page))
+        .route(&at("/alerts"), get(assets::alerts_page))
         .route(
             &at("/login"),
             get(auth::login_page).post(auth::login_submit),
@@ -42,6 +44,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/events"), get(sse::events))
         .route(&at("/phone"), get(phone::phone))
         .route(&at("/api/calls/{callId}/events"), get(api::call_events))
+        .route(&at("/api/alerts"), get(api::alerts))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(state)
 }

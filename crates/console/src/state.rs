@@ -1,7 +1,7 @@
 //! The console's state: the platform API's state (node, admin token), the event hub, fed by a
 //! task that maps every engine event the runtime broadcasts into the hub, and the stop signal the
 //! server's shutdown gives (open event streams and phone sockets end on it); with the outbox, the
-//! delivery attempts too ([`crate::deliveries`]).
+//! delivery attempts too ([`crate::deliveries`]); and which user each softphone stands for.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::deliveries::Legs;
 use crate::hub::Hub;
+use crate::phone::you::Registry;
 
 /// What the console's handlers reach. Cheap to clone.
 #[derive(Clone)]
@@ -19,6 +20,7 @@ pub struct ConsoleState {
     platform: PlatformState,
     hub: Arc<Hub>,
     legs: Arc<Legs>,
+    registry: Arc<Registry>,
     stop: Arc<watch::Sender<bool>>,
 }
 
@@ -33,6 +35,7 @@ impl ConsoleState {
             platform,
             hub,
             legs,
+            registry: Arc::new(Registry::default()),
             stop: Arc::new(watch::channel(false).0),
         }
     }
@@ -66,6 +69,11 @@ impl ConsoleState {
     /// The platform's state.
     pub fn platform(&self) -> &PlatformState {
         &self.platform
+    }
+
+    /// Who is "you" on which softphone.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The event hub.

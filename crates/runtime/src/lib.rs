@@ -55,6 +55,6 @@ pub use node::{Node, NodeParts};
 /// Live transcription (`runtime/transcribe.rs`).
 pub use runtime::transcribe as transcription;
 pub use runtime::{
-    reason_name, Behaviours, CallError, CallRuntime, Reply, Request, RuntimeOptions, HISTORY,
+    reason_name, Behaviours, CallError, CallRuntime, Reply, Request, Rung, RuntimeOptions, HISTORY,
     REQUEST_QUEUE,
 };

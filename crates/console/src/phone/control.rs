@@ -1,8 +1,10 @@
-//! The softphone's JSON control frames (`dial`, `dtmf`, `hold`, `hangup`, `stats` from the page;
-//! `state`, `stats`, `error` to it) and what each asks of the call runtime: the softphone's leg is
-//! a simulated endpoint placed with the runtime's `Dial` (a PSTN number or a directory user as the
-//! caller), and its keys, hold and hang-up are the same live controls the platform API offers on
-//! simulated legs (keys out of band, as a phone's RFC 4733 events).
+//! The softphone's JSON control frames (`dial`, `dtmf`, `hold`, `hangup`, `stats`, `register`,
+//! `unregister`, `answer`, `decline` from the page; `state`, `registered`, `stats`, `error` to
+//! it) and what each asks of the call runtime: the softphone's leg is a simulated endpoint placed
+//! with the runtime's `Dial` (a PSTN number or a directory user as the caller), or the ringing leg
+//! of the user registered as "you", answered or declined on demand; its keys, hold and hang-up are
+//! the same live controls the platform API offers on simulated legs (keys out of band, as a
+//! phone's RFC 4733 events).
 
 use ringside_engine::{ConversationId, LegId};
 use ringside_model::{Guid, Tone};
@@ -34,10 +36,21 @@ pub enum FromPage {
         /// On or off.
         on: bool,
     },
-    /// Hang up.
+    /// Hang up (a ringing call is declined).
     Hangup,
     /// Ask for the server's counters.
     Stats,
+    /// Be `user` (a directory user's object id or principal name): calls to them ring here.
+    Register {
+        /// Who.
+        user: String,
+    },
+    /// Stop being anyone.
+    Unregister,
+    /// Answer the ringing call.
+    Answer,
+    /// Decline the ringing call.
+    Decline,
 }
 
 impl FromPage {
@@ -61,6 +74,18 @@ pub fn state(state: &str, call: &Call, reason: Option<&str>) -> Value {
         "legId": call.leg.to_string(),
         "reason": reason,
     })
+}
+
+/// `{"type":"state","state":"ringing",…,"from":…}`: a call for "you" rings.
+pub fn ringing(call: &Call, from: Value) -> Value {
+    let mut value = state("ringing", call, None);
+    value["from"] = from;
+    value
+}
+
+/// `{"type":"registered","you":…}` (`null` when nobody).
+pub fn registered(you: Value) -> Value {
+    json!({ "type": "registered", "you": you })
 }
 
 /// The softphone's call: its conversation and its own leg.
@@ -158,6 +183,33 @@ pub async fn hold(platform: &PlatformState, call: Call, on: bool) -> Result<(), 
     result.map_err(describe)
 }
 
+/// The ringing leg picks up.
+pub async fn answer(platform: &PlatformState, call: Call) -> Result<(), String> {
+    platform
+        .calls()
+        .ask(|reply| Request::Answer {
+            conversation: call.conversation,
+            leg: call.leg,
+            reply,
+        })
+        .await
+        .map_err(describe)
+}
+
+/// The ringing leg declines (or says it is busy).
+pub async fn decline(platform: &PlatformState, call: Call, busy: bool) -> Result<(), String> {
+    platform
+        .calls()
+        .ask(|reply| Request::Decline {
+            conversation: call.conversation,
+            leg: call.leg,
+            busy,
+            reply,
+        })
+        .await
+        .map_err(describe)
+}
+
 /// Hangs up the call's leg (also while it is still dialling).
 pub async fn hang_up(platform: &PlatformState, call: Call) -> Result<(), String> {
     platform
@@ -206,6 +258,21 @@ mod tests {
             FromPage::parse(r#"{"type":"hangup"}"#),
             Ok(FromPage::Hangup)
         );
+        assert_eq!(
+            FromPage::parse(r#"{"type":"register","user":"adele@contoso.com"}"#),
+            Ok(FromPage::Register {
+                user: "adele@contoso.com".into()
+            })
+        );
+        assert_eq!(
+            FromPage::parse(r#"{"type":"answer"}"#),
+            Ok(FromPage::Answer)
+        );
+        assert_eq!(
+            FromPage::parse(r#"{"type":"decline"}"#),
+            Ok(FromPage::Decline)
+        );
+        assert!(FromPage::parse(r#"{"type":"register"}"#).is_err());
         assert!(FromPage::parse(r#"{"type":"dial","to":"x"}"#).is_err());
         assert!(FromPage::parse(r#"{"type":"ring"}"#).is_err());
         assert!(FromPage::parse("not json").is_err());

@@ -8,8 +8,14 @@
 //! leg's voice (the media plane's inbound stream audio, behind its jitter buffer). So prompts,
 //! recognize, recordings, streams and transfers see it as they see any phone. The socket ends
 //! with its call's leg hung up, or when the server shuts down.
+//!
+//! A socket may also stand for a directory user ([`you`]): a call to that user (a bot calling,
+//! transferring or redirecting to them) rings on the page, which answers or declines it; the
+//! answered leg is heard and voiced as a dialled one. A second call while one is on the page is
+//! refused busy.
 
 pub mod control;
+pub mod you;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -19,12 +25,14 @@ use ringside_engine::{Event, LegState};
 use ringside_http::ApiError;
 use ringside_runtime::streaming::tap::{LocalTap, TapInput};
 use ringside_runtime::streaming::{StreamChannel, StreamEventKind, StreamRate, QUEUE_FRAMES};
+use ringside_runtime::Rung;
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::Session;
 use crate::state::ConsoleState;
 use control::{Call, FromPage};
+use you::You;
 
 /// Bytes of one audio frame (320 samples of s16le).
 pub const FRAME_BYTES: usize = 640;
@@ -66,6 +74,9 @@ struct Phone {
     state: ConsoleState,
     socket: WebSocket,
     call: Option<Call>,
+    /// The call is for "you" and still rings.
+    ringing: bool,
+    you: Option<You>,
     tap: Option<LocalTap>,
     counters: Counters,
 }
@@ -76,6 +87,8 @@ impl Phone {
             state,
             socket,
             call: None,
+            ringing: false,
+            you: None,
             tap: None,
             counters: Counters::default(),
         }
@@ -83,6 +96,7 @@ impl Phone {
 
     async fn run(mut self) {
         let mut events = self.state.platform().calls().subscribe();
+        let mut rings = self.state.platform().calls().rings();
         let stopped = self.state.stopped();
         tokio::pin!(stopped);
         self.send_json(json!({ "type": "state", "state": "idle" }))
@@ -101,12 +115,23 @@ impl Phone {
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
+                rung = rings.recv() => match rung {
+                    Ok(rung) => self.rung(rung).await,
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                },
                 input = next_tap(&mut self.tap) => self.tapped(input).await,
             }
         }
         self.stop_tap().await;
+        self.unregister();
         if let Some(call) = self.call.take() {
-            let _ = control::hang_up(self.state.platform(), call).await;
+            let platform = self.state.platform();
+            let _ = if self.ringing {
+                control::decline(platform, call, false).await
+            } else {
+                control::hang_up(platform, call).await
+            };
         }
         let _ = self.socket.send(Message::Close(None)).await;
     }
@@ -144,6 +169,27 @@ impl Phone {
                 Err(message) => Err(message),
             },
             (FromPage::Dial { .. }, Some(_)) => Err("Hang up first: one call at a time.".into()),
+            (FromPage::Register { user }, _) => {
+                self.unregister();
+                let registry = self.state.registry();
+                match you::register(&platform, registry, &user) {
+                    Ok(you) => {
+                        let shown = you.json.clone();
+                        self.you = Some(you);
+                        self.send_json(control::registered(shown)).await;
+                        Ok(())
+                    }
+                    Err(message) => {
+                        self.send_json(control::registered(Value::Null)).await;
+                        Err(message)
+                    }
+                }
+            }
+            (FromPage::Unregister, _) => {
+                self.unregister();
+                self.send_json(control::registered(Value::Null)).await;
+                Ok(())
+            }
             (FromPage::Stats, _) => {
                 let dropped = self.tap.as_ref().map_or(0, LocalTap::dropped);
                 let stats = json!({
@@ -157,6 +203,24 @@ impl Phone {
                 Ok(())
             }
             (_, None) => Err("No call: dial first.".into()),
+            (FromPage::Answer, Some(call)) if self.ringing => {
+                let answered = control::answer(&platform, call).await;
+                if answered.is_ok() {
+                    self.ringing = false;
+                    self.send_json(control::state("answering", &call, None))
+                        .await;
+                }
+                answered
+            }
+            (FromPage::Answer, Some(_)) => Err("Nothing rings.".into()),
+            (FromPage::Decline | FromPage::Hangup, Some(call)) if self.ringing => {
+                self.call = None;
+                self.ringing = false;
+                self.send_json(control::state("ended", &call, Some("declined")))
+                    .await;
+                control::decline(&platform, call, false).await
+            }
+            (FromPage::Decline, Some(_)) => Err("Nothing rings.".into()),
             (FromPage::Dtmf { digit }, Some(call)) => control::press(&platform, call, &digit).await,
             (FromPage::Hold { on }, Some(call)) => control::hold(&platform, call, on).await,
             (FromPage::Hangup, Some(call)) => control::hang_up(&platform, call).await,
@@ -190,11 +254,47 @@ impl Phone {
             LegState::Terminated(reason) => {
                 self.stop_tap().await;
                 self.call = None;
+                self.ringing = false;
                 let reason = ringside_runtime::reason_name(*reason);
                 self.send_json(control::state("ended", &call, Some(&reason)))
                     .await;
             }
             _ => {}
+        }
+    }
+
+    /// A simulated endpoint rings: if it is "you", the page rings (or, while the page has a
+    /// call, the new one is refused busy).
+    async fn rung(&mut self, rung: Rung) {
+        let Some(you) = &self.you else {
+            return;
+        };
+        let platform = self.state.platform().clone();
+        if !you::is_you(&platform, you, &rung.party) {
+            return;
+        }
+        let call = Call {
+            conversation: rung.conversation,
+            leg: rung.leg,
+        };
+        if self.call.is_some() {
+            if let Err(message) = control::decline(&platform, call, true).await {
+                tracing::info!(%message, "softphone: a second call could not be refused");
+            }
+            return;
+        }
+        self.call = Some(call);
+        self.ringing = true;
+        let from = platform
+            .directory()
+            .read(|d| ringside_runtime::routing::party_json(d, &rung.caller));
+        self.send_json(control::ringing(&call, from)).await;
+    }
+
+    /// Stops being "you" (the user's behaviour comes back).
+    fn unregister(&mut self) {
+        if let Some(you) = self.you.take() {
+            you::unregister(self.state.platform(), self.state.registry(), &you);
         }
     }
 

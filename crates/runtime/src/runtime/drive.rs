@@ -21,8 +21,17 @@ impl Runtime {
                 conversation,
                 leg,
                 party,
-                ..
-            } => self.ring(now, conversation, leg, &party),
+                caller,
+            } => {
+                self.ring(now, conversation, leg, &party);
+                // Nobody listening (no softphone registered) costs nothing more.
+                let _ = self.rings.send(Rung {
+                    conversation,
+                    leg,
+                    party,
+                    caller,
+                });
+            }
             Action::DisconnectEndpoint { leg, .. } => {
                 if let Some(LegRecord {
                     driver: Driver::Sim(sim),

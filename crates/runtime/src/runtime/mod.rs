@@ -50,6 +50,8 @@ pub use views::reason_name;
 pub const HISTORY: usize = 100;
 /// Capacity of the engine event broadcast.
 const EVENT_CAPACITY: usize = 4_096;
+/// Capacity of the ring broadcast ([`CallRuntime::rings`]).
+const RING_CAPACITY: usize = 256;
 /// Requests (API calls, door code) waiting for the runtime task at most; beyond it a request is
 /// refused with [`CallError::Busy`] (the doors answer 429 with `Retry-After`) instead of queueing
 /// without bound. Media news and stream messages have their own queue and are never refused.
@@ -73,6 +75,20 @@ pub enum CallError {
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, CallError>>;
+
+/// A simulated endpoint started ringing ([`CallRuntime::rings`]): the engine offers `party` a call
+/// from `caller` (a bot calling, transferring, redirecting or inviting, or a simulated caller).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rung {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The ringing leg.
+    pub leg: LegId,
+    /// Who is rung.
+    pub party: Party,
+    /// Who calls.
+    pub caller: Party,
+}
 
 /// A request from the REST API.
 pub enum Request {
@@ -127,6 +143,19 @@ pub enum Request {
     Resume {
         conversation: ConversationId,
         leg: LegId,
+        reply: Reply<()>,
+    },
+    /// A ringing simulated leg picks up now, whatever its behaviour (the softphone's Answer).
+    Answer {
+        conversation: ConversationId,
+        leg: LegId,
+        reply: Reply<()>,
+    },
+    /// A ringing simulated leg declines now (or answers busy).
+    Decline {
+        conversation: ConversationId,
+        leg: LegId,
+        busy: bool,
         reply: Reply<()>,
     },
     Recording {
@@ -204,6 +233,7 @@ pub struct CallRuntime {
     requests: mpsc::Sender<Request>,
     tx: mpsc::UnboundedSender<Msg>,
     events: broadcast::Sender<Event>,
+    rings: broadcast::Sender<Rung>,
     behaviours: Arc<Behaviours>,
     media: Arc<MediaStore>,
     services: MediaServices,
@@ -226,6 +256,7 @@ impl CallRuntime {
         let (tx, rx) = mpsc::unbounded_channel();
         let (requests, request_rx) = mpsc::channel(REQUEST_QUEUE);
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let (rings, _) = broadcast::channel(RING_CAPACITY);
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(&data_dir));
         let sink = tx.clone();
@@ -250,6 +281,7 @@ impl CallRuntime {
             services: services.clone(),
             behaviours: behaviours.clone(),
             events: events.clone(),
+            rings: rings.clone(),
             media: port,
             calls: BTreeMap::new(),
             legs: Legs::default(),
@@ -269,6 +301,7 @@ impl CallRuntime {
             requests,
             tx,
             events,
+            rings,
             behaviours,
             media,
             services,
@@ -279,6 +312,11 @@ impl CallRuntime {
     #[allow(dead_code)]
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    /// Simulated endpoints starting to ring (the browser softphone rings for its user).
+    pub fn rings(&self) -> broadcast::Receiver<Rung> {
+        self.rings.subscribe()
     }
 
     pub fn behaviours(&self) -> &Behaviours {
@@ -434,6 +472,8 @@ struct Runtime {
     services: MediaServices,
     behaviours: Arc<Behaviours>,
     events: broadcast::Sender<Event>,
+    /// Simulated endpoints starting to ring.
+    rings: broadcast::Sender<Rung>,
     media: MediaPort,
     calls: BTreeMap<ConversationId, CallRecord>,
     legs: Legs,

@@ -1,5 +1,5 @@
 //! Requests to the runtime task: simulated calls and meeting joins, call listings, controls of
-//! simulated legs, media statistics, and door code ([`Request::Exec`]).
+//! simulated legs (answering and declining a ringing one included), media statistics, and door code ([`Request::Exec`]).
 
 use super::views::log_view;
 use super::*;
@@ -82,6 +82,23 @@ impl Runtime {
                 reply,
             } => {
                 let result = self.control(now, conversation, leg, |sim| sim.resume_now(now));
+                let _ = reply.send(result);
+            }
+            Request::Answer {
+                conversation,
+                leg,
+                reply,
+            } => {
+                let result = self.control(now, conversation, leg, |sim| sim.answer_now(now));
+                let _ = reply.send(result);
+            }
+            Request::Decline {
+                conversation,
+                leg,
+                busy,
+                reply,
+            } => {
+                let result = self.control(now, conversation, leg, |sim| sim.decline_now(now, busy));
                 let _ = reply.send(result);
             }
             Request::Recording {
@@ -357,6 +374,7 @@ pub(super) fn refusal(refusal: SimRefusal) -> CallError {
             CallError::Conflict("The leg is not connected yet.".to_string())
         }
         SimRefusal::Ended => CallError::Conflict("The leg has ended.".to_string()),
+        SimRefusal::NotRinging => CallError::Conflict("The leg is not ringing.".to_string()),
     }
 }
 

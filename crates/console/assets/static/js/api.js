@@ -1,5 +1,6 @@
 // The console's client: JSON requests to the platform API and the console's own API (with the
-// session cookie), the live event stream, and small DOM helpers (text only, never HTML).
+// session cookie), the live event stream with the alerts' unread badge, and small DOM helpers
+// (text only, never HTML).
 
 /** Requests `path` and returns its JSON (null for an empty body); throws on a non-2xx status. */
 export async function api(path, { method = 'GET', body } = {}) {
@@ -48,7 +49,40 @@ export function liveEvents({ onEvent, onReset }) {
     source.addEventListener(type, (message) => onEvent(JSON.parse(message.data)));
   }
   window.__consoleEvents = source;
+  unreadAlerts(source).catch((error) => console.warn('alerts:', error.message));
   return source;
+}
+
+/** Where the id of the newest alert seen in the alerts view is kept. */
+const ALERTS_SEEN = 'ringside.console.alertsSeen';
+const badge = { unread: 0 };
+
+/** The header's badge: alerts newer than the newest one the alerts view showed, kept current. */
+async function unreadAlerts(source) {
+  source.addEventListener('alert', (message) => {
+    if (JSON.parse(message.data).id > seenAlert()) showBadge(badge.unread + 1);
+  });
+  const { value } = await api('/console/api/alerts');
+  showBadge(value.filter((alert) => alert.id > seenAlert()).length);
+}
+
+function seenAlert() {
+  return Number(localStorage.getItem(ALERTS_SEEN) ?? 0);
+}
+
+function showBadge(unread) {
+  badge.unread = unread;
+  const element = document.getElementById('alerts-badge');
+  if (!element) return;
+  element.textContent = String(unread);
+  element.hidden = unread === 0;
+  element.setAttribute('aria-label', `${unread} unread`);
+}
+
+/** The alerts view showed every alert up to `id`: the badge clears. */
+export function alertsSeen(id) {
+  if (id > seenAlert()) localStorage.setItem(ALERTS_SEEN, String(id));
+  showBadge(0);
 }
 
 /** The engine event types the stream carries. */
