@@ -11,26 +11,15 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ringside_http::ApiError;
-use rust_embed::Embed;
 
 use crate::auth::{PageSession, Session};
+use crate::embedded::Assets;
 
 /// The Content-Security-Policy of every console response: nothing but this origin's own files; no
 /// inline script or style, no framing, forms post only here.
 pub const CSP: &str =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-#[derive(Embed)]
-#[folder = "assets/"]
-struct Assets;
-
-/// A file's text ("" if it is missing, which a test rules out).
-pub(crate) fn text(path: &str) -> String {
-    Assets::get(path)
-        .map(|file| String::from_utf8_lossy(&file.data).into_owned())
-        .unwrap_or_default()
-}
 
 /// `GET /console`: the live calls page.
 pub(crate) async fn index(_: PageSession, headers: HeaderMap) -> Response {
@@ -129,6 +118,7 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::embedded::text;
 
     #[test]
     fn every_page_and_module_is_embedded_with_a_text_type() {

@@ -91,7 +91,7 @@ fn sign_in(state: &ConsoleState, token: &str) -> Response {
 
 /// The login page with `message` (a fixed text, never input) in its alert.
 fn page(status: StatusCode, message: &str) -> Response {
-    let html = crate::assets::text("login.html").replace("{{message}}", message);
+    let html = crate::embedded::text("login.html").replace("{{message}}", message);
     let mut response = (status, html).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

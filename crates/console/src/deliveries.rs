@@ -17,8 +17,7 @@ use ringside_runtime::outbox::{AttemptRecord, DeliveryState};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-use crate::hub::Hub;
-use crate::state::now_rfc3339;
+use crate::hub::{now_rfc3339, Hub};
 
 /// Legs remembered for mapping rows to calls.
 const LEGS: usize = 20_000;

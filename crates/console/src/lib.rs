@@ -11,6 +11,7 @@ mod api;
 mod assets;
 mod auth;
 pub mod deliveries;
+mod embedded;
 pub mod events;
 pub mod hub;
 pub mod phone;

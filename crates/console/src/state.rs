@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use crate::deliveries::Legs;
-use crate::hub::Hub;
+use crate::hub::{now_rfc3339, Hub};
 use crate::phone::you::Registry;
 
 /// What the console's handlers reach. Cheap to clone.
@@ -105,14 +105,4 @@ async fn pump(platform: PlatformState, hub: Arc<Hub>, legs: Arc<Legs>) {
             Err(RecvError::Closed) => break,
         }
     }
-}
-
-/// Wall-clock now, RFC 3339 with milliseconds.
-pub(crate) fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
