@@ -43,7 +43,7 @@ pub(crate) async fn start() -> (TestServer, Acs, Hook) {
 }
 
 /// Waits for an IncomingCall naming `caller` (a JSON POST to the subscription's endpoint).
-async fn incoming_call(grid: &Hook, caller: &str) -> Received {
+pub(crate) async fn incoming_call(grid: &Hook, caller: &str) -> Received {
     let event = grid
         .wait_for(Duration::from_secs(10), |r| {
             r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"

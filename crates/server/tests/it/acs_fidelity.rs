@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use ringside_testkit::server::{Acs, Hook, Reply, TestServer};
 use serde_json::{json, Value};
 
-use crate::acs_calls::{callback, start, CALLBACKS, CCAAS_NUMBER};
+use crate::acs_calls::{callback, incoming_call, start, CALLBACKS, CCAAS_NUMBER};
 
 /// A call from the phone `caller` to the CCaaS number, answered by `acs`: the connection id and
 /// the dialled call (`callId`, `legId`).
@@ -26,12 +26,7 @@ pub(crate) async fn answered(
 /// Answers the IncomingCall from `caller` (who dialled the CCaaS number) and waits for
 /// CallConnected: the connection id.
 pub(crate) async fn answer(h: &TestServer, acs: &Acs, grid: &Hook, caller: &str) -> String {
-    let incoming = grid
-        .wait_for(Duration::from_secs(10), |r| {
-            r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"
-                && r.body[0]["data"]["from"]["rawId"] == format!("4:{caller}").as_str()
-        })
-        .await;
+    let incoming = incoming_call(grid, caller).await;
     let Reply { status, body, .. } = acs
         .call(
             Method::POST,

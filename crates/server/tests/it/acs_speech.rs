@@ -103,7 +103,7 @@ async fn text_and_ssml_sources_are_spoken_to_the_caller() {
     h.server.shutdown().await;
 }
 
-fn stt_installed() -> bool {
+pub(crate) fn stt_installed() -> bool {
     match ringside_speech::SttEngine::new(&ringside_speech::SttConfig {
         workers: 1,
         ..Default::default()

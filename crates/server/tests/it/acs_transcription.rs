@@ -12,25 +12,13 @@ use ringside_testkit::server::{Acs, MediaSink, Reply};
 use serde_json::{json, Value};
 
 use crate::acs_calls::{callback, start, CALLBACKS, CCAAS_NUMBER};
+use crate::acs_speech::stt_installed;
 
 /// What the caller says, and the word of it the transcript must have (pocketsphinx's free speech
 /// on espeak-ng's voice hears "I need support" as "i need to pull out": the accuracy the docs
 /// state).
 const SENTENCE: &str = "I need support";
 const KEY_WORD: &str = "need";
-
-fn stt_installed() -> bool {
-    match ringside_speech::SttEngine::new(&ringside_speech::SttConfig {
-        workers: 1,
-        ..Default::default()
-    }) {
-        Ok(_) => true,
-        Err(why) => {
-            eprintln!("pocketsphinx is not installed ({why}): checking the 405 refusal instead");
-            false
-        }
-    }
-}
 
 async fn action(acs: &Acs, id: &str, action: &str, body: Value) -> Reply {
     acs.call(
