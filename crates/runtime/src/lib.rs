@@ -32,6 +32,7 @@ pub mod codes;
 pub mod config;
 pub mod door;
 pub mod eventgrid;
+pub mod external;
 pub mod fetch;
 pub mod files;
 pub mod headers;

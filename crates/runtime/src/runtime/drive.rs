@@ -23,6 +23,17 @@ impl Runtime {
                 party,
                 caller,
             } => {
+                if let Some(tenant) = self.reaches_externally(conversation, &party, &caller) {
+                    let ring = external::ExternalRing {
+                        conversation,
+                        leg,
+                        tenant,
+                        party,
+                        caller,
+                    };
+                    self.ring_externally(now, ring);
+                    return;
+                }
                 self.ring(now, conversation, leg, &party);
                 // Nobody listening (no softphone registered) costs nothing more.
                 let _ = self.rings.send(Rung {
@@ -30,6 +41,22 @@ impl Runtime {
                     leg,
                     party,
                     caller,
+                });
+            }
+            Action::DisconnectEndpoint {
+                conversation,
+                leg,
+                reason,
+            } if self
+                .legs
+                .get(&leg)
+                .is_some_and(|r| matches!(r.driver, Driver::External { .. })) =>
+            {
+                self.tell_external(crate::external::ExternalEvent::State {
+                    conversation,
+                    leg,
+                    state: LegState::Terminated(reason),
+                    reason: Some(reason),
                 });
             }
             Action::DisconnectEndpoint { leg, .. } => {

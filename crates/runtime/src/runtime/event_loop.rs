@@ -75,7 +75,7 @@ impl Runtime {
                             .push_back(Input::Command(Command::Answer { leg: id }, Some(id)));
                     }
                 }
-                Driver::Bot { .. } => {}
+                Driver::Bot { .. } | Driver::External { .. } => {}
             }
         }
         self.dirty.extend(due);

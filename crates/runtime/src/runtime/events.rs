@@ -3,6 +3,7 @@
 
 use super::views::wav_duration_ms;
 use super::*;
+use crate::external::ExternalEvent;
 use ringside_engine::OperationId;
 
 impl Runtime {
@@ -142,8 +143,16 @@ impl Runtime {
     /// A leg moved into another conversation: the call records follow it.
     fn leg_moved(&mut self, into: ConversationId, from: ConversationId, leg: LegId) {
         self.ensure_call(into);
+        let mut external = false;
         if let Some(record) = self.legs.get_mut(&leg) {
             record.conversation = into;
+            external = matches!(record.driver, Driver::External { .. });
+        }
+        if external {
+            self.tell_external(ExternalEvent::Moved {
+                conversation: into,
+                leg,
+            });
         }
         if let Some(call) = self.calls.get_mut(&from) {
             call.legs.retain(|l| *l != leg);
@@ -246,6 +255,15 @@ impl Runtime {
                 }
                 self.dirty.insert(leg);
             }
+            Driver::External { .. } => {
+                let conversation = record.conversation;
+                self.tell_external(ExternalEvent::State {
+                    conversation,
+                    leg,
+                    state,
+                    reason: state.end_reason(),
+                });
+            }
             Driver::Bot { responder, log } => {
                 if let Some(r) = responder {
                     if state == LegState::Established {
@@ -342,6 +360,17 @@ impl Runtime {
                 self.inputs.push_back(Input::Media(signal));
             }
             MediaOutput::Endpoint { leg, event, .. } => {
+                // Keys pressed out of band (RFC 4733) go to the engine like a simulated
+                // endpoint's; the rest of an external leg's media news is the gateway's.
+                let external = self
+                    .legs
+                    .get(&leg)
+                    .is_some_and(|r| matches!(r.driver, Driver::External { .. }));
+                if external && !matches!(event, EndpointEvent::KeyPressed { .. }) {
+                    self.tell_external(ExternalEvent::Media { leg, event });
+                    self.pump(now);
+                    return;
+                }
                 let Some(record) = self.legs.get_mut(&leg) else {
                     return;
                 };

@@ -1,5 +1,5 @@
 //! The runtime's leg records and what drives each leg (a simulated endpoint or a bot with its
-//! log and built-in responder), with an index of the drivers' deadlines, and the call records.
+//! log and built-in responder, or a gateway's external leg), with an index of the drivers' deadlines, and the call records.
 
 use super::*;
 
@@ -11,6 +11,12 @@ pub(super) enum Driver {
     Bot {
         log: Log,
         responder: Option<Responder>,
+    },
+    /// A phone or user outside the process (a SIP leg), driven by the attached gateway
+    /// ([`crate::external`]); `facts` are what it reported about the leg (Call-ID, address).
+    External {
+        log: Log,
+        facts: Vec<(String, String)>,
     },
 }
 
@@ -64,6 +70,7 @@ impl Legs {
                 Driver::Bot { responder, .. } => {
                     responder.as_ref().and_then(Responder::poll_timeout)
                 }
+                Driver::External { .. } => None,
             });
             if let Some(at) = at {
                 self.index.insert((at, leg));
@@ -104,14 +111,14 @@ impl LegRecord {
     pub(super) fn log(&self) -> &Log {
         match &self.driver {
             Driver::Sim(sim) => sim.log(),
-            Driver::Bot { log, .. } => log,
+            Driver::Bot { log, .. } | Driver::External { log, .. } => log,
         }
     }
 
     pub(super) fn note(&mut self, now: Instant, kind: LogKind) {
         match &mut self.driver {
             Driver::Sim(sim) => sim.note(now, kind),
-            Driver::Bot { log, .. } => log.push(now, kind),
+            Driver::Bot { log, .. } | Driver::External { log, .. } => log.push(now, kind),
         }
     }
 }

@@ -35,6 +35,7 @@ use ringside_engine::IdSource;
 mod drive;
 mod event_loop;
 mod events;
+mod external;
 mod legs;
 mod listen;
 mod requests;
@@ -175,6 +176,8 @@ pub enum Request {
     },
     /// Door code to run inside the runtime (see [`crate::door`]).
     Exec(DoorJob),
+    /// A gateway's request about its external legs (see [`crate::external`]).
+    External(crate::external::ExternalRequest),
 }
 
 pub(crate) enum Msg {
@@ -295,6 +298,7 @@ impl CallRuntime {
             end_codes,
             loopback: tx.clone(),
             listeners: listen::Listeners::default(),
+            external: None,
         };
         tokio::spawn(runtime.run(request_rx, rx));
         Ok(CallRuntime {
@@ -453,6 +457,18 @@ impl CallRuntime {
         answer.await.map_err(|_| CallError::Unavailable)
     }
 
+    /// A gateway's request (see [`crate::external`]). Waits for room in the request queue rather
+    /// than refusing: a phone's hang-up or key must not be lost to a busy moment.
+    pub async fn external(
+        &self,
+        request: crate::external::ExternalRequest,
+    ) -> Result<(), CallError> {
+        self.requests
+            .send(Request::External(request))
+            .await
+            .map_err(|_| CallError::Unavailable)
+    }
+
     /// Stops the runtime task and the media clock.
     pub fn shutdown(&self) {
         let _ = self.tx.send(Msg::Shutdown);
@@ -495,6 +511,8 @@ struct Runtime {
     listeners: listen::Listeners,
     /// How leg views report why a leg ended.
     end_codes: fn(EndReason) -> ResultInfo,
+    /// The gateway driving external (SIP) legs, once attached.
+    external: Option<external::Attached>,
 }
 
 fn unix_ms() -> u64 {

@@ -126,6 +126,7 @@ impl Runtime {
                 let _ = reply.send(Ok(stats));
             }
             Request::Exec(job) => self.run_door_job(now, job),
+            Request::External(request) => self.external_request(now, request),
         }
     }
 
@@ -359,6 +360,10 @@ impl Runtime {
                 Driver::Sim(sim) => Ok(sim),
                 Driver::Bot { .. } => Err(CallError::BadRequest(format!(
                     "Leg {leg} is a bot's leg; only simulated users and phones can be controlled here."
+                ))),
+                Driver::External { .. } => Err(CallError::BadRequest(format!(
+                    "Leg {leg} is a phone outside Ringside (SIP); only simulated users and phones \
+                     can be controlled here."
                 ))),
             },
             _ => Err(CallError::NotFound(format!(

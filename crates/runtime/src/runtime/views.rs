@@ -85,9 +85,18 @@ pub(super) fn leg_view(
                 Role::Caller => "caller",
                 Role::Callee => "callee",
             }),
-            Driver::Bot { .. } => Value::Null,
+            Driver::Bot { .. } | Driver::External { .. } => Value::Null,
         },
         "builtInResponder": matches!(record.driver, Driver::Bot { responder: Some(_), .. }),
+        "external": match &record.driver {
+            Driver::External { facts, .. } => Value::Object(
+                facts
+                    .iter()
+                    .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        },
     })
 }
 

@@ -384,6 +384,11 @@ impl<A: Clone> TransactionLayer<A> {
         self.clients.get(&tx).map(|e| e.tx.state)
     }
 
+    /// Where server transaction `tx`'s request came from (its responses go there), if alive.
+    pub fn server_peer(&self, tx: TxId) -> Option<A> {
+        self.servers.get(&tx).map(|e| e.to.clone())
+    }
+
     /// The state of server transaction `tx`, if alive.
     pub fn server_state(&self, tx: TxId) -> Option<super::ServerState> {
         self.servers.get(&tx).map(|e| e.tx.state)
