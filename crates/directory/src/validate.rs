@@ -358,3 +358,15 @@ pub fn failover_codes(value: &str) -> Result<Vec<u16>, DirectoryError> {
     }
     Ok(codes)
 }
+
+/// A gateway's digest password (the carrier's choice): 1..=256 characters, no control characters.
+pub fn digest_password(value: &str) -> Result<(), DirectoryError> {
+    let count = value.chars().count();
+    if (1..=256).contains(&count) && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "the gateway's digest password must be 1 to 256 characters without control characters",
+        ))
+    }
+}

@@ -156,7 +156,7 @@ fn check_gateway(g: &PstnGateway) -> Result<(), DirectoryError> {
     validate::description("the gateway's description", &g.description)?;
     if let Some(c) = &g.credentials {
         validate::digest_username(&c.username)?;
-        validate::sip_password("the gateway's digest password", &c.password, 1)?;
+        validate::digest_password(&c.password)?;
     }
     Ok(())
 }
