@@ -13,6 +13,9 @@ use crate::records::{
     Account, AcsResource, AppRegistration, ApplicationInstance, Consent, ConsentState, PhoneNumber,
     ResourceAccount, Tenant, User,
 };
+use crate::voice::{
+    CompiledPatterns, PolicyGrant, PstnGateway, SipCredential, VoiceRoute, VoiceRoutingPolicy,
+};
 
 /// Every directory record, in memory. Mutated only by [`Directory::apply`]; commands are validated by
 /// [`Directory::plan`], which never mutates.
@@ -29,6 +32,22 @@ pub struct Directory {
     pub(crate) event_subscriptions: BTreeMap<(AcsResourceId, String), EventSubscription>,
     /// Derived: account object id → its number. Maintained by `apply`.
     pub(crate) number_by_account: BTreeMap<Guid, E164>,
+    /// Canonical gateway identity (fqdn or IP) → gateway, across tenants.
+    pub(crate) gateways: BTreeMap<String, PstnGateway>,
+    /// Each tenant's PSTN usage list, in order (absent: empty).
+    pub(crate) pstn_usages: BTreeMap<TenantId, Vec<String>>,
+    /// (tenant, lower-cased identity) → route.
+    pub(crate) voice_routes: BTreeMap<(TenantId, String), VoiceRoute>,
+    /// Derived: the routes' compiled number patterns. Maintained by `apply`.
+    pub(crate) route_patterns: CompiledPatterns,
+    /// (tenant, lower-cased identity) → policy; Global only once it was set.
+    pub(crate) voice_policies: BTreeMap<(TenantId, String), VoiceRoutingPolicy>,
+    /// (tenant, account object id) → the policy granted to it.
+    pub(crate) policy_grants: BTreeMap<(TenantId, Guid), PolicyGrant>,
+    /// Lower-cased SIP username → credential, across tenants.
+    pub(crate) sip_credentials: BTreeMap<String, SipCredential>,
+    /// Derived: (tenant, user) → lower-cased SIP username. Maintained by `apply`.
+    pub(crate) sip_username_by_user: BTreeMap<(TenantId, UserId), String>,
 }
 
 /// Filter for [`Directory::resource_accounts`] (Graph's `$filter=appId eq '…'`, or by ACS resource).
@@ -92,6 +111,7 @@ impl Directory {
                     self.event_subscriptions
                         .remove(&(*resource, name.to_ascii_lowercase()));
                 }
+                voice => self.apply_voice(voice),
             }
         }
     }
@@ -120,6 +140,7 @@ impl Directory {
                 .cloned()
                 .map(Change::PutEventSubscription),
         );
+        changes.extend(self.voice_snapshot());
         changes
     }
 
@@ -443,7 +464,7 @@ impl Directory {
                 return Err(format!("consent of {} in {} dangles", c.app, c.tenant));
             }
         }
-        Ok(())
+        self.check_voice_invariants()
     }
 }
 

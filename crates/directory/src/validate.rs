@@ -230,3 +230,143 @@ pub fn clip(value: &str) -> String {
     }
     clipped
 }
+
+// ----- Direct Routing -----
+
+/// Longest description accepted (gateways, routes, policies), in characters.
+pub const MAX_DESCRIPTION: usize = 1024;
+
+/// A PSTN gateway's identity: an IP literal (IPv6 with or without brackets) or a domain. Returns
+/// the canonical form: the address as std prints it, or the domain lower-cased.
+pub fn gateway_fqdn(value: &str) -> Result<String, DirectoryError> {
+    if let Some(address) = ip_literal(value) {
+        return Ok(address);
+    }
+    domain(value).map_err(|_| {
+        invalid(format!(
+            "'{}' is not a valid gateway FQDN: expected a domain such as sbc.contoso.com or an IP address",
+            clip(value)
+        ))
+    })?;
+    Ok(value.to_ascii_lowercase())
+}
+
+/// The canonical text of an IP literal (`[::1]` and `::1` both give `::1`), if `value` is one.
+pub fn ip_literal(value: &str) -> Option<String> {
+    let bare = value
+        .strip_prefix('[')
+        .and_then(|v| v.strip_suffix(']'))
+        .unwrap_or(value);
+    bare.parse::<std::net::IpAddr>().ok().map(|a| a.to_string())
+}
+
+/// At most [`MAX_DESCRIPTION`] characters, no control characters (may be empty).
+pub fn description(what: &str, value: &str) -> Result<(), DirectoryError> {
+    let count = value.chars().count();
+    if count > MAX_DESCRIPTION {
+        return Err(invalid(format!(
+            "{what} is {count} characters long; at most {MAX_DESCRIPTION} are allowed"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{what} must not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A name (PSTN usage, voice route, voice routing policy): 1..=256 characters, no control
+/// characters, no leading or trailing whitespace, no comma (Teams lists are comma-separated).
+pub fn voice_name(what: &str, value: &str) -> Result<(), DirectoryError> {
+    display_name(what, value)?;
+    if value.trim() != value {
+        return Err(invalid(format!(
+            "{what} '{}' must not start or end with whitespace",
+            clip(value)
+        )));
+    }
+    if value.contains(',') {
+        return Err(invalid(format!(
+            "{what} '{}' must not contain ','",
+            clip(value)
+        )));
+    }
+    Ok(())
+}
+
+/// A SIP username: 1..=64 letters, digits and `. - _ + ' ! ~ * ( )` (characters a SIP URI's user
+/// part carries unescaped).
+pub fn sip_username(value: &str) -> Result<(), DirectoryError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_+'!~*()".contains(c);
+    if (1..=64).contains(&value.len()) && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "'{}' is not a valid SIP username: use 1 to 64 letters, digits or . - _ + ' ! ~ * ( )",
+            clip(value)
+        )))
+    }
+}
+
+/// Shortest SIP password accepted (a registering phone's only protection against toll fraud).
+pub const MIN_SIP_PASSWORD: usize = 12;
+
+/// A SIP password: [`MIN_SIP_PASSWORD`]..=128 printable ASCII characters without spaces.
+pub fn sip_password(what: &str, value: &str, min: usize) -> Result<(), DirectoryError> {
+    let printable = value.bytes().all(|b| b.is_ascii_graphic());
+    if (min..=128).contains(&value.len()) && printable {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{what} must be {min} to 128 printable ASCII characters without spaces"
+        )))
+    }
+}
+
+/// A gateway's digest username: 1..=256 printable ASCII characters without spaces or quotes.
+pub fn digest_username(value: &str) -> Result<(), DirectoryError> {
+    let ok = (1..=256).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_graphic() && b != b'"');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "the gateway's digest username must be 1 to 256 printable ASCII characters without spaces or quotes",
+        ))
+    }
+}
+
+/// `FailoverResponseCodes`: comma-separated SIP response codes 400..=699, e.g. `408,503,504`;
+/// duplicates dropped, order kept.
+pub fn failover_codes(value: &str) -> Result<Vec<u16>, DirectoryError> {
+    let bad = || {
+        invalid(format!(
+            "'{}' is not a valid list of failover response codes: expected SIP codes from 400 to 699 separated by commas, e.g. 408,503,504",
+            clip(value)
+        ))
+    };
+    let mut codes = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let code = part.parse::<u16>().map_err(|_| bad())?;
+        if !(400..=699).contains(&code) {
+            return Err(bad());
+        }
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    Ok(codes)
+}
+
+/// A gateway's digest password (the carrier's choice): 1..=256 characters, no control characters.
+pub fn digest_password(value: &str) -> Result<(), DirectoryError> {
+    let count = value.chars().count();
+    if (1..=256).contains(&count) && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "the gateway's digest password must be 1 to 256 characters without control characters",
+        ))
+    }
+}

@@ -1,8 +1,9 @@
 //! `Store`: the SQLite file — pragmas, ordered migrations under `PRAGMA user_version`, loading every
 //! record into a `Directory`, and committing a change list in one transaction (the per-kind readers
-//! and writers are in `load` and `write`).
+//! and writers are in `load` and `write`, Direct Routing's in `voice`).
 
 mod load;
+mod voice;
 mod write;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outbox.sql"),
     include_str!("migrations/0003_event_subscriptions.sql"),
     include_str!("migrations/0004_online_meetings.sql"),
+    include_str!("migrations/0005_direct_routing.sql"),
 ];
 
 /// The schema version this build writes.

@@ -6,13 +6,17 @@ mod acs;
 mod applications;
 mod consent;
 mod event_subscriptions;
+mod gateways;
 mod instances;
 mod licences;
 mod numbers;
 mod secrets;
 mod shared;
+mod sip_credentials;
 mod tenants;
 mod users;
+mod voice_policies;
+mod voice_routes;
 
 use crate::command::{Change, Command};
 use crate::directory::Directory;
@@ -20,7 +24,9 @@ use crate::error::DirectoryError;
 use crate::records::Tenant;
 
 pub use applications::all_permissions;
+pub use gateways::{MAX_CONCURRENT_SESSIONS, MAX_FAILOVER_SECONDS};
 pub use secrets::MAX_SECRETS;
+pub use voice_routes::DEFAULT_NUMBER_PATTERN;
 
 impl Directory {
     /// Validates `command` against the current state at `now` (unix seconds) and returns the record
@@ -62,6 +68,20 @@ impl Directory {
             }
             Command::CreateEventSubscription { .. } | Command::DeleteEventSubscription { .. } => {
                 self.plan_event_subscription(now, command)
+            }
+            Command::NewPstnGateway { .. }
+            | Command::SetPstnGateway { .. }
+            | Command::RemovePstnGateway { .. } => self.plan_gateway(command),
+            Command::SetPstnUsages { .. }
+            | Command::NewVoiceRoute { .. }
+            | Command::SetVoiceRoute { .. }
+            | Command::RemoveVoiceRoute { .. } => self.plan_voice_route(command),
+            Command::NewVoiceRoutingPolicy { .. }
+            | Command::SetVoiceRoutingPolicy { .. }
+            | Command::RemoveVoiceRoutingPolicy { .. }
+            | Command::GrantVoiceRoutingPolicy { .. } => self.plan_voice_policy(command),
+            Command::SetSipCredential { .. } | Command::RemoveSipCredential { .. } => {
+                self.plan_sip_credential(command)
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Planning the phone number inventory and its assignments: `AcquireNumber`, `ReleaseNumber`,
 //! `AssignNumber`, `UnassignNumber` and `SetInstanceTelephoneNumber`. One number has at most one
-//! owner, an account at most one number, and the owner needs its kind's Teams Phone licence.
+//! owner, an account at most one number, and the owner needs its kind's Teams Phone licence. A
+//! Direct Routing number needs no acquiring: assigning it adds it to the inventory.
 
 use ringside_model::{Guid, InstanceId, NumberType, TenantId, E164};
 
@@ -36,7 +37,7 @@ impl Directory {
                 number,
                 account,
                 number_type,
-            } => self.assign_number(*tenant, number, *account, *number_type),
+            } => self.assign_number(now, *tenant, number, *account, *number_type),
             Command::UnassignNumber { tenant, number } => {
                 let record = self.require_number(*tenant, number)?;
                 if record.assigned_to.is_none() {
@@ -86,15 +87,38 @@ impl Directory {
         }])
     }
 
-    /// `Set-CsPhoneNumberAssignment`: a no-op when the account already holds the number.
+    /// `Set-CsPhoneNumberAssignment`: a no-op when the account already holds the number. A
+    /// Direct Routing number is the customer's own: one no tenant holds yet joins this tenant's
+    /// inventory (acquired at `now`) as it is assigned.
     fn assign_number(
         &self,
+        now: i64,
         tenant: TenantId,
         number: &E164,
         account: Guid,
         number_type: NumberType,
     ) -> Result<Vec<Change>, DirectoryError> {
-        let record = self.require_number(tenant, number)?;
+        let own_number;
+        let record = match self.number(number) {
+            None if number_type == NumberType::DirectRouting => {
+                self.require_tenant(tenant)?;
+                own_number = PhoneNumber {
+                    tenant,
+                    number: number.clone(),
+                    number_type,
+                    assigned_to: None,
+                    acquired_at: now,
+                };
+                &own_number
+            }
+            Some(held) if number_type == NumberType::DirectRouting && held.tenant != tenant => {
+                return Err(conflict(format!(
+                    "{number} is already held by another tenant ({})",
+                    held.tenant
+                )));
+            }
+            _ => self.require_number(tenant, number)?,
+        };
         if record.number_type != number_type {
             return Err(invalid(format!(
                 "{number} is a {} number, not {number_type}",

@@ -1,5 +1,5 @@
 //! Planning users: `CreateUser` and `DeleteUser` (which frees the user's number, keeping it in the
-//! tenant's inventory).
+//! tenant's inventory, and drops its voice routing policy grant and SIP credential).
 
 use std::collections::BTreeSet;
 
@@ -52,6 +52,20 @@ impl Directory {
             .map(unassigned)
             .into_iter()
             .collect();
+        if self
+            .granted_voice_routing_policy(tenant, id.guid())
+            .is_some()
+        {
+            changes.push(Change::DeletePolicyGrant {
+                tenant,
+                account: id.guid(),
+            });
+        }
+        if let Some(username) = self.sip_username_of(tenant, id) {
+            changes.push(Change::DeleteSipCredential {
+                username: username.to_string(),
+            });
+        }
         changes.push(Change::DeleteUser { tenant, id });
         Ok(changes)
     }

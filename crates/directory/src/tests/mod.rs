@@ -7,6 +7,7 @@ mod instances;
 mod numbers;
 mod random_walk;
 mod tenants_users;
+mod voice;
 
 use std::collections::BTreeSet;
 

@@ -14,7 +14,8 @@ use rusqlite::Connection;
 use crate::error::StoreError;
 
 /// Every record in the file as the changes that rebuild it, kind by kind in dependency order
-/// (tenants, ACS resources, applications, consents, users, instances, numbers, event subscriptions).
+/// (tenants, ACS resources, applications, consents, users, instances, numbers, event subscriptions,
+/// then Direct Routing's records).
 pub(super) fn all_records(conn: &Connection) -> Result<Vec<Change>, StoreError> {
     let mut changes = Vec::new();
     load_tenants(conn, &mut changes)?;
@@ -25,6 +26,7 @@ pub(super) fn all_records(conn: &Connection) -> Result<Vec<Change>, StoreError> 
     load_instances(conn, &mut changes)?;
     load_numbers(conn, &mut changes)?;
     load_event_subscriptions(conn, &mut changes)?;
+    super::voice::load_voice(conn, &mut changes)?;
     Ok(changes)
 }
 
@@ -329,18 +331,18 @@ fn group(conn: &Connection, sql: &str) -> Result<BTreeMap<String, Vec<String>>, 
     Ok(grouped)
 }
 
-fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {error}"))
 }
 
-fn parse<T: FromStr>(text: &str, column: &str) -> Result<T, StoreError>
+pub(super) fn parse<T: FromStr>(text: &str, column: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
     text.parse::<T>().map_err(|e| corrupt(column, e))
 }
 
-fn parse_guid(text: &str, column: &str) -> Result<Guid, StoreError> {
+pub(super) fn parse_guid(text: &str, column: &str) -> Result<Guid, StoreError> {
     Guid::parse(text).map_err(|e| corrupt(column, e))
 }
 

@@ -47,6 +47,17 @@ pub(super) fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<(), 
             Ok(())
         }
         Change::PutAcsResource(r) => put_acs_resource(tx, r),
+        Change::PutPstnGateway(_)
+        | Change::DeletePstnGateway { .. }
+        | Change::PutPstnUsages { .. }
+        | Change::PutVoiceRoute(_)
+        | Change::DeleteVoiceRoute { .. }
+        | Change::PutVoiceRoutingPolicy(_)
+        | Change::DeleteVoiceRoutingPolicy { .. }
+        | Change::PutPolicyGrant(_)
+        | Change::DeletePolicyGrant { .. }
+        | Change::PutSipCredential(_)
+        | Change::DeleteSipCredential { .. } => super::voice::write_voice(tx, change),
     }
 }
 
