@@ -18,15 +18,16 @@
 //! # Once per frame, not every sub-tick
 //!
 //! Sockets are drained once per 20 ms frame, in the leg's phase, not at each 5 ms sub-tick.
-//! Measured with `examples/rtp_legs.rs` on the 2-vCPU dev box (noisy): a drain that finds nothing
-//! (one `recv_from` returning `WouldBlock`) costs about 1 µs, against about 8–12 µs of tick work
-//! per PCMU leg, so draining at every sub-tick would add three empty reads per leg and frame
-//! (+25–35 %) for nothing the jitter buffer needs: it plays out one frame per tick anyway, and a
-//! packet that waits up to 20 ms in the socket is a packet the jitter buffer would have held. The
-//! cost is in the arrival times: packets are stamped with the drain's `now`, so the RFC 3550
-//! jitter estimate sees the phone's send phase against ours in 20 ms steps; the buffer's depth
-//! adapts to that (two frames at worst). `recvmmsg`/`sendmmsg` are not used: one or two datagrams
-//! per leg and frame leave nothing to batch per socket.
+//! Measured with `examples/rtp_legs.rs` (200 PCMU legs on one shard, release build, on the 2-vCPU
+//! dev box with a load average of about 6, so noisy): a read that finds the socket empty (one
+//! `recv_from` returning `WouldBlock`) costs 0.3–0.8 µs, against about 13 µs of CPU per PCMU leg
+//! and frame for everything (reads, decode, mix, encode, send), so draining at every sub-tick
+//! would add three empty reads per leg and frame (+1–2.5 µs, +10–20 %) for nothing the jitter
+//! buffer needs: it plays out one frame per tick anyway, and a packet that waits up to 20 ms in
+//! the socket is a packet the jitter buffer would have held. The cost is in the arrival times:
+//! packets are stamped with the drain's `now`, so the RFC 3550 jitter estimate sees the phone's
+//! send phase against ours in 20 ms steps and the buffer's depth adapts to that. `recvmmsg` /
+//! `sendmmsg` are not used: they batch per socket, and a leg has one or two datagrams per frame.
 //!
 //! # Directions (hold)
 //!
@@ -45,12 +46,12 @@
 //!
 //! # Memory
 //!
-//! Per RTP leg: the session ([`RtpSession::footprint`]: about 18 KiB for PCMU, most of it the 16
-//! jitter-buffer slots), this module's [`RtpLeg`] beside it (conversation, leg, sockets, direction:
-//! under 100 bytes), the two `Arc<UdpSocket>` allocations and the plane's external-audio box (two
-//! frames, 1.3 KiB); [`leg_footprint`] adds them up (the `footprint` unit test prints it). The
-//! kernel's socket buffers are not counted. The shard's read and write buffers (3.5 KiB) are shared
-//! by all its legs.
+//! Per RTP leg, measured by the `an_rtp_leg_costs_its_session_plus_under_two_kib` unit test:
+//! 20,179 bytes for PCMU (the session's [`RtpSession::footprint`] 18,814, most of it the 16
+//! jitter-buffer slots) and 18,935 for G.722 (session 17,570); the rest is this module's `RtpLeg`
+//! beside the session (ids, phase, direction, socket handles), the two `Arc<UdpSocket>`
+//! allocations and the plane's external-audio box (two frames). The kernel's socket buffers are
+//! not counted. The shard's read and write buffers (3.5 KiB) are shared by all its legs.
 
 use std::io::ErrorKind;
 use std::net::UdpSocket;
