@@ -30,7 +30,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ringside-identity", &["ringside-model"]),
     (
         "ringside-media",
-        &["ringside-model", "ringside-audio", "ringside-engine"],
+        &[
+            "ringside-model",
+            "ringside-audio",
+            "ringside-engine",
+            "ringside-rtp",
+        ],
     ),
     // Offline speech engines (espeak-ng, pocketsphinx) on worker threads; the runtime speaks text
     // prompts with it.

@@ -6,9 +6,10 @@
 //! if more than [`MAX_CATCH_UP`] frames behind, skip the excess frames (counted in
 //! [`ShardStats::skipped_frames`]) so that a stall never turns into a long burst; otherwise the
 //! missed frames run back to back. Then take the commands queued in the shard's lock-free inbox,
-//! apply them, tick the plane's conversations of this phase (each conversation still ticks once
+//! apply them, read the RTP legs of this phase (module [`crate::rtp`], with the wake-up instant as
+//! their `now`), tick the plane's conversations of this phase (each conversation still ticks once
 //! per 20 ms; spreading them over the frame keeps 2,000 media streams from leaving in one burst),
-//! publish finished recordings and hand every output to the sink. Deadlines are absolute, so the
+//! send what those RTP legs heard, publish finished recordings and hand every output to the sink. Deadlines are absolute, so the
 //! clock does not drift.
 //!
 //! A shard thread (possibly at `SCHED_FIFO` priority) shares no lock with the threads that send
@@ -256,7 +257,7 @@ fn run_shard(shared: &Shared, sink: &Sink, recordings: &Recordings) {
         frame += skipped * phases;
         let phase = ((frame - 1) % phases) as u32;
 
-        let applied = worker.step(phase, shared, recordings, sink);
+        let applied = worker.step(phase, wake, shared, recordings, sink);
         let work = micros(wake.elapsed());
 
         cpu_countdown = cpu_countdown.saturating_sub(1);

@@ -1,6 +1,7 @@
 //! The media plane's vocabulary: [`MediaCommand`] in, [`MediaOutput`] / [`EndpointEvent`] out, and
 //! the translation of the engine's media [`Action`]s into commands ([`MediaCommand::from_action`]).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use ringside_engine::{
 };
 use ringside_model::Tone;
 
+use crate::rtp::{RtpDirection, RtpStats, RtpTransport, SrtpKeys};
 use crate::stream::{StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate};
 
 /// What a leg that put the call on hold hears: one silent frame, looped (shared).
@@ -294,6 +296,57 @@ pub enum MediaCommand {
         /// On or off.
         enabled: bool,
     },
+    /// A real leg's RTP (a SIP call's media): from now on the leg's voice into the call is what
+    /// its RTP session's jitter buffer plays out, and what the leg hears (its N-1 mix, private
+    /// prompts, hold music, …) is encoded and sent to it, one packet per 20 ms frame. The shard
+    /// owns the sockets from now on and reads and writes them on its clock thread (see
+    /// [`crate::rtp`]). Works before or after `ConnectMedia` (the leg is created if needed); the
+    /// conversation must exist, otherwise the transport is dropped at once with
+    /// [`EndpointEvent::RtpDetached`]. Attaching again replaces the previous transport (which
+    /// reports `RtpDetached`).
+    AttachRtp {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The leg.
+        leg: LegId,
+        /// Its sockets and negotiated session.
+        transport: Box<RtpTransport>,
+    },
+    /// A re-INVITE's new SDP for an RTP leg: the remote address (latching opens again when it
+    /// changes), the direction (hold) and the SDES keys (`None`: plain RTP).
+    UpdateRtp {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The leg.
+        leg: LegId,
+        /// The SDP's RTP address.
+        remote_rtp: SocketAddr,
+        /// The SDP's RTCP address (`None` with rtcp-mux).
+        remote_rtcp: Option<SocketAddr>,
+        /// What this leg does now (see [`RtpDirection`]).
+        direction: RtpDirection,
+        /// The keys, or `None` for plain RTP.
+        srtp: Option<SrtpKeys>,
+    },
+    /// Keys sent to an RTP leg's phone as RFC 4733 telephone-events (nothing if telephone-event
+    /// was not negotiated; keys wait while the leg does not send).
+    SendRtpDtmf {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The leg.
+        leg: LegId,
+        /// Keys.
+        tones: Vec<Tone>,
+    },
+    /// Ends a leg's RTP: an RTCP BYE goes out, the sockets are dropped and
+    /// [`EndpointEvent::RtpDetached`] reports the session's figures. The leg stays in the call
+    /// (silent). `DisconnectMedia` and `DestroyMix` imply it.
+    DetachRtp {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The leg.
+        leg: LegId,
+    },
 }
 
 impl MediaCommand {
@@ -325,7 +378,11 @@ impl MediaCommand {
             | MediaCommand::ClearStreamAudio { conversation, .. }
             | MediaCommand::SetAudioRouting { conversation, .. }
             | MediaCommand::EndpointDetect { conversation, .. }
-            | MediaCommand::EndpointEcho { conversation, .. } => *conversation,
+            | MediaCommand::EndpointEcho { conversation, .. }
+            | MediaCommand::AttachRtp { conversation, .. }
+            | MediaCommand::UpdateRtp { conversation, .. }
+            | MediaCommand::SendRtpDtmf { conversation, .. }
+            | MediaCommand::DetachRtp { conversation, .. } => *conversation,
         }
     }
 
@@ -499,7 +556,7 @@ pub enum FromAction {
 }
 
 /// What the media plane reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum MediaOutput {
     /// For the engine: pass `signal` to `Engine::handle_media` (the engine finds the conversation
     /// from the operation or leg; `conversation` is here for routing and logs).
@@ -531,9 +588,10 @@ pub enum MediaOutput {
     },
 }
 
-/// What a simulated endpoint's media did or heard. `at_ms` is the leg's media time: milliseconds
-/// since the plane first saw the leg (normally its `ConnectMedia`, i.e. when it was answered).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a simulated endpoint's (or an RTP leg's) media did or heard. `at_ms` is the leg's media
+/// time: milliseconds since the plane first saw the leg (normally its `ConnectMedia`, i.e. when it
+/// was answered).
+#[derive(Clone, Debug, PartialEq)]
 pub enum EndpointEvent {
     /// Detection log: a DTMF key was heard (reported when confirmed, ~26 ms after it began).
     ToneHeard {
@@ -570,5 +628,21 @@ pub enum EndpointEvent {
     Recording {
         /// The file.
         wav: Vec<u8>,
+    },
+    /// An RTP leg received no RTP for its inactivity timeout (reported once; not while the leg
+    /// does not receive, i.e. [`RtpDirection::SendOnly`] or `Inactive`).
+    RtpTimeout {
+        /// Time since the last packet (or since the session started or resumed receiving).
+        silent_for: Duration,
+    },
+    /// An RTP leg's peer sent an RTCP BYE for its source.
+    RtpBye,
+    /// An RTP leg's transport was dropped (`DetachRtp`, `DisconnectMedia`, `DestroyMix`, a
+    /// replacing `AttachRtp`, or an `AttachRtp` that could not be applied); reported once per
+    /// `AttachRtp`, with the session's final figures (boxed: they are larger than every other
+    /// output, and every output moves through the sink).
+    RtpDetached {
+        /// The session's figures.
+        stats: Box<RtpStats>,
     },
 }

@@ -28,7 +28,13 @@
 //! `StartToneDetection` / `StopToneDetection`, `SendDtmf`, `StartHoldMusic` / `StopHoldMusic`.
 //! Simulated endpoints (phones, users, the echo responder) drive their own leg with
 //! `EndpointPlay`, `EndpointPress` (in-band or out-of-band keys), `EndpointTestTone`,
-//! `EndpointSilence`, `EndpointRecord`, `EndpointDetect` and `EndpointEcho`.
+//! `EndpointSilence`, `EndpointRecord`, `EndpointDetect` and `EndpointEcho`. Real legs (a SIP
+//! gateway's calls) bring their RTP with `AttachRtp`, `UpdateRtp`, `SendRtpDtmf` and `DetachRtp`
+//! (module [`rtp`]): the shard reads and writes their sockets on its clock thread, once per frame,
+//! and they are mixed, prompted, recorded, streamed and DTMF-detected like every other leg;
+//! RFC 4733 keys come out as [`EndpointEvent::KeyPressed`] (out-of-band), and
+//! [`EndpointEvent::RtpTimeout`], [`EndpointEvent::RtpBye`] and [`EndpointEvent::RtpDetached`]
+//! tell the gateway about the session; [`ClockStats::rtp`] counts packets.
 //!
 //! # Semantics
 //!
@@ -108,10 +114,11 @@
 //!
 //! # Invariant
 //!
-//! Depends on `std`, `ringside-model`, `ringside-audio` and `ringside-engine`, plus (for the clock
-//! threads only) `thread-priority` for `SCHED_FIFO` and `tracing` for the warning when it is not
-//! permitted: no tokio, axum, hyper, reqwest or rusqlite. The plane is sans-IO; only [`clock`]
-//! touches threads, time and `/proc` (for its statistics).
+//! Depends on `std`, `ringside-model`, `ringside-audio`, `ringside-engine` and `ringside-rtp`, plus
+//! (for the clock threads only) `thread-priority` for `SCHED_FIFO` and `tracing` for the warning
+//! when it is not permitted: no tokio, axum, hyper, reqwest or rusqlite. The plane is sans-IO; only
+//! [`clock`] touches threads, time and `/proc` (for its statistics), and only the shard's sub-tick
+//! (module [`rtp`], called from both clocks) touches the RTP legs' std `UdpSocket`s.
 
 pub mod clock;
 mod command;
@@ -120,6 +127,7 @@ pub mod histogram;
 mod manual;
 mod plane;
 pub mod procfs;
+pub mod rtp;
 pub mod scenario;
 mod shard;
 mod stats;
@@ -131,6 +139,8 @@ pub use driver::MediaDriver;
 pub use histogram::Histogram;
 pub use manual::ManualClock;
 pub use plane::{beep, phase_of, MediaPlane, MAX_ENDPOINT_RECORDING, MAX_LEGS, TEST_TONE_HZ};
+pub use rtp::{RtpCodec, RtpConfig, RtpDirection, RtpStats, RtpTransport, SrtpKeys};
+pub use stats::{RtpDropped, RtpFigures};
 pub use stream::{
     StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate, JITTER_FRAMES,
     MAX_QUEUED_FRAMES, MAX_RECORDING_CHANNELS, MAX_UNMIXED_CHANNELS,

@@ -7,7 +7,9 @@
 //! `(k - 1) % PHASES`, as on the real clock; [`ManualClock::tick_until`] runs every due sub-tick
 //! up to `now`, shard 0 first, on the caller's thread, never skipping (virtual time has no
 //! stalls). Lateness figures are `now − deadline` in the caller's time; work is not measured
-//! (zero) and there is no CPU time or real-time priority.
+//! (zero) and there is no CPU time or real-time priority. RTP legs' sockets are read and written
+//! in the sub-ticks too, with the sub-tick's deadline as the sessions' `now`, so tests drive real
+//! loopback sockets on virtual time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -135,7 +137,7 @@ impl ManualClock {
             let phase = ((k - 1) % u64::from(PHASES)) as u32;
             let late_us = u64::try_from(now.duration_since(deadline).as_micros()).unwrap_or(0);
             for (worker, shared) in workers.iter_mut().zip(inner.sender.shards.iter()) {
-                let applied = worker.step(phase, shared, &inner.recordings, &inner.sink);
+                let applied = worker.step(phase, deadline, shared, &inner.recordings, &inner.sink);
                 let sub_tick = SubTick {
                     frame_done: phase + 1 == PHASES,
                     skipped: 0,

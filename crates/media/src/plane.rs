@@ -158,7 +158,83 @@ impl MediaPlane {
             | C::EndpointRecord { .. }
             | C::EndpointDetect { .. }
             | C::EndpointEcho { .. } => self.endpoint_command(command),
+            // Sockets are the shard's: it applies these (crate::rtp) and feeds the leg through
+            // the external-audio hooks below. A plane driven by hand has no transport to apply.
+            C::AttachRtp { .. }
+            | C::UpdateRtp { .. }
+            | C::SendRtpDtmf { .. }
+            | C::DetachRtp { .. } => {}
         }
+    }
+
+    /// Makes a leg's participant audio come from outside the plane (an RTP leg): creates the leg
+    /// (unconnected) if needed. False if the conversation is unknown or full.
+    pub(crate) fn attach_external(&mut self, conversation: ConversationId, leg: LegId) -> bool {
+        let Some(l) = self
+            .conversation_mut(conversation)
+            .and_then(|c| c.leg_or_insert(leg))
+        else {
+            return false;
+        };
+        l.external.get_or_insert_with(|| {
+            Box::new(state::External {
+                input: SILENT_FRAME,
+                has_input: false,
+                heard: SILENT_FRAME,
+            })
+        });
+        true
+    }
+
+    /// The leg's audio no longer comes from outside (it stays in the call, silent).
+    pub(crate) fn detach_external(&mut self, conversation: ConversationId, leg: LegId) {
+        if let Some(l) = self
+            .conversation_mut(conversation)
+            .and_then(|c| c.leg_mut(leg))
+        {
+            l.external = None;
+        }
+    }
+
+    /// An external leg's voice for its next tick (`None`: it says nothing this frame).
+    pub(crate) fn set_external_input(
+        &mut self,
+        conversation: ConversationId,
+        leg: LegId,
+        frame: Option<&Frame>,
+    ) {
+        let external = self
+            .conversation_mut(conversation)
+            .and_then(|c| c.leg_mut(leg))
+            .and_then(|l| l.external.as_deref_mut());
+        if let Some(x) = external {
+            match frame {
+                Some(frame) => {
+                    x.input = *frame;
+                    x.has_input = true;
+                }
+                None => x.has_input = false,
+            }
+        }
+    }
+
+    /// What an external leg heard at its last tick (silence if it heard nothing: not connected).
+    pub(crate) fn external_heard(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+    ) -> Option<&Frame> {
+        self.conversation(conversation)
+            .and_then(|c| c.legs.iter().find(|l| l.id == leg))
+            .and_then(|l| l.external.as_deref())
+            .map(|x| &x.heard)
+    }
+
+    /// A leg's media time in ms (since the plane first saw it).
+    pub(crate) fn leg_media_ms(&self, conversation: ConversationId, leg: LegId) -> Option<u64> {
+        self.conversation(conversation)
+            .and_then(|c| c.legs.iter().find(|l| l.id == leg))
+            .map(state::Leg::at_ms)
     }
 
     /// Processes one 20 ms frame of every conversation, reporting outputs through `out`.

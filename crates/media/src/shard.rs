@@ -2,7 +2,7 @@
 //! thread) and every other thread, without a lock the ticking side ever takes: the command inbox
 //! (a lock-free queue), the figures (atomics and [`AtomicHistogram`]s) and the published bot
 //! recordings (a lock-free queue the takers drain); and [`Worker`], one sub-tick of a shard's
-//! plane.
+//! plane and its RTP legs ([`crate::rtp`]).
 //!
 //! # Why `crossbeam_queue::SegQueue` for the inbox
 //!
@@ -20,14 +20,15 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_queue::SegQueue;
 
 use crate::command::{MediaCommand, MediaOutput};
 use crate::histogram::{AtomicHistogram, Histogram};
 use crate::plane::MediaPlane;
-use crate::stats::{ClockStats, ShardStats};
+use crate::rtp::RtpLegs;
+use crate::stats::{ClockStats, RtpFigures, ShardStats, RTP_COUNTERS};
 
 /// Sub-ticks per frame: a shard wakes every `TICK / PHASES` ([`crate::clock::TICK`]) and ticks one phase of its
 /// conversations ([`crate::plane::phase_of`]).
@@ -60,6 +61,9 @@ pub(crate) struct Figures {
     legs: AtomicUsize,
     cpu_nanos: AtomicU64,
     realtime: AtomicBool,
+    rtp_legs: AtomicUsize,
+    /// [`RtpFigures::counters`], summed.
+    rtp: [AtomicU64; RTP_COUNTERS],
 }
 
 impl Default for Figures {
@@ -74,6 +78,8 @@ impl Default for Figures {
             legs: AtomicUsize::new(0),
             cpu_nanos: AtomicU64::new(NO_CPU),
             realtime: AtomicBool::new(false),
+            rtp_legs: AtomicUsize::new(0),
+            rtp: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -95,9 +101,17 @@ pub(crate) struct SubTick {
     pub(crate) cpu: Option<Duration>,
 }
 
+/// The size of a worker's plane and RTP legs after a sub-tick, and its RTP counts during it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Load {
+    pub(crate) conversations: usize,
+    pub(crate) legs: usize,
+    pub(crate) rtp: RtpFigures,
+}
+
 impl Figures {
-    /// Counts a sub-tick of a plane that now holds `conversations` and `legs`.
-    pub(crate) fn record(&self, t: &SubTick, conversations: usize, legs: usize) {
+    /// Counts a sub-tick of a worker that now holds `load`.
+    pub(crate) fn record(&self, t: &SubTick, load: &Load) {
         if t.frame_done {
             self.ticks.fetch_add(1, Ordering::Relaxed);
         }
@@ -109,8 +123,15 @@ impl Figures {
         }
         self.lateness.record(t.late_us);
         self.work.record(t.work_us);
-        self.conversations.store(conversations, Ordering::Relaxed);
-        self.legs.store(legs, Ordering::Relaxed);
+        self.conversations
+            .store(load.conversations, Ordering::Relaxed);
+        self.legs.store(load.legs, Ordering::Relaxed);
+        self.rtp_legs.store(load.rtp.legs, Ordering::Relaxed);
+        for (sum, n) in self.rtp.iter().zip(load.rtp.counters()) {
+            if n > 0 {
+                sum.fetch_add(n, Ordering::Relaxed);
+            }
+        }
         if let Some(cpu) = t.cpu {
             let nanos = u64::try_from(cpu.as_nanos()).unwrap_or(NO_CPU - 1);
             self.cpu_nanos
@@ -142,12 +163,19 @@ impl Figures {
             legs: self.legs.load(Ordering::Relaxed),
             realtime: self.realtime.load(Ordering::Relaxed),
             cpu_time: (cpu != NO_CPU).then(|| Duration::from_nanos(cpu)),
+            rtp: RtpFigures::from_counters(
+                self.rtp_legs.load(Ordering::Relaxed),
+                std::array::from_fn(|i| self.rtp.get(i).map_or(0, |a| a.load(Ordering::Relaxed))),
+            ),
         };
         (stats, lateness, work)
     }
 
-    /// Clears tick counts and histograms; CPU time, conversations and legs stay.
+    /// Clears tick counts, RTP counts and histograms; CPU time, conversations and legs stay.
     fn reset(&self) {
+        for counter in &self.rtp {
+            counter.store(0, Ordering::Relaxed);
+        }
         self.ticks.store(0, Ordering::Relaxed);
         self.skipped.store(0, Ordering::Relaxed);
         self.commands.store(0, Ordering::Relaxed);
@@ -167,6 +195,7 @@ pub(crate) fn clock_stats(shards: &[Arc<Shared>]) -> ClockStats {
         work.merge(&w);
         stats.ticks += s.ticks;
         stats.conversations += s.conversations;
+        stats.rtp.add(&s.rtp);
         stats.shards.push(s);
     }
     stats.lateness_p50 = Duration::from_micros(all.quantile(0.5));
@@ -208,34 +237,46 @@ impl Recordings {
     }
 }
 
-/// One shard's plane and output buffer: the sub-tick both clocks run.
+/// One shard's plane, RTP legs and output buffer: the sub-tick both clocks run.
 #[derive(Debug, Default)]
 pub(crate) struct Worker {
     plane: MediaPlane,
+    rtp: RtpLegs,
     outputs: Vec<MediaOutput>,
 }
 
 impl Worker {
-    /// Applies the commands queued when it starts, ticks `phase` of [`PHASES`], publishes
-    /// finished recordings, then hands every output to the sink (a panicking sink loses that
-    /// output only). Returns the commands applied.
+    /// Applies the commands queued when it starts (RTP ones to the RTP legs), reads the RTP legs
+    /// of `phase` into the plane, ticks `phase` of [`PHASES`], sends what those legs heard,
+    /// publishes finished recordings, then hands every output to the sink (a panicking sink loses
+    /// that output only). `now` is the sub-tick's time for the RTP sessions. Returns the commands
+    /// applied.
     pub(crate) fn step(
         &mut self,
         phase: u32,
+        now: Instant,
         shared: &Shared,
         recordings: &Recordings,
         sink: &Sink,
     ) -> u64 {
-        let Worker { plane, outputs } = self;
+        let Worker {
+            plane,
+            rtp,
+            outputs,
+        } = self;
         let mut applied = 0;
         for _ in 0..shared.inbox.len() {
             let Some(command) = shared.inbox.pop() else {
                 break;
             };
-            plane.handle(command);
+            if let Some(command) = rtp.handle(command, now, plane, &mut |o| outputs.push(o)) {
+                plane.handle(command);
+            }
             applied += 1;
         }
+        rtp.receive(phase, now, plane, &mut |o| outputs.push(o));
         plane.tick_phase(phase, PHASES, &mut |o| outputs.push(o));
+        rtp.send(phase, now, plane);
         plane.drain_recordings(|handle, wav| recordings.publish(handle, wav));
         for output in outputs.drain(..) {
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| sink(output)));
@@ -243,11 +284,15 @@ impl Worker {
         applied
     }
 
-    /// Records a sub-tick in the shard's figures, with the plane's current size.
-    pub(crate) fn record(&self, shared: &Shared, t: &SubTick) {
-        shared
-            .figures
-            .record(t, self.plane.conversation_count(), self.plane.leg_count());
+    /// Records a sub-tick in the shard's figures, with the plane's current size and the RTP
+    /// counts since the last record.
+    pub(crate) fn record(&mut self, shared: &Shared, t: &SubTick) {
+        let load = Load {
+            conversations: self.plane.conversation_count(),
+            legs: self.plane.leg_count(),
+            rtp: self.rtp.take_figures(),
+        };
+        shared.figures.record(t, &load);
     }
 }
 
@@ -282,7 +327,10 @@ mod tests {
             shared.inbox.push(command);
         }
         let mut worker = Worker::default();
-        assert_eq!(worker.step(0, &shared, &recordings, &sink), 5);
+        assert_eq!(
+            worker.step(0, Instant::now(), &shared, &recordings, &sink),
+            5
+        );
         assert!(shared.inbox.is_empty());
         let t = SubTick {
             frame_done: true,

@@ -474,3 +474,77 @@ fn a_leg_fits_in_a_few_tens_of_kib_and_says_so() {
         println!("{codec:?}: {bytes} bytes per leg");
     }
 }
+
+#[test]
+fn a_restarted_inactivity_clock_times_out_again_from_the_restart() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.10:7000");
+    let mut config = SessionConfig::new(Codec::Pcmu, 1, peer);
+    config.inactivity_timeout = Duration::from_secs(10);
+    let mut s = RtpSession::new(config, start);
+    s.handle_timeout(start + Duration::from_secs(10));
+    let timeouts = |s: &mut RtpSession| {
+        events(s)
+            .into_iter()
+            .filter(|e| matches!(e, SessionEvent::RtpTimeout { .. }))
+            .count()
+    };
+    assert_eq!(timeouts(&mut s), 1);
+    s.restart_inactivity(start + Duration::from_secs(20));
+    s.handle_timeout(start + Duration::from_secs(29));
+    assert_eq!(
+        timeouts(&mut s),
+        0,
+        "not before the restart plus the timeout"
+    );
+    s.handle_timeout(start + Duration::from_secs(30));
+    assert_eq!(
+        events(&mut s),
+        vec![SessionEvent::RtpTimeout {
+            silent_for: Duration::from_secs(10)
+        }]
+    );
+}
+
+#[test]
+fn new_srtp_keys_take_over_both_ways_and_the_same_keys_change_nothing() {
+    let mut pair = Pair::with_srtp(Codec::Pcmu, true);
+    for tick in 0..5 {
+        pair.tick(&tone_frame(tick, 1000.0));
+    }
+    assert_eq!(pair.b.stats().packets_received, 5);
+    // The same keys again: the contexts (and their replay windows) carry on.
+    let same = pair.b.config().srtp.clone();
+    pair.b.set_srtp(same);
+    pair.tick(&tone_frame(5, 1000.0));
+    assert_eq!(pair.b.stats().packets_received, 6);
+    // B moves to new keys before A does: A's packets no longer authenticate.
+    let (ka, kb) = (key(7), key(8));
+    pair.b.set_srtp(Some(SrtpKeys {
+        send: kb.clone(),
+        receive: ka.clone(),
+    }));
+    pair.tick(&tone_frame(6, 1000.0));
+    assert_eq!(pair.b.stats().unprotect_failures, 1);
+    pair.a.set_srtp(Some(SrtpKeys {
+        send: ka,
+        receive: kb,
+    }));
+    for tick in 7..12 {
+        pair.tick(&tone_frame(tick, 1000.0));
+    }
+    assert_eq!(pair.b.stats().packets_received, 11);
+    assert_eq!(pair.b.stats().unprotect_failures, 1);
+    // Plain RTP from now on, both sides.
+    pair.a.set_srtp(None);
+    pair.b.set_srtp(None);
+    let mut buf = [0u8; 1500];
+    let tx = pair
+        .a
+        .push_frame(pair.now, &SILENT_FRAME, &mut buf)
+        .unwrap();
+    assert_eq!(tx.len, 12 + 160, "no authentication tag");
+    pair.b
+        .receive(pair.now, pair.a_addr, &mut buf[..tx.len])
+        .unwrap();
+}

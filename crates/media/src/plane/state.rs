@@ -268,6 +268,19 @@ impl Endpoint {
     }
 }
 
+/// A leg whose participant's audio comes from outside the plane (an RTP leg's jitter buffer,
+/// through the shard): the frame to play into the call at its next tick, and what it heard at its
+/// last tick (boxed: most legs have none).
+#[derive(Debug)]
+pub(super) struct External {
+    /// The leg's voice for the next tick.
+    pub(super) input: Frame,
+    /// `input` holds a frame not yet played.
+    pub(super) has_input: bool,
+    /// What the leg heard at its last tick (silence when it heard nothing).
+    pub(super) heard: Frame,
+}
+
 #[derive(Debug)]
 pub(super) struct Leg {
     pub(super) id: LegId,
@@ -284,6 +297,8 @@ pub(super) struct Leg {
     /// A bot's SendDtmf batches.
     pub(super) keys: Option<Box<KeySender>>,
     pub(super) endpoint: Option<Box<Endpoint>>,
+    /// Audio fed from outside the plane (an RTP leg).
+    pub(super) external: Option<Box<External>>,
 }
 
 impl Leg {
@@ -299,6 +314,7 @@ impl Leg {
             detector: DtmfDetector::default(),
             keys: None,
             endpoint: None,
+            external: None,
         }
     }
 
@@ -436,6 +452,7 @@ impl Conversation {
                 .as_ref()
                 .map_or(0, |k| size_of::<KeySender>() + k.heap_bytes());
             bytes += leg.endpoint.as_ref().map_or(0, |e| e.heap_bytes());
+            bytes += leg.external.as_ref().map_or(0, |_| size_of::<External>());
         }
         for op in &self.prompts {
             bytes += op.sequence.heap_bytes()

@@ -1,5 +1,6 @@
 //! One conversation's 20 ms frame, as separate steps in this order: each leg's own sources
-//! (endpoint echo, playback, test tone and keys; a bot's DTMF), DTMF detection on what each leg
+//! (an external leg's voice, endpoint echo, playback, test tone and keys; a bot's DTMF), DTMF
+//! detection on what each leg
 //! sends, bot prompts, recording preambles, the app's stream audio, the N-1 mix, then what each
 //! leg hears (hold music or its mix plus private prompts) feeding bot recordings and the
 //! endpoint's recording, echo and detection log; finally the stream taps. Nothing here allocates
@@ -107,7 +108,11 @@ pub(super) fn tick_conversation(
     // 6. What each leg hears: the mix plus private prompts and keys, or hold music.
     for leg in legs.iter_mut() {
         leg.frames += 1;
-        let Some(heard) = heard_by(leg, mixer, prompts, keys_to, &mut buffers.heard) else {
+        let heard = heard_by(leg, mixer, prompts, keys_to, &mut buffers.heard);
+        if let Some(x) = leg.external.as_deref_mut() {
+            x.heard = heard.map_or(SILENT_FRAME, |h| *h);
+        }
+        let Some(heard) = heard else {
             continue;
         };
         feed_recordings(conversation, leg.id, heard, recordings, outbox, out);
@@ -182,6 +187,11 @@ fn leg_sources(
     let at_ms = leg.at_ms();
     let leg_id = leg.id;
     let mut wrote = false;
+    if let Some(x) = leg.external.as_deref_mut() {
+        if let (true, Some(mix)) = (std::mem::take(&mut x.has_input), mix) {
+            write_source(mixer, mix, &mut wrote, scratch, |f| *f = x.input);
+        }
+    }
     if let Some(e) = leg.endpoint.as_deref_mut() {
         let mut finished = || {
             out(endpoint_event(

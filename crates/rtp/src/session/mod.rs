@@ -337,6 +337,27 @@ impl RtpSession {
         self.rtcp_latch = open(rtcp.unwrap_or(rtp));
     }
 
+    /// New SDES keys from a re-INVITE (`None`: plain RTP from now on). Keys equal to the current
+    /// ones change nothing (the rollover counters and replay windows carry on); new keys start new
+    /// SRTP/SRTCP contexts both ways (RFC 4568 §6.1: a new key is a new cryptographic context).
+    pub fn set_srtp(&mut self, keys: Option<SrtpKeys>) {
+        if keys == self.config.srtp {
+            return;
+        }
+        self.srtp_in = keys.as_ref().map(|k| SrtpContext::new(&k.receive));
+        self.srtp_out = keys.as_ref().map(|k| SrtpContext::new(&k.send));
+        self.config.srtp = keys;
+    }
+
+    /// Restarts the inactivity clock at `now`: the next [`SessionEvent::RtpTimeout`] comes
+    /// `inactivity_timeout` after `now` unless RTP arrives, even if one was already reported.
+    /// For the caller whose peer was not expected to send for a while (a hold, RFC 3264
+    /// `sendonly`/`inactive`) and is now.
+    pub fn restart_inactivity(&mut self, now: Instant) {
+        self.last_received = Some(now);
+        self.timed_out = false;
+    }
+
     /// Queues keys to send as RFC 4733 events (`duration_ms` each, default 50). Returns how many
     /// were queued: 0 when telephone-event was not negotiated (send them in-band or by INFO).
     pub fn send_dtmf(&mut self, tones: &[Tone], duration_ms: Option<u32>) -> usize {
