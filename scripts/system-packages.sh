@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu system packages Ringside uses: at run time the offline speech engines
 # (espeak-ng for text to speech; pocketsphinx with its US English model for recognition; the speech
 # crate loads their shared libraries at run time, so no -dev package is needed to build), and for
-# the test suite headless Chromium (the console's browser test, tests/console).
+# the test suite headless Chromium (the console's browser test, tests/console) and the SIP peers
+# SIPp (sip-tester) and baresip (tests/sip).
 # Idempotent: does nothing when every package is installed; otherwise runs `apt-get update` once
 # and installs the missing ones non-interactively (as root, or through sudo).
 #   scripts/system-packages.sh             install, fail if that is impossible (CI, scripts/test)
@@ -16,7 +17,7 @@ OPTIONAL=false
 if [[ "${1:-}" == "--optional" ]]; then
   OPTIONAL=true
 else
-  PACKAGES+=(chromium)
+  PACKAGES+=(chromium sip-tester baresip-core)
 fi
 log() { printf 'system-packages: %s\n' "$*" >&2; }
 give_up() {

@@ -55,6 +55,14 @@ pub(crate) async fn run(args: CallsArgs) -> Result<()> {
                         leg["state"].as_str().unwrap_or("?"),
                         party(&leg["party"])
                     );
+                    if let Some(sip) = leg["external"]["sipCallId"].as_str() {
+                        println!(
+                            "        sip {}  {} {}",
+                            sip,
+                            leg["external"]["transport"].as_str().unwrap_or("?"),
+                            leg["external"]["remoteAddress"].as_str().unwrap_or("?"),
+                        );
+                    }
                 }
             }
             Ok(())

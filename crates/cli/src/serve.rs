@@ -25,6 +25,10 @@ pub(crate) struct ServeArgs {
     /// RINGSIDE_ADMIN_TOKEN).
     #[arg(long, env = "RINGSIDE_CONFIG")]
     config: Option<PathBuf>,
+    /// SIP listen address for UDP and TCP (TLS on the next port); `off` disables SIP. Dev mode's
+    /// default is 127.0.0.1:5060 (free ports if it is taken); port 0 picks free ports.
+    #[arg(long, env = "RINGSIDE_SIP_LISTEN", value_name = "ADDR|off")]
+    sip_listen: Option<String>,
     /// Print one JSON line describing the running server instead of the human summary.
     #[arg(long)]
     json: bool,
@@ -62,12 +66,14 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
     let insecure_http = args
         .insecure_http
         .or(config.as_ref().and_then(|c| c.insecure_http));
+    let sip = sip_options(args.sip_listen.as_deref(), config.as_ref())?;
     let server = Server::start(ServeOptions {
         data_dir: data_dir.clone(),
         listen,
         insecure_http,
         config,
         manual_media_clock: false,
+        sip,
     })
     .await
     .context("starting the server")?;
@@ -81,6 +87,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
             "devJson": server.dev_info().map(|_| data_dir.join("dev.json").display().to_string()),
             "caCertPath": ca,
             "console": server.dev_info().map(|info| info.console.clone()),
+            "sip": server.sip_bound().map(|b| serde_json::json!({
+                "udp": b.udp.map(|a| a.to_string()),
+                "tcp": b.tcp.map(|a| a.to_string()),
+                "tls": b.tls.map(|a| a.to_string()),
+            })),
         });
         println!("{line}");
     } else {
@@ -98,6 +109,15 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
             println!("  plain http       http://{addr}");
         }
         println!("  data dir         {}", data_dir.display());
+        if let Some(bound) = server.sip_bound() {
+            let show = |a: Option<SocketAddr>| a.map_or("-".to_string(), |a| a.to_string());
+            println!(
+                "  sip              udp {}  tcp {}  tls {}",
+                show(bound.udp),
+                show(bound.tcp),
+                show(bound.tls)
+            );
+        }
         if let Some(info) = server.dev_info() {
             println!("  dev.json         {}", data_dir.join("dev.json").display());
             println!("  console          {}", info.console);
@@ -128,6 +148,35 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
     eprintln!("ringside: shutting down");
     server.shutdown().await;
     Ok(())
+}
+
+/// The SIP listeners: `--sip-listen` (or `off`), else the config file's `[sip]` in production,
+/// else dev mode's 127.0.0.1:5060.
+fn sip_options(
+    flag: Option<&str>,
+    config: Option<&ringside_server::Config>,
+) -> Result<Option<ringside_server::SipConfig>> {
+    let base = config.map(|c| c.sip.clone()).unwrap_or_default();
+    match flag {
+        Some("off") => Ok(Some(ringside_server::SipConfig {
+            listen: None,
+            ..base
+        })),
+        Some(addr) => {
+            let listen: SocketAddr = addr
+                .parse()
+                .with_context(|| format!("--sip-listen {addr}: not an address (or `off`)"))?;
+            Ok(Some(ringside_server::SipConfig {
+                listen: Some(listen),
+                ..base
+            }))
+        }
+        None if config.is_some() => Ok(None),
+        None => Ok(Some(ringside_server::SipConfig::dev(SocketAddr::from((
+            [127, 0, 0, 1],
+            5060,
+        ))))),
+    }
 }
 
 async fn wait_for_signal() {

@@ -41,6 +41,8 @@ pub struct Config {
     pub media_realtime_priority: Option<u8>,
     /// Service-hosted media: prompt fetching and recordResponse recordings (`[media]`).
     pub media: MediaConfig,
+    /// The SIP gateway (`[sip]`): off unless `listen` is set.
+    pub sip: crate::sip::SipConfig,
 }
 
 pub use ringside_http::RateLimitConfig;
@@ -71,6 +73,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             media_realtime_priority: Some(DEFAULT_MEDIA_REALTIME_PRIORITY),
             media: MediaConfig::default(),
+            sip: crate::sip::SipConfig::default(),
         }
     }
 }

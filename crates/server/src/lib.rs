@@ -9,6 +9,7 @@ mod compose;
 mod config;
 mod http;
 mod serve;
+mod sip;
 mod state;
 pub mod stream_bench;
 mod tls;
@@ -22,7 +23,9 @@ pub mod stream_wire {
 }
 pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
 pub use ringside_platform::DevInfo;
+pub use ringside_sip_gateway::Bound as SipBound;
 pub use serve::{RunningServer, ServeOptions, Server};
+pub use sip::SipConfig;
 pub use state::AppState;
 
 use axum::Router;

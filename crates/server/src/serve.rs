@@ -39,6 +39,9 @@ pub struct ServeOptions {
     /// that a test on paused time (`#[tokio::test(start_paused = true)]`) advances media, timers and
     /// retries together. Off in production.
     pub manual_media_clock: bool,
+    /// The SIP gateway's listeners (dev mode: `ringside serve` passes 127.0.0.1:5060; tests leave
+    /// it off). `None` falls back to the config file's `[sip]`.
+    pub sip: Option<crate::sip::SipConfig>,
 }
 
 impl ServeOptions {
@@ -50,6 +53,7 @@ impl ServeOptions {
             insecure_http: None,
             config: None,
             manual_media_clock: false,
+            sip: None,
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct RunningServer {
     ca_cert_path: PathBuf,
     dev_info: Option<DevInfo>,
     state: AppState,
+    sip: Option<ringside_sip_gateway::RunningGateway>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -75,6 +80,7 @@ impl Server {
     pub async fn start(options: ServeOptions) -> Result<RunningServer> {
         let dev_mode = options.config.is_none();
         let config = options.config.clone().unwrap_or_default();
+        let sip_config = options.sip.clone().unwrap_or_else(|| config.sip.clone());
         ringside_http::set_body_limit(config.max_body_bytes);
         let data_dir = options.data_dir.clone();
         create_private_dir(&data_dir)?;
@@ -101,9 +107,19 @@ impl Server {
             None
         };
         let (local_addr, insecure_addr) = (listeners.local_addr, listeners.insecure_addr);
+        let domain = dev_info
+            .as_ref()
+            .map_or("ringside.local", |info| info.tenant_domain.as_str());
+        let sip = crate::sip::start(&sip_config, domain, sip_tls(&tls), &data_dir, &state).await?;
         let (stop, tasks) = listeners.serve(&state, &tls);
         if let Some(info) = &dev_info {
+            let sip_json = sip
+                .as_ref()
+                .map(|g| crate::sip::dev_json(domain, g.bound()));
             devmode::write_dev_json(&data_dir, info).context("writing dev.json")?;
+            if let Some(sip_json) = sip_json {
+                crate::sip::add_to_dev_json(&data_dir, sip_json).context("writing dev.json")?;
+            }
         }
         tracing::info!(%base_url, "ringside listening");
         Ok(RunningServer {
@@ -113,6 +129,7 @@ impl Server {
             ca_cert_path: tls.ca_cert_path,
             dev_info,
             state,
+            sip,
             stop,
             tasks,
         })
@@ -180,6 +197,13 @@ impl Listeners {
 
 /// The admin token: dev mode keeps one in the data dir; production takes
 /// `RINGSIDE_ADMIN_TOKEN` or the config's.
+/// The server's certificate for SIP over TLS (no ALPN: SIP clients offer none).
+fn sip_tls(tls: &tls::TlsMaterial) -> std::sync::Arc<rustls::ServerConfig> {
+    let mut config = (*tls.server_config).clone();
+    config.alpn_protocols.clear();
+    std::sync::Arc::new(config)
+}
+
 fn admin_token(dev_mode: bool, config: &Config, data_dir: &Path) -> Result<String> {
     if dev_mode {
         return load_or_create_admin_token(data_dir);
@@ -219,6 +243,11 @@ impl RunningServer {
         self.dev_info.as_ref()
     }
 
+    /// The SIP gateway's listen addresses, when it runs.
+    pub fn sip_bound(&self) -> Option<ringside_sip_gateway::Bound> {
+        self.sip.as_ref().map(|g| g.bound())
+    }
+
     /// The shared state (for tests that drive the directory directly).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -227,6 +256,9 @@ impl RunningServer {
     /// Stops accepting, ends the console's open streams, lets in-flight requests finish (up to
     /// 10 s), and returns.
     pub async fn shutdown(self) {
+        if let Some(sip) = &self.sip {
+            sip.shutdown();
+        }
         self.state.console().shutdown();
         self.state.calls().shutdown();
         self.state.outbox().stop();

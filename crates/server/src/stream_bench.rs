@@ -197,6 +197,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<BenchReport> {
         insecure_http: None,
         config: None,
         manual_media_clock: false,
+        sip: None,
     })
     .await?;
     let result = measure(&server, &options).await;

@@ -263,6 +263,17 @@ json_schema!(
             },
             "builtInResponder": {
                 "type": "boolean"
+            },
+            "external": {
+                "description": "For a leg outside Ringside (a SIP phone or trunk): its SIP Call-ID, remote address, transport, codec and whether SRTP protects it; null otherwise.",
+                "type": ["object", "null"],
+                "properties": {
+                    "sipCallId": {"type": "string"},
+                    "remoteAddress": {"type": "string"},
+                    "transport": {"type": "string", "enum": ["udp", "tcp", "tls"]},
+                    "codec": {"type": "string"},
+                    "srtp": {"type": "string", "enum": ["true", "false"]}
+                }
             }
         }
     }

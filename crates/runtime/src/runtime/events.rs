@@ -392,6 +392,11 @@ impl Runtime {
                         None
                     }
                     EndpointEvent::KeyPressed { .. } | EndpointEvent::PressFinished => None,
+                    // RTP news reaches the gateway above; a leg that is not the gateway's has
+                    // no RTP to report on.
+                    EndpointEvent::RtpTimeout { .. }
+                    | EndpointEvent::RtpBye
+                    | EndpointEvent::RtpDetached { .. } => None,
                     EndpointEvent::Recording { wav } => {
                         let duration_ms = wav_duration_ms(&wav);
                         let bytes = wav.len();

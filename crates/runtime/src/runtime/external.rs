@@ -19,7 +19,8 @@ impl Runtime {
         }
     }
 
-    /// Whether the attached gateway rings `party` instead of a simulated endpoint.
+    /// Whether the attached gateway rings `party` instead of a simulated endpoint. A party with
+    /// a behaviour set is a simulated phone or user someone configured: it stays simulated.
     pub(super) fn reaches_externally(
         &self,
         conversation: ConversationId,
@@ -27,6 +28,9 @@ impl Runtime {
         caller: &Party,
     ) -> Option<TenantId> {
         let attached = self.external.as_ref()?;
+        if self.behaviour_for(party).is_some() {
+            return None;
+        }
         let tenant = self.engine.conversation(conversation)?.tenant;
         attached
             .reach

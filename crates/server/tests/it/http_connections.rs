@@ -17,6 +17,7 @@ async fn plain_server(dir: &tempfile::TempDir) -> (ringside_server::RunningServe
         insecure_http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         config: None,
         manual_media_clock: true,
+        sip: None,
     })
     .await
     .expect("server starts");

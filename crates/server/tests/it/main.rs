@@ -22,3 +22,4 @@ mod http_connections;
 mod identity_api;
 mod media_streaming;
 mod simulated_phones;
+mod sip;

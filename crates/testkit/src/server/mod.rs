@@ -39,12 +39,23 @@ pub async fn boot(
     config: Option<Config>,
     manual_media_clock: bool,
 ) -> (RunningServer, reqwest::Client) {
+    boot_with(data_dir, config, manual_media_clock, None).await
+}
+
+/// [`boot`] with the SIP gateway's listeners.
+pub async fn boot_with(
+    data_dir: &Path,
+    config: Option<Config>,
+    manual_media_clock: bool,
+    sip: Option<ringside_server::SipConfig>,
+) -> (RunningServer, reqwest::Client) {
     let server = Server::start(ServeOptions {
         data_dir: data_dir.to_path_buf(),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         insecure_http: None,
         config,
         manual_media_clock,
+        sip,
     })
     .await
     .expect("server starts");
@@ -197,8 +208,34 @@ impl TestServer {
         TestServer::open(dir, Hook::start().await, false).await
     }
 
+    /// A fresh dev-mode server on real-time media with the SIP gateway on free ports of
+    /// 127.0.0.1 (UDP and TCP share one; TLS another): for tests with real SIP peers.
+    pub async fn start_sip() -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sip = ringside_server::SipConfig {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            ..ringside_server::SipConfig::default()
+        };
+        TestServer::open_with(dir, Hook::start().await, false, Some(sip)).await
+    }
+
+    /// The SIP gateway's addresses (servers from [`TestServer::start_sip`]).
+    pub fn sip(&self) -> ringside_server::SipBound {
+        self.server.sip_bound().expect("the SIP gateway runs")
+    }
+
     async fn open(dir: tempfile::TempDir, hook: Hook, manual_media_clock: bool) -> TestServer {
-        let (server, http) = boot(&dir.path().join("data"), None, manual_media_clock).await;
+        TestServer::open_with(dir, hook, manual_media_clock, None).await
+    }
+
+    async fn open_with(
+        dir: tempfile::TempDir,
+        hook: Hook,
+        manual_media_clock: bool,
+        sip: Option<ringside_server::SipConfig>,
+    ) -> TestServer {
+        let (server, http) =
+            boot_with(&dir.path().join("data"), None, manual_media_clock, sip).await;
         let dev = server.dev_info().expect("dev mode").clone();
         let mut h = TestServer {
             base: server.base_url().to_string(),

@@ -1,0 +1,318 @@
+//! SIPp as a PSTN caller behind the dev trunk (127.0.0.1) and as a carrier the trunk dials out
+//! to: a call to the Graph bot with G.711 audio and an RFC 4733 digit its subscribeToTone reports,
+//! CANCEL before the bot answers, and a bot's call to a PSTN number through the voice route to a
+//! carrier that challenges with 407.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use ringside_testkit::server::{PromptServer, Received, TestServer};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+/// The Graph bot's number (dev mode).
+const BOT_NUMBER: &str = "+14255550100";
+
+/// The scenario files.
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/it/sip/scenarios/{name}"))
+}
+
+/// Whether SIPp is installed (scripts/test installs it; a bare `cargo test` may not have it).
+pub(crate) fn have(binary: &str) -> bool {
+    let found = std::process::Command::new("which")
+        .arg(binary)
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("skipped: `{binary}` is not installed (scripts/system-packages.sh installs it)");
+    }
+    found
+}
+
+/// A free UDP port on 127.0.0.1 (released again for the peer to take).
+pub(crate) fn free_port() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("addr").port()
+}
+
+/// A directory with `pcap -> /usr/share/sip-tester`, SIPp's working directory.
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("/usr/share/sip-tester", dir.path().join("pcap")).expect("symlink");
+    dir
+}
+
+/// Starts SIPp with `args` in `dir`.
+fn sipp(dir: &Path, args: &[&str]) -> Child {
+    Command::new("sipp")
+        .args(args)
+        .args([
+            "-nostdin",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+            "-trace_err",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sipp starts")
+}
+
+/// SIPp's exit code and stderr, within 45 s.
+async fn finished(child: Child) -> (i32, String) {
+    let output = tokio::time::timeout(Duration::from_secs(45), child.wait_with_output())
+        .await
+        .expect("SIPp finishes")
+        .expect("SIPp output");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+/// Every notification the bot received, in order.
+fn notifications(received: &[Received]) -> Vec<Value> {
+    received
+        .iter()
+        .flat_map(|r| r.body["value"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Waits for the bot's notification matching `f`.
+async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -> Value {
+    let received = h
+        .hook
+        .wait_until(limit, |r| notifications(r).iter().any(&f))
+        .await;
+    notifications(&received)
+        .into_iter()
+        .find(|n| f(n))
+        .unwrap_or_else(|| panic!("no matching notification in {limit:?}"))
+}
+
+/// Answers the incoming call the bot was offered with a prompt prefetched; its Graph call id.
+async fn answer_incoming(h: &TestServer, prompts: &PromptServer) -> String {
+    let created = wait_for(h, Duration::from_secs(10), |n| {
+        n["changeType"] == "created" && n["resourceData"]["state"] == "incoming"
+    })
+    .await;
+    let id = created["resourceData"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let answer = h
+        .graph(
+            Method::POST,
+            &format!("/v1.0/communications/calls/{id}/answer"),
+            json!({
+                "callbackUri": h.hook.url(&format!("/call/{id}")),
+                "mediaConfig": {
+                    "@odata.type": "#microsoft.graph.serviceHostedMediaConfig",
+                    "preFetchMedia": [{"uri": prompts.url("/beep.wav"), "resourceId": "beep"}]
+                },
+                "acceptedModalities": ["audio"],
+            }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pstn_caller_reaches_the_bot_and_its_digit_is_reported() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let prompts = PromptServer::start().await;
+    let dir = workdir();
+    let remote = h.sip().udp.expect("udp").to_string();
+    let port = free_port().to_string();
+    let caller = sipp(
+        dir.path(),
+        &[
+            &remote,
+            "-sf",
+            scenario("uac_call.xml").to_str().expect("path"),
+            "-s",
+            BOT_NUMBER,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-mi",
+            "127.0.0.1",
+            "-m",
+            "1",
+        ],
+    );
+    let id = answer_incoming(&h, &prompts).await;
+    let call_url = format!("/communications/calls/{id}");
+    wait_for(&h, Duration::from_secs(10), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "established"
+    })
+    .await;
+    // The caller is the trunk's number, as Graph shows a PSTN caller.
+    let call = h
+        .graph(
+            Method::GET,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(call.status, StatusCode::OK);
+    let source = call.body["source"]["identity"].to_string();
+    assert!(source.contains("+12065550123"), "{source}");
+    let subscribed = h
+        .graph(
+            Method::POST,
+            &format!("/beta/communications/calls/{id}/microsoft.graph.subscribeToTone"),
+            json!({"clientContext": "tones"}),
+        )
+        .await;
+    assert_eq!(subscribed.status, StatusCode::OK, "{}", subscribed.body);
+    let tone = wait_for(&h, Duration::from_secs(20), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["toneInfo"]["tone"].is_string()
+    })
+    .await;
+    assert_eq!(tone["resourceData"]["toneInfo"]["tone"], "tone1");
+    // The caller hangs up: the bot's call ends.
+    wait_for(&h, Duration::from_secs(10), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "terminated"
+    })
+    .await;
+    let (code, errors) = finished(caller).await;
+    assert_eq!(code, 0, "SIPp failed: {errors}");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_who_cancels_gets_487_and_the_bot_is_told() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let dir = workdir();
+    let remote = h.sip().udp.expect("udp").to_string();
+    let port = free_port().to_string();
+    let caller = sipp(
+        dir.path(),
+        &[
+            &remote,
+            "-sf",
+            scenario("uac_cancel.xml").to_str().expect("path"),
+            "-s",
+            BOT_NUMBER,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-m",
+            "1",
+        ],
+    );
+    let (code, errors) = finished(caller).await;
+    assert_eq!(code, 0, "SIPp failed: {errors}");
+    let created = wait_for(&h, Duration::from_secs(10), |n| {
+        n["changeType"] == "created" && n["resourceData"]["state"] == "incoming"
+    })
+    .await;
+    let id = created["resourceData"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let call_url = format!("/communications/calls/{id}");
+    wait_for(&h, Duration::from_secs(10), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "terminated"
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_calls_a_pstn_number_through_the_trunk_that_challenges() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let dir = workdir();
+    let port = free_port();
+    // The dev trunk (127.0.0.1) now points at this carrier, with its credentials.
+    let tenant = h.dev.tenant_id.clone();
+    let set = h
+        .admin(
+            Method::PATCH,
+            &format!("/tenants/{tenant}/pstnGateways/127.0.0.1"),
+            json!({"sipSignalingPort": port, "transport": "udp", "username": "carrier",
+                   "password": "s3cret"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let port_text = port.to_string();
+    let carrier = sipp(
+        dir.path(),
+        &[
+            "-sf",
+            scenario("uas_carrier_407.xml").to_str().expect("path"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port_text,
+            "-mi",
+            "127.0.0.1",
+            "-rtp_echo",
+            "-m",
+            "1",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let instance = h.dev.resource_accounts[0].id.clone();
+    let created = h
+        .graph(
+            Method::POST,
+            "/v1.0/communications/calls",
+            json!({
+                "@odata.type": "#microsoft.graph.call",
+                "callbackUri": h.hook.url("/outbound"),
+                "source": {"@odata.type": "#microsoft.graph.participantInfo",
+                    "identity": {"@odata.type": "#microsoft.graph.identitySet",
+                        "applicationInstance": {"@odata.type": "#microsoft.graph.identity",
+                            "id": instance, "displayName": "Bot"}}},
+                "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                    "identity": {"@odata.type": "#microsoft.graph.identitySet",
+                        "phone": {"@odata.type": "#microsoft.graph.identity", "id": "+15550001234"}}}],
+                "requestedModalities": ["audio"],
+                "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+                "tenantId": tenant,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().expect("id").to_string();
+    let call_url = format!("/communications/calls/{id}");
+    wait_for(&h, Duration::from_secs(15), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "established"
+    })
+    .await;
+    let hung_up = h
+        .graph(
+            Method::DELETE,
+            &format!("/v1.0/communications/calls/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(hung_up.status, StatusCode::NO_CONTENT, "{}", hung_up.body);
+    let (code, errors) = finished(carrier).await;
+    assert_eq!(code, 0, "the carrier's SIPp failed: {errors}");
+    h.shutdown().await;
+}
