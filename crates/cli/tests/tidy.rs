@@ -55,6 +55,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-speech",
         ],
     ),
+    // The SIP gateway: a provider of external legs behind the runtime's seam (not a door: it
+    // serves no HTTP and renders no dialect).
+    (
+        "ringside-sip-gateway",
+        &[
+            "ringside-model",
+            "ringside-directory",
+            "ringside-store",
+            "ringside-engine",
+            "ringside-media",
+            "ringside-rtp",
+            "ringside-runtime",
+            "ringside-sip",
+        ],
+    ),
     (
         "ringside-door-graph",
         &[
@@ -120,6 +135,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ringside-door-acs",
             "ringside-platform",
             "ringside-console",
+            "ringside-sip-gateway",
         ],
     ),
     // Test support only (a dev-dependency): the engine harness, and the server harness behind its
