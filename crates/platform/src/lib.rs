@@ -25,6 +25,8 @@ pub mod recordings;
 mod route_table;
 pub mod session;
 mod state;
+#[cfg(test)]
+mod testing;
 
 pub use devmode::DevInfo;
 pub use state::{PlatformParts, PlatformState};

@@ -1,6 +1,7 @@
 //! The platform API's shared state: the node, the admin token that guards `/ringside/v1` (and
 //! the [`Admin`] extractor that checks it, or the web console's session cookie in its place), the
-//! token endpoint's settings and rate limiter, and the helpers that mint secrets.
+//! token endpoint's settings and rate limiter, and the helpers that mint secrets (client secrets,
+//! SIP passwords).
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -87,6 +88,12 @@ impl PlatformState {
         ringside_identity::new_client_secret(&mut rand::rngs::OsRng)
     }
 
+    /// A new SIP password: [`SIP_PASSWORD_LEN`] letters and digits from ring's system generator
+    /// (`None` only if the OS generator fails).
+    pub fn new_sip_password(&self) -> Option<String> {
+        new_sip_password()
+    }
+
     /// Checks `Authorization: Bearer <admin token>`; 401 in the platform envelope otherwise.
     pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let presented = ringside_http::bearer_token(headers).ok_or_else(|| {
@@ -146,6 +153,30 @@ impl PlatformState {
     }
 }
 
+/// Length of a generated SIP password (≈143 bits from 62 symbols).
+pub(crate) const SIP_PASSWORD_LEN: usize = 24;
+
+/// [`SIP_PASSWORD_LEN`] uniformly drawn letters and digits (rejection sampling over random bytes).
+pub(crate) fn new_sip_password() -> Option<String> {
+    use ring::rand::SecureRandom;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    // 248 = 4 × 62: bytes at or above it would favour the first symbols.
+    let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let random = ring::rand::SystemRandom::new();
+    let mut password = String::with_capacity(SIP_PASSWORD_LEN);
+    let mut bytes = [0u8; 64];
+    while password.len() < SIP_PASSWORD_LEN {
+        random.fill(&mut bytes).ok()?;
+        for b in bytes.iter().filter(|b| **b < limit) {
+            if password.len() == SIP_PASSWORD_LEN {
+                break;
+            }
+            password.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+        }
+    }
+    Some(password)
+}
+
 /// Proof that the request carried the admin token or the console's cookie (401 in the envelope
 /// otherwise; 403 for a cross-site write with the cookie).
 pub(crate) struct Admin;
@@ -158,5 +189,19 @@ impl FromRequestParts<PlatformState> for Admin {
         state: &PlatformState,
     ) -> Result<Admin, ApiError> {
         state.check_admin_request(parts).map(|()| Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_passwords_are_long_alphanumeric_and_fresh() {
+        let a = new_sip_password().expect("password");
+        let b = new_sip_password().expect("password");
+        assert_eq!(a.len(), SIP_PASSWORD_LEN);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        assert_ne!(a, b);
     }
 }

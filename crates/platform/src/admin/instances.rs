@@ -129,6 +129,7 @@ fn instance_view(d: &Directory, i: &ApplicationInstance) -> Value {
         "acsResourceId": i.acs_resource.map(|r| r.to_string()),
         "licences": licences_view(&i.licences),
         "syncedAt": i.synced_at.map(iso),
+        "voiceRoutingPolicy": d.granted_voice_routing_policy(i.tenant, i.id.guid()),
     })
 }
 
@@ -610,6 +611,17 @@ json_schema!(
                     {
                         "type": "string",
                         "format": "date-time"
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "voiceRoutingPolicy": {
+                "description": "The voice routing policy granted to the account; null: Global.",
+                "oneOf": [
+                    {
+                        "type": "string"
                     },
                     {
                         "type": "null"

@@ -1,7 +1,9 @@
 //! The platform's provisioning API under `/ringside/v1`, one module per resource: [`tenants`],
 //! [`users`], [`applications`] (secrets, requested permissions, bot registration), admin
 //! [`consent`], [`instances`] (resource accounts, their number, licences), [`numbers`] (the
-//! inventory and assignments), [`acs`] resources and their [`event_subscriptions`]. The modules
+//! inventory and assignments), [`acs`] resources and their [`event_subscriptions`], and Direct
+//! Routing: PSTN [`gateways`], PSTN usages and [`voice_routes`], [`voice_policies`] and their
+//! grants, users' [`sip_credentials`]. The modules
 //! share [`extract`] (path parameters, optional bodies), [`parse`] (input to model types),
 //! [`exec`] (directory commands and reads, refusals to the envelope) and [`reply`] (statuses,
 //! `Location`, shared renderings). Every route needs `Authorization: Bearer <admin token>`. Wire ⇄
@@ -10,15 +12,21 @@
 mod acs;
 mod applications;
 mod consent;
+#[cfg(test)]
+mod direct_routing_tests;
 mod event_subscriptions;
 mod exec;
 mod extract;
+mod gateways;
 mod instances;
 mod numbers;
 mod parse;
 mod reply;
+mod sip_credentials;
 mod tenants;
 mod users;
+mod voice_policies;
+mod voice_routes;
 
 use axum::Router;
 
@@ -100,6 +108,40 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
         "DELETE",
         "/acsResources/{acsResourceId}/eventSubscriptions/{name}",
     ),
+    ("GET", "/tenants/{tenantId}/pstnGateways"),
+    ("POST", "/tenants/{tenantId}/pstnGateways"),
+    ("GET", "/tenants/{tenantId}/pstnGateways/{fqdn}"),
+    ("PATCH", "/tenants/{tenantId}/pstnGateways/{fqdn}"),
+    ("DELETE", "/tenants/{tenantId}/pstnGateways/{fqdn}"),
+    ("GET", "/tenants/{tenantId}/pstnUsages"),
+    ("PATCH", "/tenants/{tenantId}/pstnUsages"),
+    ("GET", "/tenants/{tenantId}/voiceRoutes"),
+    ("POST", "/tenants/{tenantId}/voiceRoutes"),
+    ("GET", "/tenants/{tenantId}/voiceRoutes/{identity}"),
+    ("PATCH", "/tenants/{tenantId}/voiceRoutes/{identity}"),
+    ("DELETE", "/tenants/{tenantId}/voiceRoutes/{identity}"),
+    ("GET", "/tenants/{tenantId}/voiceRoutingPolicies"),
+    ("POST", "/tenants/{tenantId}/voiceRoutingPolicies"),
+    ("GET", "/tenants/{tenantId}/voiceRoutingPolicies/{identity}"),
+    (
+        "PATCH",
+        "/tenants/{tenantId}/voiceRoutingPolicies/{identity}",
+    ),
+    (
+        "DELETE",
+        "/tenants/{tenantId}/voiceRoutingPolicies/{identity}",
+    ),
+    (
+        "GET",
+        "/tenants/{tenantId}/accounts/{accountId}/voiceRoutingPolicy",
+    ),
+    (
+        "PUT",
+        "/tenants/{tenantId}/accounts/{accountId}/voiceRoutingPolicy",
+    ),
+    ("GET", "/tenants/{tenantId}/users/{userId}/sipCredential"),
+    ("PUT", "/tenants/{tenantId}/users/{userId}/sipCredential"),
+    ("DELETE", "/tenants/{tenantId}/users/{userId}/sipCredential"),
 ];
 
 /// Routes mounted at `/ringside/v1`.
@@ -113,6 +155,10 @@ pub(crate) fn routes() -> Router<PlatformState> {
         .merge(numbers::routes())
         .merge(acs::routes())
         .merge(event_subscriptions::routes())
+        .merge(gateways::routes())
+        .merge(voice_routes::routes())
+        .merge(voice_policies::routes())
+        .merge(sip_credentials::routes())
 }
 
 /// The provisioning API's part of the OpenAPI document (paths relative to `/ringside/v1`).
@@ -126,6 +172,10 @@ pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(numbers::Api::openapi());
     document.merge(acs::Api::openapi());
     document.merge(event_subscriptions::Api::openapi());
+    document.merge(gateways::Api::openapi());
+    document.merge(voice_routes::Api::openapi());
+    document.merge(voice_policies::Api::openapi());
+    document.merge(sip_credentials::Api::openapi());
     document
 }
 
@@ -148,6 +198,10 @@ mod tests {
             include_str!("numbers.rs"),
             include_str!("acs.rs"),
             include_str!("event_subscriptions.rs"),
+            include_str!("gateways.rs"),
+            include_str!("voice_routes.rs"),
+            include_str!("voice_policies.rs"),
+            include_str!("sip_credentials.rs"),
         ];
         let routed: BTreeSet<String> = sources.into_iter().flat_map(routed_paths).collect();
         let listed: BTreeSet<String> = ROUTES.iter().map(|(_, path)| path.to_string()).collect();

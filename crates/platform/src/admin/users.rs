@@ -66,6 +66,7 @@ fn user_view(d: &Directory, u: &User) -> Value {
         "displayName": u.display_name,
         "licences": licences_view(&u.licences),
         "phoneNumber": d.number_of(u.id.guid()).map(|n| n.number.to_string()),
+        "voiceRoutingPolicy": d.granted_voice_routing_policy(u.tenant, u.id.guid()),
     })
 }
 
@@ -269,6 +270,17 @@ json_schema!(
                         "examples": [
                             "+14255550100"
                         ]
+                    },
+                    {
+                        "type": "null"
+                    }
+                ]
+            },
+            "voiceRoutingPolicy": {
+                "description": "The voice routing policy granted to the user; null: Global.",
+                "oneOf": [
+                    {
+                        "type": "string"
                     },
                     {
                         "type": "null"

@@ -2,7 +2,9 @@
 //! app with a secret and every calling permission consented, a licensed resource account with the
 //! number +14255550100 for the Graph bot, a second one ("ringside-dev-ccaas", +14255550200) bound to
 //! the ACS resource for Teams Phone extensibility, spare numbers), and on every start write
-//! `<data-dir>/dev.json` (0600) with everything a client needs, carrying the real port.
+//! `<data-dir>/dev.json` (0600) with everything a client needs, carrying the real port. Direct
+//! Routing is seeded too ([`sip`]): a trunk for 127.0.0.1 that may dial any number, and a SIP
+//! credential per dev user (dev.json `users[].sip`).
 //!
 //! Data dirs seeded by older builds (one resource account bound to ACS) are brought to this layout
 //! on start: the binding moves from the Graph account to the CCaaS account.
@@ -21,6 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::PlatformState;
 use ringside_runtime::files::write_private;
+
+mod sip;
 
 /// The dev tenant's domain.
 const DEV_DOMAIN: &str = "dev.ringside.test";
@@ -59,6 +63,8 @@ struct DevState {
     ccaas_instance_id: InstanceId,
     acs_resource_id: AcsResourceId,
     user_ids: Vec<UserId>,
+    /// The dev users' SIP passwords, in `user_ids` order.
+    sip_passwords: Vec<String>,
 }
 
 /// The file form of [`DevState`] (the model's ids have no serde by design).
@@ -76,6 +82,9 @@ struct DevStateFile {
     ccaas_instance_id: Option<String>,
     acs_resource_id: String,
     user_ids: Vec<String>,
+    /// Absent in files written before dev users had SIP credentials.
+    #[serde(default)]
+    sip_passwords: Vec<String>,
 }
 
 impl DevState {
@@ -90,6 +99,7 @@ impl DevState {
             ccaas_instance_id: Some(self.ccaas_instance_id.to_string()),
             acs_resource_id: self.acs_resource_id.to_string(),
             user_ids: self.user_ids.iter().map(ToString::to_string).collect(),
+            sip_passwords: self.sip_passwords.clone(),
         }
     }
 
@@ -113,6 +123,7 @@ impl DevState {
                 .iter()
                 .map(|id| guid(id).map(UserId))
                 .collect::<Result<_>>()?,
+            sip_passwords: file.sip_passwords,
         })
     }
 }
@@ -159,6 +170,10 @@ pub struct DevInfo {
     pub resource_accounts: Vec<DevResourceAccount>,
     /// Unassigned numbers in the tenant's inventory.
     pub spare_numbers: Vec<String>,
+    /// The SIP gateway's domain and listen addresses, when the server runs one (set by the
+    /// composition root: [`write_dev_json_with_sip`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip: Option<serde_json::Value>,
 }
 
 /// dev.json `app`.
@@ -203,6 +218,19 @@ pub struct DevUser {
     pub user_principal_name: String,
     /// Display name.
     pub display_name: String,
+    /// The user's SIP credential (a softphone registers with it), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip: Option<DevSip>,
+}
+
+/// dev.json `users[].sip`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevSip {
+    /// The SIP username (digest and AOR user part).
+    pub username: String,
+    /// The SIP password.
+    pub password: String,
 }
 
 /// dev.json `resourceAccounts[]`.
@@ -231,8 +259,9 @@ pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
             let file: DevStateFile = serde_json::from_str(&text)
                 .with_context(|| format!("parsing {}", state_path.display()))?;
             let upgrade = file.ccaas_instance_id.is_none();
-            let dev = DevState::from_file(file, || InstanceId(state.new_guid()))?;
-            if upgrade {
+            let mut dev = DevState::from_file(file, || InstanceId(state.new_guid()))?;
+            let users = dev.user_ids.len();
+            if sip::fill_passwords(&mut dev.sip_passwords, users)? || upgrade {
                 write_private(
                     &state_path,
                     serde_json::to_string_pretty(&dev.to_file())?.as_bytes(),
@@ -241,7 +270,7 @@ pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
             dev
         }
         Err(_) => {
-            let fresh = fresh_dev_state(state);
+            let fresh = fresh_dev_state(state)?;
             // Written before seeding: a crash half-way resumes with the same ids.
             write_private(
                 &state_path,
@@ -254,8 +283,10 @@ pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
     Ok(render(state, &dev_state, ca_cert_path))
 }
 
-fn fresh_dev_state(state: &PlatformState) -> DevState {
-    DevState {
+fn fresh_dev_state(state: &PlatformState) -> Result<DevState> {
+    let mut sip_passwords = Vec::new();
+    sip::fill_passwords(&mut sip_passwords, DEV_USERS.len())?;
+    Ok(DevState {
         tenant_id: TenantId(state.new_guid()),
         app_id: AppId(state.new_guid()),
         service_principal_id: state.new_guid(),
@@ -265,7 +296,8 @@ fn fresh_dev_state(state: &PlatformState) -> DevState {
         ccaas_instance_id: InstanceId(state.new_guid()),
         acs_resource_id: AcsResourceId(state.new_guid()),
         user_ids: DEV_USERS.iter().map(|_| UserId(state.new_guid())).collect(),
-    }
+        sip_passwords,
+    })
 }
 
 /// Runs each seeding command whose effect is not yet present, so an interrupted seed resumes. Keep the
@@ -289,7 +321,9 @@ fn seed(state: &PlatformState, dev: &DevState) -> Result<()> {
     seeder.ccaas_account(&domain)?;
     seeder.account_licences()?;
     seeder.acquire_numbers()?;
-    seeder.assign_numbers()
+    seeder.assign_numbers()?;
+    seeder.direct_routing()?;
+    seeder.sip_credentials()
 }
 
 /// One seeding run: the platform, the ids chosen for the dev tenant, and the two moves every step makes
@@ -311,6 +345,10 @@ impl Seeder<'_> {
     }
 
     fn holds(&self, f: impl FnOnce(&Directory) -> bool) -> bool {
+        self.state.directory().read(f)
+    }
+
+    fn holds_value<T>(&self, f: impl FnOnce(&Directory) -> Option<T>) -> Option<T> {
         self.state.directory().read(f)
     }
 
@@ -586,6 +624,7 @@ fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo
                 id: u.id.to_string(),
                 user_principal_name: u.upn.clone(),
                 display_name: u.display_name.clone(),
+                sip: sip::render_sip(d, dev.tenant_id, u.id),
             })
             .collect(),
         resource_accounts: render_resource_accounts(d, dev),
@@ -594,6 +633,7 @@ fn render(state: &PlatformState, dev: &DevState, ca_cert_path: &Path) -> DevInfo
             .filter(|n| n.assigned_to.is_none())
             .map(|n| n.number.to_string())
             .collect(),
+        sip: None,
     })
 }
 
@@ -654,9 +694,25 @@ fn render_resource_accounts(d: &Directory, dev: &DevState) -> Vec<DevResourceAcc
 
 /// Writes dev.json atomically (temporary file, then rename) with mode 0600.
 pub fn write_dev_json(data_dir: &Path, info: &DevInfo) -> Result<()> {
+    write_dev_json_with_sip(data_dir, info, None)
+}
+
+/// [`write_dev_json`] with the top-level `sip` object (the SIP gateway's domain and listen
+/// addresses) when `sip` is `Some`; `None` writes `info` as it is.
+pub fn write_dev_json_with_sip(
+    data_dir: &Path,
+    info: &DevInfo,
+    sip: Option<serde_json::Value>,
+) -> Result<()> {
     let path = data_dir.join("dev.json");
     let temporary = data_dir.join(".dev.json.tmp");
-    let text = serde_json::to_string_pretty(info)?;
+    let text = match sip {
+        Some(sip) => serde_json::to_string_pretty(&DevInfo {
+            sip: Some(sip),
+            ..info.clone()
+        })?,
+        None => serde_json::to_string_pretty(info)?,
+    };
     write_private(&temporary, text.as_bytes())?;
     std::fs::rename(&temporary, &path)
         .with_context(|| format!("renaming to {}", path.display()))?;
