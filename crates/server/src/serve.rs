@@ -116,10 +116,8 @@ impl Server {
             let sip_json = sip
                 .as_ref()
                 .map(|g| crate::sip::dev_json(domain, g.bound()));
-            devmode::write_dev_json(&data_dir, info).context("writing dev.json")?;
-            if let Some(sip_json) = sip_json {
-                crate::sip::add_to_dev_json(&data_dir, sip_json).context("writing dev.json")?;
-            }
+            devmode::write_dev_json_with_sip(&data_dir, info, sip_json)
+                .context("writing dev.json")?;
         }
         tracing::info!(%base_url, "ringside listening");
         Ok(RunningServer {

@@ -27,6 +27,9 @@ pub struct SipConfig {
     pub rtp_port_min: u16,
     /// Last RTP port (exclusive). Keep the range out of the kernel's ephemeral ports.
     pub rtp_port_max: u16,
+    /// Digest algorithms offered to softphones, in order (`MD5`, `SHA-256`). Default `MD5`
+    /// only: baresip/libre and many desk phones refuse challenges that include SHA-256.
+    pub digest_algorithms: Vec<String>,
     /// Dev mode's default address: when it is taken (another dev server runs), listen on free
     /// ports instead and say so (the real addresses are printed and written to dev.json).
     #[serde(skip)]
@@ -42,6 +45,7 @@ impl Default for SipConfig {
             media_ip: None,
             rtp_port_min: 20_000,
             rtp_port_max: 30_000,
+            digest_algorithms: vec!["MD5".to_string()],
             fallback_to_free_ports: false,
         }
     }
@@ -91,6 +95,7 @@ pub(crate) async fn start(
         media_ip: sip.media_ip.unwrap_or(listen.ip()),
         rtp_ports: sip.rtp_port_min..sip.rtp_port_max.max(sip.rtp_port_min + 2),
         secret: secret(data_dir)?,
+        digest_algorithms: digest_algorithms(&sip.digest_algorithms)?,
     };
     let node = state.platform().node();
     let (directory, calls) = (node.directory_arc().clone(), node.calls().clone());
@@ -114,6 +119,20 @@ pub(crate) async fn start(
         Err(error) => return Err(error.context(format!("starting the SIP gateway on {listen}"))),
     };
     Ok(Some(gateway))
+}
+
+/// The configured digest algorithms, refused by name when unknown.
+fn digest_algorithms(names: &[String]) -> Result<Vec<ringside_sip_gateway::DigestAlgorithm>> {
+    names
+        .iter()
+        .map(|name| match name.to_ascii_uppercase().as_str() {
+            "MD5" => Ok(ringside_sip_gateway::DigestAlgorithm::Md5),
+            "SHA-256" => Ok(ringside_sip_gateway::DigestAlgorithm::Sha256),
+            _ => Err(anyhow::anyhow!(
+                "[sip] digest_algorithms: {name} is not MD5 or SHA-256"
+            )),
+        })
+        .collect()
 }
 
 /// The digest nonce key, created once in the data dir (0600).
@@ -140,16 +159,4 @@ pub(crate) fn dev_json(domain: &str, bound: ringside_sip_gateway::Bound) -> serd
         "tcp": text(bound.tcp),
         "tls": text(bound.tls),
     })
-}
-
-/// Adds the `sip` object to dev.json (written by the platform's dev mode, 0600).
-pub(crate) fn add_to_dev_json(data_dir: &Path, sip: serde_json::Value) -> Result<()> {
-    let path = data_dir.join("dev.json");
-    let mut dev: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)?;
-    if let Some(object) = dev.as_object_mut() {
-        object.insert("sip".to_string(), sip);
-    }
-    let text = serde_json::to_vec_pretty(&dev)?;
-    ringside_runtime::files::write_private(&path, &text)?;
-    Ok(())
 }

@@ -202,7 +202,8 @@ impl Core {
         transports: Transports,
         shared: Shared,
     ) -> Core {
-        let digest = DigestServer::new(&config.secret, &config.domain, 300);
+        let digest = DigestServer::new(&config.secret, &config.domain, 300)
+            .with_algorithms(config.digest_algorithms.clone());
         let ports = Ports::new(config.rtp_ports.clone());
         Core {
             config,

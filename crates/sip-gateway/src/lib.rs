@@ -29,6 +29,8 @@ use ringside_store::DirectoryStore;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
+pub use ringside_sip::auth::Algorithm as DigestAlgorithm;
+
 pub use transport::Bound;
 
 /// How the gateway listens and where its media goes.
@@ -48,6 +50,10 @@ pub struct GatewayConfig {
     pub rtp_ports: Range<u16>,
     /// Secret keying digest nonces (32+ random bytes).
     pub secret: Vec<u8>,
+    /// Digest algorithms challenges offer, in order. MD5 alone by default: baresip/libre and
+    /// many desk phones refuse a request whose challenges include one they do not know, even
+    /// next to MD5; list SHA-256 (RFC 8760) when every device can answer it.
+    pub digest_algorithms: Vec<ringside_sip::auth::Algorithm>,
 }
 
 /// A running gateway.

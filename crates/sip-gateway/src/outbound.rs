@@ -198,7 +198,9 @@ impl Core {
                 call.invite_tx = Some(tx);
                 self.by_tx.insert(tx, key);
             }
-            Err(error) => tracing::warn!(?error, "SIP: the INVITE could not be sent"),
+            Err(error) => {
+                tracing::warn!(?error, "SIP: the INVITE could not be sent")
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! Dev mode's Direct Routing seed: a softphone or SIPp on this machine is a trunk. An enabled
-//! gateway `127.0.0.1` (port 5060, UDP), the usage `Dev`, the route `dev-anywhere` (every `+E.164`
-//! number through that gateway), the Global policy with `Dev`, and a SIP credential for each dev
-//! user (its password generated once and kept in dev-state.json).
+//! gateway `127.0.0.1` (Ringside dials it on port 5080, UDP: a carrier, a SIPp UAS or a softphone
+//! listening there; calls *from* 127.0.0.1 with a `+E.164` caller come in through it), the usage
+//! `Dev`, the route `dev-trunk` (the fictional `+1 555 …` numbers through that gateway — every
+//! other external number stays a simulated phone), the Global policy with `Dev`, and a SIP
+//! credential for each dev user (its password generated once and kept in dev-state.json).
 
 use anyhow::{anyhow, Result};
 use ringside_directory::{Command, PstnGateway, SipTransport, GLOBAL_POLICY};
@@ -11,14 +13,14 @@ use super::Seeder;
 
 /// The dev trunk: the loopback address.
 pub(super) const DEV_GATEWAY: &str = "127.0.0.1";
-/// Its SIP port (a softphone's or SIPp's default).
-const DEV_GATEWAY_PORT: u16 = 5060;
+/// The port Ringside dials it on (Ringside's own SIP listener has 5060).
+const DEV_GATEWAY_PORT: u16 = 5080;
 /// The dev tenant's one PSTN usage.
 pub(super) const DEV_USAGE: &str = "Dev";
-/// The route that sends every number to the dev trunk.
-pub(super) const DEV_ROUTE: &str = "dev-anywhere";
-/// Its pattern: any `+E.164` number.
-const DEV_ROUTE_PATTERN: &str = r"^\+\d+$";
+/// The route that sends the trunk's numbers to it.
+pub(super) const DEV_ROUTE: &str = "dev-trunk";
+/// Its pattern: the `+1 555 xxx xxxx` numbers (fictional; no simulated phone uses them).
+const DEV_ROUTE_PATTERN: &str = r"^\+1555\d{7}$";
 
 impl Seeder<'_> {
     /// The gateway, usage, route and Global policy, each only when missing (the Global policy's
@@ -155,7 +157,7 @@ mod tests {
                     gateway.sip_signaling_port,
                     gateway.transport
                 ),
-                (true, 5060, SipTransport::Udp)
+                (true, 5080, SipTransport::Udp)
             );
             assert_eq!(d.pstn_usages(tenant), [DEV_USAGE]);
             assert_eq!(
@@ -163,7 +165,12 @@ mod tests {
                     .map(|p| p.usages),
                 Some(vec![DEV_USAGE.to_string()])
             );
-            let number = E164::parse("+4930123456789").expect("number");
+            let other = E164::parse("+4930123456789").expect("number");
+            assert!(
+                d.outbound_gateways(tenant, None, &other).is_empty(),
+                "other numbers stay simulated phones"
+            );
+            let number = E164::parse("+15550001234").expect("number");
             let out: Vec<&str> = d
                 .outbound_gateways(tenant, None, &number)
                 .into_iter()
@@ -172,7 +179,7 @@ mod tests {
             assert_eq!(
                 out,
                 [DEV_GATEWAY],
-                "any number goes out through the dev trunk"
+                "the trunk's numbers go out through the dev trunk"
             );
             assert_eq!(
                 d.pstn_gateway_for_host("127.0.0.1").map(|g| g.tenant),

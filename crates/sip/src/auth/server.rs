@@ -52,6 +52,15 @@ impl DigestServer {
         }
     }
 
+    /// Offers `algorithms` in this order instead (challenges list them in order; many deployed
+    /// clients answer only the first challenge, so MD5 first keeps them working).
+    pub fn with_algorithms(mut self, algorithms: Vec<Algorithm>) -> DigestServer {
+        if !algorithms.is_empty() {
+            self.algorithms = algorithms;
+        }
+        self
+    }
+
     /// The realm.
     pub fn realm(&self) -> &str {
         &self.realm

@@ -78,6 +78,40 @@ impl Baresip {
         }
     }
 
+    /// Waits (at most 10 s) until the account is registered: baresip registers as it starts,
+    /// before the control connection can hear REGISTER_OK, so `reginfo` is asked until it says OK.
+    async fn register(&mut self) {
+        for _ in 0..50 {
+            self.command("reginfo", "").await;
+            let info = self.response("reginfo", Duration::from_secs(2)).await;
+            let text = info["data"].as_str().unwrap_or_default().to_string();
+            if text.contains("OK") && !text.contains("ERR") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("baresip did not register within 10 s");
+    }
+
+    /// Waits for the response to the command sent with token `token`.
+    async fn response(&mut self, token: &str, limit: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Some(message) = self.next_netstring() {
+                if message["response"] == true && message["token"] == token {
+                    return message;
+                }
+            }
+            let mut buf = [0u8; 4096];
+            let read = tokio::time::timeout_at(deadline, self.control.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("no answer to {token} from baresip within {limit:?}"))
+                .expect("control read");
+            assert!(read > 0, "baresip closed its control connection");
+            self.pending.extend_from_slice(&buf[..read]);
+        }
+    }
+
     /// Sends a command (netstring JSON, ctrl_tcp).
     async fn command(&mut self, command: &str, params: &str) {
         let body = json!({"command": command, "params": params, "token": command}).to_string();
@@ -182,7 +216,12 @@ async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -
     notifications(&received)
         .into_iter()
         .find(|n| f(n))
-        .unwrap_or_else(|| panic!("no matching notification in {limit:?}"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no matching notification in {limit:?}; got {:#?}",
+                notifications(&received)
+            )
+        })
 }
 
 /// The account line of dev user `index` (its SIP credential from dev.json), registering at the
@@ -258,7 +297,7 @@ async fn a_registered_softphone_calls_the_bot_hears_its_prompt_and_presses_a_key
     h.set_webhook(&h.hook.url("/calling")).await;
     let prompts = PromptServer::start().await;
     let mut phone = Baresip::start(&account(&h, 0, "")).await;
-    phone.event("REGISTER_OK", Duration::from_secs(10)).await;
+    phone.register().await;
     let udp = h.sip().udp.expect("udp");
     phone
         .command("dial", &format!("sip:{BOT_NUMBER}@{udp}"))
@@ -282,7 +321,9 @@ async fn a_registered_softphone_calls_the_bot_hears_its_prompt_and_presses_a_key
         .await;
     play_beeps(&h, &prompts, &id).await;
     wait_for(&h, Duration::from_secs(15), |n| {
-        n["resourceUrl"] == call_url.as_str()
+        n["resourceUrl"]
+            .as_str()
+            .is_some_and(|url| url.starts_with(&call_url))
             && n["resourceData"]["@odata.type"] == "#microsoft.graph.playPromptOperation"
             && n["resourceData"]["status"] == "completed"
     })
@@ -325,7 +366,7 @@ async fn a_bot_transfers_a_call_to_the_registered_user_and_the_softphone_answers
     h.set_webhook(&h.hook.url("/calling")).await;
     let prompts = PromptServer::start().await;
     let mut phone = Baresip::start(&account(&h, 1, "")).await;
-    phone.event("REGISTER_OK", Duration::from_secs(10)).await;
+    phone.register().await;
     // A simulated PSTN caller reaches the bot, which transfers it to alex (registered).
     let dial = h.dial("+12065550199", BOT_NUMBER).await;
     assert!(dial["callId"].is_string());
@@ -340,7 +381,6 @@ async fn a_bot_transfers_a_call_to_the_registered_user_and_the_softphone_answers
         )
         .await;
     assert_eq!(transfer.status, StatusCode::ACCEPTED, "{}", transfer.body);
-    phone.event("CALL_INCOMING", Duration::from_secs(10)).await;
     phone
         .event("CALL_ESTABLISHED", Duration::from_secs(10))
         .await;
@@ -367,7 +407,7 @@ async fn a_softphone_calls_over_tls_with_srtp() {
         &format!("{tls};transport=tls"),
     );
     let mut phone = Baresip::start(&line).await;
-    phone.event("REGISTER_OK", Duration::from_secs(10)).await;
+    phone.register().await;
     phone
         .command("dial", &format!("sip:{BOT_NUMBER}@{tls};transport=tls"))
         .await;
@@ -378,7 +418,9 @@ async fn a_softphone_calls_over_tls_with_srtp() {
     play_beeps(&h, &prompts, &id).await;
     let call_url = format!("/communications/calls/{id}");
     wait_for(&h, Duration::from_secs(15), |n| {
-        n["resourceUrl"] == call_url.as_str()
+        n["resourceUrl"]
+            .as_str()
+            .is_some_and(|url| url.starts_with(&call_url))
             && n["resourceData"]["@odata.type"] == "#microsoft.graph.playPromptOperation"
             && n["resourceData"]["status"] == "completed"
     })

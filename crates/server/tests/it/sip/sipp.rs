@@ -94,7 +94,12 @@ async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -
     notifications(&received)
         .into_iter()
         .find(|n| f(n))
-        .unwrap_or_else(|| panic!("no matching notification in {limit:?}"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no matching notification in {limit:?}; got {:#?}",
+                notifications(&received)
+            )
+        })
 }
 
 /// Answers the incoming call the bot was offered with a prompt prefetched; its Graph call id.
