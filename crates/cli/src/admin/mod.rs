@@ -1,20 +1,25 @@
 //! `ringside admin …`: provisioning commands named after the Teams PowerShell / Entra cmdlets they
 //! replace, each a thin call to `/ringside/v1` with `--json` for scripts and a compact table or
 //! `key: value` lines for people. This module holds the options and the dispatch; each resource's
-//! commands live in their own submodule, what they share in `api`, the printing in `render`.
+//! commands live in their own submodule, what they share in `api`, the printing in `render`. Direct
+//! Routing's commands drop the cmdlets' `CsOnline` as the others do (`new-pstn-gateway` for
+//! `New-CsOnlinePSTNGateway`); users' SIP credentials are a Ringside extension.
 
 mod acs;
 mod api;
 mod applications;
 mod consent;
 mod event_subscriptions;
+mod gateways;
 mod instances;
 mod licences;
 mod numbers;
 mod render;
 mod secrets;
+mod sip_credentials;
 mod tenants;
 mod users;
+mod voice_routes;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -61,6 +66,12 @@ enum AdminCommand {
     Acs(acs::AcsCommand),
     #[command(flatten)]
     EventSubscriptions(event_subscriptions::EventSubscriptionCommand),
+    #[command(flatten)]
+    Gateways(gateways::GatewayCommand),
+    #[command(flatten)]
+    VoiceRoutes(voice_routes::VoiceRouteCommand),
+    #[command(flatten)]
+    SipCredentials(sip_credentials::SipCredentialCommand),
 }
 
 pub(crate) async fn run(args: AdminArgs) -> Result<()> {
@@ -90,6 +101,9 @@ async fn execute(api: Api<'_>, command: AdminCommand) -> Result<Output> {
         AdminCommand::EventSubscriptions(command) => {
             event_subscriptions::execute(api, command).await
         }
+        AdminCommand::Gateways(command) => gateways::execute(api, command).await,
+        AdminCommand::VoiceRoutes(command) => voice_routes::execute(api, command).await,
+        AdminCommand::SipCredentials(command) => sip_credentials::execute(api, command).await,
     }
 }
 
@@ -172,6 +186,26 @@ mod tests {
             "new-event-subscription --acs-resource-id x --name in --endpoint https://a.b/c --included-event-type Microsoft.Communication.RecordingFileStatusUpdated --event-delivery-schema CloudEventSchemaV1_0 --to-raw-id 28:orgid:x",
             "get-event-subscription --acs-resource-id x",
             "remove-event-subscription --acs-resource-id x --name incoming",
+            "new-pstn-gateway --fqdn sbc.contoso.com --sip-signaling-port 5067 --transport udp --enabled true --max-concurrent-sessions 10 --username u --password p",
+            "get-pstn-gateway",
+            "set-pstn-gateway --identity sbc.contoso.com --enabled false --clear-credentials",
+            "remove-pstn-gateway --identity sbc.contoso.com",
+            "get-pstn-usage",
+            "set-pstn-usage --add US,EU --remove Old",
+            "new-voice-route --identity us --number-pattern ^\\+1 --online-pstn-gateway-list a.b.c,d.e.f --priority 1 --online-pstn-usages US",
+            "get-voice-route --identity us",
+            "set-voice-route --identity us --priority 0",
+            "remove-voice-route --identity us",
+            "new-voice-routing-policy --identity Sales --online-pstn-usages US,EU",
+            "get-voice-routing-policy --identity Global",
+            "set-voice-routing-policy --identity Global --online-pstn-usages US",
+            "remove-voice-routing-policy --identity Sales",
+            "grant-voice-routing-policy --identity adele@contoso.com --policy-name $null",
+            "set-sip-credential --user adele",
+            "set-sip-credential --identity adele@contoso.com --username desk --password a-long-password",
+            "get-sip-credential --user adele",
+            "remove-sip-credential --user adele",
+            "set-phone-number-assignment --identity a --phone-number +14255550177 --phone-number-type DirectRouting",
         ] {
             let words: Vec<&str> = name.split(' ').collect();
             parse(&words).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -202,5 +236,32 @@ mod tests {
         assert!(parse(&["remove-phone-number-assignment"]).is_err());
         assert!(parse(&["rotate-acs-key", "--id", "x", "--key-type", "tertiary"]).is_err());
         assert!(parse(&["new-application-instance", "--upn", "a@b.com"]).is_err());
+        assert!(parse(&["set-pstn-usage"]).is_err(), "add or remove needed");
+        assert!(parse(&["new-pstn-gateway", "--fqdn", "a.b.c", "--username", "u"]).is_err());
+        assert!(parse(&[
+            "set-pstn-gateway",
+            "--identity",
+            "a.b.c",
+            "--username",
+            "u",
+            "--password",
+            "p",
+            "--clear-credentials"
+        ])
+        .is_err());
+        assert!(parse(&["new-pstn-gateway", "--fqdn", "a.b.c", "--enabled", "maybe"]).is_err());
+        assert!(parse(&["set-voice-routing-policy", "--identity", "Global"]).is_err());
+    }
+
+    #[test]
+    fn direct_routing_options_reach_the_commands() {
+        let args = parse(&["set-pstn-usage", "--add", "US,EU", "--add", "APAC"]).expect("parses");
+        assert!(
+            matches!(args.command, AdminCommand::Gateways(gateways::GatewayCommand::SetPstnUsage { ref add, .. }) if add == &["US", "EU", "APAC"])
+        );
+        let args = parse(&["set-sip-credential", "--user", "adele"]).expect("parses");
+        assert!(
+            matches!(args.command, AdminCommand::SipCredentials(sip_credentials::SipCredentialCommand::SetSipCredential { ref identity, password: None, .. }) if identity == "adele")
+        );
     }
 }

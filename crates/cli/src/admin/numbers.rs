@@ -39,7 +39,8 @@ pub(super) enum NumberCommand {
         /// Object id or UPN of the user or application instance.
         #[arg(long)]
         identity: String,
-        /// E.164 number from the inventory.
+        /// E.164 number from the inventory (or, with DirectRouting, the customer's own: it joins
+        /// the inventory as it is assigned).
         #[arg(long)]
         phone_number: String,
         /// CallingPlan, DirectRouting or OperatorConnect (default: the number's type).

@@ -187,7 +187,16 @@ mod tests {
             );
         });
         assert_eq!(info.users.len(), 3);
-        let adele = info.users[0].sip.clone().expect("users[].sip");
+        // dev.json lists users by object id (random): find adele by name.
+        let index = |info: &crate::DevInfo| {
+            info.users
+                .iter()
+                .position(|u| u.user_principal_name.starts_with("adele@"))
+                .expect("adele")
+        };
+        let at = index(&info);
+        assert!(info.users.iter().all(|u| u.sip.is_some()), "every dev user");
+        let adele = info.users[at].sip.clone().expect("users[].sip");
         assert_eq!(adele.username, "adele");
         assert!(adele.password.len() >= 24);
         let (_, user, password) = p
@@ -200,13 +209,13 @@ mod tests {
             .expect("credential");
         assert_eq!(
             (user.to_string(), password),
-            (info.users[0].id.clone(), adele.password.clone())
+            (info.users[at].id.clone(), adele.password.clone())
         );
 
         // A second start changes nothing; dev.json shows the same passwords.
         let again = crate::devmode::prepare(&p.state, Path::new("ca.pem")).expect("again");
         assert_eq!(
-            again.users[0].sip.as_ref().map(|s| &s.password),
+            again.users[index(&again)].sip.as_ref().map(|s| &s.password),
             Some(&adele.password)
         );
 
@@ -221,7 +230,10 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         assert_eq!(rewritten["sipPasswords"].as_array().map(Vec::len), Some(3));
         assert_eq!(
-            upgraded.users[0].sip.as_ref().map(|s| &s.password),
+            upgraded.users[index(&upgraded)]
+                .sip
+                .as_ref()
+                .map(|s| &s.password),
             Some(&adele.password)
         );
     }
