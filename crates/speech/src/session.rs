@@ -94,6 +94,9 @@ pub enum Event {
     Failed(SpeechError),
 }
 
+/// Audio kept after the last speech frame of a choices utterance: 100 ms.
+const TAIL_SAMPLES: u64 = 1_600;
+
 /// Tuning shared by all sessions.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tuning {
@@ -114,6 +117,8 @@ pub(crate) struct Session {
     utterance_start: u64,
     consumed: u64,
     last_partial: (u64, String),
+    /// A choices utterance so far (decoded whole at its end).
+    utterance: Vec<i16>,
 }
 
 impl Session {
@@ -134,6 +139,7 @@ impl Session {
             utterance_start: 0,
             consumed: 0,
             last_partial: (0, String::new()),
+            utterance: Vec::new(),
         }
     }
 
@@ -174,15 +180,43 @@ impl Session {
         }
     }
 
-    /// Decodes live, as the audio arrives (decoding the utterance whole at its end, with batch
-    /// normalisation, measured worse on the corpus: 67.9 % against 78.0 %).
+    /// Decodes a transcription or free speech live, as the audio arrives; keeps a choices
+    /// utterance to decode it whole at its end. Choices are short (a word or a few): live
+    /// cepstral mean normalisation starts from the mean of whatever the decoder heard before,
+    /// so a pooled decoder's result depended on its history (76–83 % on the corpus, run to
+    /// run), while one normalisation over the utterance itself, on a noise floor, gives the
+    /// same result every time and more of them right (corpus/RESULTS.md). The endpointer still
+    /// gives the timing live; the decode costs a few ms at the end of speech.
     fn feed(&mut self, samples: &[i16]) -> Result<(), SpeechError> {
+        if self.whole() {
+            self.utterance.extend_from_slice(samples);
+            return Ok(());
+        }
         self.decoder.process(samples)
+    }
+
+    /// Where a choices utterance of `len` samples stops: [`TAIL_SAMPLES`] after the last speech
+    /// frame (the rest of the end silence only dilutes the normalisation: 90.5 % → 91.7 %).
+    fn utterance_end(&self, len: usize) -> usize {
+        let silence = self.endpointer.trailing_silence();
+        let cut = usize::try_from(silence.saturating_sub(TAIL_SAMPLES)).unwrap_or(len);
+        len.saturating_sub(cut)
+    }
+
+    /// True if utterances are decoded whole at their end (choices).
+    fn whole(&self) -> bool {
+        matches!(self.listen, Listen::Choices(_))
     }
 
     /// The utterance's result.
     fn heard(&mut self) -> Result<Heard, SpeechError> {
         self.in_utterance = false;
+        if self.whole() {
+            let mut audio = std::mem::take(&mut self.utterance);
+            let keep = self.utterance_end(audio.len());
+            audio.truncate(keep);
+            return self.decoder.decode_whole(&audio);
+        }
         self.decoder.finish()
     }
 
@@ -200,7 +234,9 @@ impl Session {
         frame_start: u64,
         out: &mut Vec<Event>,
     ) -> Result<(), SpeechError> {
-        self.decoder.start()?;
+        if !self.whole() {
+            self.decoder.start()?;
+        }
         self.utterance_start = self.consumed - self.preroll.len() as u64;
         let preroll: Vec<i16> = self.preroll.drain(..).collect();
         self.feed(&preroll)?;
@@ -288,7 +324,7 @@ impl Session {
 
     /// Ends an utterance left open (the session is being dropped) so the decoder can be reused.
     pub(crate) fn close(&mut self) {
-        if self.in_utterance {
+        if self.in_utterance && !self.whole() {
             let _ = self.decoder.finish();
         }
         self.in_utterance = false;
