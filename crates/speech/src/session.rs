@@ -119,6 +119,9 @@ pub(crate) struct Session {
     last_partial: (u64, String),
     /// A choices utterance so far (decoded whole at its end).
     utterance: Vec<i16>,
+    /// A choices utterance decoded early, in the pause after its last speech: the length
+    /// decoded and the result, used if no speech follows.
+    early: Option<(usize, Heard)>,
 }
 
 impl Session {
@@ -140,6 +143,7 @@ impl Session {
             consumed: 0,
             last_partial: (0, String::new()),
             utterance: Vec::new(),
+            early: None,
         }
     }
 
@@ -170,6 +174,7 @@ impl Session {
         match step {
             Step::Continue => {
                 self.maybe_partial(out);
+                self.maybe_decode_early()?;
                 Ok(false)
             }
             Step::SpeechStarted => {
@@ -214,10 +219,33 @@ impl Session {
         if self.whole() {
             let mut audio = std::mem::take(&mut self.utterance);
             let keep = self.utterance_end(audio.len());
+            if let Some((_, heard)) = self.early.take().filter(|(len, _)| *len == keep) {
+                return Ok(heard);
+            }
             audio.truncate(keep);
             return self.decoder.decode_whole(&audio);
         }
         self.decoder.finish()
+    }
+
+    /// Decodes a choices utterance as soon as [`TAIL_SAMPLES`] of silence follow its speech,
+    /// while the end-silence timer runs: the audio decoded is exactly what the end would
+    /// decode if no speech follows, so the result is ready then (speech that resumes makes
+    /// the utterance longer and it is decoded again).
+    fn maybe_decode_early(&mut self) -> Result<(), SpeechError> {
+        if !self.whole() || !self.in_utterance {
+            return Ok(());
+        }
+        if self.endpointer.trailing_silence() < TAIL_SAMPLES {
+            return Ok(());
+        }
+        let keep = self.utterance_end(self.utterance.len());
+        if self.early.as_ref().is_some_and(|(len, _)| *len == keep) {
+            return Ok(());
+        }
+        let heard = self.decoder.decode_whole(&self.utterance[..keep])?;
+        self.early = Some((keep, heard));
+        Ok(())
     }
 
     fn remember(&mut self, frame: &[i16]) {
