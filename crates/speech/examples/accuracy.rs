@@ -1,12 +1,13 @@
 //! Measures recognition accuracy on the corpus (see `corpus.rs`): choices accuracy (one grammar
-//! of all 14 choice words) and free-speech word error rate, per condition.
+//! of all 14 choice words), how often other words said to that grammar come out as no match,
+//! and free-speech word error rate, per condition.
 //!
-//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv]
+//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv] [--choices-only]
 
 #[path = "common/corpus.rs"]
 mod corpus;
 
-use corpus::{Item, Noise, CHOICE_WORDS, SENTENCES};
+use corpus::{Item, Noise, CHOICE_WORDS, OTHER_WORDS, SENTENCES};
 use ringside_speech::{
     Choice, Event, Mode, Outcome, SttConfig, SttEngine, Timeouts, Tts, TtsConfig,
 };
@@ -18,21 +19,29 @@ fn main() {
     let tts = Tts::new(&TtsConfig::default()).expect("espeak-ng");
     let stt = SttEngine::new(&SttConfig::default()).expect("pocketsphinx");
     let choice_items = corpus::items(CHOICE_WORDS, &[Noise::Clean, Noise::White, Noise::Babble]);
+    let other_items = corpus::items(OTHER_WORDS, &[Noise::Clean, Noise::White, Noise::Babble]);
     let sentence_items = corpus::items(SENTENCES, &[Noise::Clean, Noise::White, Noise::Babble]);
     if let Some(path) = args
         .iter()
         .position(|a| a == "--manifest")
         .and_then(|i| args.get(i + 1))
     {
-        write_manifest(path, &choice_items, &sentence_items);
+        write_manifest(path, &choice_items, &other_items, &sentence_items);
     }
     choices(&tts, &stt, &choice_items);
-    free_speech(&tts, &stt, &sentence_items);
+    no_match(&tts, &stt, &other_items);
+    if !args.iter().any(|a| a == "--choices-only") {
+        free_speech(&tts, &stt, &sentence_items);
+    }
 }
 
-fn write_manifest(path: &str, choices: &[Item], sentences: &[Item]) {
+fn write_manifest(path: &str, choices: &[Item], others: &[Item], sentences: &[Item]) {
     let mut text = String::from("# kind\ttext\tvoice\trate\tnoise\tsnr_db\tseed\n");
-    for (kind, items) in [("choice", choices), ("sentence", sentences)] {
+    for (kind, items) in [
+        ("choice", choices),
+        ("other", others),
+        ("sentence", sentences),
+    ] {
         for item in items {
             text.push_str(&format!("{kind}\t{}\n", item.manifest_line()));
         }
@@ -66,7 +75,7 @@ fn condition(item: &Item) -> String {
 }
 
 fn choices(tts: &Tts, stt: &SttEngine, items: &[Item]) {
-    let menu: Vec<Choice> = CHOICE_WORDS.iter().map(|w| Choice::new(w, &[w])).collect();
+    let menu = menu();
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
     for item in items {
@@ -93,6 +102,36 @@ fn choices(tts: &Tts, stt: &SttEngine, items: &[Item]) {
     }
     for miss in misses {
         println!("  miss: {miss}");
+    }
+}
+
+fn menu() -> Vec<Choice> {
+    CHOICE_WORDS.iter().map(|w| Choice::new(w, &[w])).collect()
+}
+
+/// Words outside the grammar: the share that comes out as no match (the rest is a false choice).
+fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item]) {
+    let mut rejected = 0;
+    let mut accepted = Vec::new();
+    for item in items {
+        let outcome = recognize(stt, Mode::Choices(menu()), &corpus::render(tts, item));
+        match outcome {
+            Outcome::NoMatch { .. } => rejected += 1,
+            other => accepted.push(format!(
+                "{} ({}) → {}",
+                item.text,
+                condition(item),
+                summary(&other)
+            )),
+        }
+    }
+    println!(
+        "OTHER WORDS: {rejected}/{} no match = {:.1} %",
+        items.len(),
+        100.0 * rejected as f64 / items.len() as f64
+    );
+    for line in accepted {
+        println!("  taken as a choice: {line}");
     }
 }
 

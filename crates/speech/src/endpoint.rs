@@ -126,6 +126,11 @@ impl Endpointer {
         self.in_speech
     }
 
+    /// Non-speech samples since the last speech frame (0 while speech goes on).
+    pub fn trailing_silence(&self) -> u64 {
+        self.silence_samples
+    }
+
     /// Samples pushed so far.
     pub fn samples(&self) -> u64 {
         self.samples
@@ -234,6 +239,11 @@ mod tests {
             steps[0].0
         );
         assert_eq!(steps[1].1, Step::Ended(End::EndSilence));
+        assert!(
+            (9_600..=11_200).contains(&e.trailing_silence()),
+            "{}",
+            e.trailing_silence()
+        );
         // Speech ends at frame 100; 600 ms of silence is 30 frames (plus the speech's tail).
         assert!(
             (129..=140).contains(&steps[1].0),

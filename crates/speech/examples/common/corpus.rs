@@ -14,6 +14,13 @@ pub(crate) const CHOICE_WORDS: &[&str] = &[
     "seven", "eight", "nine",
 ];
 
+/// Words that are none of the choices, said to the same choices grammar: each should come out
+/// as no match (RecognizeFailed).
+pub(crate) const OTHER_WORDS: &[&str] = &[
+    "hello", "operator", "cancel", "weather", "thanks", "maybe", "agent", "account", "repeat",
+    "goodbye",
+];
+
 /// Free-speech sentences for the word error rate.
 pub(crate) const SENTENCES: &[&str] = &[
     "I would like to pay my bill",

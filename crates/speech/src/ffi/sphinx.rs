@@ -26,6 +26,7 @@ struct Api {
     ps_free: unsafe extern "C" fn(Ptr) -> c_int,
     ps_set_jsgf_string: unsafe extern "C" fn(Ptr, *const c_char, *const c_char) -> c_int,
     ps_set_search: unsafe extern "C" fn(Ptr, *const c_char) -> c_int,
+    ps_start_stream: unsafe extern "C" fn(Ptr) -> c_int,
     ps_start_utt: unsafe extern "C" fn(Ptr) -> c_int,
     ps_process_raw: unsafe extern "C" fn(Ptr, *const i16, usize, c_int, c_int) -> c_int,
     ps_end_utt: unsafe extern "C" fn(Ptr) -> c_int,
@@ -75,6 +76,7 @@ impl Sphinx {
             ps_free: symbol!(ps, b"ps_free\0"),
             ps_set_jsgf_string: symbol!(ps, b"ps_set_jsgf_string\0"),
             ps_set_search: symbol!(ps, b"ps_set_search\0"),
+            ps_start_stream: symbol!(ps, b"ps_start_stream\0"),
             ps_start_utt: symbol!(ps, b"ps_start_utt\0"),
             ps_process_raw: symbol!(ps, b"ps_process_raw\0"),
             ps_end_utt: symbol!(ps, b"ps_end_utt\0"),
@@ -185,11 +187,36 @@ impl RawDecoder {
         }
     }
 
+    /// Starts a new stream: forgets the noise estimate of earlier utterances.
+    pub(crate) fn start_stream(&mut self) -> Result<(), SpeechError> {
+        // SAFETY: a live decoder.
+        match unsafe { (self.api().ps_start_stream)(self.ps) } {
+            0 => Ok(()),
+            s => Err(SpeechError::Recognition(format!("ps_start_stream: {s}"))),
+        }
+    }
+
     /// Feeds samples to the current utterance (live: running cepstral mean normalisation).
     pub(crate) fn process(&mut self, samples: &[i16]) -> Result<(), SpeechError> {
+        self.process_raw(samples, false)
+    }
+
+    /// Feeds a whole utterance at once (batch cepstral mean normalisation over it).
+    pub(crate) fn process_whole(&mut self, samples: &[i16]) -> Result<(), SpeechError> {
+        self.process_raw(samples, true)
+    }
+
+    fn process_raw(&mut self, samples: &[i16], full_utt: bool) -> Result<(), SpeechError> {
         // SAFETY: `samples` is valid for its length during the call; the decoder copies features.
-        let status =
-            unsafe { (self.api().ps_process_raw)(self.ps, samples.as_ptr(), samples.len(), 0, 0) };
+        let status = unsafe {
+            (self.api().ps_process_raw)(
+                self.ps,
+                samples.as_ptr(),
+                samples.len(),
+                0,
+                c_int::from(full_utt),
+            )
+        };
         match status {
             s if s >= 0 => Ok(()),
             s => Err(SpeechError::Recognition(format!("ps_process_raw: {s}"))),
