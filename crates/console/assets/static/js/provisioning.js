@@ -135,8 +135,8 @@ function table(resource, rows) {
     resource.actions?.length ? el('th', { scope: 'col' }, 'Actions') : null);
   const body = rows.map((row) => el('tr', { 'data-key': resource.key(row) },
     ...resource.columns.map(([name, value]) => el('td', { 'data-label': name }, cell(value(row)))),
-    resource.actions?.length ? el('td', { class: 'actions', 'data-label': 'Actions' },
-      ...resource.actions.filter((a) => !a.when || a.when(row)).map((action) => actionButton(action, row))) : null));
+    resource.actions?.length ? el('td', { 'data-label': 'Actions' }, el('div', { class: 'actions' },
+      ...resource.actions.filter((a) => !a.when || a.when(row)).map((action) => actionButton(action, row)))) : null));
   return el('div', { class: 'table' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
 }
 
