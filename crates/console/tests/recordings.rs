@@ -1,14 +1,16 @@
-//! The recordings routes against a real dev-mode server: without the cookie the page redirects and
-//! the API answers 401; a recording registered in the node's index of recordings (as the stores
-//! and doors register theirs) is announced on the event stream as `recording.ready`, listed, has a
-//! per-channel waveform, and its audio is served whole, by `Range` (206) and as a download.
+//! The recordings routes against a real dev-mode server: without the cookie the recordings and
+//! provisioning pages redirect and the API answers 401; a recording registered in the node's index
+//! of recordings (as the stores and doors register theirs) is announced on the event stream as
+//! `recording.ready`, listed, has a per-channel waveform, and its audio is served whole, by `Range`
+//! (206) and as a download; and an ACS call recording made through the ACS door's routes (as the
+//! SDKs sign them) is announced and listed with its call.
 
 use std::time::Duration;
 
-use reqwest::{redirect, StatusCode};
+use reqwest::{redirect, Method, StatusCode};
 use ringside_runtime::recordings::index::{self, Entry, Kind};
-use ringside_testkit::server::{send, Reply, TestServer};
-use serde_json::Value;
+use ringside_testkit::server::{send, Hook, Reply, TestServer};
+use serde_json::{json, Value};
 
 async fn sign_in(h: &TestServer) -> String {
     let client = h
@@ -81,14 +83,18 @@ fn register(h: &TestServer) -> u64 {
 async fn without_the_cookie_the_recordings_page_redirects_and_its_api_is_401() {
     let h = TestServer::start().await;
     register(&h);
-    let page = get(&h, "/console/recordings", &[]).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.header("location"), "/console/login");
+    for path in ["/console/recordings", "/console/provisioning"] {
+        let page = get(&h, path, &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.header("location"), "/console/login", "{path}");
+    }
     for path in [
         "/console/api/recordings".to_string(),
         format!("/console/api/recordings/{ID}/waveform?width=10"),
         format!("/console/api/recordings/{ID}/audio"),
         "/console/assets/js/recordings.js".to_string(),
+        "/console/assets/js/provisioning.js".to_string(),
+        "/console/assets/js/resources.js".to_string(),
     ] {
         let reply = get(&h, &path, &[]).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
@@ -248,4 +254,151 @@ async fn a_registered_recording_is_announced_listed_drawn_and_served_with_ranges
     assert!(listed.body["value"]
         .as_array()
         .is_some_and(|v| v.iter().all(|r| r["id"] != ID)));
+}
+
+/// The dev CCaaS number (bound to the dev ACS resource) and its caller.
+const CCAAS_NUMBER: &str = "+14255550200";
+const ACS_CALLER: &str = "+14255550188";
+
+/// Answers the call from `ACS_CALLER` to the dev CCaaS number as an ACS app would; its connection id.
+async fn answered_acs_call(h: &TestServer, grid: &Hook) -> String {
+    let subscribed = h
+        .admin(
+            Method::POST,
+            &format!("/acsResources/{}/eventSubscriptions", h.dev.acs.resource_id),
+            json!({
+                "name": "incoming-calls",
+                "endpoint": grid.url("/incoming"),
+                "includedEventTypes": ["Microsoft.Communication.IncomingCall"],
+            }),
+        )
+        .await;
+    assert!(subscribed.status.is_success(), "{}", subscribed.body);
+    let dialled = h
+        .admin(
+            Method::POST,
+            &format!("/phones/{ACS_CALLER}/calls"),
+            json!({"to": CCAAS_NUMBER, "tone": [{"at": "0ms", "duration": "1200ms"}]}),
+        )
+        .await;
+    assert_eq!(dialled.status, StatusCode::CREATED, "{}", dialled.body);
+    let incoming = grid
+        .wait_for(Duration::from_secs(10), |r| {
+            r.body[0]["eventType"] == "Microsoft.Communication.IncomingCall"
+        })
+        .await;
+    let context = incoming.body[0]["data"]["incomingCallContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let answered = h
+        .acs()
+        .call(
+            Method::POST,
+            "/calling/callConnections:answer",
+            Some(json!({"incomingCallContext": context, "callbackUri": h.hook.url("/callbacks")})),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let id = answered.body["callConnectionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    h.hook
+        .wait_for(Duration::from_secs(15), |r| {
+            r.body[0]["type"] == "Microsoft.Communication.CallConnected"
+                && r.body[0]["data"]["callConnectionId"] == id.as_str()
+        })
+        .await;
+    id
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_acs_call_recording_is_announced_and_listed_with_its_call() {
+    let h = TestServer::start().await;
+    let cookie = sign_in(&h).await;
+    let mut stream = h
+        .http
+        .get(h.url("/console/events"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("stream");
+    let grid = Hook::event_grid().await;
+    let connection = answered_acs_call(&h, &grid).await;
+    let acs = h.acs();
+    let started = acs
+        .call(
+            Method::POST,
+            "/calling/recordings",
+            Some(json!({
+                "callConnectionId": connection,
+                "recordingContentType": "audio",
+                "recordingChannelType": "mixed",
+                "recordingFormatType": "wav",
+            })),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let recording = started.body["recordingId"].as_str().unwrap_or_default();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let stopped = acs
+        .call(
+            Method::DELETE,
+            &format!("/calling/recordings/{recording}"),
+            None,
+        )
+        .await;
+    assert!(stopped.status.is_success(), "{}", stopped.body);
+
+    let ready = next_ready(&mut stream).await;
+    let entry = &ready["recording"];
+    assert_eq!(entry["dialect"], "acs");
+    assert_eq!(entry["kind"], "callRecording");
+    assert_eq!(entry["channels"], 1);
+    assert!(
+        entry["durationMs"].as_u64().is_some_and(|ms| ms >= 1_000),
+        "{entry}"
+    );
+    let call = ready["call"].as_str().unwrap_or_default().to_string();
+    assert_eq!(entry["call"], call.as_str());
+    let id = entry["id"].as_str().unwrap_or_default().to_string();
+    // The call is the one the console shows (its timeline has the call's engine events too).
+    let timeline = get(
+        &h,
+        &format!("/console/api/calls/{call}/events"),
+        &[("cookie", &cookie)],
+    )
+    .await;
+    let types: Vec<&str> = timeline.body["value"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        types.contains(&"call.offered") && types.contains(&"recording.ready"),
+        "{types:?}"
+    );
+
+    let listed = get(&h, "/console/api/recordings", &[("cookie", &cookie)]).await;
+    let found = listed.body["value"]
+        .as_array()
+        .and_then(|v| v.iter().find(|r| r["id"] == id.as_str()).cloned())
+        .unwrap_or_default();
+    assert_eq!(found, *entry);
+    let audio = get(
+        &h,
+        &format!("/console/api/recordings/{id}/audio"),
+        &[("cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(audio.status, StatusCode::OK);
+    assert_eq!(Some(audio.bytes.len() as u64), entry["bytes"].as_u64());
+    let waveform = get(
+        &h,
+        &format!("/console/api/recordings/{id}/waveform?width=50"),
+        &[("cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(waveform.status, StatusCode::OK, "{}", waveform.body);
+    assert_eq!(waveform.body["channels"].as_array().map(Vec::len), Some(1));
 }
