@@ -78,7 +78,7 @@ test('a call placed with the API appears live, is hung up from the page and ends
   const ended = await platform('GET', `/calls/${dial.callId}`);
   assert.equal(ended.state, 'ended');
   assert.ok(ended.legs.every((leg) => leg.state === 'terminated'));
-  console.log(`console: the call appeared on the page ${appeared} ms after the dial returned`);
+  console.log(`console: Playwright saw the call on the page ${appeared} ms after the dial was sent`);
   const { value: timeline } = await platformConsole(`/console/api/calls/${dial.callId}/events`);
   const offered = timeline.find((event) => event.type === 'call.offered');
   const shownAt = await page.evaluate((id) => window.__appeared[id], dial.callId);

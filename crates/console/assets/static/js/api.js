@@ -89,7 +89,7 @@ export function alertsSeen(id) {
 export const EVENT_TYPES = [
   'call.offered', 'leg.state', 'roster', 'operation.completed', 'tone', 'leg.moved',
   'transfer.accepted', 'transfer.failed', 'participant.added', 'participant.addFailed',
-  'participant.removed', 'recording.ready',
+  'participant.removed',
 ];
 
 /** An element with attributes and children (strings become text nodes). */
