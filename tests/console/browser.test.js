@@ -6,53 +6,31 @@
 // its jitter buffer, presses a key the announcement's leg logs, and hangs up; the "you" picker
 // lists the directory's users; a webhook that cannot be reached raises an alert counted by the
 // header's unread badge until the alerts view shows it. Screenshots go to $RINGSIDE_CONSOLE_SHOTS.
-// Needs RINGSIDE_DEV_JSON (the server's dev.json) and NODE_EXTRA_CA_CERTS (its CA) from run.sh.
+// Helpers (and what they need from run.sh) are in support.js.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { dev, shots, WAIT, launchBrowser, platform, newPage as freshPage, until } from './support.js';
 
-const dev = JSON.parse(readFileSync(process.env.RINGSIDE_DEV_JSON, 'utf8'));
-const shots = process.env.RINGSIDE_CONSOLE_SHOTS ?? '.';
 const CALLER = '+14255550177';
-const WAIT = { timeout: 15_000 };
 let browser;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.RINGSIDE_CHROMIUM ?? '/usr/bin/chromium',
-    // A fake microphone (a beep) and no permission prompt, for the softphone.
-    args: ['--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/** A platform API request with the bearer admin token. */
-async function platform(method, path, body) {
-  const response = await fetch(`${dev.url}/ringside/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const newPage = () => freshPage(browser);
 
-/** A fresh page that records console errors (a CSP violation is one). */
-async function newPage() {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  page.on('pageerror', (error) => errors.push(String(error)));
-  return { context, page, errors };
+/** A console API request with the bearer admin token. */
+async function platformConsole(path) {
+  const response = await fetch(`${dev.url}${path}`, { headers: { authorization: `Bearer ${dev.adminToken}` } });
+  assert.ok(response.ok, `${path}: ${response.status}`);
+  return response.json();
 }
 
 test('without the cookie the console is the login page', async () => {
@@ -74,6 +52,15 @@ test('a call placed with the API appears live, is hung up from the page and ends
   assert.equal(landed.search, '', 'the token is gone from the address bar');
   await page.waitForSelector('#stream[data-state="live"]', WAIT);
 
+  // When each call's row first appears (wall clock, as the hub stamps events).
+  await page.evaluate(() => {
+    window.__appeared = {};
+    new MutationObserver(() => {
+      for (const row of document.querySelectorAll('li.call[data-call]')) {
+        window.__appeared[row.dataset.call] ??= Date.now();
+      }
+    }).observe(document.getElementById('calls'), { childList: true, subtree: true });
+  });
   const number = dev.resourceAccounts[0].phoneNumber;
   const placed = Date.now();
   const dial = await platform('POST', `/phones/${encodeURIComponent(CALLER)}/calls`, { to: number });
@@ -91,7 +78,14 @@ test('a call placed with the API appears live, is hung up from the page and ends
   const ended = await platform('GET', `/calls/${dial.callId}`);
   assert.equal(ended.state, 'ended');
   assert.ok(ended.legs.every((leg) => leg.state === 'terminated'));
-  console.log(`console: the call appeared on the page ${appeared} ms after the dial returned`);
+  console.log(`console: Playwright saw the call on the page ${appeared} ms after the dial was sent`);
+  const { value: timeline } = await platformConsole(`/console/api/calls/${dial.callId}/events`);
+  const offered = timeline.find((event) => event.type === 'call.offered');
+  const shownAt = await page.evaluate((id) => window.__appeared[id], dial.callId);
+  const delay = shownAt - Date.parse(offered.time);
+  console.log(`console: the call's row appeared ${delay} ms after the engine's call.offered event ` +
+    `(the hub's stamp; target 100 ms), which came ${Date.parse(offered.time) - placed} ms after the dial was sent`);
+  assert.ok(delay >= -5, `the row appeared after the event (${delay} ms)`);
 
   await page.click(`${call} a.call-link`);
   await page.waitForSelector('#call-state[data-state="ended"]', WAIT);
@@ -103,16 +97,6 @@ test('a call placed with the API appears live, is hung up from the page and ends
   assert.deepEqual(errors, [], 'no errors in the page (CSP violations included)');
   await context.close();
 });
-
-/** Polls `check` (an async predicate) every 100 ms until true, at most WAIT's timeout. */
-async function until(what, check) {
-  const deadline = Date.now() + WAIT.timeout;
-  for (;;) {
-    if (await check()) return;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('the softphone calls the announcement, hears it, presses a key and hangs up', async () => {
   const { context, page, errors } = await newPage();

@@ -4,9 +4,11 @@
 #
 # Builds nothing: the server binary is $RINGSIDE_BIN, default ${CARGO_TARGET_DIR:-target}/debug/ringside.
 # Installs chromium and playwright-core with scripts/console-setup.sh, starts the server, waits
-# (bounded) for its dev.json, runs `node --test` on tests/console, then stops the server with SIGTERM
+# (bounded) for its dev.json, runs `node --test` on tests/console's test files one after another
+# (browser, recordings, provisioning; the CLI checks use $RINGSIDE_BIN), then stops the server with SIGTERM
 # and removes the temporary dir, also on failure or interrupt. Screenshots are kept in
-# $RINGSIDE_CONSOLE_SHOTS (default ${CARGO_TARGET_DIR:-target}/console-screenshots).
+# $RINGSIDE_CONSOLE_SHOTS (default $RINGSIDE_ARTIFACTS/console-screenshots when that is set, else
+# ${CARGO_TARGET_DIR:-target}/console-screenshots).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,7 +23,11 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 [[ "$target_dir" = /* ]] || target_dir="$ROOT/$target_dir"
 RINGSIDE_BIN="${RINGSIDE_BIN:-$target_dir/debug/ringside}"
 [[ -x "$RINGSIDE_BIN" ]] || die "server binary $RINGSIDE_BIN not found (build it with \`cargo build -p ringside-cli\` or set RINGSIDE_BIN)"
-export RINGSIDE_CONSOLE_SHOTS="${RINGSIDE_CONSOLE_SHOTS:-$target_dir/console-screenshots}"
+# Screenshots: $RINGSIDE_CONSOLE_SHOTS, else $RINGSIDE_ARTIFACTS/console-screenshots (a directory the
+# CI keeps), else the target dir's console-screenshots.
+shots_default="$target_dir/console-screenshots"
+[[ -z "${RINGSIDE_ARTIFACTS:-}" ]] || shots_default="$RINGSIDE_ARTIFACTS/console-screenshots"
+export RINGSIDE_CONSOLE_SHOTS="${RINGSIDE_CONSOLE_SHOTS:-$shots_default}"
 
 setup_output="$(bash "$ROOT/scripts/console-setup.sh")" || die "scripts/console-setup.sh failed"
 eval "$setup_output"
@@ -79,7 +85,11 @@ export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0
 CA_CERT="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).caCertPath)' "$DEV_JSON")"
 
 rc=0
-(cd "$HERE" && NODE_EXTRA_CA_CERTS="$CA_CERT" node --test --test-reporter=spec browser.test.js) || rc=$?
+# One file at a time: the tests share the server (and some change the dev app for a while).
+# $RINGSIDE_CONSOLE_TESTS picks files (default: all of them).
+read -r -a test_files <<<"${RINGSIDE_CONSOLE_TESTS:-browser.test.js recordings.test.js provisioning.test.js}"
+(cd "$HERE" && NODE_EXTRA_CA_CERTS="$CA_CERT" RINGSIDE_BIN="$RINGSIDE_BIN" \
+  node --test --test-concurrency=1 --test-reporter=spec "${test_files[@]}") || rc=$?
 kill -0 "$SERVER_PID" 2>/dev/null || { log "the server died during the test"; rc=1; }
 stop_server || rc=1
 if (( rc != 0 )); then

@@ -15,11 +15,11 @@ use ringside_http::ApiError;
 use crate::auth::{PageSession, Session};
 use crate::embedded::Assets;
 
-/// The Content-Security-Policy of every console response: nothing but this origin's own files; no
-/// inline script or style, no framing, forms post only here.
+/// The Content-Security-Policy of every console response: nothing but this origin's own files
+/// (recordings' audio included); no inline script or style, no framing, forms post only here.
 pub const CSP: &str =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// `GET /console`: the live calls page.
 pub(crate) async fn index(_: PageSession, headers: HeaderMap) -> Response {
@@ -34,6 +34,16 @@ pub(crate) async fn call_page(_: PageSession, headers: HeaderMap) -> Response {
 /// `GET /console/alerts`: the alerts view.
 pub(crate) async fn alerts_page(_: PageSession, headers: HeaderMap) -> Response {
     serve("alerts.html", &headers)
+}
+
+/// `GET /console/recordings`: the recordings page.
+pub(crate) async fn recordings_page(_: PageSession, headers: HeaderMap) -> Response {
+    serve("recordings.html", &headers)
+}
+
+/// `GET /console/provisioning`: tenants, apps, users, numbers… (its script picks the resource).
+pub(crate) async fn provisioning_page(_: PageSession, headers: HeaderMap) -> Response {
+    serve("provisioning.html", &headers)
 }
 
 /// `GET /console/login.css`: the login page's stylesheet (public, like the login page).
@@ -127,6 +137,14 @@ mod tests {
             ("index.html", "text/html; charset=utf-8"),
             ("call.html", "text/html; charset=utf-8"),
             ("alerts.html", "text/html; charset=utf-8"),
+            ("recordings.html", "text/html; charset=utf-8"),
+            ("static/js/recordings.js", "text/javascript; charset=utf-8"),
+            ("provisioning.html", "text/html; charset=utf-8"),
+            (
+                "static/js/provisioning.js",
+                "text/javascript; charset=utf-8",
+            ),
+            ("static/js/resources.js", "text/javascript; charset=utf-8"),
             ("static/js/alerts.js", "text/javascript; charset=utf-8"),
             ("login.css", "text/css; charset=utf-8"),
             ("static/console.css", "text/css; charset=utf-8"),

@@ -5,7 +5,10 @@
 //! bounded hub for resuming and timelines ([`hub`]). The pages are plain ES modules embedded in
 //! the binary ([`assets`]); they act through the platform API. The softphone is a WebSocket
 //! ([`phone`]) whose leg is a simulated endpoint heard and voiced through a stream tap. Alerts
-//! (failed webhook deliveries) have an unread badge on every page and a view of their own.
+//! (failed webhook deliveries) have an unread badge on every page and a view of their own. The
+//! recordings page lists every recording the node holds ([`recordings`]) with a waveform the
+//! server computes ([`waveform`]), playable and seekable in the page. The provisioning page edits
+//! the directory through the platform API, one small definition per resource.
 
 mod api;
 mod assets;
@@ -15,8 +18,10 @@ mod embedded;
 pub mod events;
 pub mod hub;
 pub mod phone;
+pub mod recordings;
 pub mod sse;
 mod state;
+pub mod waveform;
 
 pub use assets::CSP;
 pub use state::ConsoleState;
@@ -35,6 +40,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route(PREFIX, get(assets::index))
         .route(&at("/calls/{callId}"), get(assets::call_page))
         .route(&at("/alerts"), get(assets::alerts_page))
+        .route(&at("/recordings"), get(assets::recordings_page))
+        .route(&at("/provisioning"), get(assets::provisioning_page))
         .route(
             &at("/login"),
             get(auth::login_page).post(auth::login_submit),
@@ -46,6 +53,12 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/phone"), get(phone::phone))
         .route(&at("/api/calls/{callId}/events"), get(api::call_events))
         .route(&at("/api/alerts"), get(api::alerts))
+        .route(&at("/api/recordings"), get(recordings::list))
+        .route(
+            &at("/api/recordings/{id}/waveform"),
+            get(recordings::waveform),
+        )
+        .route(&at("/api/recordings/{id}/audio"), get(recordings::audio))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(state)
 }

@@ -1,11 +1,14 @@
 //! The console's state: the platform API's state (node, admin token), the event hub, fed by a
 //! task that maps every engine event the runtime broadcasts into the hub, and the stop signal the
 //! server's shutdown gives (open event streams and phone sockets end on it); with the outbox, the
-//! delivery attempts too ([`crate::deliveries`]); and which user each softphone stands for.
+//! delivery attempts too ([`crate::deliveries`]); which user each softphone stands for; the
+//! runtime's index of recordings, whose new entries another task publishes
+//! ([`crate::recordings`]), and the waveforms computed from them.
 
 use std::sync::Arc;
 
 use ringside_platform::PlatformState;
+use ringside_runtime::recordings::index::RecordingIndex;
 use ringside_runtime::routing::party_json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
@@ -13,6 +16,7 @@ use tokio::sync::watch;
 use crate::deliveries::Legs;
 use crate::hub::{now_rfc3339, Hub};
 use crate::phone::you::Registry;
+use crate::waveform::Waveforms;
 
 /// What the console's handlers reach. Cheap to clone.
 #[derive(Clone)]
@@ -22,6 +26,8 @@ pub struct ConsoleState {
     legs: Arc<Legs>,
     registry: Arc<Registry>,
     stop: Arc<watch::Sender<bool>>,
+    recordings: Arc<RecordingIndex>,
+    waveforms: Arc<Waveforms>,
 }
 
 impl ConsoleState {
@@ -31,12 +37,16 @@ impl ConsoleState {
         let hub = Arc::new(Hub::default());
         let legs = Arc::new(Legs::default());
         tokio::spawn(pump(platform.clone(), hub.clone(), legs.clone()));
+        let recordings = platform.calls().recordings().index().clone();
+        tokio::spawn(crate::recordings::pump(recordings.clone(), hub.clone()));
         ConsoleState {
             platform,
             hub,
             legs,
             registry: Arc::new(Registry::default()),
             stop: Arc::new(watch::channel(false).0),
+            recordings,
+            waveforms: Arc::new(Waveforms::default()),
         }
     }
 
@@ -74,6 +84,16 @@ impl ConsoleState {
     /// Who is "you" on which softphone.
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The node's recordings.
+    pub(crate) fn recordings(&self) -> &Arc<RecordingIndex> {
+        &self.recordings
+    }
+
+    /// Waveforms computed so far.
+    pub(crate) fn waveforms(&self) -> &Waveforms {
+        &self.waveforms
     }
 
     /// The event hub.

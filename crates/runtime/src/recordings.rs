@@ -7,17 +7,22 @@
 //! The runtime stores a recording when the media plane reports it ([`RecordingStore::put`], keyed
 //! by the operation's recording handle); the door that renders the operation's completion takes the
 //! ticket (id and plaintext token) once ([`RecordingStore::take_ticket`]). Only token hashes are
-//! kept on disk.
+//! kept on disk. Every recording stored (and every one found at open) is registered in the node's
+//! [`index`] of recordings, with the call and leg it came from ([`Origin`]).
+
+pub mod index;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use index::{Entry, Kind, RecordingIndex};
 
 /// What the door puts in the completion notification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +39,18 @@ struct Meta {
     token_sha256: String,
     created_unix: u64,
     bytes: u64,
+    /// The call and leg it came from (absent in files of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    call: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    leg: Option<String>,
+}
+
+/// Where a recording came from: its conversation and the bot leg that recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub call: Option<String>,
+    pub leg: Option<String>,
 }
 
 struct Pending {
@@ -62,6 +79,7 @@ pub struct RecordingStore {
     retention_secs: u64,
     max: usize,
     inner: Mutex<Inner>,
+    index: Arc<RecordingIndex>,
 }
 
 /// Unix seconds now.
@@ -103,6 +121,16 @@ fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(contents)
 }
 
+/// The first 44 bytes of a file (fewer if it is shorter or unreadable).
+fn read_header(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut header = Vec::with_capacity(44);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(44).read_to_end(&mut header);
+    }
+    header
+}
+
 /// Recording ids are 32 lower-case hex digits (so they are safe as file names).
 fn valid_id(id: &str) -> bool {
     id.len() == 32
@@ -128,6 +156,7 @@ impl RecordingStore {
             retention_secs,
             max: max.max(1),
             inner: Mutex::new(Inner::default()),
+            index: index::shared(data_dir),
         };
         if let Ok(entries) = std::fs::read_dir(&store.dir) {
             let mut inner = store.lock();
@@ -146,6 +175,7 @@ impl RecordingStore {
                             .and_then(|bytes| serde_json::from_slice::<Meta>(&bytes).ok());
                         match meta {
                             Some(meta) if store.wav(stem).is_file() => {
+                                store.index.register(store.entry(stem, &meta, None));
                                 inner.index.insert(stem.to_string(), meta);
                             }
                             _ => {
@@ -171,6 +201,37 @@ impl RecordingStore {
         }
     }
 
+    /// The node's index of recordings (this store's and the other doors').
+    pub fn index(&self) -> &Arc<RecordingIndex> {
+        &self.index
+    }
+
+    /// The index entry of recording `id`; its shape from `header` (the WAV's first bytes; read
+    /// from the file when `None`).
+    fn entry(&self, id: &str, meta: &Meta, header: Option<&[u8]>) -> Entry {
+        let path = self.wav(id);
+        let read;
+        let header = match header {
+            Some(header) => header,
+            None => {
+                read = read_header(&path);
+                &read
+            }
+        };
+        let (channels, duration_ms) = index::wav_shape(header, meta.bytes);
+        Entry {
+            id: id.to_string(),
+            kind: Kind::RecordResponse,
+            path,
+            call: meta.call.clone(),
+            leg: meta.leg.clone(),
+            started_unix_ms: (meta.created_unix * 1000).saturating_sub(duration_ms),
+            duration_ms,
+            channels,
+            bytes: meta.bytes,
+        }
+    }
+
     fn wav(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.wav"))
     }
@@ -182,10 +243,21 @@ impl RecordingStore {
     /// Stores a finished recording under a fresh id and token; the ticket waits for the door under
     /// `handle` (the engine's recording handle).
     pub fn put(&self, handle: &str, wav: &[u8]) -> std::io::Result<Ticket> {
-        self.put_at(handle, wav, unix_now())
+        self.put_from(handle, wav, Origin::default())
     }
 
-    fn put_at(&self, handle: &str, wav: &[u8], now: u64) -> std::io::Result<Ticket> {
+    /// [`RecordingStore::put`] of a recording made in `origin`'s call and leg.
+    pub fn put_from(&self, handle: &str, wav: &[u8], origin: Origin) -> std::io::Result<Ticket> {
+        self.put_at(handle, wav, origin, unix_now())
+    }
+
+    fn put_at(
+        &self,
+        handle: &str,
+        wav: &[u8],
+        origin: Origin,
+        now: u64,
+    ) -> std::io::Result<Ticket> {
         let id = random_hex(16);
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
@@ -194,6 +266,8 @@ impl RecordingStore {
             token_sha256: sha256_hex(&token),
             created_unix: now,
             bytes: wav.len() as u64,
+            call: origin.call,
+            leg: origin.leg,
         };
         std::fs::create_dir_all(&self.dir)?;
         write_owner_only(&self.wav(&id), wav)?;
@@ -203,6 +277,7 @@ impl RecordingStore {
             id: id.clone(),
             token,
         };
+        let entry = self.entry(&id, &meta, Some(wav));
         {
             let mut inner = self.lock();
             inner.index.insert(id, meta);
@@ -214,6 +289,7 @@ impl RecordingStore {
                 },
             );
         }
+        self.index.register(entry);
         self.sweep(now);
         Ok(ticket)
     }
@@ -234,6 +310,7 @@ impl RecordingStore {
             inner.index.remove(&pending.ticket.id);
             pending.ticket.id
         };
+        self.index.forget(&id);
         let _ = std::fs::remove_file(self.wav(&id));
         let _ = std::fs::remove_file(self.meta_path(&id));
     }
@@ -282,6 +359,7 @@ impl RecordingStore {
             doomed
         };
         for id in doomed {
+            self.index.forget(&id);
             let _ = std::fs::remove_file(self.wav(&id));
             let _ = std::fs::remove_file(self.meta_path(&id));
         }
@@ -302,10 +380,14 @@ mod tests {
     fn a_recording_is_served_only_with_its_token_and_survives_a_restart() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = RecordingStore::open_at(dir.path(), 3600, 10, 1_000);
-        let ticket = store.put_at("op-1", b"RIFF....WAVE", 1_000).expect("put");
+        let ticket = store
+            .put_at("op-1", b"RIFF....WAVE", Origin::default(), 1_000)
+            .expect("put");
         assert!(valid_id(&ticket.id));
         assert!(ticket.token.len() >= 43);
-        let dropped = store.put_at("op-2", b"RIFF", 1_000).expect("put");
+        let dropped = store
+            .put_at("op-2", b"RIFF", Origin::default(), 1_000)
+            .expect("put");
         store.discard("op-2");
         assert_eq!(
             store.authorise(&dropped.id, &dropped.token, 1_001),
@@ -349,9 +431,9 @@ mod tests {
     fn the_oldest_recordings_go_beyond_the_count() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = RecordingStore::open_at(dir.path(), 3600, 2, 10);
-        let first = store.put_at("a", b"1", 10).expect("put");
-        let second = store.put_at("b", b"2", 11).expect("put");
-        let third = store.put_at("c", b"3", 12).expect("put");
+        let first = store.put_at("a", b"1", Origin::default(), 10).expect("put");
+        let second = store.put_at("b", b"2", Origin::default(), 11).expect("put");
+        let third = store.put_at("c", b"3", Origin::default(), 12).expect("put");
         assert_eq!(store.len(), 2);
         assert_eq!(
             store.authorise(&first.id, &first.token, 13),
@@ -359,5 +441,37 @@ mod tests {
         );
         assert!(store.authorise(&second.id, &second.token, 13).is_ok());
         assert!(store.authorise(&third.id, &third.token, 13).is_ok());
+    }
+
+    #[test]
+    fn stored_recordings_are_indexed_with_their_origin_and_again_after_a_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = RecordingStore::open_at(dir.path(), 3600, 10, 1_000);
+        let mut ready = store.index().subscribe();
+        let header = ringside_audio::wav::WavSpec::engine(1)
+            .header(16_000)
+            .expect("header");
+        let mut wav = header.clone();
+        wav.resize(44 + 32_000, 0);
+        let origin = Origin {
+            call: Some("call-1".into()),
+            leg: Some("leg-1".into()),
+        };
+        let ticket = store.put_at("op", &wav, origin, 1_000).expect("put");
+        let entry = ready.try_recv().expect("announced");
+        assert_eq!(entry.id, ticket.id);
+        assert_eq!(entry.kind, Kind::RecordResponse);
+        assert_eq!(entry.call.as_deref(), Some("call-1"));
+        assert_eq!(entry.leg.as_deref(), Some("leg-1"));
+        assert_eq!((entry.channels, entry.duration_ms), (1, 1_000));
+        assert_eq!(entry.started_unix_ms, 999_000);
+        assert_eq!(entry.bytes, wav.len() as u64);
+        drop(store);
+        let reopened = RecordingStore::open_at(dir.path(), 3600, 10, 1_001);
+        let listed = reopened.index().list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(*listed[0], *entry);
+        reopened.sweep(1_000 + 3600);
+        assert!(reopened.index().list().is_empty());
     }
 }

@@ -15,6 +15,7 @@ use crate::recording_writer::{self, ChannelType};
 use crate::wire::{now_rfc3339, result, server_call_id};
 use ringside_runtime::door::DoorEnv;
 use ringside_runtime::eventgrid::{delivery_headers, EventSchema};
+use ringside_runtime::recordings::index;
 use ringside_runtime::streaming::StreamEvent;
 
 impl AcsCalls {
@@ -102,11 +103,40 @@ impl AcsCalls {
         }
         match finished {
             Some(finished) if finished.error.is_none() => {
+                self.index_recording(&recording, &finished);
                 self.file_status_updated(env, &recording, &finished);
             }
             _ => tracing::warn!(recording = %recording.id, "an ACS recording produced no file"),
         }
         true
+    }
+
+    /// Registers a written recording in the node's index of recordings (the console lists it).
+    fn index_recording(&self, recording: &AcsRecording, finished: &recording_writer::Finished) {
+        let Some(dir) = self.recordings.recorder.as_ref().map(|r| r.dir.clone()) else {
+            return;
+        };
+        let Some(data_dir) = dir.parent() else {
+            return;
+        };
+        let started = time::OffsetDateTime::parse(
+            &finished.start_time,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64);
+        let channels = finished.channels.max(1);
+        index::shared(data_dir).register(index::Entry {
+            id: finished.document.clone(),
+            kind: index::Kind::CallRecording,
+            path: dir.join(format!("{}.wav", finished.document)),
+            call: Some(recording.conversation.to_string()),
+            leg: Some(recording.connection.to_string()),
+            started_unix_ms: started,
+            duration_ms: finished.duration_ms,
+            channels,
+            // 16 kHz s16: 32 bytes a millisecond a channel, after the 44-byte header.
+            bytes: 44 + finished.duration_ms * 32 * u64::from(channels),
+        });
     }
 
     /// `Microsoft.Communication.RecordingFileStatusUpdated` to every subscription of the resource

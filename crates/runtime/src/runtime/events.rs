@@ -348,12 +348,20 @@ impl Runtime {
                 self.doors.media_signal(&env, conversation, &signal);
                 if let MediaSignal::RecordingEnded {
                     recording: Some(handle),
+                    operation,
                     ..
                 } = &signal
                 {
                     if let Some(wav) = self.media.take_recording(handle) {
+                        let origin = crate::recordings::Origin {
+                            call: Some(conversation.to_string()),
+                            leg: self
+                                .engine
+                                .operation(*operation)
+                                .map(|op| op.leg.to_string()),
+                        };
                         // Written off the task; the engine hears of the end once it is stored.
-                        self.store_recording(handle.clone(), wav, signal);
+                        self.store_recording(handle.clone(), wav, origin, signal);
                         return;
                     }
                 }
@@ -418,11 +426,17 @@ impl Runtime {
     }
     /// Moves a bot's recordResponse WAV from the media clock into the recording store, where the
     /// door that renders the operation's completion finds its ticket.
-    fn store_recording(&mut self, handle: String, wav: Vec<u8>, signal: MediaSignal) {
+    fn store_recording(
+        &mut self,
+        handle: String,
+        wav: Vec<u8>,
+        origin: crate::recordings::Origin,
+        signal: MediaSignal,
+    ) {
         let store = self.services.recordings.clone();
         let loopback = self.loopback.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(error) = store.put(&handle, &wav) {
+            if let Err(error) = store.put_from(&handle, &wav, origin) {
                 tracing::warn!(%error, "a recordResponse recording could not be stored");
             }
             let _ = loopback.send(Msg::Stored(signal));

@@ -81,15 +81,18 @@ document.getElementById('copy').addEventListener('click', async () => {
 });
 
 let pending = null;
-liveEvents({
-  onEvent: (event) => {
-    if (event.call !== callId) return;
-    state.events.set(event.id, event);
-    clearTimeout(pending);
-    pending = setTimeout(() => reload().catch(() => render()), 100);
-    if (state.call) render();
-  },
+function onEvent(event) {
+  if (event.call !== callId) return;
+  state.events.set(event.id, event);
+  clearTimeout(pending);
+  pending = setTimeout(() => reload().catch(() => render()), 100);
+  if (state.call) render();
+}
+const source = liveEvents({
+  onEvent,
   onReset: () => reload().catch((error) => {
     document.getElementById('call-state').textContent = error.message;
   }),
 });
+// A recording of this call was written (it is on the recordings page).
+source.addEventListener('recording.ready', (message) => onEvent(JSON.parse(message.data)));
