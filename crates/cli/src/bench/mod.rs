@@ -7,7 +7,7 @@
 //! and WebSocket sink), `measure` (histograms, `/proc` readings, pacing, progress line), `report`
 //! (table and JSON), `plan` (the options every scenario takes and the plan they make), `fixtures`
 //! (test audio and the dev users' behaviour, shared by `graph` and `media`), and one module per
-//! family of scenarios (`graph`, `media`, `acs`).
+//! family of scenarios (`graph`, `media`, `acs`, `sip`).
 
 mod acs;
 mod fixtures;
@@ -17,6 +17,7 @@ mod media;
 mod plan;
 mod receiver;
 mod report;
+mod sip;
 mod target;
 
 use std::time::Duration;
@@ -53,6 +54,10 @@ enum Scenario {
     /// answerCall → CallConnected → hangUp, through /calling with HMAC-signed requests (defaults:
     /// 3,000 calls each, 64 at a time).
     AcsSetup(LoadArgs),
+    /// SIP calls: SIPp (sip-tester) as PSTN callers behind the dev trunk calling the bot's number
+    /// with G.711 audio both ways and an RFC 4733 digit, held for --duration, at --rate calls/s
+    /// (defaults: 400 calls, 20/s, 20 s each, at most 2,000 at once).
+    Sip(LoadArgs),
 }
 
 /// Runs `ringside bench …`.
@@ -63,6 +68,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
         Scenario::MediaSoak(load) => ("media-soak", load),
         Scenario::AcsStream(load) => ("acs-stream", load),
         Scenario::AcsSetup(load) => ("acs-setup", load),
+        Scenario::Sip(load) => ("sip", load),
     };
     let plan = match &args.scenario {
         Scenario::GraphSetup(a) => Plan::from_args(a, 3_000, 0.0, 64),
@@ -78,6 +84,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
             plan
         }
         Scenario::AcsSetup(a) => Plan::from_args(a, 3_000, 0.0, 64),
+        Scenario::Sip(a) => Plan::from_args(a, 400, 20.0, 2_000),
     };
     let load_before = measure::load_average();
     let server = target::Server::open(&load.target).await?;
@@ -88,6 +95,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
         Scenario::MediaSoak(_) => media::soak(&server, &plan, &progress).await,
         Scenario::AcsStream(_) => acs::stream(&server, &plan, &progress).await,
         Scenario::AcsSetup(_) => acs::setup(&server, &plan, &progress).await,
+        Scenario::Sip(_) => sip::calls(&server, &plan, &progress).await,
     };
     progress.finish();
     let rss = server.pid.and_then(measure::process_rss);

@@ -89,6 +89,8 @@ impl Server {
             .arg("--data-dir")
             .arg(&data)
             .arg("--json")
+            .arg("--sip-listen")
+            .arg("127.0.0.1:0")
             .env_remove("RINGSIDE_CONFIG")
             .env_remove("RINGSIDE_DATA_DIR")
             .env_remove("RINGSIDE_LISTEN")
