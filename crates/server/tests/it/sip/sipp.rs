@@ -243,16 +243,9 @@ async fn a_caller_who_cancels_gets_487_and_the_bot_is_told() {
     h.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_bot_calls_a_pstn_number_through_the_trunk_that_challenges() {
-    if !have("sipp") {
-        return;
-    }
-    let h = TestServer::start_sip().await;
-    h.set_webhook(&h.hook.url("/calling")).await;
-    let dir = workdir();
-    let port = free_port();
-    // The dev trunk (127.0.0.1) now points at this carrier, with its credentials.
+/// Points the dev trunk (127.0.0.1) at a SIPp carrier on `port` with its credentials, and starts
+/// that carrier.
+async fn carrier(h: &TestServer, dir: &Path, port: u16) -> Child {
     let tenant = h.dev.tenant_id.clone();
     let set = h
         .admin(
@@ -264,8 +257,8 @@ async fn a_bot_calls_a_pstn_number_through_the_trunk_that_challenges() {
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     let port_text = port.to_string();
-    let carrier = sipp(
-        dir.path(),
+    let child = sipp(
+        dir,
         &[
             "-sf",
             scenario("uas_carrier_407.xml").to_str().expect("path"),
@@ -281,6 +274,65 @@ async fn a_bot_calls_a_pstn_number_through_the_trunk_that_challenges() {
         ],
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
+    child
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acs_service_calls_a_pstn_number_through_the_trunk() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    let dir = workdir();
+    let carrier = carrier(&h, dir.path(), free_port()).await;
+    let events = ringside_testkit::server::Hook::start().await;
+    let acs = h.acs();
+    let created = acs
+        .call(
+            Method::POST,
+            "/calling/callConnections",
+            Some(json!({
+                "targets": [{"rawId": "4:+15550001234", "phoneNumber": {"value": "+15550001234"}}],
+                "sourceCallerIdNumber": {"value": "+14255550200"},
+                "callbackUri": events.url("/callbacks"),
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["callConnectionId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let connected = |r: &Received| {
+        r.body.as_array().is_some_and(|l| {
+            l.iter()
+                .any(|e| e["type"] == "Microsoft.Communication.CallConnected")
+        })
+    };
+    events.wait_for(Duration::from_secs(15), connected).await;
+    let hung_up = acs
+        .call(
+            Method::POST,
+            &format!("/calling/callConnections/{id}:terminate"),
+            None,
+        )
+        .await;
+    assert!(hung_up.status.is_success(), "{}", hung_up.body);
+    let (code, errors) = finished(carrier).await;
+    assert_eq!(code, 0, "the carrier's SIPp failed: {errors}");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_calls_a_pstn_number_through_the_trunk_that_challenges() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let dir = workdir();
+    let carrier = carrier(&h, dir.path(), free_port()).await;
+    let tenant = h.dev.tenant_id.clone();
     let instance = h.dev.resource_accounts[0].id.clone();
     let created = h
         .graph(
