@@ -200,6 +200,50 @@ async fn a_pstn_caller_reaches_the_bot_and_its_digit_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_caller_holds_and_resumes_by_re_invite() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let prompts = PromptServer::start().await;
+    let dir = workdir();
+    let remote = h.sip().udp.expect("udp").to_string();
+    let port = free_port().to_string();
+    let caller = sipp(
+        dir.path(),
+        &[
+            &remote,
+            "-sf",
+            scenario("uac_hold.xml").to_str().expect("path"),
+            "-s",
+            BOT_NUMBER,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-mi",
+            "127.0.0.1",
+            "-m",
+            "1",
+        ],
+    );
+    let id = answer_incoming(&h, &prompts).await;
+    let call_url = format!("/communications/calls/{id}");
+    // SIPp checks the answers (sendonly → recvonly, sendrecv → sendrecv), then hangs up.
+    wait_for(&h, Duration::from_secs(10), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "terminated"
+    })
+    .await;
+    let (code, errors) = finished(caller).await;
+    assert_eq!(
+        code, 0,
+        "SIPp failed (hold answered recvonly, resume sendrecv): {errors}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_caller_who_cancels_gets_487_and_the_bot_is_told() {
     if !have("sipp") {
         return;
