@@ -70,7 +70,19 @@ pub(crate) async fn calls(server: &Server, plan: &Plan, progress: &Progress) -> 
         report.errors(&[format!("SIPp exited with {status}")]);
     }
     let added = peak_rss.saturating_sub(rss_before);
-    figures(&mut report, plan, rate, loops, &stats, cpu.cores, added);
+    // The average number of calls up over the window (calls × length / wall): CPU is averaged
+    // over the same window, ramps included.
+    let length = LOOP.as_secs_f64() * f64::from(loops) + 0.5;
+    let average = stats.successful as f64 * length / report.wall.as_secs_f64().max(1e-9);
+    let measured = Measured {
+        rate,
+        loops,
+        stats,
+        cores: cpu.cores,
+        rss: added,
+        average,
+    };
+    figures(&mut report, plan, &measured);
     Ok(report)
 }
 
@@ -150,15 +162,21 @@ fn last_stats(path: &Path) -> Result<SippStats> {
     })
 }
 
-fn figures(
-    report: &mut Report,
-    plan: &Plan,
+/// What one run measured.
+struct Measured {
     rate: f64,
     loops: u32,
-    stats: &SippStats,
+    stats: SippStats,
     cores: Option<f64>,
+    /// RSS growth, bytes.
     rss: u64,
-) {
+    /// Calls up on average.
+    average: f64,
+}
+
+fn figures(report: &mut Report, plan: &Plan, m: &Measured) {
+    let (rate, loops, stats, cores, rss, average) =
+        (m.rate, m.loops, &m.stats, m.cores, m.rss, m.average);
     let concurrent = stats.peak_concurrent.max(1);
     report.figure("rate", "set-up rate asked", json!(rate), "calls/s");
     report.figure(
@@ -185,17 +203,23 @@ fn figures(
         json!(stats.retransmissions),
         "",
     );
+    report.figure(
+        "average_concurrent",
+        "average calls up over the run",
+        json!(average.round()),
+        "calls",
+    );
     if let Some(cores) = cores {
         report.figure(
             "cpu_per_call",
-            "server CPU per concurrent call",
-            json!(cores * 100.0 / concurrent as f64),
+            "server CPU per call up (average over the run)",
+            json!(cores * 100.0 / average.max(1.0)),
             "% of a core",
         );
     }
     report.figure(
         "rss_per_call",
-        "server RSS growth per concurrent call (peak − before)",
+        "server RSS growth per concurrent call (peak − before, over the peak)",
         json!(rss / concurrent as u64 / 1024),
         "KiB",
     );
