@@ -169,6 +169,8 @@ pub struct SipCall {
     /// Outgoing: the targets still to try after this one, and credentials sent.
     pub(crate) next_targets: Vec<crate::outbound::Target>,
     pub(crate) target: Option<crate::outbound::Target>,
+    /// The trunk carrying the call (its `maxConcurrentSessions` counts it).
+    pub(crate) gateway: Option<String>,
     pub(crate) authenticated: bool,
     pub(crate) held: bool,
 }
@@ -190,6 +192,8 @@ pub struct Core {
     /// Our OPTIONS pings in flight: transaction → gateway fqdn.
     pub(crate) pings: HashMap<TxId, String>,
     pub(crate) next_ping: Instant,
+    /// Outgoing calls' failover deadlines.
+    pub(crate) failover_at: HashMap<u64, Instant>,
     next_call: u64,
 }
 
@@ -220,6 +224,7 @@ impl Core {
             by_tx: HashMap::new(),
             pings: HashMap::new(),
             next_ping: Instant::now() + Duration::from_secs(1),
+            failover_at: HashMap::new(),
             next_call: 1,
         }
     }
@@ -251,12 +256,15 @@ impl Core {
 
     fn deadline(&mut self) -> Instant {
         let ping = self.next_ping;
-        self.layer.poll_timeout().map_or(ping, |at| at.min(ping))
+        let failover = self.failover_at.values().min().copied().unwrap_or(ping);
+        let own = ping.min(failover);
+        self.layer.poll_timeout().map_or(own, |at| at.min(own))
     }
 
     async fn on_timer(&mut self) {
         let now = Instant::now();
         self.layer.handle_timeout(now);
+        self.failover_due(now).await;
         if now >= self.next_ping {
             self.next_ping = now + OPTIONS_INTERVAL;
             self.ping_trunks(now).await;
@@ -396,6 +404,7 @@ impl Core {
 
     /// Forgets a call.
     pub(crate) fn remove_call(&mut self, key: u64) {
+        self.failover_at.remove(&key);
         if let Some(call) = self.calls.remove(&key) {
             if let Some(id) = call.invite.headers.call_id() {
                 self.by_call_id.remove(id);

@@ -22,18 +22,26 @@ use crate::core::{fresh_tag, Core, Phase, Side, SipCall};
 use crate::media::{self, CallMedia};
 use crate::transport::Peer;
 
+/// What a trunk's address makes of a call.
+enum Trunked {
+    Caller(Caller),
+    Refused,
+    NotATrunk,
+}
+
 /// Who is calling, once identified.
 struct Caller {
     tenant: TenantId,
     party: Party,
+    /// The trunk it came through.
+    gateway: Option<String>,
 }
 
 impl Core {
     pub(crate) async fn on_invite(&mut self, now: Instant, tx: TxId, request: Request) {
         let peer = peer_of(&request, &self.transports_peer_hint(tx));
-        let caller = match self.identify(now, tx, &request) {
-            Some(caller) => caller,
-            None => return,
+        let Some(caller) = self.identify(now, tx, &request) else {
+            return;
         };
         let Some(target) = self.target_of(caller.tenant, &request.uri) else {
             let answer = self.plain(&request, 404);
@@ -121,6 +129,7 @@ impl Core {
             answer: answer_sdp,
             next_targets: Vec::new(),
             target: None,
+            gateway: caller.gateway.clone(),
             authenticated: false,
             held: false,
         };
@@ -154,15 +163,10 @@ impl Core {
             .and_then(e164)
             .or_else(|| e164(&from_user));
         if let (Some(source), Some(number)) = (&source, &number) {
-            let trunk = self.directory.read(|d| {
-                d.pstn_gateway_for_host(source)
-                    .map(|g| (g.tenant, g.enabled))
-            });
-            if let Some((tenant, true)) = trunk {
-                return Some(Caller {
-                    tenant,
-                    party: Party::Phone(number.clone()),
-                });
+            match self.from_trunk(now, tx, request, source, number) {
+                Trunked::Caller(caller) => return Some(caller),
+                Trunked::Refused => return None,
+                Trunked::NotATrunk => {}
             }
         }
         let secs = Core::unix_now();
@@ -178,6 +182,7 @@ impl Core {
                 found.map(|(tenant, user)| Caller {
                     tenant,
                     party: Party::User { tenant, user },
+                    gateway: None,
                 })
             }
             Verdict::Stale | Verdict::Rejected | Verdict::Missing => {
@@ -189,6 +194,49 @@ impl Core {
                 None
             }
         }
+    }
+
+    /// A call from a trunk's address: its caller, or refused (503 at `maxConcurrentSessions`,
+    /// 403 for a disabled gateway), or not a trunk at all.
+    fn from_trunk(
+        &mut self,
+        now: Instant,
+        tx: TxId,
+        request: &Request,
+        source: &str,
+        number: &E164,
+    ) -> Trunked {
+        let trunk = self.directory.read(|d| {
+            d.pstn_gateway_for_host(source).map(|g| {
+                (
+                    g.tenant,
+                    g.enabled,
+                    g.fqdn.clone(),
+                    g.max_concurrent_sessions,
+                )
+            })
+        });
+        let Some((tenant, enabled, fqdn, limit)) = trunk else {
+            return Trunked::NotATrunk;
+        };
+        let refusal = if !enabled {
+            Some((403, "Gateway disabled"))
+        } else if self.at_limit(&fqdn, limit) {
+            Some((503, "Gateway at its maximum concurrent sessions"))
+        } else {
+            None
+        };
+        if let Some((status, reason)) = refusal {
+            let mut answer = self.plain(request, status);
+            answer.reason = reason.into();
+            self.layer.respond(now, tx, answer);
+            return Trunked::Refused;
+        }
+        Trunked::Caller(Caller {
+            tenant,
+            party: Party::Phone(number.clone()),
+            gateway: Some(fqdn),
+        })
     }
 
     /// The dialled party: a `+E.164` number (or digits) in the Request-URI user part, or a

@@ -40,6 +40,10 @@ pub(crate) struct Trunk {
     pub credentials: Option<Credentials>,
     /// Status codes that move to the next gateway.
     pub failover: String,
+    /// No response beyond 100 within this long moves to the next gateway.
+    pub failover_time: std::time::Duration,
+    /// Send the caller's number in P-Asserted-Identity.
+    pub forward_pai: bool,
 }
 
 impl Core {
@@ -70,6 +74,7 @@ impl Core {
             dialog: None,
             media,
             answer: None,
+            gateway: first.trunk.as_ref().map(|t| t.fqdn.clone()),
             next_targets: targets,
             target: Some(first),
             authenticated: false,
@@ -116,6 +121,9 @@ impl Core {
         let mut healthy = Vec::new();
         let mut down = Vec::new();
         for gateway in gateways {
+            if self.at_limit(&gateway.fqdn, gateway.max_sessions) {
+                continue;
+            }
             let Some(addr) = resolve(&gateway.fqdn, gateway.port).await else {
                 continue;
             };
@@ -173,6 +181,13 @@ impl Core {
         invite
             .headers
             .push(Header::Contact(ringside_sip::Contact::Addr(contact)));
+        if target.trunk.as_ref().is_some_and(|t| t.forward_pai) && from_user.starts_with('+') {
+            let mut pai = SipUri::new(Some(from_user), crate::core::host_of(local));
+            pai.params.set("user", Some("phone"));
+            invite
+                .headers
+                .push(Header::PAssertedIdentity(NameAddr::new(Uri::Sip(pai))));
+        }
         for method in crate::core::ALLOW {
             invite.headers.push(Header::Allow(method));
         }
@@ -197,6 +212,10 @@ impl Core {
             Ok(tx) => {
                 call.invite_tx = Some(tx);
                 self.by_tx.insert(tx, key);
+                if let Some(trunk) = call.target.as_ref().and_then(|t| t.trunk.as_ref()) {
+                    let at = Instant::now() + trunk.failover_time;
+                    self.failover_at.insert(key, at);
+                }
             }
             Err(error) => {
                 tracing::warn!(?error, "SIP: the INVITE could not be sent")
@@ -234,6 +253,9 @@ impl Core {
                 self.remove_call(key);
             }
             return;
+        }
+        if response.status > 100 {
+            self.failover_at.remove(&key);
         }
         match response.status {
             100..=199 => {}
@@ -346,6 +368,7 @@ impl Core {
                 }
                 call.invite = invite;
                 call.peer = next.peer.clone();
+                call.gateway = next.trunk.as_ref().map(|t| t.fqdn.clone());
                 call.target = Some(next);
                 call.authenticated = false;
             }
@@ -390,6 +413,43 @@ impl Core {
         }
     }
 
+    /// Outgoing calls whose gateway gave no response beyond 100 within its failover time: the
+    /// INVITE is cancelled and the next gateway tried (as a 408).
+    pub(crate) async fn failover_due(&mut self, now: Instant) {
+        let due: Vec<u64> = self
+            .failover_at
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in due {
+            self.failover_at.remove(&key);
+            let Some(call) = self.calls.get(&key) else {
+                continue;
+            };
+            if call.phase != Phase::Early {
+                continue;
+            }
+            let cancel = cancel_for(&call.invite);
+            let peer = call.peer.clone();
+            let reliable = peer.reliable();
+            let _ = self.layer.send_request(now, cancel, peer, reliable);
+            self.failed(key, 408).await;
+        }
+    }
+
+    /// Whether a gateway carries its `maxConcurrentSessions` already.
+    pub(crate) fn at_limit(&self, fqdn: &str, limit: Option<u32>) -> bool {
+        limit.is_some_and(|limit| {
+            let active = self
+                .calls
+                .values()
+                .filter(|c| c.phase != Phase::Ended && c.gateway.as_deref() == Some(fqdn))
+                .count();
+            active >= limit as usize
+        })
+    }
+
     /// The engine ended a ringing outgoing leg: CANCEL.
     pub(crate) fn cancel_outgoing(&mut self, key: u64) {
         let Some(call) = self.calls.get_mut(&key) else {
@@ -414,6 +474,9 @@ impl Core {
                 .collect::<Vec<_>>()
         });
         for gateway in gateways {
+            if self.at_limit(&gateway.fqdn, gateway.max_sessions) {
+                continue;
+            }
             let Some(addr) = resolve(&gateway.fqdn, gateway.port).await else {
                 continue;
             };
@@ -453,6 +516,9 @@ struct GatewayView {
     transport: String,
     credentials: Option<Credentials>,
     failover: String,
+    failover_time: std::time::Duration,
+    forward_pai: bool,
+    max_sessions: Option<u32>,
 }
 
 impl GatewayView {
@@ -466,6 +532,9 @@ impl GatewayView {
                 password: c.password.clone(),
             }),
             failover: g.failover_codes_text(),
+            failover_time: std::time::Duration::from_secs(u64::from(g.failover_time_seconds)),
+            forward_pai: g.forward_pai,
+            max_sessions: g.max_concurrent_sessions,
         }
     }
 
@@ -500,6 +569,8 @@ impl GatewayView {
                 fqdn: self.fqdn.clone(),
                 credentials: self.credentials.clone(),
                 failover: self.failover.clone(),
+                failover_time: self.failover_time,
+                forward_pai: self.forward_pai,
             }),
         }
     }

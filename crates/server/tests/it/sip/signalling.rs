@@ -150,3 +150,65 @@ Content-Length: 0
         .any(|h| matches!(h, Header::WwwAuthenticate(c) if c.get("realm").is_some())));
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trunk_at_its_session_limit_gets_503_and_a_disabled_one_403() {
+    let h = TestServer::start_sip().await;
+    let tenant = h.dev.tenant_id.clone();
+    let limit = h
+        .admin(
+            reqwest::Method::PATCH,
+            &format!("/tenants/{tenant}/pstnGateways/127.0.0.1"),
+            serde_json::json!({"maxConcurrentSessions": 1}),
+        )
+        .await;
+    assert_eq!(limit.status, reqwest::StatusCode::OK, "{}", limit.body);
+    let invite = |n: u32, local: std::net::SocketAddr| {
+        let text = format!(
+            "INVITE sip:+14255550100@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP {{local}};branch=z9hG4bKinv{n};rport
+From: <sip:+1206555012{n}@127.0.0.1;user=phone>;tag=t{n}
+To: <sip:+14255550100@127.0.0.1;user=phone>
+Call-ID: limit-{n}@test
+CSeq: 1 INVITE
+Contact: <sip:+1206555012{n}@{{local}}>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: 0
+
+"
+        );
+        request(&text, local)
+    };
+    // The first call rings the bot (the built-in responder answers it).
+    let first = Udp::to(h.sip().udp.expect("udp")).await;
+    first.send(&invite(1, first.local())).await;
+    let answer = first.response(true).await;
+    assert!(
+        answer.status == 180 || answer.status == 200,
+        "{}",
+        answer.status
+    );
+    // The second finds the trunk full.
+    let second = Udp::to(h.sip().udp.expect("udp")).await;
+    second.send(&invite(2, second.local())).await;
+    assert_eq!(second.response(true).await.status, 503);
+    // Disabled: 403.
+    let disabled = h
+        .admin(
+            reqwest::Method::PATCH,
+            &format!("/tenants/{tenant}/pstnGateways/127.0.0.1"),
+            serde_json::json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(
+        disabled.status,
+        reqwest::StatusCode::OK,
+        "{}",
+        disabled.body
+    );
+    let third = Udp::to(h.sip().udp.expect("udp")).await;
+    third.send(&invite(3, third.local())).await;
+    assert_eq!(third.response(true).await.status, 403);
+    h.shutdown().await;
+}

@@ -296,7 +296,7 @@ async fn carrier(h: &TestServer, dir: &Path, port: u16) -> Child {
             Method::PATCH,
             &format!("/tenants/{tenant}/pstnGateways/127.0.0.1"),
             json!({"sipSignalingPort": port, "transport": "udp", "username": "carrier",
-                   "password": "s3cret"}),
+                   "password": "s3cret", "forwardPai": true}),
         )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
