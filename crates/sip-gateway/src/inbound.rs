@@ -163,7 +163,7 @@ impl Core {
             .and_then(e164)
             .or_else(|| e164(&from_user));
         if let (Some(source), Some(number)) = (&source, &number) {
-            match self.from_trunk(now, tx, request, source, number) {
+            match self.trunk_caller(now, tx, request, source, number) {
                 Trunked::Caller(caller) => return Some(caller),
                 Trunked::Refused => return None,
                 Trunked::NotATrunk => {}
@@ -198,7 +198,7 @@ impl Core {
 
     /// A call from a trunk's address: its caller, or refused (503 at `maxConcurrentSessions`,
     /// 403 for a disabled gateway), or not a trunk at all.
-    fn from_trunk(
+    fn trunk_caller(
         &mut self,
         now: Instant,
         tx: TxId,
