@@ -176,6 +176,21 @@ async fn a_pstn_caller_reaches_the_bot_and_its_digit_is_reported() {
     assert_eq!(call.status, StatusCode::OK);
     let source = call.body["source"]["identity"].to_string();
     assert!(source.contains("+12065550123"), "{source}");
+    // The platform API shows the SIP leg's Call-ID, transport and address.
+    let live = h.admin(Method::GET, "/calls", None).await;
+    assert_eq!(live.status, StatusCode::OK, "{}", live.body);
+    let sip_legs: Vec<Value> = live.body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["legs"].as_array().cloned().unwrap_or_default())
+        .filter(|l| l["external"]["sipCallId"].is_string())
+        .collect();
+    assert_eq!(sip_legs.len(), 1, "{}", live.body);
+    assert_eq!(sip_legs[0]["external"]["transport"], "udp");
+    assert!(sip_legs[0]["external"]["remoteAddress"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("127.0.0.1:")));
     let subscribed = h
         .graph(
             Method::POST,
