@@ -18,6 +18,7 @@ mod embedded;
 pub mod events;
 pub mod hub;
 pub mod phone;
+pub mod recording_events;
 pub mod recordings;
 pub mod sse;
 mod state;

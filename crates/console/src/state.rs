@@ -38,7 +38,10 @@ impl ConsoleState {
         let legs = Arc::new(Legs::default());
         tokio::spawn(pump(platform.clone(), hub.clone(), legs.clone()));
         let recordings = platform.calls().recordings().index().clone();
-        tokio::spawn(crate::recordings::pump(recordings.clone(), hub.clone()));
+        tokio::spawn(crate::recording_events::pump(
+            recordings.clone(),
+            hub.clone(),
+        ));
         ConsoleState {
             platform,
             hub,

@@ -11,7 +11,7 @@ use ringside_engine::{
 };
 use ringside_model::Tone;
 
-use crate::rtp::{RtpDirection, RtpStats, RtpTransport, SrtpKeys};
+use crate::rtp_types::{RtpDirection, RtpStats, RtpTransport, SrtpKeys};
 use crate::stream::{StreamChannel, StreamCounters, StreamFrame, StreamId, StreamRate};
 
 /// What a leg that put the call on hold hears: one silent frame, looped (shared).

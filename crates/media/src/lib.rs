@@ -128,6 +128,7 @@ mod manual;
 mod plane;
 pub mod procfs;
 pub mod rtp;
+pub mod rtp_types;
 pub mod scenario;
 mod shard;
 mod stats;

@@ -273,6 +273,10 @@ impl MediaPlane {
     }
 }
 
+/// Sub-ticks per frame: a shard wakes every `TICK / PHASES` ([`crate::clock::TICK`]) and ticks one
+/// phase of its conversations ([`phase_of`]).
+pub const PHASES: u32 = 4;
+
 /// The phase (of `phases`) a conversation ticks in: from its id's high bits, so it never changes.
 pub fn phase_of(conversation: ConversationId, phases: u32) -> u32 {
     ((conversation.0.as_u128() >> 64) as u64 % u64::from(phases.max(1))) as u32

@@ -58,16 +58,13 @@ use std::net::UdpSocket;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use crate::rtp_types::{RtpCodec, RtpConfig, RtpDirection, RtpStats, RtpTransport, SrtpKeys};
 use ringside_audio::{Frame, SILENT_FRAME};
 use ringside_engine::{ConversationId, LegId};
-pub use ringside_rtp::{
-    Codec as RtpCodec, SessionConfig as RtpConfig, SessionStats as RtpStats, SrtpKeys,
-};
 use ringside_rtp::{Dropped, RtpSession, SessionEvent, Transmit};
 
 use crate::command::{EndpointEvent, MediaCommand, MediaOutput};
-use crate::plane::{phase_of, MediaPlane};
-use crate::shard::PHASES;
+use crate::plane::{phase_of, MediaPlane, PHASES};
 use crate::stats::{RtpDropped, RtpFigures};
 
 /// Datagrams read from one socket per frame at most (a flood waits for the next frame).
@@ -77,46 +74,6 @@ pub const MAX_DRAIN: usize = 64;
 const RECV_BUF: usize = 2048;
 /// The write buffer: one RTP packet (12 + 160 + 10 bytes with SRTP) or RTCP compound.
 const SEND_BUF: usize = 1500;
-
-/// Media direction from SDP (RFC 3264): what the leg sends/receives, seen from Ringside's side
-/// (the direction of the SDP Ringside answered or offered for this leg).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum RtpDirection {
-    /// Both ways.
-    #[default]
-    SendRecv,
-    /// Ringside sends; the phone's audio is not played into the call.
-    SendOnly,
-    /// Ringside receives; nothing is sent to the phone.
-    RecvOnly,
-    /// Neither.
-    Inactive,
-}
-
-impl RtpDirection {
-    /// The phone's audio (and RFC 4733 keys) are played into the call.
-    pub fn receives(self) -> bool {
-        matches!(self, RtpDirection::SendRecv | RtpDirection::RecvOnly)
-    }
-
-    /// What the leg hears is sent to the phone.
-    pub fn sends(self) -> bool {
-        matches!(self, RtpDirection::SendRecv | RtpDirection::SendOnly)
-    }
-}
-
-/// A leg's transport, owned by the shard once attached: sockets bound by the caller (they are set
-/// non-blocking again on attach, so a blocking socket can never stall a shard) and the negotiated
-/// session. With `rtcp: None`, RTCP goes through the RTP socket (rtcp-mux, or no separate port).
-#[derive(Clone, Debug)]
-pub struct RtpTransport {
-    /// The RTP socket (symmetric RTP: received on and sent from).
-    pub rtp: Arc<UdpSocket>,
-    /// The RTCP socket, if RTCP has its own port.
-    pub rtcp: Option<Arc<UdpSocket>>,
-    /// The session's parameters.
-    pub config: RtpConfig,
-}
 
 /// One RTP leg of the shard.
 #[derive(Debug)]

@@ -30,9 +30,7 @@ use crate::plane::MediaPlane;
 use crate::rtp::RtpLegs;
 use crate::stats::{ClockStats, RtpFigures, ShardStats, RTP_COUNTERS};
 
-/// Sub-ticks per frame: a shard wakes every `TICK / PHASES` ([`crate::clock::TICK`]) and ticks one phase of its
-/// conversations ([`crate::plane::phase_of`]).
-pub const PHASES: u32 = 4;
+pub use crate::plane::PHASES;
 
 /// Where outputs go (called on the ticking thread).
 pub(crate) type Sink = Arc<dyn Fn(MediaOutput) + Send + Sync + 'static>;

@@ -17,7 +17,7 @@ use ringside_model::{Party, TenantId};
 use tokio::sync::mpsc;
 
 use crate::headers::CallHeaders;
-use crate::runtime::Reply;
+use crate::reply::Reply;
 
 /// Which ringing parties a gateway takes (called on the runtime task: answer from memory).
 pub trait Reach: Send + Sync + 'static {

@@ -42,6 +42,7 @@ pub mod media_store;
 pub mod node;
 pub mod outbox;
 pub mod recordings;
+mod reply;
 mod responder;
 pub mod routing;
 mod runtime;

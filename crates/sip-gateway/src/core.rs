@@ -167,8 +167,8 @@ pub struct SipCall {
     /// Incoming: our answer to their offer (`None`: offerless INVITE, we offer in the 200).
     pub(crate) answer: Option<Vec<u8>>,
     /// Outgoing: the targets still to try after this one, and credentials sent.
-    pub(crate) next_targets: Vec<crate::outbound::Target>,
-    pub(crate) target: Option<crate::outbound::Target>,
+    pub(crate) next_targets: Vec<crate::target::Target>,
+    pub(crate) target: Option<crate::target::Target>,
     /// The trunk carrying the call (its `maxConcurrentSessions` counts it).
     pub(crate) gateway: Option<String>,
     pub(crate) authenticated: bool,

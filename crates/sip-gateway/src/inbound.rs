@@ -20,6 +20,7 @@ use ringside_sip::{Header, Message, Method, Request, Uri};
 
 use crate::core::{fresh_tag, Core, Phase, Side, SipCall};
 use crate::media::{self, CallMedia};
+use crate::numbers::{e164, user_of};
 use crate::transport::Peer;
 
 /// What a trunk's address makes of a call.
@@ -501,29 +502,6 @@ fn peer_of(request: &Request, hint: &Option<Peer>) -> Peer {
     Peer::Udp(addr)
 }
 
-/// The user part of a SIP URI, or a tel URI's number.
-pub(crate) fn user_of(uri: &Uri) -> Option<String> {
-    match uri {
-        Uri::Sip(sip) => sip.user_unescaped(),
-        Uri::Tel(tel) => Some(tel.number.clone()),
-        Uri::Other(_) => None,
-    }
-}
-
-/// A dialled or calling number as E.164: `+digits`, or digits (a trunk's national format is
-/// taken as given with a `+`); visual separators are dropped.
-pub(crate) fn e164(user: &str) -> Option<E164> {
-    let digits: String = user
-        .chars()
-        .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' '))
-        .collect();
-    let bare = digits.strip_prefix('+').unwrap_or(&digits);
-    if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    E164::parse(&format!("+{bare}")).ok()
-}
-
 /// The INVITE's custom headers for the ACS IncomingCall's `customContext`: `X-…` headers and
 /// User-to-User, as ACS forwards them.
 fn custom_headers(request: &Request) -> CallHeaders {
@@ -545,20 +523,6 @@ fn custom_headers(request: &Request) -> CallHeaders {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_read_as_e164() {
-        assert_eq!(
-            e164("+14255550100").map(|n| n.as_str().to_string()),
-            Some("+14255550100".to_string())
-        );
-        assert_eq!(
-            e164("1-425-555-0100").map(|n| n.as_str().to_string()),
-            Some("+14255550100".to_string())
-        );
-        assert!(e164("adele").is_none());
-        assert!(e164("+").is_none());
-    }
 
     #[test]
     fn custom_headers_carry_x_headers_and_uui() {

@@ -15,8 +15,10 @@ pub mod codes;
 pub mod core;
 mod inbound;
 pub mod media;
+mod numbers;
 mod outbound;
 mod registrar;
+mod target;
 pub mod transport;
 
 use std::net::{IpAddr, SocketAddr};

@@ -16,35 +16,10 @@ use ringside_sip::transaction::{cancel_for, TxId};
 use ringside_sip::{CSeq, Header, Host, Method, NameAddr, Request, Response, SipUri, Uri};
 
 use crate::core::{caller_account, fresh_branch, fresh_tag, Core, Phase, Side, SipCall};
+use crate::target::{Target, Trunk};
 
 use crate::media::CallMedia;
 use crate::transport::Peer;
-
-/// One place to send an outgoing INVITE.
-#[derive(Clone, Debug)]
-pub(crate) struct Target {
-    /// The Request-URI.
-    pub uri: Uri,
-    /// Where it goes.
-    pub peer: Peer,
-    /// The trunk, when it is one: its fqdn, credentials and failover codes.
-    pub trunk: Option<Trunk>,
-}
-
-/// What a trunk target carries.
-#[derive(Clone, Debug)]
-pub(crate) struct Trunk {
-    /// The gateway's identity.
-    pub fqdn: String,
-    /// Digest credentials for its challenges.
-    pub credentials: Option<Credentials>,
-    /// Status codes that move to the next gateway.
-    pub failover: String,
-    /// No response beyond 100 within this long moves to the next gateway.
-    pub failover_time: std::time::Duration,
-    /// Send the caller's number in P-Asserted-Identity.
-    pub forward_pai: bool,
-}
 
 impl Core {
     /// The runtime rings a party we reach.
@@ -356,7 +331,7 @@ impl Core {
                 .invite
                 .headers
                 .from()
-                .and_then(|f| crate::inbound::user_of(&f.uri))
+                .and_then(|f| crate::numbers::user_of(&f.uri))
                 .unwrap_or_default();
             let invite = self.build_invite(&next, &from_user, &self.calls[&key].media);
             if let Some(call) = self.calls.get_mut(&key) {

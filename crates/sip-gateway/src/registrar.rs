@@ -9,7 +9,7 @@ use ringside_sip::transaction::TxId;
 use ringside_sip::{Contact, Header, Request};
 
 use crate::core::{fresh_tag, Binding, Core};
-use crate::inbound::user_of;
+use crate::numbers::user_of;
 
 /// Expiry when the REGISTER names none.
 const DEFAULT_EXPIRES: u32 = 3600;

@@ -2,6 +2,7 @@
 //! record into a `Directory`, and committing a change list in one transaction (the per-kind readers
 //! and writers are in `load` and `write`, Direct Routing's in `voice`).
 
+mod columns;
 mod load;
 mod voice;
 mod write;

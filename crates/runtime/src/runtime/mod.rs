@@ -60,22 +60,7 @@ pub const REQUEST_QUEUE: usize = 4_096;
 /// Engine inputs processed in one burst before the loop looks at its mailbox again.
 const MAX_CASCADE: usize = 10_000;
 
-/// Why a runtime request failed (mapped to the Graph envelope by the API).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallError {
-    /// 404.
-    NotFound(String),
-    /// 400.
-    BadRequest(String),
-    /// 409.
-    Conflict(String),
-    /// 503: the runtime has stopped.
-    Unavailable,
-    /// 429: the runtime's request queue is full ([`REQUEST_QUEUE`]); retry after a second.
-    Busy,
-}
-
-pub type Reply<T> = oneshot::Sender<Result<T, CallError>>;
+pub use crate::reply::{CallError, Reply};
 
 /// A simulated endpoint started ringing ([`CallRuntime::rings`]): the engine offers `party` a call
 /// from `caller` (a bot calling, transferring, redirecting or inviting, or a simulated caller).

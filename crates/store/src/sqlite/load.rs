@@ -2,15 +2,15 @@
 //! into `Change::Put*` records, plus the column parsers that report a bad value as `StoreError::Corrupt`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use ringside_directory::{
     AcsResource, AppRegistration, ApplicationInstance, BotRegistration, Change, Consent,
     EventDeliverySchema, EventSubscription, PhoneNumber, SecretRecord, Tenant, User,
 };
-use ringside_model::{Guid, Licence, NumberType, Permission, E164};
+use ringside_model::{Licence, NumberType, Permission, E164};
 use rusqlite::Connection;
 
+use super::columns::{corrupt, parse, parse_guid};
 use crate::error::StoreError;
 
 /// Every record in the file as the changes that rebuild it, kind by kind in dependency order
@@ -329,21 +329,6 @@ fn group(conn: &Connection, sql: &str) -> Result<BTreeMap<String, Vec<String>>, 
         grouped.entry(key).or_default().push(value);
     }
     Ok(grouped)
-}
-
-pub(super) fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{column}: {error}"))
-}
-
-pub(super) fn parse<T: FromStr>(text: &str, column: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse::<T>().map_err(|e| corrupt(column, e))
-}
-
-pub(super) fn parse_guid(text: &str, column: &str) -> Result<Guid, StoreError> {
-    Guid::parse(text).map_err(|e| corrupt(column, e))
 }
 
 fn parse_permissions(names: &[String]) -> Result<BTreeSet<Permission>, StoreError> {

@@ -10,7 +10,7 @@ use ringside_directory::{
 };
 use rusqlite::{params, Connection, Transaction};
 
-use super::load::{corrupt, parse, parse_guid};
+use super::columns::{corrupt, parse, parse_guid};
 use crate::error::StoreError;
 
 /// Applies one Direct Routing change to the open transaction (other kinds are `write`'s).
