@@ -8,16 +8,13 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use ringside_testkit::server::{PromptServer, Received, TestServer};
+use ringside_testkit::server::{PromptServer, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
-use super::sipp::{free_port, have};
-
-/// The Graph bot's number (dev mode).
-const BOT_NUMBER: &str = "+14255550100";
+use super::{answer_incoming, free_port, have, wait_for, BOT_NUMBER};
 
 /// One baresip process with its config dir and control connection.
 struct Baresip {
@@ -201,29 +198,6 @@ fn tone_share(path: &Path, hz: f32) -> f32 {
     }
 }
 
-fn notifications(received: &[Received]) -> Vec<Value> {
-    received
-        .iter()
-        .flat_map(|r| r.body["value"].as_array().cloned().unwrap_or_default())
-        .collect()
-}
-
-async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -> Value {
-    let received = h
-        .hook
-        .wait_until(limit, |r| notifications(r).iter().any(&f))
-        .await;
-    notifications(&received)
-        .into_iter()
-        .find(|n| f(n))
-        .unwrap_or_else(|| {
-            panic!(
-                "no matching notification in {limit:?}; got {:#?}",
-                notifications(&received)
-            )
-        })
-}
-
 /// The account line of dev user `index` (its SIP credential from dev.json), registering at the
 /// gateway's UDP address.
 fn account(h: &TestServer, index: usize, extra: &str) -> String {
@@ -238,39 +212,6 @@ fn account(h: &TestServer, index: usize, extra: &str) -> String {
         "<sip:{username}@{udp}>;auth_user={username};auth_pass={password};regint=600;\
          answermode=auto;audio_codecs=PCMU/8000/1{extra}"
     )
-}
-
-/// The bot answers an offered call with the 1 kHz prompt prefetched; its call id.
-async fn answer_incoming(h: &TestServer, prompts: &PromptServer) -> String {
-    let created = wait_for(h, Duration::from_secs(10), |n| {
-        n["changeType"] == "created" && n["resourceData"]["state"] == "incoming"
-    })
-    .await;
-    let id = created["resourceData"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let answer = h
-        .graph(
-            Method::POST,
-            &format!("/v1.0/communications/calls/{id}/answer"),
-            json!({
-                "callbackUri": h.hook.url(&format!("/call/{id}")),
-                "mediaConfig": {
-                    "@odata.type": "#microsoft.graph.serviceHostedMediaConfig",
-                    "preFetchMedia": [{"uri": prompts.url("/beep.wav"), "resourceId": "beep"}]
-                },
-                "acceptedModalities": ["audio"],
-            }),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
-    let call_url = format!("/communications/calls/{id}");
-    wait_for(h, Duration::from_secs(10), |n| {
-        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "established"
-    })
-    .await;
-    id
 }
 
 /// The bot plays its 1 kHz prompt three times over.

@@ -11,7 +11,11 @@ mod sipp;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use reqwest::{Method, StatusCode};
 use ringside_sip::{parse_message, Message, Request, Response};
+use ringside_testkit::server::{PromptServer, Received, TestServer};
+use serde_json::{json, Value};
+use std::process::Stdio;
 use tokio::net::UdpSocket;
 
 /// A bare UDP SIP client: sends requests it is given and reads what comes back.
@@ -77,4 +81,85 @@ pub(crate) fn request(text: &str, local: SocketAddr) -> Request {
         Ok(Message::Request(r)) => r,
         other => panic!("test request does not parse: {other:?}"),
     }
+}
+
+/// The Graph bot's number (dev mode).
+pub(crate) const BOT_NUMBER: &str = "+14255550100";
+
+/// Whether a peer is installed (scripts/test installs SIPp and baresip; a bare `cargo test` may
+/// not have them).
+pub(crate) fn have(binary: &str) -> bool {
+    let found = std::process::Command::new("which")
+        .arg(binary)
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("skipped: `{binary}` is not installed (scripts/system-packages.sh installs it)");
+    }
+    found
+}
+
+/// A free UDP port on 127.0.0.1 (released again for the peer to take).
+pub(crate) fn free_port() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("addr").port()
+}
+
+/// Every notification the bot received, in order.
+pub(crate) fn notifications(received: &[Received]) -> Vec<Value> {
+    received
+        .iter()
+        .flat_map(|r| r.body["value"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Waits (at most `limit`) for the bot's notification matching `f`.
+pub(crate) async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -> Value {
+    let received = h
+        .hook
+        .wait_until(limit, |r| notifications(r).iter().any(&f))
+        .await;
+    notifications(&received)
+        .into_iter()
+        .find(|n| f(n))
+        .unwrap_or_else(|| {
+            panic!(
+                "no matching notification in {limit:?}; got {:#?}",
+                notifications(&received)
+            )
+        })
+}
+
+/// The bot answers an offered call with the 1 kHz prompt prefetched; its call id.
+pub(crate) async fn answer_incoming(h: &TestServer, prompts: &PromptServer) -> String {
+    let created = wait_for(h, Duration::from_secs(10), |n| {
+        n["changeType"] == "created" && n["resourceData"]["state"] == "incoming"
+    })
+    .await;
+    let id = created["resourceData"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let answer = h
+        .graph(
+            Method::POST,
+            &format!("/v1.0/communications/calls/{id}/answer"),
+            json!({
+                "callbackUri": h.hook.url(&format!("/call/{id}")),
+                "mediaConfig": {
+                    "@odata.type": "#microsoft.graph.serviceHostedMediaConfig",
+                    "preFetchMedia": [{"uri": prompts.url("/beep.wav"), "resourceId": "beep"}]
+                },
+                "acceptedModalities": ["audio"],
+            }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    let call_url = format!("/communications/calls/{id}");
+    wait_for(h, Duration::from_secs(10), |n| {
+        n["resourceUrl"] == call_url.as_str() && n["resourceData"]["state"] == "established"
+    })
+    .await;
+    id
 }

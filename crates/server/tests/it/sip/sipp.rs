@@ -12,31 +12,11 @@ use ringside_testkit::server::{PromptServer, Received, TestServer};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-/// The Graph bot's number (dev mode).
-const BOT_NUMBER: &str = "+14255550100";
+use super::{answer_incoming, free_port, have, wait_for, BOT_NUMBER};
 
 /// The scenario files.
 fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/it/sip/scenarios/{name}"))
-}
-
-/// Whether SIPp is installed (scripts/test installs it; a bare `cargo test` may not have it).
-pub(crate) fn have(binary: &str) -> bool {
-    let found = std::process::Command::new("which")
-        .arg(binary)
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("skipped: `{binary}` is not installed (scripts/system-packages.sh installs it)");
-    }
-    found
-}
-
-/// A free UDP port on 127.0.0.1 (released again for the peer to take).
-pub(crate) fn free_port() -> u16 {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    socket.local_addr().expect("addr").port()
 }
 
 /// A directory with `pcap -> /usr/share/sip-tester`, SIPp's working directory.
@@ -75,59 +55,6 @@ async fn finished(child: Child) -> (i32, String) {
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).to_string(),
     )
-}
-
-/// Every notification the bot received, in order.
-fn notifications(received: &[Received]) -> Vec<Value> {
-    received
-        .iter()
-        .flat_map(|r| r.body["value"].as_array().cloned().unwrap_or_default())
-        .collect()
-}
-
-/// Waits for the bot's notification matching `f`.
-async fn wait_for(h: &TestServer, limit: Duration, f: impl Fn(&Value) -> bool) -> Value {
-    let received = h
-        .hook
-        .wait_until(limit, |r| notifications(r).iter().any(&f))
-        .await;
-    notifications(&received)
-        .into_iter()
-        .find(|n| f(n))
-        .unwrap_or_else(|| {
-            panic!(
-                "no matching notification in {limit:?}; got {:#?}",
-                notifications(&received)
-            )
-        })
-}
-
-/// Answers the incoming call the bot was offered with a prompt prefetched; its Graph call id.
-async fn answer_incoming(h: &TestServer, prompts: &PromptServer) -> String {
-    let created = wait_for(h, Duration::from_secs(10), |n| {
-        n["changeType"] == "created" && n["resourceData"]["state"] == "incoming"
-    })
-    .await;
-    let id = created["resourceData"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let answer = h
-        .graph(
-            Method::POST,
-            &format!("/v1.0/communications/calls/{id}/answer"),
-            json!({
-                "callbackUri": h.hook.url(&format!("/call/{id}")),
-                "mediaConfig": {
-                    "@odata.type": "#microsoft.graph.serviceHostedMediaConfig",
-                    "preFetchMedia": [{"uri": prompts.url("/beep.wav"), "resourceId": "beep"}]
-                },
-                "acceptedModalities": ["audio"],
-            }),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
-    id
 }
 
 #[tokio::test(flavor = "multi_thread")]
