@@ -198,7 +198,7 @@ impl Model {
     fn operation(&mut self, index: usize, now: Duration) {
         let call = &mut self.calls[index];
         call.operations += 1;
-        let recognize = call.operations % 2 == 0;
+        let recognize = call.operations.is_multiple_of(2);
         let (conversation, bot) = (call.conversation, call.bot);
         let operation = OperationId(self.id());
         let (kind, outcome) = if recognize {
