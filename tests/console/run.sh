@@ -5,7 +5,7 @@
 # Builds nothing: the server binary is $RINGSIDE_BIN, default ${CARGO_TARGET_DIR:-target}/debug/ringside.
 # Installs chromium and playwright-core with scripts/console-setup.sh, starts the server, waits
 # (bounded) for its dev.json, runs `node --test` on tests/console's test files one after another
-# (browser, recordings, provisioning; the CLI checks use $RINGSIDE_BIN), then stops the server with SIGTERM
+# (browser, transfer, recordings, provisioning; the CLI checks use $RINGSIDE_BIN), then stops the server with SIGTERM
 # and removes the temporary dir, also on failure or interrupt. Screenshots are kept in
 # $RINGSIDE_CONSOLE_SHOTS (default $RINGSIDE_ARTIFACTS/console-screenshots when that is set, else
 # ${CARGO_TARGET_DIR:-target}/console-screenshots).
@@ -87,7 +87,7 @@ CA_CERT="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.ar
 rc=0
 # One file at a time: the tests share the server (and some change the dev app for a while).
 # $RINGSIDE_CONSOLE_TESTS picks files (default: all of them).
-read -r -a test_files <<<"${RINGSIDE_CONSOLE_TESTS:-browser.test.js recordings.test.js provisioning.test.js}"
+read -r -a test_files <<<"${RINGSIDE_CONSOLE_TESTS:-browser.test.js transfer.test.js recordings.test.js provisioning.test.js}"
 (cd "$HERE" && NODE_EXTRA_CA_CERTS="$CA_CERT" RINGSIDE_BIN="$RINGSIDE_BIN" \
   node --test --test-concurrency=1 --test-reporter=spec "${test_files[@]}") || rc=$?
 kill -0 "$SERVER_PID" 2>/dev/null || { log "the server died during the test"; rc=1; }

@@ -173,7 +173,7 @@ impl State {
 }
 
 /// Wall-clock now, RFC 3339 with milliseconds.
-pub(crate) fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
     let now = now
         .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
