@@ -45,6 +45,31 @@ fn sipp(dir: &Path, args: &[&str]) -> Child {
         .expect("sipp starts")
 }
 
+/// SIPp as one PSTN caller running `scenario` against the Graph bot's number.
+fn call_the_bot(h: &TestServer, dir: &Path, scenario_file: &str) -> Child {
+    let remote = h.sip().udp.expect("udp").to_string();
+    let port = free_port().to_string();
+    let file = scenario(scenario_file);
+    sipp(
+        dir,
+        &[
+            &remote,
+            "-sf",
+            file.to_str().expect("path"),
+            "-s",
+            BOT_NUMBER,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-mi",
+            "127.0.0.1",
+            "-m",
+            "1",
+        ],
+    )
+}
+
 /// SIPp's exit code and stderr, within 45 s.
 async fn finished(child: Child) -> (i32, String) {
     let output = tokio::time::timeout(Duration::from_secs(45), child.wait_with_output())
@@ -66,26 +91,7 @@ async fn a_pstn_caller_reaches_the_bot_and_its_digit_is_reported() {
     h.set_webhook(&h.hook.url("/calling")).await;
     let prompts = PromptServer::start().await;
     let dir = workdir();
-    let remote = h.sip().udp.expect("udp").to_string();
-    let port = free_port().to_string();
-    let caller = sipp(
-        dir.path(),
-        &[
-            &remote,
-            "-sf",
-            scenario("uac_call.xml").to_str().expect("path"),
-            "-s",
-            BOT_NUMBER,
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-mi",
-            "127.0.0.1",
-            "-m",
-            "1",
-        ],
-    );
+    let caller = call_the_bot(&h, dir.path(), "uac_call.xml");
     let id = answer_incoming(&h, &prompts).await;
     let call_url = format!("/communications/calls/{id}");
     wait_for(&h, Duration::from_secs(10), |n| {
@@ -150,26 +156,7 @@ async fn a_caller_holds_and_resumes_by_re_invite() {
     h.set_webhook(&h.hook.url("/calling")).await;
     let prompts = PromptServer::start().await;
     let dir = workdir();
-    let remote = h.sip().udp.expect("udp").to_string();
-    let port = free_port().to_string();
-    let caller = sipp(
-        dir.path(),
-        &[
-            &remote,
-            "-sf",
-            scenario("uac_hold.xml").to_str().expect("path"),
-            "-s",
-            BOT_NUMBER,
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-mi",
-            "127.0.0.1",
-            "-m",
-            "1",
-        ],
-    );
+    let caller = call_the_bot(&h, dir.path(), "uac_hold.xml");
     let id = answer_incoming(&h, &prompts).await;
     let call_url = format!("/communications/calls/{id}");
     // SIPp checks the answers (sendonly → recvonly, sendrecv → sendrecv), then hangs up.
@@ -193,24 +180,7 @@ async fn a_caller_who_cancels_gets_487_and_the_bot_is_told() {
     let h = TestServer::start_sip().await;
     h.set_webhook(&h.hook.url("/calling")).await;
     let dir = workdir();
-    let remote = h.sip().udp.expect("udp").to_string();
-    let port = free_port().to_string();
-    let caller = sipp(
-        dir.path(),
-        &[
-            &remote,
-            "-sf",
-            scenario("uac_cancel.xml").to_str().expect("path"),
-            "-s",
-            BOT_NUMBER,
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-m",
-            "1",
-        ],
-    );
+    let caller = call_the_bot(&h, dir.path(), "uac_cancel.xml");
     let (code, errors) = finished(caller).await;
     assert_eq!(code, 0, "SIPp failed: {errors}");
     let created = wait_for(&h, Duration::from_secs(10), |n| {
