@@ -1,16 +1,18 @@
-//! Embedded SQLite persistence for the directory, the notification outbox ([`OutboxStore`]) and online
-//! meetings ([`MeetingStore`]): `Store` (schema migrations, `load`, one-transaction
-//! `commit`) and `DirectoryStore`, the service that runs plan → durable commit → apply under one lock and
-//! answers reads from memory.
+//! Persistence for the directory, the notification outbox ([`OutboxStore`]) and online meetings
+//! ([`MeetingStore`]) in an embedded SQLite file or a PostgreSQL database ([`Database`]): `Store`
+//! (schema migrations, `load`, one-transaction `commit`) and `DirectoryStore`, the service that runs
+//! plan → durable commit → apply under one lock and answers reads from memory.
 
+mod db;
 mod error;
 mod meetings;
 mod outbox;
+mod records;
 mod service;
-mod sqlite;
 
+pub use db::{Database, Migration, MIGRATIONS, SCHEMA_VERSION};
 pub use error::{ExecError, StoreError};
 pub use meetings::{MeetingKey, MeetingRow, MeetingStore};
 pub use outbox::{AbandonedRow, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
+pub use records::Store;
 pub use service::DirectoryStore;
-pub use sqlite::{Store, MIGRATIONS, SCHEMA_VERSION};

@@ -1,10 +1,10 @@
 //! The online-meetings table: meetings created through Graph's `onlineMeetings`, with the ids a
 //! join uses (chat thread id, numeric join meeting id and passcode). Its own connection to the
-//! same SQLite file as the directory; every write is one durable statement.
+//! same database as the directory; every write is one durable statement.
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::db::{args, Conn, Database, Row};
 
 use crate::error::StoreError;
 
@@ -47,7 +47,7 @@ pub enum MeetingKey<'a> {
 /// The online-meetings table.
 #[derive(Debug)]
 pub struct MeetingStore {
-    conn: Connection,
+    conn: Conn,
 }
 
 const COLUMNS: &str =
@@ -55,31 +55,40 @@ const COLUMNS: &str =
                        start_at, end_at, created_at";
 
 impl MeetingStore {
-    /// Opens (and migrates) the database file.
+    /// Opens (and migrates) the SQLite file.
     pub fn open(path: impl AsRef<Path>) -> Result<MeetingStore, StoreError> {
-        let store = crate::Store::open(path)?;
+        MeetingStore::connect(&Database::sqlite(path))
+    }
+
+    /// Connects to the database (SQLite or Postgres), migrating it if needed.
+    pub fn connect(database: &Database) -> Result<MeetingStore, StoreError> {
         Ok(MeetingStore {
-            conn: store.into_connection(),
+            conn: crate::Store::connect(database)?.into_conn(),
         })
     }
 
     /// Inserts a meeting (durable when this returns).
     pub fn insert(&mut self, meeting: &MeetingRow) -> Result<(), StoreError> {
-        self.conn.execute(
-            &format!("INSERT INTO online_meetings ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-            params![
-                meeting.id,
-                meeting.tenant_id,
-                meeting.organizer_id,
-                meeting.subject,
-                meeting.thread_id,
-                meeting.join_meeting_id,
-                meeting.passcode,
-                meeting.start_at_ms,
-                meeting.end_at_ms,
-                meeting.created_at_ms,
-            ],
-        )?;
+        let sql = format!(
+            "INSERT INTO online_meetings ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        );
+        self.conn.write(|tx| {
+            tx.exec(
+                &sql,
+                args![
+                    meeting.id,
+                    meeting.tenant_id,
+                    meeting.organizer_id,
+                    meeting.subject,
+                    meeting.thread_id,
+                    meeting.join_meeting_id,
+                    meeting.passcode,
+                    meeting.start_at_ms,
+                    meeting.end_at_ms,
+                    meeting.created_at_ms,
+                ],
+            )
+        })?;
         Ok(())
     }
 
@@ -90,56 +99,45 @@ impl MeetingStore {
             MeetingKey::Thread(v) => ("thread_id", v),
             MeetingKey::JoinMeetingId(v) => ("join_meeting_id", v),
         };
+        let sql =
+            format!("SELECT {COLUMNS} FROM online_meetings WHERE tenant_id = ?1 AND {column} = ?2");
         let row = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM online_meetings WHERE tenant_id = ?1 AND {column} = ?2"
-                ),
-                params![tenant, value],
-                read_row,
-            )
-            .optional()?;
-        Ok(row)
+            .read(|q| q.query_opt(&sql, args![tenant, value]))?;
+        row.as_ref().map(read_row).transpose()
     }
 
     /// A meeting by id, whatever its tenant (the platform API's view).
     pub fn by_id(&self, id: &str) -> Result<Option<MeetingRow>, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM online_meetings WHERE id = ?1"),
-                params![id],
-                read_row,
-            )
-            .optional()?;
-        Ok(row)
+        let sql = format!("SELECT {COLUMNS} FROM online_meetings WHERE id = ?1");
+        let row = self.conn.read(|q| q.query_opt(&sql, args![id]))?;
+        row.as_ref().map(read_row).transpose()
     }
 
     /// Whether a join meeting id is taken (in any tenant: join ids are global, like dial-in codes).
     pub fn join_id_taken(&self, join_meeting_id: &str) -> Result<bool, StoreError> {
-        let found: Option<i64> = self
-            .conn
-            .query_row(
+        let found = self.conn.read(|q| {
+            q.query_opt(
                 "SELECT 1 FROM online_meetings WHERE join_meeting_id = ?1",
-                params![join_meeting_id],
-                |row| row.get(0),
+                args![join_meeting_id],
             )
-            .optional()?;
+        })?;
         Ok(found.is_some())
     }
 
     /// Deletes a meeting of `tenant`; whether it existed.
     pub fn delete(&mut self, tenant: &str, id: &str) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "DELETE FROM online_meetings WHERE tenant_id = ?1 AND id = ?2",
-            params![tenant, id],
-        )?;
+        let n = self.conn.write(|tx| {
+            tx.exec(
+                "DELETE FROM online_meetings WHERE tenant_id = ?1 AND id = ?2",
+                args![tenant, id],
+            )
+        })?;
         Ok(n > 0)
     }
 }
 
-fn read_row(row: &Row<'_>) -> rusqlite::Result<MeetingRow> {
+fn read_row(row: &Row) -> Result<MeetingRow, StoreError> {
     Ok(MeetingRow {
         id: row.get(0)?,
         tenant_id: row.get(1)?,
@@ -152,57 +150,4 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<MeetingRow> {
         end_at_ms: row.get(8)?,
         created_at_ms: row.get(9)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn meeting(id: &str, join: &str) -> MeetingRow {
-        MeetingRow {
-            id: id.into(),
-            tenant_id: "t1".into(),
-            organizer_id: "u1".into(),
-            subject: Some("Standup".into()),
-            thread_id: format!("19:meeting_{id}@thread.v2"),
-            join_meeting_id: join.into(),
-            passcode: Some("abc123".into()),
-            start_at_ms: 1,
-            end_at_ms: 2,
-            created_at_ms: 3,
-        }
-    }
-
-    #[test]
-    fn meetings_round_trip_by_every_key_and_stay_in_their_tenant() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ringside.db");
-        let mut store = MeetingStore::open(&path).unwrap();
-        let m = meeting("m1", "123456789");
-        store.insert(&m).unwrap();
-        // A duplicate join id is refused by the schema.
-        assert!(store.insert(&meeting("m2", "123456789")).is_err());
-        drop(store);
-        let mut store = MeetingStore::open(&path).unwrap();
-        assert_eq!(
-            store.get("t1", MeetingKey::Id("m1")).unwrap(),
-            Some(m.clone())
-        );
-        assert_eq!(
-            store.get("t1", MeetingKey::Thread(&m.thread_id)).unwrap(),
-            Some(m.clone())
-        );
-        assert_eq!(
-            store
-                .get("t1", MeetingKey::JoinMeetingId("123456789"))
-                .unwrap(),
-            Some(m.clone())
-        );
-        assert_eq!(store.get("t2", MeetingKey::Id("m1")).unwrap(), None);
-        assert_eq!(store.by_id("m1").unwrap(), Some(m.clone()));
-        assert!(store.join_id_taken("123456789").unwrap());
-        assert!(!store.delete("t2", "m1").unwrap());
-        assert!(store.delete("t1", "m1").unwrap());
-        assert_eq!(store.get("t1", MeetingKey::Id("m1")).unwrap(), None);
-    }
 }

@@ -1,10 +1,10 @@
-//! The notification outbox table: rows to POST to bots' webhooks, persisted in the same SQLite file
-//! as the directory (its own connection, WAL, `synchronous=FULL`). The server batches inserts into
+//! The notification outbox table: rows to POST to bots' webhooks, persisted in the same database as
+//! the directory (its own connection; on SQLite WAL with `synchronous=FULL`). The server batches inserts into
 //! one transaction, deletes a row once delivered, records attempts, and marks rows it gave up on.
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{args, Conn, Database, Dialect, Row, Sql};
 
 use crate::error::StoreError;
 
@@ -91,227 +91,234 @@ pub struct OutboxRow {
 /// The outbox table over its own connection.
 #[derive(Debug)]
 pub struct OutboxStore {
-    conn: Connection,
+    conn: Conn,
 }
 
+const INSERT: &str = "INSERT INTO outbox (ordering_key, target_url, dialect, audience, tenant_id, \
+     headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9, 'pending') RETURNING id";
+
+const INSERT_WITH_ID: &str =
+    "INSERT INTO outbox (id, ordering_key, target_url, dialect, audience, \
+     tenant_id, headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, 'pending')";
+
 impl OutboxStore {
-    /// Opens the database file (creating and migrating it if needed, like [`crate::Store::open`]).
+    /// Opens the SQLite file (creating and migrating it if needed, like [`crate::Store::open`]).
     pub fn open(path: impl AsRef<Path>) -> Result<OutboxStore, StoreError> {
-        let store = crate::Store::open(path)?;
+        OutboxStore::connect(&Database::sqlite(path))
+    }
+
+    /// Connects to the database (SQLite or Postgres), migrating it if needed.
+    pub fn connect(database: &Database) -> Result<OutboxStore, StoreError> {
         Ok(OutboxStore {
-            conn: store.into_connection(),
+            conn: crate::Store::connect(database)?.into_conn(),
         })
     }
 
     /// Inserts rows in one transaction (durable when this returns) and returns their ids, in order.
     pub fn insert(&mut self, rows: &[NewOutboxRow]) -> Result<Vec<i64>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut ids = Vec::with_capacity(rows.len());
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO outbox (ordering_key, target_url, dialect, audience, tenant_id, headers, \
-                 body, retry_policy, attempts, next_attempt_at, created_at, state) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9, 'pending')",
-            )?;
+        self.conn.write(|tx| {
+            let mut ids = Vec::with_capacity(rows.len());
             for row in rows {
-                stmt.execute(params![
-                    row.ordering_key,
-                    row.target_url,
-                    row.dialect,
-                    row.audience,
-                    row.tenant,
-                    encode_headers(&row.headers),
-                    row.body,
-                    row.retry_policy.as_str(),
-                    row.created_at_ms,
-                ])?;
-                ids.push(tx.last_insert_rowid());
+                let inserted = tx.query_opt(
+                    INSERT,
+                    args![
+                        row.ordering_key,
+                        row.target_url,
+                        row.dialect,
+                        row.audience,
+                        row.tenant,
+                        encode_headers(&row.headers),
+                        row.body,
+                        row.retry_policy.as_str(),
+                        row.created_at_ms,
+                    ],
+                )?;
+                let id = inserted
+                    .ok_or_else(|| StoreError::Corrupt("outbox insert returned no id".into()))?;
+                ids.push(id.get(0)?);
             }
-        }
-        tx.commit()?;
-        Ok(ids)
+            Ok(ids)
+        })
     }
 
-    /// The id after every id this table has handed out (AUTOINCREMENT's sequence or the largest
+    /// The id after every id this table has handed out (the identity sequence or the largest
     /// row), for a caller that numbers rows itself ([`insert_with_ids`](Self::insert_with_ids)).
     pub fn next_id(&self) -> Result<i64, StoreError> {
-        let id: i64 = self.conn.query_row(
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), \
-             COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1",
-            [],
-            |row| row.get(0),
-        )?;
-        Ok(id)
+        let sql = match self.conn.dialect() {
+            Dialect::Sqlite => {
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), \
+                 COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1"
+            }
+            Dialect::Postgres => {
+                "SELECT GREATEST((SELECT CASE WHEN is_called THEN last_value ELSE 0 END \
+                 FROM outbox_id_seq), COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1"
+            }
+        };
+        self.conn.read(|sql_conn| {
+            sql_conn
+                .query_opt(sql, &[])?
+                .ok_or_else(|| StoreError::Corrupt("outbox next id: no row".into()))?
+                .get(0)
+        })
     }
 
     /// Inserts rows under ids the caller chose (from [`next_id`](Self::next_id) on, increasing) in
-    /// one transaction, durable when this returns. Lets a caller deliver a row before it is on
-    /// disk and still name it in later [`update`](Self::update)s.
+    /// one transaction, durable when this returns. Lets a caller deliver a row before it is stored
+    /// and still name it in later [`update`](Self::update)s. Later generated ids come after them.
     pub fn insert_with_ids(&mut self, rows: &[(i64, NewOutboxRow)]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO outbox (id, ordering_key, target_url, dialect, audience, tenant_id, \
-                 headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, 'pending')",
-            )?;
+        let dialect = self.conn.dialect();
+        self.conn.write(|tx| {
             for (id, row) in rows {
-                stmt.execute(params![
-                    id,
-                    row.ordering_key,
-                    row.target_url,
-                    row.dialect,
-                    row.audience,
-                    row.tenant,
-                    encode_headers(&row.headers),
-                    row.body,
-                    row.retry_policy.as_str(),
-                    row.created_at_ms,
-                ])?;
+                tx.exec(
+                    INSERT_WITH_ID,
+                    args![
+                        id,
+                        row.ordering_key,
+                        row.target_url,
+                        row.dialect,
+                        row.audience,
+                        row.tenant,
+                        encode_headers(&row.headers),
+                        row.body,
+                        row.retry_policy.as_str(),
+                        row.created_at_ms,
+                    ],
+                )?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            let highest = rows.iter().map(|(id, _)| *id).max();
+            if let (Dialect::Postgres, Some(highest)) = (dialect, highest) {
+                // SQLite's AUTOINCREMENT follows explicit ids by itself; Postgres's sequence does not.
+                tx.query(
+                    "SELECT setval('outbox_id_seq', GREATEST(?1, (SELECT CASE WHEN is_called \
+                     THEN last_value ELSE 0 END FROM outbox_id_seq)), true)",
+                    args![highest],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Applies delivery outcomes in one transaction.
     pub fn update(&mut self, updates: &[OutboxUpdate]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        for update in updates {
-            match update {
-                OutboxUpdate::Delivered { id } => {
-                    tx.execute("DELETE FROM outbox WHERE id = ?1", params![id])?;
-                }
-                OutboxUpdate::Attempted {
-                    id,
-                    attempts,
-                    next_attempt_at_ms,
-                    error,
-                } => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 \
-                         WHERE id = ?1",
-                        params![id, attempts, next_attempt_at_ms, error],
-                    )?;
-                }
-                OutboxUpdate::Abandoned {
-                    id,
-                    attempts,
-                    error,
-                } => {
-                    tx.execute(
-                        "UPDATE outbox SET state = 'abandoned', attempts = ?2, last_error = ?3 \
-                         WHERE id = ?1",
-                        params![id, attempts, error],
-                    )?;
-                }
+        self.conn.write(|tx| {
+            for update in updates {
+                apply_update(tx, update)?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Pending rows in insertion order (what a restart re-delivers).
     pub fn pending(&self) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, ordering_key, target_url, dialect, audience, tenant_id, headers, body, \
-             retry_policy, attempts, next_attempt_at, created_at FROM outbox \
-             WHERE state = 'pending' ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Vec<u8>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, u32>(9)?,
-                r.get::<_, i64>(10)?,
-                r.get::<_, i64>(11)?,
-            ))
+        let rows = self.conn.read(|sql| {
+            sql.query(
+                "SELECT id, ordering_key, target_url, dialect, audience, tenant_id, headers, body, \
+                 retry_policy, attempts, next_attempt_at, created_at FROM outbox \
+                 WHERE state = 'pending' ORDER BY id",
+                &[],
+            )
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                id,
-                key,
-                url,
-                dialect,
-                audience,
-                tenant,
-                headers,
-                body,
-                policy,
-                attempts,
-                next,
-                created,
-            ) = row?;
-            out.push(OutboxRow {
-                id,
-                row: NewOutboxRow {
-                    ordering_key: key,
-                    target_url: url,
-                    dialect,
-                    audience,
-                    tenant,
-                    headers: decode_headers(&headers)?,
-                    body,
-                    retry_policy: RetryPolicy::parse(&policy).ok_or_else(|| {
-                        StoreError::Corrupt(format!(
-                            "outbox.retry_policy: unknown value {policy:?}"
-                        ))
-                    })?,
-                    created_at_ms: created,
-                },
-                attempts,
-                next_attempt_at_ms: next,
-            });
-        }
-        Ok(out)
+        rows.iter().map(read_pending).collect()
     }
 
     /// Rows given up on, newest first, at most `limit`.
     pub fn abandoned(&self, limit: u32) -> Result<Vec<AbandonedRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, ordering_key, target_url, attempts, last_error FROM outbox \
-             WHERE state = 'abandoned' ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit], |r| {
-            Ok(AbandonedRow {
-                id: r.get(0)?,
-                ordering_key: r.get(1)?,
-                target_url: r.get(2)?,
-                attempts: r.get(3)?,
-                last_error: r.get(4)?,
-            })
+        let rows = self.conn.read(|sql| {
+            sql.query(
+                "SELECT id, ordering_key, target_url, attempts, last_error FROM outbox \
+                 WHERE state = 'abandoned' ORDER BY id DESC LIMIT ?1",
+                args![limit],
+            )
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.iter()
+            .map(|r| {
+                Ok(AbandonedRow {
+                    id: r.get(0)?,
+                    ordering_key: r.get(1)?,
+                    target_url: r.get(2)?,
+                    attempts: r.get(3)?,
+                    last_error: r.get(4)?,
+                })
+            })
+            .collect()
     }
 
     /// Deletes abandoned rows created before `before_ms`; returns how many went.
     pub fn prune_abandoned(&mut self, before_ms: i64) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
-            "DELETE FROM outbox WHERE state = 'abandoned' AND created_at < ?1",
-            params![before_ms],
-        )?)
+        let gone = self.conn.write(|tx| {
+            tx.exec(
+                "DELETE FROM outbox WHERE state = 'abandoned' AND created_at < ?1",
+                args![before_ms],
+            )
+        })?;
+        Ok(gone as usize)
     }
 
     /// The number of rows in a state (`pending` or `abandoned`).
     pub fn count(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM outbox WHERE state = ?1",
-                params![state],
-                |r| r.get::<_, u64>(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        self.conn.read(|sql| {
+            match sql.query_opt("SELECT COUNT(*) FROM outbox WHERE state = ?1", args![state])? {
+                Some(row) => row.get(0),
+                None => Ok(0),
+            }
+        })
     }
+}
+
+fn apply_update(tx: &dyn Sql, update: &OutboxUpdate) -> Result<(), StoreError> {
+    match update {
+        OutboxUpdate::Delivered { id } => {
+            tx.exec("DELETE FROM outbox WHERE id = ?1", args![id])?;
+        }
+        OutboxUpdate::Attempted {
+            id,
+            attempts,
+            next_attempt_at_ms,
+            error,
+        } => {
+            tx.exec(
+                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 \
+                 WHERE id = ?1",
+                args![id, attempts, next_attempt_at_ms, error],
+            )?;
+        }
+        OutboxUpdate::Abandoned {
+            id,
+            attempts,
+            error,
+        } => {
+            tx.exec(
+                "UPDATE outbox SET state = 'abandoned', attempts = ?2, last_error = ?3 \
+                 WHERE id = ?1",
+                args![id, attempts, error],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn read_pending(r: &Row) -> Result<OutboxRow, StoreError> {
+    let policy: String = r.get(8)?;
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        row: NewOutboxRow {
+            ordering_key: r.get(1)?,
+            target_url: r.get(2)?,
+            dialect: r.get(3)?,
+            audience: r.get(4)?,
+            tenant: r.get(5)?,
+            headers: decode_headers(&r.get::<String>(6)?)?,
+            body: r.get(7)?,
+            retry_policy: RetryPolicy::parse(&policy).ok_or_else(|| {
+                StoreError::Corrupt(format!("outbox.retry_policy: unknown value {policy:?}"))
+            })?,
+            created_at_ms: r.get(11)?,
+        },
+        attempts: r.get(9)?,
+        next_attempt_at_ms: r.get(10)?,
+    })
 }
 
 /// A row given up on.
@@ -384,116 +391,6 @@ fn decode_headers(text: &str) -> Result<Vec<(String, String)>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(key: &str, n: u8) -> NewOutboxRow {
-        NewOutboxRow {
-            ordering_key: key.into(),
-            target_url: "http://127.0.0.1:9/cb".into(),
-            dialect: "graph".into(),
-            audience: "app".into(),
-            tenant: "tenant".into(),
-            headers: vec![("Scenario-Id".into(), format!("s{n}"))],
-            body: vec![b'{', n, b'}'],
-            retry_policy: if n.is_multiple_of(2) {
-                RetryPolicy::Standard
-            } else {
-                RetryPolicy::EventGrid
-            },
-            created_at_ms: 1_000 + i64::from(n),
-        }
-    }
-
-    #[test]
-    fn caller_numbered_rows_continue_the_sequence_and_survive_reopen() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("ringside.db");
-        let first = {
-            let mut outbox = OutboxStore::open(&path).expect("open");
-            assert_eq!(outbox.next_id().expect("next id"), 1);
-            let ids = outbox.insert(&[row("a", 1)]).expect("insert");
-            let next = outbox.next_id().expect("next id");
-            assert_eq!(next, ids[0] + 1);
-            outbox
-                .insert_with_ids(&[(next, row("b", 2)), (next + 1, row("a", 3))])
-                .expect("insert with ids");
-            // Delivered rows leave, but their ids are not handed out again.
-            outbox
-                .update(&[OutboxUpdate::Delivered { id: next + 1 }])
-                .expect("update");
-            assert_eq!(outbox.next_id().expect("next id"), next + 2);
-            // An autoincremented row comes after the caller's ids.
-            let later = outbox.insert(&[row("c", 4)]).expect("insert");
-            assert_eq!(later[0], next + 2);
-            next
-        };
-        let outbox = OutboxStore::open(&path).expect("reopen");
-        let pending: Vec<(i64, NewOutboxRow)> = outbox
-            .pending()
-            .expect("pending")
-            .into_iter()
-            .map(|r| (r.id, r.row))
-            .collect();
-        assert_eq!(pending.len(), 3);
-        assert_eq!(pending[1], (first, row("b", 2)));
-        assert_eq!(outbox.next_id().expect("next id"), first + 3);
-    }
-
-    #[test]
-    fn rows_survive_reopen_in_order_and_leave_when_delivered() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("ringside.db");
-        let ids = {
-            let mut outbox = OutboxStore::open(&path).expect("open");
-            let ids = outbox
-                .insert(&[row("a", 1), row("b", 2), row("a", 3)])
-                .expect("insert");
-            assert!(ids[0] < ids[1] && ids[1] < ids[2]);
-            outbox
-                .update(&[
-                    OutboxUpdate::Delivered { id: ids[1] },
-                    OutboxUpdate::Attempted {
-                        id: ids[0],
-                        attempts: 2,
-                        next_attempt_at_ms: 5_000,
-                        error: "503".into(),
-                    },
-                ])
-                .expect("update");
-            ids
-        };
-        let mut outbox = OutboxStore::open(&path).expect("reopen");
-        let pending = outbox.pending().expect("pending");
-        assert_eq!(pending.len(), 2);
-        assert_eq!(pending[0].id, ids[0]);
-        assert_eq!(pending[0].attempts, 2);
-        assert_eq!(pending[0].next_attempt_at_ms, 5_000);
-        assert_eq!(pending[0].row, row("a", 1));
-        assert_eq!(pending[1].row, row("a", 3));
-        outbox
-            .update(&[OutboxUpdate::Abandoned {
-                id: ids[2],
-                attempts: 9,
-                error: "gave up".into(),
-            }])
-            .expect("abandon");
-        assert_eq!(outbox.pending().expect("pending").len(), 1);
-        assert_eq!(outbox.count("abandoned").expect("count"), 1);
-        let abandoned = outbox.abandoned(10).expect("abandoned");
-        assert_eq!(abandoned[0].id, ids[2]);
-        assert_eq!(abandoned[0].last_error.as_deref(), Some("gave up"));
-        assert_eq!(
-            outbox.prune_abandoned(1_000).expect("prune"),
-            0,
-            "newer rows stay"
-        );
-        assert_eq!(outbox.prune_abandoned(2_000).expect("prune"), 1);
-        assert_eq!(outbox.count("abandoned").expect("count"), 0);
-        assert_eq!(
-            outbox.pending().expect("pending").len(),
-            1,
-            "pending rows stay"
-        );
-    }
 
     #[test]
     fn event_grid_policy_stops_on_client_errors_only() {

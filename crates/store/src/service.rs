@@ -6,14 +6,15 @@ use std::sync::{Mutex, RwLock};
 
 use ringside_directory::{Change, Command, Directory};
 
+use crate::db::Database;
 use crate::error::{ExecError, StoreError};
-use crate::sqlite::Store;
+use crate::records::Store;
 
-/// The directory, loaded from SQLite and kept in memory.
+/// The directory, loaded from the database and kept in memory.
 ///
 /// Writes ([`DirectoryStore::execute`]) hold one mutex for plan → commit → apply, so commands are
-/// serialised and each is durable (`synchronous=FULL`) before it becomes visible or is acknowledged.
-/// Reads ([`DirectoryStore::read`]) take a read lock on the in-memory directory and never touch SQLite.
+/// serialised and each is durable (on SQLite `synchronous=FULL`) before it becomes visible or is acknowledged.
+/// Reads ([`DirectoryStore::read`]) take a read lock on the in-memory directory and never touch the database.
 #[derive(Debug)]
 pub struct DirectoryStore {
     writer: Mutex<Store>,
@@ -21,9 +22,14 @@ pub struct DirectoryStore {
 }
 
 impl DirectoryStore {
-    /// Opens (creating and migrating if needed) the database at `path` and loads the directory.
+    /// Opens (creating and migrating if needed) the SQLite file at `path` and loads the directory.
     pub fn open(path: impl AsRef<Path>) -> Result<DirectoryStore, StoreError> {
-        let store = Store::open(path)?;
+        DirectoryStore::connect(&Database::sqlite(path))
+    }
+
+    /// Connects to the database (SQLite or Postgres), migrating it if needed, and loads the directory.
+    pub fn connect(database: &Database) -> Result<DirectoryStore, StoreError> {
+        let store = Store::connect(database)?;
         let directory = store.load()?;
         Ok(DirectoryStore {
             writer: Mutex::new(store),
@@ -73,7 +79,7 @@ impl DirectoryStore {
         Ok(changes)
     }
 
-    /// Runs `f` on the in-memory directory under a read lock. Never touches SQLite; keep `f` short.
+    /// Runs `f` on the in-memory directory under a read lock. Never touches the database; keep `f` short.
     pub fn read<R>(&self, f: impl FnOnce(&Directory) -> R) -> R {
         let directory = self
             .directory

@@ -1,4 +1,4 @@
-//! Direct Routing records against real files: gateways (with and without digest credentials),
+//! Direct Routing records on both backends (a real SQLite file, a real PostgreSQL database): gateways (with and without digest credentials),
 //! ordered usage lists, routes, policies (Global set), grants and SIP credentials round-trip;
 //! updates and deletions survive a reopen; a schema-4 file migrates and keeps its records.
 
@@ -6,7 +6,10 @@ use ringside_directory::{
     Command, DigestCredentials, Directory, GatewayPatch, PstnGateway, SipTransport, VoiceRoutePatch,
 };
 use ringside_model::{Guid, InstanceId, Licence, TenantId, UserId, E164};
-use ringside_store::{DirectoryStore, Store, MIGRATIONS, SCHEMA_VERSION};
+mod support;
+
+use ringside_store::{Database, DirectoryStore, Store, MIGRATIONS, SCHEMA_VERSION};
+use support::places;
 
 const NOW: i64 = 1_800_000_000;
 const T: TenantId = TenantId(Guid::from_u128(1));
@@ -140,8 +143,8 @@ fn everything() -> Vec<Command> {
     ]
 }
 
-fn populated(path: &std::path::Path) -> DirectoryStore {
-    let store = DirectoryStore::open(path).expect("open");
+fn populated(database: &Database) -> DirectoryStore {
+    let store = DirectoryStore::connect(database).expect("open");
     for command in everything() {
         let name = command.name();
         store
@@ -152,15 +155,22 @@ fn populated(path: &std::path::Path) -> DirectoryStore {
 }
 
 #[test]
-fn direct_routing_records_round_trip_through_a_real_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let store = populated(&path);
+fn direct_routing_records_round_trip() {
+    for place in places() {
+        round_trip(&place.database());
+    }
+}
+
+fn round_trip(database: &Database) {
+    let store = populated(database);
     let before = store.read(Directory::clone);
     before.check_invariants().expect("invariants");
     drop(store);
 
-    let loaded = Store::open(&path).expect("reopen").load().expect("load");
+    let loaded = Store::connect(database)
+        .expect("reopen")
+        .load()
+        .expect("load");
     assert_eq!(loaded, before);
     assert_eq!(
         loaded.pstn_usages(T),
@@ -205,10 +215,14 @@ fn direct_routing_records_round_trip_through_a_real_file() {
 
 #[test]
 fn direct_routing_updates_and_deletions_survive_a_reopen() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    drop(populated(&path));
-    let store = DirectoryStore::open(&path).expect("reopen");
+    for place in places() {
+        updates_survive(&place.database());
+    }
+}
+
+fn updates_survive(database: &Database) {
+    drop(populated(database));
+    let store = DirectoryStore::connect(database).expect("reopen");
     let updates = [
         Command::DeleteUser { tenant: T, id: U1 },
         Command::SetPstnGateway {
@@ -278,7 +292,7 @@ fn direct_routing_updates_and_deletions_survive_a_reopen() {
     let expected = store.read(Directory::clone);
     drop(store);
 
-    let loaded = DirectoryStore::open(&path)
+    let loaded = DirectoryStore::connect(database)
         .expect("reopen again")
         .read(Directory::clone);
     assert_eq!(loaded, expected);
@@ -313,9 +327,9 @@ fn a_schema_4_file_migrates_and_keeps_its_records() {
     let path = dir.path().join("ringside.db");
     {
         let mut raw = rusqlite::Connection::open(&path).expect("raw");
-        for (index, script) in MIGRATIONS.iter().take(4).enumerate() {
+        for (index, migration) in MIGRATIONS.iter().take(4).enumerate() {
             let tx = raw.transaction().expect("tx");
-            tx.execute_batch(script).expect("script");
+            tx.execute_batch(migration.sqlite).expect("script");
             tx.pragma_update(None, "user_version", index as u32 + 1)
                 .expect("version");
             tx.commit().expect("commit");

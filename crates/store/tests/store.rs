@@ -1,5 +1,8 @@
-//! Store tests against real files: every record round-trips, reopening keeps everything, migrations are
-//! idempotent, and a failed commit or refused command changes nothing in memory or on disk.
+//! The store's conformance tests, each run on a real SQLite file and on a real PostgreSQL database:
+//! every record round-trips, reopening keeps everything, migrations are idempotent, and a failed
+//! commit or refused command changes nothing in memory or on disk.
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,7 +14,8 @@ use ringside_model::{
     AcsResourceId, AppId, Guid, InstanceId, Licence, NumberType, Permission, SecretId, TenantId,
     UserId, E164,
 };
-use ringside_store::{DirectoryStore, ExecError, Store, StoreError, SCHEMA_VERSION};
+use ringside_store::{Database, DirectoryStore, ExecError, Store, StoreError, SCHEMA_VERSION};
+use support::{places, Place};
 
 const NOW: i64 = 1_800_000_000;
 const T: TenantId = TenantId(Guid::from_u128(1));
@@ -213,8 +217,8 @@ fn everything() -> Vec<Command> {
     ]
 }
 
-fn populated(path: &std::path::Path) -> DirectoryStore {
-    let store = DirectoryStore::open(path).expect("open");
+fn populated(database: &Database) -> DirectoryStore {
+    let store = DirectoryStore::connect(database).expect("open");
     for command in everything() {
         let name = command.name();
         store
@@ -229,10 +233,14 @@ fn snapshot(store: &DirectoryStore) -> Directory {
 }
 
 #[test]
-fn every_record_round_trips_through_a_real_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let store = populated(&path);
+fn every_record_round_trips() {
+    for place in places() {
+        round_trip(&place.database());
+    }
+}
+
+fn round_trip(database: &Database) {
+    let store = populated(database);
     let before = snapshot(&store);
     before.check_invariants().expect("invariants");
     // Sanity: the fixture really holds what the round trip is meant to cover.
@@ -250,7 +258,10 @@ fn every_record_round_trips_through_a_real_file() {
     );
     drop(store);
 
-    let loaded = Store::open(&path).expect("reopen").load().expect("load");
+    let loaded = Store::connect(database)
+        .expect("reopen")
+        .load()
+        .expect("load");
     assert_eq!(loaded, before);
     // Order-sensitive children come back in insertion order, not key order.
     let app = loaded.application(APP).expect("app");
@@ -277,11 +288,15 @@ fn every_record_round_trips_through_a_real_file() {
 
 #[test]
 fn reopen_after_drop_keeps_updates_and_deletions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    drop(populated(&path));
+    for place in places() {
+        reopen_keeps_updates(&place.database());
+    }
+}
 
-    let store = DirectoryStore::open(&path).expect("reopen");
+fn reopen_keeps_updates(database: &Database) {
+    drop(populated(database));
+
+    let store = DirectoryStore::connect(database).expect("reopen");
     let deletions = [
         Command::DeleteUser { tenant: T, id: U1 },
         Command::RevokeConsent {
@@ -318,7 +333,7 @@ fn reopen_after_drop_keeps_updates_and_deletions() {
     let expected = snapshot(&store);
     drop(store);
 
-    let reopened = DirectoryStore::open(&path).expect("reopen again");
+    let reopened = DirectoryStore::connect(database).expect("reopen again");
     let loaded = snapshot(&reopened);
     assert_eq!(loaded, expected);
     assert!(loaded.user(T, U1).is_none());
@@ -344,15 +359,20 @@ fn reopen_after_drop_keeps_updates_and_deletions() {
 
 #[test]
 fn migrations_are_idempotent_and_refuse_newer_schemas() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let mut store = Store::open(&path).expect("create");
+    for place in places() {
+        migrations_once(&place);
+    }
+}
+
+fn migrations_once(place: &Place) {
+    let database = place.database();
+    let mut store = Store::connect(&database).expect("create");
     const { assert!(SCHEMA_VERSION >= 1) };
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     assert_eq!(store.migrate().expect("migrate again"), 0);
     drop(store);
-    drop(populated(&path));
-    let mut store = Store::open(&path).expect("reopen");
+    drop(populated(&database));
+    let mut store = Store::connect(&database).expect("reopen");
     assert_eq!(store.migrate().expect("migrate"), 0);
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     assert_eq!(
@@ -362,23 +382,27 @@ fn migrations_are_idempotent_and_refuse_newer_schemas() {
     );
     drop(store);
 
-    let raw = rusqlite::Connection::open(&path).expect("raw");
-    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .expect("bump");
-    drop(raw);
-    match Store::open(&path) {
+    place.raw(&if place.is_sqlite() {
+        format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1)
+    } else {
+        format!(
+            "UPDATE ringside_schema SET version = {}",
+            SCHEMA_VERSION + 1
+        )
+    });
+    match Store::connect(&database) {
         Err(StoreError::TooNew { found, known }) => {
             assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION))
         }
-        other => panic!("expected TooNew, got {other:?}"),
+        other => panic!("{}: expected TooNew, got {other:?}", place.name()),
     }
 }
 
 #[test]
-fn the_file_uses_wal_and_foreign_keys() {
+fn the_sqlite_file_uses_wal_and_real_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ringside.db");
-    drop(populated(&path));
+    drop(populated(&Database::sqlite(&path)));
     let raw = rusqlite::Connection::open(&path).expect("raw");
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -402,23 +426,31 @@ fn the_file_uses_wal_and_foreign_keys() {
 
 #[test]
 fn a_failed_commit_leaves_memory_and_disk_unchanged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let store = populated(&path);
+    for place in places() {
+        failed_commit(&place);
+    }
+}
+
+fn failed_commit(place: &Place) {
+    let database = place.database();
+    let store = populated(&database);
     let before = snapshot(&store);
 
     // Make the second statement of a two-change command fail: deleting U1 first releases its number
     // (UPDATE phone_numbers), then deletes the user, which the trigger aborts.
-    let raw = rusqlite::Connection::open(&path).expect("raw");
-    raw.execute_batch(
-        "CREATE TRIGGER refuse_user_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
-    )
-    .expect("trigger");
+    place.raw(if place.is_sqlite() {
+        "CREATE TRIGGER refuse_user_delete BEFORE DELETE ON users BEGIN \
+         SELECT RAISE(ABORT, 'injected failure'); END;"
+    } else {
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
+         CREATE TRIGGER refuse_user_delete BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION refuse();"
+    });
     match store.execute(NOW, Command::DeleteUser { tenant: T, id: U1 }) {
-        Err(ExecError::Store(StoreError::Sqlite(e))) => {
+        Err(ExecError::Store(e @ (StoreError::Sqlite(_) | StoreError::Postgres(_)))) => {
             assert!(e.to_string().contains("injected failure"), "{e}")
         }
-        other => panic!("expected a store error, got {other:?}"),
+        other => panic!("{}: expected a store error, got {other:?}", place.name()),
     }
     assert_eq!(
         snapshot(&store),
@@ -439,9 +471,15 @@ fn a_failed_commit_leaves_memory_and_disk_unchanged() {
         .expect("later command");
     let expected = snapshot(&store);
     drop(store);
-    raw.execute_batch("DROP TRIGGER refuse_user_delete;")
-        .expect("drop trigger");
-    let loaded = Store::open(&path).expect("reopen").load().expect("load");
+    place.raw(if place.is_sqlite() {
+        "DROP TRIGGER refuse_user_delete;"
+    } else {
+        "DROP TRIGGER refuse_user_delete ON users;"
+    });
+    let loaded = Store::connect(&database)
+        .expect("reopen")
+        .load()
+        .expect("load");
     assert_eq!(loaded, expected);
     assert_eq!(
         loaded.number_of(U1.guid()).map(|p| p.number.clone()),
@@ -451,9 +489,13 @@ fn a_failed_commit_leaves_memory_and_disk_unchanged() {
 
 #[test]
 fn refused_commands_and_failed_batches_change_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let store = populated(&path);
+    for place in places() {
+        refused_commands(&place.database());
+    }
+}
+
+fn refused_commands(database: &Database) {
+    let store = populated(database);
     let before = snapshot(&store);
 
     let refused = store.execute(
@@ -518,7 +560,10 @@ fn refused_commands_and_failed_batches_change_nothing() {
     let good = store.execute_batch(NOW, &batch[..2]).expect("batch");
     assert_eq!(good.len(), 2);
     drop(store);
-    let loaded = Store::open(&path).expect("reopen").load().expect("load");
+    let loaded = Store::connect(database)
+        .expect("reopen")
+        .load()
+        .expect("load");
     assert!(loaded
         .user(T, UserId(Guid::from_u128(0x110)))
         .is_some_and(|u| u.licences.contains(&Licence::TeamsPhone)));
@@ -526,9 +571,13 @@ fn refused_commands_and_failed_batches_change_nothing() {
 
 #[test]
 fn concurrent_writers_are_serialised_and_all_persist() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ringside.db");
-    let store = Arc::new(populated(&path));
+    for place in places() {
+        concurrent_writers(&place.database());
+    }
+}
+
+fn concurrent_writers(database: &Database) {
+    let store = Arc::new(populated(database));
     let threads: Vec<_> = (0..4u128)
         .map(|t| {
             let store = Arc::clone(&store);
@@ -558,7 +607,7 @@ fn concurrent_writers_are_serialised_and_all_persist() {
     let expected = snapshot(&store);
     assert_eq!(expected.users(T).count(), 42);
     drop(store);
-    let loaded = DirectoryStore::open(&path).expect("reopen");
+    let loaded = DirectoryStore::connect(database).expect("reopen");
     assert_eq!(snapshot(&loaded), expected);
 }
 
@@ -580,15 +629,18 @@ fn corrupt_rows_are_reported_not_panicked_on() {
              VALUES ('00000000-0000-0000-0000-00000000000a', 'Calls.MakeCoffee.All')",
         ),
     ] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("ringside.db");
-        drop(populated(&path));
-        let raw = rusqlite::Connection::open(&path).expect("raw");
-        raw.execute_batch(insert).expect(table);
-        drop(raw);
-        match DirectoryStore::open(&path) {
-            Err(StoreError::Corrupt(message)) => assert!(!message.is_empty(), "{table}"),
-            other => panic!("{table}: expected Corrupt, got {:?}", other.map(|_| ())),
+        for place in places() {
+            let database = place.database();
+            drop(populated(&database));
+            place.raw(insert);
+            match DirectoryStore::connect(&database) {
+                Err(StoreError::Corrupt(message)) => assert!(!message.is_empty(), "{table}"),
+                other => panic!(
+                    "{} {table}: expected Corrupt, got {:?}",
+                    place.name(),
+                    other.map(|_| ())
+                ),
+            }
         }
     }
 }

@@ -4,73 +4,73 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::{args, Sql};
 use ringside_directory::{
     Change, DigestCredentials, PolicyGrant, PstnGateway, SipCredential, SipTransport, VoiceRoute,
     VoiceRoutingPolicy,
 };
-use rusqlite::{params, Connection, Transaction};
 
 use super::columns::{corrupt, parse, parse_guid};
 use crate::error::StoreError;
 
 /// Applies one Direct Routing change to the open transaction (other kinds are `write`'s).
-pub(super) fn write_voice(tx: &Transaction<'_>, change: &Change) -> Result<(), StoreError> {
+pub(super) fn write_voice(tx: &dyn Sql, change: &Change) -> Result<(), StoreError> {
     match change {
         Change::PutPstnGateway(g) => put_gateway(tx, g)?,
         Change::DeletePstnGateway { fqdn } => {
-            tx.execute("DELETE FROM pstn_gateways WHERE fqdn = ?1", params![fqdn])?;
+            tx.exec("DELETE FROM pstn_gateways WHERE fqdn = ?1", args![fqdn])?;
         }
         Change::PutPstnUsages { tenant, usages } => {
             let tenant = tenant.to_string();
-            tx.execute(
+            tx.exec(
                 "DELETE FROM pstn_usages WHERE tenant_id = ?1",
-                params![tenant],
+                args![tenant],
             )?;
             for (position, usage) in usages.iter().enumerate() {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO pstn_usages (tenant_id, position, usage) VALUES (?1, ?2, ?3)",
-                    params![tenant, position as i64, usage],
+                    args![tenant, position as i64, usage],
                 )?;
             }
         }
         Change::PutVoiceRoute(r) => put_route(tx, r)?,
         Change::DeleteVoiceRoute { tenant, identity } => {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM voice_routes WHERE tenant_id = ?1 AND identity_key = ?2",
-                params![tenant.to_string(), identity.to_ascii_lowercase()],
+                args![tenant.to_string(), identity.to_ascii_lowercase()],
             )?;
         }
         Change::PutVoiceRoutingPolicy(p) => put_policy(tx, p)?,
         Change::DeleteVoiceRoutingPolicy { tenant, identity } => {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM voice_routing_policies WHERE tenant_id = ?1 AND identity_key = ?2",
-                params![tenant.to_string(), identity.to_ascii_lowercase()],
+                args![tenant.to_string(), identity.to_ascii_lowercase()],
             )?;
         }
         Change::PutPolicyGrant(g) => {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO voice_routing_policy_grants (tenant_id, account_id, policy) \
                  VALUES (?1, ?2, ?3) ON CONFLICT (tenant_id, account_id) DO UPDATE SET \
                  policy = excluded.policy",
-                params![g.tenant.to_string(), g.account.to_string(), g.policy],
+                args![g.tenant.to_string(), g.account.to_string(), g.policy],
             )?;
         }
         Change::DeletePolicyGrant { tenant, account } => {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM voice_routing_policy_grants WHERE tenant_id = ?1 AND account_id = ?2",
-                params![tenant.to_string(), account.to_string()],
+                args![tenant.to_string(), account.to_string()],
             )?;
         }
         Change::PutSipCredential(c) => {
             // A user has one credential: a renamed one replaces the old row.
-            tx.execute(
+            tx.exec(
                 "DELETE FROM sip_credentials WHERE user_id = ?1",
-                params![c.user.to_string()],
+                args![c.user.to_string()],
             )?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sip_credentials (username_key, username, tenant_id, user_id, password) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+                args![
                     c.username.to_ascii_lowercase(),
                     c.username,
                     c.tenant.to_string(),
@@ -80,9 +80,9 @@ pub(super) fn write_voice(tx: &Transaction<'_>, change: &Change) -> Result<(), S
             )?;
         }
         Change::DeleteSipCredential { username } => {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM sip_credentials WHERE username_key = ?1",
-                params![username.to_ascii_lowercase()],
+                args![username.to_ascii_lowercase()],
             )?;
         }
         _ => {}
@@ -90,12 +90,12 @@ pub(super) fn write_voice(tx: &Transaction<'_>, change: &Change) -> Result<(), S
     Ok(())
 }
 
-fn put_gateway(tx: &Transaction<'_>, g: &PstnGateway) -> Result<(), StoreError> {
+fn put_gateway(tx: &dyn Sql, g: &PstnGateway) -> Result<(), StoreError> {
     let (user, password) = match &g.credentials {
         Some(c) => (Some(c.username.as_str()), Some(c.password.as_str())),
         None => (None, None),
     };
-    tx.execute(
+    tx.exec(
         "INSERT INTO pstn_gateways (fqdn, tenant_id, sip_signaling_port, transport, enabled, \
          max_concurrent_sessions, send_sip_options, forward_pai, failover_response_codes, \
          failover_time_seconds, description, digest_username, digest_password) \
@@ -108,7 +108,7 @@ fn put_gateway(tx: &Transaction<'_>, g: &PstnGateway) -> Result<(), StoreError> 
          failover_time_seconds = excluded.failover_time_seconds, \
          description = excluded.description, digest_username = excluded.digest_username, \
          digest_password = excluded.digest_password",
-        params![
+        args![
             g.fqdn,
             g.tenant.to_string(),
             g.sip_signaling_port,
@@ -128,14 +128,14 @@ fn put_gateway(tx: &Transaction<'_>, g: &PstnGateway) -> Result<(), StoreError> 
 }
 
 /// The route row, then its gateway and usage lists.
-fn put_route(tx: &Transaction<'_>, r: &VoiceRoute) -> Result<(), StoreError> {
+fn put_route(tx: &dyn Sql, r: &VoiceRoute) -> Result<(), StoreError> {
     let (tenant, key) = (r.tenant.to_string(), r.identity.to_ascii_lowercase());
-    tx.execute(
+    tx.exec(
         "INSERT INTO voice_routes (tenant_id, identity_key, identity, number_pattern, priority, \
          description) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant_id, identity_key) DO \
          UPDATE SET identity = excluded.identity, number_pattern = excluded.number_pattern, \
          priority = excluded.priority, description = excluded.description",
-        params![
+        args![
             tenant,
             key,
             r.identity,
@@ -156,13 +156,13 @@ fn put_route(tx: &Transaction<'_>, r: &VoiceRoute) -> Result<(), StoreError> {
 }
 
 /// The policy row, then its usage list.
-fn put_policy(tx: &Transaction<'_>, p: &VoiceRoutingPolicy) -> Result<(), StoreError> {
+fn put_policy(tx: &dyn Sql, p: &VoiceRoutingPolicy) -> Result<(), StoreError> {
     let (tenant, key) = (p.tenant.to_string(), p.identity.to_ascii_lowercase());
-    tx.execute(
+    tx.exec(
         "INSERT INTO voice_routing_policies (tenant_id, identity_key, identity, description) \
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant_id, identity_key) DO UPDATE SET \
          identity = excluded.identity, description = excluded.description",
-        params![tenant, key, p.identity, p.description],
+        args![tenant, key, p.identity, p.description],
     )?;
     replace_list(
         tx,
@@ -176,28 +176,28 @@ fn put_policy(tx: &Transaction<'_>, p: &VoiceRoutingPolicy) -> Result<(), StoreE
 
 /// Replaces an ordered child list keyed by (tenant, identity key). Names are constants.
 fn replace_list(
-    tx: &Transaction<'_>,
+    tx: &dyn Sql,
     table: &str,
     column: &str,
     tenant: &str,
     key: &str,
     values: &[String],
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND identity_key = ?2"),
-        params![tenant, key],
+        args![tenant, key],
     )?;
     let insert = format!(
         "INSERT INTO {table} (tenant_id, identity_key, position, {column}) VALUES (?1, ?2, ?3, ?4)"
     );
     for (position, value) in values.iter().enumerate() {
-        tx.execute(&insert, params![tenant, key, position as i64, value])?;
+        tx.exec(&insert, args![tenant, key, position as i64, value])?;
     }
     Ok(())
 }
 
 /// Every Direct Routing record, in an order `apply` and the foreign keys accept.
-pub(super) fn load_voice(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+pub(super) fn load_voice(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
     load_gateways(conn, changes)?;
     load_usages(conn, changes)?;
     load_routes(conn, changes)?;
@@ -206,22 +206,21 @@ pub(super) fn load_voice(conn: &Connection, changes: &mut Vec<Change>) -> Result
     load_credentials(conn, changes)
 }
 
-fn load_gateways(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(
+fn load_gateways(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+    let rows = conn.query(
         "SELECT fqdn, tenant_id, sip_signaling_port, transport, enabled, max_concurrent_sessions, \
          send_sip_options, forward_pai, failover_response_codes, failover_time_seconds, \
          description, digest_username, digest_password FROM pstn_gateways ORDER BY fqdn",
+        &[],
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let tenant: String = r.get(1)?;
+    for r in rows {
         let transport: String = r.get(3)?;
         let codes: String = r.get(8)?;
         let user: Option<String> = r.get(11)?;
         let password: Option<String> = r.get(12)?;
         changes.push(Change::PutPstnGateway(PstnGateway {
             fqdn: r.get(0)?,
-            tenant: parse(&tenant, "pstn_gateways.tenant_id")?,
+            tenant: parse(&r.get::<String>(1)?, "pstn_gateways.tenant_id")?,
             sip_signaling_port: r.get(2)?,
             transport: SipTransport::parse(&transport)
                 .ok_or_else(|| corrupt("pstn_gateways.transport", &transport))?,
@@ -241,7 +240,7 @@ fn load_gateways(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), Sto
     Ok(())
 }
 
-fn load_usages(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+fn load_usages(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
     let lists = lists(
         conn,
         "SELECT tenant_id, '', usage FROM pstn_usages ORDER BY tenant_id, position",
@@ -255,7 +254,7 @@ fn load_usages(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), Store
     Ok(())
 }
 
-fn load_routes(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+fn load_routes(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
     let mut gateways = lists(
         conn,
         "SELECT tenant_id, identity_key, fqdn FROM voice_route_gateways \
@@ -266,12 +265,12 @@ fn load_routes(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), Store
         "SELECT tenant_id, identity_key, usage FROM voice_route_usages \
          ORDER BY tenant_id, identity_key, position",
     )?;
-    let mut stmt = conn.prepare(
+    let rows = conn.query(
         "SELECT tenant_id, identity_key, identity, number_pattern, priority, description \
          FROM voice_routes ORDER BY tenant_id, identity_key",
+        &[],
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
+    for r in rows {
         let key: (String, String) = (r.get(0)?, r.get(1)?);
         changes.push(Change::PutVoiceRoute(VoiceRoute {
             tenant: parse(&key.0, "voice_routes.tenant_id")?,
@@ -286,18 +285,18 @@ fn load_routes(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), Store
     Ok(())
 }
 
-fn load_policies(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+fn load_policies(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
     let mut usages = lists(
         conn,
         "SELECT tenant_id, identity_key, usage FROM voice_routing_policy_usages \
          ORDER BY tenant_id, identity_key, position",
     )?;
-    let mut stmt = conn.prepare(
+    let rows = conn.query(
         "SELECT tenant_id, identity_key, identity, description FROM voice_routing_policies \
          ORDER BY tenant_id, identity_key",
+        &[],
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
+    for r in rows {
         let key: (String, String) = (r.get(0)?, r.get(1)?);
         changes.push(Change::PutVoiceRoutingPolicy(VoiceRoutingPolicy {
             tenant: parse(&key.0, "voice_routing_policies.tenant_id")?,
@@ -309,33 +308,37 @@ fn load_policies(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), Sto
     Ok(())
 }
 
-fn load_grants(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(
+fn load_grants(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+    let rows = conn.query(
         "SELECT tenant_id, account_id, policy FROM voice_routing_policy_grants \
          ORDER BY tenant_id, account_id",
+        &[],
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (tenant, account): (String, String) = (r.get(0)?, r.get(1)?);
+    for r in rows {
         changes.push(Change::PutPolicyGrant(PolicyGrant {
-            tenant: parse(&tenant, "voice_routing_policy_grants.tenant_id")?,
-            account: parse_guid(&account, "voice_routing_policy_grants.account_id")?,
+            tenant: parse(
+                &r.get::<String>(0)?,
+                "voice_routing_policy_grants.tenant_id",
+            )?,
+            account: parse_guid(
+                &r.get::<String>(1)?,
+                "voice_routing_policy_grants.account_id",
+            )?,
             policy: r.get(2)?,
         }));
     }
     Ok(())
 }
 
-fn load_credentials(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(
+fn load_credentials(conn: &dyn Sql, changes: &mut Vec<Change>) -> Result<(), StoreError> {
+    let rows = conn.query(
         "SELECT tenant_id, user_id, username, password FROM sip_credentials ORDER BY username_key",
+        &[],
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (tenant, user): (String, String) = (r.get(0)?, r.get(1)?);
+    for r in rows {
         changes.push(Change::PutSipCredential(SipCredential {
-            tenant: parse(&tenant, "sip_credentials.tenant_id")?,
-            user: parse(&user, "sip_credentials.user_id")?,
+            tenant: parse(&r.get::<String>(0)?, "sip_credentials.tenant_id")?,
+            user: parse(&r.get::<String>(1)?, "sip_credentials.user_id")?,
             username: r.get(2)?,
             password: r.get(3)?,
         }));
@@ -344,22 +347,13 @@ fn load_credentials(conn: &Connection, changes: &mut Vec<Change>) -> Result<(), 
 }
 
 /// Ordered lists from a `(tenant, key, value)` query, grouped by (tenant, key), row order kept.
-fn lists(
-    conn: &Connection,
-    sql: &str,
-) -> Result<BTreeMap<(String, String), Vec<String>>, StoreError> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
+fn lists(conn: &dyn Sql, sql: &str) -> Result<BTreeMap<(String, String), Vec<String>>, StoreError> {
     let mut grouped = BTreeMap::<(String, String), Vec<String>>::new();
-    for row in rows {
-        let (tenant, key, value) = row?;
-        grouped.entry((tenant, key)).or_default().push(value);
+    for r in conn.query(sql, &[])? {
+        grouped
+            .entry((r.get(0)?, r.get(1)?))
+            .or_default()
+            .push(r.get(2)?);
     }
     Ok(grouped)
 }

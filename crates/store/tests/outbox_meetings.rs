@@ -1,0 +1,181 @@
+//! The outbox's and the meetings table's conformance tests, each on a real SQLite file and a real
+//! PostgreSQL database: rows survive reopening in order, caller-chosen ids continue the sequence,
+//! meetings are found by every key and stay in their tenant.
+
+mod support;
+
+use ringside_store::{
+    Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, OutboxStore, OutboxUpdate,
+    RetryPolicy,
+};
+use support::places;
+
+fn row(key: &str, n: u8) -> NewOutboxRow {
+    NewOutboxRow {
+        ordering_key: key.into(),
+        target_url: "http://127.0.0.1:9/cb".into(),
+        dialect: "graph".into(),
+        audience: "app".into(),
+        tenant: "tenant".into(),
+        headers: vec![("Scenario-Id".into(), format!("s{n}"))],
+        body: vec![b'{', n, b'}'],
+        retry_policy: if n.is_multiple_of(2) {
+            RetryPolicy::Standard
+        } else {
+            RetryPolicy::EventGrid
+        },
+        created_at_ms: 1_000 + i64::from(n),
+    }
+}
+
+#[test]
+fn caller_numbered_rows_continue_the_sequence_and_survive_reopen() {
+    for place in places() {
+        caller_numbered_rows(&place.database());
+    }
+}
+
+fn caller_numbered_rows(database: &Database) {
+    let first = {
+        let mut outbox = OutboxStore::connect(database).expect("open");
+        assert_eq!(outbox.next_id().expect("next id"), 1);
+        let ids = outbox.insert(&[row("a", 1)]).expect("insert");
+        let next = outbox.next_id().expect("next id");
+        assert_eq!(next, ids[0] + 1);
+        outbox
+            .insert_with_ids(&[(next, row("b", 2)), (next + 1, row("a", 3))])
+            .expect("insert with ids");
+        // Delivered rows leave, but their ids are not handed out again.
+        outbox
+            .update(&[OutboxUpdate::Delivered { id: next + 1 }])
+            .expect("update");
+        assert_eq!(outbox.next_id().expect("next id"), next + 2);
+        // An autoincremented row comes after the caller's ids.
+        let later = outbox.insert(&[row("c", 4)]).expect("insert");
+        assert_eq!(later[0], next + 2);
+        next
+    };
+    let outbox = OutboxStore::connect(database).expect("reopen");
+    let pending: Vec<(i64, NewOutboxRow)> = outbox
+        .pending()
+        .expect("pending")
+        .into_iter()
+        .map(|r| (r.id, r.row))
+        .collect();
+    assert_eq!(pending.len(), 3);
+    assert_eq!(pending[1], (first, row("b", 2)));
+    assert_eq!(outbox.next_id().expect("next id"), first + 3);
+}
+
+#[test]
+fn rows_survive_reopen_in_order_and_leave_when_delivered() {
+    for place in places() {
+        rows_survive_reopen(&place.database());
+    }
+}
+
+fn rows_survive_reopen(database: &Database) {
+    let ids = {
+        let mut outbox = OutboxStore::connect(database).expect("open");
+        let ids = outbox
+            .insert(&[row("a", 1), row("b", 2), row("a", 3)])
+            .expect("insert");
+        assert!(ids[0] < ids[1] && ids[1] < ids[2]);
+        outbox
+            .update(&[
+                OutboxUpdate::Delivered { id: ids[1] },
+                OutboxUpdate::Attempted {
+                    id: ids[0],
+                    attempts: 2,
+                    next_attempt_at_ms: 5_000,
+                    error: "503".into(),
+                },
+            ])
+            .expect("update");
+        ids
+    };
+    let mut outbox = OutboxStore::connect(database).expect("reopen");
+    let pending = outbox.pending().expect("pending");
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[0].id, ids[0]);
+    assert_eq!(pending[0].attempts, 2);
+    assert_eq!(pending[0].next_attempt_at_ms, 5_000);
+    assert_eq!(pending[0].row, row("a", 1));
+    assert_eq!(pending[1].row, row("a", 3));
+    outbox
+        .update(&[OutboxUpdate::Abandoned {
+            id: ids[2],
+            attempts: 9,
+            error: "gave up".into(),
+        }])
+        .expect("abandon");
+    assert_eq!(outbox.pending().expect("pending").len(), 1);
+    assert_eq!(outbox.count("abandoned").expect("count"), 1);
+    let abandoned = outbox.abandoned(10).expect("abandoned");
+    assert_eq!(abandoned[0].id, ids[2]);
+    assert_eq!(abandoned[0].last_error.as_deref(), Some("gave up"));
+    assert_eq!(
+        outbox.prune_abandoned(1_000).expect("prune"),
+        0,
+        "newer rows stay"
+    );
+    assert_eq!(outbox.prune_abandoned(2_000).expect("prune"), 1);
+    assert_eq!(outbox.count("abandoned").expect("count"), 0);
+    assert_eq!(
+        outbox.pending().expect("pending").len(),
+        1,
+        "pending rows stay"
+    );
+}
+
+fn meeting(id: &str, join: &str) -> MeetingRow {
+    MeetingRow {
+        id: id.into(),
+        tenant_id: "t1".into(),
+        organizer_id: "u1".into(),
+        subject: Some("Standup".into()),
+        thread_id: format!("19:meeting_{id}@thread.v2"),
+        join_meeting_id: join.into(),
+        passcode: Some("abc123".into()),
+        start_at_ms: 1,
+        end_at_ms: 2,
+        created_at_ms: 3,
+    }
+}
+
+#[test]
+fn meetings_round_trip_by_every_key_and_stay_in_their_tenant() {
+    for place in places() {
+        meetings_round_trip(&place.database());
+    }
+}
+
+fn meetings_round_trip(database: &Database) {
+    let mut store = MeetingStore::connect(database).unwrap();
+    let m = meeting("m1", "123456789");
+    store.insert(&m).unwrap();
+    // A duplicate join id is refused by the schema.
+    assert!(store.insert(&meeting("m2", "123456789")).is_err());
+    drop(store);
+    let mut store = MeetingStore::connect(database).unwrap();
+    assert_eq!(
+        store.get("t1", MeetingKey::Id("m1")).unwrap(),
+        Some(m.clone())
+    );
+    assert_eq!(
+        store.get("t1", MeetingKey::Thread(&m.thread_id)).unwrap(),
+        Some(m.clone())
+    );
+    assert_eq!(
+        store
+            .get("t1", MeetingKey::JoinMeetingId("123456789"))
+            .unwrap(),
+        Some(m.clone())
+    );
+    assert_eq!(store.get("t2", MeetingKey::Id("m1")).unwrap(), None);
+    assert_eq!(store.by_id("m1").unwrap(), Some(m.clone()));
+    assert!(store.join_id_taken("123456789").unwrap());
+    assert!(!store.delete("t2", "m1").unwrap());
+    assert!(store.delete("t1", "m1").unwrap());
+    assert_eq!(store.get("t1", MeetingKey::Id("m1")).unwrap(), None);
+}
