@@ -2,8 +2,9 @@
 # Installs the Debian/Ubuntu system packages Ringside uses: at run time the offline speech engines
 # (espeak-ng for text to speech; pocketsphinx with its US English model for recognition; the speech
 # crate loads their shared libraries at run time, so no -dev package is needed to build), and for
-# the test suite headless Chromium (the console's browser test, tests/console) and the SIP peers
-# SIPp (sip-tester) and baresip (tests/sip).
+# the test suite headless Chromium (the console's browser test, tests/console), the SIP peers
+# SIPp (sip-tester) and baresip (tests/sip), and PostgreSQL's server binaries (the store's tests
+# start a throwaway server of their own; no system cluster is created or started).
 # Idempotent: does nothing when every package is installed; otherwise runs `apt-get update` once
 # and installs the missing ones non-interactively (as root, or through sudo).
 #   scripts/system-packages.sh             install, fail if that is impossible (CI, scripts/test)
@@ -17,7 +18,7 @@ OPTIONAL=false
 if [[ "${1:-}" == "--optional" ]]; then
   OPTIONAL=true
 else
-  PACKAGES+=(chromium sip-tester baresip-core)
+  PACKAGES+=(chromium sip-tester baresip-core postgresql)
 fi
 log() { printf 'system-packages: %s\n' "$*" >&2; }
 give_up() {
@@ -47,7 +48,12 @@ else
 fi
 log "installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Debian's postgresql creates and starts a "main" cluster on install; the tests need only the binaries.
+if [[ " ${missing[*]} " == *" postgresql "* && ! -e /etc/postgresql-common/createcluster.conf ]]; then
+  "${SUDO[@]}" mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | "${SUDO[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 "${SUDO[@]}" apt-get update -qq >&2 || give_up "apt-get update failed"
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >&2 \
   || give_up "apt-get install ${missing[*]} failed"
 log "installed ${missing[*]}"

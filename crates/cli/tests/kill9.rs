@@ -1,6 +1,6 @@
 //! Durability under `kill -9`: concurrent provisioning against a real `ringside serve`, SIGKILL in the
-//! middle, restart on the same data dir, and every acknowledged request must be there, with nothing
-//! half-applied.
+//! middle, restart on the same data dir (and the same store: the SQLite file, or a PostgreSQL
+//! database), and every acknowledged request must be there, with nothing half-applied.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,10 +21,23 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    fn start(data_dir: &Path) -> ServerProcess {
+    /// `ringside serve` in dev mode; its store is `store_url` (`RINGSIDE_STORE_URL`) when given.
+    fn start(data_dir: &Path, store_url: Option<&str>) -> ServerProcess {
         let _ = std::fs::remove_file(data_dir.join("dev.json"));
-        let child = Command::new(env!("CARGO_BIN_EXE_ringside"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ringside"));
+        match store_url {
+            Some(url) => command.env("RINGSIDE_STORE_URL", url),
+            None => command.env_remove("RINGSIDE_STORE_URL"),
+        };
+        let child = command
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--sip-listen",
+                "off",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env_remove("RINGSIDE_CONFIG")
             .env_remove("RINGSIDE_LISTEN")
@@ -212,7 +225,17 @@ async fn get(
 }
 
 #[test]
-fn acknowledged_provisioning_survives_kill_9() {
+fn acknowledged_provisioning_survives_kill_9_on_sqlite() {
+    provisioning_survives_kill_9(None);
+}
+
+#[test]
+fn acknowledged_provisioning_survives_kill_9_on_postgres() {
+    let url = ringside_testkit::postgres::TestPostgres::shared().fresh_database();
+    provisioning_survives_kill_9(Some(&url));
+}
+
+fn provisioning_survives_kill_9(store_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -221,7 +244,7 @@ fn acknowledged_provisioning_survives_kill_9() {
         .build()
         .expect("runtime");
 
-    let mut first = ServerProcess::start(&data_dir);
+    let mut first = ServerProcess::start(&data_dir, store_url);
     let connection = wait_for_dev_json(&data_dir, &mut first);
     // Users go into the dev tenant under their own UPN domain (kill9.test) so the checks can find them.
     let http = client(&connection);
@@ -266,7 +289,7 @@ fn acknowledged_provisioning_survives_kill_9() {
         acked.len()
     );
 
-    let mut second = ServerProcess::start(&data_dir);
+    let mut second = ServerProcess::start(&data_dir, store_url);
     let connection = wait_for_dev_json(&data_dir, &mut second);
     let http = client(&connection);
     runtime.block_on(async {
@@ -357,4 +380,9 @@ fn acknowledged_provisioning_survives_kill_9() {
         assert_eq!(status, reqwest::StatusCode::CREATED);
     });
     second.kill9();
+    assert_eq!(
+        data_dir.join("ringside.db").exists(),
+        store_url.is_none(),
+        "the store lives where it was configured (the SQLite file only without a store URL)"
+    );
 }

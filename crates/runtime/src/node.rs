@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rand::RngCore;
 use ringside_identity::{KeySet, SigningKey};
 use ringside_model::Guid;
-use ringside_store::{DirectoryStore, MeetingStore, StoreError};
+use ringside_store::{Database, DirectoryStore, MeetingStore, StoreError};
 
 use crate::CallRuntime;
 
@@ -28,6 +28,7 @@ struct Inner {
     key_set: KeySet,
     base_url: String,
     data_dir: PathBuf,
+    database: Database,
     dev_mode: bool,
     /// Seconds added to the wall clock; only tests move it (see [`Node::advance_clock_for_tests`]).
     clock_skew: AtomicI64,
@@ -47,6 +48,8 @@ pub struct NodeParts {
     pub base_url: String,
     /// The data directory.
     pub data_dir: PathBuf,
+    /// Where the store's tables live (the meetings table is opened there).
+    pub database: Database,
     /// Dev mode (no config file).
     pub dev_mode: bool,
 }
@@ -63,6 +66,7 @@ impl Node {
                 key_set,
                 base_url: parts.base_url,
                 data_dir: parts.data_dir,
+                database: parts.database,
                 dev_mode: parts.dev_mode,
                 clock_skew: AtomicI64::new(0),
                 meetings: OnceLock::new(),
@@ -128,7 +132,7 @@ impl Node {
         self.inner.clock_skew.fetch_add(seconds, Ordering::Relaxed);
     }
 
-    /// Runs `f` on the online-meetings table (in `ringside.db`, opened on first use) on a
+    /// Runs `f` on the online-meetings table (in the store's database, opened on first use) on a
     /// blocking thread, off the async workers. `Err` says why the table could not be used.
     pub async fn meetings<T: Send + 'static>(
         &self,
@@ -138,7 +142,7 @@ impl Node {
             .inner
             .meetings
             .get_or_init(|| {
-                MeetingStore::open(self.data_dir().join("ringside.db"))
+                MeetingStore::connect(&self.inner.database)
                     .map(|store| Arc::new(Mutex::new(store)))
                     .map_err(|error| format!("the meetings table cannot be opened: {error}"))
             })

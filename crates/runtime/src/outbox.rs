@@ -38,7 +38,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use ringside_identity::SigningKey;
-use ringside_store::{NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
+use ringside_store::{Database, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
 
 pub mod observe;
@@ -132,16 +132,16 @@ pub struct Outbox {
 pub type StillWanted = Arc<dyn Fn(&NewOutboxRow) -> bool + Send + Sync>;
 
 impl Outbox {
-    /// Opens the outbox table of `db_path`, starts the writer thread and the dispatcher (must run
+    /// Opens the outbox table in `database`, starts the writer thread and the dispatcher (must run
     /// inside a tokio runtime), and schedules the rows left pending by a previous run.
     pub fn start(
-        db_path: &std::path::Path,
+        database: &Database,
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
         profiles: &[DeliveryProfile],
         still_wanted: StillWanted,
     ) -> anyhow::Result<Outbox> {
-        let mut store = OutboxStore::open(db_path)?;
+        let mut store = OutboxStore::connect(database)?;
         let pruned =
             store.prune_abandoned(unix_ms().saturating_sub(KEEP_ABANDONED.as_millis() as i64))?;
         if pruned > 0 {

@@ -11,7 +11,7 @@ use ringside_runtime::files::write_private;
 use ringside_runtime::outbox::{Outbox, TokenSigner};
 use ringside_runtime::services::MediaServices;
 use ringside_runtime::{CallRuntime, Doors, MediaMode, Node, NodeParts, RuntimeOptions};
-use ringside_store::DirectoryStore;
+use ringside_store::{Database, DirectoryStore};
 
 use crate::config::Config;
 use crate::state::{AppState, StateParts};
@@ -21,6 +21,8 @@ pub(crate) struct Parts {
     pub(crate) config: Config,
     pub(crate) dev_mode: bool,
     pub(crate) data_dir: PathBuf,
+    /// Where the store's tables live.
+    pub(crate) database: Database,
     pub(crate) base_url: String,
     pub(crate) admin_token: String,
     /// The local CA (PEM), trusted for webhooks, prompts and media streams besides public roots.
@@ -33,13 +35,13 @@ pub(crate) struct Parts {
 pub(crate) fn compose(parts: Parts) -> Result<AppState> {
     let data_dir = &parts.data_dir;
     let directory = Arc::new(
-        DirectoryStore::open(data_dir.join("ringside.db"))
-            .with_context(|| format!("opening the store in {}", data_dir.display()))?,
+        DirectoryStore::connect(&parts.database)
+            .with_context(|| format!("opening the store in {}", parts.database.describe()))?,
     );
     let signing_key = load_or_create_signing_key(data_dir)?;
     let signer = || TokenSigner::new(signing_key.clone(), parts.base_url.clone());
     let outbox = Outbox::start(
-        &data_dir.join("ringside.db"),
+        &parts.database,
         signer(),
         parts.local_ca.as_deref(),
         &[
@@ -66,6 +68,7 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         signing_key,
         base_url: parts.base_url.clone(),
         data_dir: parts.data_dir.clone(),
+        database: parts.database.clone(),
         dev_mode: parts.dev_mode,
     });
     Ok(AppState::new(StateParts {

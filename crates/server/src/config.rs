@@ -43,6 +43,18 @@ pub struct Config {
     pub media: MediaConfig,
     /// The SIP gateway (`[sip]`): off unless `listen` is set.
     pub sip: crate::sip::SipConfig,
+    /// Where the directory, the outbox and meetings live (`[store]`): SQLite in the data dir unless
+    /// `url` names a PostgreSQL database.
+    pub store: StoreConfig,
+}
+
+/// `[store]`: the database.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user:password@host:port/name` (or `sqlite:PATH`); `RINGSIDE_STORE_URL` overrides.
+    /// Unset: `ringside.db` in the data directory.
+    pub url: Option<String>,
 }
 
 pub use ringside_http::RateLimitConfig;
@@ -74,6 +86,7 @@ impl Default for Config {
             media_realtime_priority: Some(DEFAULT_MEDIA_REALTIME_PRIORITY),
             media: MediaConfig::default(),
             sip: crate::sip::SipConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::tls;
 use ringside_platform::devmode::{self, DevInfo};
 use ringside_runtime::files::write_private;
+use ringside_store::Database;
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -92,6 +93,7 @@ impl Server {
         };
         let state = crate::compose::compose(crate::compose::Parts {
             admin_token: admin_token(dev_mode, &config, &data_dir)?,
+            database: database(&config, &data_dir)?,
             data_dir: data_dir.clone(),
             base_url: base_url.clone(),
             local_ca: std::fs::read(&tls.ca_cert_path).ok(),
@@ -200,6 +202,18 @@ fn sip_tls(tls: &tls::TlsMaterial) -> std::sync::Arc<rustls::ServerConfig> {
     let mut config = (*tls.server_config).clone();
     config.alpn_protocols.clear();
     std::sync::Arc::new(config)
+}
+
+/// The store's database: `RINGSIDE_STORE_URL`, else `[store] url`, else `ringside.db` in the data dir.
+fn database(config: &Config, data_dir: &Path) -> Result<Database> {
+    let url = std::env::var("RINGSIDE_STORE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .or_else(|| config.store.url.clone());
+    match url {
+        Some(url) => Database::parse(&url).map_err(|e| anyhow!("[store] url: {e}")),
+        None => Ok(Database::sqlite(data_dir.join("ringside.db"))),
+    }
 }
 
 fn admin_token(dev_mode: bool, config: &Config, data_dir: &Path) -> Result<String> {

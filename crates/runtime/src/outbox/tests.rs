@@ -101,7 +101,7 @@ async fn outbox_throughput() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = SigningKey::generate().expect("key");
     let outbox = Outbox::start(
-        &dir.path().join("ringside.db"),
+        &ringside_store::Database::sqlite(dir.path().join("ringside.db")),
         TokenSigner::new(key, "https://127.0.0.1:1".into()),
         None,
         &[],
