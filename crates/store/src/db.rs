@@ -12,6 +12,7 @@ pub(crate) use value::{args, Row, ToValue, Value};
 
 use crate::error::StoreError;
 use postgres::PgConn;
+pub(crate) use postgres::{Heard, Listener, DIRECTORY_CHANNEL};
 
 /// Schema migrations, in order: script `i` takes the schema from version `i` to `i + 1`. Each has an
 /// SQLite and a Postgres spelling of the same tables. Append only; never edit a released script.
@@ -35,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         sqlite: include_str!("migrations/0005_direct_routing.sql"),
         postgres: include_str!("migrations/postgres/0005_direct_routing.sql"),
+    },
+    Migration {
+        sqlite: include_str!("migrations/0006_directory_version.sql"),
+        postgres: include_str!("migrations/postgres/0006_directory_version.sql"),
     },
 ];
 
@@ -164,7 +169,8 @@ impl Conn {
         }
     }
 
-    /// Runs `f` in one transaction that only reads: one consistent view of every table.
+    /// Runs `f` in one transaction that only reads: one consistent view of every table (on Postgres
+    /// REPEATABLE READ).
     pub(crate) fn snapshot<R>(
         &self,
         f: impl FnOnce(&dyn Sql) -> Result<R, StoreError>,
@@ -176,20 +182,20 @@ impl Conn {
                 tx.commit()?;
                 Ok(out)
             }
-            Conn::Postgres(conn) => conn.write(f),
+            Conn::Postgres(conn) => conn.snapshot(f),
         }
     }
 
     /// Runs `f` in one transaction: all or nothing, durable when this returns `Ok`.
-    pub(crate) fn write<R>(
+    pub(crate) fn write<R, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&dyn Sql) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
+        f: impl FnOnce(&dyn Sql) -> Result<R, E>,
+    ) -> Result<R, E> {
         match self {
             Conn::Sqlite(conn) => {
-                let tx = conn.transaction()?;
+                let tx = conn.transaction().map_err(StoreError::from)?;
                 let out = f(&sqlite::Sqlite(&tx))?;
-                tx.commit()?;
+                tx.commit().map_err(StoreError::from)?;
                 Ok(out)
             }
             Conn::Postgres(conn) => conn.write(f),

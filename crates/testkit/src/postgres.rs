@@ -127,13 +127,14 @@ impl TestPostgres {
             .spawn()
             .map_err(|e| format!("postgres: {e}"))?;
         watchdog(server.id(), &dir)?;
-        wait_ready(port, &dir)?;
-        Ok(TestPostgres {
+        let server = TestPostgres {
             host: "127.0.0.1".into(),
             port,
             user: "postgres".into(),
             psql: bin.join("psql"),
-        })
+        };
+        wait_ready(&server, &dir)?;
+        Ok(server)
     }
 }
 
@@ -255,15 +256,26 @@ fn watchdog(server: u32, dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("watchdog: {e}"))
 }
 
-/// Polls the port until the server accepts connections (bounded; the log tells why it did not).
-fn wait_ready(port: u16, dir: &Path) -> Result<(), String> {
+/// Polls until the server answers a query (a listening socket is not enough: it refuses sessions
+/// while "starting up"); bounded, and the log tells why it did not start.
+fn wait_ready(server: &TestPostgres, dir: &Path) -> Result<(), String> {
     let deadline = Instant::now() + READY_TIMEOUT;
     while Instant::now() < deadline {
-        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+        let answered = TcpStream::connect((Ipv4Addr::LOCALHOST, server.port)).is_ok()
+            && Command::new(&server.psql)
+                .args(["-q", "-d", &server.url("postgres"), "-c", "SELECT 1"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+        if answered {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-    Err(format!("postgres did not start on port {port}: {log}"))
+    Err(format!(
+        "postgres did not start on port {}: {log}",
+        server.port
+    ))
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use bytes::BytesMut;
 use futures_executor::block_on;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use tokio_postgres::{Client, Config, GenericClient, NoTls, Statement};
+use tokio_postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Statement};
 
 use super::value::{Row, Value};
 use super::Sql;
@@ -70,13 +70,36 @@ impl PgConn {
     }
 
     /// Runs `f` in one transaction, committed when it returns `Ok`, rolled back otherwise.
-    pub(crate) fn write<R>(
+    pub(crate) fn write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Sql) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.ensure_open()?;
+        let mut client = self.client.borrow_mut();
+        let tx = block_on(client.transaction()).map_err(StoreError::from)?;
+        let out = f(&Pg {
+            client: &tx,
+            statements: &self.statements,
+        })?;
+        block_on(tx.commit()).map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a read-only REPEATABLE READ transaction: every statement sees the same snapshot
+    /// (a READ COMMITTED transaction would see other nodes' commits between statements).
+    pub(crate) fn snapshot<R>(
         &self,
         f: impl FnOnce(&dyn Sql) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         self.ensure_open()?;
         let mut client = self.client.borrow_mut();
-        let tx = block_on(client.transaction())?;
+        let tx = block_on(
+            client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start(),
+        )?;
         let out = f(&Pg {
             client: &tx,
             statements: &self.statements,
@@ -169,6 +192,120 @@ fn spawn_connection(config: &Config) -> Result<Client, StoreError> {
     client
         .recv()
         .map_err(|_| StoreError::Config("the Postgres thread ended before connecting".into()))?
+}
+
+/// The channel every commit of a directory change notifies, with the new version as payload.
+pub(crate) const DIRECTORY_CHANNEL: &str = "ringside_directory";
+
+/// A connection that `LISTEN`s on [`DIRECTORY_CHANNEL`]: the payloads arrive on a channel; dropping
+/// the listener closes the connection and ends its thread.
+pub(crate) struct Listener {
+    payloads: std::sync::mpsc::Receiver<String>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// What [`Listener::next`] saw.
+pub(crate) enum Heard {
+    /// A notification's payload.
+    Payload(String),
+    /// Nothing within the timeout.
+    Quiet,
+    /// The connection ended (the listener must be replaced).
+    Closed,
+}
+
+impl Listener {
+    /// Connects to `url` and listens.
+    pub(crate) fn start(url: &str) -> Result<Listener, StoreError> {
+        let config = Config::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad Postgres URL: {e}")))?;
+        let (ready, started) = std::sync::mpsc::channel();
+        let (payload_tx, payloads) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("ringside-pg-listen".into())
+            .spawn(move || listen_thread(config, ready, payload_tx, stopped))
+            .map_err(|e| StoreError::Config(format!("could not start the listener thread: {e}")))?;
+        started.recv().map_err(|_| {
+            StoreError::Config("the listener thread ended before listening".into())
+        })??;
+        Ok(Listener {
+            payloads,
+            _stop: stop,
+        })
+    }
+
+    /// The next payload, waiting at most `timeout`.
+    pub(crate) fn next(&self, timeout: std::time::Duration) -> Heard {
+        match self.payloads.recv_timeout(timeout) {
+            Ok(payload) => Heard::Payload(payload),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Heard::Quiet,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Heard::Closed,
+        }
+    }
+}
+
+/// The listener's thread: connect, forward notifications while the connection lives and nobody
+/// asked to stop, then close.
+fn listen_thread(
+    config: Config,
+    ready: std::sync::mpsc::Sender<Result<(), StoreError>>,
+    payloads: std::sync::mpsc::Sender<String>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = ready.send(Err(StoreError::Config(format!("runtime: {e}"))));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let (client, mut connection) = match config.connect(NoTls).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                let _ = ready.send(Err(StoreError::Postgres(e)));
+                return;
+            }
+        };
+        let forward = async move {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match message {
+                    Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                        if payloads.send(n.payload().to_string()).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Postgres listener connection ended");
+                        return;
+                    }
+                }
+            }
+        };
+        let statement = format!("LISTEN {DIRECTORY_CHANNEL}");
+        let listen = client.batch_execute(&statement);
+        tokio::pin!(forward);
+        // The connection must be polled for LISTEN to complete.
+        tokio::select! {
+            result = listen => {
+                let _ = ready.send(result.map_err(StoreError::Postgres));
+            }
+            () = &mut forward => {
+                let _ = ready.send(Err(StoreError::Config("the listener connection ended".into())));
+                return;
+            }
+        }
+        tokio::select! {
+            () = forward => {}
+            _ = stop => {}
+        }
+        drop(client);
+    });
 }
 
 /// Statements through a client or an open transaction.
