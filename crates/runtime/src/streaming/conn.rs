@@ -17,7 +17,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -26,6 +26,7 @@ use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
 use super::codec::{Inbound, Received, StreamCodec, WireError, WireMessage};
+use super::writer::{Attached, Tally, ToWriter};
 use super::{
     ConnCounters, Control, StreamEvent, StreamEventKind, StreamId, StreamPolicy, StreamService,
     StreamSpec, ToRuntime, MAX_INBOUND_MESSAGE,
@@ -36,8 +37,6 @@ use super::{
 /// app's messages are a few KiB at most.
 pub const READ_BUFFER: usize = 8 * 1024;
 
-/// Frames written before the socket is flushed.
-const MAX_BATCH: usize = 64;
 /// How long the end of a stream waits for the plane's final counters.
 const PLANE_COUNTERS_WAIT: Duration = Duration::from_millis(500);
 
@@ -143,7 +142,6 @@ pub(super) struct Connection {
     pub(super) url: Url,
     pub(super) policy: StreamPolicy,
     pub(super) tls: TlsConfigs,
-    pub(super) frames: mpsc::Receiver<StreamFrame>,
     pub(super) dropped: Arc<AtomicU64>,
     pub(super) control: mpsc::UnboundedReceiver<Control>,
     pub(super) runtime: super::RuntimeSink,
@@ -164,16 +162,9 @@ impl Connection {
             };
         let end = match connected {
             Err(reason) => End::Failed(reason),
-            Ok(mut socket) => {
+            Ok(socket) => {
                 self.emit(StreamEventKind::Connected);
-                self.media(MediaCommand::StartStream {
-                    conversation: self.spec.conversation,
-                    leg: self.spec.leg,
-                    stream: self.id,
-                    channel: self.spec.channel,
-                    rate: self.spec.rate,
-                });
-                let (end, plane) = self.pump(&mut socket, &mut counters).await;
+                let (end, plane) = self.pump(socket, &mut counters).await;
                 match plane {
                     Some(plane) => counters.plane = plane,
                     None => {
@@ -243,52 +234,60 @@ impl Connection {
         .await
     }
 
-    /// Moves frames and messages until the stream ends; the plane's counters when it was the
-    /// plane that ended it.
+    /// Hands the socket's write half to the shard's writer, then reads the app's messages and
+    /// the control channel until the stream ends; the plane's counters when it was the plane that
+    /// ended it.
     async fn pump(
         &mut self,
-        socket: &mut Socket,
+        socket: Socket,
         counters: &mut ConnCounters,
     ) -> (End, Option<StreamCounters>) {
-        let mut encoder = Encoder::new(&self.spec);
-        if let Err(error) = socket.send(encoder.header()).await {
-            return (
-                End::Failed(format!("the media socket failed: {error}")),
-                None,
-            );
+        let (sink, mut stream) = socket.split();
+        let tally = Arc::new(Tally::default());
+        let (failed_tx, mut failed) = oneshot::channel();
+        let attached = Attached {
+            id: self.id,
+            sink,
+            encoder: Encoder::new(&self.spec),
+            tally: tally.clone(),
+            dropped: self.dropped.clone(),
+            failed: failed_tx,
+        };
+        let Some(writers) = self.service.upgrade().map(|s| s.writers()) else {
+            return (End::Stopped("the streaming service stopped".into()), None);
+        };
+        let writer = writers.of(self.spec.conversation);
+        if !writers
+            .send(writer, ToWriter::Attach(Box::new(attached)))
+            .await
+        {
+            return (End::Stopped("the streaming service stopped".into()), None);
         }
-        loop {
+        // The writer sends the header first: frames follow it through the same inbox.
+        self.media(MediaCommand::StartStream {
+            conversation: self.spec.conversation,
+            leg: self.spec.leg,
+            stream: self.id,
+            channel: self.spec.channel,
+            rate: self.spec.rate,
+        });
+        let (end, plane, closing) = loop {
             tokio::select! {
-                frame = self.frames.recv() => {
-                    let Some(frame) = frame else {
-                        return (End::Stopped("the streaming service stopped".into()), None);
-                    };
-                    let mut written = 0usize;
-                    let mut next = Some(frame);
-                    while let Some(frame) = next.take() {
-                        if let Err(error) = socket.feed(encoder.frame(&frame)).await {
-                            return (End::Failed(format!("the media socket failed: {error}")), None);
-                        }
-                        counters.frames_sent += 1;
-                        written += 1;
-                        if written < MAX_BATCH {
-                            next = self.frames.try_recv().ok();
-                        }
-                    }
-                    if let Err(error) = socket.flush().await {
-                        return (End::Failed(format!("the media socket failed: {error}")), None);
-                    }
+                reason = &mut failed => {
+                    let reason = reason.unwrap_or_else(|_| "the media socket failed".into());
+                    break (End::Failed(reason), None, None);
                 }
-                message = socket.next() => {
+                message = stream.next() => {
                     match message {
-                        None => return (End::Stopped("the app closed the media socket".into()), None),
+                        None => break (End::Stopped("the app closed the media socket".into()), None, None),
                         Some(Err(error)) => {
-                            return (End::Failed(format!("the media socket failed: {error}")), None)
+                            break (End::Failed(format!("the media socket failed: {error}")), None, None)
                         }
                         Some(Ok(Message::Close(frame))) => {
                             let code = frame.map(|f| u16::from(f.code)).unwrap_or(1005);
-                            return (
+                            break (
                                 End::Stopped(format!("the app closed the media socket (code {code})")),
+                                None,
                                 None,
                             );
                         }
@@ -297,33 +296,41 @@ impl Connection {
                 }
                 control = self.control.recv() => {
                     match control {
-                        None => return (End::Stopped("the streaming service stopped".into()), None),
+                        None => break (End::Stopped("the streaming service stopped".into()), None, None),
                         Some(Control::Stop(reason)) => {
-                            close(socket, &encoder, &reason).await;
-                            return (End::Stopped(reason), None);
+                            break (End::Stopped(reason.clone()), None, Some(reason));
                         }
                         Some(Control::PlaneStopped(plane)) => {
                             let reason = "callEnded".to_string();
-                            close(socket, &encoder, &reason).await;
-                            return (End::Stopped(reason), Some(plane));
+                            break (End::Stopped(reason.clone()), Some(plane), Some(reason));
                         }
                         Some(Control::Dtmf(tone)) => {
-                            let Some(message) = encoder.dtmf(tone) else {
-                                continue;
-                            };
-                            if let Err(error) = socket.send(message).await {
-                                return (End::Failed(format!("the media socket failed: {error}")), None);
-                            }
-                            counters.dtmf_sent += 1;
+                            writers.send(writer, ToWriter::Dtmf(self.id, tone)).await;
                         }
                         Some(Control::Name(leg, name)) => {
-                            encoder.names.insert(leg, name);
+                            writers.send(writer, ToWriter::Name(self.id, leg, name)).await;
                         }
                         Some(Control::Pause(_)) => {}
                     }
                 }
             }
+        };
+        // Take the write half back (frames the writer already has go out first), then say
+        // goodbye when the stream ended normally.
+        let (reply, back) = oneshot::channel();
+        let detached = if writers.send(writer, ToWriter::Detach(self.id, reply)).await {
+            back.await.ok().flatten()
+        } else {
+            None
+        };
+        counters.frames_sent = tally.sent.load(Ordering::Relaxed);
+        counters.dtmf_sent = tally.dtmf.load(Ordering::Relaxed);
+        if let (Some(reason), Some((sink, encoder))) = (closing, detached) {
+            if let Ok(mut socket) = sink.reunite(stream) {
+                close(&mut socket, &encoder, &reason).await;
+            }
         }
+        (end, plane)
     }
 
     fn inbound(&self, message: Message, counters: &mut ConnCounters) {
@@ -433,7 +440,8 @@ pub(super) async fn open(
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_INBOUND_MESSAGE))
         .max_frame_size(Some(MAX_INBOUND_MESSAGE))
-        .read_buffer_size(READ_BUFFER);
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(super::writer::WRITE_BUFFER);
     let (socket, _response) =
         tokio_tungstenite::client_async_with_config(request, io, Some(config))
             .await
@@ -451,10 +459,10 @@ async fn close(socket: &mut Socket, encoder: &Encoder, reason: &str) {
 }
 
 /// Renders frames with the stream's codec.
-struct Encoder {
+pub(super) struct Encoder {
     codec: Arc<dyn StreamCodec>,
     rate: ringside_media::StreamRate,
-    names: HashMap<LegId, String>,
+    pub(super) names: HashMap<LegId, String>,
     started: SystemTime,
 }
 
@@ -468,11 +476,11 @@ impl Encoder {
         }
     }
 
-    fn header(&self) -> Message {
+    pub(super) fn header(&self) -> Message {
         message(self.codec.header(self.rate))
     }
 
-    fn frame(&mut self, frame: &StreamFrame) -> Message {
+    pub(super) fn frame(&mut self, frame: &StreamFrame) -> Message {
         let at = self.started + Duration::from_millis(frame.timestamp_ms);
         let named = frame.participant.and_then(|leg| self.names.get(&leg));
         let message = match (frame.participant, named) {
@@ -483,11 +491,11 @@ impl Encoder {
         self::message(message)
     }
 
-    fn dtmf(&self, tone: char) -> Option<Message> {
+    pub(super) fn dtmf(&self, tone: char) -> Option<Message> {
         self.codec.dtmf(tone).map(message)
     }
 
-    fn stop(&self, reason: &str) -> Option<Message> {
+    pub(super) fn stop(&self, reason: &str) -> Option<Message> {
         self.codec.stop(reason).map(message)
     }
 }
