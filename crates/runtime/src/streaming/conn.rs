@@ -17,7 +17,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -26,7 +26,6 @@ use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
 use super::codec::{Inbound, Received, StreamCodec, WireError, WireMessage};
-use super::writer::{Attached, Tally, ToWriter};
 use super::{
     ConnCounters, Control, StreamEvent, StreamEventKind, StreamId, StreamPolicy, StreamService,
     StreamSpec, ToRuntime, MAX_INBOUND_MESSAGE,
@@ -37,6 +36,8 @@ use super::{
 /// app's messages are a few KiB at most.
 pub const READ_BUFFER: usize = 8 * 1024;
 
+/// Frames written before the socket is flushed.
+const MAX_BATCH: usize = 64;
 /// How long the end of a stream waits for the plane's final counters.
 const PLANE_COUNTERS_WAIT: Duration = Duration::from_millis(500);
 
@@ -142,6 +143,7 @@ pub(super) struct Connection {
     pub(super) url: Url,
     pub(super) policy: StreamPolicy,
     pub(super) tls: TlsConfigs,
+    pub(super) frames: mpsc::Receiver<StreamFrame>,
     pub(super) dropped: Arc<AtomicU64>,
     pub(super) control: mpsc::UnboundedReceiver<Control>,
     pub(super) runtime: super::RuntimeSink,
@@ -162,9 +164,16 @@ impl Connection {
             };
         let end = match connected {
             Err(reason) => End::Failed(reason),
-            Ok(socket) => {
+            Ok(mut socket) => {
                 self.emit(StreamEventKind::Connected);
-                let (end, plane) = self.pump(socket, &mut counters).await;
+                self.media(MediaCommand::StartStream {
+                    conversation: self.spec.conversation,
+                    leg: self.spec.leg,
+                    stream: self.id,
+                    channel: self.spec.channel,
+                    rate: self.spec.rate,
+                });
+                let (end, plane) = self.pump(&mut socket, &mut counters).await;
                 match plane {
                     Some(plane) => counters.plane = plane,
                     None => {
@@ -234,60 +243,52 @@ impl Connection {
         .await
     }
 
-    /// Hands the socket's write half to the shard's writer, then reads the app's messages and
-    /// the control channel until the stream ends; the plane's counters when it was the plane that
-    /// ended it.
+    /// Moves frames and messages until the stream ends; the plane's counters when it was the
+    /// plane that ended it.
     async fn pump(
         &mut self,
-        socket: Socket,
+        socket: &mut Socket,
         counters: &mut ConnCounters,
     ) -> (End, Option<StreamCounters>) {
-        let (sink, mut stream) = socket.split();
-        let tally = Arc::new(Tally::default());
-        let (failed_tx, mut failed) = oneshot::channel();
-        let attached = Attached {
-            id: self.id,
-            sink,
-            encoder: Encoder::new(&self.spec),
-            tally: tally.clone(),
-            dropped: self.dropped.clone(),
-            failed: failed_tx,
-        };
-        let Some(writers) = self.service.upgrade().map(|s| s.writers()) else {
-            return (End::Stopped("the streaming service stopped".into()), None);
-        };
-        let writer = writers.of(self.spec.conversation);
-        if !writers
-            .send(writer, ToWriter::Attach(Box::new(attached)))
-            .await
-        {
-            return (End::Stopped("the streaming service stopped".into()), None);
+        let mut encoder = Encoder::new(&self.spec);
+        if let Err(error) = socket.send(encoder.header()).await {
+            return (
+                End::Failed(format!("the media socket failed: {error}")),
+                None,
+            );
         }
-        // The writer sends the header first: frames follow it through the same inbox.
-        self.media(MediaCommand::StartStream {
-            conversation: self.spec.conversation,
-            leg: self.spec.leg,
-            stream: self.id,
-            channel: self.spec.channel,
-            rate: self.spec.rate,
-        });
-        let (end, plane, closing) = loop {
+        loop {
             tokio::select! {
-                reason = &mut failed => {
-                    let reason = reason.unwrap_or_else(|_| "the media socket failed".into());
-                    break (End::Failed(reason), None, None);
+                frame = self.frames.recv() => {
+                    let Some(frame) = frame else {
+                        return (End::Stopped("the streaming service stopped".into()), None);
+                    };
+                    let mut written = 0usize;
+                    let mut next = Some(frame);
+                    while let Some(frame) = next.take() {
+                        if let Err(error) = socket.feed(encoder.frame(&frame)).await {
+                            return (End::Failed(format!("the media socket failed: {error}")), None);
+                        }
+                        counters.frames_sent += 1;
+                        written += 1;
+                        if written < MAX_BATCH {
+                            next = self.frames.try_recv().ok();
+                        }
+                    }
+                    if let Err(error) = socket.flush().await {
+                        return (End::Failed(format!("the media socket failed: {error}")), None);
+                    }
                 }
-                message = stream.next() => {
+                message = socket.next() => {
                     match message {
-                        None => break (End::Stopped("the app closed the media socket".into()), None, None),
+                        None => return (End::Stopped("the app closed the media socket".into()), None),
                         Some(Err(error)) => {
-                            break (End::Failed(format!("the media socket failed: {error}")), None, None)
+                            return (End::Failed(format!("the media socket failed: {error}")), None)
                         }
                         Some(Ok(Message::Close(frame))) => {
                             let code = frame.map(|f| u16::from(f.code)).unwrap_or(1005);
-                            break (
+                            return (
                                 End::Stopped(format!("the app closed the media socket (code {code})")),
-                                None,
                                 None,
                             );
                         }
@@ -296,41 +297,33 @@ impl Connection {
                 }
                 control = self.control.recv() => {
                     match control {
-                        None => break (End::Stopped("the streaming service stopped".into()), None, None),
+                        None => return (End::Stopped("the streaming service stopped".into()), None),
                         Some(Control::Stop(reason)) => {
-                            break (End::Stopped(reason.clone()), None, Some(reason));
+                            close(socket, &encoder, &reason).await;
+                            return (End::Stopped(reason), None);
                         }
                         Some(Control::PlaneStopped(plane)) => {
                             let reason = "callEnded".to_string();
-                            break (End::Stopped(reason.clone()), Some(plane), Some(reason));
+                            close(socket, &encoder, &reason).await;
+                            return (End::Stopped(reason), Some(plane));
                         }
                         Some(Control::Dtmf(tone)) => {
-                            writers.send(writer, ToWriter::Dtmf(self.id, tone)).await;
+                            let Some(message) = encoder.dtmf(tone) else {
+                                continue;
+                            };
+                            if let Err(error) = socket.send(message).await {
+                                return (End::Failed(format!("the media socket failed: {error}")), None);
+                            }
+                            counters.dtmf_sent += 1;
                         }
                         Some(Control::Name(leg, name)) => {
-                            writers.send(writer, ToWriter::Name(self.id, leg, name)).await;
+                            encoder.names.insert(leg, name);
                         }
                         Some(Control::Pause(_)) => {}
                     }
                 }
             }
-        };
-        // Take the write half back (frames the writer already has go out first), then say
-        // goodbye when the stream ended normally.
-        let (reply, back) = oneshot::channel();
-        let detached = if writers.send(writer, ToWriter::Detach(self.id, reply)).await {
-            back.await.ok().flatten()
-        } else {
-            None
-        };
-        counters.frames_sent = tally.sent.load(Ordering::Relaxed);
-        counters.dtmf_sent = tally.dtmf.load(Ordering::Relaxed);
-        if let (Some(reason), Some((sink, encoder))) = (closing, detached) {
-            if let Ok(mut socket) = sink.reunite(stream) {
-                close(&mut socket, &encoder, &reason).await;
-            }
         }
-        (end, plane)
     }
 
     fn inbound(&self, message: Message, counters: &mut ConnCounters) {
@@ -440,8 +433,7 @@ pub(super) async fn open(
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_INBOUND_MESSAGE))
         .max_frame_size(Some(MAX_INBOUND_MESSAGE))
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(super::writer::WRITE_BUFFER);
+        .read_buffer_size(READ_BUFFER);
     let (socket, _response) =
         tokio_tungstenite::client_async_with_config(request, io, Some(config))
             .await
@@ -459,10 +451,10 @@ async fn close(socket: &mut Socket, encoder: &Encoder, reason: &str) {
 }
 
 /// Renders frames with the stream's codec.
-pub(super) struct Encoder {
+struct Encoder {
     codec: Arc<dyn StreamCodec>,
     rate: ringside_media::StreamRate,
-    pub(super) names: HashMap<LegId, String>,
+    names: HashMap<LegId, String>,
     started: SystemTime,
 }
 
@@ -476,11 +468,11 @@ impl Encoder {
         }
     }
 
-    pub(super) fn header(&self) -> Message {
+    fn header(&self) -> Message {
         message(self.codec.header(self.rate))
     }
 
-    pub(super) fn frame(&mut self, frame: &StreamFrame) -> Message {
+    fn frame(&mut self, frame: &StreamFrame) -> Message {
         let at = self.started + Duration::from_millis(frame.timestamp_ms);
         let named = frame.participant.and_then(|leg| self.names.get(&leg));
         let message = match (frame.participant, named) {
@@ -491,11 +483,11 @@ impl Encoder {
         self::message(message)
     }
 
-    pub(super) fn dtmf(&self, tone: char) -> Option<Message> {
+    fn dtmf(&self, tone: char) -> Option<Message> {
         self.codec.dtmf(tone).map(message)
     }
 
-    pub(super) fn stop(&self, reason: &str) -> Option<Message> {
+    fn stop(&self, reason: &str) -> Option<Message> {
         self.codec.stop(reason).map(message)
     }
 }

@@ -12,12 +12,9 @@
 //!   rules), connects with a time limit (TLS: the Mozilla roots plus the local CA; loopback hosts
 //!   with any certificate, as the webhook outbox does), sends the upgrade with the bearer token and
 //!   headers, then asks the media plane to start the tap (`MediaCommand::StartStream`).
-//! - The media shards hand every sub-tick's `StreamFrames` batch to [`StreamService::route`] on
-//!   their own threads: a socket stream's frames go, as one batch, to the writer task of their
-//!   shard ([`writer`]), which encodes and writes them without waiting (one wake-up per sub-tick
-//!   instead of one per stream); an in-process tap's go into its bounded queue. A full queue, a
-//!   full writer inbox or a socket whose buffer is full drops the frame and counts it, so a slow
-//!   app never holds up the media clock.
+//! - The media shards hand every tick's `StreamFrames` batch to [`StreamService::route`] on their
+//!   own threads: each frame goes into its stream's bounded queue with `try_send`; a full queue
+//!   drops the frame and counts it, so a slow app never holds up the media clock.
 //! - Inbound messages (bidirectional) are parsed by the stream's codec (the door's wire format);
 //!   audio of a valid size becomes `MediaCommand::StreamAudio` (played as the bot leg's voice);
 //!   anything else is counted and ignored.
@@ -34,9 +31,6 @@ mod conn;
 pub use conn::READ_BUFFER;
 pub mod socket;
 pub mod tap;
-mod writer;
-
-pub use writer::WRITE_BUFFER;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -55,9 +49,8 @@ use crate::fetch::{classify, AddressClass, FetchPolicy};
 
 pub use ringside_media::{StreamChannel, StreamFrame, StreamId, StreamRate};
 
-/// Frames an in-process tap's queue holds by default (1 s at one channel); beyond it frames are
-/// dropped and counted. (Socket streams have no queue of their own: their shard's writer writes
-/// them at once, and a socket's WebSocket buffer holds up to [`WRITE_BUFFER`] bytes.)
+/// Frames queued per stream between the media clock and its socket (1 s at one channel); beyond
+/// it frames are dropped and counted.
 pub const QUEUE_FRAMES: usize = 200;
 
 /// Time limit for resolving, connecting, TLS and the WebSocket upgrade.
@@ -201,19 +194,10 @@ pub enum Control {
     Pause(bool),
 }
 
-/// Where a stream's frames go, and its count of frames dropped on the way.
 #[derive(Clone)]
 struct Route {
-    to: RouteTo,
+    frames: mpsc::Sender<StreamFrame>,
     dropped: Arc<AtomicU64>,
-}
-
-#[derive(Clone)]
-enum RouteTo {
-    /// An in-process tap's bounded queue.
-    Queue(mpsc::Sender<StreamFrame>),
-    /// A socket stream: the writer task with this index.
-    Writer(usize),
 }
 
 /// The address rules for stream targets (the prompt fetcher's rules: `[media]
@@ -328,8 +312,6 @@ pub struct StreamService {
     controls: Mutex<HashMap<StreamId, mpsc::UnboundedSender<Control>>>,
     runtime: OnceLock<RuntimeSink>,
     events: broadcast::Sender<StreamEvent>,
-    /// One writer task per media shard, started with the first socket stream.
-    writers: OnceLock<Arc<writer::Writers>>,
 }
 
 impl std::fmt::Debug for StreamService {
@@ -353,7 +335,6 @@ impl StreamService {
             controls: Mutex::new(HashMap::new()),
             runtime: OnceLock::new(),
             events,
-            writers: OnceLock::new(),
         })
     }
 
@@ -372,12 +353,13 @@ impl StreamService {
             .cloned()
             .ok_or(StreamError::Unavailable)?;
         let id = StreamId(self.next.fetch_add(1, Ordering::Relaxed));
+        let (frames_tx, frames_rx) = mpsc::channel(QUEUE_FRAMES);
         let dropped = Arc::new(AtomicU64::new(0));
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         self.add_route(
             id,
             Route {
-                to: RouteTo::Writer(self.writers().of(spec.conversation)),
+                frames: frames_tx,
                 dropped: dropped.clone(),
             },
         );
@@ -388,6 +370,7 @@ impl StreamService {
             url,
             policy: self.policy.clone(),
             tls: self.tls.clone(),
+            frames: frames_rx,
             dropped,
             control: control_rx,
             runtime,
@@ -439,54 +422,17 @@ impl StreamService {
         }
     }
 
-    /// One sub-tick's frames from a media shard, never waiting: a socket stream's frames go to
-    /// its shard's writer in one batch (one wake-up per sub-tick, not one per stream), an
-    /// in-process tap's into its queue; a full queue or writer inbox drops the frame and counts
-    /// it. Runs on the shard thread.
+    /// One tick's frames from a media shard: each into its stream's queue, never waiting (a full
+    /// queue drops the frame and counts it). Runs on the shard thread.
     pub fn route(&self, frames: Vec<StreamFrame>) {
         let routes = self.routes.load();
-        // Usually every frame of a shard's sub-tick goes to the same writer.
-        let mut batches: Vec<(usize, Vec<StreamFrame>)> = Vec::new();
         for frame in frames {
-            let Some(route) = routes.get(&frame.stream) else {
-                continue;
-            };
-            match &route.to {
-                RouteTo::Queue(queue) => {
-                    if queue.try_send(frame).is_err() {
-                        route.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                RouteTo::Writer(index) => match batches.iter_mut().find(|(i, _)| i == index) {
-                    Some((_, batch)) => batch.push(frame),
-                    None => batches.push((*index, vec![frame])),
-                },
-            }
-        }
-        let Some(writers) = self.writers.get() else {
-            return;
-        };
-        for (index, batch) in batches {
-            if let Err(lost) = writers.frames(index, batch) {
-                for frame in lost {
-                    if let Some(route) = routes.get(&frame.stream) {
-                        route.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
+            if let Some(route) = routes.get(&frame.stream) {
+                if route.frames.try_send(frame).is_err() {
+                    route.dropped.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
-    }
-
-    /// The writer tasks (started on first use, from a tokio task: a stream's start).
-    fn writers(&self) -> Arc<writer::Writers> {
-        self.writers
-            .get_or_init(|| {
-                let shards = std::thread::available_parallelism()
-                    .map_or(1, |n| n.get())
-                    .clamp(1, 64);
-                Arc::new(writer::Writers::start(shards))
-            })
-            .clone()
     }
 
     /// The plane ended a tap (called by the runtime on `StreamStopped`).

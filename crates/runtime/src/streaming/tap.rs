@@ -12,8 +12,8 @@ use ringside_media::{MediaCommand, StreamFrame};
 use tokio::sync::mpsc;
 
 use super::{
-    lock, ConnCounters, Control, Route, RouteTo, RuntimeSink, StreamChannel, StreamError,
-    StreamEvent, StreamEventKind, StreamId, StreamRate, StreamService, ToRuntime,
+    lock, ConnCounters, Control, Route, RuntimeSink, StreamChannel, StreamError, StreamEvent,
+    StreamEventKind, StreamId, StreamRate, StreamService, ToRuntime,
 };
 
 /// How long a stopping tap waits for the media plane to confirm (and flush) the stop.
@@ -73,7 +73,7 @@ impl StreamService {
         self.add_route(
             id,
             Route {
-                to: RouteTo::Queue(frames_tx),
+                frames: frames_tx,
                 dropped: dropped.clone(),
             },
         );
