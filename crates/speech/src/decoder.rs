@@ -87,6 +87,23 @@ pub struct Heard {
     pub confidence: f32,
     /// The words with timings (fillers and silences left out).
     pub words: Vec<Word>,
+    /// Choices only: the acoustic score of a free phone loop (context-independent phones, no
+    /// phone language model) over the same audio minus the grammar path's, per 10 ms frame, in
+    /// pocketsphinx's scaled acoustic units (positive: the phone loop explains the audio better).
+    /// Measured, not used to judge yet (corpus/RESULTS.md). 0 for other kinds.
+    pub acoustic_gap: f32,
+}
+
+/// The grammar search's name.
+const CHOICES: &str = "choices";
+/// The phone loop's search name (grammar decoders).
+const PHONE_LOOP: &str = "phones";
+
+/// The sum of the segments' acoustic scores (the whole path, silences and fillers included).
+fn acoustic_score(segments: &[crate::ffi::sphinx::RawSegment]) -> i32 {
+    segments
+        .iter()
+        .fold(0i32, |sum, s| sum.saturating_add(s.acoustic))
 }
 
 /// pocketsphinx's frame rate: 100 frames a second.
@@ -134,10 +151,11 @@ impl Decoder {
                 models.language_model.to_string_lossy().into_owned(),
             ]);
         }
-        Ok(Decoder {
-            raw: sphinx.decoder(&args)?,
-            kind,
-        })
+        let mut raw = sphinx.decoder(&args)?;
+        if kind == Kind::Grammar {
+            raw.add_allphone(PHONE_LOOP, None)?;
+        }
+        Ok(Decoder { raw, kind })
     }
 
     /// The decoder's kind.
@@ -150,7 +168,7 @@ impl Decoder {
         if self.kind != Kind::Grammar {
             return Err(SpeechError::Recognition("not a grammar decoder".into()));
         }
-        self.raw.use_jsgf("choices", &grammar.jsgf)
+        self.raw.use_jsgf(CHOICES, &grammar.jsgf)
     }
 
     /// Starts an utterance.
@@ -176,7 +194,25 @@ impl Decoder {
         self.raw.start_stream()?;
         self.raw.start()?;
         self.raw.process_whole(&audio)?;
-        self.finish()
+        let mut heard = self.finish()?;
+        let grammar = acoustic_score(&self.raw.segments());
+        let frames = self.raw.frames();
+        self.raw.use_search(PHONE_LOOP)?;
+        let phones = self.decode_phones(&audio);
+        self.raw.use_search(CHOICES)?;
+        let phones = phones?;
+        heard.acoustic_gap =
+            (f64::from(phones.saturating_sub(grammar)) / f64::from(frames.max(1))) as f32;
+        Ok(heard)
+    }
+
+    /// The phone loop's acoustic score for `audio` (noise floor already added).
+    fn decode_phones(&mut self, audio: &[i16]) -> Result<i32, SpeechError> {
+        self.raw.start_stream()?;
+        self.raw.start()?;
+        self.raw.process_whole(audio)?;
+        self.raw.end()?;
+        Ok(acoustic_score(&self.raw.segments()))
     }
 
     /// Ends the utterance and reads its result.
@@ -205,6 +241,7 @@ impl Decoder {
             text,
             confidence,
             words,
+            acoustic_gap: 0.0,
         })
     }
 }

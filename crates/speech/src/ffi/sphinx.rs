@@ -26,6 +26,8 @@ struct Api {
     ps_free: unsafe extern "C" fn(Ptr) -> c_int,
     ps_set_jsgf_string: unsafe extern "C" fn(Ptr, *const c_char, *const c_char) -> c_int,
     ps_set_search: unsafe extern "C" fn(Ptr, *const c_char) -> c_int,
+    ps_set_allphone_file: unsafe extern "C" fn(Ptr, *const c_char, *const c_char) -> c_int,
+    ps_get_n_frames: unsafe extern "C" fn(Ptr) -> c_int,
     ps_start_stream: unsafe extern "C" fn(Ptr) -> c_int,
     ps_start_utt: unsafe extern "C" fn(Ptr) -> c_int,
     ps_process_raw: unsafe extern "C" fn(Ptr, *const i16, usize, c_int, c_int) -> c_int,
@@ -54,13 +56,15 @@ unsafe impl Send for Sphinx {}
 // SAFETY: as above.
 unsafe impl Sync for Sphinx {}
 
-/// One word of a result: text and frames (10 ms each) and its posterior log probability.
+/// One word (or phone, in a phone loop) of a result: text and frames (10 ms each), its
+/// posterior probability and its acoustic log score (the decoder's log-math units).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RawSegment {
     pub(crate) word: String,
     pub(crate) start_frame: i32,
     pub(crate) end_frame: i32,
     pub(crate) probability: f64,
+    pub(crate) acoustic: i32,
 }
 
 impl Sphinx {
@@ -76,6 +80,8 @@ impl Sphinx {
             ps_free: symbol!(ps, b"ps_free\0"),
             ps_set_jsgf_string: symbol!(ps, b"ps_set_jsgf_string\0"),
             ps_set_search: symbol!(ps, b"ps_set_search\0"),
+            ps_set_allphone_file: symbol!(ps, b"ps_set_allphone_file\0"),
+            ps_get_n_frames: symbol!(ps, b"ps_get_n_frames\0"),
             ps_start_stream: symbol!(ps, b"ps_start_stream\0"),
             ps_start_utt: symbol!(ps, b"ps_start_utt\0"),
             ps_process_raw: symbol!(ps, b"ps_process_raw\0"),
@@ -168,6 +174,38 @@ impl RawDecoder {
             )));
         }
         self.select(&n)
+    }
+
+    /// Adds a phone loop as search `name` (`phone_lm`: a phonetic language model, or none for
+    /// free phone transitions) without selecting it.
+    pub(crate) fn add_allphone(
+        &mut self,
+        name: &str,
+        phone_lm: Option<&str>,
+    ) -> Result<(), SpeechError> {
+        let n = cstring(name)?;
+        let lm = phone_lm.map(cstring).transpose()?;
+        let lm_ptr = lm.as_ref().map_or(std::ptr::null(), |l| l.as_ptr());
+        let status = {
+            let _guard = self.sphinx.setup.lock().unwrap_or_else(|p| p.into_inner());
+            // SAFETY: valid strings (or NULL for no model) and a live decoder.
+            unsafe { (self.api().ps_set_allphone_file)(self.ps, n.as_ptr(), lm_ptr) }
+        };
+        if status < 0 {
+            return Err(SpeechError::Recognition("phone loop rejected".into()));
+        }
+        Ok(())
+    }
+
+    /// Selects the search `name` added earlier.
+    pub(crate) fn use_search(&mut self, name: &str) -> Result<(), SpeechError> {
+        self.select(&cstring(name)?)
+    }
+
+    /// Frames (10 ms) decoded in the current or last utterance.
+    pub(crate) fn frames(&mut self) -> i32 {
+        // SAFETY: a live decoder.
+        unsafe { (self.api().ps_get_n_frames)(self.ps) }
     }
 
     fn select(&mut self, name: &CStr) -> Result<(), SpeechError> {
@@ -300,6 +338,7 @@ impl RawDecoder {
                 } else {
                     0.0
                 },
+                acoustic: ascr,
             }
         }
     }
