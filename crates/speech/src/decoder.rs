@@ -2,6 +2,7 @@
 //! what an utterance produced: text, confidence and word timings.
 
 use crate::ffi::sphinx::{RawDecoder, Sphinx};
+use crate::garbage;
 use crate::grammar::Grammar;
 use crate::SpeechError;
 use std::collections::HashSet;
@@ -87,24 +88,15 @@ pub struct Heard {
     pub confidence: f32,
     /// The words with timings (fillers and silences left out).
     pub words: Vec<Word>,
-    /// Choices only: the acoustic score of a free phone loop (context-independent phones, no
-    /// phone language model) over the same audio minus the grammar path's, per 10 ms frame, in
-    /// pocketsphinx's scaled acoustic units (positive: the phone loop explains the audio better).
-    /// Measured, not used to judge yet (corpus/RESULTS.md). 0 for other kinds.
+    /// Always 0 now. It was a phone loop's acoustic score minus the grammar path's, per frame
+    /// (branch `speech-acc2`); that second decode cost ~1.5 s of CPU per utterance and
+    /// separated no-match speech worse than the grammar's garbage words, which replaced it
+    /// (corpus/RESULTS.md). Kept so code that reads it still compiles.
     pub acoustic_gap: f32,
 }
 
 /// The grammar search's name.
 const CHOICES: &str = "choices";
-/// The phone loop's search name (grammar decoders).
-const PHONE_LOOP: &str = "phones";
-
-/// The sum of the segments' acoustic scores (the whole path, silences and fillers included).
-fn acoustic_score(segments: &[crate::ffi::sphinx::RawSegment]) -> i32 {
-    segments
-        .iter()
-        .fold(0i32, |sum, s| sum.saturating_add(s.acoustic))
-}
 
 /// pocketsphinx's frame rate: 100 frames a second.
 const MS_PER_FRAME: i32 = 10;
@@ -113,6 +105,8 @@ const MS_PER_FRAME: i32 = 10;
 pub struct Decoder {
     raw: RawDecoder,
     kind: Kind,
+    /// Prior weight of each garbage word against a choice's 1 (0: no garbage words).
+    garbage_weight: f32,
 }
 
 impl Decoder {
@@ -121,6 +115,7 @@ impl Decoder {
         sphinx: &Arc<Sphinx>,
         models: &Models,
         kind: Kind,
+        garbage_weight: f32,
     ) -> Result<Decoder, SpeechError> {
         let mut args: Vec<String> = [
             "-hmm",
@@ -151,11 +146,12 @@ impl Decoder {
                 models.language_model.to_string_lossy().into_owned(),
             ]);
         }
-        let mut raw = sphinx.decoder(&args)?;
-        if kind == Kind::Grammar {
-            raw.add_allphone(PHONE_LOOP, None)?;
-        }
-        Ok(Decoder { raw, kind })
+        let raw = sphinx.decoder(&args)?;
+        Ok(Decoder {
+            raw,
+            kind,
+            garbage_weight,
+        })
     }
 
     /// The decoder's kind.
@@ -163,12 +159,26 @@ impl Decoder {
         self.kind
     }
 
-    /// Makes `grammar` the search (a [`Kind::Grammar`] decoder only).
+    /// Makes `grammar` the search (a [`Kind::Grammar`] decoder only), with the garbage words
+    /// that sound like none of its words as weighted alternatives (see `garbage.rs`): a
+    /// hypothesis that is a garbage word matches no phrase, so the recognition is a no match.
     pub fn set_grammar(&mut self, grammar: &Grammar) -> Result<(), SpeechError> {
         if self.kind != Kind::Grammar {
             return Err(SpeechError::Recognition("not a grammar decoder".into()));
         }
-        self.raw.use_jsgf(CHOICES, &grammar.jsgf)
+        if self.garbage_weight <= 0.0 {
+            return self.raw.use_jsgf(CHOICES, &grammar.jsgf);
+        }
+        let own: Vec<Vec<String>> = grammar
+            .words
+            .iter()
+            .filter_map(|w| self.raw.pronunciation(w))
+            .collect();
+        let raw = &mut self.raw;
+        let words = garbage::words_for(&grammar.words, &own, |w| raw.pronunciation(w));
+        let phrases: Vec<&str> = grammar.phrases.iter().map(|(p, _, _)| p.as_str()).collect();
+        let jsgf = garbage::jsgf(&phrases, &words, self.garbage_weight);
+        self.raw.use_jsgf(CHOICES, &jsgf)
     }
 
     /// Starts an utterance.
@@ -194,25 +204,7 @@ impl Decoder {
         self.raw.start_stream()?;
         self.raw.start()?;
         self.raw.process_whole(&audio)?;
-        let mut heard = self.finish()?;
-        let grammar = acoustic_score(&self.raw.segments());
-        let frames = self.raw.frames();
-        self.raw.use_search(PHONE_LOOP)?;
-        let phones = self.decode_phones(&audio);
-        self.raw.use_search(CHOICES)?;
-        let phones = phones?;
-        heard.acoustic_gap =
-            (f64::from(phones.saturating_sub(grammar)) / f64::from(frames.max(1))) as f32;
-        Ok(heard)
-    }
-
-    /// The phone loop's acoustic score for `audio` (noise floor already added).
-    fn decode_phones(&mut self, audio: &[i16]) -> Result<i32, SpeechError> {
-        self.raw.start_stream()?;
-        self.raw.start()?;
-        self.raw.process_whole(audio)?;
-        self.raw.end()?;
-        Ok(acoustic_score(&self.raw.segments()))
+        self.finish()
     }
 
     /// Ends the utterance and reads its result.

@@ -26,8 +26,6 @@ struct Api {
     ps_free: unsafe extern "C" fn(Ptr) -> c_int,
     ps_set_jsgf_string: unsafe extern "C" fn(Ptr, *const c_char, *const c_char) -> c_int,
     ps_set_search: unsafe extern "C" fn(Ptr, *const c_char) -> c_int,
-    ps_set_allphone_file: unsafe extern "C" fn(Ptr, *const c_char, *const c_char) -> c_int,
-    ps_get_n_frames: unsafe extern "C" fn(Ptr) -> c_int,
     ps_start_stream: unsafe extern "C" fn(Ptr) -> c_int,
     ps_start_utt: unsafe extern "C" fn(Ptr) -> c_int,
     ps_process_raw: unsafe extern "C" fn(Ptr, *const i16, usize, c_int, c_int) -> c_int,
@@ -41,6 +39,8 @@ struct Api {
     ps_seg_word: unsafe extern "C" fn(Ptr) -> *const c_char,
     ps_seg_frames: unsafe extern "C" fn(Ptr, *mut c_int, *mut c_int),
     ps_seg_prob: unsafe extern "C" fn(Ptr, *mut i32, *mut i32, *mut i32) -> i32,
+    ps_lookup_word: unsafe extern "C" fn(Ptr, *const c_char) -> *mut c_char,
+    ckd_free: unsafe extern "C" fn(*mut c_void),
 }
 
 /// The loaded libraries; cheap to share (`Arc`).
@@ -80,8 +80,6 @@ impl Sphinx {
             ps_free: symbol!(ps, b"ps_free\0"),
             ps_set_jsgf_string: symbol!(ps, b"ps_set_jsgf_string\0"),
             ps_set_search: symbol!(ps, b"ps_set_search\0"),
-            ps_set_allphone_file: symbol!(ps, b"ps_set_allphone_file\0"),
-            ps_get_n_frames: symbol!(ps, b"ps_get_n_frames\0"),
             ps_start_stream: symbol!(ps, b"ps_start_stream\0"),
             ps_start_utt: symbol!(ps, b"ps_start_utt\0"),
             ps_process_raw: symbol!(ps, b"ps_process_raw\0"),
@@ -95,6 +93,8 @@ impl Sphinx {
             ps_seg_word: symbol!(ps, b"ps_seg_word\0"),
             ps_seg_frames: symbol!(ps, b"ps_seg_frames\0"),
             ps_seg_prob: symbol!(ps, b"ps_seg_prob\0"),
+            ps_lookup_word: symbol!(ps, b"ps_lookup_word\0"),
+            ckd_free: symbol!(base, b"ckd_free\0"),
         };
         Ok(Arc::new(Sphinx {
             api,
@@ -176,36 +176,20 @@ impl RawDecoder {
         self.select(&n)
     }
 
-    /// Adds a phone loop as search `name` (`phone_lm`: a phonetic language model, or none for
-    /// free phone transitions) without selecting it.
-    pub(crate) fn add_allphone(
-        &mut self,
-        name: &str,
-        phone_lm: Option<&str>,
-    ) -> Result<(), SpeechError> {
-        let n = cstring(name)?;
-        let lm = phone_lm.map(cstring).transpose()?;
-        let lm_ptr = lm.as_ref().map_or(std::ptr::null(), |l| l.as_ptr());
-        let status = {
-            let _guard = self.sphinx.setup.lock().unwrap_or_else(|p| p.into_inner());
-            // SAFETY: valid strings (or NULL for no model) and a live decoder.
-            unsafe { (self.api().ps_set_allphone_file)(self.ps, n.as_ptr(), lm_ptr) }
-        };
-        if status < 0 {
-            return Err(SpeechError::Recognition("phone loop rejected".into()));
+    /// The dictionary's (first) pronunciation of `word`, as phones, or `None` if it has none.
+    pub(crate) fn pronunciation(&mut self, word: &str) -> Option<Vec<String>> {
+        let w = cstring(word).ok()?;
+        // SAFETY: a valid string and a live decoder; the result is allocated by sphinxbase,
+        // copied, then freed with sphinxbase's own allocator.
+        unsafe {
+            let phones = (self.api().ps_lookup_word)(self.ps, w.as_ptr());
+            if phones.is_null() {
+                return None;
+            }
+            let text = CStr::from_ptr(phones).to_string_lossy().into_owned();
+            (self.api().ckd_free)(phones.cast());
+            Some(text.split_whitespace().map(str::to_string).collect())
         }
-        Ok(())
-    }
-
-    /// Selects the search `name` added earlier.
-    pub(crate) fn use_search(&mut self, name: &str) -> Result<(), SpeechError> {
-        self.select(&cstring(name)?)
-    }
-
-    /// Frames (10 ms) decoded in the current or last utterance.
-    pub(crate) fn frames(&mut self) -> i32 {
-        // SAFETY: a live decoder.
-        unsafe { (self.api().ps_get_n_frames)(self.ps) }
     }
 
     fn select(&mut self, name: &CStr) -> Result<(), SpeechError> {
