@@ -56,7 +56,7 @@ unsafe impl Send for Sphinx {}
 // SAFETY: as above.
 unsafe impl Sync for Sphinx {}
 
-/// One word (or phone, in a phone loop) of a result: text and frames (10 ms each), its
+/// One word of a result: text and frames (10 ms each), its
 /// posterior probability and its acoustic log score (the decoder's log-math units).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RawSegment {
