@@ -2,7 +2,9 @@
 //! of all 14 choice words), how often other words said to that grammar come out as no match,
 //! and free-speech word error rate, per condition.
 //!
-//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv] [--choices-only]
+//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv] [--choices-only] [--gaps]
+//!
+//! `--gaps` prints each utterance's phone-loop gap (`Heard::acoustic_gap`): `GAP choice <correct> <gap> <word>` / `GAP other x <gap> <word>`.
 
 #[path = "common/corpus.rs"]
 mod corpus;
@@ -81,6 +83,9 @@ fn choices(tts: &Tts, stt: &SttEngine, items: &[Item]) {
     for item in items {
         let outcome = recognize(stt, Mode::Choices(menu.clone()), &corpus::render(tts, item));
         let ok = matches!(&outcome, Outcome::Choice { label, .. } if label == item.text);
+        if std::env::args().any(|a| a == "--gaps") {
+            println!("GAP choice {} {:.3} {}", ok, gap(&outcome), item.text);
+        }
         let entry = per.entry(condition(item)).or_default();
         *entry = (entry.0 + usize::from(ok), entry.1 + 1);
         if !ok {
@@ -115,6 +120,9 @@ fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item]) {
     let mut accepted = Vec::new();
     for item in items {
         let outcome = recognize(stt, Mode::Choices(menu()), &corpus::render(tts, item));
+        if std::env::args().any(|a| a == "--gaps") {
+            println!("GAP other x {:.3} {}", gap(&outcome), item.text);
+        }
         match outcome {
             Outcome::NoMatch { .. } => rejected += 1,
             other => accepted.push(format!(
@@ -132,6 +140,13 @@ fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item]) {
     );
     for line in accepted {
         println!("  taken as a choice: {line}");
+    }
+}
+
+fn gap(outcome: &Outcome) -> f32 {
+    match outcome {
+        Outcome::Choice { heard, .. } | Outcome::NoMatch { heard } => heard.acoustic_gap,
+        _ => -1.0,
     }
 }
 

@@ -3,7 +3,9 @@
 //! and memory; CPU per recognizer (choices and free speech, as a share of one core); and 50
 //! concurrent recognitions fed in real time on 2 worker threads.
 //!
-//!     cargo run --release -p ringside-speech --example bench
+//!     cargo run --release -p ringside-speech --example bench [-- --garbage-weight W]
+//!
+//! `--garbage-weight 0` measures choices grammars without their garbage words.
 
 #[path = "common/corpus.rs"]
 mod corpus;
@@ -20,8 +22,17 @@ const PROMPT: &str = "Please say billing, support or sales, or press one to repe
 fn main() {
     let tts = Tts::new(&TtsConfig::default()).expect("espeak-ng");
     tts_first_audio();
+    let args: Vec<String> = std::env::args().collect();
+    let garbage_weight = args
+        .iter()
+        .position(|a| a == "--garbage-weight")
+        .and_then(|i| args.get(i + 1))
+        .map_or(ringside_speech::GARBAGE_WEIGHT, |w| {
+            w.parse().expect("--garbage-weight takes a number")
+        });
     let stt = SttEngine::new(&SttConfig {
         workers: 2,
+        garbage_weight,
         ..SttConfig::default()
     })
     .expect("pocketsphinx");

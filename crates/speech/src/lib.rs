@@ -107,6 +107,7 @@
 pub mod cache;
 pub mod decoder;
 pub mod endpoint;
+mod garbage;
 pub mod grammar;
 pub mod session;
 pub mod ssml;
@@ -121,7 +122,7 @@ pub use decoder::{Heard, Kind, Models, Word};
 pub use endpoint::{End, Timeouts};
 pub use grammar::{Choice, Grammar};
 pub use session::{Event, Outcome, Phrase, Recognition};
-pub use stt::{Mode, Recognizer, SttConfig, SttEngine};
+pub use stt::{Mode, Recognizer, SttConfig, SttEngine, GARBAGE_WEIGHT};
 pub use tts::{Content, Poll, SynthStream, Synthesis, Tts, TtsConfig, TtsRequest};
 
 /// Why speech failed.

@@ -38,6 +38,11 @@ pub struct SttConfig {
     pub min_choice_confidence: f32,
     /// Idle decoders kept per kind; more are freed when returned.
     pub max_idle_decoders: usize,
+    /// Prior weight, against a choice's 1, of each garbage word a choices grammar also holds
+    /// (frequent English words that sound like none of the choices; one heard is a no match).
+    /// Higher rejects more speech that is none of the choices and loses more real choices;
+    /// 0 turns garbage words off. Default 1e-30 (corpus/RESULTS.md).
+    pub garbage_weight: f32,
 }
 
 impl Default for SttConfig {
@@ -49,9 +54,15 @@ impl Default for SttConfig {
             partial_every_ms: 500,
             min_choice_confidence: 0.0,
             max_idle_decoders: 64,
+            garbage_weight: GARBAGE_WEIGHT,
         }
     }
 }
+
+/// The default [`SttConfig::garbage_weight`]: on the corpus, 153/168 choices right (155
+/// without garbage words) and 78/120 other words a no match (0 without); 1e-25: 152 and 94,
+/// 1e-35: 154 and 57, 1e-40: 154 and 43 (corpus/RESULTS.md).
+pub const GARBAGE_WEIGHT: f32 = 1e-30;
 
 /// What to recognise.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +87,7 @@ struct Shared {
     idle: Mutex<HashMap<Kind, Vec<Decoder>>>,
     max_idle: usize,
     tuning: Tuning,
+    garbage_weight: f32,
 }
 
 impl Shared {
@@ -83,8 +95,12 @@ impl Shared {
         let pooled = self.lock_idle().get_mut(&kind).and_then(Vec::pop);
         match pooled {
             Some(decoder) => Ok(decoder),
-            None => Decoder::new(&self.sphinx, &self.models, kind),
+            None => self.fresh(kind),
         }
+    }
+
+    fn fresh(&self, kind: Kind) -> Result<Decoder, SpeechError> {
+        Decoder::new(&self.sphinx, &self.models, kind, self.garbage_weight)
     }
 
     fn give_back(&self, decoder: Decoder) {
@@ -127,6 +143,7 @@ impl SttEngine {
             idle: Mutex::new(HashMap::new()),
             max_idle: config.max_idle_decoders,
             tuning,
+            garbage_weight: config.garbage_weight,
         });
         let workers = (0..config.workers.max(1))
             .map(|i| spawn_worker(i, Arc::clone(&shared)))
@@ -141,7 +158,7 @@ impl SttEngine {
     /// Creates `count` idle decoders of `kind` now, so that recognitions do not wait for one.
     pub fn prewarm(&self, kind: Kind, count: usize) -> Result<(), SpeechError> {
         let fresh = (0..count)
-            .map(|_| Decoder::new(&self.shared.sphinx, &self.shared.models, kind))
+            .map(|_| self.shared.fresh(kind))
             .collect::<Result<Vec<_>, _>>()?;
         fresh.into_iter().for_each(|d| self.shared.give_back(d));
         Ok(())

@@ -160,3 +160,19 @@ fn transcription_reports_final_phrases_with_word_timings() {
         assert!(first.end_ms > first.start_ms);
     }
 }
+
+#[test]
+fn a_word_that_is_none_of_the_choices_is_no_match() {
+    let Some((tts, stt)) = engines() else { return };
+    let mut recognizer = stt
+        .recognize(menu(), Timeouts::default())
+        .expect("recognizer");
+    let events = feed(&mut recognizer, &say(tts, "computer"));
+    let Some(Event::Completed(done)) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert!(
+        matches!(&done.outcome, Outcome::NoMatch { heard } if !heard.text.is_empty()),
+        "{done:?}"
+    );
+}

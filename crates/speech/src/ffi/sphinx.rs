@@ -39,6 +39,8 @@ struct Api {
     ps_seg_word: unsafe extern "C" fn(Ptr) -> *const c_char,
     ps_seg_frames: unsafe extern "C" fn(Ptr, *mut c_int, *mut c_int),
     ps_seg_prob: unsafe extern "C" fn(Ptr, *mut i32, *mut i32, *mut i32) -> i32,
+    ps_lookup_word: unsafe extern "C" fn(Ptr, *const c_char) -> *mut c_char,
+    ckd_free: unsafe extern "C" fn(*mut c_void),
 }
 
 /// The loaded libraries; cheap to share (`Arc`).
@@ -54,13 +56,15 @@ unsafe impl Send for Sphinx {}
 // SAFETY: as above.
 unsafe impl Sync for Sphinx {}
 
-/// One word of a result: text and frames (10 ms each) and its posterior log probability.
+/// One word of a result: text and frames (10 ms each), its
+/// posterior probability and its acoustic log score (the decoder's log-math units).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RawSegment {
     pub(crate) word: String,
     pub(crate) start_frame: i32,
     pub(crate) end_frame: i32,
     pub(crate) probability: f64,
+    pub(crate) acoustic: i32,
 }
 
 impl Sphinx {
@@ -89,6 +93,8 @@ impl Sphinx {
             ps_seg_word: symbol!(ps, b"ps_seg_word\0"),
             ps_seg_frames: symbol!(ps, b"ps_seg_frames\0"),
             ps_seg_prob: symbol!(ps, b"ps_seg_prob\0"),
+            ps_lookup_word: symbol!(ps, b"ps_lookup_word\0"),
+            ckd_free: symbol!(base, b"ckd_free\0"),
         };
         Ok(Arc::new(Sphinx {
             api,
@@ -168,6 +174,22 @@ impl RawDecoder {
             )));
         }
         self.select(&n)
+    }
+
+    /// The dictionary's (first) pronunciation of `word`, as phones, or `None` if it has none.
+    pub(crate) fn pronunciation(&mut self, word: &str) -> Option<Vec<String>> {
+        let w = cstring(word).ok()?;
+        // SAFETY: a valid string and a live decoder; the result is allocated by sphinxbase,
+        // copied, then freed with sphinxbase's own allocator.
+        unsafe {
+            let phones = (self.api().ps_lookup_word)(self.ps, w.as_ptr());
+            if phones.is_null() {
+                return None;
+            }
+            let text = CStr::from_ptr(phones).to_string_lossy().into_owned();
+            (self.api().ckd_free)(phones.cast());
+            Some(text.split_whitespace().map(str::to_string).collect())
+        }
     }
 
     fn select(&mut self, name: &CStr) -> Result<(), SpeechError> {
@@ -300,6 +322,7 @@ impl RawDecoder {
                 } else {
                     0.0
                 },
+                acoustic: ascr,
             }
         }
     }
