@@ -6,6 +6,7 @@ mod admin;
 mod bench;
 mod calls;
 mod client;
+mod cluster;
 mod phone;
 mod serve;
 
@@ -35,6 +36,8 @@ enum Commands {
     Phone(phone::PhoneArgs),
     /// Live conversations on a running server.
     Calls(calls::CallsArgs),
+    /// The servers sharing a database: nodes, heartbeats, calls per node, outbox backlog.
+    Cluster(cluster::ClusterArgs),
     /// Load generator: drive a self-started (or running) server through its real HTTPS doors and
     /// report calls/s, latency percentiles, CPU, memory and media figures (table or --json).
     Bench(bench::BenchArgs),
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
             Commands::Admin(args) => admin::run(args).await,
             Commands::Phone(args) => phone::run(args).await,
             Commands::Calls(args) => calls::run(args).await,
+            Commands::Cluster(args) => cluster::run(args).await,
             Commands::Bench(args) => bench::run(args).await,
         }
     });

@@ -49,6 +49,7 @@ impl TestPlatform {
             base_url: "https://127.0.0.1:8443".into(),
             data_dir: dir.path().to_path_buf(),
             database: ringside_store::Database::sqlite(dir.path().join("ringside.db")),
+            cluster: None,
             dev_mode: true,
         });
         let state = PlatformState::new(PlatformParts {

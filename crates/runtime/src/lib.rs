@@ -28,6 +28,7 @@
 
 pub mod behaviour;
 pub mod clock;
+pub mod cluster;
 pub mod codes;
 pub mod config;
 pub mod door;

@@ -13,6 +13,7 @@ use ringside_identity::{KeySet, SigningKey};
 use ringside_model::Guid;
 use ringside_store::{Database, DirectoryStore, MeetingStore, StoreError};
 
+use crate::cluster::Cluster;
 use crate::CallRuntime;
 
 /// The node's shared state.
@@ -29,6 +30,7 @@ struct Inner {
     base_url: String,
     data_dir: PathBuf,
     database: Database,
+    cluster: Option<Cluster>,
     dev_mode: bool,
     /// Seconds added to the wall clock; only tests move it (see [`Node::advance_clock_for_tests`]).
     clock_skew: AtomicI64,
@@ -50,6 +52,8 @@ pub struct NodeParts {
     pub data_dir: PathBuf,
     /// Where the store's tables live (the meetings table is opened there).
     pub database: Database,
+    /// This node's membership of the servers sharing the database (heartbeats, status).
+    pub cluster: Option<Cluster>,
     /// Dev mode (no config file).
     pub dev_mode: bool,
 }
@@ -67,6 +71,7 @@ impl Node {
                 base_url: parts.base_url,
                 data_dir: parts.data_dir,
                 database: parts.database,
+                cluster: parts.cluster,
                 dev_mode: parts.dev_mode,
                 clock_skew: AtomicI64::new(0),
                 meetings: OnceLock::new(),
@@ -107,6 +112,11 @@ impl Node {
     /// Public base URL without a trailing slash, e.g. `https://127.0.0.1:8443`.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// This node's membership of the servers sharing the database, if it joined.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.inner.cluster.as_ref()
     }
 
     /// The data directory.

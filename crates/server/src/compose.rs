@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use ringside_identity::SigningKey;
+use ringside_runtime::cluster::Cluster;
 use ringside_runtime::files::write_private;
 use ringside_runtime::outbox::{Outbox, TokenSigner};
 use ringside_runtime::services::MediaServices;
@@ -23,6 +24,8 @@ pub(crate) struct Parts {
     pub(crate) data_dir: PathBuf,
     /// Where the store's tables live.
     pub(crate) database: Database,
+    /// This node's name among the servers sharing the database.
+    pub(crate) node_name: String,
     pub(crate) base_url: String,
     pub(crate) admin_token: String,
     /// The local CA (PEM), trusted for webhooks, prompts and media streams besides public roots.
@@ -62,6 +65,13 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
     let doors = doors(&parts, &outbox, &services, &signer);
     let calls = CallRuntime::start(directory.clone(), runtime_options(&parts), services, doors)
         .context("starting the call runtime")?;
+    let cluster = Cluster::join(
+        &parts.database,
+        parts.node_name.clone(),
+        parts.base_url.clone(),
+        calls.clone(),
+    )
+    .context("recording this node in the nodes table")?;
     let node = Node::new(NodeParts {
         directory,
         calls,
@@ -69,6 +79,7 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         base_url: parts.base_url.clone(),
         data_dir: parts.data_dir.clone(),
         database: parts.database.clone(),
+        cluster: Some(cluster),
         dev_mode: parts.dev_mode,
     });
     Ok(AppState::new(StateParts {

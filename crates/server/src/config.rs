@@ -46,6 +46,9 @@ pub struct Config {
     /// Where the directory, the outbox and meetings live (`[store]`): SQLite in the data dir unless
     /// `url` names a PostgreSQL database.
     pub store: StoreConfig,
+    /// This node's name among the servers sharing a database (`RINGSIDE_NODE_NAME` overrides;
+    /// default: the host name).
+    pub node_name: Option<String>,
 }
 
 /// `[store]`: the database.
@@ -87,6 +90,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             sip: crate::sip::SipConfig::default(),
             store: StoreConfig::default(),
+            node_name: None,
         }
     }
 }

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0006_directory_version.sql"),
         postgres: include_str!("migrations/postgres/0006_directory_version.sql"),
     },
+    Migration {
+        sqlite: include_str!("migrations/0007_nodes.sql"),
+        postgres: include_str!("migrations/postgres/0007_nodes.sql"),
+    },
 ];
 
 /// The schema version this build writes.

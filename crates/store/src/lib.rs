@@ -6,6 +6,7 @@
 mod db;
 mod error;
 mod meetings;
+mod nodes;
 mod outbox;
 mod records;
 mod service;
@@ -13,6 +14,7 @@ mod service;
 pub use db::{Database, Migration, MIGRATIONS, SCHEMA_VERSION};
 pub use error::{ExecError, StoreError};
 pub use meetings::{MeetingKey, MeetingRow, MeetingStore};
+pub use nodes::{NodeRow, NodeStore};
 pub use outbox::{AbandonedRow, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 pub use records::Store;
 pub use service::DirectoryStore;

@@ -1,12 +1,12 @@
 //! The outbox's and the meetings table's conformance tests, each on a real SQLite file and a real
 //! PostgreSQL database: rows survive reopening in order, caller-chosen ids continue the sequence,
-//! meetings are found by every key and stay in their tenant.
+//! meetings are found by every key and stay in their tenant, node heartbeats upsert.
 
 mod support;
 
 use ringside_store::{
-    Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, OutboxStore, OutboxUpdate,
-    RetryPolicy,
+    Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, NodeRow, NodeStore, OutboxStore,
+    OutboxUpdate, RetryPolicy,
 };
 use support::places;
 
@@ -178,4 +178,38 @@ fn meetings_round_trip(database: &Database) {
     assert!(!store.delete("t2", "m1").unwrap());
     assert!(store.delete("t1", "m1").unwrap());
     assert_eq!(store.get("t1", MeetingKey::Id("m1")).unwrap(), None);
+}
+
+#[test]
+fn node_heartbeats_upsert_and_list_by_name() {
+    for place in places() {
+        let database = place.database();
+        let mut nodes = NodeStore::connect(&database).expect("nodes");
+        let beat = |name: &str, at: i64, calls: u64| NodeRow {
+            name: name.into(),
+            url: format!("https://{name}:8443"),
+            started_at_ms: 1_000,
+            heartbeat_at_ms: at,
+            calls,
+        };
+        nodes.beat(&beat("b", 2_000, 3)).expect("beat b");
+        nodes.beat(&beat("a", 2_000, 0)).expect("beat a");
+        nodes.beat(&beat("b", 4_000, 5)).expect("beat b again");
+        let listed = NodeStore::connect(&database)
+            .expect("reopen")
+            .nodes()
+            .expect("nodes");
+        assert_eq!(
+            listed,
+            vec![beat("a", 2_000, 0), beat("b", 4_000, 5)],
+            "{}",
+            place.name()
+        );
+        assert!(nodes.forget("a").expect("forget"));
+        assert!(!nodes.forget("a").expect("forget again"));
+        assert_eq!(nodes.nodes().expect("nodes").len(), 1);
+        let mut outbox = OutboxStore::connect(&database).expect("outbox");
+        outbox.insert(&[row("k", 1), row("k", 2)]).expect("insert");
+        assert_eq!(nodes.outbox_backlog().expect("backlog"), 2);
+    }
 }

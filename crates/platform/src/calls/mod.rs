@@ -1,11 +1,13 @@
 //! REST under `/ringside/v1` for media uploads, simulated phones and live calls, one module per
 //! part: [`media`] (upload WAV media), [`phones`] (an endpoint's behaviour, placing a call from a
 //! simulated phone, joining a meeting), [`live`] (list calls, control a simulated leg: press, play,
-//! hold, resume, hang up; its recording and detection log) and [`stats`] (the media clock's
+//! hold, resume, hang up; its recording and detection log), [`cluster`] (the nodes sharing the
+//! database) and [`stats`] (the media clock's
 //! figures). They share [`extract`] (path parameters, optional JSON bodies) and [`reply`] (runtime
 //! refusals to the envelope, `Location`). Admin-token guarded; errors in the Graph envelope.
 //! Wire ⇄ runtime translation lives here.
 
+mod cluster;
 mod extract;
 mod live;
 mod media;
@@ -40,6 +42,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/calls/{callId}/legs/{legId}/log"),
     ("GET", "/stats/media"),
     ("POST", "/stats/media/reset"),
+    ("GET", "/cluster"),
 ];
 
 /// Routes mounted at `/ringside/v1`.
@@ -49,6 +52,7 @@ pub(crate) fn routes() -> Router<PlatformState> {
         .merge(phones::routes())
         .merge(live::routes())
         .merge(stats::routes())
+        .merge(cluster::routes())
 }
 
 /// This API's part of the OpenAPI document (paths relative to `/ringside/v1`).
@@ -58,6 +62,7 @@ pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(phones::Api::openapi());
     document.merge(live::Api::openapi());
     document.merge(stats::Api::openapi());
+    document.merge(cluster::Api::openapi());
     document.merge(schemas::Api::openapi());
     document
 }
@@ -75,6 +80,7 @@ mod tests {
             include_str!("phones.rs"),
             include_str!("live.rs"),
             include_str!("stats.rs"),
+            include_str!("cluster.rs"),
         ];
         let routed: BTreeSet<String> = sources.into_iter().flat_map(routed_paths).collect();
         let listed: BTreeSet<String> = ROUTES.iter().map(|(_, path)| path.to_string()).collect();

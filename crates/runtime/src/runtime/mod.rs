@@ -98,6 +98,10 @@ pub enum Request {
     List {
         reply: Reply<Value>,
     },
+    /// How many calls are live (not ended): the node's load for heartbeats and placement.
+    Count {
+        reply: Reply<u64>,
+    },
     Get {
         conversation: ConversationId,
         reply: Reply<Value>,

@@ -29,6 +29,14 @@ impl Runtime {
             Request::List { reply } => {
                 let _ = reply.send(Ok(self.live_calls_view()));
             }
+            Request::Count { reply } => {
+                let live = self
+                    .calls
+                    .values()
+                    .filter(|call| call.ended_unix_ms.is_none())
+                    .count();
+                let _ = reply.send(Ok(live as u64));
+            }
             Request::Get {
                 conversation,
                 reply,
