@@ -170,6 +170,7 @@ test('a failed webhook delivery raises an alert: the badge counts it until the a
     // may land between the count and the badge's read: count and read again until they agree.
     let counted;
     await until('the badge to count the alerts newer than the view', async () => {
+      if (counted) console.log(`console: alerts ${JSON.stringify(counted)}`);
       counted = await page.evaluate(async () => {
         const { value } = await (await fetch('/console/api/alerts')).json();
         const seen = Number(localStorage.getItem('ringside.console.alertsSeen'));
