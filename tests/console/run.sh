@@ -5,7 +5,9 @@
 # Builds nothing: the server binary is $RINGSIDE_BIN, default ${CARGO_TARGET_DIR:-target}/debug/ringside.
 # Installs chromium and playwright-core with scripts/console-setup.sh, starts the server, waits
 # (bounded) for its dev.json, runs `node --test` on tests/console's test files one after another
-# (browser, transfer, recordings, provisioning; the CLI checks use $RINGSIDE_BIN), then stops the server with SIGTERM
+# (browser, graphbot, transfer, recordings, provisioning; the CLI checks use $RINGSIDE_BIN; graphbot runs the
+# README's examples/python/answer_bot.py with the interop venv's Python, $RINGSIDE_PYTHON, from
+# scripts/interop-setup.sh), then stops the server with SIGTERM
 # and removes the temporary dir, also on failure or interrupt. Screenshots are kept in
 # $RINGSIDE_CONSOLE_SHOTS (default $RINGSIDE_ARTIFACTS/console-screenshots when that is set, else
 # ${CARGO_TARGET_DIR:-target}/console-screenshots).
@@ -32,6 +34,15 @@ export RINGSIDE_CONSOLE_SHOTS="${RINGSIDE_CONSOLE_SHOTS:-$shots_default}"
 setup_output="$(bash "$ROOT/scripts/console-setup.sh")" || die "scripts/console-setup.sh failed"
 eval "$setup_output"
 [[ -d "${RINGSIDE_CONSOLE_NODE_MODULES:-}" ]] || die "console-setup gave no node_modules"
+
+# $RINGSIDE_CONSOLE_TESTS picks files (default: all of them).
+read -r -a test_files <<<"${RINGSIDE_CONSOLE_TESTS:-browser.test.js graphbot.test.js transfer.test.js recordings.test.js provisioning.test.js}"
+# The README's bot needs `requests`: the interop tests' venv (cached) has it.
+if [[ " ${test_files[*]} " == *" graphbot.test.js "* && -z "${RINGSIDE_PYTHON:-}" ]]; then
+  interop_output="$(bash "$ROOT/scripts/interop-setup.sh")" || die "scripts/interop-setup.sh failed"
+  eval "$interop_output"
+  export RINGSIDE_PYTHON="$RINGSIDE_INTEROP_PYTHON"
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringside-console.XXXXXX")"
 DATA="$WORK/data"
@@ -86,8 +97,6 @@ CA_CERT="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.ar
 
 rc=0
 # One file at a time: the tests share the server (and some change the dev app for a while).
-# $RINGSIDE_CONSOLE_TESTS picks files (default: all of them).
-read -r -a test_files <<<"${RINGSIDE_CONSOLE_TESTS:-browser.test.js transfer.test.js recordings.test.js provisioning.test.js}"
 (cd "$HERE" && NODE_EXTRA_CA_CERTS="$CA_CERT" RINGSIDE_BIN="$RINGSIDE_BIN" \
   node --test --test-concurrency=1 --test-reporter=spec "${test_files[@]}") || rc=$?
 kill -0 "$SERVER_PID" 2>/dev/null || { log "the server died during the test"; rc=1; }

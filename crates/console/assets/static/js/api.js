@@ -55,33 +55,43 @@ export function liveEvents({ onEvent, onReset }) {
 
 /** Where the id of the newest alert seen in the alerts view is kept. */
 const ALERTS_SEEN = 'ringside.console.alertsSeen';
-const badge = { unread: 0 };
+/** The ids of the alerts newer than the newest seen: from the stream and from one listing. */
+const unread = new Set();
 
-/** The header's badge: alerts newer than the newest one the alerts view showed, kept current. */
+/**
+ * The header's badge: alerts newer than the newest one the alerts view showed, kept current. The
+ * listing is read once the stream is live (`ready`), and an alert both listed and streamed counts
+ * once, whichever arrives first.
+ */
 async function unreadAlerts(source) {
-  source.addEventListener('alert', (message) => {
-    if (JSON.parse(message.data).id > seenAlert()) showBadge(badge.unread + 1);
-  });
+  source.addEventListener('alert', (message) => countUnread([JSON.parse(message.data)]));
+  await new Promise((resolve) => source.addEventListener('ready', resolve, { once: true }));
   const { value } = await api('/console/api/alerts');
-  showBadge(value.filter((alert) => alert.id > seenAlert()).length);
+  countUnread(value);
+}
+
+function countUnread(alerts) {
+  const seen = seenAlert();
+  for (const alert of alerts) if (alert.id > seen) unread.add(alert.id);
+  showBadge(unread.size);
 }
 
 function seenAlert() {
   return Number(localStorage.getItem(ALERTS_SEEN) ?? 0);
 }
 
-function showBadge(unread) {
-  badge.unread = unread;
+function showBadge(count) {
   const element = document.getElementById('alerts-badge');
   if (!element) return;
-  element.textContent = String(unread);
-  element.hidden = unread === 0;
-  element.setAttribute('aria-label', `${unread} unread`);
+  element.textContent = String(count);
+  element.hidden = count === 0;
+  element.setAttribute('aria-label', `${count} unread`);
 }
 
 /** The alerts view showed every alert up to `id`: the badge clears. */
 export function alertsSeen(id) {
   if (id > seenAlert()) localStorage.setItem(ALERTS_SEEN, String(id));
+  unread.clear();
   showBadge(0);
 }
 

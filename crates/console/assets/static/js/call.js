@@ -1,6 +1,7 @@
 // One call's page: its legs, and a time-ordered timeline of everything the console knows about it
-// (the engine events the hub kept, live events as they come, and each simulated leg's log), with
-// the raw JSON of it all and a copy button.
+// (the engine events, deliveries and alerts the hub kept, live ones as they come, and each
+// simulated leg's log; each engine row carries its event's id and type), with the raw JSON of it
+// all and a copy button.
 
 import { api, liveEvents, el, partyName } from './api.js';
 
@@ -28,7 +29,7 @@ async function loadLogs() {
 
 function timelineRows() {
   const rows = [...state.events.values()].map((event) => ({
-    time: event.time, what: event.type, detail: describe(event), source: 'engine',
+    time: event.time, what: event.type, detail: describe(event), source: 'engine', event: String(event.id),
   }));
   for (const [legId, log] of state.logs) {
     const start = Date.parse(log.createdAt);
@@ -62,7 +63,7 @@ function render() {
       el('span', { class: 'state', 'data-state': leg.state }, leg.state),
       leg.endReason ? el('span', { class: 'muted' }, leg.endReason) : null)));
   document.getElementById('timeline').replaceChildren(...timelineRows().map((row) =>
-    el('li', { 'data-source': row.source },
+    el('li', { 'data-source': row.source, 'data-event': row.event, 'data-type': row.source === 'engine' ? row.what : undefined },
       el('time', { datetime: row.time }, row.time.slice(11, 23)),
       el('strong', {}, row.what),
       el('span', {}, row.detail))));
@@ -96,3 +97,13 @@ const source = liveEvents({
 });
 // A recording of this call was written (it is on the recordings page).
 source.addEventListener('recording.ready', (message) => onEvent(JSON.parse(message.data)));
+
+/** A delivery attempt or an alert of this call: shown as it comes (it changes no leg, no reload). */
+function onRecord(event) {
+  if (event.call !== callId) return;
+  state.events.set(event.id, event);
+  if (state.call) render();
+}
+for (const type of ['delivery', 'alert']) {
+  source.addEventListener(type, (message) => onRecord(JSON.parse(message.data)));
+}
