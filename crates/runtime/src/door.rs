@@ -75,37 +75,73 @@ pub trait Door: Send + 'static {
     fn as_any(&mut self) -> &mut dyn Any;
 }
 
-/// The registered doors, in offer order.
+/// The registered doors, in offer order, each with the dialect it is known by in metrics
+/// (`graph`, `acs`; see [`crate::metrics`]).
 #[derive(Default)]
-pub struct Doors(Vec<Box<dyn Door>>);
+pub struct Doors(Vec<(Box<dyn Door>, &'static str)>);
+
+/// The dialect of a door registered with [`Doors::with`].
+pub const OTHER_DIALECT: &str = "other";
 
 impl Doors {
-    /// Registers a door after the ones already there.
-    pub fn with(mut self, door: impl Door) -> Doors {
-        self.0.push(Box::new(door));
+    /// Registers a door after the ones already there (its dialect is [`OTHER_DIALECT`]).
+    pub fn with(self, door: impl Door) -> Doors {
+        self.with_dialect(OTHER_DIALECT, door)
+    }
+
+    /// Registers a door after the ones already there, with the dialect its calls are counted
+    /// under (a short snake-case name: it becomes a metric label).
+    pub fn with_dialect(mut self, dialect: &'static str, door: impl Door) -> Doors {
+        self.0.push((Box::new(door), dialect));
         self
+    }
+
+    /// The registered doors' dialects, in offer order.
+    pub fn dialects(&self) -> Vec<&'static str> {
+        self.0.iter().map(|(_, dialect)| *dialect).collect()
     }
 
     /// The door of type `D`, if registered.
     pub fn get_mut<D: Door>(&mut self) -> Option<&mut D> {
         self.0
             .iter_mut()
-            .find_map(|d| d.as_any().downcast_mut::<D>())
+            .find_map(|(d, _)| d.as_any().downcast_mut::<D>())
     }
 
     /// Offers a call to the doors in order; what the door that adopted the bot leg said.
     pub fn offer(&mut self, env: &mut DoorEnv<'_>, event: &Event) -> Option<Adoption> {
-        self.0.iter_mut().find_map(|door| door.offer(env, event))
+        self.offer_with_dialect(env, event)
+            .map(|(adoption, _)| adoption)
+    }
+
+    /// Offers a call to the doors in order; what the door that adopted the bot leg said, and its
+    /// dialect.
+    pub fn offer_with_dialect(
+        &mut self,
+        env: &mut DoorEnv<'_>,
+        event: &Event,
+    ) -> Option<(Adoption, &'static str)> {
+        self.0
+            .iter_mut()
+            .find_map(|(door, dialect)| door.offer(env, event).map(|adoption| (adoption, *dialect)))
     }
 
     /// Hands a (non-offer) engine event to every door; `true` when one owns its bot leg.
     pub fn event(&mut self, env: &DoorEnv<'_>, event: &Event) -> bool {
+        self.event_owner(env, event).is_some()
+    }
+
+    /// Hands a (non-offer) engine event to every door; the dialect of the first that owns its
+    /// bot leg.
+    pub fn event_owner(&mut self, env: &DoorEnv<'_>, event: &Event) -> Option<&'static str> {
         // Every door sees every event: a conversation can hold a Graph bot and an ACS connection.
-        let mut owned = false;
-        for door in &mut self.0 {
-            owned |= door.event(env, event);
+        let mut owner = None;
+        for (door, dialect) in &mut self.0 {
+            if door.event(env, event) && owner.is_none() {
+                owner = Some(*dialect);
+            }
         }
-        owned
+        owner
     }
 
     /// Hands a media stream's event to every door.
@@ -113,7 +149,7 @@ impl Doors {
         if let crate::streaming::StreamEventKind::Failed { reason, .. } = &event.kind {
             tracing::info!(stream = event.stream.0, owner = event.owner, %reason, "media stream failed");
         }
-        for door in &mut self.0 {
+        for (door, _) in &mut self.0 {
             door.stream_event(env, event);
         }
     }
@@ -125,7 +161,7 @@ impl Doors {
         conversation: ConversationId,
         signal: &MediaSignal,
     ) {
-        for door in &mut self.0 {
+        for (door, _) in &mut self.0 {
             door.media_signal(env, conversation, signal);
         }
     }

@@ -40,6 +40,7 @@ pub mod headers;
 pub mod ids;
 mod media;
 pub mod media_store;
+pub mod metrics;
 pub mod node;
 pub mod outbox;
 pub mod recordings;

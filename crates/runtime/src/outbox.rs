@@ -28,6 +28,8 @@
 //!   minutes before it expires.
 //! - Observers ([`Outbox::observe`], the web console) get a record of every attempt: request,
 //!   response, the retries ahead and the row's state after it ([`observe`]).
+//! - Metrics ([`Outbox::metrics`], served at `/metrics`): attempts by profile and outcome,
+//!   retries, delivery latency (enqueue to 2xx) and the backlog of rows not yet done.
 //! - TLS: webhooks are verified against the Mozilla roots plus Ringside's own local CA; a loopback
 //!   webhook (`localhost`, `127.0.0.0/8`, `::1`) is accepted with any certificate, and may be
 //!   plain `http://`.
@@ -45,6 +47,8 @@ pub mod observe;
 
 pub use observe::{AttemptRecord, DeliveryState};
 use observe::{Observers, Trace};
+
+use crate::metrics::OutboxMetrics;
 
 /// First retry delay.
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -125,6 +129,30 @@ pub struct Outbox {
     next_id: Arc<std::sync::atomic::AtomicI64>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
     observers: Observers,
+    profiles: Arc<Profiles>,
+    metrics: OutboxMetrics,
+}
+
+/// The registered delivery profiles by the name rows carry.
+struct Profiles(HashMap<String, DeliveryProfile>);
+
+impl Profiles {
+    /// The profile rows named `name` are delivered with.
+    fn get(&self, name: &str) -> DeliveryProfile {
+        self.0
+            .get(name)
+            .copied()
+            .unwrap_or(DeliveryProfile::DEFAULT)
+    }
+
+    /// The metrics label of rows named `name`: their profile's name, `default` for rows that name
+    /// no registered profile (the label set stays small whatever a row says).
+    fn label(&self, name: &str) -> &'static str {
+        match self.get(name).name {
+            "" => "default",
+            known => known,
+        }
+    }
 }
 
 /// Whether a row is still wanted before each attempt (an Event Grid row whose subscription was
@@ -153,16 +181,25 @@ impl Outbox {
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
         let client = Clients::new(local_ca_pem)?;
         let observers = Observers::default();
+        let profiles = Arc::new(Profiles(
+            profiles.iter().map(|p| (p.name.to_string(), *p)).collect(),
+        ));
+        let metrics = OutboxMetrics::default();
+        for profile in profiles.0.values() {
+            metrics.prepare(profiles.label(profile.name));
+        }
         let delivery = Arc::new(Delivery {
             client,
             signer,
-            profiles: profiles.iter().map(|p| (p.name.to_string(), *p)).collect(),
+            profiles: profiles.clone(),
             still_wanted,
             writer: Mutex::new(writer.clone()),
             dispatch: dispatch.clone(),
             observers: observers.clone(),
+            metrics: metrics.clone(),
         });
         for row in leftover {
+            metrics.queued(profiles.label(&row.row.dialect));
             let _ = dispatch.send(DispatchMsg::Row(row));
         }
         std::thread::Builder::new()
@@ -176,7 +213,14 @@ impl Outbox {
             next_id,
             stop: Arc::new(stop),
             observers,
+            profiles,
+            metrics,
         })
+    }
+
+    /// What the outbox records for `/metrics`.
+    pub fn metrics(&self) -> &OutboxMetrics {
+        &self.metrics
     }
 
     /// A record of every delivery attempt from now on (for the web console's timeline). A
@@ -206,6 +250,7 @@ impl Outbox {
             tracing::warn!("outbox writer has stopped; notification not persisted");
         }
         let next_attempt_at_ms = row.created_at_ms;
+        self.metrics.queued(self.profiles.label(&row.dialect));
         let _ = self.dispatch.send(DispatchMsg::Row(OutboxRow {
             id,
             row,
@@ -392,11 +437,12 @@ impl TokenSigner {
 struct Delivery {
     client: Clients,
     signer: TokenSigner,
-    profiles: HashMap<String, DeliveryProfile>,
+    profiles: Arc<Profiles>,
     still_wanted: StillWanted,
     writer: Mutex<std::sync::mpsc::Sender<WriterMsg>>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
     observers: Observers,
+    metrics: OutboxMetrics,
 }
 
 enum Attempt {
@@ -434,6 +480,7 @@ impl Delivery {
             .checked_sub(age)
             .unwrap_or(arrived);
         let mut due = arrived + since_wall(row.next_attempt_at_ms.saturating_sub(unix_ms()));
+        let label = self.profiles.label(&row.row.dialect);
         loop {
             // A sleep that is already due still waits for the timer's next millisecond tick:
             // first attempts (due now) go at once.
@@ -455,14 +502,19 @@ impl Delivery {
             }
             let mut trace = self.observers.trace(&row);
             let outcome = self.attempt(&row, &mut trace).await;
+            let retry = row.attempts > 0;
             match outcome {
                 Attempt::Delivered => {
+                    self.metrics.attempted(label, "delivered", retry);
+                    let waited = unix_ms().saturating_sub(row.row.created_at_ms).max(0);
+                    self.metrics.delivered(label, waited as f64 / 1_000.0);
                     self.observers
                         .publish(trace, DeliveryState::Delivered, None);
                     self.record(OutboxUpdate::Delivered { id: row.id });
                     break;
                 }
                 Attempt::Final(error) => {
+                    self.metrics.attempted(label, "dropped", retry);
                     tracing::warn!(url = %row.row.target_url, %error, "notification refused; not retried");
                     self.observers
                         .publish(trace, DeliveryState::Dropped, Some(&error));
@@ -478,6 +530,7 @@ impl Delivery {
                     let backoff = retry_delay(policy, row.attempts, retry_after);
                     due = crate::clock::now() + backoff;
                     if due > give_up_at {
+                        self.metrics.attempted(label, "expired", retry);
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
                         self.observers
                             .publish(trace, DeliveryState::Expired, Some(&error));
@@ -488,6 +541,7 @@ impl Delivery {
                         });
                         break;
                     }
+                    self.metrics.attempted(label, "retrying", retry);
                     tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
                     if let Some(trace) = trace.as_mut() {
                         let left = give_up_at.saturating_duration_since(crate::clock::now());
@@ -506,6 +560,7 @@ impl Delivery {
                 }
             }
         }
+        self.metrics.finished(label);
         let _ = self.dispatch.send(DispatchMsg::Done(key));
     }
 
@@ -534,11 +589,7 @@ impl Delivery {
         row: &OutboxRow,
         trace: &mut Option<Trace>,
     ) -> Result<Attempt, reqwest::Url> {
-        let profile = self
-            .profiles
-            .get(&row.row.dialect)
-            .copied()
-            .unwrap_or(DeliveryProfile::DEFAULT);
+        let profile = self.profiles.get(&row.row.dialect);
         let token = if !profile.bearer_token {
             String::new()
         } else {

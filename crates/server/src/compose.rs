@@ -115,7 +115,9 @@ fn doors(
     let acs = ringside_door_acs::AcsCalls::new(outbox.clone())
         .with_media(services.streams.clone(), signer())
         .with_recorder(services.streams.clone(), &parts.data_dir, &parts.base_url);
-    Doors::default().with(graph).with(acs)
+    Doors::default()
+        .with_dialect("graph", graph)
+        .with_dialect("acs", acs)
 }
 
 fn runtime_options(parts: &Parts) -> RuntimeOptions {

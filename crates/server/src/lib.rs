@@ -8,6 +8,7 @@ mod body;
 mod compose;
 mod config;
 mod http;
+mod metrics;
 mod serve;
 mod sip;
 mod state;
@@ -30,10 +31,11 @@ pub use state::AppState;
 
 use axum::Router;
 
-/// Every front door on one router, and the web console.
+/// Every front door on one router, the web console and `/metrics`; every request is counted.
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
+        .route("/metrics", axum::routing::get(metrics::scrape))
         .with_state(state.clone())
         .merge(ringside_platform::router(state.platform().clone()))
         .merge(ringside_door_graph::router(state.graph().clone()))
@@ -43,6 +45,10 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))
         .layer(axum::middleware::from_fn(ringside_http::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics().clone(),
+            metrics::track,
+        ))
 }
 
 /// `GET /`: what this server is and where its front doors are.

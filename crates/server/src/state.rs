@@ -1,5 +1,5 @@
 //! The composition root's state: the [`Node`] every door shares, each door's state, the platform
-//! API's, the web console's, the outbox and the configuration.
+//! API's, the web console's, the outbox, the metrics registry and the configuration.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -25,6 +25,7 @@ struct Inner {
     graph: GraphState,
     acs: AcsState,
     console: ringside_console::ConsoleState,
+    metrics: crate::metrics::Metrics,
 }
 
 /// What [`AppState::new`] needs.
@@ -55,6 +56,8 @@ impl AppState {
         let acs = AcsState::new(parts.node.clone());
         let console =
             ringside_console::ConsoleState::start(platform.clone()).with_deliveries(&parts.outbox);
+        let metrics =
+            crate::metrics::Metrics::new(parts.node.calls().metrics(), parts.outbox.metrics());
         AppState {
             inner: Arc::new(Inner {
                 node: parts.node,
@@ -64,6 +67,7 @@ impl AppState {
                 graph,
                 acs,
                 console,
+                metrics,
             }),
         }
     }
@@ -106,6 +110,11 @@ impl AppState {
     /// The server configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The `/metrics` registry.
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The notification outbox (Graph notifications, ACS callbacks and events).

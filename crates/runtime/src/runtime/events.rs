@@ -49,6 +49,7 @@ impl Runtime {
                 created_unix_ms: unix_ms(),
                 driver,
                 recording: None,
+                dialect: None,
             },
         );
     }
@@ -80,6 +81,7 @@ impl Runtime {
             CallRecord {
                 tenant: info.tenant,
                 created_unix_ms: unix_ms(),
+                created_at: crate::clock::now(),
                 legs: Vec::new(),
                 ended_unix_ms: None,
             },
@@ -94,17 +96,20 @@ impl Runtime {
             directory: &self.directory,
             headers: &mut self.headers,
         };
-        let adoption = match &event {
-            Event::CallOffered { .. } => self.doors.offer(&mut env, &event),
-            _ => {
-                self.doors.event(&env, &event);
-                None
-            }
+        let (adoption, owner) = match &event {
+            Event::CallOffered { .. } => match self.doors.offer_with_dialect(&mut env, &event) {
+                Some((adoption, dialect)) => (Some(adoption), Some(dialect)),
+                None => (None, None),
+            },
+            _ => (None, self.doors.event_owner(&env, &event)),
         };
         match &event {
             Event::CallOffered {
                 conversation, leg, ..
-            } => self.offered(now, *conversation, *leg, adoption),
+            } => {
+                self.offered(now, *conversation, *leg, adoption);
+                self.owned_by(*leg, owner);
+            }
             Event::LegStateChanged {
                 conversation,
                 leg,
@@ -113,6 +118,7 @@ impl Runtime {
             } => {
                 self.ensure_call(*conversation);
                 self.ensure_leg(now, *leg);
+                self.owned_by(*leg, owner);
                 self.leg_state(now, *leg, *state);
             }
             Event::ToneReceived {
@@ -235,8 +241,20 @@ impl Runtime {
         let Some(record) = self.legs.get_mut(&leg) else {
             return;
         };
+        let before = record.state;
         if state != LegState::Terminating {
             record.state = state;
+        }
+        if state == LegState::Established
+            && matches!(before, LegState::Incoming | LegState::Establishing)
+            && matches!(record.driver, Driver::Bot { .. })
+        {
+            let dialect = record.dialect.unwrap_or(crate::metrics::NO_DIALECT);
+            let direction = record.direction;
+            if let Some(call) = self.calls.get(&record.conversation) {
+                let seconds = now.saturating_duration_since(call.created_at).as_secs_f64();
+                self.metrics.set_up(dialect, direction, seconds);
+            }
         }
         let reason = state.end_reason().map(reason_name);
         record.note(

@@ -104,6 +104,9 @@ pub(super) struct LegRecord {
     pub(super) state: LegState,
     pub(super) created_unix_ms: u64,
     pub(super) driver: Driver,
+    /// The dialect of the door that owns this bot leg (it adopted the leg, or placed it and
+    /// renders its states); `None` for other legs and for bots no door owns.
+    pub(super) dialect: Option<&'static str>,
     pub(super) recording: Option<Arc<Vec<u8>>>,
 }
 
@@ -126,6 +129,8 @@ impl LegRecord {
 pub(super) struct CallRecord {
     pub(super) tenant: TenantId,
     pub(super) created_unix_ms: u64,
+    /// When the runtime first saw the call, on its monotonic clock (call set-up latency).
+    pub(super) created_at: Instant,
     pub(super) legs: Vec<LegId>,
     pub(super) ended_unix_ms: Option<u64>,
 }

@@ -32,6 +32,7 @@ use crate::services::MediaServices;
 use crate::sim::{Log, LogKind, Role, SimEndpoint, SimOutput, SimRefusal};
 use ringside_engine::IdSource;
 
+mod census;
 mod drive;
 mod event_loop;
 mod events;
@@ -163,6 +164,10 @@ pub enum Request {
         reset: bool,
         reply: Reply<ringside_media::ClockStats>,
     },
+    /// Live calls and legs by dialect and state, for `/metrics`.
+    Census {
+        reply: Reply<crate::metrics::Census>,
+    },
     /// Door code to run inside the runtime (see [`crate::door`]).
     Exec(DoorJob),
     /// A gateway's request about its external legs (see [`crate::external`]).
@@ -229,6 +234,7 @@ pub struct CallRuntime {
     behaviours: Arc<Behaviours>,
     media: Arc<MediaStore>,
     services: MediaServices,
+    metrics: crate::metrics::CallMetrics,
 }
 
 impl CallRuntime {
@@ -251,6 +257,11 @@ impl CallRuntime {
         let (rings, _) = broadcast::channel(RING_CAPACITY);
         let behaviours = Arc::new(Behaviours::default());
         let media = Arc::new(MediaStore::new(&data_dir));
+        let metrics = crate::metrics::CallMetrics::default();
+        for dialect in doors.dialects() {
+            metrics.prepare(dialect);
+        }
+        metrics.prepare(crate::metrics::NO_DIALECT);
         let sink = tx.clone();
         let streams = services.streams.clone();
         let port = MediaPort::start(mode, move |output| match output {
@@ -288,6 +299,7 @@ impl CallRuntime {
             loopback: tx.clone(),
             listeners: listen::Listeners::default(),
             external: None,
+            metrics: metrics.clone(),
         };
         tokio::spawn(runtime.run(request_rx, rx));
         Ok(CallRuntime {
@@ -298,7 +310,18 @@ impl CallRuntime {
             behaviours,
             media,
             services,
+            metrics,
         })
+    }
+
+    /// What the runtime records for `/metrics` (call set-up latency).
+    pub fn metrics(&self) -> &crate::metrics::CallMetrics {
+        &self.metrics
+    }
+
+    /// Live calls and legs by dialect and state, counted by the runtime task now.
+    pub async fn census(&self) -> Result<crate::metrics::Census, CallError> {
+        self.ask(|reply| Request::Census { reply }).await
     }
 
     /// Engine events, for the Graph and ACS doors.
@@ -502,6 +525,8 @@ struct Runtime {
     end_codes: fn(EndReason) -> ResultInfo,
     /// The gateway driving external (SIP) legs, once attached.
     external: Option<external::Attached>,
+    /// What the task records for `/metrics`.
+    metrics: crate::metrics::CallMetrics,
 }
 
 fn unix_ms() -> u64 {

@@ -126,6 +126,9 @@ impl Runtime {
                     .map(|record| log_view(leg, record));
                 let _ = reply.send(result);
             }
+            Request::Census { reply } => {
+                let _ = reply.send(Ok(self.census()));
+            }
             Request::MediaStats { reset, reply } => {
                 let stats = self.media.stats();
                 if reset {

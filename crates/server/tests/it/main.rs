@@ -21,5 +21,6 @@ mod graph_media;
 mod http_connections;
 mod identity_api;
 mod media_streaming;
+mod metrics;
 mod simulated_phones;
 mod sip;
