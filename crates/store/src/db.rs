@@ -197,7 +197,12 @@ impl Conn {
     ) -> Result<R, E> {
         match self {
             Conn::Sqlite(conn) => {
-                let tx = conn.transaction().map_err(StoreError::from)?;
+                // IMMEDIATE: take the write lock first (waiting up to the busy timeout). A deferred
+                // transaction that reads before it writes fails at once with SQLITE_BUSY_SNAPSHOT
+                // when another connection (the outbox's) committed in between.
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::from)?;
                 let out = f(&sqlite::Sqlite(&tx))?;
                 tx.commit().map_err(StoreError::from)?;
                 Ok(out)
