@@ -11,7 +11,7 @@ mod outbox;
 mod records;
 mod service;
 
-pub use db::{Database, Migration, MIGRATIONS, SCHEMA_VERSION};
+pub use db::{postgres_spelling, Database, MIGRATIONS, SCHEMA_VERSION};
 pub use error::{ExecError, StoreError};
 pub use meetings::{MeetingKey, MeetingRow, MeetingStore};
 pub use nodes::{NodeRow, NodeStore};

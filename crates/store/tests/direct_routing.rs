@@ -327,9 +327,9 @@ fn a_schema_4_file_migrates_and_keeps_its_records() {
     let path = dir.path().join("ringside.db");
     {
         let mut raw = rusqlite::Connection::open(&path).expect("raw");
-        for (index, migration) in MIGRATIONS.iter().take(4).enumerate() {
+        for (index, script) in MIGRATIONS.iter().take(4).enumerate() {
             let tx = raw.transaction().expect("tx");
-            tx.execute_batch(migration.sqlite).expect("script");
+            tx.execute_batch(script).expect("script");
             tx.pragma_update(None, "user_version", index as u32 + 1)
                 .expect("version");
             tx.commit().expect("commit");
