@@ -227,9 +227,11 @@ impl Conn {
     /// Returns how many ran (0 when up to date).
     pub(crate) fn migrate(&mut self) -> Result<usize, StoreError> {
         match self {
-            Conn::Sqlite(conn) => run_migrations(sqlite::schema_version(conn)?, |script, version| {
-                sqlite::apply_migration(conn, script, version)
-            }),
+            Conn::Sqlite(conn) => {
+                run_migrations(sqlite::schema_version(conn)?, |script, version| {
+                    sqlite::apply_migration(conn, script, version)
+                })
+            }
             Conn::Postgres(conn) => conn.with_migration_lock(|pg| {
                 run_migrations(pg.schema_version()?, |script, version| {
                     pg.apply_migration(&postgres_spelling(script), version)
@@ -291,7 +293,10 @@ mod tests {
             for word in ["STRICT", "AUTOINCREMENT", "INTEGER", "BLOB"] {
                 assert!(!pg.contains(word), "{word} left in {pg}");
             }
-            assert_eq!(pg.matches("CREATE").count(), script.matches("CREATE").count());
+            assert_eq!(
+                pg.matches("CREATE").count(),
+                script.matches("CREATE").count()
+            );
         }
         assert_eq!(
             postgres_spelling("CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  big_integer_x INTEGER,\n  b BLOB NOT NULL\n) STRICT;"),
