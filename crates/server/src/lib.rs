@@ -35,7 +35,7 @@ use axum::Router;
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
-        .route("/metrics", axum::routing::get(metrics::scrape))
+        .route("/metrics", axum::routing::get(scrape))
         .with_state(state.clone())
         .merge(ringside_platform::router(state.platform().clone()))
         .merge(ringside_door_graph::router(state.graph().clone()))
@@ -49,6 +49,18 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
             state.metrics().clone(),
             metrics::track,
         ))
+}
+
+/// `GET /metrics`: 401 without the admin token (as the platform API); otherwise the Prometheus text.
+async fn scrape(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if let Err(error) = state.platform().check_admin(&headers) {
+        return error.into_response();
+    }
+    metrics::render(state.metrics(), state.calls()).await
 }
 
 /// `GET /`: what this server is and where its front doors are.

@@ -9,15 +9,12 @@ mod live;
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::registry::Registry;
 use ringside_runtime::metrics::{CallMetrics, OutboxMetrics};
-use ringside_runtime::Request as RuntimeRequest;
-
-use crate::state::AppState;
+use ringside_runtime::{CallRuntime, Request as RuntimeRequest};
 
 pub(crate) use http::track;
 
@@ -49,19 +46,16 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`: 401 without the admin token; otherwise every family. When the runtime cannot
-/// answer (busy, stopping), the families read at scrape time are left out and the rest served.
-pub(crate) async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(error) = state.platform().check_admin(&headers) {
-        return error.into_response();
-    }
+/// The body of `GET /metrics` (the route checks the admin token first): every family. When the
+/// runtime cannot answer (busy, stopping), the families read at scrape time are left out and the
+/// rest served.
+pub(crate) async fn render(metrics: &Metrics, calls: &CallRuntime) -> Response {
     let mut live = Registry::with_prefix(PREFIX);
-    match state.calls().census().await {
+    match calls.census().await {
         Ok(census) => live::census(&mut live, &census),
         Err(error) => tracing::warn!(?error, "/metrics: no census of live calls"),
     }
-    let media = state
-        .calls()
+    let media = calls
         .ask(|reply| RuntimeRequest::MediaStats {
             reset: false,
             reply,
@@ -72,7 +66,7 @@ pub(crate) async fn scrape(State(state): State<AppState>, headers: HeaderMap) ->
         Err(error) => tracing::warn!(?error, "/metrics: no media clock figures"),
     }
     let mut body = String::new();
-    let encoded = prometheus_text::encode(&mut body, &state.metrics().0.registry)
+    let encoded = prometheus_text::encode(&mut body, &metrics.0.registry)
         .and_then(|()| prometheus_text::encode(&mut body, &live));
     if encoded.is_err() {
         // Writing into a String fails only if a metric's own encoding does.
