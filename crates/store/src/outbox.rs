@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::db::{args, Conn, Database, Dialect, Row, Sql};
+use crate::db::{args, Conn, Database, Dialect, Row, Sql, Value};
 
 use crate::error::StoreError;
 
@@ -121,20 +121,7 @@ impl OutboxStore {
         self.conn.write(|tx| {
             let mut ids = Vec::with_capacity(rows.len());
             for row in rows {
-                let inserted = tx.query_opt(
-                    INSERT,
-                    args![
-                        row.ordering_key,
-                        row.target_url,
-                        row.dialect,
-                        row.audience,
-                        row.tenant,
-                        encode_headers(&row.headers),
-                        row.body,
-                        row.retry_policy.as_str(),
-                        row.created_at_ms,
-                    ],
-                )?;
+                let inserted = tx.query_opt(INSERT, &row_values(row))?;
                 let id = inserted
                     .ok_or_else(|| StoreError::Corrupt("outbox insert returned no id".into()))?;
                 ids.push(id.get(0)?);
@@ -171,21 +158,9 @@ impl OutboxStore {
         let dialect = self.conn.dialect();
         self.conn.write(|tx| {
             for (id, row) in rows {
-                tx.exec(
-                    INSERT_WITH_ID,
-                    args![
-                        id,
-                        row.ordering_key,
-                        row.target_url,
-                        row.dialect,
-                        row.audience,
-                        row.tenant,
-                        encode_headers(&row.headers),
-                        row.body,
-                        row.retry_policy.as_str(),
-                        row.created_at_ms,
-                    ],
-                )?;
+                let mut values = vec![Value::Int(*id)];
+                values.extend(row_values(row));
+                tx.exec(INSERT_WITH_ID, &values)?;
             }
             let highest = rows.iter().map(|(id, _)| *id).max();
             if let (Dialect::Postgres, Some(highest)) = (dialect, highest) {
@@ -265,6 +240,22 @@ impl OutboxStore {
             }
         })
     }
+}
+
+/// A row's columns in the order both inserts name them after `id`.
+fn row_values(row: &NewOutboxRow) -> Vec<Value> {
+    args![
+        row.ordering_key,
+        row.target_url,
+        row.dialect,
+        row.audience,
+        row.tenant,
+        encode_headers(&row.headers),
+        row.body,
+        row.retry_policy.as_str(),
+        row.created_at_ms,
+    ]
+    .to_vec()
 }
 
 fn apply_update(tx: &dyn Sql, update: &OutboxUpdate) -> Result<(), StoreError> {

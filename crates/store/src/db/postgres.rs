@@ -164,13 +164,10 @@ fn spawn_connection(config: &Config) -> Result<Client, StoreError> {
     std::thread::Builder::new()
         .name("ringside-pg".into())
         .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match current_thread_runtime() {
                 Ok(runtime) => runtime,
                 Err(e) => {
-                    let _ = ready.send(Err(StoreError::Config(format!("runtime: {e}"))));
+                    let _ = ready.send(Err(e));
                     return;
                 }
             };
@@ -253,13 +250,10 @@ fn listen_thread(
     payloads: std::sync::mpsc::Sender<String>,
     stop: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match current_thread_runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
-            let _ = ready.send(Err(StoreError::Config(format!("runtime: {e}"))));
+            let _ = ready.send(Err(e));
             return;
         }
     };
@@ -306,6 +300,14 @@ fn listen_thread(
         }
         drop(client);
     });
+}
+
+/// The runtime a connection thread drives its connection on.
+fn current_thread_runtime() -> Result<tokio::runtime::Runtime, StoreError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Config(format!("runtime: {e}")))
 }
 
 /// Statements through a client or an open transaction.
