@@ -147,6 +147,9 @@ pub struct JitterBuffer {
     late_run: u32,
     stretch_pending: bool,
     above_target: u32,
+    /// Pulls made while packets wait for playout to start (playout starts after the target's time
+    /// even if fewer packets came: a loss must not make the first packet wait for more).
+    waited: u32,
     stats: JitterStats,
 }
 
@@ -172,6 +175,7 @@ impl JitterBuffer {
             late_run: 0,
             stretch_pending: false,
             above_target: 0,
+            waited: 0,
             stats: JitterStats::default(),
         }
     }
@@ -360,16 +364,23 @@ impl JitterBuffer {
         Pulled::Concealed
     }
 
-    /// Starts playout once the target depth is buffered.
+    /// Starts playout once the target depth is buffered, or once the oldest packet has waited the
+    /// target's time (a stream with losses would otherwise start deeper than the target, and later
+    /// shrink by dropping a packet that came in time).
     fn start_playout(&mut self) -> bool {
         let Some(front) = self.slots.front() else {
+            self.waited = 0;
             return false;
         };
-        if self.depth_ticks() < i64::from(self.target_ms()) * 8 {
+        let target = self.target_ms();
+        let waited_ms = self.waited * FRAME_TICKS / 8;
+        if self.depth_ticks() < i64::from(target) * 8 && waited_ms + FRAME_TICKS / 8 < target {
+            self.waited += 1;
             return false;
         }
         self.cursor = Some(front.pos);
         self.above_target = 0;
+        self.waited = 0;
         true
     }
 
