@@ -34,13 +34,18 @@ pub(super) fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
 }
 
-/// Runs one migration script and records `version`, in one transaction.
+/// Runs one migration script and records `version`, in one transaction — unless another
+/// connection got there first (the version is read again under the write lock, so connections
+/// opening a new file at once migrate it once).
 pub(super) fn apply_migration(
     conn: &mut Connection,
     script: &str,
     version: u32,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if schema_version(&tx)? >= version {
+        return Ok(());
+    }
     tx.execute_batch(script)?;
     tx.pragma_update(None, "user_version", version)?;
     tx.commit()?;
