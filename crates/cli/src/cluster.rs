@@ -46,8 +46,8 @@ pub(crate) async fn run(args: ClusterArgs) -> Result<()> {
 /// The status as a table: one line per node, the backlog last.
 fn render(status: &Value) -> String {
     let mut out = format!(
-        "{:<24} {:<5} {:>6}  {:<34} {}\n",
-        "NODE", "STATE", "CALLS", "URL", "LAST HEARTBEAT (unix ms)"
+        "{:<24} {:>5} {:<5} {:>6}  {:<34} {}\n",
+        "NODE", "TAG", "STATE", "CALLS", "INTERNAL URL", "LAST HEARTBEAT (unix ms)"
     );
     for node in status["nodes"].as_array().into_iter().flatten() {
         let marker = if node["thisNode"].as_bool() == Some(true) {
@@ -56,15 +56,20 @@ fn render(status: &Value) -> String {
             ""
         };
         out.push_str(&format!(
-            "{:<24} {:<5} {:>6}  {:<34} {}\n",
+            "{:<24} {:>5} {:<5} {:>6}  {:<34} {}\n",
             format!("{}{marker}", node["name"].as_str().unwrap_or("?")),
+            format!("{:04x}", node["number"].as_u64().unwrap_or(0)),
             if node["live"].as_bool() == Some(true) {
                 "up"
             } else {
                 "down"
             },
             node["calls"].as_u64().unwrap_or(0),
-            node["url"].as_str().unwrap_or("?"),
+            node["internalUrl"]
+                .as_str()
+                .filter(|url| !url.is_empty())
+                .or(node["url"].as_str())
+                .unwrap_or("?"),
             node["lastHeartbeatMs"].as_i64().unwrap_or(0),
         ));
     }

@@ -41,6 +41,16 @@ pub fn outcome(outcome: Outcome, participant: fn(EndReason) -> ResultInfo) -> Re
     }
 }
 
+/// Why a call ended when the node carrying it died (or restarted) with it: a server error, as the
+/// Graph notification Teams sends when its own media server fails (`500`/`560500`).
+pub fn node_lost() -> ResultInfo {
+    (
+        500,
+        560500,
+        "Server Internal Error: the Ringside node carrying the call stopped.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

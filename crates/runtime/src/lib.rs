@@ -27,6 +27,7 @@
 //! platform API that serve HTTP build on this crate.
 
 pub mod behaviour;
+pub mod call_records;
 pub mod clock;
 pub mod cluster;
 pub mod codes;

@@ -90,12 +90,6 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut raw = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -258,7 +252,8 @@ impl RecordingStore {
         origin: Origin,
         now: u64,
     ) -> std::io::Result<Ticket> {
-        let id = random_hex(16);
+        // A GUID's 32 digits: in a cluster they carry this node's tag, so downloads reach it.
+        let id = crate::ids::new_guid().to_string().replace('-', "");
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);

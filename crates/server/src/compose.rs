@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use ringside_identity::SigningKey;
-use ringside_runtime::cluster::Cluster;
+use ringside_runtime::call_records::{self, CallRecords};
+use ringside_runtime::cluster::{Cluster, Identity, Undertaker};
 use ringside_runtime::files::write_private;
 use ringside_runtime::outbox::{Outbox, TokenSigner};
 use ringside_runtime::services::MediaServices;
 use ringside_runtime::{CallRuntime, Doors, MediaMode, Node, NodeParts, RuntimeOptions};
-use ringside_store::{Database, DirectoryStore};
+use ringside_store::{CallStore, Database, DirectoryStore};
 
 use crate::config::Config;
 use crate::state::{AppState, StateParts};
@@ -26,6 +27,10 @@ pub(crate) struct Parts {
     pub(crate) database: Database,
     /// This node's name among the servers sharing the database.
     pub(crate) node_name: String,
+    /// Where the other nodes reach this one.
+    pub(crate) internal_url: String,
+    /// The PEM certificate of the CA that signed this node's TLS certificate.
+    pub(crate) ca_pem: String,
     pub(crate) base_url: String,
     pub(crate) admin_token: String,
     /// The local CA (PEM), trusted for webhooks, prompts and media streams besides public roots.
@@ -41,7 +46,16 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         DirectoryStore::connect(&parts.database)
             .with_context(|| format!("opening the store in {}", parts.database.describe()))?,
     );
-    let signing_key = load_or_create_signing_key(data_dir)?;
+    let identity = Identity {
+        name: parts.node_name.clone(),
+        url: parts.base_url.clone(),
+        internal_url: parts.internal_url.clone(),
+        ca_pem: parts.ca_pem.clone(),
+    };
+    let cluster = Cluster::join(&parts.database, &identity)
+        .context("recording this node in the nodes table")?;
+    let shared = Shared::of(&parts, &cluster)?;
+    let signing_key = shared.signing_key.clone();
     let signer = || TokenSigner::new(signing_key.clone(), parts.base_url.clone());
     let outbox = Outbox::start(
         &parts.database,
@@ -62,16 +76,24 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         parts.local_ca.clone(),
     )
     .context("preparing the prompt fetcher")?;
-    let doors = doors(&parts, &outbox, &services, &signer);
+    // Calls this node carried before it stopped (a crash, kill -9) ended with it: their bots are
+    // told before any new call is recorded.
+    let mut graves = CallStore::connect(&parts.database).context("opening the calls table")?;
+    call_records::bury(&mut graves, &parts.node_name, &outbox)
+        .context("telling the bots of calls lost in a restart")?;
+    let records = CallRecords::start(&parts.database, &parts.node_name)
+        .context("starting the call records")?;
+    let doors = doors(&parts, &outbox, &services, &signer, &records);
     let calls = CallRuntime::start(directory.clone(), runtime_options(&parts), services, doors)
         .context("starting the call runtime")?;
-    let cluster = Cluster::join(
-        &parts.database,
-        parts.node_name.clone(),
-        parts.base_url.clone(),
-        calls.clone(),
-    )
-    .context("recording this node in the nodes table")?;
+    let undertaker = Undertaker {
+        store: graves,
+        outbox: outbox.clone(),
+    };
+    cluster.start(identity, calls.clone(), undertaker);
+    let forwarder = shared.forward_key.map(|key| {
+        crate::forward::Forwarder::new(cluster.clone(), &key, parts.config.max_body_bytes)
+    });
     let node = Node::new(NodeParts {
         directory,
         calls,
@@ -87,7 +109,47 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
         admin_token: parts.admin_token,
         config: parts.config,
         outbox,
+        forwarder,
     }))
+}
+
+/// What every node of a cluster holds alike: the token-signing key (so a token any node issued is
+/// good on every node, and notifications carry one key set) and the key that authenticates
+/// forwarded requests. A node of its own keeps its signing key in the data directory and forwards
+/// nothing.
+struct Shared {
+    signing_key: SigningKey,
+    forward_key: Option<Vec<u8>>,
+}
+
+impl Shared {
+    fn of(parts: &Parts, cluster: &Cluster) -> Result<Shared> {
+        let local = load_or_create_signing_key(&parts.data_dir)?;
+        if !matches!(parts.database, Database::Postgres(_)) {
+            return Ok(Shared {
+                signing_key: local,
+                forward_key: None,
+            });
+        }
+        // Ids minted from here on carry this node's number, so any node can tell their owner.
+        ringside_runtime::ids::set_node_tag(cluster.number());
+        let pem = cluster
+            .secret("signing-key", local.to_pkcs8_pem().as_bytes())
+            .context("reading the cluster's signing key")?;
+        let pem =
+            String::from_utf8(pem).map_err(|_| anyhow!("the cluster's signing key is not PEM"))?;
+        let signing_key = SigningKey::from_pkcs8_pem(&pem)
+            .map_err(|error| anyhow!("the cluster's signing key: {error}"))?;
+        let mut fresh = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+        let forward_key = cluster
+            .secret("forward-key", &fresh)
+            .context("reading the cluster's forwarding key")?;
+        Ok(Shared {
+            signing_key,
+            forward_key: Some(forward_key),
+        })
+    }
 }
 
 /// What the outbox asks before each attempt: Event Grid rows go only while their subscription
@@ -102,6 +164,7 @@ fn doors(
     outbox: &Outbox,
     services: &MediaServices,
     signer: &dyn Fn() -> TokenSigner,
+    records: &CallRecords,
 ) -> Doors {
     let graph = ringside_door_graph::GraphCalls::new(outbox.clone())
         .with_recordings(ringside_door_graph::RecordingLinks {
@@ -111,10 +174,12 @@ fn doors(
         .with_raw_media(ringside_door_graph::RawMedia::new(
             signer(),
             services.streams.clone(),
-        ));
+        ))
+        .with_call_records(records.clone());
     let acs = ringside_door_acs::AcsCalls::new(outbox.clone())
         .with_media(services.streams.clone(), signer())
-        .with_recorder(services.streams.clone(), &parts.data_dir, &parts.base_url);
+        .with_recorder(services.streams.clone(), &parts.data_dir, &parts.base_url)
+        .with_call_records(records.clone());
     Doors::default()
         .with_dialect("graph", graph)
         .with_dialect("acs", acs)

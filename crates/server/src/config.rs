@@ -49,6 +49,10 @@ pub struct Config {
     /// This node's name among the servers sharing a database (`RINGSIDE_NODE_NAME` overrides;
     /// default: the host name).
     pub node_name: Option<String>,
+    /// The URL the other nodes of a cluster forward this node's requests to
+    /// (`RINGSIDE_INTERNAL_URL` overrides; default: `https://` and the HTTPS listener's address).
+    /// Its host must be in the TLS certificate (`extra_hostnames`).
+    pub internal_url: Option<String>,
 }
 
 /// `[store]`: the database.
@@ -91,6 +95,7 @@ impl Default for Config {
             sip: crate::sip::SipConfig::default(),
             store: StoreConfig::default(),
             node_name: None,
+            internal_url: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 mod body;
 mod compose;
 mod config;
+mod forward;
 mod http;
 mod metrics;
 mod serve;
@@ -44,6 +45,10 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
         .fallback(ringside_http::not_found)
         .method_not_allowed_fallback(ringside_http::method_not_allowed)
         .layer(serve::body_limit_layer(max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.forwarder(),
+            forward::route,
+        ))
         .layer(axum::middleware::from_fn(ringside_http::request_context))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics().clone(),

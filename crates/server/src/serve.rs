@@ -87,7 +87,7 @@ impl Server {
         create_private_dir(&data_dir)?;
         let tls = tls::load_or_create(&data_dir, config.tls.as_ref(), &config.extra_hostnames)?;
         let listeners = Listeners::bind(&options).await?;
-        let base_url = match &config.public_url {
+        let base_url = match public_url(&config)? {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("https://{}", client_visible(listeners.local_addr)),
         };
@@ -95,6 +95,8 @@ impl Server {
             admin_token: admin_token(dev_mode, &config, &data_dir)?,
             database: database(&config, &data_dir)?,
             node_name: node_name(&config),
+            internal_url: internal_url(&config, listeners.local_addr),
+            ca_pem: std::fs::read_to_string(&tls.ca_cert_path).unwrap_or_default(),
             data_dir: data_dir.clone(),
             base_url: base_url.clone(),
             local_ca: std::fs::read(&tls.ca_cert_path).ok(),
@@ -218,6 +220,32 @@ fn node_name(config: &Config) -> String {
                 .filter(|name| !name.is_empty())
         })
         .unwrap_or_else(|| "ringside".into())
+}
+
+/// The public base URL: `RINGSIDE_PUBLIC_URL`, else `public_url` (the nodes of a cluster behind a
+/// load balancer share one, so a token any node issued names the same issuer).
+fn public_url(config: &Config) -> Result<Option<String>> {
+    match std::env::var("RINGSIDE_PUBLIC_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => Ok(Some(url)),
+        Some(_) => Err(anyhow!(
+            "RINGSIDE_PUBLIC_URL must start with https:// or http://"
+        )),
+        None => Ok(config.public_url.clone()),
+    }
+}
+
+/// Where the other nodes reach this one: `RINGSIDE_INTERNAL_URL`, else `internal_url`, else the
+/// HTTPS listener.
+fn internal_url(config: &Config, listening: SocketAddr) -> String {
+    std::env::var("RINGSIDE_INTERNAL_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .or_else(|| config.internal_url.clone())
+        .map(|url| url.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("https://{}", client_visible(listening)))
 }
 
 /// The store's database: `RINGSIDE_STORE_URL`, else `[store] url`, else `ringside.db` in the data dir.

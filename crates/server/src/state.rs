@@ -26,6 +26,8 @@ struct Inner {
     acs: AcsState,
     console: ringside_console::ConsoleState,
     metrics: crate::metrics::Metrics,
+    /// Request forwarding between the nodes of a cluster (`None` on a node of its own).
+    forwarder: Option<Arc<crate::forward::Forwarder>>,
 }
 
 /// What [`AppState::new`] needs.
@@ -34,6 +36,7 @@ pub(crate) struct StateParts {
     pub(crate) admin_token: String,
     pub(crate) config: Config,
     pub(crate) outbox: ringside_runtime::outbox::Outbox,
+    pub(crate) forwarder: Option<crate::forward::Forwarder>,
 }
 
 impl Deref for AppState {
@@ -68,8 +71,14 @@ impl AppState {
                 acs,
                 console,
                 metrics,
+                forwarder: parts.forwarder.map(Arc::new),
             }),
         }
+    }
+
+    /// The cluster's request forwarding, when this node shares its database with others.
+    pub(crate) fn forwarder(&self) -> Option<Arc<crate::forward::Forwarder>> {
+        self.inner.forwarder.clone()
     }
 
     /// The node (directory, call runtime, keys, base URL, clock).

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_direct_routing.sql"),
     include_str!("migrations/0006_directory_version.sql"),
     include_str!("migrations/0007_nodes.sql"),
+    include_str!("migrations/0008_cluster.sql"),
 ];
 
 /// The schema version this build writes.

@@ -3,6 +3,7 @@
 //! (schema migrations, `load`, one-transaction `commit`) and `DirectoryStore`, the service that runs
 //! plan → durable commit → apply under one lock and answers reads from memory.
 
+mod calls;
 mod db;
 mod error;
 mod meetings;
@@ -11,6 +12,7 @@ mod outbox;
 mod records;
 mod service;
 
+pub use calls::{CallRow, CallStore};
 pub use db::{postgres_spelling, Database, MIGRATIONS, SCHEMA_VERSION};
 pub use error::{ExecError, StoreError};
 pub use meetings::{MeetingKey, MeetingRow, MeetingStore};

@@ -359,7 +359,7 @@ pub enum OutboxUpdate {
 
 /// Headers as a JSON-free, unambiguous text: `name\tvalue` lines (header names and values never
 /// hold tabs or newlines).
-fn encode_headers(headers: &[(String, String)]) -> String {
+pub(crate) fn encode_headers(headers: &[(String, String)]) -> String {
     headers
         .iter()
         .filter(|(n, v)| !n.contains(['\t', '\n']) && !v.contains(['\t', '\n']))
@@ -368,7 +368,7 @@ fn encode_headers(headers: &[(String, String)]) -> String {
         .join("\n")
 }
 
-fn decode_headers(text: &str) -> Result<Vec<(String, String)>, StoreError> {
+pub(crate) fn decode_headers(text: &str) -> Result<Vec<(String, String)>, StoreError> {
     text.lines()
         .filter(|line| !line.is_empty())
         .map(|line| {

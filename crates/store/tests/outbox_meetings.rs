@@ -1,12 +1,13 @@
 //! The outbox's and the meetings table's conformance tests, each on a real SQLite file and a real
 //! PostgreSQL database: rows survive reopening in order, caller-chosen ids continue the sequence,
-//! meetings are found by every key and stay in their tenant, node heartbeats upsert.
+//! meetings are found by every key and stay in their tenant, nodes join with numbers and beat, the
+//! cluster's secrets are written once, and a dead node's call records are buried once.
 
 mod support;
 
 use ringside_store::{
-    Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, NodeRow, NodeStore, OutboxStore,
-    OutboxUpdate, RetryPolicy,
+    CallRow, CallStore, Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, NodeRow,
+    NodeStore, OutboxStore, OutboxUpdate, RetryPolicy,
 };
 use support::places;
 
@@ -181,27 +182,35 @@ fn meetings_round_trip(database: &Database) {
 }
 
 #[test]
-fn node_heartbeats_upsert_and_list_by_name() {
+fn nodes_join_with_numbers_beat_and_list_by_name() {
     for place in places() {
         let database = place.database();
         let mut nodes = NodeStore::connect(&database).expect("nodes");
-        let beat = |name: &str, at: i64, calls: u64| NodeRow {
+        let node = |name: &str, number: u16, at: i64, calls: u64| NodeRow {
             name: name.into(),
+            number,
             url: format!("https://{name}:8443"),
+            internal_url: format!("https://{name}.internal:8443"),
+            ca_pem: format!("CA of {name}"),
             started_at_ms: 1_000,
             heartbeat_at_ms: at,
             calls,
         };
-        nodes.beat(&beat("b", 2_000, 3)).expect("beat b");
-        nodes.beat(&beat("a", 2_000, 0)).expect("beat a");
-        nodes.beat(&beat("b", 4_000, 5)).expect("beat b again");
+        assert_eq!(nodes.join(&node("b", 0, 1_000, 0)).expect("join b"), 1);
+        assert_eq!(nodes.join(&node("a", 0, 1_000, 0)).expect("join a"), 2);
+        // A node that joins again (a restart) keeps its number, so ids it minted still route.
+        assert_eq!(nodes.join(&node("b", 9, 1_000, 0)).expect("b again"), 1);
+        assert!(nodes.beat("b", 2_000, 3).expect("beat b"));
+        assert!(nodes.beat("a", 2_000, 0).expect("beat a"));
+        assert!(nodes.beat("b", 4_000, 5).expect("beat b again"));
+        assert!(!nodes.beat("nobody", 4_000, 5).expect("beat unknown"));
         let listed = NodeStore::connect(&database)
             .expect("reopen")
             .nodes()
             .expect("nodes");
         assert_eq!(
             listed,
-            vec![beat("a", 2_000, 0), beat("b", 4_000, 5)],
+            vec![node("a", 2, 2_000, 0), node("b", 1, 4_000, 5)],
             "{}",
             place.name()
         );
@@ -211,5 +220,95 @@ fn node_heartbeats_upsert_and_list_by_name() {
         let mut outbox = OutboxStore::connect(&database).expect("outbox");
         outbox.insert(&[row("k", 1), row("k", 2)]).expect("insert");
         assert_eq!(nodes.outbox_backlog().expect("backlog"), 2);
+    }
+}
+
+#[test]
+fn the_first_node_writes_a_secret_and_every_node_reads_it() {
+    for place in places() {
+        let database = place.database();
+        let mut a = NodeStore::connect(&database).expect("a");
+        let mut b = NodeStore::connect(&database).expect("b");
+        assert_eq!(a.secret("k", b"from a").expect("a"), b"from a");
+        assert_eq!(b.secret("k", b"from b").expect("b"), b"from a");
+        assert_eq!(b.secret("other", b"from b").expect("b"), b"from b");
+    }
+}
+
+#[test]
+fn nodes_joining_at_once_get_distinct_numbers() {
+    for place in places() {
+        let database = place.database();
+        let mut numbers: Vec<u16> = std::thread::scope(|scope| {
+            let joins: Vec<_> = (0..6)
+                .map(|i| {
+                    let database = database.clone();
+                    scope.spawn(move || {
+                        NodeStore::connect(&database)
+                            .expect("connect")
+                            .join(&NodeRow {
+                                name: format!("node-{i}"),
+                                number: 0,
+                                url: String::new(),
+                                internal_url: String::new(),
+                                ca_pem: String::new(),
+                                started_at_ms: 1,
+                                heartbeat_at_ms: 1,
+                                calls: 0,
+                            })
+                            .expect("join")
+                    })
+                })
+                .collect();
+            joins
+                .into_iter()
+                .map(|j| j.join().expect("thread"))
+                .collect()
+        });
+        numbers.sort_unstable();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6], "{}", place.name());
+    }
+}
+
+#[test]
+fn a_dead_nodes_calls_are_buried_once_with_their_epitaphs() {
+    for place in places() {
+        let database = place.database();
+        let mut calls = CallStore::connect(&database).expect("calls");
+        let call = |node: &str, key: &str, n: u8| CallRow {
+            owner_node: node.into(),
+            epitaph: row(key, n),
+        };
+        calls
+            .apply(
+                &[call("a", "c1", 2), call("a", "c2", 1), call("b", "c3", 4)],
+                &[],
+            )
+            .expect("record");
+        // A call recorded again is replaced; a forgotten one is gone.
+        calls
+            .apply(&[call("a", "c1", 6)], &["c2".into()])
+            .expect("update");
+        assert_eq!(calls.calls().expect("calls").len(), 2, "{}", place.name());
+        let mut other = CallStore::connect(&database).expect("other");
+        let buried = std::thread::scope(|scope| {
+            let first = scope.spawn(|| calls.bury("a", 9_000).expect("bury"));
+            let second = scope.spawn(|| other.bury("a", 9_000).expect("bury"));
+            [first.join().expect("first"), second.join().expect("second")]
+        });
+        let all: Vec<&NewOutboxRow> = buried.iter().flatten().collect();
+        assert_eq!(all.len(), 1, "{}: {buried:?}", place.name());
+        assert_eq!(
+            all[0],
+            &NewOutboxRow {
+                created_at_ms: 9_000,
+                ..row("c1", 6)
+            }
+        );
+        let left = CallStore::connect(&database)
+            .expect("reopen")
+            .calls()
+            .expect("calls");
+        assert_eq!(left, vec![call("b", "c3", 4)], "{}", place.name());
     }
 }

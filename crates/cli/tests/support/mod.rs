@@ -26,21 +26,41 @@ impl ServerProcess {
         store_url: Option<&str>,
         name: Option<&str>,
     ) -> ServerProcess {
+        let mut env = Vec::new();
+        if let Some(url) = store_url {
+            env.push(("RINGSIDE_STORE_URL", url.to_string()));
+        }
+        if let Some(name) = name {
+            env.push(("RINGSIDE_NODE_NAME", name.to_string()));
+        }
+        ServerProcess::start_with(data_dir, "127.0.0.1:0", &env)
+    }
+
+    /// `ringside serve` in dev mode on `listen` with `env` set (the store, node name and public
+    /// URL variables are removed unless `env` sets them).
+    pub(crate) fn start_with(
+        data_dir: &Path,
+        listen: &str,
+        env: &[(&str, String)],
+    ) -> ServerProcess {
         let _ = std::fs::remove_file(data_dir.join("dev.json"));
         let mut command = Command::new(env!("CARGO_BIN_EXE_ringside"));
-        match name {
-            Some(name) => command.env("RINGSIDE_NODE_NAME", name),
-            None => command.env_remove("RINGSIDE_NODE_NAME"),
-        };
-        match store_url {
-            Some(url) => command.env("RINGSIDE_STORE_URL", url),
-            None => command.env_remove("RINGSIDE_STORE_URL"),
-        };
+        for name in [
+            "RINGSIDE_NODE_NAME",
+            "RINGSIDE_STORE_URL",
+            "RINGSIDE_PUBLIC_URL",
+            "RINGSIDE_INTERNAL_URL",
+        ] {
+            command.env_remove(name);
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let child = command
             .args([
                 "serve",
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--sip-listen",
                 "off",
                 "--data-dir",
@@ -85,6 +105,8 @@ pub(crate) struct Connection {
     pub(crate) token: String,
     pub(crate) tenant: String,
     pub(crate) ca: PathBuf,
+    /// The whole file.
+    pub(crate) dev: Value,
 }
 
 /// Polls for dev.json (written once the server listens); bounded.
@@ -102,6 +124,7 @@ pub(crate) fn wait_for_dev_json(data_dir: &Path, server: &mut ServerProcess) -> 
                     token: field("adminToken"),
                     tenant: field("tenantId"),
                     ca: PathBuf::from(field("caCertPath")),
+                    dev,
                 };
             }
         }

@@ -121,6 +121,7 @@ impl AcsCalls {
                     json!({"resultInformation": result(code, sub, message)}),
                     None,
                 );
+                self.records.forget(&leg.to_string());
                 self.forget_ended(leg);
             }
             _ => {}
@@ -142,6 +143,8 @@ impl AcsCalls {
             }
         }
         self.by_conversation.entry(into).or_default().push(leg);
+        // The epitaph names the new serverCallId.
+        self.record(leg);
         true
     }
 

@@ -31,6 +31,7 @@ use crate::incoming::{self, identifier, CallContext};
 use crate::media_streaming::{AcsMedia, CallStreaming, StreamAt};
 use crate::versions::EventShape;
 use crate::wire::{now_rfc3339, result, server_call_id};
+use ringside_runtime::call_records::CallRecords;
 use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox, TokenSigner};
 use ringside_runtime::streaming::StreamService;
@@ -219,6 +220,8 @@ pub struct AcsCalls {
     /// Identifiers the app gave legs it added or called, where they differ from the party's own
     /// (Teams extension users).
     identities: HashMap<LegId, Value>,
+    /// The store's record of live connections (their epitaphs).
+    records: CallRecords,
 }
 
 impl AcsCalls {
@@ -257,6 +260,7 @@ impl AcsCalls {
             media: None,
             recordings: Default::default(),
             identities: HashMap::new(),
+            records: CallRecords::off(),
         }
     }
 
@@ -270,7 +274,16 @@ impl AcsCalls {
         if !by.contains(&call.id) {
             by.push(call.id);
         }
-        self.calls.insert(call.id, call);
+        let id = call.id;
+        self.calls.insert(id, call);
+        self.record(id);
+    }
+
+    /// Records every live connection with its epitaph, so that its service is told if this node
+    /// dies.
+    pub fn with_call_records(mut self, records: CallRecords) -> AcsCalls {
+        self.records = records;
+        self
     }
 
     /// The connection of `resource`, ended or not.
@@ -290,50 +303,25 @@ impl AcsCalls {
         &mut self,
         id: LegId,
         event_type: &str,
-        mut data: Value,
+        data: Value,
         callback: Option<&str>,
     ) {
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        if let Value::Object(map) = &mut data {
-            map.insert("callConnectionId".into(), json!(id.to_string()));
-            map.insert(
-                "serverCallId".into(),
-                json!(server_call_id(call.conversation)),
-            );
-            map.insert("correlationId".into(), json!(call.conversation.to_string()));
-            map.insert(
-                "publicEventType".into(),
-                json!(format!("Microsoft.Communication.{event_type}")),
-            );
+        if let Some(call) = self.calls.get(&id) {
+            self.outbox
+                .enqueue(callback_row(call, event_type, data, callback));
         }
-        let source = format!("calling/callConnections/{id}");
-        let event = CloudEvent::new(
-            &ringside_runtime::ids::new_guid().to_string(),
-            &source,
-            &source,
-            &format!("Microsoft.Communication.{event_type}"),
-            &now_rfc3339(),
-            data,
-        );
-        // Through `Value`: members in the order the door has always written them.
-        let event = json!([serde_json::to_value(event).unwrap_or_default()]);
-        let body = serde_json::to_vec(&event).unwrap_or_default();
-        self.outbox.enqueue(NewOutboxRow {
-            ordering_key: id.to_string(),
-            target_url: callback.unwrap_or(&call.callback_uri).to_string(),
-            dialect: CALLBACKS.name.into(),
-            audience: call.resource.to_string(),
-            tenant: call.tenant.to_string(),
-            headers: vec![(
-                "X-Microsoft-Skype-Chain-ID".into(),
-                call.conversation.to_string(),
-            )],
-            body,
-            retry_policy: RetryPolicy::Callback,
-            created_at_ms: ringside_runtime::outbox::unix_ms(),
-        });
+    }
+
+    /// Records the connection with its epitaph (CallDisconnected with
+    /// [`node_lost`](ringside_runtime::codes::node_lost)'s result), so that its service is told if
+    /// this node dies with the call.
+    pub(crate) fn record(&self, id: LegId) {
+        if let Some(call) = self.calls.get(&id) {
+            let (code, sub, message) = ringside_runtime::codes::node_lost();
+            let data = json!({"resultInformation": result(code, sub, message)});
+            self.records
+                .record(callback_row(call, "CallDisconnected", data, None));
+        }
     }
 
     /// `startMediaStreaming: true`: starts the stream when the call connects (a refusal becomes
@@ -571,5 +559,53 @@ impl Door for AcsCalls {
 
     fn as_any(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+}
+
+/// The outbox row of one callback CloudEvent about `call` (to `callback` when given).
+fn callback_row(
+    call: &AcsCall,
+    event_type: &str,
+    mut data: Value,
+    callback: Option<&str>,
+) -> NewOutboxRow {
+    let id = call.id;
+    if let Value::Object(map) = &mut data {
+        map.insert("callConnectionId".into(), json!(id.to_string()));
+        map.insert(
+            "serverCallId".into(),
+            json!(server_call_id(call.conversation)),
+        );
+        map.insert("correlationId".into(), json!(call.conversation.to_string()));
+        map.insert(
+            "publicEventType".into(),
+            json!(format!("Microsoft.Communication.{event_type}")),
+        );
+    }
+    let source = format!("calling/callConnections/{id}");
+    let event = CloudEvent::new(
+        &ringside_runtime::ids::new_guid().to_string(),
+        &source,
+        &source,
+        &format!("Microsoft.Communication.{event_type}"),
+        &now_rfc3339(),
+        data,
+    );
+    // Through `Value`: members in the order the door has always written them.
+    let event = json!([serde_json::to_value(event).unwrap_or_default()]);
+    let body = serde_json::to_vec(&event).unwrap_or_default();
+    NewOutboxRow {
+        ordering_key: id.to_string(),
+        target_url: callback.unwrap_or(&call.callback_uri).to_string(),
+        dialect: CALLBACKS.name.into(),
+        audience: call.resource.to_string(),
+        tenant: call.tenant.to_string(),
+        headers: vec![(
+            "X-Microsoft-Skype-Chain-ID".into(),
+            call.conversation.to_string(),
+        )],
+        body,
+        retry_policy: RetryPolicy::Callback,
+        created_at_ms: ringside_runtime::outbox::unix_ms(),
     }
 }

@@ -14,6 +14,7 @@ use super::render;
 use crate::raw_media::RawMedia;
 use crate::GraphCaller;
 use ringside_http::ApiError;
+use ringside_runtime::call_records::CallRecords;
 use ringside_runtime::door::{Adoption, Door, DoorEnv};
 use ringside_runtime::outbox::{DeliveryProfile, Outbox};
 
@@ -43,6 +44,8 @@ pub struct GraphCalls {
     calls: HashMap<LegId, GraphCall>,
     by_conversation: HashMap<ConversationId, Vec<LegId>>,
     ended: VecDeque<LegId>,
+    /// The store's record of live calls (their epitaphs).
+    records: CallRecords,
 }
 
 impl GraphCalls {
@@ -55,7 +58,14 @@ impl GraphCalls {
             calls: HashMap::new(),
             by_conversation: HashMap::new(),
             ended: VecDeque::new(),
+            records: CallRecords::off(),
         }
+    }
+
+    /// Records every live call with its epitaph, so that its bot is told if this node dies.
+    pub fn with_call_records(mut self, records: CallRecords) -> GraphCalls {
+        self.records = records;
+        self
     }
 
     /// Lets completed recordResponse operations carry their recording's location and token.
@@ -72,6 +82,9 @@ impl GraphCalls {
 
     /// Adds a row (a call the door just created or adopted).
     pub(crate) fn insert(&mut self, call: GraphCall) {
+        if let Some(epitaph) = epitaph(&call) {
+            self.records.record(epitaph);
+        }
         self.by_conversation
             .entry(call.conversation)
             .or_default()
@@ -137,39 +150,9 @@ impl GraphCalls {
             return;
         };
         call.etag += 1;
-        let body = render::envelope(change, resource_url, data);
-        let body = match serde_json::to_vec(&body) {
-            Ok(body) => body,
-            Err(error) => {
-                tracing::error!(%error, "rendering a notification failed");
-                return;
-            }
-        };
-        self.outbox.enqueue(NewOutboxRow {
-            ordering_key: id.to_string(),
-            target_url: call.callback_uri.clone(),
-            dialect: DELIVERY.name.into(),
-            audience: call.bot.app.to_string(),
-            tenant: call.tenant.to_string(),
-            headers: vec![
-                ("Scenario-Id".into(), call.scenario_id.clone()),
-                (
-                    "X-Microsoft-Skype-Chain-ID".into(),
-                    call.conversation.to_string(),
-                ),
-                (
-                    "X-Microsoft-Skype-Message-ID".into(),
-                    ringside_runtime::ids::new_guid().to_string(),
-                ),
-                (
-                    "Client-Request-Id".into(),
-                    ringside_runtime::ids::new_guid().to_string(),
-                ),
-            ],
-            body,
-            retry_policy: RetryPolicy::Standard,
-            created_at_ms: ringside_runtime::outbox::unix_ms(),
-        });
+        if let Some(row) = notification(call, change, resource_url, data) {
+            self.outbox.enqueue(row);
+        }
     }
 
     /// Queues a call-resource notification (`created`, `updated` or `deleted`).
@@ -418,6 +401,7 @@ impl GraphCalls {
 
     /// Remembers an ended call for a while, then forgets it.
     fn ended(&mut self, leg: LegId) {
+        self.records.forget(&leg.to_string());
         self.ended.push_back(leg);
         while self.ended.len() > ENDED_KEPT {
             let Some(old) = self.ended.pop_front() else {
@@ -433,6 +417,65 @@ impl GraphCalls {
             }
         }
     }
+}
+
+/// The outbox row of one notification about `call` to its callback.
+fn notification(
+    call: &GraphCall,
+    change: ChangeType,
+    resource_url: String,
+    data: ResourceData,
+) -> Option<NewOutboxRow> {
+    let body = render::envelope(change, resource_url, data);
+    let body = match serde_json::to_vec(&body) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "rendering a notification failed");
+            return None;
+        }
+    };
+    Some(NewOutboxRow {
+        ordering_key: call.id.to_string(),
+        target_url: call.callback_uri.clone(),
+        dialect: DELIVERY.name.into(),
+        audience: call.bot.app.to_string(),
+        tenant: call.tenant.to_string(),
+        headers: vec![
+            ("Scenario-Id".into(), call.scenario_id.clone()),
+            (
+                "X-Microsoft-Skype-Chain-ID".into(),
+                call.conversation.to_string(),
+            ),
+            (
+                "X-Microsoft-Skype-Message-ID".into(),
+                ringside_runtime::ids::new_guid().to_string(),
+            ),
+            (
+                "Client-Request-Id".into(),
+                ringside_runtime::ids::new_guid().to_string(),
+            ),
+        ],
+        body,
+        retry_policy: RetryPolicy::Standard,
+        created_at_ms: ringside_runtime::outbox::unix_ms(),
+    })
+}
+
+/// The `deleted` notification the bot gets if the node carrying `call` dies with it: the call
+/// as it is now, `terminated`, with [`node_lost`](ringside_runtime::codes::node_lost)'s resultInfo.
+fn epitaph(call: &GraphCall) -> Option<NewOutboxRow> {
+    let mut last = call.clone();
+    last.state = LegState::Terminated(ringside_engine::EndReason::EndedByOther);
+    last.result_info = Some(ringside_runtime::codes::node_lost());
+    last.media_active = Some(false);
+    let mut resource = render::call_resource(&last);
+    resource.odata_etag = Some(format!("W/\"{}\"", last.etag + 1));
+    notification(
+        &last,
+        ChangeType::Deleted,
+        render::call_url(last.id),
+        ResourceData::Call(Box::new(resource)),
+    )
 }
 
 impl Door for GraphCalls {

@@ -32,10 +32,12 @@ json_schema!(
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["name", "url", "startedAtMs", "lastHeartbeatMs", "live", "calls", "thisNode"],
+                    "required": ["name", "number", "url", "internalUrl", "startedAtMs", "lastHeartbeatMs", "live", "calls", "thisNode"],
                     "properties": {
                         "name": { "type": "string" },
+                        "number": { "type": "integer", "minimum": 0, "maximum": 65535, "description": "The tag of the ids the node mints (the first four hex digits of its calls' ids)." },
                         "url": { "type": "string" },
+                        "internalUrl": { "type": "string", "description": "Where the other nodes forward requests for its calls." },
                         "startedAtMs": { "type": "integer" },
                         "lastHeartbeatMs": { "type": "integer" },
                         "live": { "type": "boolean" },
