@@ -67,6 +67,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
         .insecure_http
         .or(config.as_ref().and_then(|c| c.insecure_http));
     let sip = sip_options(args.sip_listen.as_deref(), config.as_ref())?;
+    let stop = stop_signal();
     let server = Server::start(ServeOptions {
         data_dir: data_dir.clone(),
         listen,
@@ -144,7 +145,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
         println!("Press Ctrl-C to stop.");
     }
 
-    wait_for_signal().await;
+    stop.await;
     eprintln!("ringside: shutting down");
     server.shutdown().await;
     Ok(())
@@ -179,24 +180,34 @@ fn sip_options(
     }
 }
 
-async fn wait_for_signal() {
+/// Registers for SIGINT and SIGTERM at once — before the server starts, so a signal that comes
+/// while it starts (or just after it printed that it is ready) is not lost — and resolves on the
+/// first.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut terminate = match signal(SignalKind::terminate()) {
-            Ok(stream) => stream,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+        let streams = signal(SignalKind::interrupt()).and_then(|interrupt| {
+            signal(SignalKind::terminate()).map(|terminate| (interrupt, terminate))
+        });
+        async move {
+            match streams {
+                Ok((mut interrupt, mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
