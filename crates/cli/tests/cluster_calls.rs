@@ -2,7 +2,8 @@
 //! Graph REST API as msgraph-sdk drives it: a token issued by node a is good on every node; a call
 //! created through node a is placed on the least-loaded node (b), its id tagged with b's number;
 //! node c reads it, plays a prompt on it and node a hangs it up, each request forwarded to b; the
-//! bot's webhook gets every notification once, in order, signed with the cluster's one key set.
+//! bot's webhook gets every notification once, in order, signed with the cluster's one key set. An
+//! ACS service's call is created, played and hung up through three different nodes the same way.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
-use ringside_testkit::server::{Hook, PromptServer, Received};
+use ringside_testkit::server::{Acs, Hook, PromptServer, Received};
 use serde_json::{json, Value};
 use support::{wait_for_dev_json, Connection, ServerProcess};
 
@@ -35,9 +36,11 @@ struct Node {
     process: ServerProcess,
     connection: Connection,
     url: String,
+    /// Its number in the cluster (nodes join in the order the test starts them).
+    number: u16,
 }
 
-fn start_node(dir: &Path, name: &str, port: u16, store: &str, public: &str) -> Node {
+fn start_node(dir: &Path, name: &str, number: u16, port: u16, store: &str, public: &str) -> Node {
     let env = [
         ("RINGSIDE_STORE_URL", store.to_string()),
         ("RINGSIDE_NODE_NAME", name.to_string()),
@@ -50,6 +53,7 @@ fn start_node(dir: &Path, name: &str, port: u16, store: &str, public: &str) -> N
         process,
         connection,
         url: format!("https://127.0.0.1:{port}"),
+        number,
     }
 }
 
@@ -174,15 +178,114 @@ fn create_body(hook: &Hook, dev: &Value) -> Value {
     })
 }
 
+/// The dev ACS resource's client, sending to `node` (signing the host it sends to, as the SDK does).
+fn acs_client(http: &reqwest::Client, node: &Node, dev: &Value) -> Acs {
+    Acs {
+        http: http.clone(),
+        endpoint: node.url.clone(),
+        host: node.url.trim_start_matches("https://").to_string(),
+        key: dev["acs"]["accessKey"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        api_version: "2026-03-12".into(),
+        storage: http.clone(),
+    }
+}
+
+/// The `type` (without its prefix) of every callback CloudEvent about `connection`, in arrival order.
+fn acs_events(hook: &Hook, connection: &str) -> Vec<String> {
+    hook.received()
+        .iter()
+        .filter_map(|r| r.body.as_array().and_then(|events| events.first()).cloned())
+        .filter(|event| event["data"]["callConnectionId"] == json!(connection))
+        .filter_map(|event| {
+            event["type"]
+                .as_str()
+                .map(|t| t.trim_start_matches("Microsoft.Communication.").to_string())
+        })
+        .collect()
+}
+
+/// An ACS service's call through the cluster: created through one node, played and hung up through
+/// the two others (whichever node it was placed on); its callbacks once each, in order.
+async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], dev: &Value) {
+    let hook = Hook::start().await;
+    let prompts = PromptServer::start().await;
+    let user = format!(
+        "8:orgid:{}",
+        dev["users"][0]["id"].as_str().unwrap_or_default()
+    );
+    let post = reqwest::Method::POST;
+    let created = acs_client(http, nodes[0], dev)
+        .call(
+            post.clone(),
+            "/calling/callConnections",
+            Some(json!({
+                "targets": [{"rawId": user, "microsoftTeamsUser": {"userId": dev["users"][0]["id"]}}],
+                "callbackUri": hook.url("/acs"),
+            })),
+        )
+        .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.body);
+    let id = created.body["callConnectionId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let owner = u16::from_str_radix(&id[..4], 16).expect("tag");
+    // The two nodes that do not carry it.
+    let others: Vec<&Node> = nodes.into_iter().filter(|n| n.number != owner).collect();
+    assert_eq!(others.len(), 2, "{id} carries a node's tag");
+    hook.wait_until(Duration::from_secs(15), |_| {
+        acs_events(&hook, &id).iter().any(|e| e == "CallConnected")
+    })
+    .await;
+    let played = acs_client(http, others[0], dev)
+        .call(
+            post.clone(),
+            &format!("/calling/callConnections/{id}:play"),
+            Some(
+                json!({"playSources": [{"kind": "file", "file": {"uri": prompts.url("/beep.wav")}}],
+                        "operationContext": "through-another-node"}),
+            ),
+        )
+        .await;
+    assert_eq!(played.status.as_u16(), 202, "{}", played.body);
+    hook.wait_until(Duration::from_secs(15), |_| {
+        acs_events(&hook, &id).iter().any(|e| e == "PlayCompleted")
+    })
+    .await;
+    let gone = acs_client(http, others[1], dev)
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/calling/callConnections/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status.as_u16(), 204, "{}", gone.body);
+    hook.wait_until(Duration::from_secs(15), |_| {
+        acs_events(&hook, &id)
+            .iter()
+            .any(|e| e == "CallDisconnected")
+    })
+    .await;
+    let events = acs_events(&hook, &id);
+    assert_eq!(
+        events,
+        ["CallConnected", "PlayCompleted", "CallDisconnected"],
+        "once each, in order"
+    );
+}
+
 #[test]
 fn any_node_answers_for_a_call_another_node_carries() {
     let store = ringside_testkit::postgres::TestPostgres::shared().fresh_database();
     let dir = tempfile::tempdir().expect("tempdir");
     let ports = [free_port(), free_port(), free_port()];
     let public = format!("https://127.0.0.1:{}", ports[0]);
-    let a = start_node(dir.path(), "node-a", ports[0], &store, &public);
-    let b = start_node(dir.path(), "node-b", ports[1], &store, &public);
-    let c = start_node(dir.path(), "node-c", ports[2], &store, &public);
+    let a = start_node(dir.path(), "node-a", 1, ports[0], &store, &public);
+    let b = start_node(dir.path(), "node-b", 2, ports[1], &store, &public);
+    let c = start_node(dir.path(), "node-c", 3, ports[2], &store, &public);
     let dev = a.connection.dev.clone();
     let http = client(&[
         a.connection.clone(),
@@ -359,8 +462,8 @@ fn a_dead_nodes_calls_end_for_their_bots_and_new_calls_go_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ports = [free_port(), free_port()];
     let public = format!("https://127.0.0.1:{}", ports[0]);
-    let a = start_node(dir.path(), "node-a", ports[0], &store, &public);
-    let mut b = start_node(dir.path(), "node-b", ports[1], &store, &public);
+    let a = start_node(dir.path(), "node-a", 1, ports[0], &store, &public);
+    let mut b = start_node(dir.path(), "node-b", 2, ports[1], &store, &public);
     let dev = a.connection.dev.clone();
     let http = client(&[a.connection.clone(), b.connection.clone()]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
