@@ -59,9 +59,8 @@ impl Default for SttConfig {
     }
 }
 
-/// The default [`SttConfig::garbage_weight`]: on the corpus, 153/168 choices right (155
-/// without garbage words) and 78/120 other words a no match (0 without); 1e-25: 152 and 94,
-/// 1e-35: 154 and 57, 1e-40: 154 and 43 (corpus/RESULTS.md).
+/// The default [`SttConfig::garbage_weight`]: on the corpus, 157/168 choices right and 80/120
+/// other words a no match; 1e-25: 156 and 90, 1e-35: 158 and 62 (corpus/RESULTS.md).
 pub const GARBAGE_WEIGHT: f32 = 1e-30;
 
 /// What to recognise.
