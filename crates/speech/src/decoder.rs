@@ -1,6 +1,7 @@
 //! One pocketsphinx decoder set up for a mode — a choices grammar or the language model — and
 //! what an utterance produced: text, confidence and word timings.
 
+use crate::confidence::Evidence;
 use crate::ffi::sphinx::{RawDecoder, Sphinx};
 use crate::garbage;
 use crate::grammar::Grammar;
@@ -75,7 +76,8 @@ pub struct Word {
     pub start_ms: u32,
     /// End, in ms from the same origin.
     pub end_ms: u32,
-    /// Posterior probability, 0–1.
+    /// pocketsphinx's posterior probability of the word, 0–1 (1.0 for every choices word: see
+    /// [`Heard::confidence`] instead).
     pub confidence: f32,
 }
 
@@ -84,7 +86,10 @@ pub struct Word {
 pub struct Heard {
     /// The words joined by spaces (empty if nothing was recognised).
     pub text: String,
-    /// 0–1: the utterance's posterior probability, or the words' mean if pocketsphinx has none.
+    /// 0–1. Choices: how likely the result is right, from the decode's own evidence (the
+    /// words' and the silences' acoustic cost per frame and the n-best gap; `confidence.rs`).
+    /// Free speech: pocketsphinx's posterior of the utterance, or the words' mean if it has
+    /// none.
     pub confidence: f32,
     /// The words with timings (fillers and silences left out).
     pub words: Vec<Word>,
@@ -211,10 +216,9 @@ impl Decoder {
     pub fn finish(&mut self) -> Result<Heard, SpeechError> {
         self.raw.end()?;
         let text = self.raw.hypothesis();
-        let words: Vec<Word> = self
-            .raw
-            .segments()
-            .into_iter()
+        let segments = self.raw.segments();
+        let words: Vec<Word> = segments
+            .iter()
             .filter(|s| is_word(&s.word))
             .map(|s| Word {
                 text: s.word.split('(').next().unwrap_or(&s.word).to_string(),
@@ -223,11 +227,12 @@ impl Decoder {
                 confidence: s.probability as f32,
             })
             .collect();
-        let posterior = self.raw.probability() as f32;
-        let confidence = if posterior > 0.0 || words.is_empty() {
-            posterior
-        } else {
-            words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
+        let confidence = match self.kind {
+            Kind::Grammar if !words.is_empty() => {
+                let nbest = self.raw.nbest(NBEST_PATHS);
+                Evidence::gather(&text, &segments, &nbest).confidence()
+            }
+            _ => self.posterior(&words),
         };
         Ok(Heard {
             text,
@@ -236,7 +241,20 @@ impl Decoder {
             acoustic_gap: 0.0,
         })
     }
+
+    /// pocketsphinx's posterior of the utterance, or the words' mean if it has none.
+    fn posterior(&mut self, words: &[Word]) -> f32 {
+        let posterior = self.raw.probability() as f32;
+        if posterior > 0.0 || words.is_empty() {
+            posterior
+        } else {
+            words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
+        }
+    }
 }
+
+/// Lattice paths read for a choices result's confidence (the n-best gap).
+const NBEST_PATHS: usize = 10;
 
 /// RMS of the noise floor added before a whole-utterance decode (-47 dBFS as
 /// `ringside_audio::rms_dbfs` measures it, about a quiet telephone line's). Batch normalisation
@@ -284,7 +302,7 @@ fn with_noise_floor(samples: &[i16]) -> Vec<i16> {
 }
 
 /// False for sentence markers, silences and noise tokens (`<s>`, `<sil>`, `[NOISE]`, `++UH++`).
-fn is_word(token: &str) -> bool {
+pub(crate) fn is_word(token: &str) -> bool {
     !(token.is_empty()
         || token.starts_with('<')
         || token.starts_with('[')

@@ -34,7 +34,8 @@ pub struct SttConfig {
     pub preroll_ms: u32,
     /// How often a transcription reports an intermediate phrase during speech, ms.
     pub partial_every_ms: u32,
-    /// A choice whose posterior is below this is reported as no match.
+    /// A choice whose confidence is below this is reported as no match (default 0: every
+    /// choice heard is reported; corpus/RESULTS.md says what a threshold keeps and rejects).
     pub min_choice_confidence: f32,
     /// Idle decoders kept per kind; more are freed when returned.
     pub max_idle_decoders: usize,
