@@ -2,9 +2,11 @@
 //! of all 14 choice words), how often other words said to that grammar come out as no match,
 //! and free-speech word error rate, per condition.
 //!
-//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv] [--choices-only] [--gaps]
+//!     cargo run --release -p ringside-speech --example accuracy [-- --manifest crates/speech/corpus/manifest.tsv] [--choices-only]
 //!
-//! `--gaps` prints each utterance's phone-loop gap (`Heard::acoustic_gap`): `GAP choice <correct> <gap> <word>` / `GAP other x <gap> <word>`.
+//! It also prints the confidence reported for right choices, wrong choices and other words
+//! taken as a choice (minimum, quartiles, maximum), and what a `min_choice_confidence` would
+//! keep and reject.
 
 #[path = "common/corpus.rs"]
 mod corpus;
@@ -30,8 +32,10 @@ fn main() {
     {
         write_manifest(path, &choice_items, &other_items, &sentence_items);
     }
-    choices(&tts, &stt, &choice_items);
-    no_match(&tts, &stt, &other_items);
+    let mut confidences = Confidences::new();
+    choices(&tts, &stt, &choice_items, &mut confidences);
+    no_match(&tts, &stt, &other_items, &mut confidences);
+    report_confidences(&confidences);
     if !args.iter().any(|a| a == "--choices-only") {
         free_speech(&tts, &stt, &sentence_items);
     }
@@ -76,15 +80,19 @@ fn condition(item: &Item) -> String {
     )
 }
 
-fn choices(tts: &Tts, stt: &SttEngine, items: &[Item]) {
+/// Confidences reported, by kind of result.
+type Confidences = BTreeMap<&'static str, Vec<f32>>;
+
+fn choices(tts: &Tts, stt: &SttEngine, items: &[Item], confidences: &mut Confidences) {
     let menu = menu();
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
     for item in items {
         let outcome = recognize(stt, Mode::Choices(menu.clone()), &corpus::render(tts, item));
         let ok = matches!(&outcome, Outcome::Choice { label, .. } if label == item.text);
-        if std::env::args().any(|a| a == "--gaps") {
-            println!("GAP choice {} {:.3} {}", ok, gap(&outcome), item.text);
+        if let Outcome::Choice { confidence, .. } = &outcome {
+            let key = if ok { "right choice" } else { "wrong choice" };
+            confidences.entry(key).or_default().push(*confidence);
         }
         let entry = per.entry(condition(item)).or_default();
         *entry = (entry.0 + usize::from(ok), entry.1 + 1);
@@ -115,13 +123,16 @@ fn menu() -> Vec<Choice> {
 }
 
 /// Words outside the grammar: the share that comes out as no match (the rest is a false choice).
-fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item]) {
+fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item], confidences: &mut Confidences) {
     let mut rejected = 0;
     let mut accepted = Vec::new();
     for item in items {
         let outcome = recognize(stt, Mode::Choices(menu()), &corpus::render(tts, item));
-        if std::env::args().any(|a| a == "--gaps") {
-            println!("GAP other x {:.3} {}", gap(&outcome), item.text);
+        if let Outcome::Choice { confidence, .. } = &outcome {
+            confidences
+                .entry("other word taken as a choice")
+                .or_default()
+                .push(*confidence);
         }
         match outcome {
             Outcome::NoMatch { .. } => rejected += 1,
@@ -143,10 +154,35 @@ fn no_match(tts: &Tts, stt: &SttEngine, items: &[Item]) {
     }
 }
 
-fn gap(outcome: &Outcome) -> f32 {
-    match outcome {
-        Outcome::Choice { heard, .. } | Outcome::NoMatch { heard } => heard.acoustic_gap,
-        _ => -1.0,
+/// Quartiles of each kind's confidences, and what thresholds would keep or reject.
+fn report_confidences(confidences: &Confidences) {
+    println!("CONFIDENCE (min / 25 % / median / 75 % / max):");
+    for (kind, values) in confidences {
+        let mut sorted = values.clone();
+        sorted.sort_by(f32::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "  {kind:<30} n={:<4} {:.2} / {:.2} / {:.2} / {:.2} / {:.2}",
+            sorted.len(),
+            at(0.0),
+            at(0.25),
+            at(0.5),
+            at(0.75),
+            at(1.0)
+        );
+    }
+    for threshold in [0.3, 0.5, 0.7] {
+        let counts: Vec<String> = confidences
+            .iter()
+            .map(|(kind, v)| {
+                let kept = v.iter().filter(|c| **c >= threshold).count();
+                format!("{kind} {kept}/{}", v.len())
+            })
+            .collect();
+        println!(
+            "  kept at min_choice_confidence {threshold}: {}",
+            counts.join(", ")
+        );
     }
 }
 

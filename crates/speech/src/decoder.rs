@@ -1,6 +1,7 @@
 //! One pocketsphinx decoder set up for a mode — a choices grammar or the language model — and
 //! what an utterance produced: text, confidence and word timings.
 
+use crate::confidence::Evidence;
 use crate::ffi::sphinx::{RawDecoder, Sphinx};
 use crate::garbage;
 use crate::grammar::Grammar;
@@ -75,7 +76,8 @@ pub struct Word {
     pub start_ms: u32,
     /// End, in ms from the same origin.
     pub end_ms: u32,
-    /// Posterior probability, 0–1.
+    /// pocketsphinx's posterior probability of the word, 0–1 (1.0 for every choices word: see
+    /// [`Heard::confidence`] instead).
     pub confidence: f32,
 }
 
@@ -84,7 +86,10 @@ pub struct Word {
 pub struct Heard {
     /// The words joined by spaces (empty if nothing was recognised).
     pub text: String,
-    /// 0–1: the utterance's posterior probability, or the words' mean if pocketsphinx has none.
+    /// 0–1. Choices: how likely the result is right, from the decode's own evidence (the
+    /// words' and the silences' acoustic cost per frame and the n-best gap; `confidence.rs`).
+    /// Free speech: pocketsphinx's posterior of the utterance, or the words' mean if it has
+    /// none.
     pub confidence: f32,
     /// The words with timings (fillers and silences left out).
     pub words: Vec<Word>,
@@ -211,10 +216,9 @@ impl Decoder {
     pub fn finish(&mut self) -> Result<Heard, SpeechError> {
         self.raw.end()?;
         let text = self.raw.hypothesis();
-        let words: Vec<Word> = self
-            .raw
-            .segments()
-            .into_iter()
+        let segments = self.raw.segments();
+        let words: Vec<Word> = segments
+            .iter()
             .filter(|s| is_word(&s.word))
             .map(|s| Word {
                 text: s.word.split('(').next().unwrap_or(&s.word).to_string(),
@@ -223,11 +227,12 @@ impl Decoder {
                 confidence: s.probability as f32,
             })
             .collect();
-        let posterior = self.raw.probability() as f32;
-        let confidence = if posterior > 0.0 || words.is_empty() {
-            posterior
-        } else {
-            words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
+        let confidence = match self.kind {
+            Kind::Grammar if !words.is_empty() => {
+                let nbest = self.raw.nbest(NBEST_PATHS);
+                Evidence::gather(&text, &segments, &nbest).confidence()
+            }
+            _ => self.posterior(&words),
         };
         Ok(Heard {
             text,
@@ -236,17 +241,41 @@ impl Decoder {
             acoustic_gap: 0.0,
         })
     }
+
+    /// pocketsphinx's posterior of the utterance, or the words' mean if it has none.
+    fn posterior(&mut self, words: &[Word]) -> f32 {
+        let posterior = self.raw.probability() as f32;
+        if posterior > 0.0 || words.is_empty() {
+            posterior
+        } else {
+            words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
+        }
+    }
 }
 
+/// Lattice paths read for a choices result's confidence (the n-best gap).
+const NBEST_PATHS: usize = 10;
+
 /// RMS of the noise floor added before a whole-utterance decode (-47 dBFS as
-/// `ringside_audio::rms_dbfs` measures it, about a quiet telephone line's). Batch normalisation takes its mean over the whole utterance, and digital silence
-/// (log energies far below anything the model was trained on) dragged that mean away from the
-/// speech: on the corpus, 63.1 % with pocketsphinx's half-bit dither, 69.0 % with a floor of
-/// RMS 3, 75.6 % at 10, 85.1 % at 30, 87.5 % at 100 and at 200, 81.5 % at 400 (the noisy
-/// conditions, whose noise is louder than the floor, barely change).
+/// `ringside_audio::rms_dbfs` measures it, about a quiet telephone line's). Batch normalisation
+/// takes its mean over the whole utterance, and digital silence (log energies far below
+/// anything the model was trained on) dragged that mean away from the speech: on the corpus,
+/// 63.1 % with pocketsphinx's half-bit dither, 69.0 % with a white floor of RMS 3, 75.6 % at
+/// 10, 85.1 % at 30, 87.5 % at 100 and at 200, 81.5 % at 400 (the noisy conditions, whose noise
+/// is louder than the floor, barely change). With the tilt below: 156/168 at RMS 70, 157 at
+/// 100 and at 150.
 const NOISE_FLOOR_RMS: f32 = 100.0;
 
-/// `samples` plus near-Gaussian noise of [`NOISE_FLOOR_RMS`] from a fixed seed.
+/// Pole of the one-pole low-pass that tilts the floor's spectrum: at the same RMS, +4.8 dB
+/// against white noise at 0 Hz and −4.8 dB at 8 kHz, as room and line noise fall with
+/// frequency. A white floor of that level masked weak high-frequency sounds, the /f/ of
+/// "four" and "five", the /s/ of "seven": 153/168 choices with a white floor, 156 with a pole
+/// of 0.3, 157 at 0.4, 0.5 and 0.6, 156 at 0.7, 154 at 0.9; a rising floor (−0.5), 149
+/// (corpus/RESULTS.md).
+const NOISE_FLOOR_TILT: f32 = 0.5;
+
+/// `samples` plus near-Gaussian noise of [`NOISE_FLOOR_RMS`], tilted by [`NOISE_FLOOR_TILT`],
+/// from a fixed seed.
 fn with_noise_floor(samples: &[i16]) -> Vec<i16> {
     let mut state: u32 = 0x9E37_79B9;
     let mut uniform = move || {
@@ -256,19 +285,24 @@ fn with_noise_floor(samples: &[i16]) -> Vec<i16> {
         state ^= state << 5;
         state as f32 / u32::MAX as f32 - 0.5
     };
-    // The sum of four uniforms on [-0.5, 0.5] has variance 1/3.
-    let scale = NOISE_FLOOR_RMS * 3f32.sqrt();
+    // The sum of four uniforms on [-0.5, 0.5] has variance 1/3; the low-pass multiplies the
+    // variance by 1 / (1 − pole²).
+    let tilt = NOISE_FLOOR_TILT;
+    let scale = NOISE_FLOOR_RMS * 3f32.sqrt() * (1.0 - tilt * tilt).sqrt();
+    let mut low = 0f32;
     samples
         .iter()
         .map(|&s| {
-            let noise = (0..4).map(|_| uniform()).sum::<f32>() * scale;
-            (f32::from(s) + noise).round().clamp(-32768.0, 32767.0) as i16
+            low = tilt * low + (0..4).map(|_| uniform()).sum::<f32>();
+            (f32::from(s) + low * scale)
+                .round()
+                .clamp(-32768.0, 32767.0) as i16
         })
         .collect()
 }
 
 /// False for sentence markers, silences and noise tokens (`<s>`, `<sil>`, `[NOISE]`, `++UH++`).
-fn is_word(token: &str) -> bool {
+pub(crate) fn is_word(token: &str) -> bool {
     !(token.is_empty()
         || token.starts_with('<')
         || token.starts_with('[')
@@ -296,5 +330,17 @@ mod tests {
         assert!((-48.5..-46.0).contains(&level), "{level} dBFS");
         let loud = with_noise_floor(&[i16::MAX; 320]);
         assert!(loud.iter().all(|&s| s > i16::MAX - 1_000));
+    }
+
+    #[test]
+    fn the_noise_floor_falls_with_frequency() {
+        // The first difference's power over the signal's: 2 for white noise, 2 (1 − pole) for
+        // the one-pole low-pass, 1 at a pole of 0.5.
+        let floor = with_noise_floor(&vec![0i16; 16_000]);
+        let power = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>();
+        let total = power(&mut floor.iter().map(|&s| f64::from(s)));
+        let diff = power(&mut floor.windows(2).map(|w| f64::from(w[1]) - f64::from(w[0])));
+        let ratio = diff / total;
+        assert!((0.9..1.1).contains(&ratio), "{ratio}");
     }
 }

@@ -31,6 +31,7 @@
 //! | [`grammar`] | choices → JSGF grammar and dictionary; phrase normalisation |
 //! | [`endpoint`] | [`endpoint::Endpointer`]: energy VAD, initial/end silence, max duration (sans-IO) |
 //! | [`decoder`] | one pocketsphinx decoder configured for a mode; results with word timings |
+//! | `confidence` | a choices result's confidence from its decode's acoustic costs and n-best gap |
 //! | [`session`] | one recognition/transcription on its worker: pre-roll, decoding, [`Event`]s, [`Outcome`]s |
 //! | [`ffi`] | `libloading` bindings to espeak-ng and pocketsphinx (the only `unsafe`) |
 //!
@@ -105,6 +106,7 @@
 //! frames ([`ringside_audio::FRAME_SAMPLES`]).
 
 pub mod cache;
+mod confidence;
 pub mod decoder;
 pub mod endpoint;
 mod garbage;

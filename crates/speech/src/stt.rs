@@ -34,7 +34,8 @@ pub struct SttConfig {
     pub preroll_ms: u32,
     /// How often a transcription reports an intermediate phrase during speech, ms.
     pub partial_every_ms: u32,
-    /// A choice whose posterior is below this is reported as no match.
+    /// A choice whose confidence is below this is reported as no match (default 0: every
+    /// choice heard is reported; corpus/RESULTS.md says what a threshold keeps and rejects).
     pub min_choice_confidence: f32,
     /// Idle decoders kept per kind; more are freed when returned.
     pub max_idle_decoders: usize,
@@ -59,9 +60,8 @@ impl Default for SttConfig {
     }
 }
 
-/// The default [`SttConfig::garbage_weight`]: on the corpus, 153/168 choices right (155
-/// without garbage words) and 78/120 other words a no match (0 without); 1e-25: 152 and 94,
-/// 1e-35: 154 and 57, 1e-40: 154 and 43 (corpus/RESULTS.md).
+/// The default [`SttConfig::garbage_weight`]: on the corpus, 157/168 choices right and 80/120
+/// other words a no match; 1e-25: 156 and 90, 1e-35: 158 and 62 (corpus/RESULTS.md).
 pub const GARBAGE_WEIGHT: f32 = 1e-30;
 
 /// What to recognise.

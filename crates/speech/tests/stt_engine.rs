@@ -91,7 +91,41 @@ fn billing_spoken_by_the_tts_is_recognised_as_the_billing_choice() {
         panic!("{done:?}")
     };
     assert_eq!((label.as_str(), phrase.as_str()), ("Billing", "billing"));
-    assert!((0.0..=1.0).contains(confidence));
+    // pocketsphinx's own posterior said 1.0 for every choice; this one is the fitted estimate.
+    assert!((0.5..1.0).contains(confidence), "{confidence}");
+}
+
+/// The confidence of what a recognition of `word` against the 14-word corpus menu reports
+/// (`None` for a no match).
+fn menu_confidence(tts: &Tts, stt: &SttEngine, word: &str) -> Option<f32> {
+    let words = [
+        "billing", "support", "sales", "yes", "no", "one", "two", "three", "four", "five", "six",
+        "seven", "eight", "nine",
+    ];
+    let menu = words.iter().map(|w| Choice::new(w, &[w])).collect();
+    let mut recognizer = stt
+        .recognize(Mode::Choices(menu), Timeouts::default())
+        .expect("recognizer");
+    let events = feed(&mut recognizer, &say(tts, word));
+    match events.last() {
+        Some(Event::Completed(done)) => match &done.outcome {
+            Outcome::Choice { confidence, .. } => Some(*confidence),
+            Outcome::NoMatch { .. } => None,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_word_forced_onto_a_choice_gets_a_lower_confidence_than_a_choice_said() {
+    let Some((tts, stt)) = engines() else { return };
+    let right = menu_confidence(tts, stt, "billing").expect("billing is a choice");
+    // "maybe" is none of the choices; the corpus shows the grammar taking it for "three"
+    // (0.48 against 0.68 when this test was written; the old posterior was 1.0 for both).
+    if let Some(forced) = menu_confidence(tts, stt, "maybe") {
+        assert!(forced + 0.1 < right, "maybe {forced}, billing {right}");
+    }
 }
 
 #[test]

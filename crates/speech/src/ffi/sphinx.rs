@@ -40,6 +40,10 @@ struct Api {
     ps_seg_frames: unsafe extern "C" fn(Ptr, *mut c_int, *mut c_int),
     ps_seg_prob: unsafe extern "C" fn(Ptr, *mut i32, *mut i32, *mut i32) -> i32,
     ps_lookup_word: unsafe extern "C" fn(Ptr, *const c_char) -> *mut c_char,
+    ps_nbest: unsafe extern "C" fn(Ptr) -> Ptr,
+    ps_nbest_next: unsafe extern "C" fn(Ptr) -> Ptr,
+    ps_nbest_hyp: unsafe extern "C" fn(Ptr, *mut i32) -> *const c_char,
+    ps_nbest_free: unsafe extern "C" fn(Ptr),
     ckd_free: unsafe extern "C" fn(*mut c_void),
 }
 
@@ -94,6 +98,10 @@ impl Sphinx {
             ps_seg_frames: symbol!(ps, b"ps_seg_frames\0"),
             ps_seg_prob: symbol!(ps, b"ps_seg_prob\0"),
             ps_lookup_word: symbol!(ps, b"ps_lookup_word\0"),
+            ps_nbest: symbol!(ps, b"ps_nbest\0"),
+            ps_nbest_next: symbol!(ps, b"ps_nbest_next\0"),
+            ps_nbest_hyp: symbol!(ps, b"ps_nbest_hyp\0"),
+            ps_nbest_free: symbol!(ps, b"ps_nbest_free\0"),
             ckd_free: symbol!(base, b"ckd_free\0"),
         };
         Ok(Arc::new(Sphinx {
@@ -280,6 +288,35 @@ impl RawDecoder {
         } else {
             0.0
         }
+    }
+
+    /// Up to `limit` paths of the final lattice, best first: each path's words (fillers
+    /// included as pocketsphinx spells them) and its total log score (acoustic plus the
+    /// grammar's transition weights, the decoder's log-math units). Empty if there is no lattice
+    /// (`-bestpath no`, or no hypothesis). Call after [`RawDecoder::end`].
+    pub(crate) fn nbest(&mut self, limit: usize) -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        // SAFETY: a live decoder whose utterance has ended; ps_nbest returns an iterator
+        // already on its first path (or NULL), ps_nbest_next frees it when it returns NULL,
+        // and an iterator left early is freed with ps_nbest_free. Each string is copied before
+        // the iterator moves.
+        unsafe {
+            let mut it = (self.api().ps_nbest)(self.ps);
+            while !it.is_null() {
+                if out.len() == limit {
+                    (self.api().ps_nbest_free)(it);
+                    break;
+                }
+                let mut score = 0i32;
+                let hyp = (self.api().ps_nbest_hyp)(it, &mut score);
+                if !hyp.is_null() {
+                    let text = CStr::from_ptr(hyp).to_string_lossy().into_owned();
+                    out.push((text, score));
+                }
+                it = (self.api().ps_nbest_next)(it);
+            }
+        }
+        out
     }
 
     /// The words of the best hypothesis with their frames and posteriors.
