@@ -44,9 +44,11 @@ use ringside_store::{Database, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdat
 use tokio::sync::mpsc;
 
 pub mod observe;
+mod writer;
 
 pub use observe::{AttemptRecord, DeliveryState};
 use observe::{Observers, Trace};
+use writer::{writer_loop, WriterMsg};
 
 use crate::metrics::OutboxMetrics;
 
@@ -77,8 +79,6 @@ pub const EVENT_GRID_GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3_600);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Abandoned rows are kept this long (for inspection with SQLite), then pruned at start.
 const KEEP_ABANDONED: Duration = Duration::from_secs(7 * 86_400);
-/// Rows inserted per transaction at most.
-const MAX_BATCH: usize = 512;
 /// Redirects followed per attempt.
 const MAX_REDIRECTS: usize = 5;
 /// Lifetime of a notification token.
@@ -109,11 +109,6 @@ impl DeliveryProfile {
         headers: &[],
         attempt_count_header: None,
     };
-}
-
-enum WriterMsg {
-    Enqueue(i64, NewOutboxRow),
-    Update(OutboxUpdate),
 }
 
 enum DispatchMsg {
@@ -266,35 +261,6 @@ pub fn unix_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-fn writer_loop(mut store: OutboxStore, rx: std::sync::mpsc::Receiver<WriterMsg>) {
-    while let Ok(first) = rx.recv() {
-        let mut rows = Vec::new();
-        let mut updates = Vec::new();
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                WriterMsg::Enqueue(id, row) => rows.push((id, row)),
-                WriterMsg::Update(update) => updates.push(update),
-            }
-            if rows.len() + updates.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        // Rows before outcomes: an outcome in this batch may be about a row in it.
-        if !rows.is_empty() {
-            if let Err(error) = store.insert_with_ids(&rows) {
-                // They are being delivered anyway, without persistence.
-                tracing::error!(%error, "outbox: persisting notifications failed");
-            }
-        }
-        if !updates.is_empty() {
-            if let Err(error) = store.update(&updates) {
-                tracing::error!(%error, "outbox: recording delivery outcomes failed");
-            }
-        }
-    }
 }
 
 async fn dispatcher(
