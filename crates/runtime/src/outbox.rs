@@ -2,12 +2,19 @@
 //! later the ACS door (CloudEvents): enqueue without blocking, persist in batches, POST in order
 //! per key with retries, sign each request with a cached platform JWT.
 //!
-//! - [`Outbox::enqueue`] never blocks: it numbers the row, hands it to the dispatcher at once and
-//!   to a writer thread that inserts whatever has queued up in one SQLite transaction
-//!   (`synchronous=FULL`). Delivery does not wait for the disk; outcomes go back through the
-//!   writer, after the row's insert. A crash before the commit loses rows that were not durable
-//!   before either (enqueue never waited for the disk).
-//!   Delivery outcomes (delete on success, attempts, abandoned) go back through the same thread.
+//! - [`Outbox::enqueue`] never blocks: it numbers the row from this node's block of ids (reserved
+//!   in the store, unique across the nodes sharing the database; the next block is reserved ahead,
+//!   `outbox/ids.rs`), hands it to the dispatcher at once and to a writer thread that inserts whatever has
+//!   queued up in one transaction (SQLite: `synchronous=FULL`). Delivery does not wait for the
+//!   disk; outcomes (delete on success, attempts, abandoned) go back through the writer, after the
+//!   row's insert. A crash before the commit loses rows that were not durable before either
+//!   (enqueue never waited for the disk).
+//! - Leases ([`Leases`], `outbox/writer.rs`): each row is stored as owned by this node with a lease the
+//!   writer renews every [`Leases::renew_every`] (one UPDATE). Every renewal the writer also claims
+//!   the rows of ordering keys whose leases all ran out — a dead node's — whole keys at a time
+//!   (`FOR UPDATE SKIP LOCKED` on Postgres, so nodes never split a key nor wait for each other),
+//!   and hands them to the dispatcher in id order. Delivery is at least once: a node that stalls
+//!   longer than a lease may deliver a row another node claimed meanwhile.
 //! - The dispatcher delivers rows of one ordering key (a call id) one at a time, in insertion
 //!   order: the next waits until the previous was delivered or given up. Different keys go in
 //!   parallel over one pooled HTTP client (keep-alive, h2 when offered).
@@ -20,8 +27,8 @@
 //!   at once on 400/401/403/413.
 //!   301/302/303/307/308 with a `Location` re-POST the same notification there (at most 5 hops),
 //!   as Graph does for region affinity.
-//! - Rows still pending at startup are delivered again; abandoned rows older than a week are
-//!   pruned then.
+//! - At start a node takes back the rows it left pending (by its name) and claims rows whose
+//!   leases ran out, never rows a live node holds; abandoned rows older than a week are pruned then.
 //! - Each POST carries `Authorization: Bearer <JWT>` signed with the platform key: `iss` is the
 //!   tenant's issuer from the OpenID metadata (`{base}/{tenant}/v2.0`), `aud` the bot's app id,
 //!   `tid` the tenant; one token per (app, tenant) is cached for an hour and re-signed five
@@ -43,10 +50,15 @@ use ringside_identity::SigningKey;
 use ringside_store::{Database, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
 
+mod ids;
 pub mod observe;
+mod writer;
 
+use ids::Ids;
 pub use observe::{AttemptRecord, DeliveryState};
 use observe::{Observers, Trace};
+pub use writer::Leases;
+use writer::{Schedule, Writer, WriterMsg};
 
 use crate::metrics::OutboxMetrics;
 
@@ -77,8 +89,6 @@ pub const EVENT_GRID_GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3_600);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Abandoned rows are kept this long (for inspection with SQLite), then pruned at start.
 const KEEP_ABANDONED: Duration = Duration::from_secs(7 * 86_400);
-/// Rows inserted per transaction at most.
-const MAX_BATCH: usize = 512;
 /// Redirects followed per attempt.
 const MAX_REDIRECTS: usize = 5;
 /// Lifetime of a notification token.
@@ -111,22 +121,18 @@ impl DeliveryProfile {
     };
 }
 
-enum WriterMsg {
-    Enqueue(i64, NewOutboxRow),
-    Update(OutboxUpdate),
-}
-
 enum DispatchMsg {
     Row(OutboxRow),
     Done(String),
 }
 
-/// The handle doors enqueue into. Cheap to clone; never blocks.
+/// The handle doors enqueue into. Cheap to clone; never waits for the database (unless this node
+/// used up a whole block of ids and its spare while the database did not answer).
 #[derive(Clone)]
 pub struct Outbox {
     writer: std::sync::mpsc::Sender<WriterMsg>,
     dispatch: mpsc::UnboundedSender<DispatchMsg>,
-    next_id: Arc<std::sync::atomic::AtomicI64>,
+    ids: Arc<Ids>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
     observers: Observers,
     profiles: Arc<Profiles>,
@@ -161,9 +167,11 @@ pub type StillWanted = Arc<dyn Fn(&NewOutboxRow) -> bool + Send + Sync>;
 
 impl Outbox {
     /// Opens the outbox table in `database`, starts the writer thread and the dispatcher (must run
-    /// inside a tokio runtime), and schedules the rows left pending by a previous run.
+    /// inside a tokio runtime), and schedules the rows this node (`leases.node`) left pending in a
+    /// previous run and the rows whose leases ran out — never rows a live node holds.
     pub fn start(
         database: &Database,
+        leases: Leases,
         signer: TokenSigner,
         local_ca_pem: Option<&[u8]>,
         profiles: &[DeliveryProfile],
@@ -175,8 +183,13 @@ impl Outbox {
         if pruned > 0 {
             tracing::info!(pruned, "outbox: pruned old abandoned notifications");
         }
-        let leftover = store.pending()?;
-        let next_id = Arc::new(std::sync::atomic::AtomicI64::new(store.next_id()?));
+        let now = unix_ms();
+        let mut leftover = store.take_own(leases.lease_at(now))?;
+        leftover.extend(store.claim(leases.lease_at(now), now, u32::MAX)?);
+        let ids = Arc::new(Ids::new(
+            store.reserve_ids(leases.id_block)?,
+            leases.id_block,
+        ));
         let (writer, writer_rx) = std::sync::mpsc::channel::<WriterMsg>();
         let (dispatch, dispatch_rx) = mpsc::unbounded_channel::<DispatchMsg>();
         let client = Clients::new(local_ca_pem)?;
@@ -198,19 +211,27 @@ impl Outbox {
             observers: observers.clone(),
             metrics: metrics.clone(),
         });
-        for row in leftover {
-            metrics.queued(profiles.label(&row.row.dialect));
-            let _ = dispatch.send(DispatchMsg::Row(row));
-        }
+        let schedule = Schedule {
+            dispatch: dispatch.clone(),
+            metrics: metrics.clone(),
+            profiles: profiles.clone(),
+        };
+        schedule.rows(leftover);
+        let writer_state = Writer {
+            store,
+            leases,
+            ids: ids.clone(),
+            schedule,
+        };
         std::thread::Builder::new()
             .name("ringside-outbox".into())
-            .spawn(move || writer_loop(store, writer_rx))?;
+            .spawn(move || writer_state.run(writer_rx))?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(dispatcher(dispatch_rx, delivery, stopped));
         Ok(Outbox {
             writer,
             dispatch,
-            next_id,
+            ids,
             stop: Arc::new(stop),
             observers,
             profiles,
@@ -230,17 +251,23 @@ impl Outbox {
     }
 
     /// Stops delivering (server shutdown): in-flight attempts are abandoned where they stand and
-    /// their rows stay pending in the store, to be delivered by the next start.
+    /// their rows stay pending in the store; the writer writes what it was sent and stops renewing
+    /// this node's leases. The rows are delivered by this node's next start, or by another node
+    /// once their leases ran out.
     pub fn stop(&self) {
         let _ = self.stop.send(true);
+        let _ = self.writer.send(WriterMsg::Stop);
     }
 
     /// Queues a notification. Persisted and delivered in the background; per `ordering_key`, in
     /// the order of `enqueue` calls.
     pub fn enqueue(&self, row: NewOutboxRow) {
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(id) = self.next_id() else {
+            tracing::error!(
+                "outbox: no ids left (the database does not answer); notification dropped"
+            );
+            return;
+        };
         // The writer first, so that the row's insert precedes any outcome reported for it.
         if self
             .writer
@@ -258,7 +285,20 @@ impl Outbox {
             next_attempt_at_ms,
         }));
     }
+
+    /// An id for a new row: from this node's block, or (both blocks used up) after the writer
+    /// reserved the next, waiting at most [`IDS_WAIT`].
+    fn next_id(&self) -> Option<i64> {
+        if let Some(id) = self.ids.take() {
+            return Some(id);
+        }
+        self.writer.send(WriterMsg::Refill).ok()?;
+        self.ids.wait(IDS_WAIT)
+    }
 }
+
+/// How long `enqueue` waits for ids when this node used up its block and the spare.
+const IDS_WAIT: Duration = Duration::from_secs(10);
 
 /// Unix milliseconds now.
 pub fn unix_ms() -> i64 {
@@ -266,35 +306,6 @@ pub fn unix_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-fn writer_loop(mut store: OutboxStore, rx: std::sync::mpsc::Receiver<WriterMsg>) {
-    while let Ok(first) = rx.recv() {
-        let mut rows = Vec::new();
-        let mut updates = Vec::new();
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                WriterMsg::Enqueue(id, row) => rows.push((id, row)),
-                WriterMsg::Update(update) => updates.push(update),
-            }
-            if rows.len() + updates.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        // Rows before outcomes: an outcome in this batch may be about a row in it.
-        if !rows.is_empty() {
-            if let Err(error) = store.insert_with_ids(&rows) {
-                // They are being delivered anyway, without persistence.
-                tracing::error!(%error, "outbox: persisting notifications failed");
-            }
-        }
-        if !updates.is_empty() {
-            if let Err(error) = store.update(&updates) {
-                tracing::error!(%error, "outbox: recording delivery outcomes failed");
-            }
-        }
-    }
 }
 
 async fn dispatcher(

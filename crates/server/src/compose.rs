@@ -10,7 +10,7 @@ use ringside_identity::SigningKey;
 use ringside_runtime::call_records::{self, CallRecords};
 use ringside_runtime::cluster::{Cluster, Identity, Undertaker};
 use ringside_runtime::files::write_private;
-use ringside_runtime::outbox::{Outbox, TokenSigner};
+use ringside_runtime::outbox::{Leases, Outbox, TokenSigner};
 use ringside_runtime::services::MediaServices;
 use ringside_runtime::{CallRuntime, Doors, MediaMode, Node, NodeParts, RuntimeOptions};
 use ringside_store::{CallStore, Database, DirectoryStore};
@@ -59,6 +59,7 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
     let signer = || TokenSigner::new(signing_key.clone(), parts.base_url.clone());
     let outbox = Outbox::start(
         &parts.database,
+        Leases::for_node(parts.node_name.clone()),
         signer(),
         parts.local_ca.as_deref(),
         &[

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_directory_version.sql"),
     include_str!("migrations/0007_nodes.sql"),
     include_str!("migrations/0008_cluster.sql"),
+    include_str!("migrations/0009_outbox_leases.sql"),
 ];
 
 /// The schema version this build writes.

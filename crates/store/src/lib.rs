@@ -17,6 +17,8 @@ pub use db::{postgres_spelling, Database, MIGRATIONS, SCHEMA_VERSION};
 pub use error::{ExecError, StoreError};
 pub use meetings::{MeetingKey, MeetingRow, MeetingStore};
 pub use nodes::{NodeRow, NodeStore};
-pub use outbox::{AbandonedRow, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
+pub use outbox::{
+    AbandonedRow, Lease, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy,
+};
 pub use records::Store;
 pub use service::DirectoryStore;

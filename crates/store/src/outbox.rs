@@ -1,7 +1,12 @@
 //! The notification outbox table: rows to POST to bots' webhooks, persisted in the same database as
 //! the directory (its own connection; on SQLite WAL with `synchronous=FULL`). The server batches inserts into
 //! one transaction, deletes a row once delivered, records attempts, and marks rows it gave up on.
-
+//!
+//! Several nodes may share the table (schema 9): ids come in blocks from the `outbox_ids` counter
+//! ([`OutboxStore::reserve_ids`]), so nodes number rows without a round trip each and never collide;
+//! each pending row has an owner node and a [`Lease`] its owner renews ([`OutboxStore::renew`]); a
+//! node takes its own rows back at start ([`OutboxStore::take_own`]) and claims the rows of keys
+//! whose leases all ran out ([`OutboxStore::claim`], `FOR UPDATE SKIP LOCKED` on Postgres).
 use std::path::Path;
 
 use crate::db::{args, Conn, Database, Dialect, Row, Sql, Value};
@@ -94,14 +99,25 @@ pub struct OutboxStore {
     conn: Conn,
 }
 
-const INSERT: &str = "INSERT INTO outbox (ordering_key, target_url, dialect, audience, tenant_id, \
-     headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9, 'pending') RETURNING id";
+/// Who holds a row and until when: the owner delivers it and renews the lease; once `until_ms`
+/// has passed without a renewal any node may claim the row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease<'a> {
+    /// The owner's node name.
+    pub node: &'a str,
+    /// Unix ms the lease runs to.
+    pub until_ms: i64,
+}
 
 const INSERT_WITH_ID: &str =
     "INSERT INTO outbox (id, ordering_key, target_url, dialect, audience, \
-     tenant_id, headers, body, retry_policy, attempts, next_attempt_at, created_at, state) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, 'pending')";
+     tenant_id, headers, body, retry_policy, attempts, next_attempt_at, created_at, state, \
+     owner_node, lease_until) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, 'pending', ?11, ?12)";
+
+/// The columns [`read_pending`] reads, in its order.
+const COLUMNS: &str = "id, ordering_key, target_url, dialect, audience, tenant_id, headers, body, \
+     retry_policy, attempts, next_attempt_at, created_at";
 
 impl OutboxStore {
     /// Opens the SQLite file (creating and migrating it if needed, like [`crate::Store::open`]).
@@ -116,63 +132,104 @@ impl OutboxStore {
         })
     }
 
-    /// Inserts rows in one transaction (durable when this returns) and returns their ids, in order.
+    /// Inserts rows without an owner (any node may claim them at once) in one transaction, under
+    /// ids reserved for them; returns the ids, in order.
     pub fn insert(&mut self, rows: &[NewOutboxRow]) -> Result<Vec<i64>, StoreError> {
-        self.conn.write(|tx| {
-            let mut ids = Vec::with_capacity(rows.len());
-            for row in rows {
-                let inserted = tx.query_opt(INSERT, &row_values(row))?;
-                let id = inserted
-                    .ok_or_else(|| StoreError::Corrupt("outbox insert returned no id".into()))?;
-                ids.push(id.get(0)?);
-            }
-            Ok(ids)
-        })
-    }
-
-    /// The id after every id this table has handed out (the identity sequence or the largest
-    /// row), for a caller that numbers rows itself ([`insert_with_ids`](Self::insert_with_ids)).
-    pub fn next_id(&self) -> Result<i64, StoreError> {
-        let sql = match self.conn.dialect() {
-            Dialect::Sqlite => {
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), \
-                 COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1"
-            }
-            Dialect::Postgres => {
-                "SELECT GREATEST((SELECT CASE WHEN is_called THEN last_value ELSE 0 END \
-                 FROM outbox_id_seq), COALESCE((SELECT MAX(id) FROM outbox), 0)) + 1"
-            }
-        };
-        self.conn.read(|sql_conn| {
-            sql_conn
-                .query_opt(sql, &[])?
-                .ok_or_else(|| StoreError::Corrupt("outbox next id: no row".into()))?
-                .get(0)
-        })
-    }
-
-    /// Inserts rows under ids the caller chose (from [`next_id`](Self::next_id) on, increasing) in
-    /// one transaction, durable when this returns. Lets a caller deliver a row before it is stored
-    /// and still name it in later [`update`](Self::update)s. Later generated ids come after them.
-    pub fn insert_with_ids(&mut self, rows: &[(i64, NewOutboxRow)]) -> Result<(), StoreError> {
+        let count = u32::try_from(rows.len())
+            .map_err(|_| StoreError::Corrupt("too many outbox rows in one insert".into()))?;
         let dialect = self.conn.dialect();
         self.conn.write(|tx| {
-            for (id, row) in rows {
-                let mut values = vec![Value::Int(*id)];
-                values.extend(row_values(row));
-                tx.exec(INSERT_WITH_ID, &values)?;
-            }
-            let highest = rows.iter().map(|(id, _)| *id).max();
-            if let (Dialect::Postgres, Some(highest)) = (dialect, highest) {
-                // SQLite's AUTOINCREMENT follows explicit ids by itself; Postgres's sequence does not.
-                tx.query(
-                    "SELECT setval('outbox_id_seq', GREATEST(?1, (SELECT CASE WHEN is_called \
-                     THEN last_value ELSE 0 END FROM outbox_id_seq)), true)",
-                    args![highest],
-                )?;
-            }
-            Ok(())
+            let first = reserve(tx, dialect, count)?;
+            let numbered: Vec<(i64, NewOutboxRow)> = (first..).zip(rows.iter().cloned()).collect();
+            insert_numbered(tx, &numbered, None)?;
+            Ok(numbered.into_iter().map(|(id, _)| id).collect())
         })
+    }
+
+    /// Reserves `count` ids for [`insert_with_ids`](Self::insert_with_ids): returns the first of
+    /// `first..first + count`, ids no other caller on this database (any node) is handed, all
+    /// after every id handed out before and every stored row's. One short transaction on the
+    /// `outbox_ids` row.
+    pub fn reserve_ids(&mut self, count: u32) -> Result<i64, StoreError> {
+        let dialect = self.conn.dialect();
+        self.conn.write(|tx| reserve(tx, dialect, count))
+    }
+
+    /// Inserts rows under ids the caller reserved ([`reserve_ids`](Self::reserve_ids)), held by
+    /// `lease`, in one transaction, durable when this returns. Lets a caller deliver a row before
+    /// it is stored and still name it in later [`update`](Self::update)s.
+    pub fn insert_with_ids(
+        &mut self,
+        rows: &[(i64, NewOutboxRow)],
+        lease: Lease<'_>,
+    ) -> Result<(), StoreError> {
+        self.conn.write(|tx| insert_numbered(tx, rows, Some(lease)))
+    }
+
+    /// Renews the lease of every pending row `lease.node` owns (one UPDATE); how many there were.
+    pub fn renew(&mut self, lease: Lease<'_>) -> Result<u64, StoreError> {
+        self.conn.write(|tx| {
+            tx.exec(
+                "UPDATE outbox SET lease_until = ?2 WHERE owner_node = ?1 AND state = 'pending'",
+                args![lease.node, lease.until_ms],
+            )
+        })
+    }
+
+    /// The pending rows `lease.node` owns (left by its previous run), their leases renewed, in id
+    /// order: what a node takes back at start.
+    pub fn take_own(&mut self, lease: Lease<'_>) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = format!(
+            "UPDATE outbox SET lease_until = ?2 WHERE owner_node = ?1 AND state = 'pending' \
+             RETURNING {COLUMNS}"
+        );
+        let rows = self
+            .conn
+            .write(|tx| tx.query(&sql, args![lease.node, lease.until_ms]))?;
+        sorted(rows)
+    }
+
+    /// Claims for `lease.node` the pending rows of up to `max_keys` ordering keys whose every
+    /// pending row's lease ran out before `now_ms` (a dead node's rows, or rows nobody owns), in one
+    /// transaction, and returns them in id order. A key is claimed whole, by whoever locks its
+    /// first row: on Postgres `FOR UPDATE SKIP LOCKED`, so claimers never wait for each other and
+    /// never split a key (which would deliver its rows out of order). Keys whose first row is this
+    /// node's own are left alone: their rows are in its dispatcher already.
+    pub fn claim(
+        &mut self,
+        lease: Lease<'_>,
+        now_ms: i64,
+        max_keys: u32,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let heads = match self.conn.dialect() {
+            Dialect::Sqlite => CLAIM_HEADS.to_string(),
+            Dialect::Postgres => format!("{CLAIM_HEADS} FOR UPDATE OF o SKIP LOCKED"),
+        };
+        let take = format!(
+            "UPDATE outbox SET owner_node = ?1, lease_until = ?2 WHERE ordering_key = ?3 \
+             AND state = 'pending' AND lease_until < ?4 RETURNING {COLUMNS}"
+        );
+        let rows = self.conn.write(|tx| {
+            let mut claimed = Vec::new();
+            for head in tx.query(&heads, args![now_ms, lease.node, max_keys])? {
+                let key: String = head.get(0)?;
+                claimed.extend(tx.query(&take, args![lease.node, lease.until_ms, key, now_ms])?);
+            }
+            Ok::<_, StoreError>(claimed)
+        })?;
+        sorted(rows)
+    }
+
+    /// Pending rows by owner (`None`: rows nobody owns), by owner name.
+    pub fn pending_by_owner(&self) -> Result<Vec<(Option<String>, u64)>, StoreError> {
+        let rows = self.conn.read(|sql| {
+            sql.query(
+                "SELECT owner_node, COUNT(*) FROM outbox WHERE state = 'pending' \
+                 GROUP BY owner_node ORDER BY owner_node NULLS FIRST",
+                &[],
+            )
+        })?;
+        rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
     }
 
     /// Applies delivery outcomes in one transaction.
@@ -185,19 +242,12 @@ impl OutboxStore {
         })
     }
 
-    /// Pending rows in insertion order (what a restart re-delivers).
+    /// Every pending row, whoever owns it, in id order (for inspection).
     pub fn pending(&self) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = self.conn.read(|sql| {
-            sql.query(
-                "SELECT id, ordering_key, target_url, dialect, audience, tenant_id, headers, body, \
-                 retry_policy, attempts, next_attempt_at, created_at FROM outbox \
-                 WHERE state = 'pending' ORDER BY id",
-                &[],
-            )
-        })?;
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY id");
+        let rows = self.conn.read(|tx| tx.query(&sql, &[]))?;
         rows.iter().map(read_pending).collect()
     }
-
     /// Rows given up on, newest first, at most `limit`.
     pub fn abandoned(&self, limit: u32) -> Result<Vec<AbandonedRow>, StoreError> {
         let rows = self.conn.read(|sql| {
@@ -242,7 +292,64 @@ impl OutboxStore {
     }
 }
 
-/// A row's columns in the order both inserts name them after `id`.
+/// The first row of each claimable ordering key (pending, its lease run out, no earlier pending
+/// row, no pending row of the key still leased, not the claimer's own), oldest first: `?1` now,
+/// `?2` the claimer, `?3` how many keys.
+const CLAIM_HEADS: &str = "SELECT o.ordering_key FROM outbox o WHERE o.state = 'pending' \
+     AND o.lease_until < ?1 AND (o.owner_node IS NULL OR o.owner_node <> ?2) \
+     AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.ordering_key = o.ordering_key \
+     AND x.state = 'pending' AND (x.id < o.id OR x.lease_until >= ?1)) \
+     ORDER BY o.id LIMIT ?3";
+
+/// Moves the `outbox_ids` counter past `count` ids and returns the first: never below the largest
+/// id stored or generated (rows written before schema 9 numbered themselves).
+fn reserve(tx: &dyn Sql, dialect: Dialect, count: u32) -> Result<i64, StoreError> {
+    let sql = match dialect {
+        Dialect::Sqlite => {
+            "UPDATE outbox_ids SET next_id = MAX(next_id, \
+             COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1, \
+             COALESCE((SELECT MAX(id) FROM outbox), 0) + 1) + ?1 WHERE one = 1 \
+             RETURNING next_id - ?1"
+        }
+        Dialect::Postgres => {
+            "UPDATE outbox_ids SET next_id = GREATEST(next_id, \
+             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_id_seq) + 1, \
+             COALESCE((SELECT MAX(id) FROM outbox), 0) + 1) + ?1 WHERE one = 1 \
+             RETURNING next_id - ?1"
+        }
+    };
+    tx.query_opt(sql, args![count])?
+        .ok_or_else(|| StoreError::Corrupt("outbox_ids: no counter row".into()))?
+        .get(0)
+}
+
+/// Inserts numbered rows held by `lease` (none: claimable by any node at once).
+fn insert_numbered(
+    tx: &dyn Sql,
+    rows: &[(i64, NewOutboxRow)],
+    lease: Option<Lease<'_>>,
+) -> Result<(), StoreError> {
+    let (owner, until) = lease.map_or((None, 0), |l| (Some(l.node), l.until_ms));
+    for (id, row) in rows {
+        let mut values = vec![Value::Int(*id)];
+        values.extend(row_values(row));
+        values.extend(args![owner, until].iter().cloned());
+        tx.exec(INSERT_WITH_ID, &values)?;
+    }
+    Ok(())
+}
+
+/// Rows read back, in id order.
+fn sorted(rows: Vec<Row>) -> Result<Vec<OutboxRow>, StoreError> {
+    let mut rows = rows
+        .iter()
+        .map(read_pending)
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// A row's columns in the order the insert names them after `id`.
 fn row_values(row: &NewOutboxRow) -> Vec<Value> {
     args![
         row.ordering_key,

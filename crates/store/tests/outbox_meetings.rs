@@ -1,13 +1,13 @@
 //! The outbox's and the meetings table's conformance tests, each on a real SQLite file and a real
-//! PostgreSQL database: rows survive reopening in order, caller-chosen ids continue the sequence,
+//! PostgreSQL database: rows survive reopening in order, reserved ids follow every stored id,
 //! meetings are found by every key and stay in their tenant, nodes join with numbers and beat, the
 //! cluster's secrets are written once, and a dead node's call records are buried once.
 
 mod support;
 
 use ringside_store::{
-    CallRow, CallStore, Database, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow, NodeRow,
-    NodeStore, OutboxStore, OutboxUpdate, RetryPolicy,
+    CallRow, CallStore, Database, Lease, MeetingKey, MeetingRow, MeetingStore, NewOutboxRow,
+    NodeRow, NodeStore, OutboxStore, OutboxUpdate, RetryPolicy,
 };
 use support::places;
 
@@ -30,31 +30,34 @@ fn row(key: &str, n: u8) -> NewOutboxRow {
 }
 
 #[test]
-fn caller_numbered_rows_continue_the_sequence_and_survive_reopen() {
+fn reserved_ids_follow_every_stored_id_and_rows_survive_reopen() {
     for place in places() {
-        caller_numbered_rows(&place.database());
+        reserved_ids(&place.database());
     }
 }
 
-fn caller_numbered_rows(database: &Database) {
+fn reserved_ids(database: &Database) {
+    let lease = Lease {
+        node: "n1",
+        until_ms: 9_000,
+    };
     let first = {
         let mut outbox = OutboxStore::connect(database).expect("open");
-        assert_eq!(outbox.next_id().expect("next id"), 1);
         let ids = outbox.insert(&[row("a", 1)]).expect("insert");
-        let next = outbox.next_id().expect("next id");
-        assert_eq!(next, ids[0] + 1);
+        assert_eq!(ids, vec![1]);
+        let first = outbox.reserve_ids(2).expect("reserve");
+        assert_eq!(first, 2);
         outbox
-            .insert_with_ids(&[(next, row("b", 2)), (next + 1, row("a", 3))])
+            .insert_with_ids(&[(first, row("b", 2)), (first + 1, row("a", 3))], lease)
             .expect("insert with ids");
         // Delivered rows leave, but their ids are not handed out again.
         outbox
-            .update(&[OutboxUpdate::Delivered { id: next + 1 }])
+            .update(&[OutboxUpdate::Delivered { id: first + 1 }])
             .expect("update");
-        assert_eq!(outbox.next_id().expect("next id"), next + 2);
-        // An autoincremented row comes after the caller's ids.
+        assert_eq!(outbox.reserve_ids(10).expect("reserve"), first + 2);
         let later = outbox.insert(&[row("c", 4)]).expect("insert");
-        assert_eq!(later[0], next + 2);
-        next
+        assert_eq!(later[0], first + 12);
+        first
     };
     let outbox = OutboxStore::connect(database).expect("reopen");
     let pending: Vec<(i64, NewOutboxRow)> = outbox
@@ -65,7 +68,10 @@ fn caller_numbered_rows(database: &Database) {
         .collect();
     assert_eq!(pending.len(), 3);
     assert_eq!(pending[1], (first, row("b", 2)));
-    assert_eq!(outbox.next_id().expect("next id"), first + 3);
+    assert_eq!(
+        outbox.pending_by_owner().expect("owners"),
+        vec![(None, 2), (Some("n1".into()), 1)]
+    );
 }
 
 #[test]

@@ -102,6 +102,7 @@ async fn outbox_throughput() {
     let key = SigningKey::generate().expect("key");
     let outbox = Outbox::start(
         &ringside_store::Database::sqlite(dir.path().join("ringside.db")),
+        Leases::for_node("bench"),
         TokenSigner::new(key, "https://127.0.0.1:1".into()),
         None,
         &[],
