@@ -511,9 +511,10 @@ fn a_dead_nodes_calls_end_for_their_bots_and_new_calls_go_on() {
             killed.elapsed()
         );
 
-        // The survivor finds b dead (10 s without a heartbeat) and tells the bot.
+        // The survivor finds b dead (10 s without a heartbeat), puts the call's epitaph in the
+        // outbox, and claims it with the rest of the call's rows once b's leases ran out (30 s).
         let ended = |r: &Received| about(r, &id).is_some_and(|(s, _)| s == "terminated");
-        let told = hook.wait_for(Duration::from_secs(40), ended).await;
+        let told = hook.wait_for(Duration::from_secs(75), ended).await;
         let info = &told.body["value"][0]["resourceData"]["resultInfo"];
         assert_eq!(info["code"], 500, "{}", told.body);
         assert_eq!(info["subcode"], 560500, "{}", told.body);

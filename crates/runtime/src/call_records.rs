@@ -2,15 +2,13 @@
 //! ([`CallStore`](ringside_store::CallStore)): a door records a call with its epitaph (the
 //! notification that tells the bot the call ended with its node) when the call begins and forgets
 //! it when the call ends; a writer thread applies both in batches, so the runtime task never waits
-//! for the database. [`bury`] hands a dead node's epitaphs — or this node's own, left by a previous
-//! life — to the outbox.
+//! for the database. [`bury`] moves a dead node's epitaphs — or this node's own, left by a
+//! previous life — into the outbox.
 
 use std::sync::mpsc;
 use std::sync::Arc;
 
 use ringside_store::{CallRow, CallStore, Database, NewOutboxRow, StoreError};
-
-use crate::outbox::Outbox;
 
 /// Records applied per transaction at most.
 const MAX_BATCH: usize = 512;
@@ -94,19 +92,12 @@ fn write_all(store: &mut CallStore, receiver: &mpsc::Receiver<Change>) {
     }
 }
 
-/// Takes the calls `owner` recorded and queues their epitaphs on `outbox`; how many.
-pub fn bury(store: &mut CallStore, owner: &str, outbox: &Outbox) -> Result<usize, StoreError> {
-    let epitaphs = store.bury(owner, crate::outbox::unix_ms())?;
-    let count = epitaphs.len();
-    for epitaph in epitaphs {
-        outbox.enqueue(epitaph);
-    }
+/// Takes the calls `owner` recorded and moves their epitaphs into the outbox, where the node that
+/// claims each call's rows delivers them after what the call had pending; how many.
+pub fn bury(store: &mut CallStore, owner: &str) -> Result<usize, StoreError> {
+    let count = store.bury(owner, crate::outbox::unix_ms())?;
     if count > 0 {
-        tracing::info!(
-            node = owner,
-            calls = count,
-            "cluster: told the bots of a lost node's calls"
-        );
+        tracing::info!(node = owner, calls = count, "cluster: the bots of a lost node's calls will be told");
     }
     Ok(count)
 }

@@ -11,7 +11,6 @@ use std::time::Duration;
 use ringside_store::{CallStore, Database, NodeRow, NodeStore, StoreError};
 use serde::Serialize;
 
-use crate::outbox::Outbox;
 use crate::runtime::Request;
 use crate::CallRuntime;
 
@@ -267,19 +266,18 @@ fn least_loaded<'a>(
         })
 }
 
-/// What a node does for the dead: takes the records of their calls and sends the epitaphs (the
-/// bots learn that their calls ended) through its outbox.
+/// What a node does for the dead: moves the epitaphs of their calls into the outbox, where they
+/// are claimed with the rest of each call's rows once the dead node's leases ran out (the bots
+/// learn that their calls ended).
 pub struct Undertaker {
     /// The calls table.
     pub store: CallStore,
-    /// Where the epitaphs go.
-    pub outbox: Outbox,
 }
 
 impl Undertaker {
     fn bury(&mut self, nodes: &[String]) {
         for node in nodes {
-            if let Err(error) = crate::call_records::bury(&mut self.store, node, &self.outbox) {
+            if let Err(error) = crate::call_records::bury(&mut self.store, node) {
                 tracing::warn!(%node, %error, "cluster: a dead node's calls not buried");
             }
         }

@@ -80,17 +80,14 @@ pub(crate) fn compose(parts: Parts) -> Result<AppState> {
     // Calls this node carried before it stopped (a crash, kill -9) ended with it: their bots are
     // told before any new call is recorded.
     let mut graves = CallStore::connect(&parts.database).context("opening the calls table")?;
-    call_records::bury(&mut graves, &parts.node_name, &outbox)
+    call_records::bury(&mut graves, &parts.node_name)
         .context("telling the bots of calls lost in a restart")?;
     let records = CallRecords::start(&parts.database, &parts.node_name)
         .context("starting the call records")?;
     let doors = doors(&parts, &outbox, &services, &signer, &records);
     let calls = CallRuntime::start(directory.clone(), runtime_options(&parts), services, doors)
         .context("starting the call runtime")?;
-    let undertaker = Undertaker {
-        store: graves,
-        outbox: outbox.clone(),
-    };
+    let undertaker = Undertaker { store: graves };
     cluster.start(identity, calls.clone(), undertaker);
     let forwarder = shared.forward_key.map(|key| {
         crate::forward::Forwarder::new(cluster.clone(), &key, parts.config.max_body_bytes)

@@ -1,14 +1,16 @@
 //! The calls table: a minimal record of every live call (id, owner node, dialect, tenant, app,
 //! callback) with its epitaph — the notification that tells the call's bot the call ended with its
 //! node, rendered by the call's door when the call began. A node records and forgets its calls;
-//! when a node dies (or restarts without its calls), [`CallStore::bury`] takes its records and
-//! hands back their epitaphs for the outbox.
+//! when a node dies (or restarts without its calls), [`CallStore::bury`] moves their epitaphs into
+//! the outbox.
 
 use std::path::Path;
 
 use crate::db::{args, Conn, Database, Row};
 use crate::error::StoreError;
-use crate::outbox::{decode_headers, encode_headers, NewOutboxRow, RetryPolicy};
+use crate::outbox::{
+    decode_headers, encode_headers, insert_numbered, reserve, NewOutboxRow, RetryPolicy,
+};
 
 /// One live call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,28 +79,38 @@ impl CallStore {
         })
     }
 
-    /// Takes every call `owner` recorded: removes the records and returns their epitaphs, stamped
-    /// `now_ms`. Two nodes burying the same owner at once split nothing twice: the delete locks
-    /// the rows, and the second finds them gone.
-    pub fn bury(&mut self, owner: &str, now_ms: i64) -> Result<Vec<NewOutboxRow>, StoreError> {
-        let rows = self.conn.write(|tx| {
-            tx.query(
+    /// Takes every call `owner` recorded and puts their epitaphs, stamped `now_ms`, in the outbox,
+    /// in one transaction; how many. The epitaphs get ids after every id handed out and no owner,
+    /// so whichever node claims a call's rows (once the dead node's leases ran out) delivers the
+    /// epitaph after everything the call had pending. Two nodes burying the same owner at once
+    /// bury nothing twice: the delete locks the rows, and the second finds them gone.
+    pub fn bury(&mut self, owner: &str, now_ms: i64) -> Result<usize, StoreError> {
+        let dialect = self.conn.dialect();
+        self.conn.write(|tx| {
+            let rows = tx.query(
                 &format!("DELETE FROM calls WHERE owner_node = ?1 RETURNING {COLUMNS}"),
                 args![owner],
-            )
-        })?;
-        let mut epitaphs = rows
-            .iter()
-            .map(read_row)
-            .collect::<Result<Vec<CallRow>, StoreError>>()?;
-        epitaphs.sort_by_key(|row| row.epitaph.created_at_ms);
-        Ok(epitaphs
-            .into_iter()
-            .map(|row| NewOutboxRow {
-                created_at_ms: now_ms,
-                ..row.epitaph
-            })
-            .collect())
+            )?;
+            let mut calls = rows
+                .iter()
+                .map(read_row)
+                .collect::<Result<Vec<CallRow>, StoreError>>()?;
+            if calls.is_empty() {
+                return Ok(0);
+            }
+            calls.sort_by_key(|row| row.epitaph.created_at_ms);
+            let count = u32::try_from(calls.len())
+                .map_err(|_| StoreError::Corrupt("too many calls to bury at once".into()))?;
+            let first = reserve(tx, dialect, count)?;
+            let epitaphs: Vec<(i64, NewOutboxRow)> = (first..)
+                .zip(calls.into_iter().map(|row| NewOutboxRow {
+                    created_at_ms: now_ms,
+                    ..row.epitaph
+                }))
+                .collect();
+            insert_numbered(tx, &epitaphs, None)?;
+            Ok(epitaphs.len())
+        })
     }
 
     /// Every recorded call, oldest first.

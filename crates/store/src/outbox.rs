@@ -303,7 +303,7 @@ const CLAIM_HEADS: &str = "SELECT o.ordering_key FROM outbox o WHERE o.state = '
 
 /// Moves the `outbox_ids` counter past `count` ids and returns the first: never below the largest
 /// id stored or generated (rows written before schema 9 numbered themselves).
-fn reserve(tx: &dyn Sql, dialect: Dialect, count: u32) -> Result<i64, StoreError> {
+pub(crate) fn reserve(tx: &dyn Sql, dialect: Dialect, count: u32) -> Result<i64, StoreError> {
     let sql = match dialect {
         Dialect::Sqlite => {
             "UPDATE outbox_ids SET next_id = MAX(next_id, \
@@ -324,7 +324,7 @@ fn reserve(tx: &dyn Sql, dialect: Dialect, count: u32) -> Result<i64, StoreError
 }
 
 /// Inserts numbered rows held by `lease` (none: claimable by any node at once).
-fn insert_numbered(
+pub(crate) fn insert_numbered(
     tx: &dyn Sql,
     rows: &[(i64, NewOutboxRow)],
     lease: Option<Lease<'_>>,
