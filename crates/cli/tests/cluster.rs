@@ -1,7 +1,8 @@
 //! Two `ringside serve` nodes on one PostgreSQL database: both are listed live by `ringside cluster
 //! status` on either, with the answering node marked; a user provisioned through one node is served
-//! by the other (its directory follows the database), and a node killed with SIGKILL is listed as
-//! down once its heartbeat is older than the dead-after window.
+//! by the other (its directory follows the database), a client secret added through one gets a
+//! token from the other within 100 ms, and a node killed with SIGKILL is listed as down once its
+//! heartbeat is older than the dead-after window.
 
 mod support;
 
@@ -74,8 +75,8 @@ fn two_nodes_share_one_directory_and_list_each_other() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        // Each dev-mode node seeded a dev tenant of its own; the user goes into node a's, and node
-        // b is asked for it there.
+        // Dev-mode nodes on one database share one dev tenant: the user goes into it through node
+        // a, and node b is asked for it.
         let http_a = client(&a_conn);
         let http_b = client(&b_conn);
         let id = "0000cafe-0000-4000-8000-000000000001";
@@ -102,6 +103,46 @@ fn two_nodes_share_one_directory_and_list_each_other() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         eprintln!("node b served node a's new user {:?} after a's 201", started.elapsed());
+
+        // A client secret added through node a gets a token from node b within 100 ms of a's 201
+        // (both nodes serve the one dev tenant the database holds).
+        let app = a_conn.dev["app"]["clientId"].as_str().unwrap_or_default().to_string();
+        assert_eq!(b_conn.dev["tenantId"], a_conn.dev["tenantId"], "one dev tenant");
+        let added: Value = http_a
+            .post(format!("{}/ringside/v1/applications/{app}/secrets", a_conn.url))
+            .bearer_auth(&a_conn.token)
+            .json(&json!({"displayName": "cluster"}))
+            .send()
+            .await
+            .expect("add a secret on a")
+            .json()
+            .await
+            .expect("secret JSON");
+        let secret = added["secretText"].as_str().expect("secretText").to_string();
+        let added_at = Instant::now();
+        loop {
+            let token = http_b
+                .post(format!("{}/{}/oauth2/v2.0/token", b_conn.url, a_conn.tenant))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", app.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ])
+                .send()
+                .await
+                .expect("token request on b");
+            if token.status().is_success() {
+                break;
+            }
+            assert!(
+                added_at.elapsed() < Duration::from_millis(100),
+                "node b refused node a's new secret 100 ms after a's 201: {}",
+                token.text().await.unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        eprintln!("node b issued a token for node a's new secret {:?} after a's 201", added_at.elapsed());
     });
 
     // A node killed with SIGKILL stops beating: the others list it as down once its heartbeat is

@@ -97,7 +97,11 @@ fn write_all(store: &mut CallStore, receiver: &mpsc::Receiver<Change>) {
 pub fn bury(store: &mut CallStore, owner: &str) -> Result<usize, StoreError> {
     let count = store.bury(owner, crate::outbox::unix_ms())?;
     if count > 0 {
-        tracing::info!(node = owner, calls = count, "cluster: the bots of a lost node's calls will be told");
+        tracing::info!(
+            node = owner,
+            calls = count,
+            "cluster: the bots of a lost node's calls will be told"
+        );
     }
     Ok(count)
 }

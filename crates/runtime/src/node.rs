@@ -119,6 +119,12 @@ impl Node {
         self.inner.cluster.as_ref()
     }
 
+    /// Whether other servers may share this node's database (a PostgreSQL store): then what
+    /// every node must hold alike lives in the database, not the data directory.
+    pub fn shares_database(&self) -> bool {
+        matches!(self.inner.database, Database::Postgres(_))
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir

@@ -302,7 +302,12 @@ fn a_dead_nodes_calls_are_buried_once_with_their_epitaphs() {
             let second = scope.spawn(|| other.bury("a", 9_000).expect("bury"));
             [first.join().expect("first"), second.join().expect("second")]
         });
-        assert_eq!(buried.iter().sum::<usize>(), 1, "{}: {buried:?}", place.name());
+        assert_eq!(
+            buried.iter().sum::<usize>(),
+            1,
+            "{}: {buried:?}",
+            place.name()
+        );
         // The epitaph waits in the outbox, owned by nobody: any node may claim it.
         let outbox = OutboxStore::connect(&database).expect("outbox");
         let pending = outbox.pending().expect("pending");

@@ -279,8 +279,34 @@ pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
             fresh
         }
     };
+    let dev_state = shared(state, dev_state, &state_path)?;
     seed(state, &dev_state)?;
     Ok(render(state, &dev_state, ca_cert_path))
+}
+
+/// On a database other nodes share, every dev-mode node serves the same dev tenant: the first
+/// node's state is kept in the cluster's secrets, and a later node takes it (and keeps a copy in
+/// its own data directory) instead of seeding a tenant of its own.
+fn shared(state: &PlatformState, local: DevState, path: &Path) -> Result<DevState> {
+    let Some(cluster) = state
+        .node()
+        .cluster()
+        .filter(|_| state.node().shares_database())
+    else {
+        return Ok(local);
+    };
+    let text = serde_json::to_string_pretty(&local.to_file())?;
+    let stored = cluster
+        .secret("dev-state", text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("reading the cluster's dev state: {e}"))?;
+    if stored == text.as_bytes() {
+        return Ok(local);
+    }
+    let file: DevStateFile =
+        serde_json::from_slice(&stored).context("parsing the cluster's dev state")?;
+    let dev = DevState::from_file(file, || InstanceId(state.new_guid()))?;
+    write_private(path, &stored)?;
+    Ok(dev)
 }
 
 fn fresh_dev_state(state: &PlatformState) -> Result<DevState> {
