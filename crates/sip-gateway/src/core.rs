@@ -29,7 +29,7 @@ use crate::transport::{Inbound, Peer, Transports};
 use crate::GatewayConfig;
 
 /// Methods we answer (the Allow header).
-pub const ALLOW: [Method; 8] = [
+pub const ALLOW: [Method; 11] = [
     Method::Invite,
     Method::Ack,
     Method::Bye,
@@ -38,6 +38,9 @@ pub const ALLOW: [Method; 8] = [
     Method::Info,
     Method::Update,
     Method::Register,
+    Method::Refer,
+    Method::Notify,
+    Method::Prack,
 ];
 
 /// How often trunks are pinged with OPTIONS (Teams: every minute).
@@ -173,6 +176,10 @@ pub struct SipCall {
     pub(crate) gateway: Option<String>,
     pub(crate) authenticated: bool,
     pub(crate) held: bool,
+    /// The tenant of the call (whose numbers and users a REFER may name).
+    pub(crate) tenant: Option<TenantId>,
+    /// A phone's REFER being carried out.
+    pub(crate) referral: Option<crate::refer::Referral>,
 }
 
 /// The task's state.
@@ -322,6 +329,8 @@ impl Core {
             TxEvent::AckFor2xx { ack, .. } | TxEvent::StrayAck(ack) => self.on_ack(&ack).await,
             TxEvent::StrayResponse(response) => self.on_stray_response(&response),
             TxEvent::Timeout { tx } | TxEvent::TransportError { tx } => self.on_tx_failed(tx).await,
+            TxEvent::Pracked { .. } => {}
+            TxEvent::NoPrack { tx } => self.on_no_prack(tx).await,
             TxEvent::NoAck { tx } => {
                 if let Some(key) = self.by_tx.get(&tx).copied() {
                     self.hang_up_from_sip(key).await;
@@ -382,6 +391,7 @@ impl Core {
         }
         ok.headers.push_other("Accept", "application/sdp");
         ok.headers.push(Header::Supported("replaces".into()));
+        ok.headers.push(Header::Supported("100rel".into()));
         ok
     }
 
@@ -552,11 +562,20 @@ impl Core {
                 };
                 if state == ringside_engine::LegState::Established {
                     self.established(key).await;
+                } else if reason == Some(ringside_engine::EndReason::Transferred)
+                    && self.referral_done(key, None).await
+                {
+                    // The final NOTIFY went out; BYE follows its answer.
                 } else if let Some(reason) = reason {
                     self.ended_by_engine(key, reason).await;
                 }
             }
             ExternalEvent::Moved { .. } => {}
+            ExternalEvent::TransferFailed { leg, cause } => {
+                if let Some(key) = self.by_leg.get(&leg).copied() {
+                    self.referral_done(key, Some(cause)).await;
+                }
+            }
             ExternalEvent::Media { leg, event } => self.on_media_event(leg, event).await,
         }
     }
@@ -604,7 +623,9 @@ impl Core {
 
 /// The checks every request passes before the transaction layer.
 fn policy() -> UasPolicy {
-    UasPolicy::default()
+    let mut policy = UasPolicy::default();
+    policy.supported.push("100rel".into());
+    policy
 }
 
 /// RFC 3581/3261 §18.2.1: the top Via gets `received` (and `rport`'s value) from the source.

@@ -113,7 +113,14 @@ impl Core {
                 .headers
                 .push(Header::Contact(ringside_sip::Contact::Addr(contact)));
         }
-        self.layer.respond(now, tx, ringing);
+        if status == 180 && request.headers.supports("100rel") {
+            // RFC 3262: the 180 goes reliably (RSeq, retransmitted until the PRACK).
+            if let Err(error) = self.layer.respond_reliably(now, tx, ringing) {
+                tracing::debug!(?error, "SIP: the 180 could not be sent reliably");
+            }
+        } else {
+            self.layer.respond(now, tx, ringing);
+        }
         let Some(leg) = conversation_leg else {
             return;
         };
@@ -133,6 +140,8 @@ impl Core {
             gateway: caller.gateway.clone(),
             authenticated: false,
             held: false,
+            tenant: Some(caller.tenant),
+            referral: None,
         };
         let key = self.insert_call(call);
         self.describe(key).await;
@@ -242,7 +251,7 @@ impl Core {
 
     /// The dialled party: a `+E.164` number (or digits) in the Request-URI user part, or a
     /// softphone user's SIP username in the caller's tenant.
-    fn target_of(&self, tenant: TenantId, uri: &Uri) -> Option<Party> {
+    pub(crate) fn target_of(&self, tenant: TenantId, uri: &Uri) -> Option<Party> {
         let user = user_of(uri)?;
         if let Some(number) = e164(&user) {
             return Some(Party::Phone(number));
@@ -329,6 +338,26 @@ impl Core {
         self.remove_call(key);
     }
 
+    /// No PRACK came for our reliable 180 (RFC 3262 §3): the INVITE is rejected with 504 and
+    /// the caller's leg ends.
+    pub(crate) async fn on_no_prack(&mut self, invite: TxId) {
+        let Some(key) = self.by_tx.get(&invite).copied() else {
+            return;
+        };
+        let Some(call) = self.calls.get(&key) else {
+            return;
+        };
+        if call.phase != Phase::Early {
+            return;
+        }
+        let mut answer = call.invite.response(504);
+        answer.reason = "No PRACK for the reliable provisional response".into();
+        answer.set_to_tag(&call.local_tag);
+        self.layer.respond(Instant::now(), invite, answer);
+        self.hang_up_from_sip(key).await;
+        self.remove_call(key);
+    }
+
     /// CANCEL of a ringing incoming call (the layer answered 200 and 487).
     pub(crate) async fn on_cancelled(&mut self, invite: TxId) {
         if let Some(key) = self.by_tx.get(&invite).copied() {
@@ -381,11 +410,14 @@ impl Core {
             Method::Bye => {
                 let ok = self.plain(&request, 200);
                 self.layer.respond(now, tx, ok);
-                self.hang_up_from_sip(key).await;
-                self.remove_call(key);
+                if !self.bye_during_referral(key) {
+                    self.hang_up_from_sip(key).await;
+                    self.remove_call(key);
+                }
             }
             Method::Invite => self.on_reinvite(now, tx, key, &request).await,
             Method::Info => self.on_info(now, tx, key, &request).await,
+            Method::Refer => self.on_refer(now, tx, key, &request).await,
             Method::Update | Method::Options | Method::Notify => {
                 let ok = self.ok_with_allow(&request);
                 self.layer.respond(now, tx, ok);

@@ -17,6 +17,7 @@ mod inbound;
 pub mod media;
 mod numbers;
 mod outbound;
+mod refer;
 mod registrar;
 mod target;
 pub mod transport;

@@ -54,6 +54,8 @@ impl Core {
             target: Some(first),
             authenticated: false,
             held: false,
+            tenant: Some(tenant),
+            referral: None,
         };
         let key = self.insert_call(call);
         self.send_invite(key);
@@ -202,6 +204,9 @@ impl Core {
     pub(crate) async fn on_response(&mut self, tx: TxId, response: Response) {
         if let Some(fqdn) = self.pings.remove(&tx) {
             self.shared.set_down(&fqdn, false);
+            return;
+        }
+        if self.on_notify_response(tx, &response) {
             return;
         }
         let Some(key) = self.by_tx.get(&tx).copied() else {
@@ -371,6 +376,14 @@ impl Core {
         let Some(key) = self.by_tx.get(&tx).copied() else {
             return;
         };
+        if self
+            .calls
+            .get(&key)
+            .and_then(|c| c.referral.as_ref())
+            .is_some_and(|r| r.awaits(tx))
+        {
+            return self.release_transferor(key);
+        }
         let outgoing_early = self
             .calls
             .get(&key)
