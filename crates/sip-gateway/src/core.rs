@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use ringside_engine::{EndpointSignal, LegId};
@@ -24,6 +24,7 @@ use ringside_sip::{
 use ringside_store::DirectoryStore;
 use tokio::sync::{mpsc, watch};
 
+use crate::health::{Health, Pings};
 use crate::media::{CallMedia, Ports};
 use crate::transport::{Inbound, Peer, Transports};
 use crate::GatewayConfig;
@@ -43,8 +44,7 @@ pub const ALLOW: [Method; 11] = [
     Method::Prack,
 ];
 
-/// How often trunks are pinged with OPTIONS (Teams: every minute).
-pub const OPTIONS_INTERVAL: Duration = Duration::from_secs(60);
+pub use crate::health::OPTIONS_INTERVAL;
 
 /// A registered contact of a softphone.
 #[derive(Clone, Debug)]
@@ -65,7 +65,7 @@ pub type Registrations = HashMap<(TenantId, UserId), Vec<Binding>>;
 pub struct Shared {
     pub(crate) directory: Arc<DirectoryStore>,
     pub(crate) bindings: Arc<RwLock<Registrations>>,
-    pub(crate) down: Arc<RwLock<HashMap<String, bool>>>,
+    pub(crate) down: Health,
 }
 
 impl Shared {
@@ -74,26 +74,18 @@ impl Shared {
         Shared {
             directory,
             bindings: Arc::default(),
-            down: Arc::default(),
+            down: Health::default(),
         }
     }
 
     /// Whether a gateway stopped answering its OPTIONS pings.
     pub fn is_down(&self, fqdn: &str) -> bool {
-        self.down
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(fqdn)
-            .copied()
-            .unwrap_or(false)
+        self.down.is_down(fqdn)
     }
 
     /// Marks a gateway down or up.
     pub fn set_down(&self, fqdn: &str, down: bool) {
-        self.down
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(fqdn.to_string(), down);
+        self.down.set_down(fqdn, down);
     }
 
     /// The live bindings of a user.
@@ -196,9 +188,8 @@ pub struct Core {
     pub(crate) by_leg: HashMap<LegId, u64>,
     pub(crate) by_call_id: HashMap<String, u64>,
     pub(crate) by_tx: HashMap<TxId, u64>,
-    /// Our OPTIONS pings in flight: transaction → gateway fqdn.
-    pub(crate) pings: HashMap<TxId, String>,
-    pub(crate) next_ping: Instant,
+    /// Our OPTIONS pings: in flight, and the next round.
+    pub(crate) pings: Pings,
     /// Outgoing calls' failover deadlines.
     pub(crate) failover_at: HashMap<u64, Instant>,
     next_call: u64,
@@ -229,8 +220,7 @@ impl Core {
             by_leg: HashMap::new(),
             by_call_id: HashMap::new(),
             by_tx: HashMap::new(),
-            pings: HashMap::new(),
-            next_ping: Instant::now() + Duration::from_secs(1),
+            pings: Pings::new(Instant::now()),
             failover_at: HashMap::new(),
             next_call: 1,
         }
@@ -262,7 +252,7 @@ impl Core {
     }
 
     fn deadline(&mut self) -> Instant {
-        let ping = self.next_ping;
+        let ping = self.pings.next();
         let failover = self.failover_at.values().min().copied().unwrap_or(ping);
         let own = ping.min(failover);
         self.layer.poll_timeout().map_or(own, |at| at.min(own))
@@ -272,8 +262,7 @@ impl Core {
         let now = Instant::now();
         self.layer.handle_timeout(now);
         self.failover_due(now).await;
-        if now >= self.next_ping {
-            self.next_ping = now + OPTIONS_INTERVAL;
+        if self.pings.due(now) {
             self.ping_trunks(now).await;
         }
     }
@@ -340,7 +329,7 @@ impl Core {
             }
             TxEvent::Terminated { tx } => {
                 self.by_tx.remove(&tx);
-                self.pings.remove(&tx);
+                self.pings.forget(tx);
             }
         }
     }

@@ -13,6 +13,7 @@
 
 pub mod codes;
 pub mod core;
+mod health;
 mod inbound;
 pub mod media;
 mod numbers;
