@@ -172,6 +172,8 @@ pub struct SipCall {
     pub(crate) tenant: Option<TenantId>,
     /// A phone's REFER being carried out.
     pub(crate) referral: Option<crate::refer::Referral>,
+    /// Our offer went in the 2xx to an offerless re-INVITE: its ACK carries the answer.
+    pub(crate) reoffered: bool,
 }
 
 /// The task's state.

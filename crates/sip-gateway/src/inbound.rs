@@ -2,7 +2,8 @@
 //! address; the caller from P-Asserted-Identity or From) or from a softphone (digest as a
 //! directory user) becomes a runtime call to the dialled number or user; the answer goes out when
 //! the engine establishes the leg. In-dialog requests of every call: BYE, re-INVITE (hold,
-//! resume, new address), INFO digits, UPDATE; CANCEL and ACK.
+//! resume, new address; an offerless one gets our offer in the 200 and answers in the ACK), INFO
+//! digits, UPDATE; CANCEL and ACK.
 
 use std::time::Instant;
 
@@ -142,6 +143,7 @@ impl Core {
             held: false,
             tenant: Some(caller.tenant),
             referral: None,
+            reoffered: false,
         };
         let key = self.insert_call(call);
         self.describe(key).await;
@@ -379,6 +381,16 @@ impl Core {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
+        if std::mem::take(&mut call.reoffered) {
+            let answer = SessionDescription::parse(&ack.body).ok();
+            match answer.map(|a| call.media.read_answer(&a)) {
+                Some(Ok(())) => self.apply_negotiation(key).await,
+                _ => tracing::info!(
+                    "SIP: no usable answer in the ACK of an offerless re-INVITE; media unchanged"
+                ),
+            }
+            return;
+        }
         if call.media.attached || call.side != Side::Incoming {
             return;
         }
@@ -430,8 +442,12 @@ impl Core {
         }
     }
 
-    /// A re-INVITE: hold (sendonly/inactive), resume, or a new address.
+    /// A re-INVITE: hold (sendonly/inactive), resume, or a new address; without a body, our
+    /// offer goes in the 200 and the answer comes in the ACK.
     async fn on_reinvite(&mut self, now: Instant, tx: TxId, key: u64, request: &Request) {
+        if request.body.is_empty() {
+            return self.reoffer(now, tx, key, request);
+        }
         let offer = SessionDescription::parse(&request.body).ok();
         let Some(call) = self.calls.get_mut(&key) else {
             return;
@@ -447,6 +463,30 @@ impl Core {
             .push(Header::ContentType("application/sdp".to_string()));
         ok.body = body;
         self.layer.respond(now, tx, ok);
+        self.apply_negotiation(key).await;
+    }
+
+    /// An offerless re-INVITE: 200 with our offer; the ACK brings the answer.
+    fn reoffer(&mut self, now: Instant, tx: TxId, key: u64, request: &Request) {
+        let contact = self.calls.get(&key).map(|c| self.contact(&c.peer, None));
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        call.reoffered = true;
+        let mut ok = request.response(200);
+        if let Some(contact) = contact {
+            ok.headers
+                .push(Header::Contact(ringside_sip::Contact::Addr(contact)));
+        }
+        ok.headers
+            .push(Header::ContentType("application/sdp".to_string()));
+        ok.body = call.media.reoffer();
+        self.layer.respond(now, tx, ok);
+    }
+
+    /// The media plane follows a new negotiation (address, direction, keys); the engine hears
+    /// of hold and resume.
+    async fn apply_negotiation(&mut self, key: u64) {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };

@@ -56,6 +56,7 @@ impl Core {
             held: false,
             tenant: Some(tenant),
             referral: None,
+            reoffered: false,
         };
         let key = self.insert_call(call);
         self.send_invite(key);

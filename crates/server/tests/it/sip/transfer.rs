@@ -1,7 +1,8 @@
 //! In-call SIP a phone drives, over raw UDP: a blind transfer by REFER (202, NOTIFYs with
 //! `message/sipfrag` 100 then 200, BYE; the bot keeps its call with the target in its roster;
-//! a target that refuses is reported in the NOTIFY and the phone stays), and a reliable 180
-//! (`Require: 100rel`: RSeq, retransmitted until the PRACK, which is answered 200).
+//! a target that refuses is reported in the NOTIFY and the phone stays), a reliable 180
+//! (`Require: 100rel`: RSeq, retransmitted until the PRACK, which is answered 200), and an
+//! offerless re-INVITE (our offer in the 200, the answer in the ACK).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -282,6 +283,57 @@ async fn a_reliable_180_is_retransmitted_until_the_prack() {
     assert!(
         udp.silent_for(Duration::from_millis(2_500)).await,
         "no 180 after the PRACK"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offerless_reinvite_gets_our_offer_and_the_ack_answers() {
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let prompts = PromptServer::start().await;
+    let (udp, tag, id) = answered_call(&h, &prompts, "reoffer-1.test").await;
+    udp.send(&in_dialog(
+        udp.local(),
+        "reoffer-1.test",
+        &tag,
+        "INVITE",
+        2,
+        "",
+    ))
+    .await;
+    let ok = udp.response(true).await;
+    assert_eq!(ok.status, 200, "{}", ok.reason);
+    let offer = String::from_utf8_lossy(&ok.body).to_string();
+    assert!(offer.contains("m=audio "), "our offer: {offer}");
+    // The answer comes in the ACK: the phone holds the call (sendonly) there.
+    let mut ack = in_dialog(udp.local(), "reoffer-1.test", &tag, "ACK", 2, "");
+    ack.headers
+        .push(Header::ContentType("application/sdp".to_string()));
+    ack.body = format!(
+        "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n",
+        udp.local().port() + 2
+    )
+    .into_bytes();
+    udp.send(&ack).await;
+    let call = h
+        .graph(Http::GET, &format!("/v1.0/communications/calls/{id}"), None)
+        .await;
+    assert_eq!(call.body["state"], "established");
+    // The engine heard the hold: the platform shows the phone's leg on hold.
+    let mut held = false;
+    for _ in 0..50 {
+        let live = h.admin(Http::GET, "/calls", None).await;
+        held = live.body.to_string().contains("\"state\":\"hold\"");
+        if held {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        held,
+        "the ACK's sendonly answer put the phone's leg on hold"
     );
     h.shutdown().await;
 }
