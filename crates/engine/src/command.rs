@@ -232,7 +232,9 @@ pub enum Command {
         timeout: Option<Duration>,
     },
     /// Blind transfer of the bot's call to `target`, or consultative when `target.replaces` names
-    /// the bot's other call with the target.
+    /// the bot's other call with the target. The transferor may also be an endpoint's leg (a SIP
+    /// phone's REFER, issued by the runtime for the gateway): it hands its place to the target
+    /// exactly as a bot does, and the others see the roster change.
     Transfer {
         /// The transferor (bot) leg.
         leg: LegId,

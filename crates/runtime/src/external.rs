@@ -62,6 +62,14 @@ pub enum ExternalEvent {
         /// The leg.
         leg: LegId,
     },
+    /// A transfer the gateway's leg asked for ([`ExternalRequest::Transfer`]) failed: the leg is
+    /// back in the call. (Success ends the leg with `Terminated(Transferred)`.)
+    TransferFailed {
+        /// The transferor leg.
+        leg: LegId,
+        /// Why the target did not take the call.
+        cause: EndReason,
+    },
     /// Media news of a leg the gateway drives (RTP timeout, RTCP BYE, transport figures).
     Media {
         /// The leg.
@@ -108,6 +116,18 @@ pub enum ExternalRequest {
         /// The command.
         command: MediaFor,
     },
+    /// The external leg transfers its call (a phone's REFER): `target` takes the leg's place
+    /// with the other party, as a bot's blind transfer does. Replies once the target rings
+    /// (or with why the transfer cannot start); the outcome follows as the leg's
+    /// `Terminated(Transferred)` or [`ExternalEvent::TransferFailed`].
+    Transfer {
+        /// The transferor (the gateway's leg).
+        leg: LegId,
+        /// Whom the other party is transferred to.
+        target: Party,
+        /// Started, or why not.
+        reply: Reply<()>,
+    },
     /// Facts the platform API shows about an external leg (SIP Call-ID, remote address, …).
     Describe {
         /// The leg.
@@ -126,6 +146,9 @@ impl std::fmt::Debug for ExternalRequest {
             }
             ExternalRequest::Signal(signal) => write!(f, "Signal({signal:?})"),
             ExternalRequest::Media { leg, .. } => write!(f, "Media {{ leg: {leg} }}"),
+            ExternalRequest::Transfer { leg, target, .. } => {
+                write!(f, "Transfer {{ leg: {leg}, target: {target:?} }}")
+            }
             ExternalRequest::Describe { leg, facts } => {
                 write!(f, "Describe {{ leg: {leg}, facts: {facts:?} }}")
             }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use ringside_engine::{EndpointSignal, LegId};
@@ -24,12 +24,13 @@ use ringside_sip::{
 use ringside_store::DirectoryStore;
 use tokio::sync::{mpsc, watch};
 
+use crate::health::{Health, Pings};
 use crate::media::{CallMedia, Ports};
 use crate::transport::{Inbound, Peer, Transports};
 use crate::GatewayConfig;
 
 /// Methods we answer (the Allow header).
-pub const ALLOW: [Method; 8] = [
+pub const ALLOW: [Method; 11] = [
     Method::Invite,
     Method::Ack,
     Method::Bye,
@@ -38,10 +39,12 @@ pub const ALLOW: [Method; 8] = [
     Method::Info,
     Method::Update,
     Method::Register,
+    Method::Refer,
+    Method::Notify,
+    Method::Prack,
 ];
 
-/// How often trunks are pinged with OPTIONS (Teams: every minute).
-pub const OPTIONS_INTERVAL: Duration = Duration::from_secs(60);
+pub use crate::health::OPTIONS_INTERVAL;
 
 /// A registered contact of a softphone.
 #[derive(Clone, Debug)]
@@ -62,7 +65,7 @@ pub type Registrations = HashMap<(TenantId, UserId), Vec<Binding>>;
 pub struct Shared {
     pub(crate) directory: Arc<DirectoryStore>,
     pub(crate) bindings: Arc<RwLock<Registrations>>,
-    pub(crate) down: Arc<RwLock<HashMap<String, bool>>>,
+    pub(crate) down: Health,
 }
 
 impl Shared {
@@ -71,26 +74,18 @@ impl Shared {
         Shared {
             directory,
             bindings: Arc::default(),
-            down: Arc::default(),
+            down: Health::default(),
         }
     }
 
     /// Whether a gateway stopped answering its OPTIONS pings.
     pub fn is_down(&self, fqdn: &str) -> bool {
-        self.down
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(fqdn)
-            .copied()
-            .unwrap_or(false)
+        self.down.is_down(fqdn)
     }
 
     /// Marks a gateway down or up.
     pub fn set_down(&self, fqdn: &str, down: bool) {
-        self.down
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(fqdn.to_string(), down);
+        self.down.set_down(fqdn, down);
     }
 
     /// The live bindings of a user.
@@ -173,6 +168,12 @@ pub struct SipCall {
     pub(crate) gateway: Option<String>,
     pub(crate) authenticated: bool,
     pub(crate) held: bool,
+    /// The tenant of the call (whose numbers and users a REFER may name).
+    pub(crate) tenant: Option<TenantId>,
+    /// A phone's REFER being carried out.
+    pub(crate) referral: Option<crate::refer::Referral>,
+    /// Our offer went in the 2xx to an offerless re-INVITE: its ACK carries the answer.
+    pub(crate) reoffered: bool,
 }
 
 /// The task's state.
@@ -189,9 +190,8 @@ pub struct Core {
     pub(crate) by_leg: HashMap<LegId, u64>,
     pub(crate) by_call_id: HashMap<String, u64>,
     pub(crate) by_tx: HashMap<TxId, u64>,
-    /// Our OPTIONS pings in flight: transaction → gateway fqdn.
-    pub(crate) pings: HashMap<TxId, String>,
-    pub(crate) next_ping: Instant,
+    /// Our OPTIONS pings: in flight, and the next round.
+    pub(crate) pings: Pings,
     /// Outgoing calls' failover deadlines.
     pub(crate) failover_at: HashMap<u64, Instant>,
     next_call: u64,
@@ -222,8 +222,7 @@ impl Core {
             by_leg: HashMap::new(),
             by_call_id: HashMap::new(),
             by_tx: HashMap::new(),
-            pings: HashMap::new(),
-            next_ping: Instant::now() + Duration::from_secs(1),
+            pings: Pings::new(Instant::now()),
             failover_at: HashMap::new(),
             next_call: 1,
         }
@@ -255,7 +254,7 @@ impl Core {
     }
 
     fn deadline(&mut self) -> Instant {
-        let ping = self.next_ping;
+        let ping = self.pings.next();
         let failover = self.failover_at.values().min().copied().unwrap_or(ping);
         let own = ping.min(failover);
         self.layer.poll_timeout().map_or(own, |at| at.min(own))
@@ -265,8 +264,7 @@ impl Core {
         let now = Instant::now();
         self.layer.handle_timeout(now);
         self.failover_due(now).await;
-        if now >= self.next_ping {
-            self.next_ping = now + OPTIONS_INTERVAL;
+        if self.pings.due(now) {
             self.ping_trunks(now).await;
         }
     }
@@ -322,6 +320,8 @@ impl Core {
             TxEvent::AckFor2xx { ack, .. } | TxEvent::StrayAck(ack) => self.on_ack(&ack).await,
             TxEvent::StrayResponse(response) => self.on_stray_response(&response),
             TxEvent::Timeout { tx } | TxEvent::TransportError { tx } => self.on_tx_failed(tx).await,
+            TxEvent::Pracked { .. } => {}
+            TxEvent::NoPrack { tx } => self.on_no_prack(tx).await,
             TxEvent::NoAck { tx } => {
                 if let Some(key) = self.by_tx.get(&tx).copied() {
                     self.hang_up_from_sip(key).await;
@@ -331,7 +331,7 @@ impl Core {
             }
             TxEvent::Terminated { tx } => {
                 self.by_tx.remove(&tx);
-                self.pings.remove(&tx);
+                self.pings.forget(tx);
             }
         }
     }
@@ -382,6 +382,7 @@ impl Core {
         }
         ok.headers.push_other("Accept", "application/sdp");
         ok.headers.push(Header::Supported("replaces".into()));
+        ok.headers.push(Header::Supported("100rel".into()));
         ok
     }
 
@@ -552,11 +553,20 @@ impl Core {
                 };
                 if state == ringside_engine::LegState::Established {
                     self.established(key).await;
+                } else if reason == Some(ringside_engine::EndReason::Transferred)
+                    && self.referral_done(key, None).await
+                {
+                    // The final NOTIFY went out; BYE follows its answer.
                 } else if let Some(reason) = reason {
                     self.ended_by_engine(key, reason).await;
                 }
             }
             ExternalEvent::Moved { .. } => {}
+            ExternalEvent::TransferFailed { leg, cause } => {
+                if let Some(key) = self.by_leg.get(&leg).copied() {
+                    self.referral_done(key, Some(cause)).await;
+                }
+            }
             ExternalEvent::Media { leg, event } => self.on_media_event(leg, event).await,
         }
     }
@@ -604,7 +614,9 @@ impl Core {
 
 /// The checks every request passes before the transaction layer.
 fn policy() -> UasPolicy {
-    UasPolicy::default()
+    let mut policy = UasPolicy::default();
+    policy.supported.push("100rel".into());
+    policy
 }
 
 /// RFC 3581/3261 §18.2.1: the top Via gets `received` (and `rport`'s value) from the source.

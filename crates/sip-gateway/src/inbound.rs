@@ -2,7 +2,8 @@
 //! address; the caller from P-Asserted-Identity or From) or from a softphone (digest as a
 //! directory user) becomes a runtime call to the dialled number or user; the answer goes out when
 //! the engine establishes the leg. In-dialog requests of every call: BYE, re-INVITE (hold,
-//! resume, new address), INFO digits, UPDATE; CANCEL and ACK.
+//! resume, new address; an offerless one gets our offer in the 200 and answers in the ACK), INFO
+//! digits, UPDATE; CANCEL and ACK.
 
 use std::time::Instant;
 
@@ -113,7 +114,14 @@ impl Core {
                 .headers
                 .push(Header::Contact(ringside_sip::Contact::Addr(contact)));
         }
-        self.layer.respond(now, tx, ringing);
+        if status == 180 && request.headers.supports("100rel") {
+            // RFC 3262: the 180 goes reliably (RSeq, retransmitted until the PRACK).
+            if let Err(error) = self.layer.respond_reliably(now, tx, ringing) {
+                tracing::debug!(?error, "SIP: the 180 could not be sent reliably");
+            }
+        } else {
+            self.layer.respond(now, tx, ringing);
+        }
         let Some(leg) = conversation_leg else {
             return;
         };
@@ -133,6 +141,9 @@ impl Core {
             gateway: caller.gateway.clone(),
             authenticated: false,
             held: false,
+            tenant: Some(caller.tenant),
+            referral: None,
+            reoffered: false,
         };
         let key = self.insert_call(call);
         self.describe(key).await;
@@ -242,7 +253,7 @@ impl Core {
 
     /// The dialled party: a `+E.164` number (or digits) in the Request-URI user part, or a
     /// softphone user's SIP username in the caller's tenant.
-    fn target_of(&self, tenant: TenantId, uri: &Uri) -> Option<Party> {
+    pub(crate) fn target_of(&self, tenant: TenantId, uri: &Uri) -> Option<Party> {
         let user = user_of(uri)?;
         if let Some(number) = e164(&user) {
             return Some(Party::Phone(number));
@@ -329,6 +340,26 @@ impl Core {
         self.remove_call(key);
     }
 
+    /// No PRACK came for our reliable 180 (RFC 3262 §3): the INVITE is rejected with 504 and
+    /// the caller's leg ends.
+    pub(crate) async fn on_no_prack(&mut self, invite: TxId) {
+        let Some(key) = self.by_tx.get(&invite).copied() else {
+            return;
+        };
+        let Some(call) = self.calls.get(&key) else {
+            return;
+        };
+        if call.phase != Phase::Early {
+            return;
+        }
+        let mut answer = call.invite.response(504);
+        answer.reason = "No PRACK for the reliable provisional response".into();
+        answer.set_to_tag(&call.local_tag);
+        self.layer.respond(Instant::now(), invite, answer);
+        self.hang_up_from_sip(key).await;
+        self.remove_call(key);
+    }
+
     /// CANCEL of a ringing incoming call (the layer answered 200 and 487).
     pub(crate) async fn on_cancelled(&mut self, invite: TxId) {
         if let Some(key) = self.by_tx.get(&invite).copied() {
@@ -350,6 +381,16 @@ impl Core {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
+        if std::mem::take(&mut call.reoffered) {
+            let answer = SessionDescription::parse(&ack.body).ok();
+            match answer.map(|a| call.media.read_answer(&a)) {
+                Some(Ok(())) => self.apply_negotiation(key).await,
+                _ => tracing::info!(
+                    "SIP: no usable answer in the ACK of an offerless re-INVITE; media unchanged"
+                ),
+            }
+            return;
+        }
         if call.media.attached || call.side != Side::Incoming {
             return;
         }
@@ -381,11 +422,14 @@ impl Core {
             Method::Bye => {
                 let ok = self.plain(&request, 200);
                 self.layer.respond(now, tx, ok);
-                self.hang_up_from_sip(key).await;
-                self.remove_call(key);
+                if !self.bye_during_referral(key) {
+                    self.hang_up_from_sip(key).await;
+                    self.remove_call(key);
+                }
             }
             Method::Invite => self.on_reinvite(now, tx, key, &request).await,
             Method::Info => self.on_info(now, tx, key, &request).await,
+            Method::Refer => self.on_refer(now, tx, key, &request).await,
             Method::Update | Method::Options | Method::Notify => {
                 let ok = self.ok_with_allow(&request);
                 self.layer.respond(now, tx, ok);
@@ -398,8 +442,12 @@ impl Core {
         }
     }
 
-    /// A re-INVITE: hold (sendonly/inactive), resume, or a new address.
+    /// A re-INVITE: hold (sendonly/inactive), resume, or a new address; without a body, our
+    /// offer goes in the 200 and the answer comes in the ACK.
     async fn on_reinvite(&mut self, now: Instant, tx: TxId, key: u64, request: &Request) {
+        if request.body.is_empty() {
+            return self.reoffer(now, tx, key, request);
+        }
         let offer = SessionDescription::parse(&request.body).ok();
         let Some(call) = self.calls.get_mut(&key) else {
             return;
@@ -415,6 +463,30 @@ impl Core {
             .push(Header::ContentType("application/sdp".to_string()));
         ok.body = body;
         self.layer.respond(now, tx, ok);
+        self.apply_negotiation(key).await;
+    }
+
+    /// An offerless re-INVITE: 200 with our offer; the ACK brings the answer.
+    fn reoffer(&mut self, now: Instant, tx: TxId, key: u64, request: &Request) {
+        let contact = self.calls.get(&key).map(|c| self.contact(&c.peer, None));
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        call.reoffered = true;
+        let mut ok = request.response(200);
+        if let Some(contact) = contact {
+            ok.headers
+                .push(Header::Contact(ringside_sip::Contact::Addr(contact)));
+        }
+        ok.headers
+            .push(Header::ContentType("application/sdp".to_string()));
+        ok.body = call.media.reoffer();
+        self.layer.respond(now, tx, ok);
+    }
+
+    /// The media plane follows a new negotiation (address, direction, keys); the engine hears
+    /// of hold and resume.
+    async fn apply_negotiation(&mut self, key: u64) {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };

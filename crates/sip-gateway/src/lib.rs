@@ -13,10 +13,12 @@
 
 pub mod codes;
 pub mod core;
+mod health;
 mod inbound;
 pub mod media;
 mod numbers;
 mod outbound;
+mod refer;
 mod registrar;
 mod target;
 pub mod transport;

@@ -127,6 +127,13 @@ impl CallMedia {
         build_offer(&self.local).to_bytes()
     }
 
+    /// Our offer in the 2xx to an offerless re-INVITE: the same media as a new version of our
+    /// session (RFC 3264 §8; the answer comes in the ACK).
+    pub fn reoffer(&mut self) -> Vec<u8> {
+        self.local.session_version += 1;
+        self.offer()
+    }
+
     /// Reads the answer to our offer.
     pub fn read_answer(&mut self, answer: &SessionDescription) -> Result<(), SdpRejection> {
         self.negotiated = Some(read_answer(answer, &self.local)?);

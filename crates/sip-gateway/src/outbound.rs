@@ -54,6 +54,9 @@ impl Core {
             target: Some(first),
             authenticated: false,
             held: false,
+            tenant: Some(tenant),
+            referral: None,
+            reoffered: false,
         };
         let key = self.insert_call(call);
         self.send_invite(key);
@@ -93,8 +96,7 @@ impl Core {
                 .map(GatewayView::of)
                 .collect::<Vec<_>>()
         });
-        let mut healthy = Vec::new();
-        let mut down = Vec::new();
+        let mut reachable = Vec::new();
         for gateway in gateways {
             if self.at_limit(&gateway.fqdn, gateway.max_sessions) {
                 continue;
@@ -103,15 +105,9 @@ impl Core {
                 continue;
             };
             let is_down = self.shared.is_down(&gateway.fqdn);
-            let target = gateway.target(number.as_str(), addr);
-            if is_down {
-                down.push(target);
-            } else {
-                healthy.push(target);
-            }
+            reachable.push((gateway.target(number.as_str(), addr), is_down));
         }
-        healthy.extend(down);
-        healthy
+        crate::health::healthy_first(reachable)
     }
 
     /// The From user of an outgoing call: the caller's number, else its SIP username.
@@ -200,8 +196,10 @@ impl Core {
 
     /// A response to one of our requests.
     pub(crate) async fn on_response(&mut self, tx: TxId, response: Response) {
-        if let Some(fqdn) = self.pings.remove(&tx) {
-            self.shared.set_down(&fqdn, false);
+        if self.pings.answered(tx, &self.shared.down) {
+            return;
+        }
+        if self.on_notify_response(tx, &response) {
             return;
         }
         let Some(key) = self.by_tx.get(&tx).copied() else {
@@ -361,16 +359,20 @@ impl Core {
 
     /// A transaction timed out or its transport failed.
     pub(crate) async fn on_tx_failed(&mut self, tx: TxId) {
-        if let Some(fqdn) = self.pings.remove(&tx) {
-            if !self.shared.is_down(&fqdn) {
-                tracing::warn!(gateway = %fqdn, "SIP: the gateway stopped answering OPTIONS");
-            }
-            self.shared.set_down(&fqdn, true);
+        if self.pings.failed(tx, &self.shared.down) {
             return;
         }
         let Some(key) = self.by_tx.get(&tx).copied() else {
             return;
         };
+        if self
+            .calls
+            .get(&key)
+            .and_then(|c| c.referral.as_ref())
+            .is_some_and(|r| r.awaits(tx))
+        {
+            return self.release_transferor(key);
+        }
         let outgoing_early = self
             .calls
             .get(&key)
@@ -478,7 +480,7 @@ impl Core {
             }));
             let reliable = target.peer.reliable();
             if let Ok(tx) = self.layer.send_request(now, options, target.peer, reliable) {
-                self.pings.insert(tx, gateway.fqdn);
+                self.pings.sent(tx, gateway.fqdn);
             }
         }
     }

@@ -32,7 +32,14 @@ impl Engine {
         leg: LegId,
         request: TransferRequest,
     ) -> Result<Ack, EngineError> {
-        let l = self.bot_leg_in(leg, "transfer", |s| s == LegState::Established)?;
+        let l = self.live_leg(leg)?;
+        if l.state != LegState::Established {
+            return Err(EngineError::InvalidState {
+                leg,
+                state: l.state,
+                action: "transfer",
+            });
+        }
         let conversation = l.conversation;
         let transferee = self.choose_transferee(conversation, leg, request.transferee)?;
         let target = request.target;

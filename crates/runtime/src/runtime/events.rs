@@ -141,6 +141,17 @@ impl Runtime {
                 from,
                 leg,
             } => self.leg_moved(*conversation, *from, *leg),
+            Event::TransferFailed { leg, cause, .. }
+                if self
+                    .legs
+                    .get(leg)
+                    .is_some_and(|r| matches!(r.driver, Driver::External { .. })) =>
+            {
+                self.tell_external(ExternalEvent::TransferFailed {
+                    leg: *leg,
+                    cause: *cause,
+                });
+            }
             _ => {}
         }
         let _ = self.events.send(event);

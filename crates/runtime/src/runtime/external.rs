@@ -99,6 +99,11 @@ impl Runtime {
                     self.media.send(command(conversation));
                 }
             }
+            ExternalRequest::Transfer { leg, target, reply } => {
+                let result = self.transfer_external(now, leg, target);
+                self.pump(now);
+                let _ = reply.send(result);
+            }
             ExternalRequest::Describe { leg, facts: new } => {
                 if let Some(LegRecord {
                     driver: Driver::External { facts, .. },
@@ -112,6 +117,35 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// The gateway's leg transfers its call to `target` (the engine's blind transfer with the
+    /// leg as transferor); only the gateway's own legs may.
+    fn transfer_external(
+        &mut self,
+        now: Instant,
+        leg: LegId,
+        target: Party,
+    ) -> Result<(), CallError> {
+        let external = self
+            .legs
+            .get(&leg)
+            .is_some_and(|r| matches!(r.driver, Driver::External { .. }));
+        if !external {
+            return Err(CallError::NotFound("no such gateway leg".into()));
+        }
+        let command = Command::Transfer {
+            leg,
+            target: ringside_engine::Target::party(target),
+            transferee: None,
+            scope: ringside_engine::TransferScope::Call,
+            client_context: String::new(),
+        };
+        let result = self.directory.read(|d| {
+            self.engine
+                .handle_command(now, command, &Routing(d), &mut *self.ids)
+        });
+        result.map(|_| ()).map_err(engine_error)
     }
 
     /// An outside caller places a call; its leg is the gateway's.

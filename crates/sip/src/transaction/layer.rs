@@ -1,7 +1,10 @@
 //! The transaction layer: creates client transactions, matches responses to them (top Via
 //! branch + CSeq method, §17.1.3) and requests to server transactions (branch + sent-by +
 //! method, ACK to its INVITE, §17.2.3; RFC 2543 requests by Call-ID, From tag, CSeq and Via),
-//! answers CANCEL (200 + 487, or 481 without a transaction), routes ACKs, drives timers.
+//! answers CANCEL (200 + 487, or 481 without a transaction) and PRACK (`reliable`), routes
+//! ACKs, drives timers.
+
+mod reliable;
 
 use super::client::ClientTx;
 use super::server::ServerTx;
@@ -196,6 +199,7 @@ impl<A: Clone> TransactionLayer<A> {
             (Method::Ack, None) => self.ack_unmatched(req),
             (_, Some(id)) => self.retransmission(id),
             (Method::Cancel, None) => self.cancel(now, req, from, reliable),
+            (Method::Prack, None) => self.prack(now, key, req, from, reliable),
             (_, None) => {
                 let id = self.create_server(now, key, req.clone(), from, reliable);
                 self.events.push_back(TxEvent::Request {
@@ -413,6 +417,7 @@ impl<A: Clone> TransactionLayer<A> {
                     .push_back(TxEvent::Response { tx: id, response }),
                 Action::Timeout => self.events.push_back(TxEvent::Timeout { tx: id }),
                 Action::NoAck => self.events.push_back(TxEvent::NoAck { tx: id }),
+                Action::NoPrack => self.events.push_back(TxEvent::NoPrack { tx: id }),
                 Action::TransportError => self.events.push_back(TxEvent::TransportError { tx: id }),
                 Action::Terminated => self.forget(id),
             }

@@ -74,6 +74,20 @@ pub enum TxEvent {
         /// The INVITE server transaction.
         tx: TxId,
     },
+    /// A PRACK acknowledged the reliable provisional response sent on INVITE `invite` (the
+    /// layer answered the PRACK 200; a PRACK that matches nothing gets 481 and no event).
+    Pracked {
+        /// The INVITE server transaction.
+        invite: TxId,
+        /// The PRACK.
+        prack: Request,
+    },
+    /// No PRACK arrived within 64×T1 for the reliable provisional response sent on `tx`: the
+    /// UAS should reject the INVITE with a 5xx (RFC 3262 §3).
+    NoPrack {
+        /// The INVITE server transaction.
+        tx: TxId,
+    },
     /// The transport failed for `tx`.
     TransportError {
         /// The transaction.
@@ -93,8 +107,20 @@ pub(crate) enum Action {
     Deliver(Response),
     Timeout,
     NoAck,
+    NoPrack,
     TransportError,
     Terminated,
+}
+
+/// Why a provisional response could not be sent reliably (RFC 3262).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReliableError {
+    /// No such INVITE server transaction, or it already sent its final response.
+    NotPending,
+    /// Only 101–199 are sent reliably.
+    NotProvisional,
+    /// An earlier reliable provisional response still waits for its PRACK (§3).
+    Unacknowledged,
 }
 
 /// Why a request could not start a client transaction.

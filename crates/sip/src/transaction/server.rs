@@ -1,7 +1,9 @@
 //! Server transactions (RFC 3261 §17.2 with RFC 6026): INVITE (Proceeding with 100 Trying after
 //! 200 ms, Completed with timers G/H and ACK absorption, Confirmed with timer I, Accepted with
 //! timer L and the UAS's 2xx retransmission until the ACK) and non-INVITE (Trying,
-//! Proceeding, Completed with timer J).
+//! Proceeding, Completed with timer J). An INVITE's reliable provisional response (RFC 3262)
+//! is retransmitted from T1, doubling, until its PRACK or the final response; 64×T1 without a
+//! PRACK is reported.
 
 use super::timers::{Timer, TimerConfig, Timers};
 use super::Action;
@@ -36,6 +38,10 @@ pub(crate) struct ServerTx {
     interval: Duration,
     last: Option<Response>,
     acked: bool,
+    /// The RSeq of the next reliable provisional response (RFC 3262 §3; starts at 1).
+    next_rseq: u32,
+    /// The reliable provisional response awaiting its PRACK, and its retransmit interval.
+    unacked: Option<(u32, Response, Duration)>,
 }
 
 impl ServerTx {
@@ -64,6 +70,8 @@ impl ServerTx {
             interval: cfg.t1,
             last: None,
             acked: false,
+            next_rseq: 1,
+            unacked: None,
         }
     }
 
@@ -129,6 +137,9 @@ impl ServerTx {
             return Vec::new();
         }
         self.timers.clear(Timer::Trying);
+        if resp.status >= 200 {
+            self.stop_reliable();
+        }
         let send = Action::Send(Message::Response(resp.clone()));
         match (self.invite, resp.status) {
             (_, 100..=199) => self.state = ServerState::Proceeding,
@@ -191,6 +202,11 @@ impl ServerTx {
                 self.timers.set(timer, now + self.interval);
                 self.resend_last()
             }
+            (Timer::Reliable1xx, Proceeding) => self.resend_reliable(now),
+            (Timer::Prack, Proceeding) => {
+                self.stop_reliable();
+                vec![Action::NoPrack]
+            }
             (Timer::H, Completed) => self.terminate(Some(Action::Timeout)),
             (Timer::L, Accepted) if !self.acked => self.terminate(Some(Action::NoAck)),
             (Timer::I, Confirmed) | (Timer::J, Completed) | (Timer::L, Accepted) => {
@@ -204,5 +220,71 @@ impl ServerTx {
         self.state = ServerState::Terminated;
         self.timers.clear_all();
         first.into_iter().chain([Action::Terminated]).collect()
+    }
+}
+
+impl ServerTx {
+    /// Sends provisional `resp` reliably (RFC 3262): `Require: 100rel` and the next RSeq are
+    /// added, retransmission from T1 (doubling) and the 64×T1 PRACK deadline armed. Returns the
+    /// RSeq.
+    pub(crate) fn respond_reliably(
+        &mut self,
+        now: Instant,
+        mut resp: Response,
+    ) -> Result<(u32, Vec<Action>), super::ReliableError> {
+        use super::ReliableError;
+        if !self.invite || !self.is_pending() {
+            return Err(ReliableError::NotPending);
+        }
+        if !(101..=199).contains(&resp.status) {
+            return Err(ReliableError::NotProvisional);
+        }
+        if self.unacked.is_some() {
+            return Err(ReliableError::Unacknowledged);
+        }
+        let rseq = self.next_rseq;
+        self.next_rseq = self.next_rseq.saturating_add(1);
+        let required = resp.headers.0.iter().any(
+            |h| matches!(h, crate::headers::Header::Require(t) if t.eq_ignore_ascii_case("100rel")),
+        );
+        if !required {
+            resp.headers
+                .push(crate::headers::Header::Require("100rel".into()));
+        }
+        resp.headers.push_other("RSeq", &rseq.to_string());
+        self.timers.clear(Timer::Trying);
+        self.timers.set(Timer::Reliable1xx, now + self.cfg.t1);
+        self.timers.set(Timer::Prack, now + self.cfg.t1x64());
+        self.unacked = Some((rseq, resp.clone(), self.cfg.t1));
+        self.last = Some(resp.clone());
+        Ok((rseq, vec![Action::Send(Message::Response(resp))]))
+    }
+
+    /// A PRACK with `RAck: rseq cseq INVITE` arrived: true when it acknowledges the reliable
+    /// provisional response this transaction waits for.
+    pub(crate) fn on_prack(&mut self, rseq: u32, cseq: u32) -> bool {
+        let ours = self.request.headers.cseq().map(|c| c.seq) == Some(cseq);
+        let matched = ours && self.unacked.as_ref().is_some_and(|(r, _, _)| *r == rseq);
+        if matched {
+            self.stop_reliable();
+        }
+        matched
+    }
+
+    fn stop_reliable(&mut self) {
+        self.unacked = None;
+        self.timers.clear(Timer::Reliable1xx);
+        self.timers.clear(Timer::Prack);
+    }
+
+    fn resend_reliable(&mut self, now: Instant) -> Vec<Action> {
+        let Some((_, resp, interval)) = self.unacked.as_mut() else {
+            return Vec::new();
+        };
+        *interval *= 2;
+        let next = now + *interval;
+        let send = Action::Send(Message::Response(resp.clone()));
+        self.timers.set(Timer::Reliable1xx, next);
+        vec![send]
     }
 }

@@ -68,6 +68,11 @@ pub enum Timer {
     Trying,
     /// 2xx retransmission by the UAS until the ACK arrives (RFC 3261 §13.3.1.4).
     Retransmit2xx,
+    /// Reliable provisional response retransmission until its PRACK (RFC 3262 §3: T1,
+    /// doubling).
+    Reliable1xx,
+    /// No PRACK for a reliable provisional response within 64×T1 (RFC 3262 §3).
+    Prack,
 }
 
 /// The deadlines a transaction has armed.

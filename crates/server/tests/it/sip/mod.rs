@@ -7,6 +7,7 @@
 mod baresip;
 mod signalling;
 mod sipp;
+mod transfer;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! SIPp as a PSTN caller behind the dev trunk (127.0.0.1) and as a carrier the trunk dials out
 //! to: a call to the Graph bot with G.711 audio and an RFC 4733 digit its subscribeToTone reports,
-//! CANCEL before the bot answers, and a bot's call to a PSTN number through the voice route to a
-//! carrier that challenges with 407.
+//! CANCEL before the bot answers, a blind transfer by REFER, and a bot's call to a PSTN number
+//! through the voice route to a carrier that challenges with 407.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -168,6 +168,39 @@ async fn a_caller_holds_and_resumes_by_re_invite() {
     assert_eq!(
         code, 0,
         "SIPp failed (hold answered recvonly, resume sendrecv): {errors}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_transfers_the_bot_by_refer() {
+    if !have("sipp") {
+        return;
+    }
+    let h = TestServer::start_sip().await;
+    h.set_webhook(&h.hook.url("/calling")).await;
+    let prompts = PromptServer::start().await;
+    let dir = workdir();
+    let caller = call_the_bot(&h, dir.path(), "uac_refer.xml");
+    let id = answer_incoming(&h, &prompts).await;
+    // SIPp checks 202, NOTIFY 100 Trying, NOTIFY 200 OK and Ringside's BYE.
+    let (code, errors) = finished(caller).await;
+    assert_eq!(code, 0, "SIPp failed (REFER, NOTIFYs, BYE): {errors}");
+    let participants = h
+        .graph(
+            Method::GET,
+            &format!("/v1.0/communications/calls/{id}/participants"),
+            None,
+        )
+        .await;
+    let roster = participants.body.to_string();
+    assert!(
+        roster.contains("+14255550123"),
+        "the target joined: {roster}"
+    );
+    assert!(
+        !roster.contains("+12065550126"),
+        "the caller left: {roster}"
     );
     h.shutdown().await;
 }
