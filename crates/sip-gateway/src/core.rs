@@ -171,7 +171,7 @@ pub struct SipCall {
     /// The tenant of the call (whose numbers and users a REFER may name).
     pub(crate) tenant: Option<TenantId>,
     /// A phone's REFER being carried out.
-    pub(crate) referral: Option<crate::refer::Referral>,
+    pub(crate) referral: Option<crate::referral::Referral>,
     /// Our offer went in the 2xx to an offerless re-INVITE: its ACK carries the answer.
     pub(crate) reoffered: bool,
 }

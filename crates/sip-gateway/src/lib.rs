@@ -19,6 +19,7 @@ pub mod media;
 mod numbers;
 mod outbound;
 mod refer;
+mod referral;
 mod registrar;
 mod target;
 pub mod transport;

@@ -15,24 +15,7 @@ use ringside_sip::transaction::TxId;
 use ringside_sip::{Contact, Header, Method, Params, Request, Response, TokenParams, Uri};
 
 use crate::core::{Core, Phase};
-
-/// A REFER the call is carrying out: its implicit subscription.
-#[derive(Debug, Clone)]
-pub(crate) struct Referral {
-    /// The REFER's CSeq number (the NOTIFYs' `Event: refer;id=`).
-    id: u32,
-    /// Our final NOTIFY (success): BYE follows once it is answered.
-    bye_after: Option<TxId>,
-    /// The phone hung up after the 202 (blind transfer): the transfer goes on without it.
-    hung_up: bool,
-}
-
-impl Referral {
-    /// Whether `tx` is the final NOTIFY whose answer (or failure) releases the phone.
-    pub(crate) fn awaits(&self, tx: TxId) -> bool {
-        self.bye_after == Some(tx)
-    }
-}
+use crate::referral::Referral;
 
 /// The sipfrag of a transfer's outcome and whether the phone leaves.
 fn outcome_frag(cause: Option<EndReason>) -> String {

@@ -46,7 +46,7 @@ impl Evidence {
         let (mut word, mut silence) = ((0i64, 0i64), (0i64, 0i64));
         for s in segments {
             let frames = i64::from((s.end_frame - s.start_frame + 1).max(0));
-            let sum = if crate::decoder::is_word(&s.word) {
+            let sum = if is_word(&s.word) {
                 &mut word
             } else {
                 &mut silence
@@ -89,6 +89,14 @@ impl Evidence {
             + w_gap * gap / 1_000.0;
         1.0 / (1.0 + (-z).exp())
     }
+}
+
+/// False for sentence markers, silences and noise tokens (`<s>`, `<sil>`, `[NOISE]`, `++UH++`).
+pub(crate) fn is_word(token: &str) -> bool {
+    !(token.is_empty()
+        || token.starts_with('<')
+        || token.starts_with('[')
+        || token.starts_with("++"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One pocketsphinx decoder set up for a mode — a choices grammar or the language model — and
 //! what an utterance produced: text, confidence and word timings.
 
-use crate::confidence::Evidence;
+use crate::confidence::{is_word, Evidence};
 use crate::ffi::sphinx::{RawDecoder, Sphinx};
 use crate::garbage;
 use crate::grammar::Grammar;
@@ -299,14 +299,6 @@ fn with_noise_floor(samples: &[i16]) -> Vec<i16> {
                 .clamp(-32768.0, 32767.0) as i16
         })
         .collect()
-}
-
-/// False for sentence markers, silences and noise tokens (`<s>`, `<sil>`, `[NOISE]`, `++UH++`).
-pub(crate) fn is_word(token: &str) -> bool {
-    !(token.is_empty()
-        || token.starts_with('<')
-        || token.starts_with('[')
-        || token.starts_with("++"))
 }
 
 #[cfg(test)]
