@@ -57,6 +57,35 @@ fn start_node(dir: &Path, name: &str, number: u16, port: u16, store: &str, publi
     }
 }
 
+/// A Graph bot's client: its HTTPS client and app token.
+struct Bot<'a> {
+    http: &'a reqwest::Client,
+    token: String,
+}
+
+impl Bot<'_> {
+    /// A Graph request to `node`; the status and the JSON body (Null when there is none).
+    async fn graph(
+        &self,
+        node: &Node,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        graph(self.http, node, &self.token, method, path, body).await
+    }
+}
+
+/// Waits until `hook` heard a notification about `call` whose `(state, operation status)`
+/// matches.
+async fn heard(hook: &Hook, call: &str, matches: impl Fn(&(String, String)) -> bool) {
+    hook.wait_until(Duration::from_secs(15), |r| {
+        r.iter()
+            .any(|r| about(r, call).is_some_and(|pair| matches(&pair)))
+    })
+    .await;
+}
+
 /// A Graph request to `node`; the status and the JSON body (Null when there is none).
 async fn graph(
     http: &reqwest::Client,
@@ -207,6 +236,14 @@ fn acs_events(hook: &Hook, connection: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until `hook` heard `event` about `connection`.
+async fn acs_heard(hook: &Hook, connection: &str, event: &str) {
+    hook.wait_until(Duration::from_secs(15), |_| {
+        acs_events(hook, connection).iter().any(|e| e == event)
+    })
+    .await;
+}
+
 /// An ACS service's call through the cluster: created through one node, played and hung up through
 /// the two others (whichever node it was placed on); its callbacks once each, in order.
 async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], dev: &Value) {
@@ -236,10 +273,7 @@ async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], 
     // The two nodes that do not carry it.
     let others: Vec<&Node> = nodes.into_iter().filter(|n| n.number != owner).collect();
     assert_eq!(others.len(), 2, "{id} carries a node's tag");
-    hook.wait_until(Duration::from_secs(15), |_| {
-        acs_events(&hook, &id).iter().any(|e| e == "CallConnected")
-    })
-    .await;
+    acs_heard(&hook, &id, "CallConnected").await;
     let played = acs_client(http, others[0], dev)
         .call(
             post.clone(),
@@ -251,10 +285,7 @@ async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], 
         )
         .await;
     assert_eq!(played.status.as_u16(), 202, "{}", played.body);
-    hook.wait_until(Duration::from_secs(15), |_| {
-        acs_events(&hook, &id).iter().any(|e| e == "PlayCompleted")
-    })
-    .await;
+    acs_heard(&hook, &id, "PlayCompleted").await;
     let gone = acs_client(http, others[1], dev)
         .call(
             reqwest::Method::DELETE,
@@ -263,12 +294,7 @@ async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], 
         )
         .await;
     assert_eq!(gone.status.as_u16(), 204, "{}", gone.body);
-    hook.wait_until(Duration::from_secs(15), |_| {
-        acs_events(&hook, &id)
-            .iter()
-            .any(|e| e == "CallDisconnected")
-    })
-    .await;
+    acs_heard(&hook, &id, "CallDisconnected").await;
     let events = acs_events(&hook, &id);
     for (i, event) in events.iter().enumerate() {
         assert!(!events[..i].contains(event), "{event} twice: {events:?}");
@@ -320,101 +346,86 @@ fn any_node_answers_for_a_call_another_node_carries() {
     runtime.block_on(async {
         let hook = Hook::start().await;
         let prompts = PromptServer::start().await;
-        let token = app_token(&http, &a, &dev).await;
+        let bot = Bot {
+            http: &http,
+            token: app_token(&http, &a, &dev).await,
+        };
         let post = reqwest::Method::POST;
         wait_for_view(&http, &a).await;
 
         // Every node is idle: the first call stays on a (a tie keeps it where it was asked); a
         // then counts it, so the second goes to the next least-loaded node, b (number 2).
-        let (status, first) = graph(
-            &http,
-            &a,
-            &token,
-            post.clone(),
-            "/communications/calls",
-            Some(create_body(&hook, &dev)),
-        )
-        .await;
+        let (status, first) = bot
+            .graph(
+                &a,
+                post.clone(),
+                "/communications/calls",
+                Some(create_body(&hook, &dev)),
+            )
+            .await;
         assert_eq!(status, 201, "{first}");
         let first_id = first["id"].as_str().expect("id").to_string();
         assert!(first_id.starts_with("0001"), "a's tag: {first_id}");
-        let (status, call) = graph(
-            &http,
-            &a,
-            &token,
-            post.clone(),
-            "/communications/calls",
-            Some(create_body(&hook, &dev)),
-        )
-        .await;
+        let (status, call) = bot
+            .graph(
+                &a,
+                post.clone(),
+                "/communications/calls",
+                Some(create_body(&hook, &dev)),
+            )
+            .await;
         assert_eq!(status, 201, "{call}");
         let id = call["id"].as_str().expect("id").to_string();
         assert!(id.starts_with("0002"), "placed on b (tag 0002): {id}");
         assert_eq!(call["state"], "establishing");
 
         // c reads it (forwarded to b) once the simulated user answered.
-        hook.wait_until(Duration::from_secs(15), |r| {
-            r.iter()
-                .any(|r| about(r, &id).is_some_and(|(s, _)| s == "established"))
-        })
-        .await;
-        let (status, read) = graph(
-            &http,
-            &c,
-            &token,
-            reqwest::Method::GET,
-            &format!("/communications/calls/{id}"),
-            None,
-        )
-        .await;
+        heard(&hook, &id, |(s, _)| s == "established").await;
+        let (status, read) = bot
+            .graph(
+                &c,
+                reqwest::Method::GET,
+                &format!("/communications/calls/{id}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 200, "{read}");
         assert_eq!(read["state"], "established");
 
         // c plays a prompt on it; the operation completes on b and the bot hears of it.
-        let (status, op) = graph(
-            &http,
-            &c,
-            &token,
-            post.clone(),
-            &format!("/communications/calls/{id}/playPrompt"),
-            Some(json!({"clientContext": "through-c", "prompts": [{
+        let (status, op) = bot
+            .graph(
+                &c,
+                post.clone(),
+                &format!("/communications/calls/{id}/playPrompt"),
+                Some(json!({"clientContext": "through-c", "prompts": [{
                 "@odata.type": "#microsoft.graph.mediaPrompt",
                 "mediaInfo": {"uri": prompts.url("/beep.wav"), "resourceId": "beep"}}]})),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(status, 200, "{op}");
         assert_eq!(op["status"], "running");
-        hook.wait_until(Duration::from_secs(15), |r| {
-            r.iter()
-                .any(|r| about(r, &id).is_some_and(|(_, s)| s == "completed"))
-        })
-        .await;
+        heard(&hook, &id, |(_, s)| s == "completed").await;
 
         // a hangs it up; the bot is told it terminated.
-        let (status, _) = graph(
-            &http,
-            &a,
-            &token,
-            reqwest::Method::DELETE,
-            &format!("/communications/calls/{id}"),
-            None,
-        )
-        .await;
+        let (status, _) = bot
+            .graph(
+                &a,
+                reqwest::Method::DELETE,
+                &format!("/communications/calls/{id}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 204);
-        hook.wait_until(Duration::from_secs(15), |r| {
-            r.iter()
-                .any(|r| about(r, &id).is_some_and(|(s, _)| s == "terminated"))
-        })
-        .await;
-        let (status, gone) = graph(
-            &http,
-            &b,
-            &token,
-            reqwest::Method::GET,
-            &format!("/communications/calls/{id}"),
-            None,
-        )
-        .await;
+        heard(&hook, &id, |(s, _)| s == "terminated").await;
+        let (status, gone) = bot
+            .graph(
+                &b,
+                reqwest::Method::GET,
+                &format!("/communications/calls/{id}"),
+                None,
+            )
+            .await;
         assert!(
             status == 404 || gone["state"] == "terminated",
             "{status} {gone}"
@@ -495,37 +506,34 @@ fn a_dead_nodes_calls_end_for_their_bots_and_new_calls_go_on() {
         .expect("runtime");
     runtime.block_on(async {
         let hook = Hook::start().await;
-        let token = app_token(&http, &a, &dev).await;
+        let bot = Bot {
+            http: &http,
+            token: app_token(&http, &a, &dev).await,
+        };
         let post = reqwest::Method::POST;
-        let (status, call) = graph(
-            &http,
-            &b,
-            &token,
-            post.clone(),
-            "/communications/calls",
-            Some(create_body(&hook, &dev)),
-        )
-        .await;
+        let (status, call) = bot
+            .graph(
+                &b,
+                post.clone(),
+                "/communications/calls",
+                Some(create_body(&hook, &dev)),
+            )
+            .await;
         assert_eq!(status, 201, "{call}");
         let id = call["id"].as_str().expect("id").to_string();
         assert!(id.starts_with("0002"), "made on b: {id}");
-        hook.wait_until(Duration::from_secs(15), |r| {
-            r.iter()
-                .any(|r| about(r, &id).is_some_and(|(s, _)| s == "established"))
-        })
-        .await;
+        heard(&hook, &id, |(s, _)| s == "established").await;
 
         b.process.kill9();
         let killed = std::time::Instant::now();
-        let (status, next) = graph(
-            &http,
-            &a,
-            &token,
-            post.clone(),
-            "/communications/calls",
-            Some(create_body(&hook, &dev)),
-        )
-        .await;
+        let (status, next) = bot
+            .graph(
+                &a,
+                post.clone(),
+                "/communications/calls",
+                Some(create_body(&hook, &dev)),
+            )
+            .await;
         assert_eq!(status, 201, "a new call after the kill: {next}");
         assert!(
             killed.elapsed() < Duration::from_secs(5),
@@ -544,15 +552,14 @@ fn a_dead_nodes_calls_end_for_their_bots_and_new_calls_go_on() {
             "the bot heard its call ended {:?} after b was killed",
             killed.elapsed()
         );
-        let (status, gone) = graph(
-            &http,
-            &a,
-            &token,
-            reqwest::Method::GET,
-            &format!("/communications/calls/{id}"),
-            None,
-        )
-        .await;
+        let (status, gone) = bot
+            .graph(
+                &a,
+                reqwest::Method::GET,
+                &format!("/communications/calls/{id}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 404, "a call of a dead node is gone: {gone}");
         let times = hook.received().iter().filter(|r| ended(r)).count();
         assert_eq!(times, 1, "told once");
