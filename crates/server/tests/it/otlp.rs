@@ -80,6 +80,12 @@ async fn request_and_delivery_spans_reach_the_collector() {
     .expect("telemetry starts");
     let subscriber = tracing_subscriber::registry().with(telemetry.layer());
     let guard = tracing::subscriber::set_default(subscriber);
+    // While only one dispatcher exists, tracing decides a new callsite's interest by the default of
+    // the thread that hits it first: another test's thread (no subscriber) would turn the request
+    // span off for everyone. A second (silent) dispatcher makes it ask every registered one.
+    let _silent = tracing::Dispatch::new(
+        tracing_subscriber::registry().with(tracing_subscriber::filter::LevelFilter::OFF),
+    );
 
     let h = TestServer::start_real_time().await;
     let root = ringside_testkit::server::send(h.http.get(h.url("/"))).await;
