@@ -1,12 +1,12 @@
-//! `ringside serve`: starts the server, prints where it listens and how to trust its CA, and stops
-//! gracefully on SIGINT or SIGTERM.
+//! `ringside serve`: starts the server (and the OTLP span exporter when configured), prints where
+//! it listens and how to trust its CA, and stops gracefully on SIGINT or SIGTERM, flushing spans.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use ringside_server::{Config, ServeOptions, Server};
+use ringside_server::{Config, ServeOptions, Server, Telemetry, TelemetrySettings};
 
 /// `ringside serve` options.
 #[derive(Args, Debug)]
@@ -38,17 +38,15 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn run(args: ServeArgs) -> Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-
     let config = match &args.config {
         Some(path) => Some(Config::load(path)?),
         None => None,
     };
+    let telemetry = match TelemetrySettings::from_config(config.as_ref())? {
+        Some(settings) => Some(Telemetry::start(&settings)?),
+        None => None,
+    };
+    init_logging(&args.log, telemetry.as_ref());
     let data_dir = match config.as_ref().and_then(|c| c.data_dir.clone()) {
         Some(dir)
             if std::env::var_os("RINGSIDE_DATA_DIR").is_none()
@@ -148,7 +146,29 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
     stop.await;
     eprintln!("ringside: shutting down");
     server.shutdown().await;
+    if let Some(telemetry) = telemetry {
+        if let Err(error) = telemetry.shutdown().await {
+            eprintln!("ringside: {error:#}");
+        }
+    }
     Ok(())
+}
+
+/// Logs to stderr through `--log`'s filter; with telemetry, Ringside's spans also go to the OTLP
+/// exporter (its own filter: the log filter does not limit it).
+fn init_logging(log: &str, telemetry: Option<&Telemetry>) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
+    let filter = tracing_subscriber::EnvFilter::try_new(log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let logs = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(telemetry.map(Telemetry::layer))
+        .try_init();
 }
 
 /// The SIP listeners: `--sip-listen` (or `off`), else the config file's `[sip]` in production,

@@ -37,6 +37,8 @@
 //!   response, the retries ahead and the row's state after it ([`observe`]).
 //! - Metrics ([`Outbox::metrics`], served at `/metrics`): attempts by profile and outcome,
 //!   retries, delivery latency (enqueue to 2xx) and the backlog of rows not yet done.
+//! - Each attempt is a `notification delivery` span (exported over OTLP when configured): profile,
+//!   host, ordering key, attempt number, response status and the outcome the metrics count.
 //! - TLS: webhooks are verified against the Mozilla roots plus Ringside's own local CA; a loopback
 //!   webhook (`localhost`, `127.0.0.0/8`, `::1`) is accepted with any certificate, and may be
 //!   plain `http://`.
@@ -49,6 +51,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use ringside_identity::SigningKey;
 use ringside_store::{Database, NewOutboxRow, OutboxRow, OutboxStore, OutboxUpdate, RetryPolicy};
 use tokio::sync::mpsc;
+use tracing::Instrument as _;
 
 mod ids;
 pub mod observe;
@@ -512,10 +515,15 @@ impl Delivery {
                 break;
             }
             let mut trace = self.observers.trace(&row);
-            let outcome = self.attempt(&row, &mut trace).await;
+            let span = attempt_span(&row, label);
+            let outcome = self
+                .attempt(&row, &mut trace)
+                .instrument(span.clone())
+                .await;
             let retry = row.attempts > 0;
             match outcome {
                 Attempt::Delivered => {
+                    span.record("outcome", "delivered");
                     self.metrics.attempted(label, "delivered", retry);
                     let waited = unix_ms().saturating_sub(row.row.created_at_ms).max(0);
                     self.metrics.delivered(label, waited as f64 / 1_000.0);
@@ -525,6 +533,7 @@ impl Delivery {
                     break;
                 }
                 Attempt::Final(error) => {
+                    failed(&span, "dropped");
                     self.metrics.attempted(label, "dropped", retry);
                     tracing::warn!(url = %row.row.target_url, %error, "notification refused; not retried");
                     self.observers
@@ -541,6 +550,7 @@ impl Delivery {
                     let backoff = retry_delay(policy, row.attempts, retry_after);
                     due = crate::clock::now() + backoff;
                     if due > give_up_at {
+                        failed(&span, "expired");
                         self.metrics.attempted(label, "expired", retry);
                         tracing::warn!(url = %row.row.target_url, %error, attempts = row.attempts, "notification given up");
                         self.observers
@@ -552,6 +562,7 @@ impl Delivery {
                         });
                         break;
                     }
+                    failed(&span, "retrying");
                     self.metrics.attempted(label, "retrying", retry);
                     tracing::debug!(url = %row.row.target_url, %error, attempts = row.attempts, "notification will be retried");
                     if let Some(trace) = trace.as_mut() {
@@ -662,6 +673,7 @@ impl Delivery {
             }
         };
         let status = response.status();
+        tracing::Span::current().record("http.response.status_code", status.as_u16());
         let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
         let location = header(reqwest::header::LOCATION).and_then(|to| url.join(to).ok());
         let retry_after = header(reqwest::header::RETRY_AFTER).and_then(parse_retry_after);
@@ -681,6 +693,34 @@ impl Delivery {
         }
         Ok(Attempt::Retry { error, retry_after })
     }
+}
+
+/// The span of one delivery attempt (its outcome and status are recorded as they are known).
+fn attempt_span(row: &OutboxRow, profile: &'static str) -> tracing::Span {
+    // Field values are only computed when the span is enabled.
+    let host = |url: &str| {
+        reqwest::Url::parse(url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    tracing::info_span!(
+        "notification delivery",
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        ringside.profile = profile,
+        server.address = %host(&row.row.target_url),
+        ringside.ordering_key = %row.row.ordering_key,
+        attempt = row.attempts + 1,
+        http.response.status_code = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    )
+}
+
+/// Records an attempt that did not deliver.
+fn failed(span: &tracing::Span, outcome: &'static str) {
+    span.record("outcome", outcome);
+    span.record("otel.status_code", "error");
 }
 
 /// How long an unreachable Call Automation callback endpoint is retried (1, 2, 4, 8 s).

@@ -53,6 +53,22 @@ pub struct Config {
     /// (`RINGSIDE_INTERNAL_URL` overrides; default: `https://` and the HTTPS listener's address).
     /// Its host must be in the TLS certificate (`extra_hostnames`).
     pub internal_url: Option<String>,
+    /// Tracing spans over OpenTelemetry OTLP (`[telemetry]`): off unless an endpoint is set here or
+    /// in `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub telemetry: TelemetryConfig,
+}
+
+/// `[telemetry]`: where tracing spans are exported (OTLP over HTTP/protobuf). The standard
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` and `OTEL_SERVICE_NAME`
+/// override it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector's OTLP/HTTP base URL, e.g. `http://collector:4318` (spans go to its
+    /// `/v1/traces`). Unset: no exporter.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` resource attribute (default `ringside`).
+    pub service_name: Option<String>,
 }
 
 /// `[store]`: the database.
@@ -96,6 +112,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             node_name: None,
             internal_url: None,
+            telemetry: TelemetryConfig::default(),
         }
     }
 }
@@ -201,6 +218,13 @@ impl Config {
                 return Err(invalid("public_url must start with https:// or http://"));
             }
         }
+        if let Some(endpoint) = &config.telemetry.otlp_endpoint {
+            crate::telemetry::check_endpoint(endpoint)
+                .map_err(|message| invalid(&format!("telemetry.otlp_endpoint {message}")))?;
+        }
+        if matches!(&config.telemetry.service_name, Some(name) if name.trim().is_empty()) {
+            return Err(invalid("telemetry.service_name must not be empty"));
+        }
         if matches!(&config.admin_token, Some(token) if token.len() < 16) {
             return Err(invalid("admin_token must be at least 16 characters"));
         }
@@ -271,6 +295,38 @@ mod tests {
         assert!(matches!(
             Config::parse("token_lifetime_secs = 5", path),
             Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn telemetry_section_is_off_by_default_and_checked() {
+        let path = Path::new("ringside.toml");
+        let config = Config::parse("", path).unwrap();
+        assert_eq!(config.telemetry.otlp_endpoint, None);
+        let config = Config::parse(
+            "[telemetry]\notlp_endpoint = \"http://collector:4318\"\nservice_name = \"calls\"\n",
+            path,
+        )
+        .unwrap();
+        assert_eq!(
+            config.telemetry.otlp_endpoint.as_deref(),
+            Some("http://collector:4318")
+        );
+        assert_eq!(config.telemetry.service_name.as_deref(), Some("calls"));
+        for bad in [
+            "[telemetry]\notlp_endpoint = \"collector:4318\"",
+            "[telemetry]\notlp_endpoint = \"grpc://collector:4317\"",
+            "[telemetry]\notlp_endpoint = \"http://\"",
+            "[telemetry]\nservice_name = \" \"",
+        ] {
+            assert!(
+                matches!(Config::parse(bad, path), Err(ConfigError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            Config::parse("[telemetry]\nendpoint = \"http://c:4318\"", path),
+            Err(ConfigError::Parse { .. })
         ));
     }
 

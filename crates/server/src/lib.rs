@@ -14,6 +14,7 @@ mod serve;
 mod sip;
 mod state;
 pub mod stream_bench;
+mod telemetry;
 mod tls;
 
 pub use ringside_runtime::{behaviour, streaming};
@@ -23,16 +24,18 @@ pub mod stream_wire {
     pub use ringside_door_acs::stream_wire as acs;
     pub use ringside_door_graph::stream_wire as graph;
 }
-pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig};
+pub use config::{Config, ConfigError, MediaConfig, RateLimitConfig, TelemetryConfig};
 pub use ringside_platform::DevInfo;
 pub use ringside_sip_gateway::Bound as SipBound;
 pub use serve::{RunningServer, ServeOptions, Server};
 pub use sip::SipConfig;
 pub use state::AppState;
+pub use telemetry::{Telemetry, TelemetrySettings};
 
 use axum::Router;
 
-/// Every front door on one router, the web console and `/metrics`; every request is counted.
+/// Every front door on one router, the web console and `/metrics`; every request is counted and
+/// has a span (exported when telemetry is configured).
 pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/", axum::routing::get(root))
@@ -54,6 +57,7 @@ pub(crate) fn routes(state: AppState, max_body_bytes: usize) -> Router {
             state.metrics().clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn(telemetry::span::request))
 }
 
 /// `GET /metrics`: 401 without the admin token (as the platform API); otherwise the Prometheus text.

@@ -208,7 +208,7 @@ fn sip_tls(tls: &tls::TlsMaterial) -> std::sync::Arc<rustls::ServerConfig> {
 }
 
 /// This node's name: `RINGSIDE_NODE_NAME`, else `node_name`, else the host name.
-fn node_name(config: &Config) -> String {
+pub(crate) fn node_name(config: &Config) -> String {
     std::env::var("RINGSIDE_NODE_NAME")
         .ok()
         .filter(|name| !name.is_empty())

@@ -16,7 +16,7 @@ use prometheus_client::registry::Registry;
 use ringside_runtime::metrics::{CallMetrics, OutboxMetrics};
 use ringside_runtime::{CallRuntime, Request as RuntimeRequest};
 
-pub(crate) use http::track;
+pub(crate) use http::{door_of, track};
 
 /// Every metric name starts with this (and `_`).
 const PREFIX: &str = "ringside";

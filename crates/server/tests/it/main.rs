@@ -22,5 +22,6 @@ mod http_connections;
 mod identity_api;
 mod media_streaming;
 mod metrics;
+mod otlp;
 mod simulated_phones;
 mod sip;
