@@ -219,7 +219,7 @@ impl Config {
             }
         }
         if let Some(endpoint) = &config.telemetry.otlp_endpoint {
-            crate::telemetry::check_endpoint(endpoint)
+            check_endpoint(endpoint)
                 .map_err(|message| invalid(&format!("telemetry.otlp_endpoint {message}")))?;
         }
         if matches!(&config.telemetry.service_name, Some(name) if name.trim().is_empty()) {
@@ -245,6 +245,36 @@ pub(crate) fn realtime_priority_override(env: Option<&str>, configured: Option<u
             _ => configured,
         },
         None => configured,
+    }
+}
+
+/// This node's name: `RINGSIDE_NODE_NAME`, else `node_name`, else the host name.
+pub(crate) fn node_name(config: &Config) -> String {
+    std::env::var("RINGSIDE_NODE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .or_else(|| config.node_name.clone())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .unwrap_or_else(|| "ringside".into())
+}
+
+/// Checks an OTLP endpoint: an `http://` or `https://` URL with a host. The message completes
+/// "<setting> …".
+pub(crate) fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    match reqwest::Url::parse(endpoint) {
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => Err(format!(
+            "must be an http:// or https:// URL (OTLP over HTTP), not {endpoint:?}"
+        )),
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+            Err(format!("has no host: {endpoint:?}"))
+        }
+        Ok(_) => Ok(()),
+        Err(error) => Err(format!("is not a URL ({error}): {endpoint:?}")),
     }
 }
 

@@ -94,7 +94,7 @@ impl Server {
         let state = crate::compose::compose(crate::compose::Parts {
             admin_token: admin_token(dev_mode, &config, &data_dir)?,
             database: database(&config, &data_dir)?,
-            node_name: node_name(&config),
+            node_name: crate::config::node_name(&config),
             internal_url: internal_url(&config, listeners.local_addr),
             ca_pem: std::fs::read_to_string(&tls.ca_cert_path).unwrap_or_default(),
             data_dir: data_dir.clone(),
@@ -205,21 +205,6 @@ fn sip_tls(tls: &tls::TlsMaterial) -> std::sync::Arc<rustls::ServerConfig> {
     let mut config = (*tls.server_config).clone();
     config.alpn_protocols.clear();
     std::sync::Arc::new(config)
-}
-
-/// This node's name: `RINGSIDE_NODE_NAME`, else `node_name`, else the host name.
-pub(crate) fn node_name(config: &Config) -> String {
-    std::env::var("RINGSIDE_NODE_NAME")
-        .ok()
-        .filter(|name| !name.is_empty())
-        .or_else(|| config.node_name.clone())
-        .or_else(|| {
-            std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|name| name.trim().to_string())
-                .filter(|name| !name.is_empty())
-        })
-        .unwrap_or_else(|| "ringside".into())
 }
 
 /// The public base URL: `RINGSIDE_PUBLIC_URL`, else `public_url` (the nodes of a cluster behind a

@@ -43,7 +43,7 @@ impl TelemetrySettings {
         let default = Config::default();
         let config = config.unwrap_or(&default);
         let env = |name: &str| std::env::var(name).ok();
-        resolve(&config.telemetry, crate::serve::node_name(config), env)
+        resolve(&config.telemetry, crate::config::node_name(config), env)
     }
 }
 
@@ -60,10 +60,12 @@ fn resolve(
         return Ok(None);
     }
     let traces_url = if let Some(url) = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-        check_endpoint(&url).map_err(|m| anyhow!("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT {m}"))?;
+        crate::config::check_endpoint(&url)
+            .map_err(|m| anyhow!("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT {m}"))?;
         url
     } else if let Some(base) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        check_endpoint(&base).map_err(|m| anyhow!("OTEL_EXPORTER_OTLP_ENDPOINT {m}"))?;
+        crate::config::check_endpoint(&base)
+            .map_err(|m| anyhow!("OTEL_EXPORTER_OTLP_ENDPOINT {m}"))?;
         traces_url(&base)
     } else {
         match &config.otlp_endpoint {
@@ -98,21 +100,6 @@ fn resolve(
 /// The traces URL under an OTLP/HTTP base URL.
 fn traces_url(base: &str) -> String {
     format!("{}/v1/traces", base.trim_end_matches('/'))
-}
-
-/// Checks an OTLP endpoint: an `http://` or `https://` URL with a host. The message completes
-/// "<setting> …".
-pub(crate) fn check_endpoint(endpoint: &str) -> Result<(), String> {
-    match reqwest::Url::parse(endpoint) {
-        Ok(url) if !matches!(url.scheme(), "http" | "https") => Err(format!(
-            "must be an http:// or https:// URL (OTLP over HTTP), not {endpoint:?}"
-        )),
-        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
-            Err(format!("has no host: {endpoint:?}"))
-        }
-        Ok(_) => Ok(()),
-        Err(error) => Err(format!("is not a URL ({error}): {endpoint:?}")),
-    }
 }
 
 /// The running exporter: hand its [`Telemetry::layer`] to the `tracing` subscriber, and call
