@@ -32,47 +32,26 @@ impl Postgres {
     /// Makes a cluster, starts it and creates the `ringside` database.
     pub(crate) fn start() -> Result<Postgres> {
         let bin = binaries()?;
-        let dir = tempfile::Builder::new()
+        // Removed on drop until the server runs; then stop() and the watchdog remove it.
+        let temp = tempfile::Builder::new()
             .prefix("ringside-bench-pg-")
             .tempdir()
-            .context("creating the PostgreSQL directory")?
-            .keep();
+            .context("creating the PostgreSQL directory")?;
         let as_postgres = running_as_root();
         if as_postgres {
-            chown_to_postgres(&dir)?;
+            chown_to_postgres(temp.path())?;
         }
-        let data = dir.join("data");
-        let initdb = run_as(&bin.join("initdb"), as_postgres)
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .output()
-            .context("running initdb")?;
-        if !initdb.status.success() {
-            let _ = std::fs::remove_dir_all(&dir);
-            bail!("initdb failed: {}", String::from_utf8_lossy(&initdb.stderr));
-        }
+        initdb(&bin, &temp.path().join("data"), as_postgres)?;
         let port = free_port()?;
-        let log = std::fs::File::create(dir.join("server.log")).context("the server log")?;
-        let process = run_as(&bin.join("postgres"), as_postgres)
-            .arg("-D")
-            .arg(&data)
-            .args(["-c", "listen_addresses=127.0.0.1", "-p", &port.to_string()])
-            .args(["-c", "max_connections=300", "-k"])
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .context("starting postgres")?;
-        let pid = process.id();
-        watchdog(pid, &dir)?;
+        let process = spawn_server(&bin, temp.path(), port, as_postgres)?;
+        let dir = temp.keep();
         let mut server = Postgres {
             url: format!("postgres://postgres@127.0.0.1:{port}/ringside"),
-            pid,
+            pid: process.id(),
             process: Some(process),
             dir,
         };
+        watchdog(server.pid, &server.dir)?;
         let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
         let psql = bin.join("psql");
         server.wait_ready(&psql, &admin)?;
@@ -156,6 +135,41 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         let _ = self.shut_down();
     }
+}
+
+/// Makes the database cluster in `data` (trust authentication on loopback, superuser `postgres`).
+fn initdb(bin: &Path, data: &Path, as_postgres: bool) -> Result<()> {
+    let initdb = run_as(&bin.join("initdb"), as_postgres)
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .output()
+        .context("running initdb")?;
+    if !initdb.status.success() {
+        bail!("initdb failed: {}", String::from_utf8_lossy(&initdb.stderr));
+    }
+    Ok(())
+}
+
+/// The postmaster on 127.0.0.1:`port`, its socket and log in `dir`.
+fn spawn_server(
+    bin: &Path,
+    dir: &Path,
+    port: u16,
+    as_postgres: bool,
+) -> Result<std::process::Child> {
+    let log = std::fs::File::create(dir.join("server.log")).context("the server log")?;
+    run_as(&bin.join("postgres"), as_postgres)
+        .arg("-D")
+        .arg(dir.join("data"))
+        .args(["-c", "listen_addresses=127.0.0.1", "-p", &port.to_string()])
+        .args(["-c", "max_connections=300", "-k"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .context("starting postgres")
 }
 
 /// The directory with `initdb`, `postgres` and `psql`.
