@@ -118,7 +118,11 @@ fn graph_setup_runs_tiny_on_a_cluster() {
     let nodes = report["nodes"].as_array().cloned().unwrap_or_default();
     assert_eq!(nodes.len(), 2, "{report:#}");
     for node in &nodes {
-        assert!(node["cpuCores"].as_f64().is_some_and(|c| c > 0.0), "{node}");
+        // Read from /proc in 10 ms ticks: a node may have used less than one in 5 calls.
+        assert!(
+            node["cpuCores"].as_f64().is_some_and(|c| c >= 0.0),
+            "{node}"
+        );
         assert!(
             node["rssBytes"].as_u64().is_some_and(|b| b > 1 << 20),
             "{node}"
