@@ -1,7 +1,8 @@
 //! CI smoke test of `ringside bench`: every scenario runs tiny (5 calls, 2 s) against a server it
 //! starts itself (a child `ringside serve` on 127.0.0.1:0), and its `--json` report has sane
 //! numbers: every call completed, percentiles above zero, server CPU and memory read, digits
-//! detected, frames received.
+//! detected, frames received; graph-setup also on a throwaway PostgreSQL and on a two-node cluster
+//! (per node CPU and memory, the forwarding hop measured).
 
 use std::process::Command;
 
@@ -85,6 +86,79 @@ fn graph_setup_runs_tiny() {
         ],
         CALLS,
     );
+}
+
+#[test]
+fn graph_setup_runs_tiny_on_postgres() {
+    let report = bench(
+        "graph-setup",
+        &["--concurrency", "2", "--store", "postgres"],
+    );
+    assert_eq!(report["completed"].as_u64(), Some(CALLS));
+    assert_eq!(report["store"], "postgres (throwaway)", "{report:#}");
+    // The bench's own PostgreSQL server did the writes, and its CPU (in 10 ms ticks: maybe 0 for
+    // 5 calls) and memory were read.
+    assert!(figure(&report, "databaseCpuMsPerCall") >= 0.0, "{report:#}");
+    assert!(
+        report["database"]["pssBytes"]
+            .as_u64()
+            .is_some_and(|b| b > 1 << 20),
+        "{report:#}"
+    );
+    check_latencies(&report, &["create → established notification"], CALLS);
+}
+
+#[test]
+fn graph_setup_runs_tiny_on_a_cluster() {
+    let report = bench(
+        "graph-setup",
+        &["--concurrency", "2", "--nodes", "2", "--hop-pairs", "20"],
+    );
+    assert_eq!(report["completed"].as_u64(), Some(CALLS));
+    let nodes = report["nodes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(nodes.len(), 2, "{report:#}");
+    for node in &nodes {
+        // Read from /proc in 10 ms ticks: a node may have used less than one in 5 calls.
+        assert!(
+            node["cpuCores"].as_f64().is_some_and(|c| c >= 0.0),
+            "{node}"
+        );
+        assert!(
+            node["rssBytes"].as_u64().is_some_and(|b| b > 1 << 20),
+            "{node}"
+        );
+    }
+    assert_ne!(nodes[0]["number"], nodes[1]["number"], "{report:#}");
+    // Round-robin over two nodes: each call is deleted through the node it was not created
+    // through, so its delete is forwarded exactly when the create was not placed elsewhere.
+    assert_eq!(
+        figure(&report, "deletesForwarded") + figure(&report, "createsPlacedElsewhere"),
+        CALLS as f64,
+        "{report:#}"
+    );
+    assert_eq!(figure(&report, "hopPairs"), 20.0);
+    check_latencies(
+        &report,
+        &[
+            "hop: GET call at its owner",
+            "hop: GET call via another node",
+        ],
+        20,
+    );
+    let p50 = figure(&report, "hopAddedP50Ms");
+    assert!(p50 > 0.0 && p50 < 1_000.0, "the hop adds time: {report:#}");
+}
+
+#[test]
+fn a_cluster_is_for_graph_setup_only() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ringside"))
+        .args(["bench", "acs-setup", "--calls", "1", "--nodes", "2"])
+        .env_remove("RINGSIDE_BENCH_DATA_DIR")
+        .output()
+        .expect("ringside bench runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("graph-setup only"), "{stderr}");
 }
 
 #[test]

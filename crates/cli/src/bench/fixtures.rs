@@ -83,31 +83,38 @@ pub(crate) async fn upload_wav(server: &Server, wav: Vec<u8>) -> Result<Value> {
     super::target::json_or_error(&Method::POST, "/ringside/v1/media", response).await
 }
 
-/// Makes every directory user answer at once, so create → established measures the platform.
+/// Makes every directory user answer at once, so create → established measures the platform (on
+/// every node: each simulates the phones of the calls it carries).
 pub(crate) async fn users_answer_at_once(server: &Server) -> Result<()> {
-    for user in &server.dev.users {
-        server
-            .admin(
-                Method::PUT,
-                &format!("/phones/{}/behaviour", user.id),
-                Some(&json!({"answerAfter": "0ms"})),
-            )
-            .await
-            .context("setting a user's behaviour")?;
+    for node in &server.nodes {
+        for user in &server.dev.users {
+            server
+                .admin_at(
+                    node,
+                    Method::PUT,
+                    &format!("/phones/{}/behaviour", user.id),
+                    Some(&json!({"answerAfter": "0ms"})),
+                )
+                .await
+                .with_context(|| format!("setting a user's behaviour on {}", node.name))?;
+        }
     }
     Ok(())
 }
 
 /// Puts the users' behaviour back to the default.
 pub(crate) async fn users_default(server: &Server) {
-    for user in &server.dev.users {
-        let _ = server
-            .admin(
-                Method::DELETE,
-                &format!("/phones/{}/behaviour", user.id),
-                None,
-            )
-            .await;
+    for node in &server.nodes {
+        for user in &server.dev.users {
+            let _ = server
+                .admin_at(
+                    node,
+                    Method::DELETE,
+                    &format!("/phones/{}/behaviour", user.id),
+                    None,
+                )
+                .await;
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! `established` notification → DELETE) and `graph-incoming` (a simulated phone dials the bot's
 //! number → `created` notification → answer → `established` → playPrompt → completed → DELETE).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,25 +14,34 @@ use super::fixtures::{beep, upload_wav, users_answer_at_once, users_default, wav
 use super::measure::{self, CpuFigures, CpuWindow, Latencies, Outcome, Progress};
 use super::plan::Plan;
 use super::receiver::{Arrival, Receiver};
-use super::report::Report;
+use super::report::{NodeFigures, Report};
 use super::target::Server;
 
 /// How long a scenario waits for one notification.
 const NOTIFICATION_WAIT: Duration = Duration::from_secs(20);
 
 /// Everything a call task needs, shared.
-struct Ctx {
-    http: reqwest::Client,
+pub(crate) struct Ctx {
+    pub(crate) http: reqwest::Client,
+    /// `<first node>/v1.0`.
     graph: String,
-    token: String,
-    hook: String,
+    /// `<node>/v1.0` of every node (graph-setup spreads its requests over them round-robin).
+    pub(crate) graphs: Vec<String>,
+    /// The number of each node (0: not a cluster).
+    pub(crate) numbers: Vec<u16>,
+    /// Calls created through one node and placed on another; deletes sent to a node that does not
+    /// carry the call (so forwarded to the one that does).
+    placed_elsewhere: AtomicUsize,
+    deletes_forwarded: AtomicUsize,
+    pub(crate) token: String,
+    pub(crate) hook: String,
     receiver: Receiver,
     latencies: Latencies,
 }
 
 impl Ctx {
     /// A Graph request with the bot's token; the status must be `want`; the JSON answer.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: &str,
@@ -48,7 +58,11 @@ impl Ctx {
     }
 
     /// The notification filed under `key`; `missing` says which one did not come.
-    async fn notification(&self, key: &str, missing: impl FnOnce() -> String) -> Result<Arrival> {
+    pub(crate) async fn notification(
+        &self,
+        key: &str,
+        missing: impl FnOnce() -> String,
+    ) -> Result<Arrival> {
         self.receiver
             .mailbox
             .wait(key, NOTIFICATION_WAIT)
@@ -57,11 +71,19 @@ impl Ctx {
     }
 }
 
-async fn context(server: &Server) -> Result<Arc<Ctx>> {
+pub(crate) async fn context(server: &Server) -> Result<Arc<Ctx>> {
     let receiver = Receiver::start().await?;
     Ok(Arc::new(Ctx {
         http: server.http.clone(),
         graph: format!("{}/v1.0", server.base),
+        graphs: server
+            .nodes
+            .iter()
+            .map(|n| format!("{}/v1.0", n.base))
+            .collect(),
+        numbers: server.nodes.iter().map(|n| n.number).collect(),
+        placed_elsewhere: AtomicUsize::new(0),
+        deletes_forwarded: AtomicUsize::new(0),
         token: server.graph_token().await?,
         hook: format!("{}/graph", receiver.url),
         receiver,
@@ -92,6 +114,13 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
         bail!("dev.json lists no users to call");
     }
     progress.phase("create → established → delete", plan.calls);
+    let nodes: Vec<CpuWindow> = server
+        .nodes
+        .iter()
+        .map(|n| CpuWindow::start(n.pid))
+        .collect();
+    let database = CpuWindow::start_tree(server.postgres_pid());
+    let generator = CpuWindow::start(Some(std::process::id()));
     let cpu = CpuWindow::start(server.pid);
     let outcome = measure::drive(
         plan.calls,
@@ -101,17 +130,102 @@ pub(crate) async fn setup(server: &Server, plan: &Plan, progress: &Progress) -> 
         progress,
         |i| {
             let (ctx, users) = (ctx.clone(), users.clone());
-            async move { setup_call(&ctx, &users[i % users.len()]).await }
+            async move { setup_call(&ctx, &users[i % users.len()], i).await }
         },
     )
     .await;
     let cpu = cpu.end();
+    let node_cpu: Vec<CpuFigures> = nodes.iter().map(CpuWindow::end).collect();
+    let database = database.end();
+    let generator = generator.end();
+    let mut report = call_report(server, &outcome, cpu, &ctx);
+    if let Some(cores) = generator.cores {
+        let cores = json!((cores * 1000.0).round() / 1000.0);
+        report.figure(
+            "benchCpuCores",
+            "load generator CPU (this process)",
+            cores,
+            "cores",
+        );
+    }
+    cluster_figures(&mut report, server, &ctx, &node_cpu, database.cores);
+    if server.nodes.len() > 1 {
+        let hop = super::hop::measure(&ctx, &users, plan.hop_pairs, &mut report, progress).await;
+        if let Err(error) = hop {
+            report.errors(&[format!("forwarding hop: {error:#}")]);
+        }
+    }
     users_default(server).await;
-    Ok(call_report(server, &outcome, cpu, &ctx))
+    Ok(report)
 }
 
-/// One `graph-setup` call: create a call to `user` → `established` notification → delete.
-async fn setup_call(ctx: &Ctx, user: &str) -> Result<()> {
+/// Per node CPU, the database's, CPU per call, and (in a cluster) how many requests crossed nodes.
+fn cluster_figures(
+    report: &mut Report,
+    server: &Server,
+    ctx: &Ctx,
+    node_cpu: &[CpuFigures],
+    database_cores: Option<f64>,
+) {
+    report.nodes = server
+        .nodes
+        .iter()
+        .zip(node_cpu)
+        .map(|(n, cpu)| NodeFigures {
+            name: n.name.clone(),
+            number: n.number,
+            pid: n.pid,
+            cpu_cores: cpu.cores,
+            rss: None,
+        })
+        .collect();
+    if server.nodes.len() > 1 {
+        report.server_cpu_cores = node_cpu.iter().map(|c| c.cores).sum();
+    }
+    report.database_cpu_cores = database_cores;
+    let completed = report.completed.max(1) as f64;
+    let secs = report.wall.as_secs_f64();
+    let per_call = |cores: f64| json!((cores * secs * 1e6 / completed).round() / 1e3);
+    if let Some(cores) = report.server_cpu_cores {
+        report.figure(
+            "serverCpuMsPerCall",
+            "server CPU per call",
+            per_call(cores),
+            "ms",
+        );
+    }
+    if let Some(cores) = database_cores {
+        report.figure(
+            "databaseCpuMsPerCall",
+            "PostgreSQL CPU per call",
+            per_call(cores),
+            "ms",
+        );
+    }
+    if server.nodes.len() > 1 {
+        let placed = ctx.placed_elsewhere.load(Ordering::Relaxed);
+        let forwarded = ctx.deletes_forwarded.load(Ordering::Relaxed);
+        report.figure(
+            "createsPlacedElsewhere",
+            "creates placed on another node",
+            json!(placed),
+            "",
+        );
+        report.figure(
+            "deletesForwarded",
+            "deletes forwarded to the owner",
+            json!(forwarded),
+            "",
+        );
+    }
+}
+
+/// One `graph-setup` call (the `i`th): create a call to `user` through node `i` → `established`
+/// notification → delete through node `i + 1` (round-robin: in a cluster most requests reach a
+/// node that does not carry the call, and are forwarded).
+async fn setup_call(ctx: &Ctx, user: &str, i: usize) -> Result<()> {
+    let n = ctx.graphs.len().max(1);
+    let (asked, deleter) = (i % n, (i + 1) % n);
     let t0 = Instant::now();
     let create = json!({
         "@odata.type": "#microsoft.graph.call",
@@ -122,7 +236,7 @@ async fn setup_call(ctx: &Ctx, user: &str) -> Result<()> {
         "requestedModalities": ["audio"],
         "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
     });
-    let calls = format!("{}/communications/calls", ctx.graph);
+    let calls = format!("{}/communications/calls", ctx.graphs[asked]);
     let body = ctx
         .send(Method::POST, &calls, Some(&create), 201, "create call")
         .await?;
@@ -131,13 +245,22 @@ async fn setup_call(ctx: &Ctx, user: &str) -> Result<()> {
         .as_str()
         .ok_or_else(|| anyhow!("create call: no id in {body}"))?
         .to_string();
+    if n > 1 {
+        let owner = super::nodes::owner_of(&id);
+        if owner != Some(ctx.numbers[asked]) {
+            ctx.placed_elsewhere.fetch_add(1, Ordering::Relaxed);
+        }
+        if owner != Some(ctx.numbers[deleter]) {
+            ctx.deletes_forwarded.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     let established = ctx
         .notification(&format!("graph-established:{id}"), || {
             format!("no established notification for {id}")
         })
         .await?;
     let t2 = Instant::now();
-    let call = format!("{calls}/{id}");
+    let call = format!("{}/communications/calls/{id}", ctx.graphs[deleter]);
     ctx.send(Method::DELETE, &call, None, 204, "delete call")
         .await?;
     let t3 = Instant::now();

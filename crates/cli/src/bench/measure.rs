@@ -71,12 +71,58 @@ pub(crate) fn process_cpu(pid: u32) -> Option<Duration> {
 }
 
 fn stat_cpu(stat: &str) -> Option<Duration> {
+    let fields = stat_fields(stat)?;
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1000 / USER_HZ))
+}
+
+/// The fields of a `/proc/<pid>/stat` line after the command name (state is field 0, the parent
+/// id field 1, utime 11, stime 12, cutime 13, cstime 14).
+fn stat_fields(stat: &str) -> Option<Vec<&str>> {
     // The command name may hold spaces and parentheses: fields are counted after the last ')'.
     let rest = stat.get(stat.rfind(')')? + 1..)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
+    Some(rest.split_whitespace().collect())
+}
+
+/// CPU time of process `pid` and its children: its own and its reaped children's (cutime,
+/// cstime) and that of the children still running — a PostgreSQL postmaster and its backends.
+pub(crate) fn tree_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields = stat_fields(&stat)?;
+    let ticks = |range: std::ops::Range<usize>| -> Option<u64> {
+        range.map(|i| fields.get(i)?.parse::<u64>().ok()).sum()
+    };
+    let own = Duration::from_millis(ticks(11..15)? * 1000 / USER_HZ);
+    let children: Duration = children_of(pid).into_iter().filter_map(process_cpu).sum();
+    Some(own + children)
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| Some(stat_fields(&stat)?.get(1)?.parse::<u32>().ok()? == pid))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Proportional memory (PSS: shared pages split among their users) of process `pid` and its
+/// children, bytes — PostgreSQL's shared buffers counted once, not once per backend.
+pub(crate) fn tree_pss(pid: u32) -> Option<u64> {
+    let pss = |p: u32| -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
+        status_kib(&text, "Pss:").map(|kib| kib * 1024)
+    };
+    let own = pss(pid)?;
+    Some(own + children_of(pid).into_iter().filter_map(pss).sum::<u64>())
 }
 
 /// Resident memory (`VmRSS`) of process `pid`, bytes.
@@ -112,9 +158,11 @@ pub(crate) fn steal_time() -> Option<Duration> {
     Some(Duration::from_millis(steal * 1000 / USER_HZ))
 }
 
-/// CPU time of a process over a window, in cores (1.0 = one core busy), with its start reading.
+/// CPU time of a process (or a process tree) over a window, in cores (1.0 = one core busy), with
+/// its start reading.
 pub(crate) struct CpuWindow {
     pid: Option<u32>,
+    read: fn(u32) -> Option<Duration>,
     cpu: Option<Duration>,
     steal: Option<Duration>,
     start: Instant,
@@ -130,9 +178,19 @@ pub(crate) struct CpuFigures {
 
 impl CpuWindow {
     pub(crate) fn start(pid: Option<u32>) -> CpuWindow {
+        CpuWindow::start_with(pid, process_cpu)
+    }
+
+    /// A window over process `pid` and its children ([`tree_cpu`]).
+    pub(crate) fn start_tree(pid: Option<u32>) -> CpuWindow {
+        CpuWindow::start_with(pid, tree_cpu)
+    }
+
+    fn start_with(pid: Option<u32>, read: fn(u32) -> Option<Duration>) -> CpuWindow {
         CpuWindow {
             pid,
-            cpu: pid.and_then(process_cpu),
+            read,
+            cpu: pid.and_then(read),
             steal: steal_time(),
             start: Instant::now(),
         }
@@ -141,7 +199,7 @@ impl CpuWindow {
     pub(crate) fn end(&self) -> CpuFigures {
         let wall = self.start.elapsed();
         let secs = wall.as_secs_f64().max(1e-9);
-        let cores = match (self.pid.and_then(process_cpu), self.cpu) {
+        let cores = match (self.pid.and_then(self.read), self.cpu) {
             (Some(now), Some(then)) => Some(now.saturating_sub(then).as_secs_f64() / secs),
             _ => None,
         };
@@ -342,6 +400,7 @@ mod tests {
         let line = "1234 (ring side (x)) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0 5 6 7";
         assert_eq!(stat_cpu(line), Some(Duration::from_secs(3)));
         assert_eq!(stat_cpu("garbage"), None);
+        assert_eq!(stat_fields(line).and_then(|f| f.get(1).copied()), Some("1"));
         let status = "Name:\tringside\nVmRSS:\t  20480 kB\nThreads:\t9\n";
         assert_eq!(status_kib(status, "VmRSS:"), Some(20480));
         assert_eq!(status_kib(status, "Threads:"), Some(9));
@@ -359,6 +418,14 @@ mod tests {
         assert_eq!(names, ["b", "a"]);
         assert_eq!(taken[0].1.len(), 2);
         assert!(taken[0].1.max() >= 3_990);
+    }
+
+    #[test]
+    fn this_process_tree_has_cpu_and_memory() {
+        let me = std::process::id();
+        let own = process_cpu(me).expect("own cpu");
+        assert!(tree_cpu(me).expect("tree cpu") >= own);
+        assert!(tree_pss(me).expect("pss") > 1 << 20);
     }
 
     #[tokio::test]

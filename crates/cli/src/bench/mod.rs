@@ -6,15 +6,20 @@
 //! Submodules: `target` (the server: child process or `--data-dir`), `receiver` (the local webhook
 //! and WebSocket sink), `measure` (histograms, `/proc` readings, pacing, progress line), `report`
 //! (table and JSON), `plan` (the options every scenario takes and the plan they make), `fixtures`
-//! (test audio and the dev users' behaviour, shared by `graph` and `media`), and one module per
-//! family of scenarios (`graph`, `media`, `acs`, `sip`).
+//! (test audio and the dev users' behaviour, shared by `graph` and `media`), `nodes` (starting one
+//! node or a cluster), `postgres` (the throwaway database of `--store postgres`), `hop` (the
+//! cluster's forwarding hop, measured by graph-setup), and one module per family of scenarios
+//! (`graph`, `media`, `acs`, `sip`).
 
 mod acs;
 mod fixtures;
 mod graph;
+mod hop;
 mod measure;
 mod media;
+mod nodes;
 mod plan;
+mod postgres;
 mod receiver;
 mod report;
 mod sip;
@@ -86,6 +91,9 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
         Scenario::AcsSetup(a) => Plan::from_args(a, 3_000, 0.0, 64),
         Scenario::Sip(a) => Plan::from_args(a, 400, 20.0, 2_000),
     };
+    if load.target.nodes > 1 && !matches!(args.scenario, Scenario::GraphSetup(_)) {
+        anyhow::bail!("--nodes is for graph-setup only (the other scenarios drive one node)");
+    }
     let load_before = measure::load_average();
     let server = target::Server::open(&load.target).await?;
     let progress = measure::Progress::start(name, !load.json);
@@ -100,10 +108,20 @@ pub(crate) async fn run(args: BenchArgs) -> Result<()> {
     progress.finish();
     let rss = server.pid.and_then(measure::process_rss);
     let threads = server.pid.and_then(measure::process_threads);
+    let node_rss: Vec<Option<u64>> = server
+        .nodes
+        .iter()
+        .map(|n| n.pid.and_then(measure::process_rss))
+        .collect();
+    let database_pss = server.postgres_pid().and_then(measure::tree_pss);
+    let store = server.store;
     let stopped = server.stop().await;
     let mut report = result?;
     report.server_rss = report.server_rss.or(rss);
     report.server_threads = threads;
+    report.store = store.to_string();
+    report.database_pss = database_pss;
+    report.node_memory(&node_rss);
     stopped?;
     report.finish(name, &plan, load_before);
     if load.json {

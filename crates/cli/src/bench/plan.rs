@@ -25,6 +25,10 @@ pub(crate) struct LoadArgs {
     /// Time between the last call being up and the start of measuring (media-soak, acs-stream).
     #[arg(long, value_parser = parse_duration, default_value = "3s")]
     pub(crate) warmup: Duration,
+    /// Pairs of GETs (at the call's node, via another node) that measure the forwarding hop
+    /// (graph-setup with --nodes > 1).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) hop_pairs: u32,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub(crate) json: bool,
@@ -51,6 +55,43 @@ pub(crate) struct TargetArgs {
     /// The `ringside` binary to start as the server (default: this executable).
     #[arg(long)]
     pub(crate) server_bin: Option<PathBuf>,
+    /// Where a self-started server keeps its state: `sqlite` (a file in its data dir), or
+    /// `postgres` (a throwaway PostgreSQL server the bench starts and stops: Debian's binaries,
+    /// RINGSIDE_PG_BIN to pick others) or `postgres=URL` (an existing, empty database).
+    #[arg(long, value_parser = parse_store, default_value = "sqlite")]
+    pub(crate) store: Store,
+    /// Self-started servers sharing one PostgreSQL database (graph-setup only): a cluster behind
+    /// one public URL, requests spread round-robin over the nodes. More than 1 implies
+    /// `--store postgres`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub(crate) nodes: u16,
+}
+
+/// Where a self-started server keeps its state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Store {
+    Sqlite,
+    /// A throwaway PostgreSQL server (`None`), or the database at this URL.
+    Postgres(Option<String>),
+}
+
+/// Parses `sqlite`, `postgres` or `postgres=URL`.
+pub(crate) fn parse_store(text: &str) -> Result<Store, String> {
+    match text.split_once('=') {
+        None if text == "sqlite" => Ok(Store::Sqlite),
+        None if text == "postgres" => Ok(Store::Postgres(None)),
+        Some(("postgres", url))
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
+        {
+            Ok(Store::Postgres(Some(url.to_string())))
+        }
+        Some(("postgres", url)) => Err(format!(
+            "'{url}' is not a PostgreSQL URL (postgres://user@host:port/database)"
+        )),
+        _ => Err(format!(
+            "unknown store '{text}' (sqlite, postgres or postgres=URL)"
+        )),
+    }
 }
 
 /// What a scenario was asked to do, with its defaults filled in.
@@ -62,6 +103,8 @@ pub(crate) struct Plan {
     pub(crate) duration: Option<Duration>,
     pub(crate) concurrency: usize,
     pub(crate) warmup: Duration,
+    /// Forwarding-hop GET pairs (cluster graph-setup).
+    pub(crate) hop_pairs: usize,
 }
 
 impl Plan {
@@ -73,6 +116,7 @@ impl Plan {
             duration: args.duration,
             concurrency: args.concurrency.unwrap_or(concurrency).max(1),
             warmup: args.warmup,
+            hop_pairs: args.hop_pairs as usize,
         }
     }
 }
@@ -114,5 +158,19 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("48h").is_err());
+    }
+
+    #[test]
+    fn stores_parse() {
+        assert_eq!(parse_store("sqlite"), Ok(Store::Sqlite));
+        assert_eq!(parse_store("postgres"), Ok(Store::Postgres(None)));
+        assert_eq!(
+            parse_store("postgres=postgres://u@127.0.0.1:5432/r"),
+            Ok(Store::Postgres(Some(
+                "postgres://u@127.0.0.1:5432/r".into()
+            )))
+        );
+        assert!(parse_store("postgres=mysql://x").is_err());
+        assert!(parse_store("mysql").is_err());
     }
 }

@@ -60,6 +60,17 @@ pub(crate) struct Figure {
     unit: String,
 }
 
+/// One node of a cluster (or the only node) as the bench saw it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NodeFigures {
+    pub(crate) name: String,
+    /// The number its ids carry (0: not in a cluster).
+    pub(crate) number: u16,
+    pub(crate) pid: Option<u32>,
+    pub(crate) cpu_cores: Option<f64>,
+    pub(crate) rss: Option<u64>,
+}
+
 /// What a scenario measured.
 #[derive(Debug, Default)]
 pub(crate) struct Report {
@@ -81,6 +92,13 @@ pub(crate) struct Report {
     pub(crate) server_rss: Option<u64>,
     pub(crate) server_threads: Option<u64>,
     pub(crate) steal_cores: Option<f64>,
+    /// Per node, when the scenario measured them (graph-setup).
+    pub(crate) nodes: Vec<NodeFigures>,
+    /// `sqlite`, `postgres (throwaway)` or `postgres (URL)`.
+    pub(crate) store: String,
+    /// The self-started PostgreSQL server (postmaster and backends): CPU cores, memory (PSS).
+    pub(crate) database_cpu_cores: Option<f64>,
+    pub(crate) database_pss: Option<u64>,
     load_before: Option<[f64; 3]>,
     load_after: Option<[f64; 3]>,
 }
@@ -165,6 +183,18 @@ impl Report {
                 "rssBytes": self.server_rss,
                 "threads": self.server_threads,
             },
+            "store": self.store,
+            "nodes": self.nodes.iter().map(|n| json!({
+                "name": n.name,
+                "number": n.number,
+                "pid": n.pid,
+                "cpuCores": n.cpu_cores,
+                "rssBytes": n.rss,
+            })).collect::<Vec<_>>(),
+            "database": {
+                "cpuCores": self.database_cpu_cores,
+                "pssBytes": self.database_pss,
+            },
             "machine": {
                 "cores": std::thread::available_parallelism().map(usize::from).ok(),
                 "cpu": cpu_model(),
@@ -214,16 +244,24 @@ impl Report {
             let _ = writeln!(out, "  {:<40} {value} {}", f.label, f.unit);
         }
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        let who = if self.nodes.len() > 1 {
+            format!("{} servers, all together", self.nodes.len())
+        } else {
+            format!(
+                "server pid {}",
+                self.server_pid
+                    .map_or_else(|| "unknown".into(), |p| p.to_string())
+            )
+        };
         let _ = writeln!(
             out,
-            "  server pid {}: cpu {} cores, rss {}",
-            self.server_pid
-                .map_or_else(|| "unknown".into(), |p| p.to_string()),
+            "  {who}: cpu {} cores, rss {}",
             self.server_cpu_cores
                 .map_or_else(|| "n/a".into(), |c| format!("{c:.3}")),
             self.server_rss
                 .map_or_else(|| "n/a".into(), |b| format!("{:.1} MiB", mib(b))),
         );
+        self.node_lines(&mut out);
         let load = |l: Option<[f64; 3]>| {
             l.map_or_else(
                 || "n/a".into(),
@@ -246,6 +284,52 @@ impl Report {
             let _ = writeln!(out, "  error: {error}");
         }
         out
+    }
+}
+
+impl Report {
+    /// Each node's resident memory (in node order); with more than one node the server's is
+    /// their sum.
+    pub(crate) fn node_memory(&mut self, rss: &[Option<u64>]) {
+        for (node, rss) in self.nodes.iter_mut().zip(rss) {
+            node.rss = *rss;
+        }
+        if self.nodes.len() > 1 {
+            self.server_rss = self.nodes.iter().map(|n| n.rss).sum();
+        }
+    }
+
+    /// The store, each node's CPU and memory (when there is more than one), and the database's.
+    fn node_lines(&self, out: &mut String) {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        if !self.store.is_empty() {
+            let _ = writeln!(out, "  store: {}", self.store);
+        }
+        if self.nodes.len() > 1 {
+            for n in &self.nodes {
+                let _ = writeln!(
+                    out,
+                    "    node {} ({:04x}) pid {}: cpu {} cores, rss {}",
+                    n.name,
+                    n.number,
+                    n.pid.map_or_else(|| "unknown".into(), |p| p.to_string()),
+                    n.cpu_cores
+                        .map_or_else(|| "n/a".into(), |c| format!("{c:.3}")),
+                    n.rss
+                        .map_or_else(|| "n/a".into(), |b| format!("{:.1} MiB", mib(b))),
+                );
+            }
+        }
+        if self.database_cpu_cores.is_some() || self.database_pss.is_some() {
+            let _ = writeln!(
+                out,
+                "  postgres (postmaster + backends): cpu {} cores, pss {}",
+                self.database_cpu_cores
+                    .map_or_else(|| "n/a".into(), |c| format!("{c:.3}")),
+                self.database_pss
+                    .map_or_else(|| "n/a".into(), |b| format!("{:.1} MiB", mib(b))),
+            );
+        }
     }
 }
 
@@ -283,6 +367,7 @@ mod tests {
                 duration: None,
                 concurrency: 8,
                 warmup: Duration::ZERO,
+                hop_pairs: 0,
             },
             Some([0.5, 0.4, 0.3]),
         );

@@ -1,75 +1,80 @@
-//! The server a bench drives: a child `ringside serve --listen 127.0.0.1:0 --data-dir TMP --json`
-//! (so its CPU and memory are its own, apart from the load generator's), or a running dev-mode
-//! server named by `--data-dir`/`--url`. Either way the bench reads dev.json, trusts its CA and
-//! talks HTTPS.
+//! The server a bench drives: child `ringside serve` processes (`nodes`: one, or a cluster on one
+//! PostgreSQL database; their CPU and memory are their own, apart from the load generator's) with
+//! the throwaway PostgreSQL server `--store postgres` starts, or a running dev-mode server named by
+//! `--data-dir`/`--url`. Either way the bench reads dev.json, trusts the CAs and talks HTTPS.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use reqwest::Method;
 use ringside_server::DevInfo;
 use serde_json::Value;
-use tokio::io::AsyncBufReadExt;
 
-use super::plan::TargetArgs;
+use super::nodes;
+use super::plan::{Store, TargetArgs};
+use super::postgres::Postgres;
 
-/// A server under load.
+/// A server under load: one node, or the nodes of a cluster (`--nodes`).
 pub(crate) struct Server {
-    /// dev.json.
+    /// dev.json of the first node (the cluster's shared directory: its tenant, app and users).
     pub(crate) dev: DevInfo,
+    /// Base URL of the first node, e.g. `https://127.0.0.1:40123`.
+    pub(crate) base: String,
+    /// Client trusting every node's CA.
+    pub(crate) http: reqwest::Client,
+    /// The first node's process, where known (CPU and memory come from `/proc/<pid>`).
+    pub(crate) pid: Option<u32>,
+    /// Every node, the first one first.
+    pub(crate) nodes: Vec<Node>,
+    /// Where the state lives: `sqlite`, `postgres (throwaway)`, `postgres (URL)`, or `as
+    /// configured` (a running server).
+    pub(crate) store: &'static str,
+    children: Vec<Child>,
+    postgres: Option<Postgres>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One node of the server under load.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    /// `bench-1`, `bench-2`, … (`RINGSIDE_NODE_NAME` on a database), or `server` for a running one.
+    pub(crate) name: String,
     /// Base URL, e.g. `https://127.0.0.1:40123`.
     pub(crate) base: String,
-    /// Client trusting the server's CA.
-    pub(crate) http: reqwest::Client,
-    /// The server process, where known (CPU and memory come from `/proc/<pid>`).
+    /// This node's admin token (each dev-mode node has its own).
+    pub(crate) admin_token: String,
     pub(crate) pid: Option<u32>,
-    child: Option<Child>,
+    /// The cluster number its ids carry in their first four hex digits (0: not in a cluster).
+    pub(crate) number: u16,
 }
 
 struct Child {
     process: tokio::process::Child,
-    _dir: tempfile::TempDir,
     log: PathBuf,
 }
 
-/// The HTTP client: the server's CA, many idle connections (calls run in parallel).
-pub(crate) fn client(ca_pem: &[u8]) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(ca_pem).context("parsing the CA certificate")?,
-        )
+/// The HTTP client: the servers' CAs, many idle connections (calls run in parallel).
+pub(crate) fn client(ca_pems: &[Vec<u8>]) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("building the HTTP client")
+        .timeout(Duration::from_secs(60));
+    for pem in ca_pems {
+        builder = builder.add_root_certificate(
+            reqwest::Certificate::from_pem(pem).context("parsing the CA certificate")?,
+        );
+    }
+    builder.build().context("building the HTTP client")
 }
 
 impl Server {
-    /// Starts a child server, or connects to the one `args` names.
+    /// Starts the child server(s), or connects to the one `args` names.
     pub(crate) async fn open(args: &TargetArgs) -> Result<Server> {
         if args.data_dir.is_some() || args.url.is_some() {
-            let dir = args
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(".ringside"));
-            let dev = read_dev(&dir.join("dev.json"))?;
-            let base = args
-                .url
-                .clone()
-                .unwrap_or_else(|| dev.url.clone())
-                .trim_end_matches('/')
-                .to_string();
-            let pem = std::fs::read(&dev.ca_cert_path)
-                .with_context(|| format!("reading the CA certificate {}", dev.ca_cert_path))?;
-            return Ok(Server {
-                http: client(&pem)?,
-                dev,
-                base,
-                pid: args.server_pid,
-                child: None,
-            });
+            if args.nodes > 1 || args.store != Store::Sqlite {
+                bail!("--nodes and --store are for a self-started server (no --data-dir/--url)");
+            }
+            return Server::running(args);
         }
         let bin = match &args.server_bin {
             Some(bin) => bin.clone(),
@@ -79,103 +84,134 @@ impl Server {
             .prefix("ringside-bench-")
             .tempdir()
             .context("creating a temporary data dir")?;
-        let data = dir.path().join("data");
-        let log = dir.path().join("server.log");
-        let log_file = std::fs::File::create(&log).context("creating the server log")?;
-        let mut process = tokio::process::Command::new(&bin)
-            .arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("--json")
-            .arg("--sip-listen")
-            .arg("127.0.0.1:0")
-            .env_remove("RINGSIDE_CONFIG")
-            .env_remove("RINGSIDE_DATA_DIR")
-            .env_remove("RINGSIDE_LISTEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log_file))
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {} serve", bin.display()))?;
-        let pid = process.id();
-        let stdout = process
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow!("the server's stdout is not piped"))?;
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let line = match tokio::time::timeout(Duration::from_secs(120), lines.next_line()).await {
-            Ok(Ok(Some(line))) => line,
-            _ => {
-                let _ = process.kill().await;
-                bail!(
-                    "the server did not start; its log: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
+        let (postgres, store_url, store) = match (&args.store, args.nodes) {
+            (Store::Sqlite, 1) => (None, None, "sqlite"),
+            (Store::Postgres(Some(url)), _) => (None, Some(url.clone()), "postgres (URL)"),
+            (Store::Postgres(None), _) | (Store::Sqlite, _) => {
+                let postgres = tokio::task::spawn_blocking(Postgres::start)
+                    .await
+                    .context("starting PostgreSQL")??;
+                let url = postgres.url.clone();
+                (Some(postgres), Some(url), "postgres (throwaway)")
             }
         };
-        // Keep reading (and discarding) stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let started: Value = serde_json::from_str(&line)
-            .with_context(|| format!("the server's startup line is not JSON: {line}"))?;
-        let dev_path = started["devJson"]
-            .as_str()
-            .ok_or_else(|| anyhow!("the server did not start in dev mode: {line}"))?;
-        let dev = read_dev(std::path::Path::new(dev_path))?;
-        let pem = std::fs::read(&dev.ca_cert_path)
-            .with_context(|| format!("reading the CA certificate {}", dev.ca_cert_path))?;
+        let started = nodes::start(&bin, dir.path(), store_url.as_deref(), args.nodes).await?;
+        let pems = started
+            .iter()
+            .map(|s| read_ca(&s.dev))
+            .collect::<Result<Vec<_>>>()?;
+        let http = client(&pems)?;
+        let dev = started
+            .first()
+            .map(|s| s.dev.clone())
+            .ok_or_else(|| anyhow!("no node started"))?;
+        let mut nodes: Vec<Node> = started.iter().map(|s| s.node.clone()).collect();
+        let children = started
+            .into_iter()
+            .map(|s| Child {
+                process: s.process,
+                log: s.log,
+            })
+            .collect();
+        if store_url.is_some() {
+            nodes::join(&http, &mut nodes).await?;
+        }
         Ok(Server {
-            http: client(&pem)?,
-            base: dev.url.trim_end_matches('/').to_string(),
+            http,
+            base: nodes[0].base.clone(),
+            pid: nodes[0].pid,
             dev,
-            pid,
-            child: Some(Child {
-                process,
-                _dir: dir,
-                log,
-            }),
+            nodes,
+            store,
+            children,
+            postgres,
+            _dir: Some(dir),
         })
     }
 
-    /// Stops a self-started server (SIGTERM, then kill after 10 s); nothing for a running one.
-    pub(crate) async fn stop(mut self) -> Result<()> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(());
+    /// The running dev-mode server `args` names.
+    fn running(args: &TargetArgs) -> Result<Server> {
+        let dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".ringside"));
+        let dev = read_dev(&dir.join("dev.json"))?;
+        let base = args
+            .url
+            .clone()
+            .unwrap_or_else(|| dev.url.clone())
+            .trim_end_matches('/')
+            .to_string();
+        let node = Node {
+            name: "server".into(),
+            base: base.clone(),
+            admin_token: dev.admin_token.clone(),
+            pid: args.server_pid,
+            number: 0,
         };
-        if let Some(pid) = child.process.id() {
-            let _ = tokio::process::Command::new("kill")
-                .arg("-TERM")
-                .arg(pid.to_string())
-                .status()
-                .await;
-        }
-        match tokio::time::timeout(Duration::from_secs(10), child.process.wait()).await {
-            Ok(Ok(_)) => Ok(()),
-            _ => {
-                let _ = child.process.kill().await;
-                bail!(
-                    "the server did not stop within 10 s after SIGTERM (killed); log: {}",
-                    child.log.display()
-                )
+        Ok(Server {
+            http: client(&[read_ca(&dev)?])?,
+            dev,
+            base,
+            pid: args.server_pid,
+            nodes: vec![node],
+            store: "as configured",
+            children: Vec::new(),
+            postgres: None,
+            _dir: None,
+        })
+    }
+
+    /// The self-started PostgreSQL server's postmaster, if the bench started one.
+    pub(crate) fn postgres_pid(&self) -> Option<u32> {
+        self.postgres.as_ref().map(|p| p.pid)
+    }
+
+    /// Stops self-started servers (SIGTERM, then kill after 10 s), then the PostgreSQL server the
+    /// bench started; nothing for a running one.
+    pub(crate) async fn stop(mut self) -> Result<()> {
+        let mut failures = Vec::new();
+        for child in std::mem::take(&mut self.children) {
+            if let Err(error) = stop_child(child).await {
+                failures.push(format!("{error:#}"));
             }
+        }
+        if let Some(postgres) = self.postgres.take() {
+            if let Err(error) = tokio::task::spawn_blocking(move || postgres.stop()).await? {
+                failures.push(format!("{error:#}"));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            bail!("{}", failures.join("; "))
         }
     }
 
-    /// A platform API request (`/ringside/v1{path}`) with the admin token; the JSON answer, or an
-    /// error naming the status and body.
+    /// A platform API request (`/ringside/v1{path}`) to the first node with its admin token; the
+    /// JSON answer, or an error naming the status and body.
     pub(crate) async fn admin(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value> {
-        let url = format!("{}/ringside/v1{path}", self.base);
+        self.admin_at(&self.nodes[0], method, path, body).await
+    }
+
+    /// A platform API request to `node` with its admin token.
+    pub(crate) async fn admin_at(
+        &self,
+        node: &Node,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let url = format!("{}/ringside/v1{path}", node.base);
         let mut request = self
             .http
             .request(method.clone(), &url)
-            .bearer_auth(&self.dev.admin_token);
+            .bearer_auth(&node.admin_token);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -276,7 +312,7 @@ pub(crate) async fn json_or_error(
     )
 }
 
-fn read_dev(path: &std::path::Path) -> Result<DevInfo> {
+pub(crate) fn read_dev(path: &std::path::Path) -> Result<DevInfo> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
             "reading {} (pass --data-dir of a dev-mode server, or no --data-dir/--url to self-start one)",
@@ -284,4 +320,29 @@ fn read_dev(path: &std::path::Path) -> Result<DevInfo> {
         )
     })?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+async fn stop_child(mut child: Child) -> Result<()> {
+    if let Some(pid) = child.process.id() {
+        let _ = tokio::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .await;
+    }
+    match tokio::time::timeout(Duration::from_secs(10), child.process.wait()).await {
+        Ok(Ok(_)) => Ok(()),
+        _ => {
+            let _ = child.process.kill().await;
+            bail!(
+                "a server did not stop within 10 s after SIGTERM (killed); log: {}",
+                child.log.display()
+            )
+        }
+    }
+}
+
+fn read_ca(dev: &DevInfo) -> Result<Vec<u8>> {
+    std::fs::read(&dev.ca_cert_path)
+        .with_context(|| format!("reading the CA certificate {}", dev.ca_cert_path))
 }
