@@ -80,7 +80,7 @@ pub(crate) async fn upload_wav(server: &Server, wav: Vec<u8>) -> Result<Value> {
         .send()
         .await
         .context("uploading the prompt")?;
-    super::target::json_or_error(&Method::POST, "/ringside/v1/media", response).await
+    super::replies::json_or_error(&Method::POST, "/ringside/v1/media", response).await
 }
 
 /// Makes every directory user answer at once, so create → established measures the platform (on

@@ -2,7 +2,7 @@
 //! `established` notification → DELETE) and `graph-incoming` (a simulated phone dials the bot's
 //! number → `created` notification → answer → `established` → playPrompt → completed → DELETE).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,85 +11,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::fixtures::{beep, upload_wav, users_answer_at_once, users_default, wav_16k};
-use super::measure::{self, CpuFigures, CpuWindow, Latencies, Outcome, Progress};
+use super::graph_ctx::{context, Ctx};
+use super::measure::{self, CpuFigures, CpuWindow, Outcome, Progress};
 use super::plan::Plan;
-use super::receiver::{Arrival, Receiver};
+use super::receiver::Arrival;
 use super::report::{NodeFigures, Report};
 use super::target::Server;
-
-/// How long a scenario waits for one notification.
-const NOTIFICATION_WAIT: Duration = Duration::from_secs(20);
-
-/// Everything a call task needs, shared.
-pub(crate) struct Ctx {
-    pub(crate) http: reqwest::Client,
-    /// `<first node>/v1.0`.
-    graph: String,
-    /// `<node>/v1.0` of every node (graph-setup spreads its requests over them round-robin).
-    pub(crate) graphs: Vec<String>,
-    /// The number of each node (0: not a cluster).
-    pub(crate) numbers: Vec<u16>,
-    /// Calls created through one node and placed on another; deletes sent to a node that does not
-    /// carry the call (so forwarded to the one that does).
-    placed_elsewhere: AtomicUsize,
-    deletes_forwarded: AtomicUsize,
-    pub(crate) token: String,
-    pub(crate) hook: String,
-    receiver: Receiver,
-    latencies: Latencies,
-}
-
-impl Ctx {
-    /// A Graph request with the bot's token; the status must be `want`; the JSON answer.
-    pub(crate) async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<&Value>,
-        want: u16,
-        what: &'static str,
-    ) -> Result<Value> {
-        let mut request = self.http.request(method, url).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.context(what)?;
-        super::target::expect_status(response, want, what).await
-    }
-
-    /// The notification filed under `key`; `missing` says which one did not come.
-    pub(crate) async fn notification(
-        &self,
-        key: &str,
-        missing: impl FnOnce() -> String,
-    ) -> Result<Arrival> {
-        self.receiver
-            .mailbox
-            .wait(key, NOTIFICATION_WAIT)
-            .await
-            .ok_or_else(|| anyhow::Error::msg(missing()))
-    }
-}
-
-pub(crate) async fn context(server: &Server) -> Result<Arc<Ctx>> {
-    let receiver = Receiver::start().await?;
-    Ok(Arc::new(Ctx {
-        http: server.http.clone(),
-        graph: format!("{}/v1.0", server.base),
-        graphs: server
-            .nodes
-            .iter()
-            .map(|n| format!("{}/v1.0", n.base))
-            .collect(),
-        numbers: server.nodes.iter().map(|n| n.number).collect(),
-        placed_elsewhere: AtomicUsize::new(0),
-        deletes_forwarded: AtomicUsize::new(0),
-        token: server.graph_token().await?,
-        hook: format!("{}/graph", receiver.url),
-        receiver,
-        latencies: Latencies::default(),
-    }))
-}
 
 /// The report of a scenario whose calls each go through every step once.
 fn call_report(server: &Server, outcome: &Outcome<()>, cpu: CpuFigures, ctx: &Ctx) -> Report {
@@ -359,7 +286,7 @@ async fn incoming_call(ctx: &Ctx, incoming: &Incoming, i: usize) -> Result<()> {
         .send()
         .await
         .context("dial")?;
-    let dial = super::target::expect_status(response, 201, "dial").await?;
+    let dial = super::replies::expect_status(response, 201, "dial").await?;
     let t1 = Instant::now();
     // The bot's leg is the dial's target leg: the incoming call's id.
     let id = dial["targetLegId"]

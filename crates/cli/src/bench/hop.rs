@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Result};
 use reqwest::Method;
 use serde_json::json;
 
-use super::graph::Ctx;
+use super::graph_ctx::Ctx;
 use super::measure::{self, Progress};
 use super::nodes::owner_of;
 use super::report::Report;

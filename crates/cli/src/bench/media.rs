@@ -232,7 +232,7 @@ async fn dial_all(
                     .send()
                     .await
                     .context("dial")?;
-                let reply = super::target::json_or_error(&Method::POST, "dial", response).await?;
+                let reply = super::replies::json_or_error(&Method::POST, "dial", response).await?;
                 latencies.record("dial request (201)", t0.elapsed());
                 let field = |name: &str| {
                     reply[name]
@@ -309,7 +309,7 @@ async fn read_logs(
                 async move {
                     let url = format!("{base}/ringside/v1/calls/{id}/legs/{leg}/log");
                     let response = http.get(&url).bearer_auth(&token).send().await?;
-                    super::target::json_or_error(&Method::GET, &url, response).await
+                    super::replies::json_or_error(&Method::GET, &url, response).await
                 }
             };
             let phone = get(call.phone_leg.clone()).await?;
@@ -345,7 +345,7 @@ async fn hang_up(
                 call.call, call.phone_leg
             );
             let response = http.post(&url).bearer_auth(&token).send().await?;
-            super::target::json_or_error(&Method::POST, &url, response).await?;
+            super::replies::json_or_error(&Method::POST, &url, response).await?;
             Ok(())
         }
     })

@@ -6,14 +6,16 @@
 //! Submodules: `target` (the server: child process or `--data-dir`), `receiver` (the local webhook
 //! and WebSocket sink), `measure` (histograms, `/proc` readings, pacing, progress line), `report`
 //! (table and JSON), `plan` (the options every scenario takes and the plan they make), `fixtures`
-//! (test audio and the dev users' behaviour, shared by `graph` and `media`), `nodes` (starting one
-//! node or a cluster), `postgres` (the throwaway database of `--store postgres`), `hop` (the
-//! cluster's forwarding hop, measured by graph-setup), and one module per family of scenarios
-//! (`graph`, `media`, `acs`, `sip`).
+//! (test audio and the dev users' behaviour, shared by `graph` and `media`), `replies` (HTTP
+//! answers as JSON or errors), `nodes` (starting one node or a cluster; a node's dev.json),
+//! `postgres` (the throwaway database of `--store postgres`), `graph_ctx` (what a Graph scenario's
+//! call tasks share), `hop` (the cluster's forwarding hop, measured by graph-setup), and one module
+//! per family of scenarios (`graph`, `media`, `acs`, `sip`).
 
 mod acs;
 mod fixtures;
 mod graph;
+mod graph_ctx;
 mod hop;
 mod measure;
 mod media;
@@ -21,6 +23,7 @@ mod nodes;
 mod plan;
 mod postgres;
 mod receiver;
+mod replies;
 mod report;
 mod sip;
 mod target;

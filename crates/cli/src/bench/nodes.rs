@@ -13,8 +13,6 @@ use ringside_server::DevInfo;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
-use super::target::{read_dev, Node};
-
 /// How long a node may take to print its startup line.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the nodes may take to see each other.
@@ -186,7 +184,7 @@ async fn cluster_status(http: &reqwest::Client, node: &Node) -> Result<Value> {
         .send()
         .await
         .with_context(|| format!("GET {url}"))?;
-    super::target::json_or_error(&reqwest::Method::GET, &url, response).await
+    super::replies::json_or_error(&reqwest::Method::GET, &url, response).await
 }
 
 fn free_port() -> Result<u16> {
@@ -197,6 +195,31 @@ fn free_port() -> Result<u16> {
 /// The number of the node that owns a call id (its first four hex digits).
 pub(crate) fn owner_of(id: &str) -> Option<u16> {
     u16::from_str_radix(id.get(..4)?, 16).ok()
+}
+
+/// One node of the server under load.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    /// `bench-1`, `bench-2`, … (`RINGSIDE_NODE_NAME` on a database), or `server` for a running one.
+    pub(crate) name: String,
+    /// Base URL, e.g. `https://127.0.0.1:40123`.
+    pub(crate) base: String,
+    /// This node's admin token (each dev-mode node has its own).
+    pub(crate) admin_token: String,
+    pub(crate) pid: Option<u32>,
+    /// The cluster number its ids carry in their first four hex digits (0: not in a cluster).
+    pub(crate) number: u16,
+}
+
+/// dev.json of a dev-mode server.
+pub(crate) fn read_dev(path: &std::path::Path) -> Result<DevInfo> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading {} (pass --data-dir of a dev-mode server, or no --data-dir/--url to self-start one)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use reqwest::Method;
 use ringside_server::DevInfo;
 use serde_json::Value;
 
-use super::nodes;
+use super::nodes::{self, read_dev, Node};
 use super::plan::{Store, TargetArgs};
 use super::postgres::Postgres;
+use super::replies::json_or_error;
 
 /// A server under load: one node, or the nodes of a cluster (`--nodes`).
 pub(crate) struct Server {
@@ -33,20 +34,6 @@ pub(crate) struct Server {
     children: Vec<Child>,
     postgres: Option<Postgres>,
     _dir: Option<tempfile::TempDir>,
-}
-
-/// One node of the server under load.
-#[derive(Clone, Debug)]
-pub(crate) struct Node {
-    /// `bench-1`, `bench-2`, … (`RINGSIDE_NODE_NAME` on a database), or `server` for a running one.
-    pub(crate) name: String,
-    /// Base URL, e.g. `https://127.0.0.1:40123`.
-    pub(crate) base: String,
-    /// This node's admin token (each dev-mode node has its own).
-    pub(crate) admin_token: String,
-    pub(crate) pid: Option<u32>,
-    /// The cluster number its ids carry in their first four hex digits (0: not in a cluster).
-    pub(crate) number: u16,
 }
 
 struct Child {
@@ -265,61 +252,6 @@ impl Server {
             .and_then(|r| r.phone_number.clone())
             .ok_or_else(|| anyhow!("dev.json has no resource account bound to the ACS resource"))
     }
-}
-
-/// The JSON body (Null when empty or not JSON) of an answer with exactly status `want`, or an error
-/// naming `what` with the status and the start of the body.
-pub(crate) async fn expect_status(
-    response: reqwest::Response,
-    want: u16,
-    what: &str,
-) -> Result<Value> {
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.unwrap_or_default();
-    if status != want {
-        bail!(
-            "{what}: HTTP {status} (expected {want}): {}",
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(300)
-                .collect::<String>()
-        );
-    }
-    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
-/// The JSON body of a 2xx answer (Null when empty), or an error with the status and body.
-pub(crate) async fn json_or_error(
-    method: &Method,
-    url: &str,
-    response: reqwest::Response,
-) -> Result<Value> {
-    let status = response.status();
-    let bytes = response.bytes().await.context("reading a response")?;
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-    };
-    if status.is_success() {
-        return Ok(value);
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    bail!(
-        "{method} {url}: HTTP {}: {}",
-        status.as_u16(),
-        text.chars().take(300).collect::<String>()
-    )
-}
-
-pub(crate) fn read_dev(path: &std::path::Path) -> Result<DevInfo> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "reading {} (pass --data-dir of a dev-mode server, or no --data-dir/--url to self-start one)",
-            path.display()
-        )
-    })?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 async fn stop_child(mut child: Child) -> Result<()> {

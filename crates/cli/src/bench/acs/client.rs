@@ -92,7 +92,7 @@ impl Acs {
             .send()
             .await
             .with_context(|| format!("{method} {path}"))?;
-        crate::bench::target::expect_status(response, want, &format!("{method} {path}")).await
+        crate::bench::replies::expect_status(response, want, &format!("{method} {path}")).await
     }
 }
 

@@ -150,7 +150,7 @@ async fn answer_call(calls: &Calls, phones: &Phones, i: usize) -> Result<()> {
         .send()
         .await
         .context("dial")?;
-    crate::bench::target::json_or_error(&Method::POST, "dial", response).await?;
+    crate::bench::replies::json_or_error(&Method::POST, "dial", response).await?;
     let incoming = calls
         .event(&format!("acs-incoming:4:{caller}"), || {
             format!("no IncomingCall from {caller}")
