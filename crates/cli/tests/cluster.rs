@@ -56,9 +56,10 @@ fn two_nodes_share_one_directory_and_list_each_other() {
     let url = TestPostgres::shared().fresh_database();
     let dir = tempfile::tempdir().expect("tempdir");
     let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    // Started together: the dev-mode nodes agree on who seeds the shared dev tenant.
     let mut a = ServerProcess::start_named(&dir_a, Some(&url), Some("node-a"));
-    let a_conn = wait_for_dev_json(&dir_a, &mut a);
     let mut b = ServerProcess::start_named(&dir_b, Some(&url), Some("node-b"));
+    let a_conn = wait_for_dev_json(&dir_a, &mut a);
     let b_conn = wait_for_dev_json(&dir_b, &mut b);
 
     let status = cluster_status(&dir_a);

@@ -148,6 +148,11 @@ impl Cluster {
         self.lock().secret(name, fresh)
     }
 
+    /// The cluster's secret `name`, if a node stored one.
+    pub fn read_secret(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.lock().read_secret(name)
+    }
+
     /// The live peer (not this node) numbered `number`, as of the last heartbeat.
     pub fn live_peer(&self, number: u16, now_ms: i64) -> Option<NodeRow> {
         let view = self.view.read().unwrap_or_else(|p| p.into_inner());

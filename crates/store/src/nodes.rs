@@ -109,6 +109,19 @@ impl NodeStore {
         })
     }
 
+    /// The cluster's secret `name`, if a node stored one.
+    pub fn read_secret(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn.read(|sql| {
+            match sql.query_opt(
+                "SELECT value FROM cluster_secrets WHERE name = ?1",
+                args![name],
+            )? {
+                Some(row) => Ok(Some(row.get(0)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
     /// The cluster's secret `name`: `fresh` is stored if no node stored one before; either way the
     /// value every node holds is returned.
     pub fn secret(&mut self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {

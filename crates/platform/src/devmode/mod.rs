@@ -279,34 +279,96 @@ pub fn prepare(state: &PlatformState, ca_cert_path: &Path) -> Result<DevInfo> {
             fresh
         }
     };
-    let dev_state = shared(state, dev_state, &state_path)?;
-    seed(state, &dev_state)?;
-    Ok(render(state, &dev_state, ca_cert_path))
+    match shared(state, dev_state, &state_path)? {
+        Shared::Seed(dev_state) => {
+            seed(state, &dev_state)?;
+            mark_seeded(state)?;
+            Ok(render(state, &dev_state, ca_cert_path))
+        }
+        Shared::Seeded(dev_state) => {
+            wait_until_seeded(state)?;
+            Ok(render(state, &dev_state, ca_cert_path))
+        }
+    }
+}
+
+/// Whether this node seeds the dev tenant, or another node of its cluster does.
+enum Shared {
+    /// This node's own state (or the first of a cluster's): seed it (idempotent after a restart).
+    Seed(DevState),
+    /// Another node's state: that node seeds it; this one waits and serves it.
+    Seeded(DevState),
+}
+
+/// The cluster secret that says the first node finished seeding the shared dev tenant.
+const SEEDED: &str = "dev-seeded";
+/// How long a node waits for the first node of its cluster to seed the dev tenant.
+const SEED_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn mark_seeded(state: &PlatformState) -> Result<()> {
+    let node = state.node();
+    if let Some(cluster) = node.cluster().filter(|_| node.shares_database()) {
+        cluster
+            .secret(SEEDED, b"1")
+            .map_err(|e| anyhow!("recording the dev tenant as seeded: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Waits (bounded) until the node that seeds the shared dev tenant says it is done, then loads
+/// what it committed.
+fn wait_until_seeded(state: &PlatformState) -> Result<()> {
+    let Some(cluster) = state.node().cluster() else {
+        return Ok(());
+    };
+    let deadline = std::time::Instant::now() + SEED_WAIT;
+    while cluster
+        .read_secret(SEEDED)
+        .map_err(|e| anyhow!("reading the cluster's dev state: {e}"))?
+        .is_none()
+    {
+        if std::time::Instant::now() > deadline {
+            return Err(anyhow!(
+                "another node of the cluster did not finish seeding the dev tenant within {} s",
+                SEED_WAIT.as_secs()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    state
+        .node()
+        .directory()
+        .refresh()
+        .map_err(|e| anyhow!("loading the dev tenant: {e}"))?;
+    Ok(())
 }
 
 /// On a database other nodes share, every dev-mode node serves the same dev tenant: the first
-/// node's state is kept in the cluster's secrets, and a later node takes it (and keeps a copy in
-/// its own data directory) instead of seeding a tenant of its own.
-fn shared(state: &PlatformState, local: DevState, path: &Path) -> Result<DevState> {
+/// node's state is kept in the cluster's secrets and that node seeds it; a later node takes the
+/// state (and keeps a copy in its own data directory) and waits for the seeding instead of seeding
+/// a tenant of its own — nodes starting together would otherwise seed the same records at once.
+fn shared(state: &PlatformState, local: DevState, path: &Path) -> Result<Shared> {
     let Some(cluster) = state
         .node()
         .cluster()
         .filter(|_| state.node().shares_database())
     else {
-        return Ok(local);
+        return Ok(Shared::Seed(local));
     };
     let text = serde_json::to_string_pretty(&local.to_file())?;
     let stored = cluster
         .secret("dev-state", text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("reading the cluster's dev state: {e}"))?;
+        .map_err(|e| anyhow!("reading the cluster's dev state: {e}"))?;
     if stored == text.as_bytes() {
-        return Ok(local);
+        // This node's state is the cluster's: its first start seeds it, a restart re-checks it
+        // (idempotent).
+        return Ok(Shared::Seed(local));
     }
     let file: DevStateFile =
         serde_json::from_slice(&stored).context("parsing the cluster's dev state")?;
     let dev = DevState::from_file(file, || InstanceId(state.new_guid()))?;
     write_private(path, &stored)?;
-    Ok(dev)
+    Ok(Shared::Seeded(dev))
 }
 
 fn fresh_dev_state(state: &PlatformState) -> Result<DevState> {
