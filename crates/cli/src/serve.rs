@@ -81,6 +81,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<()> {
     if args.json {
         let line = serde_json::json!({
             "url": server.base_url(),
+            "listen": format!("https://{}", server.local_addr()),
             "insecureHttp": server.insecure_addr().map(|a| format!("http://{a}")),
             "dataDir": data_dir.display().to_string(),
             "devJson": server.dev_info().map(|_| data_dir.join("dev.json").display().to_string()),

@@ -40,21 +40,42 @@ struct Node {
     number: u16,
 }
 
-fn start_node(dir: &Path, name: &str, number: u16, port: u16, store: &str, public: &str) -> Node {
-    let env = [
-        ("RINGSIDE_STORE_URL", store.to_string()),
-        ("RINGSIDE_NODE_NAME", name.to_string()),
-        ("RINGSIDE_PUBLIC_URL", public.to_string()),
-    ];
+/// Starts node `name` on `store`. The first node (no `public`) listens on a port the OS picks and
+/// its URL becomes the cluster's public URL; the others get a free port, tried again if another
+/// process took it before the node bound it.
+fn start_node(dir: &Path, name: &str, number: u16, store: &str, public: Option<&str>) -> Node {
     let data_dir = dir.join(name);
-    let mut process = ServerProcess::start_with(&data_dir, &format!("127.0.0.1:{port}"), &env);
-    let connection = wait_for_dev_json(&data_dir, &mut process);
-    Node {
-        process,
-        connection,
-        url: format!("https://127.0.0.1:{port}"),
-        number,
+    for _ in 0..5 {
+        let port = if public.is_some() { free_port() } else { 0 };
+        let mut env = vec![
+            ("RINGSIDE_STORE_URL", store.to_string()),
+            ("RINGSIDE_NODE_NAME", name.to_string()),
+        ];
+        if let Some(public) = public {
+            env.push(("RINGSIDE_PUBLIC_URL", public.to_string()));
+        }
+        let mut process = ServerProcess::start_with(&data_dir, &format!("127.0.0.1:{port}"), &env);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !data_dir.join("dev.json").exists() && process.exited().is_none() {
+            assert!(std::time::Instant::now() < deadline, "{name} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if process.exited().is_some() {
+            continue; // the port was taken
+        }
+        let connection = wait_for_dev_json(&data_dir, &mut process);
+        let url = match public {
+            Some(_) => format!("https://127.0.0.1:{port}"),
+            None => connection.url.clone(),
+        };
+        return Node {
+            process,
+            connection,
+            url,
+            number,
+        };
     }
+    panic!("{name} did not start in five tries");
 }
 
 /// A Graph bot's client: its HTTPS client and app token.
@@ -327,11 +348,9 @@ async fn acs_call_through_every_node(http: &reqwest::Client, nodes: [&Node; 3], 
 fn any_node_answers_for_a_call_another_node_carries() {
     let store = ringside_testkit::postgres::TestPostgres::shared().fresh_database();
     let dir = tempfile::tempdir().expect("tempdir");
-    let ports = [free_port(), free_port(), free_port()];
-    let public = format!("https://127.0.0.1:{}", ports[0]);
-    let a = start_node(dir.path(), "node-a", 1, ports[0], &store, &public);
-    let b = start_node(dir.path(), "node-b", 2, ports[1], &store, &public);
-    let c = start_node(dir.path(), "node-c", 3, ports[2], &store, &public);
+    let a = start_node(dir.path(), "node-a", 1, &store, None);
+    let b = start_node(dir.path(), "node-b", 2, &store, Some(&a.url));
+    let c = start_node(dir.path(), "node-c", 3, &store, Some(&a.url));
     let dev = a.connection.dev.clone();
     let http = client(&[
         a.connection.clone(),
@@ -493,10 +512,8 @@ fn any_node_answers_for_a_call_another_node_carries() {
 fn a_dead_nodes_calls_end_for_their_bots_and_new_calls_go_on() {
     let store = ringside_testkit::postgres::TestPostgres::shared().fresh_database();
     let dir = tempfile::tempdir().expect("tempdir");
-    let ports = [free_port(), free_port()];
-    let public = format!("https://127.0.0.1:{}", ports[0]);
-    let a = start_node(dir.path(), "node-a", 1, ports[0], &store, &public);
-    let mut b = start_node(dir.path(), "node-b", 2, ports[1], &store, &public);
+    let a = start_node(dir.path(), "node-a", 1, &store, None);
+    let mut b = start_node(dir.path(), "node-b", 2, &store, Some(&a.url));
     let dev = a.connection.dev.clone();
     let http = client(&[a.connection.clone(), b.connection.clone()]);
     let runtime = tokio::runtime::Builder::new_multi_thread()

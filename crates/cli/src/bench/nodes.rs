@@ -3,7 +3,6 @@
 //! `RINGSIDE_NODE_NAME=bench-<i>`, all with node 1's URL as `RINGSIDE_PUBLIC_URL`; then waiting
 //! until every node's view of its peers holds them all, and learning each node's number.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -34,32 +33,22 @@ pub(crate) async fn start(
     store: Option<&str>,
     count: u16,
 ) -> Result<Vec<Started>> {
-    let ports = if count > 1 {
-        (0..count)
-            .map(|_| free_port())
-            .collect::<Result<Vec<_>>>()?
-    } else {
-        vec![0]
-    };
-    let public = format!("https://127.0.0.1:{}", ports[0]);
+    // Every node on a port the OS picks: node 1 first; its URL is the cluster's public URL.
+    let mut public: Option<String> = None;
     let mut started = Vec::new();
-    for (i, port) in ports.iter().enumerate() {
+    for i in 0..count {
         let name = format!("bench-{}", i + 1);
         let mut env = Vec::new();
         if let Some(store) = store {
             env.push(("RINGSIDE_STORE_URL", store.to_string()));
             env.push(("RINGSIDE_NODE_NAME", name.clone()));
         }
-        if count > 1 {
+        if let Some(public) = &public {
             env.push(("RINGSIDE_PUBLIC_URL", public.clone()));
         }
         let data = dir.join(format!("node-{}", i + 1));
-        let listen = format!("127.0.0.1:{port}");
-        let mut node = spawn(bin, &data, &listen, &env, name).await?;
-        if count > 1 {
-            // dev.json names the public URL (node 1's); this node is at its own port.
-            node.node.base = format!("https://{listen}");
-        }
+        let node = spawn(bin, &data, "127.0.0.1:0", &env, name).await?;
+        public.get_or_insert_with(|| node.node.base.clone());
         started.push(node);
     }
     Ok(started)
@@ -133,9 +122,15 @@ async fn spawn(
         .as_str()
         .ok_or_else(|| anyhow!("the server did not start in dev mode: {line}"))?;
     let dev = read_dev(Path::new(dev_path))?;
+    // dev.json names the public URL (node 1's in a cluster); the node itself is where it listens.
+    let base = started["listen"]
+        .as_str()
+        .unwrap_or(&dev.url)
+        .trim_end_matches('/')
+        .to_string();
     let node = Node {
         name,
-        base: dev.url.trim_end_matches('/').to_string(),
+        base,
         admin_token: dev.admin_token.clone(),
         pid,
         number: 0,
@@ -185,11 +180,6 @@ async fn cluster_status(http: &reqwest::Client, node: &Node) -> Result<Value> {
         .await
         .with_context(|| format!("GET {url}"))?;
     super::replies::json_or_error(&reqwest::Method::GET, &url, response).await
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// The number of the node that owns a call id (its first four hex digits).
