@@ -154,15 +154,7 @@ async fn setup_call(ctx: &Ctx, user: &str, i: usize) -> Result<()> {
     let n = ctx.graphs.len().max(1);
     let (asked, deleter) = (i % n, (i + 1) % n);
     let t0 = Instant::now();
-    let create = json!({
-        "@odata.type": "#microsoft.graph.call",
-        "callbackUri": ctx.hook,
-        "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                     "identity": {"@odata.type": "#microsoft.graph.identitySet",
-                                  "user": {"@odata.type": "#microsoft.graph.identity", "id": user}}}],
-        "requestedModalities": ["audio"],
-        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-    });
+    let create = ctx.create_body(user);
     let calls = format!("{}/communications/calls", ctx.graphs[asked]);
     let body = ctx
         .send(Method::POST, &calls, Some(&create), 201, "create call")

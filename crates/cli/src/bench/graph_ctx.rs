@@ -53,6 +53,20 @@ impl Ctx {
         super::replies::expect_status(response, want, what).await
     }
 
+    /// The body of `POST /communications/calls` to directory user `user`, notifications to the
+    /// bench's receiver.
+    pub(crate) fn create_body(&self, user: &str) -> Value {
+        serde_json::json!({
+            "@odata.type": "#microsoft.graph.call",
+            "callbackUri": self.hook,
+            "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                         "identity": {"@odata.type": "#microsoft.graph.identitySet",
+                                      "user": {"@odata.type": "#microsoft.graph.identity", "id": user}}}],
+            "requestedModalities": ["audio"],
+            "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+        })
+    }
+
     /// The notification filed under `key`; `missing` says which one did not come.
     pub(crate) async fn notification(
         &self,

@@ -83,7 +83,7 @@ async fn one_call_per_node(ctx: &Ctx, users: &[String]) -> Result<Vec<(String, u
             break;
         }
         let url = format!("{}/communications/calls", ctx.graphs[attempt % n]);
-        let body = create_body(ctx, &users[attempt % users.len()]);
+        let body = ctx.create_body(&users[attempt % users.len()]);
         let call = ctx
             .send(Method::POST, &url, Some(&body), 201, "create call")
             .await?;
@@ -110,18 +110,6 @@ async fn one_call_per_node(ctx: &Ctx, users: &[String]) -> Result<Vec<(String, u
         bail!("forwarding hop: no call landed on a known node");
     }
     Ok(calls)
-}
-
-fn create_body(ctx: &Ctx, user: &str) -> serde_json::Value {
-    json!({
-        "@odata.type": "#microsoft.graph.call",
-        "callbackUri": ctx.hook,
-        "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                     "identity": {"@odata.type": "#microsoft.graph.identitySet",
-                                  "user": {"@odata.type": "#microsoft.graph.identity", "id": user}}}],
-        "requestedModalities": ["audio"],
-        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-    })
 }
 
 /// `(direct, forwarded)` durations of `count` pairs after [`WARMUP_PAIRS`] uncounted ones.
